@@ -1,0 +1,9 @@
+//! wapzi-homolog: tells an integrator whether their setup of the Wapzi
+//! external-service API is ready for go-live.
+//!
+//! Data flows one way: check files ([`check`]) are loaded and validated, the
+//! runner ([`run`]) executes them over HTTP and produces a [`result`] model,
+//! and the reporters ([`report`]) render that model. The [`sandbox`] is the
+//! embedded reference server and depends on none of them.
+
+pub mod sandbox;

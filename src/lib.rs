@@ -7,3 +7,4 @@
 //! embedded reference server and depends on none of them.
 
 pub mod sandbox;
+pub mod check;

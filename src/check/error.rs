@@ -1,0 +1,162 @@
+//! Errors in check files, each pointing at a line and column of the file.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+/// What is wrong with a check file.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CheckErrorKind {
+    #[error("cannot read: {0}")]
+    Io(String),
+    #[error("no check files (*.yaml, *.yml) found in {0}")]
+    NoChecks(String),
+    #[error("{0}")]
+    Yaml(String),
+    #[error("invalid check id `{0}`: use lowercase words joined by `-`, grouped by `::` (e.g. `auth::missing-key`)")]
+    InvalidId(String),
+    #[error("duplicate check id `{id}`, first defined in {first}")]
+    DuplicateId { id: String, first: String },
+    #[error("unknown fixture `{0}`")]
+    UnknownFixture(String),
+    #[error("fixture `{0}` is declared twice with different definitions")]
+    ConflictingFixture(String),
+    #[error("invalid fixture name `{0}`: use lowercase letters, digits and `_`")]
+    InvalidFixtureName(String),
+    #[error("unknown check `{0}` in requires")]
+    UnknownRequirement(String),
+    #[error("check `{0}` requires itself, directly or through other checks")]
+    RequirementCycle(String),
+    #[error("undefined variable `{0}`")]
+    UndefinedVariable(String),
+    #[error("`{0}` is a secret fixture and cannot be used in a template")]
+    SecretInTemplate(String),
+    #[error("fixture `{0}` is used but not listed in `needs`")]
+    FixtureNotNeeded(String),
+    #[error("`{0}` is not a secret fixture, so it cannot be sent as a key")]
+    NotAKey(String),
+    #[error("{0}")]
+    Template(String),
+    #[error("invalid regex: {0}")]
+    Regex(String),
+    #[error("invalid body path `{0}`")]
+    Path(String),
+    #[error("invalid header name `{0}`")]
+    HeaderName(String),
+    #[error("invalid variable name `{0}`")]
+    VariableName(String),
+    #[error("capture `{0}` would hide a variable of the same name")]
+    ShadowedVariable(String),
+    #[error("only GET requests can be polled (a {0} is sent exactly once)")]
+    UnsafePoll(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// One error, placed in its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub kind: CheckErrorKind,
+    /// The offending source line, for the caret display.
+    pub source_line: Option<String>,
+    /// What to do about it (a "did you mean", the accepted values...).
+    pub hint: Option<String>,
+}
+
+impl CheckError {
+    pub fn new(file: &Path, line: usize, column: usize, kind: CheckErrorKind) -> Self {
+        CheckError {
+            file: file.to_path_buf(),
+            line,
+            column,
+            kind,
+            source_line: None,
+            hint: None,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Attaches the source line the error points at.
+    pub fn with_source(mut self, source: &str) -> Self {
+        self.source_line = source
+            .lines()
+            .nth(self.line.saturating_sub(1))
+            .map(str::to_string);
+        self
+    }
+}
+
+impl fmt::Display for CheckError {
+    /// ```text
+    /// checks/auth/missing-key.yaml:7:5: unknown field `stauts`, expected ...
+    ///   |
+    /// 7 |     stauts: 401
+    ///   |     ^
+    ///   = help: did you mean `status`?
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.kind
+        )?;
+        if let Some(line) = &self.source_line {
+            let number = self.line.to_string();
+            let pad = " ".repeat(number.len());
+            let caret_pad: String = line
+                .chars()
+                .take(self.column.saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            write!(f, "\n{pad} |\n{number} | {line}\n{pad} | {caret_pad}^")?;
+            if let Some(hint) = &self.hint {
+                write!(f, "\n{pad} = help: {hint}")?;
+            }
+        } else if let Some(hint) = &self.hint {
+            write!(f, "\n  = help: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every error found while loading, not only the first.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub struct CheckErrors(pub Vec<CheckError>);
+
+impl fmt::Display for CheckErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n\n")?;
+            }
+            write!(f, "error: {error}")?;
+        }
+        let n = self.0.len();
+        write!(
+            f,
+            "\n\n{n} error{} in check files; nothing was sent",
+            if n == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// "did you mean `x`?" for the closest candidate, if any is close.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| format!("did you mean `{c}`?"))
+}

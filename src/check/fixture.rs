@@ -1,0 +1,108 @@
+//! Fixtures: things about the target that only the integrator can supply
+//! (a rotated key, an entry point without attendants...).
+//!
+//! A fixture named `foo_bar` is read from the environment variable
+//! `WAPZI_FOO_BAR`. Secret fixtures (keys) can only be sent as a request's
+//! credential, never rendered into a template, so they cannot reach output.
+
+use std::collections::BTreeMap;
+
+/// A fixture a check can list in `needs`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fixture {
+    pub name: String,
+    pub description: String,
+    pub secret: bool,
+}
+
+impl Fixture {
+    /// The environment variable that supplies this fixture.
+    pub fn env_var(&self) -> String {
+        env_var_for(&self.name)
+    }
+
+    /// How a user supplies this fixture, for "ignored" messages.
+    pub fn how_to_supply(&self) -> String {
+        if self.secret {
+            format!(
+                "set {} (or --secret-file {}=PATH)",
+                self.env_var(),
+                self.name
+            )
+        } else {
+            format!("set {} or pass --fixture {}=VALUE", self.env_var(), self.name)
+        }
+    }
+}
+
+/// The environment variable for a fixture name.
+pub fn env_var_for(name: &str) -> String {
+    format!("WAPZI_{}", name.to_ascii_uppercase())
+}
+
+/// Built-in fixtures: (name, secret, description).
+pub const BUILTIN_FIXTURES: &[(&str, bool, &str)] = &[
+    (
+        "previous_api_key",
+        true,
+        "a key that was rotated away (it must now be rejected)",
+    ),
+    (
+        "inactive_api_key",
+        true,
+        "the key of an inactive account (it must be answered 403)",
+    ),
+    (
+        "other_api_key",
+        true,
+        "the key of a second, active account (for isolation between accounts)",
+    ),
+    (
+        "no_attendants_entry_point_id",
+        false,
+        "an entry point with no attendants configured",
+    ),
+    (
+        "unavailable_entry_point_id",
+        false,
+        "an entry point whose agent attendants are all unavailable",
+    ),
+];
+
+/// Every fixture checks may need: the built-ins plus those declared in
+/// check files.
+#[derive(Debug, Clone, Default)]
+pub struct FixtureCatalog {
+    fixtures: BTreeMap<String, Fixture>,
+}
+
+impl FixtureCatalog {
+    /// A catalog holding the built-in fixtures.
+    pub fn builtin() -> Self {
+        let mut catalog = FixtureCatalog::default();
+        for (name, secret, description) in BUILTIN_FIXTURES {
+            catalog.insert(Fixture {
+                name: (*name).to_string(),
+                description: (*description).to_string(),
+                secret: *secret,
+            });
+        }
+        catalog
+    }
+
+    pub(crate) fn insert(&mut self, fixture: Fixture) {
+        self.fixtures.insert(fixture.name.clone(), fixture);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Fixture> {
+        self.fixtures.get(name)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Fixture> {
+        self.fixtures.values()
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.fixtures.keys().map(String::as_str)
+    }
+}

@@ -1,0 +1,225 @@
+//! Finding, reading and parsing check files; every error of every file is
+//! collected before giving up.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::error::{did_you_mean, CheckError, CheckErrorKind, CheckErrors};
+use super::fixture::FixtureCatalog;
+use super::model::Check;
+use super::position::Positions;
+use super::raw::RawCheck;
+use super::validate::{validate_check, validate_set, FileContext};
+
+/// The checks of a run, with what they were loaded from.
+#[derive(Debug, Clone)]
+pub struct CheckSet {
+    /// Sorted by id, the order trials are listed and reported in.
+    pub checks: Vec<Check>,
+    pub catalog: FixtureCatalog,
+    /// Each file read, in path order.
+    pub files: Vec<PathBuf>,
+    /// SHA-256 over every file's path and bytes, in path order.
+    pub digest: String,
+}
+
+/// A parsed document, waiting for the whole set to be known.
+struct Parsed {
+    raw: RawCheck,
+    context: FileContext,
+}
+
+/// Loads every check file found in `paths` (files or folders, searched
+/// recursively for `*.yaml` and `*.yml`).
+pub fn load_paths(paths: &[PathBuf]) -> Result<CheckSet, CheckErrors> {
+    let mut errors = Vec::new();
+    let files = find_files(paths, &mut errors);
+    let mut hasher = Sha256::new();
+    let mut parsed = Vec::new();
+    for file in &files {
+        match std::fs::read(file) {
+            Ok(bytes) => {
+                hasher.update(file.to_string_lossy().as_bytes());
+                hasher.update([0]);
+                hasher.update(&bytes);
+                let source = String::from_utf8_lossy(&bytes).into_owned();
+                parse_file(file, source, &mut parsed, &mut errors);
+            }
+            Err(e) => errors.push(CheckError::new(file, 1, 1, CheckErrorKind::Io(e.to_string()))),
+        }
+    }
+    let catalog = build_catalog(&parsed, &mut errors);
+    let mut checks = Vec::new();
+    for Parsed { raw, context } in parsed {
+        match validate_check(raw, &context, &catalog) {
+            Ok(check) => checks.push((check, context)),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    errors.extend(validate_set(&checks));
+    if !errors.is_empty() {
+        return Err(CheckErrors(errors));
+    }
+    let mut checks: Vec<Check> = checks.into_iter().map(|(c, _)| c).collect();
+    checks.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(CheckSet {
+        checks,
+        catalog,
+        files,
+        digest: hex::encode(hasher.finalize()),
+    })
+}
+
+fn find_files(paths: &[PathBuf], errors: &mut Vec<CheckError>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let before = files.len();
+            walk(path, &mut files, errors);
+            if files.len() == before {
+                errors.push(CheckError::new(
+                    path,
+                    1,
+                    1,
+                    CheckErrorKind::NoChecks(path.display().to_string()),
+                ));
+            }
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            errors.push(CheckError::new(
+                path,
+                1,
+                1,
+                CheckErrorKind::Io("no such file or directory".into()),
+            ));
+        }
+    }
+    files.sort();
+    files.dedup();
+    files
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<CheckError>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            errors.push(CheckError::new(dir, 1, 1, CheckErrorKind::Io(e.to_string())));
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            walk(&path, files, errors);
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+            files.push(path);
+        }
+    }
+}
+
+fn parse_file(file: &Path, source: String, parsed: &mut Vec<Parsed>, errors: &mut Vec<CheckError>) {
+    let positions = Positions::index(&source);
+    let mut found = 0;
+    for (index, document) in serde_yaml::Deserializer::from_str(&source).enumerate() {
+        found += 1;
+        match RawCheck::deserialize(document) {
+            Ok(raw) => parsed.push(Parsed {
+                raw,
+                context: FileContext {
+                    file: file.to_path_buf(),
+                    source: source.clone(),
+                    positions: positions.get(index).cloned().unwrap_or_default(),
+                },
+            }),
+            Err(e) => {
+                errors.push(yaml_error(file, &source, &e));
+                // After a syntax error the rest of the stream is unreliable.
+                if e.location().is_none() || positions.is_empty() {
+                    break;
+                }
+            }
+        }
+    }
+    if found == 0 {
+        errors.push(
+            CheckError::new(file, 1, 1, CheckErrorKind::Invalid("the file holds no check".into()))
+                .with_hint("a check file is a YAML mapping with id, title, checklist, hint and steps; see docs/check-format.md"),
+        );
+    }
+}
+
+/// Turns a serde_yaml error into a placed error with a "did you mean".
+fn yaml_error(file: &Path, source: &str, error: &serde_yaml::Error) -> CheckError {
+    let (line, column) = error
+        .location()
+        .map(|l| (l.line(), l.column()))
+        .unwrap_or((1, 1));
+    let mut message = error.to_string();
+    if let Some(at) = message.rfind(" at line ") {
+        message.truncate(at);
+    }
+    let hint = unknown_name_hint(&message);
+    let error = CheckError::new(file, line, column, CheckErrorKind::Yaml(message)).with_source(source);
+    match hint {
+        Some(hint) => error.with_hint(hint),
+        None => error,
+    }
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`" messages.
+fn unknown_name_hint(message: &str) -> Option<String> {
+    let rest = message
+        .split_once("unknown field `")
+        .or_else(|| message.split_once("unknown variant `"))?
+        .1;
+    let (word, expected) = rest.split_once('`')?;
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    did_you_mean(word, candidates)
+}
+
+/// The built-in fixtures plus those declared in `fixtures:` blocks.
+fn build_catalog(parsed: &[Parsed], errors: &mut Vec<CheckError>) -> FixtureCatalog {
+    let mut catalog = FixtureCatalog::builtin();
+    let mut declared: BTreeMap<String, (bool, String)> = BTreeMap::new();
+    for Parsed { raw, context } in parsed {
+        for (name, fixture) in &raw.fixtures {
+            let path = format!("fixtures.{name}");
+            let definition = (fixture.secret, fixture.description.clone());
+            let builtin = catalog.get(name).filter(|f| !declared.contains_key(&f.name));
+            let conflicting = match (declared.get(name), builtin) {
+                (Some(previous), _) => previous != &definition,
+                (None, Some(b)) => b.secret != fixture.secret,
+                (None, None) => false,
+            };
+            if !super::template::is_variable_name(name) || name.chars().any(|c| c.is_ascii_uppercase()) {
+                errors.push(context.error_at_key(&path, CheckErrorKind::InvalidFixtureName(name.clone())));
+            } else if conflicting {
+                errors.push(context.error_at_key(&path, CheckErrorKind::ConflictingFixture(name.clone())));
+            } else if builtin.is_none() {
+                declared.insert(name.clone(), definition);
+                catalog.insert(super::fixture::Fixture {
+                    name: name.clone(),
+                    description: fixture.description.clone(),
+                    secret: fixture.secret,
+                });
+            }
+        }
+    }
+    catalog
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_field_hint_suggests_the_closest_name() {
+        let hint = unknown_name_hint("unknown field `stauts`, expected one of `status`, `headers`, `body`");
+        assert_eq!(hint.as_deref(), Some("did you mean `status`?"));
+        assert_eq!(unknown_name_hint("unknown field `zzz`, expected `a`"), None);
+    }
+}

@@ -1,0 +1,27 @@
+//! The check format: what a check file says, how it is loaded, and how it is
+//! validated before a single request is sent.
+//!
+//! Loading goes `raw` (serde, strict) -> `validate` (cross-references,
+//! templates, regexes) -> `model` (what the runner executes). Every error
+//! carries the file, line and column of the node it is about.
+
+mod checklist;
+mod error;
+mod fixture;
+mod load;
+mod model;
+mod position;
+mod raw;
+mod template;
+mod validate;
+
+pub use checklist::ChecklistItem;
+pub use error::{CheckError, CheckErrorKind, CheckErrors};
+pub use fixture::{Fixture, FixtureCatalog, BUILTIN_FIXTURES};
+pub use load::{load_paths, CheckSet};
+pub use model::{
+    Capture, Check, Expect, Expectation, JsonPath, JsonTemplate, JsonType, KeyChoice, Matcher,
+    MatcherTarget, Method, Poll, Request, Severity, Step,
+};
+pub use validate::BUILTIN_VARIABLES;
+pub use template::{Segment, Template};

@@ -1,0 +1,308 @@
+//! Validated checks: what the runner executes. Every user-written node the
+//! runner may report on keeps its line in the check file.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use regex::Regex;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::checklist::ChecklistItem;
+use super::template::Template;
+
+/// Whether a failing check fails the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    #[default]
+    Required,
+    Advisory,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Required => "required",
+            Severity::Advisory => "advisory",
+        }
+    }
+}
+
+/// A validated check, ready to run.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub id: String,
+    pub title: String,
+    pub checklist: ChecklistItem,
+    pub severity: Severity,
+    pub hint: String,
+    pub description: Option<String>,
+    /// Fixtures that must be supplied, or the check is ignored.
+    pub needs: Vec<String>,
+    /// Checks whose failure makes this one pointless to run.
+    pub requires: Vec<String>,
+    pub steps: Vec<Step>,
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+/// One request of a check, with what must hold of its response.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub name: String,
+    pub line: usize,
+    pub request: Request,
+    pub expect: Expect,
+    pub captures: Vec<Capture>,
+    pub poll: Option<Poll>,
+    /// When these hold, the check cannot be judged against this target and
+    /// ends ignored with what was observed.
+    pub inconclusive_when: Vec<Expectation>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Method {
+    GET,
+    POST,
+    PUT,
+    PATCH,
+    DELETE,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::GET => "GET",
+            Method::POST => "POST",
+            Method::PUT => "PUT",
+            Method::PATCH => "PATCH",
+            Method::DELETE => "DELETE",
+        }
+    }
+
+    /// Only safe requests may be repeated by polling.
+    pub fn is_safe(self) -> bool {
+        matches!(self, Method::GET)
+    }
+}
+
+/// Which credential a request carries in `x-api-key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyChoice {
+    /// The account key under test.
+    Account,
+    /// No `x-api-key` header at all.
+    None,
+    /// A well-formed key that no account has.
+    Invalid,
+    /// A secret fixture, such as `previous_api_key`.
+    Fixture(String),
+}
+
+impl fmt::Display for KeyChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyChoice::Account => f.write_str("account key"),
+            KeyChoice::None => f.write_str("no key"),
+            KeyChoice::Invalid => f.write_str("invalid key"),
+            KeyChoice::Fixture(name) => write!(f, "fixture {name}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: Method,
+    pub path: Template,
+    pub key: KeyChoice,
+    pub headers: Vec<(String, Template)>,
+    pub body: Option<JsonTemplate>,
+}
+
+/// A JSON value whose strings may hold `{{ var }}` templates.
+#[derive(Debug, Clone)]
+pub enum JsonTemplate {
+    Literal(Value),
+    String(Template),
+    Array(Vec<JsonTemplate>),
+    Object(Vec<(String, JsonTemplate)>),
+}
+
+/// Everything that must hold of one response.
+#[derive(Debug, Clone, Default)]
+pub struct Expect {
+    pub items: Vec<Expectation>,
+}
+
+/// Matchers applied to one part of a response.
+#[derive(Debug, Clone)]
+pub struct Expectation {
+    pub target: MatcherTarget,
+    pub matchers: Vec<Matcher>,
+    pub line: usize,
+}
+
+/// The part of a response a matcher looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MatcherTarget {
+    Status,
+    Header(String),
+    Body(JsonPath),
+}
+
+impl fmt::Display for MatcherTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MatcherTarget::Status => f.write_str("status"),
+            MatcherTarget::Header(name) => write!(f, "header {name}"),
+            MatcherTarget::Body(path) => write!(f, "body {path}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    Equals(JsonTemplate),
+    OneOf(Vec<JsonTemplate>),
+    NotOneOf(Vec<JsonTemplate>),
+    Type(JsonType),
+    NonEmpty,
+    Regex(Regex),
+    Absent,
+    Present,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JsonType {
+    String,
+    Number,
+    Integer,
+    Boolean,
+    Object,
+    Array,
+    Null,
+}
+
+impl JsonType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JsonType::String => "string",
+            JsonType::Number => "number",
+            JsonType::Integer => "integer",
+            JsonType::Boolean => "boolean",
+            JsonType::Object => "object",
+            JsonType::Array => "array",
+            JsonType::Null => "null",
+        }
+    }
+
+    /// The type of `value`, naming integers `integer`.
+    pub fn of(value: &Value) -> JsonType {
+        match value {
+            Value::Null => JsonType::Null,
+            Value::Bool(_) => JsonType::Boolean,
+            Value::Number(n) if n.is_i64() || n.is_u64() => JsonType::Integer,
+            Value::Number(_) => JsonType::Number,
+            Value::String(_) => JsonType::String,
+            Value::Array(_) => JsonType::Array,
+            Value::Object(_) => JsonType::Object,
+        }
+    }
+
+    pub fn accepts(self, value: &Value) -> bool {
+        let actual = JsonType::of(value);
+        actual == self || (self == JsonType::Number && actual == JsonType::Integer)
+    }
+}
+
+/// A value copied from a response into a variable for later steps.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    pub var: String,
+    pub path: JsonPath,
+    pub line: usize,
+}
+
+/// Repeat a safe request until a condition holds.
+#[derive(Debug, Clone)]
+pub struct Poll {
+    pub until: Vec<Expectation>,
+    pub give_up_when: Vec<Expectation>,
+    pub always: Vec<Expectation>,
+    pub timeout: Duration,
+    pub interval_min: Duration,
+    pub interval_max: Duration,
+}
+
+impl Poll {
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+    pub const DEFAULT_INTERVAL_MIN: Duration = Duration::from_millis(50);
+    pub const DEFAULT_INTERVAL_MAX: Duration = Duration::from_secs(2);
+}
+
+/// A dotted path into a JSON body: `data.items.0.id`; `$` is the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonPath {
+    segments: Vec<String>,
+}
+
+impl JsonPath {
+    /// Parses a path; `None` when a segment is empty.
+    pub fn parse(text: &str) -> Option<JsonPath> {
+        let text = text.trim();
+        if text == "$" {
+            return Some(JsonPath { segments: Vec::new() });
+        }
+        let text = text.strip_prefix("$.").unwrap_or(text);
+        let segments: Vec<String> = text.split('.').map(str::to_string).collect();
+        if segments.iter().any(String::is_empty) {
+            return None;
+        }
+        Some(JsonPath { segments })
+    }
+
+    /// The value at this path, if any.
+    pub fn select<'v>(&self, root: &'v Value) -> Option<&'v Value> {
+        self.segments.iter().try_fold(root, |value, segment| match value {
+            Value::Object(map) => map.get(segment),
+            Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => None,
+        })
+    }
+}
+
+impl fmt::Display for JsonPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.segments.is_empty() {
+            f.write_str("$")
+        } else {
+            f.write_str(&self.segments.join("."))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_path_selects_objects_and_arrays() {
+        let body = json!({"a": {"b": [10, {"c": "x"}]}});
+        let path = JsonPath::parse("a.b.1.c").unwrap();
+        assert_eq!(path.select(&body), Some(&json!("x")));
+        assert_eq!(JsonPath::parse("$").unwrap().select(&body), Some(&body));
+        assert_eq!(JsonPath::parse("a.zz").unwrap().select(&body), None);
+        assert!(JsonPath::parse("a..b").is_none());
+    }
+
+    #[test]
+    fn number_type_accepts_integers() {
+        assert!(JsonType::Number.accepts(&json!(3)));
+        assert!(!JsonType::Integer.accepts(&json!(3.5)));
+        assert!(JsonType::String.accepts(&json!("")));
+    }
+}

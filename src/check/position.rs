@@ -1,0 +1,248 @@
+//! Where each node of a check file is, so validation errors can point at
+//! the user's line and column.
+//!
+//! serde_yaml reports positions for its own errors only; validation happens
+//! after deserialization, so the positions of every key and value are indexed
+//! once from the parser's events, by dotted path (`steps.0.request.path`).
+
+use std::collections::HashMap;
+
+use yaml_rust2::parser::{MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+use yaml_rust2::Event;
+
+/// A 1-based line and column in a check file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// The position of one node: its key (when in a mapping) and its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Node {
+    pub key: Option<Pos>,
+    pub value: Option<Pos>,
+    /// Whether the scalar value was written in quotes (its text starts one
+    /// column after `value`).
+    pub quoted: bool,
+}
+
+/// Positions of every node of one YAML document.
+#[derive(Debug, Default, Clone)]
+pub struct Positions {
+    nodes: HashMap<String, Node>,
+}
+
+impl Positions {
+    /// Indexes every document of `source`; an unparsable source yields none
+    /// (serde_yaml reports the syntax error with its own position).
+    pub fn index(source: &str) -> Vec<Positions> {
+        let mut indexer = Indexer::default();
+        let mut parser = Parser::new_from_str(source);
+        if parser.load(&mut indexer, true).is_err() {
+            return Vec::new();
+        }
+        indexer.documents
+    }
+
+    /// The node at `path`, or the nearest ancestor that was written down.
+    pub fn find(&self, path: &str) -> Node {
+        let mut path = path;
+        loop {
+            if let Some(node) = self.nodes.get(path) {
+                return *node;
+            }
+            match path.rfind('.') {
+                Some(dot) => path = &path[..dot],
+                None => return self.nodes.get("").copied().unwrap_or_default(),
+            }
+        }
+    }
+
+    /// Where the key at `path` is (falling back to its value).
+    pub fn key(&self, path: &str) -> Pos {
+        let node = self.find(path);
+        node.key.or(node.value).unwrap_or(Pos { line: 1, column: 1 })
+    }
+
+    /// Where the value at `path` is (falling back to its key).
+    pub fn value(&self, path: &str) -> Pos {
+        let node = self.find(path);
+        node.value.or(node.key).unwrap_or(Pos { line: 1, column: 1 })
+    }
+
+    /// Where byte `offset` of the single-line scalar at `path` is.
+    pub fn inside_value(&self, path: &str, offset: usize) -> Pos {
+        let node = self.find(path);
+        match node.value {
+            Some(pos) => Pos {
+                line: pos.line,
+                column: pos.column + offset + usize::from(node.quoted),
+            },
+            None => self.key(path),
+        }
+    }
+}
+
+enum Frame {
+    Map { path: String, key: Option<String> },
+    Seq { path: String, index: usize },
+}
+
+#[derive(Default)]
+struct Indexer {
+    documents: Vec<Positions>,
+    stack: Vec<Frame>,
+    current: Positions,
+}
+
+fn pos(mark: Marker) -> Pos {
+    Pos {
+        line: mark.line(),
+        column: mark.col() + 1,
+    }
+}
+
+fn join(parent: &str, child: &str) -> String {
+    if parent.is_empty() {
+        child.to_string()
+    } else {
+        format!("{parent}.{child}")
+    }
+}
+
+impl Indexer {
+    /// The path of the node about to start, or `None` when the next scalar
+    /// is a mapping key.
+    fn slot(&self) -> Option<String> {
+        match self.stack.last() {
+            None => Some(String::new()),
+            Some(Frame::Map { key: None, .. }) => None,
+            Some(Frame::Map {
+                path,
+                key: Some(key),
+            }) => Some(join(path, key)),
+            Some(Frame::Seq { path, index }) => Some(join(path, &index.to_string())),
+        }
+    }
+
+    /// Moves the enclosing collection past the node that just ended.
+    fn advance(&mut self) {
+        match self.stack.last_mut() {
+            Some(Frame::Map { key, .. }) => *key = None,
+            Some(Frame::Seq { index, .. }) => *index += 1,
+            None => {}
+        }
+    }
+
+    fn start_value(&mut self, path: &str, mark: Marker, quoted: bool) {
+        let node = self.current.nodes.entry(path.to_string()).or_default();
+        if node.value.is_none() {
+            node.value = Some(pos(mark));
+            node.quoted = quoted;
+        }
+    }
+
+    /// Containers are placed at their first scalar: the parser's own marks
+    /// for block collections point past it.
+    fn place_containers(&mut self, mark: Marker) {
+        for frame in &self.stack {
+            let path = match frame {
+                Frame::Map { path, .. } | Frame::Seq { path, .. } => path,
+            };
+            let node = self.current.nodes.entry(path.clone()).or_default();
+            if node.value.is_none() {
+                node.value = Some(pos(mark));
+            }
+        }
+    }
+}
+
+impl MarkedEventReceiver for Indexer {
+    fn on_event(&mut self, event: Event, mark: Marker) {
+        match event {
+            Event::DocumentStart => {
+                self.current = Positions::default();
+                self.stack.clear();
+            }
+            Event::DocumentEnd => self.documents.push(std::mem::take(&mut self.current)),
+            Event::Scalar(value, style, ..) => {
+                self.place_containers(mark);
+                match self.slot() {
+                    None => {
+                        if let Some(Frame::Map { path, key }) = self.stack.last_mut() {
+                            let full = join(path, &value);
+                            *key = Some(value);
+                            self.current.nodes.entry(full).or_default().key = Some(pos(mark));
+                        }
+                    }
+                    Some(path) => {
+                        self.start_value(&path, mark, style != TScalarStyle::Plain);
+                        self.advance();
+                    }
+                }
+            }
+            Event::Alias(_) => {
+                if let Some(path) = self.slot() {
+                    self.start_value(&path, mark, false);
+                }
+                self.advance();
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                let path = self.slot().unwrap_or_default();
+                let frame = if matches!(event, Event::MappingStart(..)) {
+                    Frame::Map { path, key: None }
+                } else {
+                    Frame::Seq { path, index: 0 }
+                };
+                self.stack.push(frame);
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+                self.advance();
+            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCE: &str = "id: a\nsteps:\n  - request:\n      path: \"/x/{{ y }}\"\n    expect: {status: 202}\n";
+
+    #[test]
+    fn indexes_keys_and_values_by_path() {
+        let docs = Positions::index(SOURCE);
+        let p = &docs[0];
+        assert_eq!(p.key("id"), Pos { line: 1, column: 1 });
+        assert_eq!(p.value("id"), Pos { line: 1, column: 5 });
+        assert_eq!(p.key("steps.0.request.path"), Pos { line: 4, column: 7 });
+        assert_eq!(p.value("steps.0.expect.status"), Pos { line: 5, column: 22 });
+        assert_eq!(p.value("steps.0"), Pos { line: 3, column: 5 });
+    }
+
+    #[test]
+    fn points_inside_quoted_scalars() {
+        let docs = Positions::index(SOURCE);
+        assert_eq!(
+            docs[0].inside_value("steps.0.request.path", 3),
+            Pos { line: 4, column: 17 }
+        );
+    }
+
+    #[test]
+    fn unknown_paths_fall_back_to_the_nearest_ancestor() {
+        let docs = Positions::index(SOURCE);
+        assert_eq!(docs[0].key("steps.0.request.nope"), Pos { line: 3, column: 5 });
+    }
+
+    #[test]
+    fn several_documents_are_indexed_apart() {
+        let docs = Positions::index("id: a\n---\nid: b\n");
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1].key("id").line, 3);
+    }
+}

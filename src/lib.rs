@@ -8,3 +8,5 @@
 
 pub mod sandbox;
 pub mod check;
+pub mod secret;
+pub mod result;

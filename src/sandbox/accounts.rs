@@ -1,0 +1,229 @@
+//! Accounts, their keys and their entry points, and how a request's
+//! `x-api-key` is turned into an account.
+
+use axum::http::HeaderMap;
+
+use super::error::ApiError;
+use super::faults::{ActiveFaults, Fault};
+use super::fixtures::FIXTURES;
+
+/// The header carrying the API key.
+pub(crate) const API_KEY_HEADER: &str = "x-api-key";
+
+/// One of the sandbox's accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum AccountId {
+    /// The active account of [`FIXTURES`]`.api_key`.
+    Primary,
+    /// The inactive account of [`FIXTURES`]`.inactive_api_key`.
+    Inactive,
+    /// The second active account of [`FIXTURES`]`.other_api_key`.
+    Other,
+}
+
+/// What a known key is to its account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyState {
+    Current,
+    /// Replaced by a rotation, hence invalid.
+    Rotated,
+}
+
+/// What an entry point can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryPointKind {
+    /// Has an available agent attendant: executions run.
+    Ready,
+    /// Has no attendants configured.
+    NoAttendants,
+    /// Has attendants, but no available agent attendant.
+    Unavailable,
+}
+
+/// An entry point and the account that owns it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EntryPoint {
+    pub(crate) account: AccountId,
+    pub(crate) kind: EntryPointKind,
+}
+
+impl AccountId {
+    fn is_active(self) -> bool {
+        self != AccountId::Inactive
+    }
+}
+
+fn lookup_key(key: &str) -> Option<(AccountId, KeyState)> {
+    let found = [
+        (FIXTURES.api_key, AccountId::Primary, KeyState::Current),
+        (
+            FIXTURES.previous_api_key,
+            AccountId::Primary,
+            KeyState::Rotated,
+        ),
+        (
+            FIXTURES.inactive_api_key,
+            AccountId::Inactive,
+            KeyState::Current,
+        ),
+        (FIXTURES.other_api_key, AccountId::Other, KeyState::Current),
+    ]
+    .into_iter()
+    .find(|(known, _, _)| *known == key)?;
+    Some((found.1, found.2))
+}
+
+/// Finds the entry point `id`, whichever account owns it.
+pub(crate) fn lookup_entry_point(id: &str) -> Option<EntryPoint> {
+    let (account, kind) = match id {
+        _ if id == FIXTURES.entry_point_id => (AccountId::Primary, EntryPointKind::Ready),
+        _ if id == FIXTURES.no_attendants_entry_point_id => {
+            (AccountId::Primary, EntryPointKind::NoAttendants)
+        }
+        _ if id == FIXTURES.unavailable_entry_point_id => {
+            (AccountId::Primary, EntryPointKind::Unavailable)
+        }
+        _ if id == FIXTURES.other_entry_point_id => (AccountId::Other, EntryPointKind::Ready),
+        _ => return None,
+    };
+    Some(EntryPoint { account, kind })
+}
+
+/// Returns the `x-api-key` of a request: `None` when absent or blank, the
+/// value otherwise (a value that is not UTF-8 becomes one no key matches).
+pub(crate) fn received_key(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(API_KEY_HEADER)?;
+    let key = value.to_str().unwrap_or("\u{fffd}").trim();
+    // Like a JavaScript server testing `if (!apiKey)`, an empty key is missing.
+    (!key.is_empty()).then_some(key)
+}
+
+/// Authenticates a request by its `x-api-key`, in the documented order:
+/// missing key (401), unknown or rotated key (401), inactive account (403).
+pub(crate) fn authenticate(
+    headers: &HeaderMap,
+    faults: &ActiveFaults,
+) -> Result<AccountId, ApiError> {
+    let Some(key) = received_key(headers) else {
+        if faults.has(&Fault::AcceptMissingKey) {
+            return Ok(AccountId::Primary);
+        }
+        let message = if faults.has(&Fault::MissingKeyWrongMessage) {
+            "Unauthorized"
+        } else {
+            "Missing API key"
+        };
+        return Err(ApiError::unauthorized(message));
+    };
+    match lookup_key(key) {
+        Some((account, KeyState::Current)) if account.is_active() => Ok(account),
+        Some((_, KeyState::Current)) => inactive(faults),
+        Some((account, KeyState::Rotated)) if faults.has(&Fault::RotatedKeyValid) => Ok(account),
+        None if faults.has(&Fault::AcceptInvalidKey) => Ok(AccountId::Primary),
+        Some((_, KeyState::Rotated)) | None => Err(invalid_key(faults)),
+    }
+}
+
+fn inactive(faults: &ActiveFaults) -> Result<AccountId, ApiError> {
+    if faults.has(&Fault::InactiveAccountAllowed) {
+        Ok(AccountId::Primary)
+    } else if faults.has(&Fault::InactiveAccount401) {
+        Err(invalid_key(faults))
+    } else {
+        Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "Account is inactive",
+        ))
+    }
+}
+
+fn invalid_key(faults: &ActiveFaults) -> ApiError {
+    if faults.has(&Fault::InvalidKeyWrongMessage) {
+        ApiError::unauthorized("Unauthorized")
+    } else {
+        ApiError::unauthorized("Invalid API key")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn auth(key: Option<&str>, faults: &[Fault]) -> Result<AccountId, (u16, String)> {
+        let mut headers = HeaderMap::new();
+        if let Some(key) = key {
+            headers.insert(API_KEY_HEADER, HeaderValue::from_str(key).expect("ascii"));
+        }
+        authenticate(&headers, &ActiveFaults::new(faults.to_vec()))
+            .map_err(|e| (e.status().as_u16(), e.message().to_string()))
+    }
+
+    fn err(status: u16, message: &str) -> Result<AccountId, (u16, String)> {
+        Err((status, message.to_string()))
+    }
+
+    #[test]
+    fn keys_resolve_in_the_documented_order() {
+        let cases = [
+            (None, err(401, "Missing API key")),
+            (Some("  "), err(401, "Missing API key")),
+            (Some("ak_nope"), err(401, "Invalid API key")),
+            (Some(FIXTURES.previous_api_key), err(401, "Invalid API key")),
+            (
+                Some(FIXTURES.inactive_api_key),
+                err(403, "Account is inactive"),
+            ),
+            (Some(FIXTURES.api_key), Ok(AccountId::Primary)),
+            (Some(FIXTURES.other_api_key), Ok(AccountId::Other)),
+        ];
+        for (key, expected) in cases {
+            assert_eq!(auth(key, &[]), expected, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn auth_faults_deviate_once() {
+        let cases = [
+            (None, Fault::AcceptMissingKey, Ok(AccountId::Primary)),
+            (
+                Some("ak_nope"),
+                Fault::AcceptInvalidKey,
+                Ok(AccountId::Primary),
+            ),
+            (
+                None,
+                Fault::MissingKeyWrongMessage,
+                err(401, "Unauthorized"),
+            ),
+            (
+                Some("ak_nope"),
+                Fault::InvalidKeyWrongMessage,
+                err(401, "Unauthorized"),
+            ),
+            (
+                Some(FIXTURES.previous_api_key),
+                Fault::RotatedKeyValid,
+                Ok(AccountId::Primary),
+            ),
+            (
+                Some(FIXTURES.inactive_api_key),
+                Fault::InactiveAccountAllowed,
+                Ok(AccountId::Primary),
+            ),
+            (
+                Some(FIXTURES.inactive_api_key),
+                Fault::InactiveAccount401,
+                err(401, "Invalid API key"),
+            ),
+            (
+                Some(FIXTURES.previous_api_key),
+                Fault::AcceptInvalidKey,
+                err(401, "Invalid API key"),
+            ),
+        ];
+        for (key, fault, expected) in cases {
+            assert_eq!(auth(key, &[fault.clone()]), expected, "{key:?} {fault}");
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Turns a handler's reply into an HTTP response, applying the faults that
+//! change how answers look: content type, body shape and extra headers.
+//! Without faults every answer is JSON with `Content-Type: application/json`.
+
+use std::convert::Infallible;
+use std::future::{ready, Future};
+
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::{stream, StreamExt};
+use serde_json::{Map, Value};
+
+use super::accounts::API_KEY_HEADER;
+use super::error::ApiError;
+use super::faults::{ActiveFaults, Fault, HTML_INJECTION, HTML_INJECTION_NOTE};
+
+/// How many filler bytes the `huge-body` fault streams (300 MiB).
+pub(crate) const HUGE_BODY_BYTES: u64 = 300 * 1024 * 1024;
+const CHUNK_BYTES: usize = 64 * 1024;
+static FILLER: [u8; CHUNK_BYTES] = [b'a'; CHUNK_BYTES];
+
+fn json() -> HeaderValue {
+    HeaderValue::from_static("application/json")
+}
+
+fn text() -> HeaderValue {
+    HeaderValue::from_static("text/plain; charset=utf-8")
+}
+
+/// What a handler answers, before faults shape it.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    status: StatusCode,
+    payload: Payload,
+    headers: HeaderMap,
+}
+
+#[derive(Debug)]
+enum Payload {
+    /// A JSON object of data.
+    Data(Map<String, Value>),
+    /// A message, rendered `{"message": ...}`.
+    Message(String),
+    /// A JSON body built by a fault, sent as is.
+    Stream(Body),
+}
+
+impl Reply {
+    /// Answers `status` with the JSON object `body`.
+    pub(crate) fn data(status: StatusCode, body: Map<String, Value>) -> Self {
+        Self::new(status, Payload::Data(body))
+    }
+
+    /// Answers `status` with a streamed JSON `body`.
+    pub(crate) fn stream(status: StatusCode, body: Body) -> Self {
+        Self::new(status, Payload::Stream(body))
+    }
+
+    /// Answers `307 Temporary Redirect` to `location`.
+    pub(crate) fn redirect(location: &str) -> Self {
+        let mut reply = Self::new(
+            StatusCode::TEMPORARY_REDIRECT,
+            Payload::Message(format!("Moved temporarily to {location}")),
+        );
+        // A location that is not a valid header value is dropped, not sent.
+        if let Ok(value) = HeaderValue::from_str(location) {
+            reply.headers.insert(header::LOCATION, value);
+        }
+        reply
+    }
+
+    fn new(status: StatusCode, payload: Payload) -> Self {
+        Self {
+            status,
+            payload,
+            headers: HeaderMap::new(),
+        }
+    }
+}
+
+impl From<ApiError> for Reply {
+    fn from(error: ApiError) -> Self {
+        let mut reply = Self::new(
+            error.status(),
+            Payload::Message(error.message().to_string()),
+        );
+        reply.headers = error.headers().iter().cloned().collect();
+        reply
+    }
+}
+
+/// Renders `reply` for a request that had `request` headers.
+pub(crate) fn render(reply: Reply, faults: &ActiveFaults, request: &HeaderMap) -> Response {
+    let key = request
+        .get(API_KEY_HEADER)
+        .filter(|_| faults.has(&Fault::EchoKey));
+    let echo = key.map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+    let status = reply.status;
+    let (content_type, body) = match reply.payload {
+        Payload::Data(data) => render_data(status, data, faults, echo),
+        Payload::Message(message) => render_message(status, message, faults, echo),
+        Payload::Stream(body) => (json(), body),
+    };
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, content_type);
+    headers.extend(reply.headers);
+    if let Some(key) = key {
+        headers.insert(HeaderName::from_static("x-echo-key"), key.clone());
+    }
+    if faults.has(&Fault::HtmlInjection) {
+        headers.insert(
+            HeaderName::from_static("x-note"),
+            HeaderValue::from_static(HTML_INJECTION_NOTE),
+        );
+    }
+    response
+}
+
+fn render_message(
+    status: StatusCode,
+    mut message: String,
+    faults: &ActiveFaults,
+    echo: Option<String>,
+) -> (HeaderValue, Body) {
+    if faults.has(&Fault::HtmlInjection) {
+        message.push_str(HTML_INJECTION);
+    }
+    let is_error = status.is_client_error() || status.is_server_error();
+    if is_error && faults.has(&Fault::NonJsonErrors) {
+        return (text(), Body::from(message));
+    }
+    let field = if is_error && faults.has(&Fault::ErrorWithoutMessage) {
+        "error"
+    } else {
+        "message"
+    };
+    let mut body = Map::new();
+    body.insert(field.to_string(), Value::String(message));
+    if let Some(echo) = echo {
+        body.insert("echo".to_string(), Value::String(echo));
+    }
+    (json(), Body::from(Value::Object(body).to_string()))
+}
+
+fn render_data(
+    status: StatusCode,
+    mut data: Map<String, Value>,
+    faults: &ActiveFaults,
+    echo: Option<String>,
+) -> (HeaderValue, Body) {
+    if faults.has(&Fault::HtmlInjection) {
+        for field in ["response", "error"] {
+            if let Some(Value::String(value)) = data.get_mut(field) {
+                value.push_str(HTML_INJECTION);
+            }
+        }
+    }
+    if let Some(echo) = echo {
+        data.insert("echo".to_string(), Value::String(echo));
+    }
+    if !status.is_success() {
+        return (json(), Body::from(Value::Object(data).to_string()));
+    }
+    if faults.has(&Fault::NonJsonBody) {
+        return (json(), Body::from("<html>oops</html>"));
+    }
+    let mut serialized = Value::Object(data).to_string().into_bytes();
+    if faults.has(&Fault::TruncatedJson) {
+        serialized.truncate(serialized.len() / 2);
+    }
+    if faults.has(&Fault::JsonWithoutContentType) {
+        return (text(), Body::from(serialized));
+    }
+    (json(), Body::from(serialized))
+}
+
+/// A body of `prefix`, then [`HUGE_BODY_BYTES`] of filler, then `suffix`,
+/// streamed chunk by chunk without being held in memory; it ends early when
+/// `stop` resolves.
+pub(crate) fn huge_body(
+    prefix: String,
+    suffix: &'static str,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> Body {
+    let filler = stream::unfold(HUGE_BODY_BYTES, |left| async move {
+        if left == 0 {
+            return None;
+        }
+        let size = usize::try_from(left).map_or(CHUNK_BYTES, |left| left.min(CHUNK_BYTES));
+        let chunk = Bytes::from_static(&FILLER[..size]);
+        Some((Ok::<_, Infallible>(chunk), left - size as u64))
+    });
+    let body = stream::once(ready(Ok(Bytes::from(prefix))))
+        .chain(filler)
+        .chain(stream::once(ready(Ok(Bytes::from_static(
+            suffix.as_bytes(),
+        )))))
+        .take_until(stop);
+    Body::from_stream(body)
+}
+
+/// A body that sends `first` and then nothing more until `stop` resolves.
+pub(crate) fn stalled_body(first: String, stop: impl Future<Output = ()> + Send + 'static) -> Body {
+    let body = stream::once(ready(Ok::<_, Infallible>(Bytes::from(first))))
+        .chain(stream::pending())
+        .take_until(stop);
+    Body::from_stream(body)
+}

@@ -1,0 +1,188 @@
+//! `POST /v1/entry-points/{entryPointId}/execute`: queues an execution.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use serde_json::{Map, Value};
+
+use super::redirect;
+use crate::sandbox::accounts::{authenticate, lookup_entry_point, AccountId, EntryPointKind};
+use crate::sandbox::error::ApiError;
+use crate::sandbox::faults::{ActiveFaults, Fault};
+use crate::sandbox::fixtures::FIXTURES;
+use crate::sandbox::render::{render, stalled_body, Reply};
+use crate::sandbox::state::{Clock, Created, NewExecution, Shared};
+
+/// The longest `conversationId` a client may choose.
+const MAX_CONVERSATION_ID_CHARS: usize = 200;
+
+/// Handles execute with an entry point id in the path.
+pub(super) async fn execute(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    // An id that does not percent-decode to UTF-8 is one no entry point has.
+    let id = path.map_or_else(|_| "\u{fffd}".to_string(), |Path(id)| id);
+    handle(&shared, &uri, &headers, &id, body).await
+}
+
+/// Handles execute with an empty entry point id (`/v1/entry-points//execute`).
+pub(super) async fn execute_without_id(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    handle(&shared, &uri, &headers, "", body).await
+}
+
+async fn handle(
+    shared: &Shared,
+    uri: &Uri,
+    headers: &HeaderMap,
+    id: &str,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if let Some(response) = redirect(shared, uri, headers) {
+        return response;
+    }
+    let faults = &shared.settings.faults;
+    if faults.has(&Fault::Hang) {
+        shared.stopped().await;
+        return render(ApiError::shutting_down().into(), faults, headers);
+    }
+    let reply = create(shared, headers, id, body).unwrap_or_else(Reply::from);
+    render(reply, faults, headers)
+}
+
+fn create(
+    shared: &Shared,
+    headers: &HeaderMap,
+    id: &str,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Reply, ApiError> {
+    let faults = &shared.settings.faults;
+    let account = authenticate(headers, faults)?;
+    check_entry_point(id, account, faults)?;
+    let request = parse_body(account, body)?;
+    let created = shared
+        .store()
+        .create(request, Clock::now(), &shared.settings)?;
+    let status = if faults.has(&Fault::Execute200) {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    let data = accepted(&created, faults);
+    if faults.has(&Fault::SlowBody) {
+        let mut text = Value::Object(data).to_string();
+        text.truncate(text.len() / 2);
+        return Ok(Reply::stream(status, stalled_body(text, shared.stopped())));
+    }
+    Ok(Reply::data(status, data))
+}
+
+/// Checks that entry point `id` belongs to `account` and can run executions.
+fn check_entry_point(id: &str, account: AccountId, faults: &ActiveFaults) -> Result<(), ApiError> {
+    if id.trim().is_empty() {
+        return Err(if faults.has(&Fault::EmptyEntryPoint404) {
+            ApiError::not_found()
+        } else {
+            ApiError::bad_request("entryPointId is required")
+        });
+    }
+    let invalid = || ApiError::bad_request("Invalid entryPointId");
+    let Some(entry_point) = lookup_entry_point(id) else {
+        return if faults.has(&Fault::UnknownEntryPointAccepted) {
+            Ok(())
+        } else if faults.has(&Fault::UnknownEntryPointWrongMessage) {
+            Err(ApiError::bad_request("Entry point not found"))
+        } else {
+            Err(invalid())
+        };
+    };
+    if entry_point.account != account {
+        return Err(invalid());
+    }
+    match entry_point.kind {
+        EntryPointKind::NoAttendants if !faults.has(&Fault::NoAttendantsAccepted) => Err(
+            ApiError::bad_request("Entry point has no attendants configured"),
+        ),
+        EntryPointKind::Unavailable if !faults.has(&Fault::UnavailableAccepted) => Err(
+            ApiError::bad_request("Entry point has no available agent attendant"),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// Parses `{"message": string, "conversationId"?: string}`.
+///
+/// The body is read as JSON whatever its Content-Type. A `conversationId`
+/// that is `null`, empty or blank counts as absent.
+fn parse_body(
+    account: AccountId,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<NewExecution, ApiError> {
+    let bytes =
+        body.map_err(|rejection| ApiError::new(rejection.status(), rejection.body_text()))?;
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|_| ApiError::bad_request("Request body must be valid JSON"))?;
+    let Value::Object(fields) = value else {
+        return Err(ApiError::bad_request("Request body must be a JSON object"));
+    };
+    let message = match fields.get("message") {
+        Some(Value::String(message)) if !message.trim().is_empty() => message,
+        _ => {
+            return Err(ApiError::bad_request(
+                "message is required and must be a non-empty string",
+            ))
+        }
+    };
+    let conversation_id = match fields.get("conversationId") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) if id.trim().is_empty() => None,
+        Some(Value::String(id)) if id.chars().count() > MAX_CONVERSATION_ID_CHARS => {
+            return Err(ApiError::bad_request(format!(
+                "conversationId must be at most {MAX_CONVERSATION_ID_CHARS} characters"
+            )))
+        }
+        Some(Value::String(id)) => Some(id.clone()),
+        Some(_) => return Err(ApiError::bad_request("conversationId must be a string")),
+    };
+    Ok(NewExecution {
+        account,
+        conversation_id,
+        fails: message.contains(FIXTURES.fail_marker),
+    })
+}
+
+/// The execute answer: `{"conversationId", "executionId", "status": "queued"}`.
+fn accepted(created: &Created, faults: &ActiveFaults) -> Map<String, Value> {
+    let mut data = Map::new();
+    data.insert(
+        "conversationId".into(),
+        Value::String(created.conversation_id.clone()),
+    );
+    if faults.has(&Fault::ExecutionIdNumber) {
+        data.insert("executionId".into(), Value::from(created.number));
+    } else if !faults.has(&Fault::ExecutionIdMissing) {
+        data.insert(
+            "executionId".into(),
+            Value::String(created.execution_id.clone()),
+        );
+    }
+    let status = if faults.has(&Fault::ExecuteStatusWrong) {
+        "pending"
+    } else {
+        "queued"
+    };
+    data.insert("status".into(), Value::from(status));
+    data
+}

@@ -1,0 +1,73 @@
+//! `GET /v1/executions/{executionId}`: reads an execution's status.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use serde_json::{Map, Value};
+use tokio::time::Instant;
+
+use super::redirect;
+use crate::sandbox::accounts::authenticate;
+use crate::sandbox::error::ApiError;
+use crate::sandbox::faults::Fault;
+use crate::sandbox::render::{huge_body, render, Reply};
+use crate::sandbox::state::{ExecutionView, Shared};
+
+/// Handles a read of one execution.
+pub(super) async fn read(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+) -> Response {
+    if let Some(response) = redirect(&shared, &uri, &headers) {
+        return response;
+    }
+    // An id that does not percent-decode to UTF-8 is one no execution has.
+    let id = path.map(|Path(id)| id).unwrap_or_default();
+    let reply = read_execution(&shared, &headers, id).unwrap_or_else(Reply::from);
+    render(reply, &shared.settings.faults, &headers)
+}
+
+fn read_execution(shared: &Shared, headers: &HeaderMap, mut id: String) -> Result<Reply, ApiError> {
+    let faults = &shared.settings.faults;
+    let account = authenticate(headers, faults)?;
+    // Under `execution-id-number` clients were given `7` for `exec_7`.
+    if faults.has(&Fault::ExecutionIdNumber)
+        && !id.is_empty()
+        && id.bytes().all(|b| b.is_ascii_digit())
+    {
+        id = format!("exec_{id}");
+    }
+    let view = shared
+        .store()
+        .read(account, &id, Instant::now(), &shared.settings)?;
+    if faults.has(&Fault::HugeBody) {
+        let prefix = format!(
+            "{{\"conversationId\":{},\"executionId\":{},\"status\":\"completed\",\"response\":\"",
+            Value::String(view.conversation_id),
+            Value::String(view.execution_id),
+        );
+        let body = huge_body(prefix, "\"}", shared.stopped());
+        return Ok(Reply::stream(StatusCode::OK, body));
+    }
+    Ok(Reply::data(StatusCode::OK, to_json(view)))
+}
+
+/// `{"conversationId", "executionId", "status", "response"?, "error"?}`.
+fn to_json(view: ExecutionView) -> Map<String, Value> {
+    let mut data = Map::new();
+    data.insert("conversationId".into(), Value::String(view.conversation_id));
+    data.insert("executionId".into(), Value::String(view.execution_id));
+    data.insert("status".into(), Value::from(view.status));
+    if let Some(response) = view.response {
+        data.insert("response".into(), Value::from(response));
+    }
+    if let Some(error) = view.error {
+        data.insert("error".into(), Value::from(error));
+    }
+    data
+}

@@ -1,0 +1,433 @@
+//! The sandbox's in-memory state: conversations and executions, whose status
+//! is computed lazily from the clock when they are read, plus request counts.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use axum::http::{header, HeaderValue, StatusCode};
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::accounts::AccountId;
+use super::error::ApiError;
+use super::faults::{ActiveFaults, Fault};
+use super::SandboxConfig;
+
+/// At most this many executions are stored; execute answers 503 beyond.
+pub(crate) const MAX_EXECUTIONS: usize = 100_000;
+
+const ANSWER: &str =
+    "Hello! This is the Wapzi sandbox: your message was received and an agent answered it.";
+const ANSWER_AGAIN: &str = "Hello again! The Wapzi sandbox answers the same message differently.";
+const FAILURE: &str = "The agent could not answer this message.";
+
+/// What the sandbox counted since it started.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SandboxStats {
+    /// Requests received, whatever their route or answer.
+    pub requests: u64,
+    /// Requests that carried an `x-api-key` header.
+    pub requests_with_key: u64,
+    /// Executions that reached a terminal status, earliest first.
+    pub completions: Vec<Completion>,
+}
+
+/// When an execution reached a terminal status, on the server's clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// The execution's id.
+    pub execution_id: String,
+    /// When it became `completed` or `failed` (its creation plus the
+    /// latency), or `superseded` (the newer execute).
+    pub completed_at: SystemTime,
+}
+
+/// A point in time, for deadlines (`now`) and for reports (`wall`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Clock {
+    pub(crate) now: Instant,
+    pub(crate) wall: SystemTime,
+}
+
+impl Clock {
+    /// Reads both clocks.
+    pub(crate) fn now() -> Self {
+        Self {
+            now: Instant::now(),
+            wall: SystemTime::now(),
+        }
+    }
+}
+
+/// The settings a sandbox runs with.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) latency: Duration,
+    pub(crate) faults: ActiveFaults,
+}
+
+/// Everything the handlers share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) settings: Settings,
+    store: Mutex<Store>,
+    requests: AtomicU64,
+    requests_with_key: AtomicU64,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Shared {
+    /// Builds a fresh state for `config`.
+    pub(crate) fn new(config: SandboxConfig) -> Arc<Self> {
+        Arc::new(Self {
+            settings: Settings {
+                latency: config.latency,
+                faults: ActiveFaults::new(config.faults),
+            },
+            store: Mutex::new(Store::default()),
+            requests: AtomicU64::new(0),
+            requests_with_key: AtomicU64::new(0),
+            shutdown: watch::Sender::new(false),
+        })
+    }
+
+    /// Locks the store; a handler that panicked leaves it usable.
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Counts one request, `with_key` when it carried `x-api-key`.
+    pub(crate) fn count_request(&self, with_key: bool) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        if with_key {
+            self.requests_with_key.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Returns the counts, settling every execution due by now first.
+    pub(crate) fn stats(&self) -> SandboxStats {
+        let mut store = self.store();
+        store.settle_all(Clock::now().now, &self.settings);
+        let mut completions = store.completions.clone();
+        completions.sort_by_key(|completion| completion.completed_at);
+        SandboxStats {
+            requests: self.requests.load(Ordering::Relaxed),
+            requests_with_key: self.requests_with_key.load(Ordering::Relaxed),
+            completions,
+        }
+    }
+
+    /// Tells every waiting handler and body that the sandbox stops.
+    pub(crate) fn begin_shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    /// Resolves once [`Shared::begin_shutdown`] was called.
+    pub(crate) fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut receiver = self.shutdown.subscribe();
+        async move {
+            // The sender lives in `Shared`, so an error means it is gone: stop too.
+            let _ = receiver.wait_for(|stopped| *stopped).await;
+        }
+    }
+}
+
+/// The status of an execution as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Queued,
+    Completed,
+    Failed,
+    Superseded,
+}
+
+#[derive(Debug)]
+struct Execution {
+    account: AccountId,
+    conversation_id: String,
+    created: Instant,
+    created_wall: SystemTime,
+    /// The terminal status it reaches when its latency has passed.
+    outcome: Stage,
+    stage: Stage,
+    /// Reads that saw it completed (for `terminal-flaps`).
+    completed_reads: u32,
+    /// Reads of any kind (for `rate-limited`).
+    reads: u32,
+}
+
+#[derive(Debug)]
+struct Conversation {
+    account: AccountId,
+    /// Executions not yet seen terminal, oldest first.
+    running: Vec<String>,
+}
+
+/// Conversations and executions of all accounts.
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    conversations: HashMap<String, Conversation>,
+    executions: HashMap<String, Execution>,
+    completions: Vec<Completion>,
+    last_execution: u64,
+    last_conversation: u64,
+}
+
+/// An execute request that passed validation.
+#[derive(Debug, Clone)]
+pub(crate) struct NewExecution {
+    pub(crate) account: AccountId,
+    pub(crate) conversation_id: Option<String>,
+    pub(crate) fails: bool,
+}
+
+/// The ids of a new execution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Created {
+    pub(crate) conversation_id: String,
+    pub(crate) execution_id: String,
+    /// The number in `exec_<number>`.
+    pub(crate) number: u64,
+}
+
+/// An execution as a read shows it, faults applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ExecutionView {
+    pub(crate) conversation_id: String,
+    pub(crate) execution_id: String,
+    pub(crate) status: &'static str,
+    pub(crate) response: Option<&'static str>,
+    pub(crate) error: Option<&'static str>,
+}
+
+impl Store {
+    /// Creates an execution, superseding the older ones still queued in its
+    /// conversation (latest wins).
+    pub(crate) fn create(
+        &mut self,
+        request: NewExecution,
+        clock: Clock,
+        settings: &Settings,
+    ) -> Result<Created, ApiError> {
+        if self.executions.len() >= MAX_EXECUTIONS {
+            return Err(ApiError::full());
+        }
+        let conversation_id = self.conversation_for(request.account, request.conversation_id);
+        self.last_execution += 1;
+        let number = self.last_execution;
+        let execution_id = format!("exec_{number}");
+        let faults = &settings.faults;
+        let older = self.running_in(&conversation_id, clock.now, settings);
+        let mut newest_superseded = false;
+        for id in older {
+            if faults.has(&Fault::NewestSuperseded) {
+                newest_superseded = true;
+            } else if !faults.has(&Fault::NoLatestWins) {
+                self.supersede(&id, clock.wall);
+            }
+        }
+        let outcome = if request.fails || faults.has(&Fault::AlwaysFails) {
+            Stage::Failed
+        } else {
+            Stage::Completed
+        };
+        let execution = Execution {
+            account: request.account,
+            conversation_id: conversation_id.clone(),
+            created: clock.now,
+            created_wall: clock.wall,
+            outcome,
+            stage: Stage::Queued,
+            completed_reads: 0,
+            reads: 0,
+        };
+        self.executions.insert(execution_id.clone(), execution);
+        if let Some(conversation) = self.conversations.get_mut(&conversation_id) {
+            conversation.running.push(execution_id.clone());
+        }
+        if newest_superseded {
+            self.supersede(&execution_id, clock.wall);
+        }
+        Ok(Created {
+            conversation_id,
+            execution_id,
+            number,
+        })
+    }
+
+    /// Returns the conversation an execute joins, creating it when needed.
+    ///
+    /// A `requested` id of this account is joined. An id that exists nowhere
+    /// starts a new conversation under that id, so that clients choosing
+    /// their own ids keep latest-wins. An id of another account is not
+    /// revealed: a new conversation with a fresh id starts instead.
+    fn conversation_for(&mut self, account: AccountId, requested: Option<String>) -> String {
+        let id = match requested {
+            Some(id) => match self.conversations.get(&id) {
+                Some(conversation) if conversation.account == account => return id,
+                Some(_) => self.fresh_conversation_id(),
+                None => id,
+            },
+            None => self.fresh_conversation_id(),
+        };
+        let conversation = Conversation {
+            account,
+            running: Vec::new(),
+        };
+        self.conversations.insert(id.clone(), conversation);
+        id
+    }
+
+    fn fresh_conversation_id(&mut self) -> String {
+        loop {
+            self.last_conversation += 1;
+            let id = format!("conv_{}", self.last_conversation);
+            if !self.conversations.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// Settles the executions of a conversation and returns those still queued.
+    fn running_in(
+        &mut self,
+        conversation_id: &str,
+        now: Instant,
+        settings: &Settings,
+    ) -> Vec<String> {
+        let ids = match self.conversations.get_mut(conversation_id) {
+            Some(conversation) => std::mem::take(&mut conversation.running),
+            None => return Vec::new(),
+        };
+        let running: Vec<String> = ids
+            .into_iter()
+            .filter(|id| self.settle(id, now, settings) == Some(Stage::Queued))
+            .collect();
+        if let Some(conversation) = self.conversations.get_mut(conversation_id) {
+            conversation.running.clone_from(&running);
+        }
+        running
+    }
+
+    /// Moves an execution to its outcome once its latency has passed,
+    /// recording the completion once; returns its stage.
+    fn settle(&mut self, id: &str, now: Instant, settings: &Settings) -> Option<Stage> {
+        let execution = self.executions.get_mut(id)?;
+        let due = now.saturating_duration_since(execution.created) >= settings.latency;
+        if execution.stage == Stage::Queued && due && !settings.faults.has(&Fault::NeverFinishes) {
+            execution.stage = execution.outcome;
+            self.completions.push(Completion {
+                execution_id: id.to_string(),
+                completed_at: execution.created_wall + settings.latency,
+            });
+        }
+        Some(execution.stage)
+    }
+
+    fn supersede(&mut self, id: &str, wall: SystemTime) {
+        if let Some(execution) = self.executions.get_mut(id) {
+            if execution.stage == Stage::Queued {
+                execution.stage = Stage::Superseded;
+                self.completions.push(Completion {
+                    execution_id: id.to_string(),
+                    completed_at: wall,
+                });
+            }
+        }
+    }
+
+    /// Settles every queued execution due by `now`.
+    fn settle_all(&mut self, now: Instant, settings: &Settings) {
+        let queued: Vec<String> = self
+            .executions
+            .iter()
+            .filter(|(_, execution)| execution.stage == Stage::Queued)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in queued {
+            self.settle(&id, now, settings);
+        }
+    }
+
+    /// Reads execution `id` for `account`.
+    pub(crate) fn read(
+        &mut self,
+        account: AccountId,
+        id: &str,
+        now: Instant,
+        settings: &Settings,
+    ) -> Result<ExecutionView, ApiError> {
+        let faults = &settings.faults;
+        let Some(execution) = self.executions.get_mut(id) else {
+            return Err(if faults.has(&Fault::UnknownExecution404) {
+                ApiError::not_found()
+            } else {
+                invalid_execution()
+            });
+        };
+        if execution.account != account && !faults.has(&Fault::CrossAccountVisible) {
+            return Err(invalid_execution());
+        }
+        execution.reads = execution.reads.saturating_add(1);
+        if faults.has(&Fault::RateLimited) && execution.reads <= 2 {
+            return Err(rate_limited());
+        }
+        let stage = self.settle(id, now, settings).unwrap_or(Stage::Queued);
+        let execution = self.executions.get_mut(id).ok_or_else(invalid_execution)?;
+        if stage == Stage::Completed {
+            execution.completed_reads = execution.completed_reads.saturating_add(1);
+        }
+        Ok(view(id, execution, stage, faults))
+    }
+}
+
+fn invalid_execution() -> ApiError {
+    ApiError::bad_request("Invalid executionId for this account")
+}
+
+fn rate_limited() -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many requests, retry later",
+    )
+    .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+}
+
+fn view(id: &str, execution: &Execution, stage: Stage, faults: &ActiveFaults) -> ExecutionView {
+    let queued = if faults.has(&Fault::UndocumentedStatus) {
+        "processing"
+    } else {
+        "queued"
+    };
+    let flaps = faults.has(&Fault::TerminalFlaps);
+    let (status, response, error) = match stage {
+        Stage::Queued => (queued, None, None),
+        Stage::Completed if flaps && execution.completed_reads == 2 => (queued, None, None),
+        Stage::Completed if faults.has(&Fault::CompletedWithoutResponse) => {
+            ("completed", None, None)
+        }
+        Stage::Completed if flaps && execution.completed_reads > 2 => {
+            ("completed", Some(ANSWER_AGAIN), None)
+        }
+        Stage::Completed => ("completed", Some(ANSWER), None),
+        Stage::Failed => ("failed", None, Some(FAILURE)),
+        Stage::Superseded if faults.has(&Fault::SupersededWithResponse) => {
+            ("superseded", Some(ANSWER), None)
+        }
+        Stage::Superseded => ("superseded", None, None),
+    };
+    let mut conversation_id = execution.conversation_id.clone();
+    if faults.has(&Fault::ConversationIdChanges) {
+        conversation_id.push('0');
+    }
+    ExecutionView {
+        conversation_id,
+        execution_id: id.to_string(),
+        status,
+        response,
+        error,
+    }
+}

@@ -10,3 +10,4 @@ pub mod sandbox;
 pub mod check;
 pub mod secret;
 pub mod result;
+pub mod report;

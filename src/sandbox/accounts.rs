@@ -223,7 +223,11 @@ mod tests {
             ),
         ];
         for (key, fault, expected) in cases {
-            assert_eq!(auth(key, &[fault.clone()]), expected, "{key:?} {fault}");
+            assert_eq!(
+                auth(key, std::slice::from_ref(&fault)),
+                expected,
+                "{key:?} {fault}"
+            );
         }
     }
 }

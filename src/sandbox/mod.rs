@@ -15,6 +15,7 @@ mod faults;
 mod fixtures;
 mod render;
 mod routes;
+mod shared;
 mod state;
 
 #[cfg(test)]
@@ -33,7 +34,7 @@ pub use faults::{Fault, FaultInfo, UnknownFault, HTML_INJECTION, HTML_INJECTION_
 pub use fixtures::{Fixtures, FIXTURES};
 pub use state::{Completion, SandboxStats};
 
-use state::Shared;
+use shared::Shared;
 
 /// How long a stopping sandbox waits for open answers before it lets go.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
@@ -57,6 +58,10 @@ impl Default for SandboxConfig {
 }
 
 /// Builds the sandbox's router, with fresh state, for `config`.
+///
+/// Served this way rather than by [`serve`] or [`Sandbox`], nothing tells
+/// the `hang` and `slow-body` faults to stop: their answers end only when
+/// the client goes away.
 pub fn app(config: SandboxConfig) -> axum::Router {
     routes::router(Shared::new(config))
 }

@@ -15,7 +15,8 @@ use crate::sandbox::error::ApiError;
 use crate::sandbox::faults::{ActiveFaults, Fault};
 use crate::sandbox::fixtures::FIXTURES;
 use crate::sandbox::render::{render, stalled_body, Reply};
-use crate::sandbox::state::{Clock, Created, NewExecution, Shared};
+use crate::sandbox::shared::Shared;
+use crate::sandbox::state::{Clock, Created, NewExecution};
 
 /// The longest `conversationId` a client may choose.
 const MAX_CONVERSATION_ID_CHARS: usize = 200;

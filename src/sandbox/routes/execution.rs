@@ -14,7 +14,8 @@ use crate::sandbox::accounts::authenticate;
 use crate::sandbox::error::ApiError;
 use crate::sandbox::faults::Fault;
 use crate::sandbox::render::{huge_body, render, Reply};
-use crate::sandbox::state::{ExecutionView, Shared};
+use crate::sandbox::shared::Shared;
+use crate::sandbox::state::ExecutionView;
 
 /// Handles a read of one execution.
 pub(super) async fn read(

@@ -16,7 +16,7 @@ use axum::Router;
 use super::accounts::API_KEY_HEADER;
 use super::error::ApiError;
 use super::render::{render, Reply};
-use super::state::Shared;
+use super::shared::Shared;
 
 /// Builds the router serving `shared`.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {

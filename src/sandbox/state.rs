@@ -1,5 +1,5 @@
 //! The sandbox's in-memory state: conversations and executions, whose status
-//! is computed lazily from the clock when they are read, plus request counts.
+//! is computed lazily from the clock when they are read or counted.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
@@ -148,17 +148,8 @@ impl Store {
         self.last_execution += 1;
         let number = self.last_execution;
         let execution_id = format!("exec_{number}");
-        let faults = &settings.faults;
-        let older = self.running_in(&conversation_id, clock.now, settings);
-        let mut newest_superseded = false;
-        for id in older {
-            if faults.has(&Fault::NewestSuperseded) {
-                newest_superseded = true;
-            } else if !faults.has(&Fault::NoLatestWins) {
-                self.supersede(&id, clock.wall);
-            }
-        }
-        let outcome = if request.fails || faults.has(&Fault::AlwaysFails) {
+        let newest_superseded = self.supersede_older(&conversation_id, clock, settings);
+        let outcome = if request.fails || settings.faults.has(&Fault::AlwaysFails) {
             Stage::Failed
         } else {
             Stage::Completed
@@ -185,6 +176,28 @@ impl Store {
             execution_id,
             number,
         })
+    }
+
+    /// Supersedes the executions still queued in a conversation, as a newer
+    /// one arrives; returns whether the newer one is to be superseded instead
+    /// (`newest-superseded`).
+    fn supersede_older(
+        &mut self,
+        conversation_id: &str,
+        clock: Clock,
+        settings: &Settings,
+    ) -> bool {
+        let faults = &settings.faults;
+        let older = self.running_in(conversation_id, clock.now, settings);
+        if faults.has(&Fault::NewestSuperseded) {
+            return !older.is_empty();
+        }
+        if !faults.has(&Fault::NoLatestWins) {
+            for id in older {
+                self.supersede(&id, clock.wall);
+            }
+        }
+        false
     }
 
     /// Returns the conversation an execute joins, creating it when needed.
@@ -250,7 +263,10 @@ impl Store {
             execution.stage = execution.outcome;
             self.completions.push(Completion {
                 execution_id: id.to_string(),
-                completed_at: execution.created_wall + settings.latency,
+                completed_at: execution
+                    .created_wall
+                    .checked_add(settings.latency)
+                    .unwrap_or(execution.created_wall),
             });
         }
         Some(execution.stage)

@@ -188,6 +188,12 @@ fn valid_names() -> String {
 impl Fault {
     /// Parses a `--fault` value: a name of [`Fault::ALL`], or
     /// `redirect-to=URL` with an `http://` or `https://` URL.
+    ///
+    /// # Errors
+    ///
+    /// [`UnknownFault::Name`] for a name none of [`Fault::ALL`], with the
+    /// nearest valid name when it is a near miss; [`UnknownFault::RedirectUrl`]
+    /// for `redirect-to` without a usable URL.
     pub fn parse(s: &str) -> Result<Fault, UnknownFault> {
         let input = s.trim();
         if let Some(fault) = Fault::from_plain_name(input) {

@@ -69,6 +69,10 @@ pub fn app(config: SandboxConfig) -> axum::Router {
 /// Serves a sandbox for `config` on `listener` until `shutdown` resolves,
 /// then stops gracefully: open answers that never end (`hang`, `slow-body`,
 /// `huge-body`) are ended, and the server lets go after a short grace.
+///
+/// # Errors
+///
+/// The I/O error that ended the server, if any.
 pub async fn serve(
     listener: TcpListener,
     config: SandboxConfig,
@@ -136,6 +140,10 @@ pub struct Sandbox {
 impl Sandbox {
     /// Binds `addr` (port 0 picks a free port), then serves a sandbox for
     /// `config` on it in the background.
+    ///
+    /// # Errors
+    ///
+    /// [`SandboxError`] when `addr` cannot be bound, such as a port in use.
     pub async fn start(addr: SocketAddr, config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         let listener = TcpListener::bind(addr)
             .await

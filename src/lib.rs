@@ -6,8 +6,15 @@
 //! and the reporters ([`report`]) render that model. The [`sandbox`] is the
 //! embedded reference server and depends on none of them.
 
-pub mod sandbox;
+pub mod app;
 pub mod check;
-pub mod secret;
-pub mod result;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod exit;
 pub mod report;
+pub mod result;
+pub mod run;
+pub mod sandbox;
+pub mod secret;
+pub mod term;

@@ -10,6 +10,7 @@ pub enum ChecklistItem {
     ValidKey,
     ActiveEntryPoint,
     AttendantAvailable,
+    #[serde(rename = "execute-202")]
     Execute202,
     ExecutionStatus,
     DocumentedBehaviour,

@@ -30,7 +30,11 @@ impl Fixture {
                 self.name
             )
         } else {
-            format!("set {} or pass --fixture {}=VALUE", self.env_var(), self.name)
+            format!(
+                "set {} or pass --fixture {}=VALUE",
+                self.env_var(),
+                self.name
+            )
         }
     }
 }

@@ -48,10 +48,18 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<CheckSet, CheckErrors> {
                 let source = String::from_utf8_lossy(&bytes).into_owned();
                 parse_file(file, source, &mut parsed, &mut errors);
             }
-            Err(e) => errors.push(CheckError::new(file, 1, 1, CheckErrorKind::Io(e.to_string()))),
+            Err(e) => errors.push(CheckError::new(
+                file,
+                1,
+                1,
+                CheckErrorKind::Io(e.to_string()),
+            )),
         }
     }
     let catalog = build_catalog(&parsed, &mut errors);
+    // Ids of every parsed check, valid or not, so one broken check does not
+    // also show up as an unknown requirement of the others.
+    let known: Vec<String> = parsed.iter().map(|p| p.raw.id.clone()).collect();
     let mut checks = Vec::new();
     for Parsed { raw, context } in parsed {
         match validate_check(raw, &context, &catalog) {
@@ -59,7 +67,7 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<CheckSet, CheckErrors> {
             Err(mut e) => errors.append(&mut e),
         }
     }
-    errors.extend(validate_set(&checks));
+    errors.extend(validate_set(&checks, &known));
     if !errors.is_empty() {
         return Err(CheckErrors(errors));
     }
@@ -107,7 +115,12 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<CheckError>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
-            errors.push(CheckError::new(dir, 1, 1, CheckErrorKind::Io(e.to_string())));
+            errors.push(CheckError::new(
+                dir,
+                1,
+                1,
+                CheckErrorKind::Io(e.to_string()),
+            ));
             return;
         }
     };
@@ -115,7 +128,10 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<CheckError>) {
         let path = entry.path();
         if path.is_dir() {
             walk(&path, files, errors);
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
             files.push(path);
         }
     }
@@ -163,7 +179,8 @@ fn yaml_error(file: &Path, source: &str, error: &serde_yaml::Error) -> CheckErro
         message.truncate(at);
     }
     let hint = unknown_name_hint(&message);
-    let error = CheckError::new(file, line, column, CheckErrorKind::Yaml(message)).with_source(source);
+    let error =
+        CheckError::new(file, line, column, CheckErrorKind::Yaml(message)).with_source(source);
     match hint {
         Some(hint) => error.with_hint(hint),
         None => error,
@@ -189,16 +206,24 @@ fn build_catalog(parsed: &[Parsed], errors: &mut Vec<CheckError>) -> FixtureCata
         for (name, fixture) in &raw.fixtures {
             let path = format!("fixtures.{name}");
             let definition = (fixture.secret, fixture.description.clone());
-            let builtin = catalog.get(name).filter(|f| !declared.contains_key(&f.name));
+            let builtin = catalog
+                .get(name)
+                .filter(|f| !declared.contains_key(&f.name));
             let conflicting = match (declared.get(name), builtin) {
                 (Some(previous), _) => previous != &definition,
                 (None, Some(b)) => b.secret != fixture.secret,
                 (None, None) => false,
             };
-            if !super::template::is_variable_name(name) || name.chars().any(|c| c.is_ascii_uppercase()) {
-                errors.push(context.error_at_key(&path, CheckErrorKind::InvalidFixtureName(name.clone())));
+            if !super::template::is_variable_name(name)
+                || name.chars().any(|c| c.is_ascii_uppercase())
+            {
+                errors.push(
+                    context.error_at_key(&path, CheckErrorKind::InvalidFixtureName(name.clone())),
+                );
             } else if conflicting {
-                errors.push(context.error_at_key(&path, CheckErrorKind::ConflictingFixture(name.clone())));
+                errors.push(
+                    context.error_at_key(&path, CheckErrorKind::ConflictingFixture(name.clone())),
+                );
             } else if builtin.is_none() {
                 declared.insert(name.clone(), definition);
                 catalog.insert(super::fixture::Fixture {
@@ -218,7 +243,9 @@ mod tests {
 
     #[test]
     fn unknown_field_hint_suggests_the_closest_name() {
-        let hint = unknown_name_hint("unknown field `stauts`, expected one of `status`, `headers`, `body`");
+        let hint = unknown_name_hint(
+            "unknown field `stauts`, expected one of `status`, `headers`, `body`",
+        );
         assert_eq!(hint.as_deref(), Some("did you mean `status`?"));
         assert_eq!(unknown_name_hint("unknown field `zzz`, expected `a`"), None);
     }

@@ -23,5 +23,5 @@ pub use model::{
     Capture, Check, Expect, Expectation, JsonPath, JsonTemplate, JsonType, KeyChoice, Matcher,
     MatcherTarget, Method, Poll, Request, Severity, Step,
 };
-pub use validate::BUILTIN_VARIABLES;
 pub use template::{Segment, Template};
+pub use validate::BUILTIN_VARIABLES;

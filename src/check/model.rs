@@ -254,7 +254,9 @@ impl JsonPath {
     pub fn parse(text: &str) -> Option<JsonPath> {
         let text = text.trim();
         if text == "$" {
-            return Some(JsonPath { segments: Vec::new() });
+            return Some(JsonPath {
+                segments: Vec::new(),
+            });
         }
         let text = text.strip_prefix("$.").unwrap_or(text);
         let segments: Vec<String> = text.split('.').map(str::to_string).collect();
@@ -266,11 +268,13 @@ impl JsonPath {
 
     /// The value at this path, if any.
     pub fn select<'v>(&self, root: &'v Value) -> Option<&'v Value> {
-        self.segments.iter().try_fold(root, |value, segment| match value {
-            Value::Object(map) => map.get(segment),
-            Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
-            _ => None,
-        })
+        self.segments
+            .iter()
+            .try_fold(root, |value, segment| match value {
+                Value::Object(map) => map.get(segment),
+                Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+                _ => None,
+            })
     }
 }
 

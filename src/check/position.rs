@@ -63,13 +63,17 @@ impl Positions {
     /// Where the key at `path` is (falling back to its value).
     pub fn key(&self, path: &str) -> Pos {
         let node = self.find(path);
-        node.key.or(node.value).unwrap_or(Pos { line: 1, column: 1 })
+        node.key
+            .or(node.value)
+            .unwrap_or(Pos { line: 1, column: 1 })
     }
 
     /// Where the value at `path` is (falling back to its key).
     pub fn value(&self, path: &str) -> Pos {
         let node = self.find(path);
-        node.value.or(node.key).unwrap_or(Pos { line: 1, column: 1 })
+        node.value
+            .or(node.key)
+            .unwrap_or(Pos { line: 1, column: 1 })
     }
 
     /// Where byte `offset` of the single-line scalar at `path` is.
@@ -211,7 +215,8 @@ impl MarkedEventReceiver for Indexer {
 mod tests {
     use super::*;
 
-    const SOURCE: &str = "id: a\nsteps:\n  - request:\n      path: \"/x/{{ y }}\"\n    expect: {status: 202}\n";
+    const SOURCE: &str =
+        "id: a\nsteps:\n  - request:\n      path: \"/x/{{ y }}\"\n    expect: {status: 202}\n";
 
     #[test]
     fn indexes_keys_and_values_by_path() {
@@ -220,7 +225,13 @@ mod tests {
         assert_eq!(p.key("id"), Pos { line: 1, column: 1 });
         assert_eq!(p.value("id"), Pos { line: 1, column: 5 });
         assert_eq!(p.key("steps.0.request.path"), Pos { line: 4, column: 7 });
-        assert_eq!(p.value("steps.0.expect.status"), Pos { line: 5, column: 22 });
+        assert_eq!(
+            p.value("steps.0.expect.status"),
+            Pos {
+                line: 5,
+                column: 22
+            }
+        );
         assert_eq!(p.value("steps.0"), Pos { line: 3, column: 5 });
     }
 
@@ -229,14 +240,20 @@ mod tests {
         let docs = Positions::index(SOURCE);
         assert_eq!(
             docs[0].inside_value("steps.0.request.path", 3),
-            Pos { line: 4, column: 17 }
+            Pos {
+                line: 4,
+                column: 17
+            }
         );
     }
 
     #[test]
     fn unknown_paths_fall_back_to_the_nearest_ancestor() {
         let docs = Positions::index(SOURCE);
-        assert_eq!(docs[0].key("steps.0.request.nope"), Pos { line: 3, column: 5 });
+        assert_eq!(
+            docs[0].key("steps.0.request.nope"),
+            Pos { line: 3, column: 5 }
+        );
     }
 
     #[test]

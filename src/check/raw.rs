@@ -171,7 +171,8 @@ impl<'de> Visitor<'de> for MatcherSpecVisitor {
         Ok(MatcherSpec::Equals(Value::Null))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<MatcherSpec, A::Error> {
-        Vec::<Value>::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(MatcherSpec::OneOf)
+        Vec::<Value>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+            .map(MatcherSpec::OneOf)
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<MatcherSpec, A::Error> {
         MatcherSet::deserialize(de::value::MapAccessDeserializer::new(map)).map(MatcherSpec::Set)
@@ -187,6 +188,10 @@ impl<'de> Deserialize<'de> for HumanDuration {
         let text = String::deserialize(deserializer)?;
         humantime::parse_duration(&text)
             .map(HumanDuration)
-            .map_err(|e| de::Error::custom(format!("invalid duration `{text}`: {e} (write e.g. `30s` or `500ms`)")))
+            .map_err(|e| {
+                de::Error::custom(format!(
+                    "invalid duration `{text}`: {e} (write e.g. `30s` or `500ms`)"
+                ))
+            })
     }
 }

@@ -10,7 +10,10 @@ use std::fmt;
 pub enum Segment {
     Text(String),
     /// A variable and its byte offset in the source string.
-    Var { name: String, offset: usize },
+    Var {
+        name: String,
+        offset: usize,
+    },
 }
 
 /// A parsed template string.
@@ -124,7 +127,8 @@ mod tests {
         let vars: Vec<_> = t.variables().collect();
         assert_eq!(vars, vec![("a", 4), ("b", 14)]);
         assert_eq!(
-            t.render(|n| Some(if n == "a" { "1" } else { "2" })).unwrap(),
+            t.render(|n| Some(if n == "a" { "1" } else { "2" }))
+                .unwrap(),
             "/v1/1/x/2"
         );
     }
@@ -132,7 +136,10 @@ mod tests {
     #[test]
     fn reports_unclosed_and_bad_names() {
         assert_eq!(Template::parse("ab{{ x").unwrap_err().offset, 2);
-        assert!(Template::parse("{{ 1x }}").unwrap_err().message.contains("not a variable"));
+        assert!(Template::parse("{{ 1x }}")
+            .unwrap_err()
+            .message
+            .contains("not a variable"));
         assert!(Template::parse("{{ }}").is_err());
     }
 

@@ -17,6 +17,10 @@ use super::position::Positions;
 use super::raw::{MatcherSet, MatcherSpec, RawCheck, RawPoll, RawRequest, RawStep};
 use super::template::{is_variable_name, Template};
 
+/// Matcher names that, written as a bare value, would silently mean
+/// "equals this word".
+const MATCHER_WORDS: &[&str] = &["absent", "present", "non_empty", "non-empty"];
+
 /// Variables every check can use without declaring them.
 pub const BUILTIN_VARIABLES: &[&str] = &["entry_point_id", "run_id"];
 
@@ -75,7 +79,10 @@ pub fn validate_check(
         .filter_map(|(i, step)| v.step(i, step))
         .collect();
     if raw.steps.is_empty() {
-        v.errors.push(ctx.error_at_key("steps", CheckErrorKind::Invalid("a check needs at least one step".into())));
+        v.errors.push(ctx.error_at_key(
+            "steps",
+            CheckErrorKind::Invalid("a check needs at least one step".into()),
+        ));
     }
     if !v.errors.is_empty() {
         return Err(v.errors);
@@ -97,13 +104,19 @@ pub fn validate_check(
 
 /// Checks what only the whole set can tell: duplicate ids, unknown or
 /// circular requirements.
-pub fn validate_set(checks: &[(Check, FileContext)]) -> Vec<CheckError> {
+pub fn validate_set(checks: &[(Check, FileContext)], known: &[String]) -> Vec<CheckError> {
     let mut errors = Vec::new();
     let mut first: HashMap<&str, &FileContext> = HashMap::new();
     for (check, ctx) in checks {
         if let Some(previous) = first.get(check.id.as_str()) {
             let at = format!("{}:{}", previous.file.display(), previous.line_of("id"));
-            errors.push(ctx.error_at_value("id", CheckErrorKind::DuplicateId { id: check.id.clone(), first: at }));
+            errors.push(ctx.error_at_value(
+                "id",
+                CheckErrorKind::DuplicateId {
+                    id: check.id.clone(),
+                    first: at,
+                },
+            ));
         } else {
             first.insert(&check.id, ctx);
         }
@@ -111,27 +124,40 @@ pub fn validate_set(checks: &[(Check, FileContext)]) -> Vec<CheckError> {
     let by_id: HashMap<&str, &Check> = checks.iter().map(|(c, _)| (c.id.as_str(), c)).collect();
     for (check, ctx) in checks {
         for (j, required) in check.requires.iter().enumerate() {
-            if !by_id.contains_key(required.as_str()) {
-                let mut e = ctx.error_at_value(&format!("requires.{j}"), CheckErrorKind::UnknownRequirement(required.clone()));
-                if let Some(hint) = did_you_mean(required, by_id.keys().copied()) {
+            if !known.contains(required) {
+                let mut e = ctx.error_at_value(
+                    &format!("requires.{j}"),
+                    CheckErrorKind::UnknownRequirement(required.clone()),
+                );
+                if let Some(hint) = did_you_mean(required, known.iter().map(String::as_str)) {
                     e = e.with_hint(hint);
                 }
                 errors.push(e);
             }
         }
         if reaches(&by_id, check, &check.id, &mut BTreeSet::new()) {
-            errors.push(ctx.error_at_key("requires", CheckErrorKind::RequirementCycle(check.id.clone())));
+            errors.push(ctx.error_at_key(
+                "requires",
+                CheckErrorKind::RequirementCycle(check.id.clone()),
+            ));
         }
     }
     errors
 }
 
 /// Whether `target` is reachable from `from`'s requirements.
-fn reaches<'a>(by_id: &HashMap<&str, &'a Check>, from: &'a Check, target: &str, seen: &mut BTreeSet<&'a str>) -> bool {
+fn reaches<'a>(
+    by_id: &HashMap<&str, &'a Check>,
+    from: &'a Check,
+    target: &str,
+    seen: &mut BTreeSet<&'a str>,
+) -> bool {
     from.requires.iter().any(|r| {
         r == target
             || (seen.insert(r.as_str())
-                && by_id.get(r.as_str()).is_some_and(|next| reaches(by_id, next, target, seen)))
+                && by_id
+                    .get(r.as_str())
+                    .is_some_and(|next| reaches(by_id, next, target, seen)))
     })
 }
 
@@ -147,11 +173,17 @@ struct Validator<'a> {
 impl Validator<'_> {
     fn check_identity(&mut self, raw: &RawCheck) {
         if !is_check_id(&raw.id) {
-            self.errors.push(self.ctx.error_at_value("id", CheckErrorKind::InvalidId(raw.id.clone())));
+            self.errors.push(
+                self.ctx
+                    .error_at_value("id", CheckErrorKind::InvalidId(raw.id.clone())),
+            );
         }
         for (field, text) in [("title", &raw.title), ("hint", &raw.hint)] {
             if text.trim().is_empty() {
-                self.errors.push(self.ctx.error_at_key(field, CheckErrorKind::Invalid(format!("`{field}` must not be empty"))));
+                self.errors.push(self.ctx.error_at_key(
+                    field,
+                    CheckErrorKind::Invalid(format!("`{field}` must not be empty")),
+                ));
             }
         }
     }
@@ -170,7 +202,10 @@ impl Validator<'_> {
                             self.catalog.names().collect::<Vec<_>>().join(", ")
                         )
                     });
-                    let e = self.ctx.error_at_value(&format!("needs.{j}"), CheckErrorKind::UnknownFixture(name.clone()));
+                    let e = self.ctx.error_at_value(
+                        &format!("needs.{j}"),
+                        CheckErrorKind::UnknownFixture(name.clone()),
+                    );
                     self.errors.push(e.with_hint(hint));
                 }
             }
@@ -183,8 +218,16 @@ impl Validator<'_> {
         let expect = Expect {
             items: self.expect(&format!("{at}.expect"), raw),
         };
-        let inconclusive_when = self.body_expectations(&format!("{at}.inconclusive_when"), &raw.inconclusive_when);
-        let poll = raw.poll.as_ref().and_then(|p| self.poll(&at, raw.request.method.as_str(), raw.request.method.is_safe(), p));
+        let inconclusive_when =
+            self.body_expectations(&format!("{at}.inconclusive_when"), &raw.inconclusive_when);
+        let poll = raw.poll.as_ref().and_then(|p| {
+            self.poll(
+                &at,
+                raw.request.method.as_str(),
+                raw.request.method.is_safe(),
+                p,
+            )
+        });
         let captures = self.captures(&at, &raw.capture);
         let name = raw
             .name
@@ -208,15 +251,24 @@ impl Validator<'_> {
         for (name, value) in &raw.headers {
             let here = format!("{at}.request.headers.{name}");
             if !is_header_name(name) {
-                self.errors.push(self.ctx.error_at_key(&here, CheckErrorKind::HeaderName(name.clone())));
+                self.errors.push(
+                    self.ctx
+                        .error_at_key(&here, CheckErrorKind::HeaderName(name.clone())),
+                );
             } else if name.eq_ignore_ascii_case("x-api-key") {
-                let e = self.ctx.error_at_key(&here, CheckErrorKind::Invalid("`x-api-key` cannot be set as a header".into()));
+                let e = self.ctx.error_at_key(
+                    &here,
+                    CheckErrorKind::Invalid("`x-api-key` cannot be set as a header".into()),
+                );
                 self.errors.push(e.with_hint("choose the credential with `key:` (account, none, invalid or a secret fixture)"));
             } else if let Some(t) = self.template(&here, value) {
                 headers.push((name.to_ascii_lowercase(), t));
             }
         }
-        let body = raw.body.as_ref().map(|b| self.json_template(&format!("{at}.request.body"), b));
+        let body = raw
+            .body
+            .as_ref()
+            .map(|b| self.json_template(&format!("{at}.request.body"), b));
         Some(Request {
             method: raw.method,
             path: path?,
@@ -235,15 +287,25 @@ impl Validator<'_> {
                 let kind = match self.catalog.get(name) {
                     None => Some(CheckErrorKind::UnknownFixture(name.to_string())),
                     Some(f) if !f.secret => Some(CheckErrorKind::NotAKey(name.to_string())),
-                    Some(_) if !self.needs.iter().any(|n| n == name) => Some(CheckErrorKind::FixtureNotNeeded(name.to_string())),
+                    Some(_) if !self.needs.iter().any(|n| n == name) => {
+                        Some(CheckErrorKind::FixtureNotNeeded(name.to_string()))
+                    }
                     Some(_) => None,
                 };
                 if let Some(kind) = kind {
-                    let secrets = self.catalog.iter().filter(|f| f.secret).map(|f| f.name.as_str());
-                    let candidates: Vec<&str> = ["account", "none", "invalid"].into_iter().chain(secrets).collect();
+                    let secrets = self
+                        .catalog
+                        .iter()
+                        .filter(|f| f.secret)
+                        .map(|f| f.name.as_str());
+                    let candidates: Vec<&str> = ["account", "none", "invalid"]
+                        .into_iter()
+                        .chain(secrets)
+                        .collect();
                     let hint = did_you_mean(name, candidates.iter().copied())
                         .unwrap_or_else(|| format!("use one of: {}", candidates.join(", ")));
-                    self.errors.push(self.ctx.error_at_value(at, kind).with_hint(hint));
+                    self.errors
+                        .push(self.ctx.error_at_value(at, kind).with_hint(hint));
                     return None;
                 }
                 KeyChoice::Fixture(name.to_string())
@@ -257,7 +319,11 @@ impl Validator<'_> {
         let template = match Template::parse(text) {
             Ok(t) => t,
             Err(e) => {
-                self.errors.push(self.ctx.error_inside(at, e.offset, CheckErrorKind::Template(e.message)));
+                self.errors.push(self.ctx.error_inside(
+                    at,
+                    e.offset,
+                    CheckErrorKind::Template(e.message),
+                ));
                 return None;
             }
         };
@@ -279,15 +345,22 @@ impl Validator<'_> {
                 ),
                 None => (
                     CheckErrorKind::UndefinedVariable(name.into()),
-                    did_you_mean(name, self.scope.iter().map(String::as_str)).unwrap_or_else(|| {
-                        format!(
-                            "defined here: {}",
-                            self.scope.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
-                        )
-                    }),
+                    did_you_mean(name, self.scope.iter().map(String::as_str)).unwrap_or_else(
+                        || {
+                            format!(
+                                "defined here: {}",
+                                self.scope
+                                    .iter()
+                                    .map(String::as_str)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        },
+                    ),
                 ),
             };
-            self.errors.push(self.ctx.error_inside(at, offset, kind).with_hint(hint));
+            self.errors
+                .push(self.ctx.error_inside(at, offset, kind).with_hint(hint));
         }
         ok.then_some(template)
     }
@@ -328,7 +401,10 @@ impl Validator<'_> {
         for (name, spec) in &raw.expect.headers {
             let here = format!("{at}.headers.{name}");
             if !is_header_name(name) {
-                self.errors.push(self.ctx.error_at_key(&here, CheckErrorKind::HeaderName(name.clone())));
+                self.errors.push(
+                    self.ctx
+                        .error_at_key(&here, CheckErrorKind::HeaderName(name.clone())),
+                );
                 continue;
             }
             let matchers = self.matchers(&here, spec);
@@ -342,12 +418,19 @@ impl Validator<'_> {
         items
     }
 
-    fn body_expectations(&mut self, at: &str, raw: &BTreeMap<String, MatcherSpec>) -> Vec<Expectation> {
+    fn body_expectations(
+        &mut self,
+        at: &str,
+        raw: &BTreeMap<String, MatcherSpec>,
+    ) -> Vec<Expectation> {
         let mut items = Vec::new();
         for (path, spec) in raw {
             let here = format!("{at}.{path}");
             let Some(json_path) = JsonPath::parse(path) else {
-                self.errors.push(self.ctx.error_at_key(&here, CheckErrorKind::Path(path.clone())));
+                self.errors.push(
+                    self.ctx
+                        .error_at_key(&here, CheckErrorKind::Path(path.clone())),
+                );
                 continue;
             };
             let matchers = self.matchers(&here, spec);
@@ -362,6 +445,15 @@ impl Validator<'_> {
 
     fn matchers(&mut self, at: &str, spec: &MatcherSpec) -> Vec<Matcher> {
         match spec {
+            MatcherSpec::Equals(Value::String(word)) if MATCHER_WORDS.contains(&word.as_str()) => {
+                let e = self.ctx.error_at_value(
+                    at,
+                    CheckErrorKind::Invalid(format!("`{word}` alone is ambiguous")),
+                );
+                let name = word.replace('-', "_");
+                self.errors.push(e.with_hint(format!("write `{{{name}: true}}` for the matcher, or `{{equals: {word}}}` to compare with the text")));
+                Vec::new()
+            }
             MatcherSpec::Equals(v) => vec![Matcher::Equals(self.json_template(at, v))],
             MatcherSpec::OneOf(vs) => vec![Matcher::OneOf(self.json_templates(at, vs))],
             MatcherSpec::Set(set) => self.matcher_set(at, set),
@@ -379,13 +471,19 @@ impl Validator<'_> {
     fn matcher_set(&mut self, at: &str, set: &MatcherSet) -> Vec<Matcher> {
         let mut out = Vec::new();
         if let Some(v) = &set.equals {
-            out.push(Matcher::Equals(self.json_template(&format!("{at}.equals"), v)));
+            out.push(Matcher::Equals(
+                self.json_template(&format!("{at}.equals"), v),
+            ));
         }
         if let Some(vs) = &set.one_of {
-            out.push(Matcher::OneOf(self.json_templates(&format!("{at}.one_of"), vs)));
+            out.push(Matcher::OneOf(
+                self.json_templates(&format!("{at}.one_of"), vs),
+            ));
         }
         if let Some(vs) = &set.not_one_of {
-            out.push(Matcher::NotOneOf(self.json_templates(&format!("{at}.not_one_of"), vs)));
+            out.push(Matcher::NotOneOf(
+                self.json_templates(&format!("{at}.not_one_of"), vs),
+            ));
         }
         if let Some(t) = set.type_of {
             out.push(Matcher::Type(t));
@@ -397,8 +495,17 @@ impl Validator<'_> {
             match Regex::new(pattern) {
                 Ok(re) => out.push(Matcher::Regex(re)),
                 Err(e) => {
-                    let message = e.to_string().lines().last().unwrap_or_default().trim().to_string();
-                    self.errors.push(self.ctx.error_at_value(&format!("{at}.regex"), CheckErrorKind::Regex(message)));
+                    let message = e
+                        .to_string()
+                        .lines()
+                        .last()
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string();
+                    self.errors.push(
+                        self.ctx
+                            .error_at_value(&format!("{at}.regex"), CheckErrorKind::Regex(message)),
+                    );
                 }
             }
         }
@@ -407,12 +514,27 @@ impl Validator<'_> {
         }
         if set.absent == Some(true) {
             if !out.is_empty() {
-                self.errors.push(self.ctx.error_at_key(&format!("{at}.absent"), CheckErrorKind::Invalid("`absent` cannot be combined with other matchers".into())));
+                self.errors.push(self.ctx.error_at_key(
+                    &format!("{at}.absent"),
+                    CheckErrorKind::Invalid(
+                        "`absent` cannot be combined with other matchers".into(),
+                    ),
+                ));
             }
             out.push(Matcher::Absent);
         }
-        if out.is_empty() && set.non_empty.is_none() && set.absent.is_none() && set.present.is_none() {
-            self.errors.push(self.ctx.error_at_key(at, CheckErrorKind::Invalid("no matcher given".into())).with_hint("use equals, one_of, not_one_of, type, non_empty, regex, absent or present"));
+        if out.is_empty()
+            && set.non_empty.is_none()
+            && set.absent.is_none()
+            && set.present.is_none()
+        {
+            self.errors.push(
+                self.ctx
+                    .error_at_key(at, CheckErrorKind::Invalid("no matcher given".into()))
+                    .with_hint(
+                        "use equals, one_of, not_one_of, type, non_empty, regex, absent or present",
+                    ),
+            );
         }
         out
     }
@@ -422,15 +544,24 @@ impl Validator<'_> {
         for (var, path) in raw {
             let here = format!("{at}.capture.{var}");
             if !is_variable_name(var) {
-                self.errors.push(self.ctx.error_at_key(&here, CheckErrorKind::VariableName(var.clone())));
+                self.errors.push(
+                    self.ctx
+                        .error_at_key(&here, CheckErrorKind::VariableName(var.clone())),
+                );
                 continue;
             }
             if BUILTIN_VARIABLES.contains(&var.as_str()) || self.catalog.get(var).is_some() {
-                self.errors.push(self.ctx.error_at_key(&here, CheckErrorKind::ShadowedVariable(var.clone())));
+                self.errors.push(
+                    self.ctx
+                        .error_at_key(&here, CheckErrorKind::ShadowedVariable(var.clone())),
+                );
                 continue;
             }
             let Some(json_path) = JsonPath::parse(path) else {
-                self.errors.push(self.ctx.error_at_value(&here, CheckErrorKind::Path(path.clone())));
+                self.errors.push(
+                    self.ctx
+                        .error_at_value(&here, CheckErrorKind::Path(path.clone())),
+                );
                 continue;
             };
             captures.push(Capture {
@@ -447,15 +578,26 @@ impl Validator<'_> {
     fn poll(&mut self, at: &str, method: &str, safe: bool, raw: &RawPoll) -> Option<Poll> {
         let here = format!("{at}.poll");
         if !safe {
-            self.errors.push(self.ctx.error_at_key(&here, CheckErrorKind::UnsafePoll(method.into())));
+            self.errors.push(
+                self.ctx
+                    .error_at_key(&here, CheckErrorKind::UnsafePoll(method.into())),
+            );
             return None;
         }
         if raw.until.is_empty() {
-            self.errors.push(self.ctx.error_at_key(&format!("{here}.until"), CheckErrorKind::Invalid("`until` needs at least one condition".into())));
+            self.errors.push(self.ctx.error_at_key(
+                &format!("{here}.until"),
+                CheckErrorKind::Invalid("`until` needs at least one condition".into()),
+            ));
         }
         let (interval_min, interval_max) = match &raw.interval {
             Some(i) if i.min.0 > i.max.0 || i.min.0.is_zero() => {
-                self.errors.push(self.ctx.error_at_key(&format!("{here}.interval"), CheckErrorKind::Invalid("interval `min` must be above zero and at most `max`".into())));
+                self.errors.push(self.ctx.error_at_key(
+                    &format!("{here}.interval"),
+                    CheckErrorKind::Invalid(
+                        "interval `min` must be above zero and at most `max`".into(),
+                    ),
+                ));
                 (i.min.0, i.max.0)
             }
             Some(i) => (i.min.0, i.max.0),
@@ -463,7 +605,8 @@ impl Validator<'_> {
         };
         Some(Poll {
             until: self.body_expectations(&format!("{here}.until"), &raw.until),
-            give_up_when: self.body_expectations(&format!("{here}.give_up_when"), &raw.give_up_when),
+            give_up_when: self
+                .body_expectations(&format!("{here}.give_up_when"), &raw.give_up_when),
             always: self.body_expectations(&format!("{here}.always"), &raw.always),
             timeout: raw.timeout.map(|t| t.0).unwrap_or(Poll::DEFAULT_TIMEOUT),
             interval_min,
@@ -477,12 +620,19 @@ fn is_check_id(id: &str) -> bool {
     !id.is_empty()
         && id.split("::").all(|part| {
             !part.is_empty()
-                && part.split('-').all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+                && part.split('-').all(|w| {
+                    !w.is_empty()
+                        && w.chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                })
         })
 }
 
 fn is_header_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 #[cfg(test)]

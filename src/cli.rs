@@ -1,0 +1,151 @@
+//! Command-line interface: clap derive structs only.
+//!
+//! The API key is deliberately not a flag value: it comes from
+//! `WAPZI_API_KEY` or `--api-key-file`, so it never lands in shell history
+//! or process listings.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wapzi-homolog",
+    version,
+    about = "Tells whether a Wapzi external-service integration is ready for go-live."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the checks against a target (or the embedded sandbox) and write reports.
+    Run(Box<RunArgs>),
+    /// List the checks: id, title, checklist item, severity.
+    List(ListArgs),
+    /// Load and validate check files without sending a request.
+    Validate(ValidateArgs),
+    /// Run the embedded reference server (a local Wapzi) and print its fixtures.
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Check files or folders.
+    #[arg(long = "checks", value_name = "PATH", default_value = "checks")]
+    pub checks: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Check files or folders [default: checks].
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Port to listen on, on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    #[command(flatten)]
+    pub behaviour: SandboxBehaviour,
+    /// Print the faults that can be injected, a line each, and exit.
+    #[arg(long)]
+    pub list_faults: bool,
+}
+
+/// How the sandbox behaves (shared by `sandbox` and `run --sandbox`).
+#[derive(Debug, Args, Clone)]
+pub struct SandboxBehaviour {
+    /// Time from an execute to its execution's terminal status.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "300ms")]
+    pub latency: Duration,
+    /// Make the sandbox deviate from the documented API (repeatable; see `sandbox --list-faults`).
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Check files or folders.
+    #[arg(long = "checks", value_name = "PATH", default_value = "checks")]
+    pub checks: Vec<PathBuf>,
+
+    /// Run against the embedded sandbox on an ephemeral 127.0.0.1 port, with all its fixtures.
+    #[arg(long)]
+    pub sandbox: bool,
+    #[command(flatten)]
+    pub sandbox_behaviour: SandboxBehaviour,
+
+    /// Base URL of the Wapzi API [env: WAPZI_BASE_URL] [default: https://api.wapzi.com.br].
+    #[arg(long, value_name = "URL", conflicts_with = "sandbox")]
+    pub base_url: Option<String>,
+    /// The entry point under test [env: WAPZI_ENTRY_POINT_ID].
+    #[arg(long = "entry-point", value_name = "ID", conflicts_with = "sandbox")]
+    pub entry_point: Option<String>,
+    /// Read the API key from this file (else from WAPZI_API_KEY); surrounding whitespace is trimmed.
+    #[arg(long, value_name = "PATH", conflicts_with = "sandbox")]
+    pub api_key_file: Option<PathBuf>,
+    /// A non-secret fixture, NAME=VALUE (repeatable) [env: WAPZI_<NAME>].
+    #[arg(
+        long = "fixture",
+        value_name = "NAME=VALUE",
+        conflicts_with = "sandbox"
+    )]
+    pub fixtures: Vec<String>,
+    /// A secret fixture read from a file, NAME=PATH (repeatable) [env: WAPZI_<NAME>].
+    #[arg(
+        long = "secret-file",
+        value_name = "NAME=PATH",
+        conflicts_with = "sandbox"
+    )]
+    pub secret_files: Vec<String>,
+    /// Fixture: an entry point with no attendants [env: WAPZI_NO_ATTENDANTS_ENTRY_POINT_ID].
+    #[arg(long, value_name = "ID", conflicts_with = "sandbox")]
+    pub no_attendants_entry_point: Option<String>,
+    /// Fixture: an entry point whose agents are all unavailable [env: WAPZI_UNAVAILABLE_ENTRY_POINT_ID].
+    #[arg(long, value_name = "ID", conflicts_with = "sandbox")]
+    pub unavailable_entry_point: Option<String>,
+    /// Allow plain http:// to a host other than loopback (the key would travel unencrypted).
+    #[arg(long)]
+    pub allow_insecure_http: bool,
+
+    /// Overrides every check's polling timeout.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub poll_timeout: Option<Duration>,
+    /// Timeout of one request, body included.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "30s")]
+    pub timeout: Duration,
+    /// Timeout to establish a connection.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10s")]
+    pub connect_timeout: Duration,
+    /// Time budget of one check, all its steps and polls.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "2m")]
+    pub check_timeout: Duration,
+    /// Deadline of the whole run: checks still running then end as errors.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10m")]
+    pub deadline: Duration,
+    /// How many checks may run at once.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+
+    /// Root folder of the reports (a run writes <DIR>/<run-id>/ and <DIR>/latest/).
+    #[arg(long = "reports", value_name = "DIR", default_value = "reports")]
+    pub reports: PathBuf,
+    /// Write no reports.
+    #[arg(long, conflicts_with = "reports")]
+    pub no_reports: bool,
+
+    /// libtest's own arguments: FILTER, --exact, --skip, --list, --ignored, -q, --test-threads...
+    #[command(flatten)]
+    pub libtest: libtest_mimic::Arguments,
+}
+
+/// Parses a humantime duration (`30s`, `500ms`, `2m`).
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("{e} (write e.g. `30s` or `500ms`)"))
+}

@@ -1,0 +1,49 @@
+//! The binary's error: every layer's error, each mapped to a documented
+//! exit code by one exhaustive match.
+
+use thiserror::Error;
+
+use crate::check::CheckErrors;
+use crate::exit;
+use crate::run::RunError;
+use crate::sandbox::SandboxError;
+
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Checks(#[from] CheckErrors),
+    /// A missing or invalid setting, with what to do about it.
+    #[error("{0}")]
+    Setting(String),
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error("cannot start the sandbox: {0}")]
+    Sandbox(#[from] SandboxError),
+    #[error("cannot write the reports: {0}")]
+    Reports(String),
+    /// Files that held a secret and were deleted.
+    #[error("a secret was found in {} written file(s), which were deleted: {}", .0.len(), .0.join(", "))]
+    Leak(Vec<String>),
+}
+
+impl AppError {
+    /// The full message for the terminal (check errors carry their own
+    /// `error:` headers and source snippets).
+    pub fn render(&self) -> String {
+        match self {
+            AppError::Checks(errors) => errors.to_string(),
+            other => format!("error: {other}"),
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            AppError::Checks(_)
+            | AppError::Setting(_)
+            | AppError::Run(_)
+            | AppError::Sandbox(_) => exit::SETUP,
+            AppError::Reports(_) => exit::REPORTS,
+            AppError::Leak(_) => exit::SECRET_LEAK,
+        }
+    }
+}

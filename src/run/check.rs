@@ -1,0 +1,120 @@
+//! Running one check to a [`CheckResult`].
+
+use std::time::{Duration, Instant};
+
+use crate::check::{Check, ChecklistItem, Severity};
+use crate::result::{self, CheckResult, Failure, Outcome, Verdict};
+
+use super::clock::ms;
+use super::http::Target;
+use super::settings::RunSettings;
+use super::step::{CheckRun, StepEnd};
+
+/// What the check's prerequisites said.
+pub enum Prerequisites {
+    Met,
+    /// A required check did not pass: its id and how it ended.
+    Unmet {
+        id: String,
+        outcome: Outcome,
+    },
+}
+
+/// The fixtures `check` needs that were not supplied, and how to supply them.
+pub fn missing_fixtures(
+    check: &Check,
+    settings: &RunSettings,
+    catalog: &crate::check::FixtureCatalog,
+) -> Option<String> {
+    let missing: Vec<String> = check
+        .needs
+        .iter()
+        .filter(|name| !settings.has_fixture(name))
+        .map(|name| match catalog.get(name) {
+            Some(f) => format!("`{name}` ({}: {})", f.description, f.how_to_supply()),
+            None => format!("`{name}`"),
+        })
+        .collect();
+    (!missing.is_empty()).then(|| format!("needs fixture {}", missing.join("; ")))
+}
+
+/// Runs `check` within `budget` and records everything it did.
+pub async fn run_check(
+    check: &Check,
+    target: &Target,
+    settings: &RunSettings,
+    prerequisites: Prerequisites,
+    ignored: Option<String>,
+    budget: Duration,
+) -> CheckResult {
+    let started = Instant::now();
+    let mut run = CheckRun::new(check, target, settings);
+    let outcome = match (ignored, prerequisites) {
+        (Some(reason), _) => Outcome::Ignored { reason },
+        (None, Prerequisites::Unmet { id, outcome }) => unmet(&id, outcome, &run.file, check),
+        (None, Prerequisites::Met) => {
+            let ended = match tokio::time::timeout(budget, run.run_steps()).await {
+                Ok(ended) => ended,
+                Err(_) => Err(StepEnd::Error(Failure {
+                    message: format!(
+                        "gave up after {}: the check's time budget (--check-timeout) or the run's deadline (--deadline) ran out",
+                        humantime::format_duration(Duration::from_millis(budget.as_millis() as u64))
+                    ),
+                    step: format!("{}:{}", run.file, check.line),
+                    request: None,
+                    response: None,
+                    mismatches: Vec::new(),
+                })),
+            };
+            match ended {
+                Ok(()) => Outcome::Passed,
+                Err(StepEnd::Inconclusive(reason)) => Outcome::Ignored { reason },
+                Err(StepEnd::Failed(f)) => Outcome::Failed(f),
+                Err(StepEnd::Error(f)) => Outcome::Error(f),
+            }
+        }
+    };
+    let severity = match check.severity {
+        Severity::Required => result::Severity::Required,
+        Severity::Advisory => result::Severity::Advisory,
+    };
+    CheckResult {
+        id: check.id.clone(),
+        title: check.title.clone(),
+        checklist_item: checklist_id(check.checklist).to_string(),
+        severity,
+        hint: check.hint.clone(),
+        location: format!("{}:{}", run.file, check.line),
+        verdict: Verdict::of(&outcome, severity),
+        outcome,
+        started_ms: target.clock().offset_ms(started),
+        duration_ms: ms(started.elapsed()),
+        exchanges: std::mem::take(&mut run.exchanges),
+        polls: std::mem::take(&mut run.polls),
+    }
+}
+
+fn checklist_id(item: ChecklistItem) -> &'static str {
+    item.id()
+}
+
+/// The outcome of a check whose prerequisite did not pass.
+fn unmet(id: &str, outcome: Outcome, file: &str, check: &Check) -> Outcome {
+    let failure = |message: String| Failure {
+        message,
+        step: format!("{file}:{}", check.line),
+        request: None,
+        response: None,
+        mismatches: Vec::new(),
+    };
+    match outcome {
+        Outcome::Ignored { reason } => Outcome::Ignored {
+            reason: format!("prerequisite `{id}` was ignored: {reason}"),
+        },
+        Outcome::Failed(f) | Outcome::Error(f) => Outcome::Error(failure(format!(
+            "not run: prerequisite `{id}` failed: {}",
+            f.message
+        ))),
+        Outcome::Passed => Outcome::Passed,
+    }
+}

@@ -1,0 +1,85 @@
+//! Judging a response against a list of expectations, collecting every
+//! mismatch at once.
+
+use serde_json::Value;
+
+use crate::check::{Expectation, MatcherTarget};
+use crate::result::Mismatch;
+
+use super::http::Incoming;
+use super::matcher::{eval, show};
+use super::render::Vars;
+
+/// How much of an actual value a mismatch shows.
+const SHOW_LIMIT: usize = 200;
+
+/// The value an expectation looks at in `response`.
+pub fn target_value(target: &MatcherTarget, response: &Incoming) -> Result<Option<Value>, String> {
+    Ok(match target {
+        MatcherTarget::Status => Some(Value::from(response.status)),
+        MatcherTarget::Header(name) => response.header(name).map(|v| Value::String(v.to_string())),
+        MatcherTarget::Body(path) => match &response.json {
+            Ok(json) => path.select(json).cloned(),
+            Err(why) => return Err(why.clone()),
+        },
+    })
+}
+
+/// Every expectation in `items` that does not hold for `response`.
+pub fn mismatches(
+    items: &[Expectation],
+    response: &Incoming,
+    vars: &Vars,
+    file: &str,
+) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    let mut reported_not_json = false;
+    for item in items {
+        let location = format!("{file}:{}", item.line);
+        let actual = match target_value(&item.target, response) {
+            Ok(actual) => actual,
+            Err(why) => {
+                if !reported_not_json {
+                    reported_not_json = true;
+                    out.push(Mismatch {
+                        target: "body".into(),
+                        expected: "a JSON body".into(),
+                        actual: format!("{why}: {}", excerpt(&response.body, SHOW_LIMIT)),
+                        location,
+                    });
+                }
+                continue;
+            }
+        };
+        let failed: Vec<String> = item
+            .matchers
+            .iter()
+            .filter_map(|m| eval(m, actual.as_ref(), vars).err())
+            .collect();
+        if !failed.is_empty() {
+            out.push(Mismatch {
+                target: item.target.to_string(),
+                expected: failed.join(" and "),
+                actual: show(actual.as_ref(), SHOW_LIMIT),
+                location,
+            });
+        }
+    }
+    out
+}
+
+/// Whether every expectation holds (an empty list holds).
+pub fn holds(items: &[Expectation], response: &Incoming, vars: &Vars) -> bool {
+    mismatches(items, response, vars, "").is_empty()
+}
+
+/// The first `limit` characters of `text`, marked when cut.
+pub fn excerpt(text: &str, limit: usize) -> String {
+    let mut chars = text.chars();
+    let cut: String = chars.by_ref().take(limit).collect();
+    if chars.next().is_some() {
+        format!("{cut}… ({} bytes)", text.len())
+    } else {
+        cut
+    }
+}

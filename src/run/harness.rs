@@ -1,0 +1,189 @@
+//! Scheduling checks and reporting them libtest-style.
+//!
+//! libtest-mimic runs trials on at most `--test-threads` threads and only
+//! returns counts, so the checks' async work is started here, on one tokio
+//! runtime, bounded by `--concurrency`; each trial merely awaits its check's
+//! result. The result model, not libtest's counts, decides the exit code.
+
+use std::collections::HashMap;
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use tokio::sync::{watch, Semaphore};
+
+use crate::check::{Check, CheckSet};
+use crate::result::{CheckResult, Outcome, Verdict};
+
+use super::check::{missing_fixtures, run_check, Prerequisites};
+use super::clock::RunClock;
+use super::error::RunError;
+use super::http::Target;
+use super::settings::RunSettings;
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct Executed {
+    /// Results of the checks that ran (or were ignored), in check order.
+    pub results: Vec<CheckResult>,
+    /// `--list` was given: nothing ran.
+    pub listed_only: bool,
+    pub started_at: SystemTime,
+    pub finished_at: SystemTime,
+    pub duration: std::time::Duration,
+}
+
+type Slot = watch::Receiver<Option<Arc<CheckResult>>>;
+
+/// Runs the selected checks of `set` against the target in `settings`.
+///
+/// `failure_text` renders a failed result for libtest's failure section.
+pub fn execute(
+    set: &CheckSet,
+    settings: &RunSettings,
+    args: &Arguments,
+    runtime: &tokio::runtime::Runtime,
+    failure_text: fn(&CheckResult) -> String,
+) -> Result<Executed, RunError> {
+    let clock = RunClock::start();
+    let started_at = SystemTime::now();
+    let mut trials = Vec::new();
+    let mut receivers = Vec::new();
+    for check in &set.checks {
+        let (tx, rx) = mpsc::channel::<Arc<CheckResult>>();
+        let trial = trial(check, rx, failure_text);
+        let selected = !args.is_filtered_out(&trial) && !args.is_ignored(&trial);
+        trials.push(trial);
+        receivers.push((check, tx, selected));
+    }
+    if args.list {
+        let _listed = libtest_mimic::run(args, trials);
+        return Ok(finish(Vec::new(), true, started_at, clock));
+    }
+
+    let target = Arc::new(Target::new(settings, clock)?);
+    let settings = Arc::new(settings.clone());
+    let catalog = Arc::new(set.catalog.clone());
+    let semaphore = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+    let collected: Arc<Mutex<Vec<Arc<CheckResult>>>> = Arc::default();
+    let mut slots: HashMap<String, Slot> = HashMap::new();
+    let mut senders = Vec::new();
+    for (check, tx, selected) in receivers {
+        if selected {
+            let (slot_tx, slot_rx) = watch::channel(None);
+            slots.insert(check.id.clone(), slot_rx);
+            senders.push((check.clone(), tx, slot_tx));
+        }
+    }
+    let deadline = clock.origin() + settings.timeouts.deadline;
+    for (check, tx, slot_tx) in senders {
+        let prerequisites: Vec<(String, Slot)> = check
+            .requires
+            .iter()
+            .filter_map(|id| slots.get(id).map(|s| (id.clone(), s.clone())))
+            .collect();
+        let (target, settings, catalog, semaphore, collected) = (
+            target.clone(),
+            settings.clone(),
+            catalog.clone(),
+            semaphore.clone(),
+            collected.clone(),
+        );
+        runtime.spawn(async move {
+            let gate = await_prerequisites(prerequisites).await;
+            let ignored = missing_fixtures(&check, &settings, &catalog);
+            // A closed semaphore is impossible here; run unbounded rather than fail.
+            let _permit = semaphore.acquire().await.ok();
+            let now = Instant::now();
+            let budget = settings
+                .timeouts
+                .check
+                .min(deadline.saturating_duration_since(now));
+            let result =
+                Arc::new(run_check(&check, &target, &settings, gate, ignored, budget).await);
+            if let Ok(mut all) = collected.lock() {
+                all.push(result.clone());
+            }
+            slot_tx.send_replace(Some(result.clone()));
+            // The trial may be gone (libtest stopped early): nothing to tell.
+            let _ = tx.send(result);
+        });
+    }
+    // The counts are libtest's; the exit code comes from the results.
+    let _conclusion = libtest_mimic::run(args, trials);
+    let mut results: Vec<CheckResult> = collected
+        .lock()
+        .map(|all| all.iter().map(|r| (**r).clone()).collect())
+        .unwrap_or_default();
+    let order: HashMap<&str, usize> = set
+        .checks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    results.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
+    Ok(finish(results, false, started_at, clock))
+}
+
+fn finish(
+    results: Vec<CheckResult>,
+    listed_only: bool,
+    started_at: SystemTime,
+    clock: RunClock,
+) -> Executed {
+    Executed {
+        results,
+        listed_only,
+        started_at,
+        finished_at: SystemTime::now(),
+        duration: clock.origin().elapsed(),
+    }
+}
+
+/// Waits for each prerequisite; the first that did not pass blocks the check.
+async fn await_prerequisites(prerequisites: Vec<(String, Slot)>) -> Prerequisites {
+    for (id, mut slot) in prerequisites {
+        let outcome = match slot.wait_for(Option::is_some).await {
+            Ok(result) => result.as_ref().map(|r| r.outcome.clone()),
+            Err(_) => None,
+        };
+        match outcome {
+            Some(Outcome::Passed) => {}
+            Some(outcome) => return Prerequisites::Unmet { id, outcome },
+            None => {
+                return Prerequisites::Unmet {
+                    id,
+                    outcome: Outcome::Ignored {
+                        reason: "it did not finish".into(),
+                    },
+                }
+            }
+        }
+    }
+    Prerequisites::Met
+}
+
+/// A libtest trial that waits for `check`'s result.
+fn trial(
+    check: &Check,
+    rx: mpsc::Receiver<Arc<CheckResult>>,
+    failure_text: fn(&CheckResult) -> String,
+) -> Trial {
+    let trial = Trial::ignorable_test(check.id.clone(), move || match rx.recv() {
+        Ok(result) => match result.verdict {
+            Verdict::Passed | Verdict::AdvisoryFailed => Ok(Completion::Completed),
+            Verdict::Ignored => match &result.outcome {
+                Outcome::Ignored { reason } => Ok(Completion::ignored_with(reason)),
+                _ => Ok(Completion::ignored()),
+            },
+            Verdict::Failed | Verdict::Error => Err(Failed::from(failure_text(&result))),
+        },
+        Err(_) => Err(Failed::from(
+            "internal error: the check's task ended without a result",
+        )),
+    });
+    match check.severity {
+        crate::check::Severity::Advisory => trial.with_kind("advisory"),
+        crate::check::Severity::Required => trial,
+    }
+}

@@ -1,0 +1,104 @@
+//! One exhaustive dispatcher over the matchers, one file per matcher.
+
+mod equals;
+mod non_empty;
+mod presence;
+mod regex;
+mod type_of;
+
+use serde_json::Value;
+
+use crate::check::Matcher;
+
+use super::render::Vars;
+
+/// Judges `actual` (`None` when the value is missing) with `matcher`.
+/// `Err` carries what was expected, in words.
+pub fn eval(matcher: &Matcher, actual: Option<&Value>, vars: &Vars) -> Result<(), String> {
+    match matcher {
+        Matcher::Equals(expected) => equals::eval_equals(expected, actual, vars),
+        Matcher::OneOf(options) => equals::eval_one_of(options, actual, vars),
+        Matcher::NotOneOf(options) => equals::eval_not_one_of(options, actual, vars),
+        Matcher::Type(t) => type_of::eval_type(*t, actual),
+        Matcher::NonEmpty => non_empty::eval_non_empty(actual),
+        Matcher::Regex(re) => regex::eval_regex(re, actual),
+        Matcher::Absent => presence::eval_absent(actual),
+        Matcher::Present => presence::eval_present(actual),
+    }
+}
+
+/// A short rendering of a value for messages, cut at `limit` characters.
+pub fn show(value: Option<&Value>, limit: usize) -> String {
+    match value {
+        None => "(absent)".to_string(),
+        Some(v) => {
+            let text = v.to_string();
+            if text.chars().count() > limit {
+                let cut: String = text.chars().take(limit).collect();
+                format!("{cut}… ({} bytes)", text.len())
+            } else {
+                text
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{JsonTemplate, JsonType, Template};
+    use serde_json::json;
+
+    fn lit(v: Value) -> JsonTemplate {
+        JsonTemplate::Literal(v)
+    }
+
+    #[test]
+    fn table_of_matchers() {
+        let mut vars = Vars::default();
+        vars.set("x", "exec_1".into());
+        let re = ::regex::Regex::new("^exec_").unwrap();
+        let templ = JsonTemplate::String(Template::parse("{{ x }}").unwrap());
+        let cases: Vec<(Matcher, Option<Value>, bool)> = vec![
+            (Matcher::Equals(lit(json!(202))), Some(json!(202)), true),
+            (Matcher::Equals(lit(json!(202))), Some(json!(200)), false),
+            (Matcher::Equals(templ.clone()), Some(json!("exec_1")), true),
+            (Matcher::Equals(templ), Some(json!("exec_2")), false),
+            (
+                Matcher::OneOf(vec![lit(json!("a")), lit(json!("b"))]),
+                Some(json!("b")),
+                true,
+            ),
+            (Matcher::OneOf(vec![lit(json!("a"))]), None, false),
+            (
+                Matcher::NotOneOf(vec![lit(json!(401)), lit(json!(403))]),
+                Some(json!(202)),
+                true,
+            ),
+            (
+                Matcher::NotOneOf(vec![lit(json!(401))]),
+                Some(json!(401)),
+                false,
+            ),
+            (Matcher::NotOneOf(vec![lit(json!(401))]), None, true),
+            (Matcher::Type(JsonType::String), Some(json!("s")), true),
+            (Matcher::Type(JsonType::String), Some(json!(1)), false),
+            (Matcher::NonEmpty, Some(json!("")), false),
+            (Matcher::NonEmpty, Some(json!([1])), true),
+            (Matcher::NonEmpty, Some(json!(null)), false),
+            (Matcher::Regex(re.clone()), Some(json!("exec_9")), true),
+            (Matcher::Regex(re), Some(json!(9)), false),
+            (Matcher::Absent, None, true),
+            (Matcher::Absent, Some(json!(null)), false),
+            (Matcher::Present, Some(json!(null)), true),
+            (Matcher::Present, None, false),
+        ];
+        for (i, (matcher, actual, ok)) in cases.iter().enumerate() {
+            assert_eq!(
+                eval(matcher, actual.as_ref(), &vars).is_ok(),
+                *ok,
+                "case {i}: {matcher:?} {actual:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The runner: executes validated checks over HTTP and produces results.
+//!
+//! `harness` schedules checks on one tokio runtime and reports them through
+//! libtest-mimic; `check` and `step` run one check; `http` sends requests;
+//! `expect`, `matcher` and `poll` judge responses.
+
+mod assemble;
+mod check;
+mod clock;
+mod error;
+mod expect;
+mod harness;
+mod http;
+mod matcher;
+mod poll;
+mod render;
+mod settings;
+mod step;
+
+pub use assemble::{assemble, gate_exit_code, new_run_id};
+pub use error::RunError;
+pub use harness::{execute, Executed};
+pub use settings::{RunSettings, Timeouts};

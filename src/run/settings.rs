@@ -1,0 +1,63 @@
+//! Everything a run needs to know about its target, decided before the
+//! first request.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::secret::Secret;
+
+/// The target and the knobs of one run.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// Scheme, host and optional port, without a trailing slash.
+    pub base_url: String,
+    pub api_key: Secret,
+    pub entry_point_id: String,
+    /// Non-secret fixtures, by name.
+    pub fixtures: BTreeMap<String, String>,
+    /// Secret fixtures (keys), by name.
+    pub secret_fixtures: BTreeMap<String, Secret>,
+    pub timeouts: Timeouts,
+    /// Overrides every check's polling timeout.
+    pub poll_timeout: Option<Duration>,
+    /// How many checks may run at once.
+    pub concurrency: usize,
+    /// Sortable id of the run, also the `run_id` template variable.
+    pub run_id: String,
+}
+
+/// Bounds on how long the target may keep the run waiting.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// Establishing a connection.
+    pub connect: Duration,
+    /// One request, from sending to the end of its body.
+    pub request: Duration,
+    /// One check, all its steps and polls.
+    pub check: Duration,
+    /// The whole run.
+    pub deadline: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(10),
+            request: Duration::from_secs(30),
+            check: Duration::from_secs(120),
+            deadline: Duration::from_secs(600),
+        }
+    }
+}
+
+impl RunSettings {
+    /// Every secret of the run, for redaction.
+    pub fn secrets(&self) -> impl Iterator<Item = &Secret> {
+        std::iter::once(&self.api_key).chain(self.secret_fixtures.values())
+    }
+
+    /// Whether the fixture `name` was supplied (secret or not).
+    pub fn has_fixture(&self, name: &str) -> bool {
+        self.fixtures.contains_key(name) || self.secret_fixtures.contains_key(name)
+    }
+}

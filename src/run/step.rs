@@ -1,0 +1,223 @@
+//! Running one step: render the request, send it (or poll it), judge the
+//! response, capture values for later steps.
+
+use serde_json::Value;
+
+use crate::check::{Check, Step};
+use crate::result::{Exchange, Failure, Mismatch, PollRecord};
+
+use super::expect::{excerpt, holds, mismatches};
+use super::http::{Incoming, Outgoing, Target};
+use super::render::Vars;
+use super::settings::RunSettings;
+
+/// How much of a response body a failure shows.
+const FAILURE_BODY_LIMIT: usize = 300;
+
+/// How a step ended when it did not simply pass.
+#[derive(Debug)]
+pub enum StepEnd {
+    /// The check cannot be judged against this target; says what was seen.
+    Inconclusive(String),
+    /// The server answered and an expectation did not hold.
+    Failed(Failure),
+    /// No usable answer.
+    Error(Failure),
+}
+
+impl StepEnd {
+    pub fn failed(mut failure: Failure, mismatches: Vec<Mismatch>) -> StepEnd {
+        if let Some(first) = mismatches.first() {
+            failure.message = format!(
+                "expected {} {}, got {}",
+                first.target, first.expected, first.actual
+            );
+            if mismatches.len() > 1 {
+                failure
+                    .message
+                    .push_str(&format!(" (and {} more)", mismatches.len() - 1));
+            }
+        }
+        failure.mismatches = mismatches;
+        StepEnd::Failed(failure)
+    }
+
+    pub fn failed_with(failure: Failure) -> StepEnd {
+        StepEnd::Failed(failure)
+    }
+
+    pub fn error(failure: Failure) -> StepEnd {
+        StepEnd::Error(failure)
+    }
+}
+
+/// The state of one check while it runs.
+pub struct CheckRun<'a> {
+    pub check: &'a Check,
+    pub target: &'a Target,
+    pub settings: &'a RunSettings,
+    pub vars: Vars,
+    pub file: String,
+    pub exchanges: Vec<Exchange>,
+    pub polls: Vec<PollRecord>,
+}
+
+impl<'a> CheckRun<'a> {
+    pub fn new(check: &'a Check, target: &'a Target, settings: &'a RunSettings) -> CheckRun<'a> {
+        let mut vars = Vars::default();
+        vars.set("entry_point_id", settings.entry_point_id.clone());
+        vars.set("run_id", settings.run_id.clone());
+        for (name, value) in &settings.fixtures {
+            vars.set(name, value.clone());
+        }
+        CheckRun {
+            check,
+            target,
+            settings,
+            vars,
+            file: check.file.display().to_string(),
+            exchanges: Vec::new(),
+            polls: Vec::new(),
+        }
+    }
+
+    /// Runs every step in order; the first that does not pass ends the check.
+    pub async fn run_steps(&mut self) -> Result<(), StepEnd> {
+        for step in &self.check.steps {
+            self.run_step(step).await?;
+        }
+        Ok(())
+    }
+
+    async fn run_step(&mut self, step: &Step) -> Result<(), StepEnd> {
+        let at = format!("{} ({}:{})", step.name, self.file, step.line);
+        let out = self
+            .outgoing(step)
+            .map_err(|why| StepEnd::error(self.bare_failure(&at, why)))?;
+        let response = match &step.poll {
+            Some(poll) => self.poll(&step.name, &at, &out, poll).await?.response,
+            None => {
+                let (exchange, result) = self.target.send(&step.name, &out, None).await;
+                self.exchanges.push(exchange);
+                result.map_err(|why| StepEnd::error(self.failure(&at, &out, None, why)))?
+            }
+        };
+        if !step.inconclusive_when.is_empty()
+            && holds(&step.inconclusive_when, &response, &self.vars)
+        {
+            return Err(StepEnd::Inconclusive(format!(
+                "inconclusive against this target: at step `{}` the response was {}",
+                step.name,
+                response_line(&response)
+            )));
+        }
+        let found = mismatches(&step.expect.items, &response, &self.vars, &self.file);
+        if !found.is_empty() {
+            return Err(StepEnd::failed(
+                self.failure(&at, &out, Some(&response), String::new()),
+                found,
+            ));
+        }
+        self.capture(step, &at, &out, &response)
+    }
+
+    fn capture(
+        &mut self,
+        step: &Step,
+        at: &str,
+        out: &Outgoing,
+        response: &Incoming,
+    ) -> Result<(), StepEnd> {
+        for capture in &step.captures {
+            let value = response
+                .json
+                .as_ref()
+                .ok()
+                .and_then(|j| capture.path.select(j));
+            let text = match value {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Null) | None => {
+                    let message = format!(
+                        "cannot capture `{}`: the body has no `{}` ({}:{})",
+                        capture.var, capture.path, self.file, capture.line
+                    );
+                    return Err(StepEnd::failed_with(self.failure(
+                        at,
+                        out,
+                        Some(response),
+                        message,
+                    )));
+                }
+                Some(other) => other.to_string(),
+            };
+            self.vars.set(&capture.var, text);
+        }
+        Ok(())
+    }
+
+    fn outgoing(&self, step: &Step) -> Result<Outgoing, String> {
+        let request = &step.request;
+        let headers = request
+            .headers
+            .iter()
+            .map(|(name, value)| Ok((name.clone(), self.vars.render(value)?)))
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Outgoing {
+            method: request.method.as_str(),
+            path: self.vars.render(&request.path)?,
+            headers,
+            body: request
+                .body
+                .as_ref()
+                .map(|b| self.vars.render_json(b))
+                .transpose()?,
+            key: request.key.clone(),
+        })
+    }
+
+    fn bare_failure(&self, at: &str, message: String) -> Failure {
+        Failure {
+            message,
+            step: at.to_string(),
+            request: None,
+            response: None,
+            mismatches: Vec::new(),
+        }
+    }
+
+    /// A failure at step `at` for the request `out` and what came back.
+    pub fn failure(
+        &self,
+        at: &str,
+        out: &Outgoing,
+        response: Option<&Incoming>,
+        message: String,
+    ) -> Failure {
+        let redactor = self.target.redactor();
+        Failure {
+            message: redactor.redact(&message),
+            step: at.to_string(),
+            request: Some(redactor.redact(&format!("{} {} ({})", out.method, out.path, out.key))),
+            response: response.map(response_line),
+            mismatches: Vec::new(),
+        }
+    }
+}
+
+/// `401 application/json {"message":"Missing API key"}`, body cut short;
+/// a redirect names where it pointed.
+pub fn response_line(response: &Incoming) -> String {
+    let mut line = response.status.to_string();
+    if let Some(location) = response.header("location") {
+        line.push_str(&format!(" (Location: {location}, not followed)"));
+    }
+    if let Some(ct) = response.header("content-type") {
+        line.push(' ');
+        line.push_str(ct);
+    }
+    if !response.body.is_empty() {
+        line.push(' ');
+        line.push_str(&excerpt(&response.body, FAILURE_BODY_LIMIT));
+    }
+    line
+}

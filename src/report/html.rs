@@ -1,0 +1,323 @@
+//! `report.html`: one self-contained page (no script, no external asset),
+//! rendered by minijinja with HTML auto-escaping from a view model built
+//! here, so the template holds no logic beyond loops and conditions.
+
+use minijinja::value::Serde;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde::Serialize;
+
+use super::error::ReportError;
+use super::redact::redacted;
+use super::text::{format_ms, item_label, readiness, verdict_label};
+use super::timeline::{self, Timeline};
+use crate::result::{
+    CheckResult, Exchange, Failure, ItemVerdict, Outcome, PollEnd, PollRecord, RunResult, Severity,
+    Verdict,
+};
+use crate::secret::Redactor;
+
+const TEMPLATE_NAME: &str = "report.html";
+const TEMPLATE: &str = include_str!("templates/report.html");
+
+/// Renders `result` as one self-contained HTML page.
+pub fn render_html(result: &RunResult, redactor: &Redactor) -> Result<String, ReportError> {
+    let run = redacted(result, redactor);
+    let page = page(&run);
+    let mut env = Environment::new();
+    // Escaping is the point: force it whatever the template's name.
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.add_template(TEMPLATE_NAME, TEMPLATE)
+        .map_err(ReportError::Html)?;
+    let html = env
+        .get_template(TEMPLATE_NAME)
+        .and_then(|t| t.render(Serde(&page)))
+        .map_err(ReportError::Html)?;
+    Ok(redactor.redact(&html))
+}
+
+#[derive(Serialize)]
+struct Page<'a> {
+    run: &'a RunResult,
+    readiness: &'static str,
+    ready_class: &'static str,
+    duration: String,
+    counters: Vec<Counter>,
+    checklist: Vec<ItemView<'a>>,
+    checks: Vec<CheckView<'a>>,
+    timeline: Timeline,
+}
+
+#[derive(Serialize)]
+struct Counter {
+    label: &'static str,
+    count: usize,
+    class: &'static str,
+}
+
+#[derive(Serialize)]
+struct ItemView<'a> {
+    id: &'a str,
+    text: &'a str,
+    icon: &'static str,
+    label: &'static str,
+    class: &'static str,
+    checks: &'a [String],
+}
+
+#[derive(Serialize)]
+struct CheckView<'a> {
+    check: &'a CheckResult,
+    anchor: String,
+    verdict: &'static str,
+    class: &'static str,
+    icon: &'static str,
+    severity: &'static str,
+    open: bool,
+    started: String,
+    duration: String,
+    failure: Option<&'a Failure>,
+    ignored: Option<&'a str>,
+    exchanges: Vec<ExchangeView<'a>>,
+    polls: Vec<PollView<'a>>,
+}
+
+#[derive(Serialize)]
+struct ExchangeView<'a> {
+    exchange: &'a Exchange,
+    kind: &'static str,
+    started: String,
+    duration: String,
+    status: String,
+    status_class: &'static str,
+    body_note: String,
+}
+
+#[derive(Serialize)]
+struct PollView<'a> {
+    record: &'a PollRecord,
+    end: &'static str,
+    end_class: &'static str,
+    time_to_end: String,
+    observations: Vec<ObservationView>,
+}
+
+#[derive(Serialize)]
+struct ObservationView {
+    n: usize,
+    at: String,
+    http_status: String,
+    value: String,
+}
+
+fn page(run: &RunResult) -> Page<'_> {
+    let s = &run.summary;
+    Page {
+        run,
+        readiness: readiness(run.ready),
+        ready_class: if run.ready { "pass" } else { "fail" },
+        duration: format_ms(run.duration_ms),
+        counters: vec![
+            counter("passed", s.passed, "pass"),
+            counter("failed", s.failed, "fail"),
+            counter("errors", s.errors, "fail"),
+            counter("advisory failures", s.advisory_failed, "warn"),
+            counter("ignored", s.ignored, "muted"),
+        ],
+        checklist: run
+            .checklist
+            .iter()
+            .map(|i| ItemView {
+                id: &i.id,
+                text: &i.text,
+                icon: mark(item_class(i.verdict)),
+                label: item_label(i.verdict),
+                class: item_class(i.verdict),
+                checks: &i.checks,
+            })
+            .collect(),
+        checks: run
+            .checks
+            .iter()
+            .enumerate()
+            .map(|(n, c)| check_view(n, c))
+            .collect(),
+        timeline: timeline::layout(run, |c| verdict_class(c.verdict)),
+    }
+}
+
+fn counter(label: &'static str, count: usize, class: &'static str) -> Counter {
+    Counter {
+        label,
+        count,
+        class,
+    }
+}
+
+fn check_view(n: usize, c: &CheckResult) -> CheckView<'_> {
+    CheckView {
+        check: c,
+        anchor: format!("check-{}", n + 1),
+        verdict: verdict_label(c.verdict),
+        class: verdict_class(c.verdict),
+        icon: mark(verdict_class(c.verdict)),
+        severity: match c.severity {
+            Severity::Required => "required",
+            Severity::Advisory => "advisory",
+        },
+        open: c.fails_gate(),
+        started: format_ms(c.started_ms),
+        duration: format_ms(c.duration_ms),
+        failure: c.failure(),
+        ignored: match &c.outcome {
+            Outcome::Ignored { reason } => Some(reason),
+            Outcome::Passed | Outcome::Failed(_) | Outcome::Error(_) => None,
+        },
+        exchanges: c.exchanges.iter().map(exchange_view).collect(),
+        polls: c.polls.iter().map(poll_view).collect(),
+    }
+}
+
+fn exchange_view(e: &Exchange) -> ExchangeView<'_> {
+    let (status, status_class, body_note) = match &e.response {
+        Some(r) => (
+            r.status.to_string(),
+            match r.status {
+                200..=299 => "pass",
+                300..=399 => "muted",
+                _ => "warn",
+            },
+            if r.truncated {
+                format!("first {} of {} bytes shown", r.body.len(), r.body_bytes)
+            } else {
+                format!("{} bytes", r.body_bytes)
+            },
+        ),
+        None => ("no answer".to_string(), "fail", String::new()),
+    };
+    ExchangeView {
+        exchange: e,
+        kind: timeline::kind(e),
+        started: format_ms(e.started_ms),
+        duration: format_ms(e.duration_ms),
+        status,
+        status_class,
+        body_note,
+    }
+}
+
+fn poll_view(p: &PollRecord) -> PollView<'_> {
+    let (end, end_class) = match p.end {
+        PollEnd::Reached => ("reached", "pass"),
+        PollEnd::GaveUp => ("gave up", "fail"),
+        PollEnd::Stopped => ("stopped by an error status", "fail"),
+        PollEnd::TimedOut => ("timed out", "fail"),
+        PollEnd::Broken => ("invariant broken", "fail"),
+        PollEnd::Error => ("no answer", "fail"),
+    };
+    PollView {
+        record: p,
+        end,
+        end_class,
+        time_to_end: format_ms(p.time_to_end_ms),
+        observations: p
+            .observations
+            .iter()
+            .enumerate()
+            .map(|(i, o)| ObservationView {
+                n: i + 1,
+                at: format_ms(o.at_ms),
+                http_status: o
+                    .http_status
+                    .map_or("no answer".to_string(), |s| s.to_string()),
+                value: o.value.clone().unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
+fn verdict_class(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Passed => "pass",
+        Verdict::Failed | Verdict::Error => "fail",
+        Verdict::AdvisoryFailed => "warn",
+        Verdict::Ignored => "muted",
+    }
+}
+
+/// The mark drawn in a verdict's coloured disc: plain characters that every
+/// font has (emoji may be missing where the page is printed).
+fn mark(class: &str) -> &'static str {
+    match class {
+        "pass" => "✓",
+        "fail" => "✗",
+        "warn" => "!",
+        _ => "–",
+    }
+}
+
+fn item_class(verdict: ItemVerdict) -> &'static str {
+    match verdict {
+        ItemVerdict::Passed => "pass",
+        ItemVerdict::Failed => "fail",
+        ItemVerdict::Incomplete => "warn",
+        ItemVerdict::NotChecked => "muted",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample::{sample_run, HOSTILE, PLANTED_SECRET};
+    use crate::secret::Secret;
+
+    fn html() -> String {
+        render_html(&sample_run(), &Redactor::default()).unwrap()
+    }
+
+    #[test]
+    fn hostile_text_is_escaped() {
+        let html = html();
+        assert!(
+            html.contains("&lt;&#x2f;pre&gt;&lt;&#x2f;details&gt;&lt;script&gt;"),
+            "escaped form missing"
+        );
+        assert!(!html.contains("<script"), "raw script tag in the page");
+        assert!(!html.contains(HOSTILE));
+        assert!(!html.contains("<img"));
+        assert!(!html.contains("<b onmouseover"));
+    }
+
+    #[test]
+    fn page_is_self_contained_with_csp_and_svg() {
+        let html = html();
+        assert!(html.contains(
+            r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">"#
+        ));
+        assert!(html.contains("<svg"));
+        assert!(html.contains(r#"class="bar execute""#));
+        assert!(html.contains(r#"class="bar poll noanswer""#));
+        for needle in ["src=\"http", "href=\"http", "<link", "url(http", "@import"] {
+            assert!(!html.contains(needle), "external reference {needle}");
+        }
+    }
+
+    #[test]
+    fn verdict_and_checks_are_shown() {
+        let html = html();
+        assert!(html.contains("NOT READY"));
+        assert!(html.contains("auth::missing-key"));
+        assert!(html.contains("needs fixture RATE_LIMIT_KEY | not supplied"));
+        assert!(html.contains("queued"));
+        assert_eq!(html.matches("<details class=\"check ").count(), 5);
+    }
+
+    #[test]
+    fn html_never_holds_the_secret() {
+        let secret = Secret::new(PLANTED_SECRET, "key").unwrap();
+        let redactor = Redactor::new([&secret]);
+        let html = render_html(&sample_run(), &redactor).unwrap();
+        assert!(!redactor.finds_secret_in(html.as_bytes()));
+        assert!(html.contains("[redacted]"));
+    }
+}

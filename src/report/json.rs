@@ -1,0 +1,65 @@
+//! `report.json`: the result model itself, pretty-printed, and its
+//! `report.json.sha256` digest line.
+
+use sha2::{Digest, Sha256};
+
+use super::redact::redact_value;
+use super::JSON_FILE;
+use crate::result::RunResult;
+use crate::secret::Redactor;
+
+/// Renders `result` as pretty JSON, every string passed through `redactor`.
+pub fn render_json(result: &RunResult, redactor: &Redactor) -> String {
+    let mut value = serde_json::to_value(result)
+        .expect("the result model has only string keys and always serializes");
+    redact_value(&mut value, redactor);
+    let mut text =
+        serde_json::to_string_pretty(&value).expect("a serde_json value always serializes");
+    text.push('\n');
+    text
+}
+
+/// Renders the digest file of `json` in `sha256sum` format:
+///
+/// ```text
+/// 3f2a...e1  report.json
+/// ```
+pub fn render_digest(json: &str) -> String {
+    let digest = Sha256::digest(json.as_bytes());
+    format!("{}  {JSON_FILE}\n", hex::encode(digest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample::{sample_run, PLANTED_SECRET};
+    use crate::secret::Secret;
+
+    #[test]
+    fn json_round_trips_into_the_model() {
+        let run = sample_run();
+        let json = render_json(&run, &Redactor::default());
+        let back: RunResult = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, run);
+        assert!(json.contains("\"schema_version\": 1"));
+    }
+
+    #[test]
+    fn json_redacts_planted_secret_and_stays_valid() {
+        let run = sample_run();
+        let secret = Secret::new(PLANTED_SECRET, "key").unwrap();
+        let redactor = Redactor::new([&secret]);
+        let json = render_json(&run, &redactor);
+        assert!(!redactor.finds_secret_in(json.as_bytes()));
+        let back: RunResult = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.checks.len(), run.checks.len());
+    }
+
+    #[test]
+    fn digest_is_sha256sum_format() {
+        assert_eq!(
+            render_digest("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  report.json\n"
+        );
+    }
+}

@@ -1,0 +1,318 @@
+//! `report.md`: a homologation summary to paste into a ticket.
+//!
+//! ```text
+//! # Wapzi homologation: ❌ NOT READY
+//! (target and run table)
+//! ## Checklist          one line per item: ✅ ❌ ⚠️ ➖
+//! ## Checks             table: check, verdict, duration
+//! ## Failures           message, mismatches, request, response, hint
+//! ## Advisory failures  same, not gating
+//! ## Ignored            reasons
+//! ```
+//!
+//! Model text is escaped: inline text has Markdown punctuation escaped and
+//! newlines folded; code blocks use a fence longer than any backtick run in
+//! their content.
+
+use std::fmt::Write;
+
+use super::redact::redacted;
+use super::text::{
+    excerpt, format_ms, item_icon, item_label, readiness, verdict_icon, verdict_label,
+    DETAIL_EXCERPT_CHARS,
+};
+use crate::result::{CheckResult, RunResult, Verdict};
+use crate::secret::Redactor;
+
+/// Renders `result` as Markdown.
+pub fn render_markdown(result: &RunResult, redactor: &Redactor) -> String {
+    let run = redacted(result, redactor);
+    let mut out = String::new();
+    write_header(&mut out, &run);
+    write_checklist(&mut out, &run);
+    write_checks(&mut out, &run);
+    let failed = |v: Verdict| matches!(v, Verdict::Failed | Verdict::Error);
+    write_failures(&mut out, &run, "Failures", failed);
+    write_failures(&mut out, &run, "Advisory failures (not gating)", |v| {
+        v == Verdict::AdvisoryFailed
+    });
+    write_ignored(&mut out, &run);
+    redactor.redact(&out)
+}
+
+fn write_header(out: &mut String, run: &RunResult) {
+    let icon = if run.ready { "✅" } else { "❌" };
+    let t = &run.target;
+    let _ = writeln!(
+        out,
+        "# Wapzi homologation: {icon} {}\n",
+        readiness(run.ready)
+    );
+    let mut target = code_span(&t.base_url);
+    if t.sandbox {
+        target.push_str(" (embedded sandbox");
+        if !t.faults.is_empty() {
+            let faults: Vec<_> = t.faults.iter().map(|f| code_span(f)).collect();
+            let _ = write!(target, ", faults: {}", faults.join(", "));
+        }
+        target.push(')');
+    }
+    let s = &run.summary;
+    let mut rows = vec![
+        ("Target", target),
+        ("Entry point", code_span(&t.entry_point_id)),
+        ("Run", code_span(&run.run_id)),
+        ("Started", md_text(&run.started_at)),
+        (
+            "Finished",
+            format!(
+                "{} ({})",
+                md_text(&run.finished_at),
+                format_ms(run.duration_ms)
+            ),
+        ),
+        (
+            "Tool",
+            md_text(&format!("{} {}", run.tool.name, run.tool.version)),
+        ),
+        (
+            "Checks digest",
+            format!(
+                "sha256 {} (check files: {})",
+                code_span(&run.checks_digest.sha256),
+                run.checks_digest.files.len()
+            ),
+        ),
+        (
+            "Summary",
+            format!(
+                "{} checks: {} passed, {} failed, {} errored, {} advisory failed, {} ignored",
+                s.total, s.passed, s.failed, s.errors, s.advisory_failed, s.ignored
+            ),
+        ),
+    ];
+    if !t.fixtures_supplied.is_empty() {
+        rows.push((
+            "Fixtures supplied",
+            md_text(&t.fixtures_supplied.join(", ")),
+        ));
+    }
+    if let Some(tls) = &t.tls {
+        let facts = [
+            &tls.protocol,
+            &tls.certificate_subject,
+            &tls.certificate_not_after,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|s| md_text(s))
+        .collect::<Vec<_>>();
+        rows.push(("TLS", facts.join(", ")));
+    }
+    out.push_str("| | |\n|---|---|\n");
+    for (name, value) in rows {
+        let _ = writeln!(out, "| {name} | {value} |");
+    }
+}
+
+fn write_checklist(out: &mut String, run: &RunResult) {
+    out.push_str("\n## Checklist\n\n");
+    for item in &run.checklist {
+        let _ = writeln!(
+            out,
+            "- {} **{}**: {} ({})",
+            item_icon(item.verdict),
+            md_text(&item.id),
+            md_text(&item.text),
+            item_label(item.verdict)
+        );
+    }
+}
+
+fn write_checks(out: &mut String, run: &RunResult) {
+    out.push_str("\n## Checks\n\n| Check | Title | Verdict | Duration |\n|---|---|---|---|\n");
+    for c in &run.checks {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} {} | {} |",
+            code_span(&c.id),
+            md_text(&c.title),
+            verdict_icon(c.verdict),
+            verdict_label(c.verdict),
+            format_ms(c.duration_ms)
+        );
+    }
+}
+
+fn write_failures(
+    out: &mut String,
+    run: &RunResult,
+    heading: &str,
+    pick: impl Fn(Verdict) -> bool,
+) {
+    let checks: Vec<_> = run.checks.iter().filter(|c| pick(c.verdict)).collect();
+    if checks.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n## {heading}");
+    for c in checks {
+        write_failure(out, c);
+    }
+}
+
+fn write_failure(out: &mut String, c: &CheckResult) {
+    let _ = writeln!(
+        out,
+        "\n### {} {}: {}\n",
+        verdict_icon(c.verdict),
+        code_span(&c.id),
+        md_text(&c.title)
+    );
+    let Some(f) = c.failure() else { return };
+    let _ = writeln!(out, "**{}**\n", md_text(&f.message));
+    let _ = writeln!(out, "- Verdict: {}", verdict_label(c.verdict));
+    let _ = writeln!(out, "- Step: {}", md_text(&f.step));
+    let _ = writeln!(out, "- Check: {}", md_text(&c.location));
+    if !f.mismatches.is_empty() {
+        out.push_str("\n| Expectation | Expected | Actual | At |\n|---|---|---|---|\n");
+        for m in &f.mismatches {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                md_text(&m.target),
+                md_text(&m.expected),
+                md_text(&m.actual),
+                md_text(&m.location)
+            );
+        }
+    }
+    if let Some(request) = &f.request {
+        let _ = write!(out, "\nRequest:\n\n{}", code_block(request));
+    }
+    if let Some(response) = &f.response {
+        let text = excerpt(response, DETAIL_EXCERPT_CHARS);
+        let _ = write!(out, "\nResponse:\n\n{}", code_block(&text));
+    }
+    if !c.hint.is_empty() {
+        let _ = writeln!(out, "\n> **Hint:** {}", md_text(&c.hint));
+    }
+}
+
+fn write_ignored(out: &mut String, run: &RunResult) {
+    let ignored: Vec<_> = run
+        .checks
+        .iter()
+        .filter_map(|c| match &c.outcome {
+            crate::result::Outcome::Ignored { reason } => Some((c, reason)),
+            _ => None,
+        })
+        .collect();
+    if ignored.is_empty() {
+        return;
+    }
+    out.push_str("\n## Ignored\n\n");
+    for (c, reason) in ignored {
+        let _ = writeln!(out, "- {}: {}", code_span(&c.id), md_text(reason));
+    }
+}
+
+/// Inline text: newlines folded to spaces, Markdown and HTML punctuation
+/// backslash-escaped (safe in table cells, list items and headings).
+pub(crate) fn md_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for ch in line.trim().chars() {
+            if "\\`*_{}[]<>|~#!&".contains(ch) {
+                out.push('\\');
+            }
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// A code span whose delimiter is longer than any backtick run inside.
+pub(crate) fn code_span(text: &str) -> String {
+    let folded = text.lines().collect::<Vec<_>>().join(" ");
+    // A `|` would still end a table cell inside a code span in GFM.
+    let folded = folded.replace('|', "\\|");
+    let ticks = "`".repeat(longest_backtick_run(&folded) + 1);
+    let pad = if folded.starts_with('`') || folded.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{ticks}{pad}{folded}{pad}{ticks}")
+}
+
+/// A fenced `text` block whose fence is longer than any backtick run in
+/// `text`, so the content cannot close it.
+pub(crate) fn code_block(text: &str) -> String {
+    let fence = "`".repeat((longest_backtick_run(text) + 1).max(3));
+    let body = text.trim_end_matches(['\n', '\r']);
+    format!("{fence}text\n{body}\n{fence}\n")
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample::{sample_run, PLANTED_SECRET};
+    use crate::secret::Secret;
+
+    #[test]
+    fn has_verdict_lines() {
+        let md = render_markdown(&sample_run(), &Redactor::default());
+        assert!(
+            md.starts_with("# Wapzi homologation: ❌ NOT READY\n"),
+            "{md}"
+        );
+        for line in [
+            "- ❌ **auth**: Requests without a valid key are refused (failed)",
+            "- ⚠️ **execute**: An execution is accepted and completes (incomplete)",
+            "- ✅ **headers**: Responses carry a request id (passed)",
+            "- ➖ **tls**: The target uses TLS 1.2 or later (not checked)",
+            "| `auth::missing-key` | auth::missing-key title | ❌ failed | 300 ms |",
+            "| status | 401 | 200 | checks/auth/missing-key.yaml:9 |",
+            "> **Hint:** Hint for auth::missing-key.",
+            "- `limits::rate-limit`: needs fixture RATE\\_LIMIT\\_KEY \\| not supplied",
+        ] {
+            assert!(md.lines().any(|l| l == line), "missing {line:?} in\n{md}");
+        }
+        assert!(md.contains("## Advisory failures (not gating)"));
+    }
+
+    #[test]
+    fn response_cannot_break_out_of_its_fence() {
+        let md = render_markdown(&sample_run(), &Redactor::default());
+        let start = md
+            .find("Response:\n\n````text\n")
+            .expect("a 4-backtick fence");
+        let rest = &md[start + "Response:\n\n````text\n".len()..];
+        let end = rest.find("\n````\n").unwrap();
+        assert!(rest[..end].contains("```\nfence break"));
+    }
+
+    #[test]
+    fn inline_text_is_escaped() {
+        assert_eq!(md_text("a|b\nc<script>"), "a\\|b c\\<script\\>");
+        assert_eq!(code_span("a`b"), "``a`b``");
+        assert_eq!(code_span("`x"), "`` `x ``");
+        assert_eq!(code_block("a\n```\nb"), "````text\na\n```\nb\n````\n");
+    }
+
+    #[test]
+    fn markdown_never_holds_the_secret() {
+        let secret = Secret::new(PLANTED_SECRET, "key").unwrap();
+        let redactor = Redactor::new([&secret]);
+        let md = render_markdown(&sample_run(), &redactor);
+        assert!(!redactor.finds_secret_in(md.as_bytes()));
+        assert!(md.contains("[redacted]"));
+    }
+}

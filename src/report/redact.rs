@@ -1,0 +1,32 @@
+//! Redaction of the whole result model before any rendering.
+//!
+//! The runner already stores redacted text; the writers redact again
+//! (defence in depth) by walking every string of the model, so no field can
+//! be forgotten, and then the rendered text itself.
+
+use serde_json::Value;
+
+use crate::result::RunResult;
+use crate::secret::Redactor;
+
+/// A copy of `result` with every string passed through `redactor`.
+pub(crate) fn redacted(result: &RunResult, redactor: &Redactor) -> RunResult {
+    let Ok(mut value) = serde_json::to_value(result) else {
+        return result.clone();
+    };
+    redact_value(&mut value, redactor);
+    // Redaction only replaces text inside strings, so the shape still
+    // deserializes; the fallback keeps rendering going, and every writer
+    // redacts its output text again anyway.
+    serde_json::from_value(value).unwrap_or_else(|_| result.clone())
+}
+
+/// Redacts every string inside `value` in place.
+pub(crate) fn redact_value(value: &mut Value, redactor: &Redactor) {
+    match value {
+        Value::String(s) => *s = redactor.redact(s),
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, redactor)),
+        Value::Object(map) => map.values_mut().for_each(|v| redact_value(v, redactor)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}

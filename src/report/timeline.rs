@@ -1,0 +1,337 @@
+//! The geometry of the HTML report's timeline chart, computed here so the
+//! template only places numbers: one row per check, a bar per exchange at
+//! its start and duration, a tick per poll observation, and a time axis.
+
+use serde::Serialize;
+
+use super::text::format_ms;
+use crate::result::{CheckResult, Exchange, RunResult};
+
+const WIDTH: f64 = 1200.0;
+const LABEL_X: f64 = 22.0;
+const PLOT_X: f64 = 270.0;
+const PLOT_W: f64 = 900.0;
+const AXIS_Y: f64 = 18.0;
+const TOP: f64 = 28.0;
+const ROW_H: f64 = 26.0;
+const BOTTOM: f64 = 8.0;
+const BAR_H: f64 = 10.0;
+const MIN_BAR_W: f64 = 2.0;
+const LABEL_CHARS: usize = 36;
+
+/// The chart, in SVG user units.
+#[derive(Debug, Serialize)]
+pub(crate) struct Timeline {
+    pub width: f64,
+    pub height: f64,
+    pub axis_y: f64,
+    pub grid_top: f64,
+    pub grid_bottom: f64,
+    pub row_h: f64,
+    pub ticks: Vec<AxisTick>,
+    pub rows: Vec<Row>,
+}
+
+/// A labelled time on the axis, with its grid line.
+#[derive(Debug, Serialize)]
+pub(crate) struct AxisTick {
+    pub x: f64,
+    pub label: String,
+}
+
+/// One check's row.
+#[derive(Debug, Serialize)]
+pub(crate) struct Row {
+    pub y: f64,
+    pub mid: f64,
+    pub text_y: f64,
+    pub label_x: f64,
+    pub stripe: bool,
+    pub label: String,
+    pub title: String,
+    /// CSS class of the check's verdict.
+    pub verdict: &'static str,
+    /// The check's own span, behind its bars.
+    pub span: Rect,
+    pub bars: Vec<Bar>,
+    pub ticks: Vec<Tick>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Rect {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+/// One exchange.
+#[derive(Debug, Serialize)]
+pub(crate) struct Bar {
+    #[serde(flatten)]
+    pub rect: Rect,
+    /// `execute`, `poll` or `other`.
+    pub kind: &'static str,
+    /// No response came back.
+    pub no_answer: bool,
+    pub title: String,
+}
+
+/// One poll observation.
+#[derive(Debug, Serialize)]
+pub(crate) struct Tick {
+    pub x: f64,
+    pub y1: f64,
+    pub y2: f64,
+    pub title: String,
+}
+
+/// Lays out the chart of `run`; `verdict_class` names a check's colour.
+pub(crate) fn layout(
+    run: &RunResult,
+    verdict_class: impl Fn(&CheckResult) -> &'static str,
+) -> Timeline {
+    let scale = Scale::new(end_ms(run));
+    let rows: Vec<Row> = run
+        .checks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| row(c, i, &scale, verdict_class(c)))
+        .collect();
+    let grid_bottom = TOP + ROW_H * rows.len() as f64;
+    Timeline {
+        width: WIDTH,
+        height: grid_bottom + BOTTOM,
+        axis_y: AXIS_Y,
+        grid_top: TOP - 4.0,
+        grid_bottom,
+        row_h: ROW_H,
+        ticks: scale.ticks(),
+        rows,
+    }
+}
+
+fn row(check: &CheckResult, index: usize, scale: &Scale, verdict: &'static str) -> Row {
+    let y = TOP + ROW_H * index as f64;
+    let bar_y = y + (ROW_H - BAR_H) / 2.0;
+    let bars = check
+        .exchanges
+        .iter()
+        .map(|e| Bar {
+            rect: scale.rect(e.started_ms, e.duration_ms, bar_y, BAR_H),
+            kind: kind(e),
+            no_answer: e.response.is_none(),
+            title: bar_title(e),
+        })
+        .collect();
+    let ticks = check
+        .polls
+        .iter()
+        .flat_map(|p| {
+            p.observations
+                .iter()
+                .enumerate()
+                .map(move |(n, o)| (p, n, o))
+        })
+        .map(|(p, n, o)| Tick {
+            x: scale.x(o.at_ms),
+            y1: r1(y + 3.0),
+            y2: r1(y + ROW_H - 3.0),
+            title: format!(
+                "{} poll {}: {} {} at {}",
+                p.path,
+                n + 1,
+                o.http_status
+                    .map_or("no answer".to_string(), |s| s.to_string()),
+                o.value.as_deref().unwrap_or(""),
+                format_ms(o.at_ms)
+            ),
+        })
+        .collect();
+    Row {
+        y: r1(y),
+        mid: r1(y + ROW_H / 2.0),
+        text_y: r1(y + ROW_H / 2.0 + 4.0),
+        label_x: LABEL_X,
+        stripe: index % 2 == 1,
+        label: shorten(&check.id),
+        title: format!(
+            "{}: {} (started at {}, took {})",
+            check.id,
+            check.verdict.as_str(),
+            format_ms(check.started_ms),
+            format_ms(check.duration_ms)
+        ),
+        verdict,
+        span: scale.rect(check.started_ms, check.duration_ms, y + 3.0, ROW_H - 6.0),
+        bars,
+        ticks,
+    }
+}
+
+/// `execute` for the execute POST, `poll` for a poll, `other` otherwise.
+pub(crate) fn kind(e: &Exchange) -> &'static str {
+    if e.poll.is_some() {
+        "poll"
+    } else if e.method.eq_ignore_ascii_case("POST") && e.url.contains("/execute") {
+        "execute"
+    } else {
+        "other"
+    }
+}
+
+fn bar_title(e: &Exchange) -> String {
+    let answer = e
+        .response
+        .as_ref()
+        .map_or("no answer".to_string(), |r| r.status.to_string());
+    format!(
+        "{} {} → {answer} in {} (at {})",
+        e.method,
+        e.url,
+        format_ms(e.duration_ms),
+        format_ms(e.started_ms)
+    )
+}
+
+/// The latest time anything happened, at least 1 ms.
+fn end_ms(run: &RunResult) -> f64 {
+    let mut end = finite(run.duration_ms);
+    for c in &run.checks {
+        end = end.max(finite(c.started_ms) + finite(c.duration_ms));
+        for e in &c.exchanges {
+            end = end.max(finite(e.started_ms) + finite(e.duration_ms));
+        }
+        for o in c.polls.iter().flat_map(|p| &p.observations) {
+            end = end.max(finite(o.at_ms));
+        }
+    }
+    end.max(1.0)
+}
+
+/// Milliseconds to x.
+struct Scale {
+    end: f64,
+}
+
+impl Scale {
+    fn new(end: f64) -> Scale {
+        Scale { end }
+    }
+
+    fn x(&self, ms: f64) -> f64 {
+        r1(PLOT_X + finite(ms).min(self.end) / self.end * PLOT_W)
+    }
+
+    fn rect(&self, start: f64, duration: f64, y: f64, h: f64) -> Rect {
+        let x = self.x(start);
+        let right = self.x(finite(start) + finite(duration));
+        let w = (right - x)
+            .max(MIN_BAR_W)
+            .min(PLOT_X + PLOT_W - x + MIN_BAR_W);
+        Rect {
+            x,
+            y: r1(y),
+            w: r1(w),
+            h: r1(h),
+        }
+    }
+
+    /// Round-numbered ticks (1, 2 or 5 times a power of ten), about eight.
+    fn ticks(&self) -> Vec<AxisTick> {
+        let raw = self.end / 8.0;
+        let magnitude = 10f64.powf(raw.log10().floor());
+        let step = [1.0, 2.0, 5.0, 10.0]
+            .into_iter()
+            .map(|m| m * magnitude)
+            .find(|s| *s >= raw)
+            .unwrap_or(10.0 * magnitude);
+        (0..)
+            .map(|i| i as f64 * step)
+            .take_while(|ms| *ms <= self.end + step * 1e-9)
+            .map(|ms| AxisTick {
+                x: self.x(ms),
+                label: axis_label(ms, step),
+            })
+            .collect()
+    }
+}
+
+fn axis_label(ms: f64, step: f64) -> String {
+    if step >= 1000.0 || (step >= 100.0 && ms >= 1000.0) {
+        format!("{} s", trim_number(ms / 1000.0))
+    } else {
+        format!("{} ms", trim_number(ms))
+    }
+}
+
+/// `1.500` → `1.5`, `2.000` → `2`: no float noise on the axis.
+fn trim_number(v: f64) -> String {
+    let text = format!("{v:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn shorten(id: &str) -> String {
+    if id.chars().count() <= LABEL_CHARS {
+        return id.to_string();
+    }
+    let kept: String = id.chars().take(LABEL_CHARS - 1).collect();
+    format!("{kept}…")
+}
+
+fn finite(v: f64) -> f64 {
+    if v.is_finite() && v > 0.0 {
+        v
+    } else {
+        0.0
+    }
+}
+
+/// Rounds to one decimal: coordinates stay short in the SVG.
+fn r1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample::sample_run;
+
+    #[test]
+    fn bars_sit_on_the_time_scale() {
+        let run = sample_run();
+        let t = layout(&run, |_| "x");
+        assert_eq!(t.rows.len(), run.checks.len());
+        let happy = &t.rows[0];
+        assert_eq!(happy.bars.len(), 4);
+        assert_eq!(happy.bars[0].kind, "execute");
+        assert_eq!(happy.bars[1].kind, "poll");
+        assert_eq!(happy.ticks.len(), 3);
+        // The run lasts 6250 ms: 10 ms in is 1.44 px into the plot.
+        assert_eq!(happy.bars[0].rect.x, r1(PLOT_X + 10.0 / 6250.0 * PLOT_W));
+        assert!(t
+            .rows
+            .iter()
+            .flat_map(|r| &r.bars)
+            .all(|b| b.rect.x + b.rect.w <= PLOT_X + PLOT_W + MIN_BAR_W));
+        assert!(t.rows[2].bars[0].no_answer);
+    }
+
+    #[test]
+    fn axis_has_round_ticks() {
+        let t = layout(&sample_run(), |_| "x");
+        let labels: Vec<_> = t.ticks.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(labels, ["0 s", "1 s", "2 s", "3 s", "4 s", "5 s", "6 s"]);
+        let s = Scale::new(900.0);
+        let labels: Vec<_> = s.ticks().into_iter().map(|t| t.label).collect();
+        assert_eq!(labels[..3], ["0 ms", "200 ms", "400 ms"]);
+    }
+
+    #[test]
+    fn nonsense_numbers_stay_in_the_plot() {
+        let s = Scale::new(100.0);
+        assert_eq!(s.x(f64::NAN), PLOT_X);
+        assert_eq!(s.x(-5.0), PLOT_X);
+        assert_eq!(s.x(1e12), PLOT_X + PLOT_W);
+    }
+}

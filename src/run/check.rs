@@ -17,6 +17,7 @@ pub enum Prerequisites {
     Unmet {
         id: String,
         outcome: Outcome,
+        severity: result::Severity,
     },
 }
 
@@ -51,7 +52,7 @@ pub async fn run_check(
     let mut run = CheckRun::new(check, target, settings);
     let outcome = match (ignored, prerequisites) {
         (Some(reason), _) => Outcome::Ignored { reason },
-        (None, Prerequisites::Unmet { id, outcome }) => unmet(&id, outcome, &run.file, check),
+        (None, Prerequisites::Unmet { id, outcome, severity }) => unmet(&id, outcome, severity, &run.file, check),
         (None, Prerequisites::Met) => {
             let ended = match tokio::time::timeout(budget, run.run_steps()).await {
                 Ok(ended) => ended,
@@ -99,22 +100,25 @@ fn checklist_id(item: ChecklistItem) -> &'static str {
 }
 
 /// The outcome of a check whose prerequisite did not pass.
-fn unmet(id: &str, outcome: Outcome, file: &str, check: &Check) -> Outcome {
-    let failure = |message: String| Failure {
-        message,
-        step: format!("{file}:{}", check.line),
-        request: None,
-        response: None,
-        mismatches: Vec::new(),
-    };
-    match outcome {
-        Outcome::Ignored { reason } => Outcome::Ignored {
+///
+/// A required prerequisite that failed already fails the gate: the check is
+/// not run and says why, instead of adding a cascade of failures. An
+/// advisory prerequisite does not fail the gate, so the check errors.
+fn unmet(id: &str, outcome: Outcome, severity: result::Severity, file: &str, check: &Check) -> Outcome {
+    match (outcome, severity) {
+        (Outcome::Ignored { reason }, _) => Outcome::Ignored {
             reason: format!("prerequisite `{id}` was ignored: {reason}"),
         },
-        Outcome::Failed(f) | Outcome::Error(f) => Outcome::Error(failure(format!(
-            "not run: prerequisite `{id}` failed: {}",
-            f.message
-        ))),
-        Outcome::Passed => Outcome::Passed,
+        (Outcome::Failed(f) | Outcome::Error(f), result::Severity::Required) => Outcome::Ignored {
+            reason: format!("not run: prerequisite `{id}` failed: {}", f.message),
+        },
+        (Outcome::Failed(f) | Outcome::Error(f), result::Severity::Advisory) => Outcome::Error(Failure {
+            message: format!("not run: advisory prerequisite `{id}` failed: {}", f.message),
+            step: format!("{file}:{}", check.line),
+            request: None,
+            response: None,
+            mismatches: Vec::new(),
+        }),
+        (Outcome::Passed, _) => Outcome::Passed,
     }
 }

@@ -143,19 +143,20 @@ fn finish(
 /// Waits for each prerequisite; the first that did not pass blocks the check.
 async fn await_prerequisites(prerequisites: Vec<(String, Slot)>) -> Prerequisites {
     for (id, mut slot) in prerequisites {
-        let outcome = match slot.wait_for(Option::is_some).await {
-            Ok(result) => result.as_ref().map(|r| r.outcome.clone()),
+        let seen = match slot.wait_for(Option::is_some).await {
+            Ok(result) => result.as_ref().map(|r| (r.outcome.clone(), r.severity)),
             Err(_) => None,
         };
-        match outcome {
-            Some(Outcome::Passed) => {}
-            Some(outcome) => return Prerequisites::Unmet { id, outcome },
+        match seen {
+            Some((Outcome::Passed, _)) => {}
+            Some((outcome, severity)) => return Prerequisites::Unmet { id, outcome, severity },
             None => {
                 return Prerequisites::Unmet {
                     id,
                     outcome: Outcome::Ignored {
                         reason: "it did not finish".into(),
                     },
+                    severity: crate::result::Severity::Required,
                 }
             }
         }

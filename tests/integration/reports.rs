@@ -1,0 +1,156 @@
+//! The report set through the public API, and the HTML report in a real
+//! headless browser: hostile server text renders as text and runs nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use wapzi_homolog::report::{self, render_html, write_all};
+use wapzi_homolog::result::RunResult;
+use wapzi_homolog::secret::Redactor;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Strings the fixture's server-sent fields and titles are laced with.
+const HOSTILE: [&str; 3] = [
+    "</pre></details><script>document.title='pwned'</script>",
+    "<img src=x onerror=\"document.title='pwned'\">",
+    "<b onmouseover=\"document.title='pwned'\">hover me</b>",
+];
+
+fn fixture() -> RunResult {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reports/hostile-run.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Serializes text the way a browser's DOM dump does inside an element.
+fn as_dom_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[test]
+fn report_set_parses_back() {
+    let run = fixture();
+    let root = tempfile::tempdir().unwrap();
+    let set = write_all(&run, root.path(), &Redactor::default()).unwrap();
+    assert_eq!(set.files.len(), 10);
+
+    let json = std::fs::read_to_string(set.latest.join(report::JSON_FILE)).unwrap();
+    let back: RunResult = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, run);
+
+    let xml = std::fs::read_to_string(set.dir.join(report::JUNIT_FILE)).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .unwrap();
+    let count = |name| suite.attribute(name).unwrap().parse::<usize>().unwrap();
+    let s = run.summary;
+    assert_eq!(
+        (
+            count("tests"),
+            count("failures"),
+            count("errors"),
+            count("skipped")
+        ),
+        (s.total, s.failed, s.errors, s.ignored)
+    );
+
+    let md = std::fs::read_to_string(set.dir.join(report::MARKDOWN_FILE)).unwrap();
+    assert!(
+        md.starts_with("# Wapzi homologation: ❌ NOT READY\n"),
+        "{md}"
+    );
+    assert!(md.lines().any(|l| l.starts_with("- ❌ **auth**: ")), "{md}");
+}
+
+/// Runs Chromium headless on `page` and returns the DOM it ended with.
+fn dump_dom(page: &Path, profile: &Path) -> String {
+    let url = format!("file://{}", page.display());
+    let output = Command::new("timeout")
+        .arg("60")
+        .arg(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "chromium failed ({}): {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// Whether this machine can run the browser test; on CI it must.
+fn chromium_present() -> bool {
+    if Path::new(CHROMIUM).exists() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{CHROMIUM} is missing: CI must run the browser test of the HTML report \
+         (install Debian's `chromium` package in .ci/run)"
+    );
+    eprintln!("SKIPPED html_report_runs_nothing_in_a_browser: {CHROMIUM} not installed (apt-get install chromium)");
+    false
+}
+
+#[test]
+fn html_report_runs_nothing_in_a_browser() {
+    if !chromium_present() {
+        return;
+    }
+    let run = fixture();
+    let html = render_html(&run, &Redactor::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let page: PathBuf = dir.path().join("report.html");
+    std::fs::write(&page, &html).unwrap();
+    let profile = dir.path().join("profile");
+    let dom = dump_dom(&page, &profile);
+
+    let title = format!(
+        "<title>Wapzi homologation: NOT READY ({})</title>",
+        run.run_id
+    );
+    assert!(
+        dom.contains(&title),
+        "the title changed: a script ran\n{dom}"
+    );
+    assert!(!dom.contains("pwned</title>"));
+    assert!(dom.contains("NOT READY"), "the verdict is not shown");
+    for hostile in HOSTILE {
+        assert!(
+            dom.contains(&as_dom_text(hostile)),
+            "{hostile} is not shown as text"
+        );
+    }
+    assert!(
+        !dom.to_ascii_lowercase().contains("<script"),
+        "a script element made it into the DOM"
+    );
+    assert!(!dom.contains("<img"), "an img element made it into the DOM");
+    let event_attribute = regex::Regex::new(r"(?i)<[a-z][^<>]*\son[a-z]+\s*=").unwrap();
+    assert!(
+        event_attribute.find(&dom).is_none(),
+        "an event-handler attribute made it into the DOM: {:?}",
+        event_attribute.find(&dom).map(|m| m.as_str())
+    );
+    assert!(dom.contains("<svg"), "the timeline is missing");
+}

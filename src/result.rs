@@ -143,7 +143,9 @@ pub enum Outcome {
     Failed(Failure),
     /// The check could not run to a verdict (no answer, timeout, prerequisite).
     Error(Failure),
-    Ignored { reason: String },
+    Ignored {
+        reason: String,
+    },
 }
 
 /// Why a check did not pass.

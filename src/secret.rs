@@ -26,7 +26,9 @@ impl Secret {
     pub fn new(value: &str, what: &str) -> Result<Secret, EmptySecret> {
         let value = value.trim();
         if value.is_empty() {
-            return Err(EmptySecret { what: what.to_string() });
+            return Err(EmptySecret {
+                what: what.to_string(),
+            });
         }
         Ok(Secret(value.to_string()))
     }
@@ -67,7 +69,10 @@ impl fmt::Debug for Redactor {
 
 impl Redactor {
     pub fn new<'a>(secrets: impl IntoIterator<Item = &'a Secret>) -> Redactor {
-        let mut forms: Vec<String> = secrets.into_iter().flat_map(|s| encodings(s.expose())).collect();
+        let mut forms: Vec<String> = secrets
+            .into_iter()
+            .flat_map(|s| encodings(s.expose()))
+            .collect();
         forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
         forms.dedup();
         Redactor { forms }
@@ -103,7 +108,8 @@ fn encodings(secret: &str) -> Vec<String> {
         STANDARD_NO_PAD.encode(secret),
         URL_SAFE.encode(secret),
         URL_SAFE_NO_PAD.encode(secret),
-        percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC).to_string(),
+        percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+            .to_string(),
     ];
     if let Ok(json) = serde_json::to_string(secret) {
         forms.push(json.trim_matches('"').to_string());

@@ -102,6 +102,15 @@ impl<'a> CheckRun<'a> {
                 result.map_err(|why| StepEnd::error(self.failure(&at, &out, None, why)))?
             }
         };
+        // Expectations first: a wrong answer is a failure, not a reason to
+        // call the check inconclusive.
+        let found = mismatches(&step.expect.items, &response, &self.vars, &self.file);
+        if !found.is_empty() {
+            return Err(StepEnd::failed(
+                self.failure(&at, &out, Some(&response), String::new()),
+                found,
+            ));
+        }
         if !step.inconclusive_when.is_empty()
             && holds(&step.inconclusive_when, &response, &self.vars)
         {
@@ -110,13 +119,6 @@ impl<'a> CheckRun<'a> {
                 step.name,
                 response_line(&response)
             )));
-        }
-        let found = mismatches(&step.expect.items, &response, &self.vars, &self.file);
-        if !found.is_empty() {
-            return Err(StepEnd::failed(
-                self.failure(&at, &out, Some(&response), String::new()),
-                found,
-            ));
         }
         self.capture(step, &at, &out, &response)
     }

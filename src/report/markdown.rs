@@ -42,24 +42,24 @@ pub fn render_markdown(result: &RunResult, redactor: &Redactor) -> String {
 
 fn write_header(out: &mut String, run: &RunResult) {
     let icon = if run.ready { "✅" } else { "❌" };
-    let t = &run.target;
     let _ = writeln!(
         out,
         "# Wapzi homologation: {icon} {}\n",
         readiness(run.ready)
     );
-    let mut target = code_span(&t.base_url);
-    if t.sandbox {
-        target.push_str(" (embedded sandbox");
-        if !t.faults.is_empty() {
-            let faults: Vec<_> = t.faults.iter().map(|f| code_span(f)).collect();
-            let _ = write!(target, ", faults: {}", faults.join(", "));
-        }
-        target.push(')');
+    out.push_str("| | |\n|---|---|\n");
+    for (name, value) in header_rows(run) {
+        let _ = writeln!(out, "| {name} | {value} |");
     }
+}
+
+/// The target and run facts, as (name, Markdown value).
+fn header_rows(run: &RunResult) -> Vec<(&'static str, String)> {
+    let t = &run.target;
     let s = &run.summary;
+    let tool = format!("{} {}", run.tool.name, run.tool.version);
     let mut rows = vec![
-        ("Target", target),
+        ("Target", target_text(run)),
         ("Entry point", code_span(&t.entry_point_id)),
         ("Run", code_span(&run.run_id)),
         ("Started", md_text(&run.started_at)),
@@ -71,10 +71,7 @@ fn write_header(out: &mut String, run: &RunResult) {
                 format_ms(run.duration_ms)
             ),
         ),
-        (
-            "Tool",
-            md_text(&format!("{} {}", run.tool.name, run.tool.version)),
-        ),
+        ("Tool", md_text(&tool)),
         (
             "Checks digest",
             format!(
@@ -102,17 +99,26 @@ fn write_header(out: &mut String, run: &RunResult) {
             &tls.protocol,
             &tls.certificate_subject,
             &tls.certificate_not_after,
-        ]
-        .into_iter()
-        .flatten()
-        .map(|s| md_text(s))
-        .collect::<Vec<_>>();
+        ];
+        let facts: Vec<_> = facts.into_iter().flatten().map(|s| md_text(s)).collect();
         rows.push(("TLS", facts.join(", ")));
     }
-    out.push_str("| | |\n|---|---|\n");
-    for (name, value) in rows {
-        let _ = writeln!(out, "| {name} | {value} |");
+    rows
+}
+
+/// `` `http://...` (embedded sandbox, faults: `slow-completion`) ``.
+fn target_text(run: &RunResult) -> String {
+    let t = &run.target;
+    let mut text = code_span(&t.base_url);
+    if t.sandbox {
+        text.push_str(" (embedded sandbox");
+        if !t.faults.is_empty() {
+            let faults: Vec<_> = t.faults.iter().map(|f| code_span(f)).collect();
+            let _ = write!(text, ", faults: {}", faults.join(", "));
+        }
+        text.push(')');
     }
+    text
 }
 
 fn write_checklist(out: &mut String, run: &RunResult) {

@@ -124,30 +124,7 @@ fn row(check: &CheckResult, index: usize, scale: &Scale, verdict: &'static str) 
             title: bar_title(e),
         })
         .collect();
-    let ticks = check
-        .polls
-        .iter()
-        .flat_map(|p| {
-            p.observations
-                .iter()
-                .enumerate()
-                .map(move |(n, o)| (p, n, o))
-        })
-        .map(|(p, n, o)| Tick {
-            x: scale.x(o.at_ms),
-            y1: r1(y + 3.0),
-            y2: r1(y + ROW_H - 3.0),
-            title: format!(
-                "{} poll {}: {} {} at {}",
-                p.path,
-                n + 1,
-                o.http_status
-                    .map_or("no answer".to_string(), |s| s.to_string()),
-                o.value.as_deref().unwrap_or(""),
-                format_ms(o.at_ms)
-            ),
-        })
-        .collect();
+    let ticks = poll_ticks(check, scale, y);
     Row {
         y: r1(y),
         mid: r1(y + ROW_H / 2.0),
@@ -167,6 +144,32 @@ fn row(check: &CheckResult, index: usize, scale: &Scale, verdict: &'static str) 
         bars,
         ticks,
     }
+}
+
+/// One tick per poll observation of `check`, on the row at `y`.
+fn poll_ticks(check: &CheckResult, scale: &Scale, y: f64) -> Vec<Tick> {
+    let observations = check.polls.iter().flat_map(|p| {
+        p.observations
+            .iter()
+            .enumerate()
+            .map(move |(n, o)| (p, n, o))
+    });
+    observations
+        .map(|(p, n, o)| Tick {
+            x: scale.x(o.at_ms),
+            y1: r1(y + 3.0),
+            y2: r1(y + ROW_H - 3.0),
+            title: format!(
+                "{} poll {}: {} {} at {}",
+                p.path,
+                n + 1,
+                o.http_status
+                    .map_or("no answer".to_string(), |s| s.to_string()),
+                o.value.as_deref().unwrap_or(""),
+                format_ms(o.at_ms)
+            ),
+        })
+        .collect()
 }
 
 /// `execute` for the execute POST, `poll` for a poll, `other` otherwise.

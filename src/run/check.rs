@@ -32,7 +32,7 @@ pub fn missing_fixtures(
         .iter()
         .filter(|name| !settings.has_fixture(name))
         .map(|name| match catalog.get(name) {
-            Some(f) => format!("`{name}` ({}: {})", f.description, f.how_to_supply()),
+            Some(f) => format!("`{name}`: {}", f.how_to_supply()),
             None => format!("`{name}`"),
         })
         .collect();

@@ -1,3 +1,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod reports;
+mod cli;
+mod run_sandbox;
+mod support;
+mod faults;

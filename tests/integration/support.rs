@@ -1,0 +1,152 @@
+//! Shared test support: the real binary, and a real sandbox on loopback.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use wapzi_homolog::sandbox::{Fault, Sandbox, SandboxConfig, SandboxStats, FIXTURES};
+
+/// Environment variables the binary reads, cleared so the developer's own
+/// settings cannot leak into a test.
+const WAPZI_VARS: &[&str] = &[
+    "WAPZI_BASE_URL",
+    "WAPZI_API_KEY",
+    "WAPZI_ENTRY_POINT_ID",
+    "WAPZI_PREVIOUS_API_KEY",
+    "WAPZI_INACTIVE_API_KEY",
+    "WAPZI_OTHER_API_KEY",
+    "WAPZI_NO_ATTENDANTS_ENTRY_POINT_ID",
+    "WAPZI_UNAVAILABLE_ENTRY_POINT_ID",
+    "WAPZI_FAILING_MESSAGE",
+    "GITHUB_ACTIONS",
+    "GITHUB_STEP_SUMMARY",
+];
+
+/// The binary under test, run from the repository root with a clean
+/// environment.
+pub fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wapzi-homolog"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    for var in WAPZI_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// What a finished command printed, and how it exited.
+pub struct Ran {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Ran {
+    /// Ids of the checks libtest printed as FAILED.
+    pub fn failed(&self) -> Vec<String> {
+        self.with_status("FAILED")
+    }
+
+    pub fn passed(&self) -> Vec<String> {
+        self.with_status("ok")
+    }
+
+    /// Ids of the checks libtest printed with `status` (`ok`, `FAILED`,
+    /// `ignored`); the reason in `ignored (...)` is dropped.
+    pub fn with_status(&self, status: &str) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix("test "))
+            .filter_map(|l| l.split_once(" ... "))
+            .filter(|(_, s)| s.trim() == status || s.starts_with(&format!("{status} (")))
+            .map(|(id, _)| id.trim().trim_start_matches("[advisory] ").to_string())
+            .collect();
+        ids.sort();
+        ids
+    }
+}
+
+pub fn run(cmd: &mut Command) -> Ran {
+    let Output { status, stdout, stderr } = cmd.output().expect("the binary runs");
+    Ran {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// A sandbox served on 127.0.0.1 by a runtime of its own, stopped on drop.
+pub struct TestSandbox {
+    runtime: tokio::runtime::Runtime,
+    sandbox: Option<Sandbox>,
+}
+
+impl TestSandbox {
+    pub fn start(latency_ms: u64, faults: &[&str]) -> TestSandbox {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let config = SandboxConfig {
+            latency: std::time::Duration::from_millis(latency_ms),
+            faults: faults.iter().map(|f| Fault::parse(f).unwrap()).collect(),
+        };
+        let sandbox = runtime
+            .block_on(Sandbox::start(([127, 0, 0, 1], 0).into(), config))
+            .unwrap();
+        TestSandbox {
+            runtime,
+            sandbox: Some(sandbox),
+        }
+    }
+
+    pub fn base_url(&self) -> String {
+        self.sandbox.as_ref().unwrap().base_url()
+    }
+
+    pub fn stats(&self) -> SandboxStats {
+        self.sandbox.as_ref().unwrap().stats()
+    }
+
+    /// The binary, configured through the environment to check this sandbox
+    /// with its primary key and entry point (no fixtures).
+    pub fn command(&self) -> Command {
+        let mut cmd = bin();
+        cmd.env("WAPZI_BASE_URL", self.base_url())
+            .env("WAPZI_API_KEY", FIXTURES.api_key)
+            .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id);
+        cmd
+    }
+}
+
+impl Drop for TestSandbox {
+    fn drop(&mut self) {
+        if let Some(sandbox) = self.sandbox.take() {
+            self.runtime.block_on(sandbox.shutdown());
+        }
+    }
+}
+
+/// A fresh temporary directory.
+pub fn temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+/// Every file below `dir`, recursively.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}

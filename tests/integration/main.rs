@@ -5,3 +5,4 @@ mod cli;
 mod run_sandbox;
 mod support;
 mod faults;
+mod invalid_checks;

@@ -326,8 +326,9 @@ pub fn item_verdict<'a>(results: impl IntoIterator<Item = &'a CheckResult>) -> I
     for r in results {
         match r.verdict {
             Verdict::Failed | Verdict::Error => return ItemVerdict::Failed,
-            Verdict::Ignored => incomplete = true,
-            Verdict::Passed | Verdict::AdvisoryFailed => any_ran = true,
+            // An advisory failure is not a pass: the item is not fully shown.
+            Verdict::Ignored | Verdict::AdvisoryFailed => incomplete = true,
+            Verdict::Passed => any_ran = true,
         }
     }
     match (any_ran, incomplete) {

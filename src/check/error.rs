@@ -46,7 +46,7 @@ pub enum CheckErrorKind {
     HeaderName(String),
     #[error("invalid variable name `{0}`")]
     VariableName(String),
-    #[error("capture `{0}` would hide a variable of the same name")]
+    #[error("capture `{0}` would hide a built-in variable or fixture of the same name")]
     ShadowedVariable(String),
     #[error("only GET requests can be polled (a {0} is sent exactly once)")]
     UnsafePoll(String),
@@ -85,11 +85,19 @@ impl CheckError {
     }
 
     /// Attaches the source line the error points at.
+    /// An error past the last line (end of file) points at the end of it.
     pub fn with_source(mut self, source: &str) -> Self {
-        self.source_line = source
-            .lines()
-            .nth(self.line.saturating_sub(1))
-            .map(str::to_string);
+        let lines: Vec<&str> = source.lines().collect();
+        match lines.get(self.line.saturating_sub(1)) {
+            Some(line) => self.source_line = Some(line.to_string()),
+            None => {
+                if let Some(last) = lines.last() {
+                    self.line = lines.len();
+                    self.column = last.chars().count() + 1;
+                    self.source_line = Some(last.to_string());
+                }
+            }
+        }
         self
     }
 }

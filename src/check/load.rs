@@ -69,6 +69,7 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<CheckSet, CheckErrors> {
     }
     errors.extend(validate_set(&checks, &known));
     if !errors.is_empty() {
+        errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
         return Err(CheckErrors(errors));
     }
     let mut checks: Vec<Check> = checks.into_iter().map(|(c, _)| c).collect();
@@ -138,6 +139,14 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<CheckError>) {
 }
 
 fn parse_file(file: &Path, source: String, parsed: &mut Vec<Parsed>, errors: &mut Vec<CheckError>) {
+    let has_content = source.lines().any(|l| {
+        let l = l.trim();
+        !l.is_empty() && !l.starts_with('#') && l != "---" && l != "..."
+    });
+    if !has_content {
+        errors.push(no_check(file));
+        return;
+    }
     let positions = Positions::index(&source);
     let mut found = 0;
     for (index, document) in serde_yaml::Deserializer::from_str(&source).enumerate() {
@@ -161,11 +170,14 @@ fn parse_file(file: &Path, source: String, parsed: &mut Vec<Parsed>, errors: &mu
         }
     }
     if found == 0 {
-        errors.push(
-            CheckError::new(file, 1, 1, CheckErrorKind::Invalid("the file holds no check".into()))
-                .with_hint("a check file is a YAML mapping with id, title, checklist, hint and steps; see docs/check-format.md"),
-        );
+        errors.push(no_check(file));
     }
+}
+
+fn no_check(file: &Path) -> CheckError {
+    CheckError::new(file, 1, 1, CheckErrorKind::Invalid("the file holds no check".into())).with_hint(
+        "a check file is a YAML mapping with id, title, checklist, hint and steps; see docs/check-format.md",
+    )
 }
 
 /// Turns a serde_yaml error into a placed error with a "did you mean".
@@ -174,16 +186,32 @@ fn yaml_error(file: &Path, source: &str, error: &serde_yaml::Error) -> CheckErro
         .location()
         .map(|l| (l.line(), l.column()))
         .unwrap_or((1, 1));
-    let mut message = error.to_string();
-    if let Some(at) = message.rfind(" at line ") {
-        message.truncate(at);
-    }
+    let message = placed_message(&error.to_string());
     let hint = unknown_name_hint(&message);
     let error =
         CheckError::new(file, line, column, CheckErrorKind::Yaml(message)).with_source(source);
     match hint {
         Some(hint) => error.with_hint(hint),
         None => error,
+    }
+}
+
+/// Drops the position serde_yaml appends (the error already carries it) and
+/// words a second one, where the parser says what it was inside of:
+/// `... while parsing a flow sequence (opened at line 9 column 5)`.
+fn placed_message(message: &str) -> String {
+    let mut parts = message.splitn(2, " at line ");
+    let head = parts.next().unwrap_or_default().to_string();
+    let Some(rest) = parts.next() else {
+        return head;
+    };
+    // `rest` is `N column M[, while parsing ... at line L column C]`.
+    match rest.split_once(", ") {
+        Some((_, context)) => match context.split_once(" at line ") {
+            Some((what, at)) => format!("{head}, {what} (opened at line {at})"),
+            None => format!("{head}, {context}"),
+        },
+        None => head,
     }
 }
 
@@ -240,6 +268,18 @@ fn build_catalog(parsed: &[Parsed], errors: &mut Vec<CheckError>) -> FixtureCata
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_are_dropped_from_messages_and_context_is_kept() {
+        assert_eq!(
+            placed_message("unknown field `x` at line 3 column 1"),
+            "unknown field `x`"
+        );
+        assert_eq!(
+            placed_message("did not find expected ',' or ']' at line 10 column 37, while parsing a flow sequence at line 9 column 5"),
+            "did not find expected ',' or ']', while parsing a flow sequence (opened at line 9 column 5)"
+        );
+    }
 
     #[test]
     fn unknown_field_hint_suggests_the_closest_name() {

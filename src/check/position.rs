@@ -23,9 +23,21 @@ pub struct Pos {
 pub struct Node {
     pub key: Option<Pos>,
     pub value: Option<Pos>,
-    /// Whether the scalar value was written in quotes (its text starts one
-    /// column after `value`).
-    pub quoted: bool,
+    /// How the scalar's text maps onto the source, for columns inside it.
+    pub layout: Layout,
+}
+
+/// Where a scalar's text starts relative to its node, if it can be told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// Plain text: byte `n` of the value is `n` columns from the start.
+    #[default]
+    Plain,
+    /// In quotes: the text starts one column later.
+    Quoted,
+    /// A block scalar (`|`, `>`): columns inside it cannot be told from the
+    /// offset, so errors point at the node.
+    Block,
 }
 
 /// Positions of every node of one YAML document.
@@ -79,12 +91,13 @@ impl Positions {
     /// Where byte `offset` of the single-line scalar at `path` is.
     pub fn inside_value(&self, path: &str, offset: usize) -> Pos {
         let node = self.find(path);
-        match node.value {
-            Some(pos) => Pos {
+        match (node.value, node.layout) {
+            (Some(pos), Layout::Block) => pos,
+            (Some(pos), layout) => Pos {
                 line: pos.line,
-                column: pos.column + offset + usize::from(node.quoted),
+                column: pos.column + offset + usize::from(layout == Layout::Quoted),
             },
-            None => self.key(path),
+            (None, _) => self.key(path),
         }
     }
 }
@@ -140,11 +153,11 @@ impl Indexer {
         }
     }
 
-    fn start_value(&mut self, path: &str, mark: Marker, quoted: bool) {
+    fn start_value(&mut self, path: &str, mark: Marker, layout: Layout) {
         let node = self.current.nodes.entry(path.to_string()).or_default();
         if node.value.is_none() {
             node.value = Some(pos(mark));
-            node.quoted = quoted;
+            node.layout = layout;
         }
     }
 
@@ -182,14 +195,19 @@ impl MarkedEventReceiver for Indexer {
                         }
                     }
                     Some(path) => {
-                        self.start_value(&path, mark, style != TScalarStyle::Plain);
+                        let layout = match style {
+                            TScalarStyle::Plain => Layout::Plain,
+                            TScalarStyle::Literal | TScalarStyle::Folded => Layout::Block,
+                            _ => Layout::Quoted,
+                        };
+                        self.start_value(&path, mark, layout);
                         self.advance();
                     }
                 }
             }
             Event::Alias(_) => {
                 if let Some(path) = self.slot() {
-                    self.start_value(&path, mark, false);
+                    self.start_value(&path, mark, Layout::Plain);
                 }
                 self.advance();
             }

@@ -2,7 +2,7 @@
 //!
 //! Nothing here is cross-checked yet; `validate` turns these into the model.
 
-use std::collections::BTreeMap;
+use indexmap::IndexMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -29,7 +29,7 @@ pub struct RawCheck {
     #[serde(default)]
     pub requires: Vec<String>,
     #[serde(default)]
-    pub fixtures: BTreeMap<String, RawFixture>,
+    pub fixtures: IndexMap<String, RawFixture>,
     pub steps: Vec<RawStep>,
 }
 
@@ -50,11 +50,11 @@ pub struct RawStep {
     #[serde(default)]
     pub expect: RawExpect,
     #[serde(default)]
-    pub capture: BTreeMap<String, String>,
+    pub capture: IndexMap<String, String>,
     #[serde(default)]
     pub poll: Option<RawPoll>,
     #[serde(default)]
-    pub inconclusive_when: BTreeMap<String, MatcherSpec>,
+    pub inconclusive_when: IndexMap<String, MatcherSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,7 +65,7 @@ pub struct RawRequest {
     #[serde(default)]
     pub key: Option<String>,
     #[serde(default)]
-    pub headers: BTreeMap<String, String>,
+    pub headers: IndexMap<String, String>,
     #[serde(default)]
     pub body: Option<Value>,
 }
@@ -76,19 +76,19 @@ pub struct RawExpect {
     #[serde(default)]
     pub status: Option<MatcherSpec>,
     #[serde(default)]
-    pub headers: BTreeMap<String, MatcherSpec>,
+    pub headers: IndexMap<String, MatcherSpec>,
     #[serde(default)]
-    pub body: BTreeMap<String, MatcherSpec>,
+    pub body: IndexMap<String, MatcherSpec>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPoll {
-    pub until: BTreeMap<String, MatcherSpec>,
+    pub until: IndexMap<String, MatcherSpec>,
     #[serde(default)]
-    pub give_up_when: BTreeMap<String, MatcherSpec>,
+    pub give_up_when: IndexMap<String, MatcherSpec>,
     #[serde(default)]
-    pub always: BTreeMap<String, MatcherSpec>,
+    pub always: IndexMap<String, MatcherSpec>,
     #[serde(default)]
     pub timeout: Option<HumanDuration>,
     #[serde(default)]

@@ -1,7 +1,9 @@
 //! Turning raw check documents into the model: cross-references, templates,
 //! regexes and paths are all checked here, against the file's positions.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
+
+use indexmap::IndexMap;
 use std::path::PathBuf;
 
 use regex::Regex;
@@ -391,6 +393,7 @@ impl Validator<'_> {
         let mut items = Vec::new();
         if let Some(spec) = &raw.expect.status {
             let here = format!("{at}.status");
+            self.check_status_values(&here, spec);
             let matchers = self.matchers(&here, spec);
             items.push(Expectation {
                 target: MatcherTarget::Status,
@@ -418,10 +421,38 @@ impl Validator<'_> {
         items
     }
 
+    /// Status codes are integers from 100 to 599: `"202"` would never match.
+    fn check_status_values(&mut self, at: &str, spec: &MatcherSpec) {
+        let values: Vec<&Value> = match spec {
+            MatcherSpec::Equals(v) => vec![v],
+            MatcherSpec::OneOf(vs) => vs.iter().collect(),
+            MatcherSpec::Set(set) => set
+                .equals
+                .iter()
+                .chain(set.one_of.iter().flatten())
+                .chain(set.not_one_of.iter().flatten())
+                .collect(),
+        };
+        for value in values {
+            if !value
+                .as_u64()
+                .is_some_and(|code| (100..=599).contains(&code))
+            {
+                let e = self.ctx.error_at_value(
+                    at,
+                    CheckErrorKind::Invalid(format!("status {value} is not an HTTP status code")),
+                );
+                self.errors
+                    .push(e.with_hint("write a number from 100 to 599, without quotes"));
+                return;
+            }
+        }
+    }
+
     fn body_expectations(
         &mut self,
         at: &str,
-        raw: &BTreeMap<String, MatcherSpec>,
+        raw: &IndexMap<String, MatcherSpec>,
     ) -> Vec<Expectation> {
         let mut items = Vec::new();
         for (path, spec) in raw {
@@ -495,18 +526,30 @@ impl Validator<'_> {
             match Regex::new(pattern) {
                 Ok(re) => out.push(Matcher::Regex(re)),
                 Err(e) => {
-                    let message = e
-                        .to_string()
-                        .lines()
-                        .last()
-                        .unwrap_or_default()
-                        .trim()
-                        .to_string();
+                    let text = e.to_string();
+                    let last = text.lines().last().unwrap_or_default().trim();
+                    let message = last.strip_prefix("error: ").unwrap_or(last).to_string();
+                    let here = format!("{at}.regex");
                     self.errors.push(
                         self.ctx
-                            .error_at_value(&format!("{at}.regex"), CheckErrorKind::Regex(message)),
+                            .error_at_value(&here, CheckErrorKind::Regex(message)),
                     );
                 }
+            }
+        }
+        // `false` would silently check nothing.
+        for (name, flag) in [
+            ("non_empty", set.non_empty),
+            ("absent", set.absent),
+            ("present", set.present),
+        ] {
+            if flag == Some(false) {
+                let e = self.ctx.error_at_value(
+                    &format!("{at}.{name}"),
+                    CheckErrorKind::Invalid(format!("`{name}: false` checks nothing")),
+                );
+                self.errors
+                    .push(e.with_hint(format!("remove `{name}`, or write `{name}: true`")));
             }
         }
         if set.present == Some(true) {
@@ -514,32 +557,30 @@ impl Validator<'_> {
         }
         if set.absent == Some(true) {
             if !out.is_empty() {
-                self.errors.push(self.ctx.error_at_key(
-                    &format!("{at}.absent"),
-                    CheckErrorKind::Invalid(
-                        "`absent` cannot be combined with other matchers".into(),
-                    ),
-                ));
+                let e = CheckErrorKind::Invalid(
+                    "`absent` cannot be combined with other matchers".into(),
+                );
+                self.errors
+                    .push(self.ctx.error_at_key(&format!("{at}.absent"), e));
             }
             out.push(Matcher::Absent);
         }
-        if out.is_empty()
-            && set.non_empty.is_none()
-            && set.absent.is_none()
-            && set.present.is_none()
-        {
-            self.errors.push(
-                self.ctx
-                    .error_at_key(at, CheckErrorKind::Invalid("no matcher given".into()))
-                    .with_hint(
-                        "use equals, one_of, not_one_of, type, non_empty, regex, absent or present",
-                    ),
-            );
+        let given = [set.non_empty, set.absent, set.present]
+            .iter()
+            .any(Option::is_some)
+            || set.regex.is_some();
+        if out.is_empty() && !given {
+            let e = self
+                .ctx
+                .error_at_key(at, CheckErrorKind::Invalid("no matcher given".into()));
+            self.errors.push(e.with_hint(
+                "use equals, one_of, not_one_of, type, non_empty, regex, absent or present",
+            ));
         }
         out
     }
 
-    fn captures(&mut self, at: &str, raw: &BTreeMap<String, String>) -> Vec<Capture> {
+    fn captures(&mut self, at: &str, raw: &IndexMap<String, String>) -> Vec<Capture> {
         let mut captures = Vec::new();
         for (var, path) in raw {
             let here = format!("{at}.capture.{var}");

@@ -52,7 +52,14 @@ pub async fn run_check(
     let mut run = CheckRun::new(check, target, settings);
     let outcome = match (ignored, prerequisites) {
         (Some(reason), _) => Outcome::Ignored { reason },
-        (None, Prerequisites::Unmet { id, outcome, severity }) => unmet(&id, outcome, severity, &run.file, check),
+        (
+            None,
+            Prerequisites::Unmet {
+                id,
+                outcome,
+                severity,
+            },
+        ) => unmet(&id, outcome, severity, &run.file, check),
         (None, Prerequisites::Met) => {
             let ended = match tokio::time::timeout(budget, run.run_steps()).await {
                 Ok(ended) => ended,
@@ -104,7 +111,13 @@ fn checklist_id(item: ChecklistItem) -> &'static str {
 /// A required prerequisite that failed already fails the gate: the check is
 /// not run and says why, instead of adding a cascade of failures. An
 /// advisory prerequisite does not fail the gate, so the check errors.
-fn unmet(id: &str, outcome: Outcome, severity: result::Severity, file: &str, check: &Check) -> Outcome {
+fn unmet(
+    id: &str,
+    outcome: Outcome,
+    severity: result::Severity,
+    file: &str,
+    check: &Check,
+) -> Outcome {
     match (outcome, severity) {
         (Outcome::Ignored { reason }, _) => Outcome::Ignored {
             reason: format!("prerequisite `{id}` was ignored: {reason}"),
@@ -112,13 +125,18 @@ fn unmet(id: &str, outcome: Outcome, severity: result::Severity, file: &str, che
         (Outcome::Failed(f) | Outcome::Error(f), result::Severity::Required) => Outcome::Ignored {
             reason: format!("not run: prerequisite `{id}` failed: {}", f.message),
         },
-        (Outcome::Failed(f) | Outcome::Error(f), result::Severity::Advisory) => Outcome::Error(Failure {
-            message: format!("not run: advisory prerequisite `{id}` failed: {}", f.message),
-            step: format!("{file}:{}", check.line),
-            request: None,
-            response: None,
-            mismatches: Vec::new(),
-        }),
+        (Outcome::Failed(f) | Outcome::Error(f), result::Severity::Advisory) => {
+            Outcome::Error(Failure {
+                message: format!(
+                    "not run: advisory prerequisite `{id}` failed: {}",
+                    f.message
+                ),
+                step: format!("{file}:{}", check.line),
+                request: None,
+                response: None,
+                mismatches: Vec::new(),
+            })
+        }
         (Outcome::Passed, _) => Outcome::Passed,
     }
 }

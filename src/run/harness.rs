@@ -149,7 +149,13 @@ async fn await_prerequisites(prerequisites: Vec<(String, Slot)>) -> Prerequisite
         };
         match seen {
             Some((Outcome::Passed, _)) => {}
-            Some((outcome, severity)) => return Prerequisites::Unmet { id, outcome, severity },
+            Some((outcome, severity)) => {
+                return Prerequisites::Unmet {
+                    id,
+                    outcome,
+                    severity,
+                }
+            }
             None => {
                 return Prerequisites::Unmet {
                     id,

@@ -4,7 +4,16 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use crate::check::{JsonTemplate, Template};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use crate::check::{JsonTemplate, Segment, Template};
+
+/// Everything but RFC 3986's unreserved characters is encoded in a segment.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Variables visible to a step: built-ins, fixtures and earlier captures.
 /// Secrets are never here.
@@ -26,6 +35,31 @@ impl Vars {
             .map_err(|name| format!("variable `{name}` has no value"))
     }
 
+    /// Renders a path template, percent-encoding each value as one path
+    /// segment: a value from a hostile server (`../..`, `?x`) cannot change
+    /// which endpoint is called.
+    pub fn render_path(&self, template: &Template) -> Result<String, String> {
+        let mut out = String::new();
+        for segment in template.segments() {
+            match segment {
+                Segment::Text(text) => out.push_str(text),
+                Segment::Var { name, .. } => {
+                    let value = self
+                        .values
+                        .get(name)
+                        .ok_or_else(|| format!("variable `{name}` has no value"))?;
+                    match value.as_str() {
+                        // Dot segments would be resolved away by the URL parser.
+                        "." => out.push_str("%2E"),
+                        ".." => out.push_str("%2E%2E"),
+                        _ => out.extend(utf8_percent_encode(value, PATH_SEGMENT)),
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
     pub fn render_json(&self, template: &JsonTemplate) -> Result<Value, String> {
         Ok(match template {
             JsonTemplate::Literal(v) => v.clone(),
@@ -44,5 +78,21 @@ impl Vars {
                 Value::Object(map)
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_values_are_encoded_as_one_segment() {
+        let mut vars = Vars::default();
+        vars.set("id", "../admin?x=1 y".into());
+        let t = Template::parse("/v1/executions/{{ id }}").unwrap();
+        assert_eq!(
+            vars.render_path(&t).unwrap(),
+            "/v1/executions/..%2Fadmin%3Fx%3D1%20y"
+        );
     }
 }

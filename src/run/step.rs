@@ -166,7 +166,7 @@ impl<'a> CheckRun<'a> {
             .collect::<Result<Vec<_>, String>>()?;
         Ok(Outgoing {
             method: request.method.as_str(),
-            path: self.vars.render(&request.path)?,
+            path: self.vars.render_path(&request.path)?,
             headers,
             body: request
                 .body

@@ -98,6 +98,18 @@ impl Redactor {
     }
 }
 
+/// What JavaScript's `encodeURIComponent` leaves as is.
+const URI_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
+
 /// The forms a secret can take in output: as is, base64 (standard and URL
 /// alphabets, padded or not), percent-encoded and JSON-escaped.
 fn encodings(secret: &str) -> Vec<String> {
@@ -110,6 +122,7 @@ fn encodings(secret: &str) -> Vec<String> {
         URL_SAFE_NO_PAD.encode(secret),
         percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
             .to_string(),
+        percent_encoding::utf8_percent_encode(secret, URI_COMPONENT).to_string(),
     ];
     if let Ok(json) = serde_json::to_string(secret) {
         forms.push(json.trim_matches('"').to_string());

@@ -16,23 +16,59 @@ use crate::support::{bin, run};
 /// arguments for the run. Checks whose prerequisite fails are not run, so
 /// a fault is owned by the first check that can see it.
 const FAULTS: &[(&str, &[&str], &[&str])] = &[
-    ("accept-missing-key", &["key::missing", "shape::error-bodies"], &[]),
+    (
+        "accept-missing-key",
+        &["key::missing", "shape::error-bodies"],
+        &[],
+    ),
     ("accept-invalid-key", &["key::invalid"], &[]),
     ("missing-key-wrong-message", &["key::missing"], &[]),
-    ("invalid-key-wrong-message", &["key::invalid", "key::rotated"], &[]),
+    (
+        "invalid-key-wrong-message",
+        &["key::invalid", "key::rotated"],
+        &[],
+    ),
     ("rotated-key-valid", &["key::rotated"], &[]),
     ("inactive-account-allowed", &["key::inactive-account"], &[]),
     ("inactive-account-401", &["key::inactive-account"], &[]),
     ("empty-entry-point-404", &["entry-point::empty"], &[]),
-    ("unknown-entry-point-accepted", &["entry-point::unknown", "shape::error-bodies"], &[]),
-    ("unknown-entry-point-wrong-message", &["entry-point::unknown"], &[]),
-    ("no-attendants-accepted", &["entry-point::no-attendants"], &[]),
+    (
+        "unknown-entry-point-accepted",
+        &["entry-point::unknown", "shape::error-bodies"],
+        &[],
+    ),
+    (
+        "unknown-entry-point-wrong-message",
+        &["entry-point::unknown"],
+        &[],
+    ),
+    (
+        "no-attendants-accepted",
+        &["entry-point::no-attendants"],
+        &[],
+    ),
     ("unavailable-accepted", &["entry-point::unavailable"], &[]),
     ("execute-200", &["entry-point::accepts-execute"], &[]),
-    ("execution-id-missing", &["entry-point::accepts-execute"], &[]),
-    ("execution-id-number", &["entry-point::accepts-execute"], &[]),
-    ("execute-status-wrong", &["entry-point::accepts-execute"], &[]),
-    ("undocumented-status", &["execution::documented-statuses"], &[]),
+    (
+        "execution-id-missing",
+        &["entry-point::accepts-execute"],
+        &[],
+    ),
+    (
+        "execution-id-number",
+        &["entry-point::accepts-execute"],
+        &[],
+    ),
+    (
+        "execute-status-wrong",
+        &["entry-point::accepts-execute"],
+        &[],
+    ),
+    (
+        "undocumented-status",
+        &["execution::documented-statuses"],
+        &[],
+    ),
     (
         "never-finishes",
         &[
@@ -44,16 +80,32 @@ const FAULTS: &[(&str, &[&str], &[&str])] = &[
         ],
         &[],
     ),
-    ("always-fails", &["conversation::latest-wins", "execution::completes", "execution::terminal-is-final"], &[]),
+    (
+        "always-fails",
+        &[
+            "conversation::latest-wins",
+            "execution::completes",
+            "execution::terminal-is-final",
+        ],
+        &[],
+    ),
     (
         "completed-without-response",
-        &["conversation::latest-wins", "execution::completes", "execution::terminal-is-final"],
+        &[
+            "conversation::latest-wins",
+            "execution::completes",
+            "execution::terminal-is-final",
+        ],
         &[],
     ),
     ("conversation-id-changes", &["execution::completes"], &[]),
     ("no-latest-wins", &["conversation::latest-wins"], &[]),
     ("newest-superseded", &["conversation::latest-wins"], &[]),
-    ("superseded-with-response", &["conversation::latest-wins"], &[]),
+    (
+        "superseded-with-response",
+        &["conversation::latest-wins"],
+        &[],
+    ),
     ("terminal-flaps", &["execution::terminal-is-final"], &[]),
     ("cross-account-visible", &["execution::other-account"], &[]),
     ("unknown-execution-404", &["execution::unknown"], &[]),
@@ -107,7 +159,11 @@ const FAULTS: &[(&str, &[&str], &[&str])] = &[
         &[],
     ),
     // Retry-After is honoured while polling; a plain read answered 429 fails.
-    ("rate-limited", &["conversation::latest-wins", "shape::success-bodies"], &["--poll-timeout", "10s"]),
+    (
+        "rate-limited",
+        &["conversation::latest-wins", "shape::success-bodies"],
+        &["--poll-timeout", "10s"],
+    ),
     // Echoing the key fails no check: the reports' redaction is what it tests.
     ("echo-key", &[], &[]),
 ];
@@ -128,9 +184,21 @@ const ERROR_BODY_CHECKS: &[&str] = &[
 ];
 
 fn run_with_fault(fault: &str, extra: &[&str]) -> crate::support::Ran {
-    let poll_timeout: &[&str] = if extra.contains(&"--poll-timeout") { &[] } else { &["--poll-timeout", "2s"] };
+    let poll_timeout: &[&str] = if extra.contains(&"--poll-timeout") {
+        &[]
+    } else {
+        &["--poll-timeout", "2s"]
+    };
     run(bin()
-        .args(["run", "--sandbox", "--no-reports", "--latency", "200ms", "--timeout", "1s"])
+        .args([
+            "run",
+            "--sandbox",
+            "--no-reports",
+            "--latency",
+            "200ms",
+            "--timeout",
+            "1s",
+        ])
         .args(poll_timeout)
         .args(["--fault", fault])
         .args(extra))
@@ -144,12 +212,18 @@ fn each_fault_fails_exactly_the_checks_that_own_it() {
         let outcomes: Vec<_> = std::thread::scope(|s| {
             let handles: Vec<_> = chunk
                 .iter()
-                .map(|(fault, owners, extra)| s.spawn(move || (fault, owners, run_with_fault(fault, extra))))
+                .map(|(fault, owners, extra)| {
+                    s.spawn(move || (fault, owners, run_with_fault(fault, extra)))
+                })
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
         for (fault, owners, ran) in outcomes {
-            let expected_code = if owners.is_empty() { exit::READY } else { exit::NOT_READY };
+            let expected_code = if owners.is_empty() {
+                exit::READY
+            } else {
+                exit::NOT_READY
+            };
             let failed: BTreeSet<String> = ran.failed().into_iter().collect();
             let owners: BTreeSet<String> = owners.iter().map(|s| s.to_string()).collect();
             if ran.code != i32::from(expected_code) || failed != owners {
@@ -172,7 +246,10 @@ fn every_fault_is_in_the_table_and_every_check_owns_a_fault() {
         .filter(|name| !table.contains(name) && !name.starts_with("redirect-to"))
         .collect();
     assert!(missing.is_empty(), "faults without a row: {missing:?}");
-    let owned: BTreeSet<&str> = FAULTS.iter().flat_map(|(_, owners, _)| owners.iter().copied()).collect();
+    let owned: BTreeSet<&str> = FAULTS
+        .iter()
+        .flat_map(|(_, owners, _)| owners.iter().copied())
+        .collect();
     let set = load_paths(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("checks")]).unwrap();
     let unowned: Vec<&str> = set
         .checks
@@ -185,7 +262,11 @@ fn every_fault_is_in_the_table_and_every_check_owns_a_fault() {
 
 /// Checks whose failure needs a target setting rather than a fault (a wrong
 /// key, an inactive entry point...): proven by the run_sandbox tests.
-const NO_FAULT_NEEDED: &[&str] = &["key::accepted", "entry-point::configured-has-attendant", "execution::failed-is-reported"];
+const NO_FAULT_NEEDED: &[&str] = &[
+    "key::accepted",
+    "entry-point::configured-has-attendant",
+    "execution::failed-is-reported",
+];
 
 /// docs/checklist.md, generated from the checks and this table.
 fn checklist_doc() -> String {
@@ -205,14 +286,29 @@ fn checklist_doc() -> String {
             c.checklist.id(),
             c.severity.as_str(),
             c.needs.join(", "),
-            c.requires.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "),
+            c.requires
+                .iter()
+                .map(|r| format!("`{r}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
             c.hint.replace('|', "\\|")
         );
     }
     doc.push_str("\n## Checklist items\n\n| item | vendor's text | checks |\n|---|---|---|\n");
     for item in wapzi_homolog::check::ChecklistItem::ALL {
-        let ids: Vec<String> = set.checks.iter().filter(|c| c.checklist == item).map(|c| format!("`{}`", c.id)).collect();
-        let _ = writeln!(doc, "| `{}` | {} | {} |", item.id(), item.text(), ids.join(", "));
+        let ids: Vec<String> = set
+            .checks
+            .iter()
+            .filter(|c| c.checklist == item)
+            .map(|c| format!("`{}`", c.id))
+            .collect();
+        let _ = writeln!(
+            doc,
+            "| `{}` | {} | {} |",
+            item.id(),
+            item.text(),
+            ids.join(", ")
+        );
     }
     doc.push_str(
         "\n## Faults and the checks that catch them\n\n\
@@ -221,13 +317,25 @@ fn checklist_doc() -> String {
          reported as not run, not as failures).\n\n| fault | what it does | failing checks |\n|---|---|---|\n",
     );
     for (fault, owners, extra) in FAULTS {
-        let description = Fault::ALL.iter().find(|i| i.name == *fault).map(|i| i.description).unwrap_or_default();
+        let description = Fault::ALL
+            .iter()
+            .find(|i| i.name == *fault)
+            .map(|i| i.description)
+            .unwrap_or_default();
         let owners = if owners.is_empty() {
             "none (tested by the reports' redaction)".to_string()
         } else {
-            owners.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ")
+            owners
+                .iter()
+                .map(|o| format!("`{o}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
-        let note = if extra.is_empty() { String::new() } else { format!(" (with `{}`)", extra.join(" ")) };
+        let note = if extra.is_empty() {
+            String::new()
+        } else {
+            format!(" (with `{}`)", extra.join(" "))
+        };
         let _ = writeln!(doc, "| `{fault}`{note} | {description} | {owners} |");
     }
     doc

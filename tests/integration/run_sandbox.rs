@@ -11,7 +11,12 @@ use crate::support::{bin, run, temp_dir, TestSandbox};
 fn all_check_ids() -> Vec<String> {
     let ran = run(bin().arg("list"));
     assert_eq!(ran.code, 0, "{}", ran.stderr);
-    let mut ids: Vec<String> = ran.stdout.lines().filter_map(|l| l.split_whitespace().next()).map(String::from).collect();
+    let mut ids: Vec<String> = ran
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(String::from)
+        .collect();
     ids.sort();
     ids
 }
@@ -19,8 +24,16 @@ fn all_check_ids() -> Vec<String> {
 #[test]
 fn run_sandbox_passes_every_check_and_exits_ready() {
     let reports = temp_dir();
-    let ran = run(bin().args(["run", "--sandbox", "--reports"]).arg(reports.path()));
-    assert_eq!(ran.code, i32::from(exit::READY), "{}\n{}", ran.stdout, ran.stderr);
+    let ran = run(bin()
+        .args(["run", "--sandbox", "--reports"])
+        .arg(reports.path()));
+    assert_eq!(
+        ran.code,
+        i32::from(exit::READY),
+        "{}\n{}",
+        ran.stdout,
+        ran.stderr
+    );
     assert_eq!(ran.passed(), all_check_ids());
     assert!(ran.failed().is_empty());
     assert!(ran.stdout.contains("test key::missing"), "{}", ran.stdout);
@@ -31,7 +44,13 @@ fn run_sandbox_passes_every_check_and_exits_ready() {
 fn run_against_any_base_url_reads_the_environment_and_ignores_missing_fixtures() {
     let sandbox = TestSandbox::start(20, &[]);
     let ran = run(sandbox.command().args(["run", "--no-reports"]));
-    assert_eq!(ran.code, i32::from(exit::READY), "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(
+        ran.code,
+        i32::from(exit::READY),
+        "{}\n{}",
+        ran.stdout,
+        ran.stderr
+    );
     let ignored = ran.with_status("ignored");
     assert_eq!(
         ignored,
@@ -45,7 +64,8 @@ fn run_against_any_base_url_reads_the_environment_and_ignores_missing_fixtures()
         ]
     );
     assert!(
-        ran.stdout.contains("needs fixture `previous_api_key`") && ran.stdout.contains("WAPZI_PREVIOUS_API_KEY"),
+        ran.stdout.contains("needs fixture `previous_api_key`")
+            && ran.stdout.contains("WAPZI_PREVIOUS_API_KEY"),
         "the ignore reason names the fixture and its variable:\n{}",
         ran.stdout
     );
@@ -60,9 +80,20 @@ fn fixtures_from_environment_and_flags_enable_their_checks() {
         .env("WAPZI_PREVIOUS_API_KEY", FIXTURES.previous_api_key)
         .env("WAPZI_INACTIVE_API_KEY", FIXTURES.inactive_api_key)
         .env("WAPZI_OTHER_API_KEY", FIXTURES.other_api_key)
-        .env("WAPZI_NO_ATTENDANTS_ENTRY_POINT_ID", FIXTURES.no_attendants_entry_point_id)
-        .args(["run", "--no-reports", "--unavailable-entry-point", FIXTURES.unavailable_entry_point_id])
-        .args(["--fixture", &format!("failing_message=please {}", FIXTURES.fail_marker)]));
+        .env(
+            "WAPZI_NO_ATTENDANTS_ENTRY_POINT_ID",
+            FIXTURES.no_attendants_entry_point_id,
+        )
+        .args([
+            "run",
+            "--no-reports",
+            "--unavailable-entry-point",
+            FIXTURES.unavailable_entry_point_id,
+        ])
+        .args([
+            "--fixture",
+            &format!("failing_message=please {}", FIXTURES.fail_marker),
+        ]));
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     assert!(ran.with_status("ignored").is_empty(), "{}", ran.stdout);
 }
@@ -76,9 +107,21 @@ fn a_wrong_key_is_named_in_the_first_failure_without_a_cascade() {
         .args(["run", "--no-reports"]));
     assert_eq!(ran.code, i32::from(exit::NOT_READY));
     assert_eq!(ran.failed(), ["key::accepted"], "{}", ran.stdout);
-    assert!(ran.stdout.contains("first failure: key::accepted"), "{}", ran.stdout);
-    assert!(ran.stdout.contains("not run: prerequisite `key::accepted` failed"), "{}", ran.stdout);
-    assert!(!ran.stdout.contains("ak_thisisnotthekey"), "the key never reaches the terminal");
+    assert!(
+        ran.stdout.contains("first failure: key::accepted"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout
+            .contains("not run: prerequisite `key::accepted` failed"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        !ran.stdout.contains("ak_thisisnotthekey"),
+        "the key never reaches the terminal"
+    );
 }
 
 #[test]
@@ -86,12 +129,27 @@ fn an_entry_point_without_attendants_is_said_plainly() {
     let sandbox = TestSandbox::start(20, &[]);
     let ran = run(sandbox
         .command()
-        .env("WAPZI_ENTRY_POINT_ID", FIXTURES.no_attendants_entry_point_id)
+        .env(
+            "WAPZI_ENTRY_POINT_ID",
+            FIXTURES.no_attendants_entry_point_id,
+        )
         .args(["run", "--no-reports"]));
     assert_eq!(ran.code, i32::from(exit::NOT_READY));
-    assert_eq!(ran.failed(), ["entry-point::configured-has-attendant"], "{}", ran.stdout);
-    let first = ran.stdout.lines().find(|l| l.starts_with("first failure:")).unwrap();
-    assert!(first.contains("Entry point has no attendants configured"), "{first}");
+    assert_eq!(
+        ran.failed(),
+        ["entry-point::configured-has-attendant"],
+        "{}",
+        ran.stdout
+    );
+    let first = ran
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("first failure:"))
+        .unwrap();
+    assert!(
+        first.contains("Entry point has no attendants configured"),
+        "{first}"
+    );
 }
 
 #[test]
@@ -116,20 +174,38 @@ fn libtest_filters_select_checks() {
     let ids = |args: &[&str]| {
         let ran = run(sandbox.command().args(["run", "--no-reports"]).args(args));
         assert_eq!(ran.code, 0, "{args:?}: {}\n{}", ran.stdout, ran.stderr);
-        ran.passed().into_iter().chain(ran.with_status("ignored")).collect::<BTreeSet<_>>()
+        ran.passed()
+            .into_iter()
+            .chain(ran.with_status("ignored"))
+            .collect::<BTreeSet<_>>()
     };
     let key_checks = ids(&["key::"]);
-    assert!(key_checks.iter().all(|id| id.starts_with("key::")) && key_checks.len() == 5, "{key_checks:?}");
-    assert_eq!(ids(&["--exact", "key::missing"]), BTreeSet::from(["key::missing".to_string()]));
+    assert!(
+        key_checks.iter().all(|id| id.starts_with("key::")) && key_checks.len() == 5,
+        "{key_checks:?}"
+    );
+    assert_eq!(
+        ids(&["--exact", "key::missing"]),
+        BTreeSet::from(["key::missing".to_string()])
+    );
     let skipped = ids(&["key::", "--skip", "key::missing"]);
-    assert!(!skipped.contains("key::missing") && skipped.len() == 4, "{skipped:?}");
-    assert_eq!(ids(&["--test-threads", "1", "--exact", "execution::unknown"]).len(), 1);
+    assert!(
+        !skipped.contains("key::missing") && skipped.len() == 4,
+        "{skipped:?}"
+    );
+    assert_eq!(
+        ids(&["--test-threads", "1", "--exact", "execution::unknown"]).len(),
+        1
+    );
 }
 
 #[test]
 fn a_check_whose_prerequisite_is_filtered_out_still_runs() {
     let sandbox = TestSandbox::start(20, &[]);
-    let ran = run(sandbox.command().args(["run", "--no-reports", "--exact", "execution::completes"]));
+    let ran =
+        run(sandbox
+            .command()
+            .args(["run", "--no-reports", "--exact", "execution::completes"]));
     assert_eq!(ran.code, 0, "{}", ran.stdout);
     assert_eq!(ran.passed(), ["execution::completes"]);
 }
@@ -139,38 +215,86 @@ fn list_and_quiet_follow_libtest() {
     let sandbox = TestSandbox::start(20, &[]);
     let listed = run(bin().args(["run", "--list"]));
     assert_eq!(listed.code, 0, "{}", listed.stderr);
-    assert!(listed.stdout.contains("key::missing: test"), "{}", listed.stdout);
+    assert!(
+        listed.stdout.contains("key::missing: test"),
+        "{}",
+        listed.stdout
+    );
     assert_eq!(sandbox.stats().requests, 0);
     let quiet = run(sandbox.command().args(["run", "--no-reports", "-q"]));
     assert_eq!(quiet.code, 0);
-    assert!(!quiet.stdout.contains("test key::missing"), "{}", quiet.stdout);
+    assert!(
+        !quiet.stdout.contains("test key::missing"),
+        "{}",
+        quiet.stdout
+    );
     assert!(quiet.stdout.contains("test result: ok"), "{}", quiet.stdout);
 }
 
 #[test]
 fn poll_timeout_failure_says_how_long_how_many_and_what_it_saw() {
     let ran = run(bin().args([
-        "run", "--sandbox", "--no-reports", "--fault", "never-finishes", "--poll-timeout", "300ms", "--exact",
+        "run",
+        "--sandbox",
+        "--no-reports",
+        "--fault",
+        "never-finishes",
+        "--poll-timeout",
+        "300ms",
+        "--exact",
         "execution::completes",
     ]));
     assert_eq!(ran.code, i32::from(exit::NOT_READY));
-    let line = ran.stdout.lines().find(|l| l.contains("did not reach the expected value")).unwrap_or_default();
-    assert!(line.contains("within 300ms") && line.contains("polls") && line.contains("`queued`"), "{}", ran.stdout);
+    let line = ran
+        .stdout
+        .lines()
+        .find(|l| l.contains("did not reach the expected value"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("within 300ms") && line.contains("polls") && line.contains("`queued`"),
+        "{}",
+        ran.stdout
+    );
 }
 
 #[test]
 fn the_sandbox_stops_a_hanging_target_at_the_request_timeout() {
     let ran = run(bin().args([
-        "run", "--sandbox", "--no-reports", "--fault", "hang", "--timeout", "300ms", "--exact", "key::missing",
+        "run",
+        "--sandbox",
+        "--no-reports",
+        "--fault",
+        "hang",
+        "--timeout",
+        "300ms",
+        "--exact",
+        "key::missing",
     ]));
     assert_eq!(ran.code, i32::from(exit::NOT_READY));
-    assert!(ran.stdout.contains("error: timed out waiting for the target"), "{}", ran.stdout);
+    assert!(
+        ran.stdout
+            .contains("error: timed out waiting for the target"),
+        "{}",
+        ran.stdout
+    );
 }
 
 #[test]
 fn latest_wins_against_a_target_too_fast_to_observe_it_is_inconclusive_not_failed() {
-    let ran = run(bin().args(["run", "--sandbox", "--no-reports", "--latency", "0ms", "--exact", "conversation::latest-wins"]));
+    let ran = run(bin().args([
+        "run",
+        "--sandbox",
+        "--no-reports",
+        "--latency",
+        "0ms",
+        "--exact",
+        "conversation::latest-wins",
+    ]));
     assert_eq!(ran.code, i32::from(exit::READY), "{}", ran.stdout);
     assert_eq!(ran.with_status("ignored"), ["conversation::latest-wins"]);
-    assert!(ran.stdout.contains("inconclusive against this target"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("inconclusive against this target"),
+        "{}",
+        ran.stdout
+    );
 }

@@ -12,36 +12,9 @@ use crate::result::{RunResult, Target};
 use crate::run::{self, RunSettings, Timeouts};
 use crate::sandbox::{Fault, Sandbox, SandboxConfig, FIXTURES};
 use crate::secret::{Redactor, Secret};
-use crate::{exit, term};
+use crate::{exit, report, term};
 
-// TEMP until the report module lands.
-mod report_stub {
-    use super::*;
-    pub struct Set {
-        pub dir: PathBuf,
-        pub latest: PathBuf,
-        pub files: Vec<PathBuf>,
-    }
-    pub fn write_all(
-        _r: &RunResult,
-        root: &std::path::Path,
-        _x: &Redactor,
-    ) -> Result<Set, AppError> {
-        Ok(Set {
-            dir: root.into(),
-            latest: root.into(),
-            files: vec![],
-        })
-    }
-    pub fn github_outputs(
-        _r: &RunResult,
-        _x: &Redactor,
-        _p: Option<&std::path::Path>,
-        _a: bool,
-    ) -> Result<Vec<String>, AppError> {
-        Ok(vec![])
-    }
-}
+
 
 /// Runs the command and returns the process exit code.
 pub fn run(cli: Cli) -> Result<u8, AppError> {
@@ -261,15 +234,8 @@ fn listing_settings(run_id: &str) -> Result<RunSettings, AppError> {
 /// Writes the report set, then scans every written file for secrets (the
 /// leak canary): a file holding one is deleted and the run fails.
 fn write_reports(result: &RunResult, root: PathBuf, redactor: &Redactor) -> Result<(), AppError> {
-    let written = report_stub::write_all(result, &root, redactor)?;
-    let mut leaked = Vec::new();
-    for file in &written.files {
-        if std::fs::read(file).is_ok_and(|bytes| redactor.finds_secret_in(&bytes)) {
-            // Deleting is the point; a failure to delete is reported as a leak all the same.
-            let _ = std::fs::remove_file(file);
-            leaked.push(file.display().to_string());
-        }
-    }
+    let written = report::write_all(result, &root, redactor)?;
+    let leaked = remove_leaking_files(&written.files, redactor);
     if !leaked.is_empty() {
         return Err(AppError::Leak(leaked));
     }
@@ -280,8 +246,46 @@ fn write_reports(result: &RunResult, root: PathBuf, redactor: &Redactor) -> Resu
     );
     let summary_file = std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from);
     let actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
-    for line in report_stub::github_outputs(result, redactor, summary_file.as_deref(), actions)? {
+    for line in report::github_outputs(result, redactor, summary_file.as_deref(), actions)? {
         println!("{line}");
     }
     Ok(())
+}
+
+/// The leak canary: deletes every file in `files` that holds a secret (in
+/// any encoding the redactor knows) and names them. Redaction by discipline
+/// alone is how tools leak; this is the check after the fact.
+fn remove_leaking_files(files: &[PathBuf], redactor: &Redactor) -> Vec<String> {
+    let mut leaked = Vec::new();
+    for file in files {
+        if std::fs::read(file).is_ok_and(|bytes| redactor.finds_secret_in(&bytes)) {
+            // Deleting is the point; a failure to delete is reported as a leak all the same.
+            let _ = std::fs::remove_file(file);
+            leaked.push(file.display().to_string());
+        }
+    }
+    leaked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_leak_canary_deletes_files_holding_a_secret_in_any_encoding() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = Secret::new("ak_canary0000000000000000000000000", "key").unwrap();
+        let redactor = Redactor::new([&key]);
+        let clean = dir.path().join("clean.json");
+        let plain = dir.path().join("plain.json");
+        let encoded = dir.path().join("encoded.txt");
+        std::fs::write(&clean, "nothing to see").unwrap();
+        std::fs::write(&plain, format!("{{\"echo\":\"{}\"}}", key.expose())).unwrap();
+        use base64::Engine;
+        std::fs::write(&encoded, base64::engine::general_purpose::STANDARD.encode(key.expose())).unwrap();
+        let files = vec![clean.clone(), plain.clone(), encoded.clone()];
+        let leaked = remove_leaking_files(&files, &redactor);
+        assert_eq!(leaked.len(), 2);
+        assert!(clean.exists() && !plain.exists() && !encoded.exists());
+    }
 }

@@ -5,6 +5,7 @@ use thiserror::Error;
 
 use crate::check::CheckErrors;
 use crate::exit;
+use crate::report::ReportError;
 use crate::run::RunError;
 use crate::sandbox::SandboxError;
 
@@ -20,7 +21,7 @@ pub enum AppError {
     #[error("cannot start the sandbox: {0}")]
     Sandbox(#[from] SandboxError),
     #[error("cannot write the reports: {0}")]
-    Reports(String),
+    Reports(#[from] ReportError),
     /// Files that held a secret and were deleted.
     #[error("a secret was found in {} written file(s), which were deleted: {}", .0.len(), .0.join(", "))]
     Leak(Vec<String>),

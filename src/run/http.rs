@@ -133,7 +133,7 @@ impl Target {
                 .body
                 .as_ref()
                 .map(|b| self.redactor.redact(&b.to_string())),
-            response: result.as_ref().ok().map(|r| record(r)),
+            response: result.as_ref().ok().map(record),
             error: result.as_ref().err().cloned(),
             started_ms: self.clock.offset_ms(started),
             duration_ms: ms(started.elapsed()),

@@ -1,6 +1,7 @@
 //! `report.json`: the result model itself, pretty-printed, and its
 //! `report.json.sha256` digest line.
 
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::redact::redact_value;
@@ -8,13 +9,20 @@ use super::JSON_FILE;
 use crate::result::RunResult;
 use crate::secret::Redactor;
 
-/// Renders `result` as pretty JSON, every string passed through `redactor`.
+/// Renders `result` as pretty JSON, every string passed through `redactor`,
+/// fields in the model's order.
 pub fn render_json(result: &RunResult, redactor: &Redactor) -> String {
     let mut value = serde_json::to_value(result)
         .expect("the result model has only string keys and always serializes");
     redact_value(&mut value, redactor);
-    let mut text =
-        serde_json::to_string_pretty(&value).expect("a serde_json value always serializes");
+    // Back through the model so fields keep their declared order (a JSON
+    // map sorts them); a model that does not survive the trip (non-finite
+    // numbers became null) is written as the redacted map.
+    let text = match RunResult::deserialize(&value) {
+        Ok(model) => serde_json::to_string_pretty(&model),
+        Err(_) => serde_json::to_string_pretty(&value),
+    };
+    let mut text = text.expect("the result model has only string keys and always serializes");
     text.push('\n');
     text
 }
@@ -41,7 +49,10 @@ mod tests {
         let json = render_json(&run, &Redactor::default());
         let back: RunResult = serde_json::from_str(&json).unwrap();
         assert_eq!(back, run);
-        assert!(json.contains("\"schema_version\": 1"));
+        assert!(
+            json.starts_with("{\n  \"schema_version\": 1,\n  \"tool\": {"),
+            "{json}"
+        );
     }
 
     #[test]

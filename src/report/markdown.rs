@@ -282,7 +282,8 @@ mod tests {
         for line in [
             "- ❌ **auth**: Requests without a valid key are refused (failed)",
             "- ⚠️ **execute**: An execution is accepted and completes (incomplete)",
-            "- ✅ **headers**: Responses carry a request id (passed)",
+            "- ➖ **headers**: Responses carry a request id (not checked)",
+            "- ✅ **polling**: Executions are polled to completion (passed)",
             "- ➖ **tls**: The target uses TLS 1.2 or later (not checked)",
             "| `auth::missing-key` | auth::missing-key title | ❌ failed | 300 ms |",
             "| status | 401 | 200 | checks/auth/missing-key.yaml:9 |",

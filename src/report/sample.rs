@@ -44,6 +44,12 @@ pub(crate) fn sample_run() -> RunResult {
             &checks,
             &["headers::request-id"],
         ),
+        item(
+            "polling",
+            "Executions are polled to completion",
+            &checks,
+            &["execute::happy-path"],
+        ),
         item("tls", "The target uses TLS 1.2 or later", &checks, &[]),
     ];
     let summary = Summary::of(&checks);

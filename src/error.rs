@@ -33,7 +33,20 @@ impl AppError {
     pub fn render(&self) -> String {
         match self {
             AppError::Checks(errors) => errors.to_string(),
-            other => format!("error: {other}"),
+            other => {
+                // Layers keep the OS reason as a source; say it too.
+                let mut text = format!("error: {other}");
+                let mut source = std::error::Error::source(other);
+                while let Some(cause) = source {
+                    let cause_text = cause.to_string();
+                    if !text.contains(&cause_text) {
+                        text.push_str(": ");
+                        text.push_str(&cause_text);
+                    }
+                    source = cause.source();
+                }
+                text
+            }
         }
     }
 

@@ -101,7 +101,8 @@ pub enum ItemVerdict {
     Passed,
     /// A required check of the item failed or errored.
     Failed,
-    /// Some of its checks were ignored or not selected; none failed.
+    /// None failed, but some of its checks were ignored, not selected, or
+    /// advisory checks that failed: the item is not fully shown.
     Incomplete,
     /// No check of the item ran.
     NotChecked,

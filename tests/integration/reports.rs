@@ -154,3 +154,130 @@ fn html_report_runs_nothing_in_a_browser() {
     );
     assert!(dom.contains("<svg"), "the timeline is missing");
 }
+
+/// A real run against a sandbox with a fault and no fixtures: passed,
+/// failed and ignored checks, and the reports a user would attach.
+#[test]
+fn a_real_run_writes_reports_that_parse_and_agree_with_the_terminal() {
+    let sandbox = crate::support::TestSandbox::start(20, &["accept-missing-key"]);
+    let root = tempfile::tempdir().unwrap();
+    let ran = crate::support::run(
+        sandbox
+            .command()
+            .args(["run", "--reports"])
+            .arg(root.path()),
+    );
+    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    let latest = root.path().join(report::LATEST_DIR);
+
+    let json = std::fs::read_to_string(latest.join(report::JSON_FILE)).unwrap();
+    let run: RunResult = serde_json::from_str(&json).unwrap();
+    let failed: Vec<&str> = run
+        .checks
+        .iter()
+        .filter(|c| c.fails_gate())
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(failed, ["key::missing", "shape::error-bodies"]);
+    assert_eq!(run.summary.ignored, ran.with_status("ignored").len());
+    assert_eq!(run.summary.passed, ran.passed().len());
+    assert!(run.summary.ignored > 0 && run.summary.passed > 0);
+    assert_eq!(run.exit_code, 1);
+    assert!(!run.ready);
+    assert!(run.checks.iter().all(|c| c.duration_ms >= 0.0));
+    let polled = run
+        .checks
+        .iter()
+        .find(|c| c.id == "execution::completes")
+        .unwrap();
+    assert!(polled.polls[0].polls >= 1 && !polled.polls[0].observations.is_empty());
+    assert_eq!(
+        polled.polls[0]
+            .observations
+            .last()
+            .unwrap()
+            .value
+            .as_deref(),
+        Some("completed")
+    );
+    let digest = std::fs::read_to_string(latest.join(report::JSON_DIGEST_FILE)).unwrap();
+    assert_eq!(digest, report::render_digest(&json));
+
+    let xml = std::fs::read_to_string(latest.join(report::JUNIT_FILE)).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .unwrap();
+    let count = |name| suite.attribute(name).unwrap().parse::<usize>().unwrap();
+    assert_eq!(
+        (count("tests"), count("failures"), count("skipped")),
+        (run.summary.total, 2, run.summary.ignored)
+    );
+
+    let md = std::fs::read_to_string(latest.join(report::MARKDOWN_FILE)).unwrap();
+    assert!(md.starts_with("# Wapzi homologation: ❌ NOT READY"), "{md}");
+    assert!(
+        md.lines().any(|l| l.starts_with("- ❌ **valid-key**")),
+        "{md}"
+    );
+}
+
+#[test]
+fn a_real_html_injection_run_renders_as_text_in_a_browser() {
+    if !chromium_present() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let ran = crate::support::run(
+        crate::support::bin()
+            .args(["run", "--sandbox", "--fault", "html-injection", "--reports"])
+            .arg(root.path()),
+    );
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    let page = root.path().join(report::LATEST_DIR).join(report::HTML_FILE);
+    let dom = dump_dom(&page, &root.path().join("profile"));
+    assert!(dom.contains("NOT READY"), "the verdict is not shown");
+    assert!(!dom.contains("pwned</title>"), "a script ran");
+    assert!(
+        !dom.to_ascii_lowercase().contains("<script"),
+        "a script element made it into the DOM"
+    );
+    assert!(
+        dom.contains(&as_dom_text(wapzi_homolog::sandbox::HTML_INJECTION_NOTE)),
+        "the hostile header is not shown as text"
+    );
+}
+
+#[test]
+fn reports_that_cannot_be_written_exit_3_after_the_results_are_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("not-a-folder");
+    std::fs::write(&blocker, "a file where the reports folder should be").unwrap();
+    let ran = crate::support::run(
+        crate::support::bin()
+            .args(["run", "--sandbox", "--reports"])
+            .arg(&blocker),
+    );
+    assert_eq!(
+        ran.code,
+        i32::from(wapzi_homolog::exit::REPORTS),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stdout.contains("test result: ok"),
+        "the results were printed first:\n{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stderr.contains("cannot write the reports") && ran.stderr.contains("not-a-folder"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("os error"),
+        "the OS reason is given: {}",
+        ran.stderr
+    );
+}

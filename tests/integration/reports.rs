@@ -281,3 +281,45 @@ fn reports_that_cannot_be_written_exit_3_after_the_results_are_printed() {
         ran.stderr
     );
 }
+
+#[test]
+fn github_actions_get_annotations_and_a_step_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("step-summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let ran = crate::support::run(
+        crate::support::bin()
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .args([
+                "run",
+                "--sandbox",
+                "--fault",
+                "accept-missing-key",
+                "--reports",
+            ])
+            .arg(dir.path().join("reports")),
+    );
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    let annotations: Vec<&str> = ran
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
+    assert_eq!(annotations.len(), 2, "{}", ran.stdout);
+    assert!(
+        annotations
+            .iter()
+            .any(|a| a.contains("title=key%3A%3Amissing")),
+        "{annotations:?}"
+    );
+    let appended = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        appended.starts_with("earlier step\n"),
+        "the summary is appended, not replaced"
+    );
+    assert!(
+        appended.contains("# Wapzi homologation: ❌ NOT READY"),
+        "{appended}"
+    );
+}

@@ -6,3 +6,6 @@ mod invalid_checks;
 mod reports;
 mod run_sandbox;
 mod support;
+mod editor;
+mod init;
+mod terminal;

@@ -1,0 +1,208 @@
+//! What the TLS connection to an https target shows (protocol version,
+//! certificate subject and expiry), stamped on the run as evidence.
+//!
+//! reqwest does not expose the negotiated protocol, so one handshake of our
+//! own is made to the base URL's origin before the run. It sends nothing
+//! after the handshake (no request, no key) and accepts any certificate:
+//! it only reads facts. The checks' own requests verify certificates as
+//! usual, and a bad certificate fails them with a TLS error.
+
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{ring, verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+use crate::result::TlsFacts;
+
+/// Reads TLS facts from an `https://` base URL; `None` for plain http or
+/// when the handshake cannot be made (the checks will say why).
+pub async fn probe_tls(base_url: &str, timeout: Duration) -> Option<TlsFacts> {
+    let url = reqwest::Url::parse(base_url).ok()?;
+    if url.scheme() != "https" {
+        return None;
+    }
+    let host = url
+        .host_str()?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let port = url.port_or_known_default()?;
+    tokio::time::timeout(timeout, handshake(host, port))
+        .await
+        .ok()?
+}
+
+async fn handshake(host: String, port: u16) -> Option<TlsFacts> {
+    let provider = Arc::new(ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .ok()?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(FactsOnly(provider)))
+        .with_no_client_auth();
+    let name = ServerName::try_from(host.clone()).ok()?;
+    let tcp = TcpStream::connect((host.as_str(), port)).await.ok()?;
+    let stream = TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .ok()?;
+    let connection = stream.get_ref().1;
+    let protocol = connection.protocol_version().map(|v| match v {
+        rustls::ProtocolVersion::TLSv1_3 => "TLS 1.3".to_string(),
+        rustls::ProtocolVersion::TLSv1_2 => "TLS 1.2".to_string(),
+        other => format!("{other:?}"),
+    });
+    let certificate = connection.peer_certificates().and_then(|c| c.first());
+    let (subject, not_after) = certificate.map(certificate_facts).unwrap_or_default();
+    Some(TlsFacts {
+        protocol,
+        certificate_subject: subject,
+        certificate_not_after: not_after,
+    })
+}
+
+/// The subject and expiry (RFC 3339) of a DER certificate.
+fn certificate_facts(der: &CertificateDer<'_>) -> (Option<String>, Option<String>) {
+    match x509_parser::parse_x509_certificate(der.as_ref()) {
+        Ok((_, cert)) => {
+            let expiry = u64::try_from(cert.validity().not_after.timestamp())
+                .ok()
+                .map(|secs| {
+                    humantime::format_rfc3339(UNIX_EPOCH + Duration::from_secs(secs)).to_string()
+                });
+            (Some(cert.subject().to_string()), expiry)
+        }
+        Err(_) => (None, None),
+    }
+}
+
+/// Accepts any certificate but still checks handshake signatures: this
+/// connection only reads facts and carries no data.
+#[derive(Debug)]
+struct FactsOnly(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for FactsOnly {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls::pki_types::PrivateKeyDer;
+    use tokio::net::TcpListener;
+    use tokio_rustls::TlsAcceptor;
+
+    /// A TLS server on 127.0.0.1 with a self-signed certificate for
+    /// `localhost`, accepting one handshake.
+    async fn tls_server() -> u16 {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        let provider = Arc::new(ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![cert.der().clone()],
+                PrivateKeyDer::try_from(key.serialize_der()).unwrap(),
+            )
+            .unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let acceptor = TlsAcceptor::from(Arc::new(config));
+        tokio::spawn(async move {
+            if let Ok((tcp, _)) = listener.accept().await {
+                let _ = acceptor.accept(tcp).await;
+            }
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn reads_protocol_subject_and_expiry_from_a_real_handshake() {
+        let port = tls_server().await;
+        let facts = probe_tls(
+            &format!("https://127.0.0.1:{port}"),
+            Duration::from_secs(10),
+        )
+        .await
+        .expect("the handshake succeeds");
+        assert_eq!(facts.protocol.as_deref(), Some("TLS 1.3"));
+        assert!(
+            facts.certificate_subject.unwrap().contains("rcgen"),
+            "rcgen's default subject"
+        );
+        assert!(
+            facts.certificate_not_after.unwrap().starts_with('4'),
+            "rcgen certs expire in 4096"
+        );
+    }
+
+    #[tokio::test]
+    async fn plain_http_and_unreachable_targets_have_no_facts() {
+        assert_eq!(
+            probe_tls("http://127.0.0.1:9", Duration::from_secs(1)).await,
+            None
+        );
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        assert_eq!(
+            probe_tls(
+                &format!("https://127.0.0.1:{closed}"),
+                Duration::from_secs(5)
+            )
+            .await,
+            None
+        );
+    }
+}

@@ -28,8 +28,43 @@ pub enum Command {
     List(ListArgs),
     /// Load and validate check files without sending a request.
     Validate(ValidateArgs),
+    /// Explain a check: what it verifies, its checklist item, fixtures, hint, file and steps.
+    Explain(ExplainArgs),
+    /// Create a homologation folder: the default checks, their schema, .env.example, CI recipes.
+    Init(InitArgs),
+    /// Print the JSON Schema of check files (for editors; docs/check.schema.json is a copy).
+    Schema,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
     /// Run the embedded reference server (a local Wapzi) and print its fixtures.
     Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The check's id, e.g. `key::missing`.
+    #[arg(value_name = "CHECK_ID")]
+    pub id: String,
+    /// Check files or folders.
+    #[arg(long = "checks", value_name = "PATH", default_value = "checks")]
+    pub checks: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Folder to set up, normally the root of your repository (CI recipes only work there).
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Overwrite files that already exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -113,6 +148,12 @@ pub struct RunArgs {
     /// Allow plain http:// to a host other than loopback (the key would travel unencrypted).
     #[arg(long)]
     pub allow_insecure_http: bool,
+    /// Read settings and fixtures from a dotenv file (KEY=VALUE lines); the environment takes precedence.
+    #[arg(long, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
+    /// Print each HTTP exchange on stderr as it happens (method, path, status, time); -vv adds bodies.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 
     /// Overrides every check's polling timeout.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]

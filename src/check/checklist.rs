@@ -4,7 +4,9 @@ use serde::Deserialize;
 
 /// One item of the "Homologation checklist" of the API reference, plus one
 /// bucket for documented behaviour the checklist does not name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ChecklistItem {
     ValidKey,

@@ -12,6 +12,7 @@ mod load;
 mod model;
 mod position;
 mod raw;
+mod schema;
 mod template;
 mod validate;
 
@@ -23,5 +24,6 @@ pub use model::{
     Capture, Check, Expect, Expectation, JsonPath, JsonTemplate, JsonType, KeyChoice, Matcher,
     MatcherTarget, Method, Poll, Request, Severity, Step,
 };
+pub use schema::{check_schema, check_schema_json};
 pub use template::{Segment, Template};
 pub use validate::BUILTIN_VARIABLES;

@@ -13,7 +13,7 @@ use super::checklist::ChecklistItem;
 use super::template::Template;
 
 /// Whether a failing check fails the gate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     #[default]
@@ -62,7 +62,7 @@ pub struct Step {
     pub inconclusive_when: Vec<Expectation>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 pub enum Method {
     GET,
     POST,
@@ -174,7 +174,7 @@ pub enum Matcher {
     Present,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum JsonType {
     String,

@@ -13,92 +13,136 @@ use serde_json::Value;
 use super::checklist::ChecklistItem;
 use super::model::{JsonType, Method, Severity};
 
-#[derive(Debug, Deserialize)]
+/// A wapzi-homolog check (format version 1): HTTP requests to the Wapzi API
+/// and what must hold of each response. Reference: docs/check-format.md.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "wapzi-homolog check")]
 pub struct RawCheck {
+    /// Unique name, `area::name`: lowercase words joined by `-`, groups by `::`.
+    #[schemars(regex(pattern = r"^[a-z0-9_]+(-[a-z0-9_]+)*(::[a-z0-9_]+(-[a-z0-9_]+)*)*$"))]
     pub id: String,
+    /// One line: what must hold.
     pub title: String,
+    /// The homologation checklist item this check evidences.
     pub checklist: ChecklistItem,
+    /// Whether a failure fails the gate (`required`, the default) or is only reported (`advisory`).
     #[serde(default)]
     pub severity: Severity,
+    /// What to do when the check fails; shown with every failure.
     pub hint: String,
+    /// Longer notes for whoever maintains the check; not printed by the runner.
     #[serde(default)]
     pub description: Option<String>,
+    /// Fixtures the check uses; if one is not supplied, the check is ignored.
     #[serde(default)]
     pub needs: Vec<String>,
+    /// Ids of checks that must pass before this one runs.
     #[serde(default)]
     pub requires: Vec<String>,
+    /// Fixtures this file declares, by name (lower case, digits, `_`).
     #[serde(default)]
     pub fixtures: IndexMap<String, RawFixture>,
+    /// The requests, run in order; the first step that does not pass ends the check.
+    #[schemars(length(min = 1))]
     pub steps: Vec<RawStep>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A fixture declared by a check file: something about the target that only the integrator can supply.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFixture {
+    /// What value to supply and where to find it.
     pub description: String,
+    /// A secret (a key): supplied by `WAPZI_<NAME>` or `--secret-file`, sent only with `key:`.
     #[serde(default)]
     pub secret: bool,
 }
 
-#[derive(Debug, Deserialize)]
+/// One request and what must hold of its response.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
+    /// Shown in failures and reports (default: `METHOD path`).
     #[serde(default)]
     pub name: Option<String>,
+    /// What to send.
     pub request: RawRequest,
+    /// What must hold of the response; omitted: any response passes.
     #[serde(default)]
     pub expect: RawExpect,
+    /// Variables for the following steps: variable name -> body path.
     #[serde(default)]
     pub capture: IndexMap<String, String>,
+    /// Repeat the request (GET only) until a condition holds.
     #[serde(default)]
     pub poll: Option<RawPoll>,
+    /// Body path -> matcher: when all hold, the check cannot be judged against this target and ends ignored.
     #[serde(default)]
     pub inconclusive_when: IndexMap<String, MatcherSpec>,
 }
 
-#[derive(Debug, Deserialize)]
+/// An HTTP request to the API under test.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRequest {
+    /// The HTTP method, in upper case.
     pub method: Method,
+    /// Appended to the base URL; `{{ variable }}` templates allowed.
     pub path: String,
+    /// Credential sent in `x-api-key`: `account` (default), `none`, `invalid`, or a secret fixture's name.
     #[serde(default)]
     pub key: Option<String>,
+    /// Extra request headers, name -> template (`x-api-key` cannot be set here).
     #[serde(default)]
     pub headers: IndexMap<String, String>,
+    /// Any value, sent as JSON; every string in it is a template.
     #[serde(default)]
     pub body: Option<Value>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// What must hold of a response.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawExpect {
+    /// The HTTP status, a number: `202`, `[200, 202]` or a map of matchers.
     #[serde(default)]
     pub status: Option<MatcherSpec>,
+    /// Response header (case-insensitive name) -> matcher.
     #[serde(default)]
     pub headers: IndexMap<String, MatcherSpec>,
+    /// Body path (`$`, `a.b`, `items.0.id`) -> matcher.
     #[serde(default)]
     pub body: IndexMap<String, MatcherSpec>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Polling a GET until its body reaches a state.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPoll {
+    /// Body path -> matcher: polling stops when all hold.
     pub until: IndexMap<String, MatcherSpec>,
+    /// Body path -> matcher: polling stops when all hold (`until` can no longer hold).
     #[serde(default)]
     pub give_up_when: IndexMap<String, MatcherSpec>,
+    /// Body path -> matcher that must hold on every 2xx response while polling.
     #[serde(default)]
     pub always: IndexMap<String, MatcherSpec>,
+    /// How long to keep polling (default `30s`).
     #[serde(default)]
     pub timeout: Option<HumanDuration>,
+    /// Bounds of the wait between polls (default 50ms..2s).
     #[serde(default)]
     pub interval: Option<RawInterval>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Bounds of the wait between polls: `0 < min <= max`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawInterval {
+    /// The shortest wait between polls.
     pub min: HumanDuration,
+    /// The longest wait between polls.
     pub max: HumanDuration,
 }
 
@@ -111,23 +155,34 @@ pub enum MatcherSpec {
     Set(MatcherSet),
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Named matchers that must all hold.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("minProperties" = 1))]
 pub struct MatcherSet {
+    /// Equals this value (any JSON value, compared exactly; strings are templates).
     #[serde(default, deserialize_with = "some_value")]
+    #[schemars(with = "Value")]
     pub equals: Option<Value>,
+    /// Equals one of these values.
     #[serde(default)]
     pub one_of: Option<Vec<Value>>,
+    /// Equals none of these values (an absent value passes).
     #[serde(default)]
     pub not_one_of: Option<Vec<Value>>,
+    /// Is of this JSON type.
     #[serde(default, rename = "type")]
     pub type_of: Option<JsonType>,
+    /// Is a non-blank string, a non-empty array or object, a number or a boolean.
     #[serde(default)]
     pub non_empty: Option<bool>,
+    /// Is a string matching this regular expression (Rust syntax, unanchored).
     #[serde(default)]
     pub regex: Option<String>,
+    /// Does not exist (`null` counts as present); cannot be combined with other matchers.
     #[serde(default)]
     pub absent: Option<bool>,
+    /// Exists (even `null`).
     #[serde(default)]
     pub present: Option<bool>,
 }

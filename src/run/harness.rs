@@ -19,6 +19,7 @@ use super::check::{missing_fixtures, run_check, Prerequisites};
 use super::clock::RunClock;
 use super::error::RunError;
 use super::http::Target;
+use super::observer::{watched, Observer};
 use super::settings::RunSettings;
 
 /// What a run produced.
@@ -37,13 +38,15 @@ type Slot = watch::Receiver<Option<Arc<CheckResult>>>;
 
 /// Runs the selected checks of `set` against the target in `settings`.
 ///
-/// `failure_text` renders a failed result for libtest's failure section.
+/// `failure_text` renders a failed result for libtest's failure section;
+/// `observer`, if any, watches each check as it runs.
 pub fn execute(
     set: &CheckSet,
     settings: &RunSettings,
     args: &Arguments,
     runtime: &tokio::runtime::Runtime,
     failure_text: fn(&CheckResult) -> String,
+    observer: Option<Arc<dyn Observer>>,
 ) -> Result<Executed, RunError> {
     let clock = RunClock::start();
     let started_at = SystemTime::now();
@@ -51,7 +54,7 @@ pub fn execute(
     let mut receivers = Vec::new();
     for check in &set.checks {
         let (tx, rx) = mpsc::channel::<Arc<CheckResult>>();
-        let trial = trial(check, rx, failure_text);
+        let trial = trial(check, rx, failure_text, observer.clone());
         let selected = !args.is_filtered_out(&trial) && !args.is_ignored(&trial);
         trials.push(trial);
         receivers.push((check, tx, selected));
@@ -89,7 +92,8 @@ pub fn execute(
             semaphore.clone(),
             collected.clone(),
         );
-        runtime.spawn(async move {
+        let check_id = check.id.clone();
+        runtime.spawn(watched(observer.clone(), check_id, async move {
             let gate = await_prerequisites(prerequisites).await;
             let ignored = missing_fixtures(&check, &settings, &catalog);
             // A closed semaphore is impossible here; run unbounded rather than fail.
@@ -107,7 +111,7 @@ pub fn execute(
             slot_tx.send_replace(Some(result.clone()));
             // The trial may be gone (libtest stopped early): nothing to tell.
             let _ = tx.send(result);
-        });
+        }));
     }
     // The counts are libtest's; the exit code comes from the results.
     let _conclusion = libtest_mimic::run(args, trials);
@@ -175,8 +179,27 @@ fn trial(
     check: &Check,
     rx: mpsc::Receiver<Arc<CheckResult>>,
     failure_text: fn(&CheckResult) -> String,
+    observer: Option<Arc<dyn Observer>>,
 ) -> Trial {
-    let trial = Trial::ignorable_test(check.id.clone(), move || match rx.recv() {
+    let trial = Trial::ignorable_test(check.id.clone(), move || {
+        let received = rx.recv();
+        if let Some(observer) = &observer {
+            observer.check_reported();
+        }
+        report(received, failure_text)
+    });
+    match check.severity {
+        crate::check::Severity::Advisory => trial.with_kind("advisory"),
+        crate::check::Severity::Required => trial,
+    }
+}
+
+/// What libtest prints for a check's result.
+fn report(
+    received: Result<Arc<CheckResult>, mpsc::RecvError>,
+    failure_text: fn(&CheckResult) -> String,
+) -> Result<Completion, Failed> {
+    match received {
         Ok(result) => match result.verdict {
             Verdict::Passed | Verdict::AdvisoryFailed => Ok(Completion::Completed),
             Verdict::Ignored => match &result.outcome {
@@ -188,9 +211,5 @@ fn trial(
         Err(_) => Err(Failed::from(
             "internal error: the check's task ended without a result",
         )),
-    });
-    match check.severity {
-        crate::check::Severity::Advisory => trial.with_kind("advisory"),
-        crate::check::Severity::Required => trial,
     }
 }

@@ -54,6 +54,7 @@ impl CheckRun<'_> {
         poll: &Poll,
     ) -> Result<Polled, StepEnd> {
         let timeout = self.settings.poll_timeout.unwrap_or(poll.timeout);
+        let _polling = super::observer::polling();
         let start = Instant::now();
         let mut record = PollRecord {
             step: step_name.to_string(),
@@ -67,6 +68,7 @@ impl CheckRun<'_> {
             record.polls += 1;
             let (exchange, result) = self.target.send(step_name, out, Some(record.polls)).await;
             let at_ms = exchange.started_ms + exchange.duration_ms;
+            super::observer::exchange(&exchange);
             self.exchanges.push(exchange);
             let response = match result {
                 Ok(r) => r,

@@ -98,6 +98,7 @@ impl<'a> CheckRun<'a> {
             Some(poll) => self.poll(&step.name, &at, &out, poll).await?.response,
             None => {
                 let (exchange, result) = self.target.send(&step.name, &out, None).await;
+                super::observer::exchange(&exchange);
                 self.exchanges.push(exchange);
                 result.map_err(|why| StepEnd::error(self.failure(&at, &out, None, why)))?
             }

@@ -1,0 +1,144 @@
+//! `run --env-file PATH`: settings and fixtures from a dotenv file, the
+//! real environment taking precedence.
+//!
+//! The file is read into a table, never into the process environment, and
+//! only consulted where the environment has no value. Its values can be
+//! secrets (keys), so no message ever quotes them: a malformed line is
+//! named by its number and, when it has one, its variable name.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::error::AppError;
+
+/// The variables of a dotenv file.
+#[derive(Debug, Default)]
+pub struct EnvFile {
+    vars: BTreeMap<String, String>,
+}
+
+impl EnvFile {
+    /// Reads `path`: `KEY=VALUE` lines, `#` comments, quoting as dotenv does.
+    pub fn load(path: &Path) -> Result<EnvFile, AppError> {
+        let shown = path.display();
+        let bytes = std::fs::read(path)
+            .map_err(|e| AppError::Setting(format!("cannot read --env-file {shown}: {e}")))?;
+        let mut vars = BTreeMap::new();
+        for item in dotenvy::from_read_iter(&bytes[..]) {
+            match item {
+                Ok((key, value)) => {
+                    vars.insert(key, value);
+                }
+                Err(dotenvy::Error::LineParse(line, _)) => {
+                    return Err(AppError::Setting(format!(
+                        "--env-file {shown}: {} is not `NAME=VALUE` (quote values that hold spaces or `#`; the value is not shown)",
+                        describe_line(&bytes, &line)
+                    )))
+                }
+                Err(e) => {
+                    return Err(AppError::Setting(format!(
+                        "cannot read --env-file {shown}: {}",
+                        describe_error(&e)
+                    )))
+                }
+            }
+        }
+        Ok(EnvFile { vars })
+    }
+
+    /// The value of `name`: the environment's if set, else the file's.
+    pub fn lookup(&self, name: &str, env: impl Fn(&str) -> Option<String>) -> Option<String> {
+        env(name).or_else(|| self.vars.get(name).cloned())
+    }
+}
+
+/// `line 3 (WAPZI_API_KEY)`: where a malformed entry is, without its value.
+fn describe_line(file: &[u8], line: &str) -> String {
+    let text = String::from_utf8_lossy(file);
+    let number = text
+        .find(line)
+        .map(|at| text[..at].matches('\n').count() + 1);
+    // The parser may quote only the value: the name is on the file's line.
+    let whole = number.and_then(|n| text.lines().nth(n - 1)).unwrap_or(line);
+    let name = whole
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_start_matches("export ").trim())
+        .filter(|k| {
+            !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        });
+    match (number, name) {
+        (Some(n), Some(k)) => format!("line {n} ({k})"),
+        (Some(n), None) => format!("line {n}"),
+        (None, Some(k)) => format!("the entry for {k}"),
+        (None, None) => "an entry".to_string(),
+    }
+}
+
+/// Errors other than a malformed line carry no file content; say them plainly.
+fn describe_error(error: &dotenvy::Error) -> String {
+    match error {
+        dotenvy::Error::Io(e) => e.to_string(),
+        dotenvy::Error::EnvVar(e) => e.to_string(),
+        _ => "the file could not be parsed".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".env");
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn reads_entries_and_the_environment_wins() {
+        let (_dir, path) = write(
+            "# a comment\nWAPZI_API_KEY=ak_from_file\nexport WAPZI_ENTRY_POINT_ID=\"ep 1\"\n\nWAPZI_BASE_URL='http://127.0.0.1:1'\n",
+        );
+        let file = EnvFile::load(&path).unwrap();
+        let none = |_: &str| None;
+        assert_eq!(
+            file.lookup("WAPZI_API_KEY", none).as_deref(),
+            Some("ak_from_file")
+        );
+        assert_eq!(
+            file.lookup("WAPZI_ENTRY_POINT_ID", none).as_deref(),
+            Some("ep 1")
+        );
+        assert_eq!(
+            file.lookup("WAPZI_BASE_URL", none).as_deref(),
+            Some("http://127.0.0.1:1")
+        );
+        let env = |name: &str| (name == "WAPZI_API_KEY").then(|| "ak_from_env".to_string());
+        assert_eq!(
+            file.lookup("WAPZI_API_KEY", env).as_deref(),
+            Some("ak_from_env")
+        );
+        assert_eq!(file.lookup("WAPZI_OTHER", none), None);
+    }
+
+    #[test]
+    fn a_malformed_line_is_named_without_its_value() {
+        let (_dir, path) = write("WAPZI_ENTRY_POINT_ID=ep\nWAPZI_API_KEY=ak secret value\n");
+        let message = EnvFile::load(&path).unwrap_err().to_string();
+        assert!(message.contains("line 2 (WAPZI_API_KEY)"), "{message}");
+        assert!(!message.contains("secret"), "{message}");
+    }
+
+    #[test]
+    fn an_unreadable_file_names_the_path() {
+        let message = EnvFile::load(Path::new("/nonexistent/.env"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.starts_with("cannot read --env-file /nonexistent/.env:"),
+            "{message}"
+        );
+    }
+}

@@ -1,0 +1,168 @@
+//! `wapzi-homolog explain CHECK_ID`: everything about one check, for
+//! whoever must make it pass.
+//!
+//! ```text
+//! key::rotated: A rotated (previous) key is refused with 401 "Invalid API key"
+//!
+//! checklist item: valid-key: Valid key copied from the dashboard.
+//! severity:       required (a failure fails the go-live gate)
+//! fixtures:       previous_api_key (secret): a key that was rotated away (it must now be rejected)
+//!                 set WAPZI_PREVIOUS_API_KEY (or --secret-file previous_api_key=PATH)
+//! requires:       (none)
+//! file:           checks/key/rotated.yaml:2
+//! steps:
+//!   1. POST /v1/entry-points/{{ entry_point_id }}/execute (fixture previous_api_key)
+//!      execute with the previous key
+//! hint:
+//!   Rotating the key in /dashboard/accounts/:id (Generate new) must ...
+//! ```
+
+use std::fmt::Write as _;
+
+use crate::check::{load_paths, Check, CheckSet, Severity};
+use crate::cli::ExplainArgs;
+use crate::error::AppError;
+use crate::exit;
+
+/// Width the free text (description, hint) is wrapped to.
+const WIDTH: usize = 78;
+
+/// Prints what the check `args.id` verifies and how to make it pass.
+pub fn explain(args: ExplainArgs) -> Result<u8, AppError> {
+    let set = load_paths(&args.checks)?;
+    let Some(check) = set.checks.iter().find(|c| c.id == args.id) else {
+        return Err(AppError::Setting(unknown(&args.id, &set)));
+    };
+    print!("{}", explanation(check, &set));
+    Ok(exit::READY)
+}
+
+/// "unknown check" with the closest id, if one is close.
+fn unknown(id: &str, set: &CheckSet) -> String {
+    let closest = set
+        .checks
+        .iter()
+        .map(|c| (strsim::jaro_winkler(id, &c.id), c.id.as_str()))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match closest {
+        Some((_, near)) => format!("unknown check `{id}`: did you mean `{near}`?"),
+        None => format!("unknown check `{id}`: `wapzi-homolog list` lists the checks"),
+    }
+}
+
+/// The whole explanation of `check`.
+fn explanation(check: &Check, set: &CheckSet) -> String {
+    let mut text = format!("{}: {}\n", check.id, check.title);
+    if let Some(description) = &check.description {
+        text.push('\n');
+        wrap(&mut text, "", description);
+    }
+    let item = check.checklist;
+    let _ = writeln!(text, "\nchecklist item: {}: {}", item.id(), item.text());
+    let severity = match check.severity {
+        Severity::Required => "required (a failure fails the go-live gate)",
+        Severity::Advisory => {
+            "advisory (a failure is reported as a warning; the gate still passes)"
+        }
+    };
+    let _ = writeln!(text, "severity:       {severity}");
+    fixtures(&mut text, check, set);
+    let requires = if check.requires.is_empty() {
+        "(none)".to_string()
+    } else {
+        format!(
+            "{} (this check runs only once they passed)",
+            check.requires.join(", ")
+        )
+    };
+    let _ = writeln!(text, "requires:       {requires}");
+    let _ = writeln!(
+        text,
+        "file:           {}:{}",
+        check.file.display(),
+        check.line
+    );
+    steps(&mut text, check);
+    text.push_str("hint:\n");
+    wrap(&mut text, "  ", &check.hint);
+    text
+}
+
+fn fixtures(text: &mut String, check: &Check, set: &CheckSet) {
+    if check.needs.is_empty() {
+        let _ = writeln!(text, "fixtures:       (none)");
+        return;
+    }
+    for (i, name) in check.needs.iter().enumerate() {
+        let label = if i == 0 { "fixtures:" } else { "" };
+        match set.catalog.get(name) {
+            Some(f) => {
+                let secret = if f.secret { " (secret)" } else { "" };
+                let _ = writeln!(text, "{label:<15} {name}{secret}: {}", f.description);
+                let _ = writeln!(
+                    text,
+                    "{:<15} {}; unset, the check is ignored",
+                    "",
+                    f.how_to_supply()
+                );
+            }
+            None => {
+                let _ = writeln!(text, "{label:<15} {name}");
+            }
+        }
+    }
+}
+
+fn steps(text: &mut String, check: &Check) {
+    text.push_str("steps:\n");
+    for (i, step) in check.steps.iter().enumerate() {
+        let request = &step.request;
+        let polled = if step.poll.is_some() { ", polled" } else { "" };
+        let _ = writeln!(
+            text,
+            "  {}. {} {} ({}{polled})",
+            i + 1,
+            request.method.as_str(),
+            request.path,
+            request.key
+        );
+        let default_name = format!("{} {}", request.method.as_str(), request.path);
+        if step.name != default_name {
+            let _ = writeln!(text, "     {}", step.name);
+        }
+    }
+}
+
+/// Appends `body` wrapped at [`WIDTH`], each line starting with `indent`.
+fn wrap(text: &mut String, indent: &str, body: &str) {
+    let mut line = String::new();
+    for word in body.split_whitespace() {
+        if !line.is_empty() && indent.len() + line.len() + 1 + word.len() > WIDTH {
+            let _ = writeln!(text, "{indent}{line}");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        let _ = writeln!(text, "{indent}{line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_words_at_the_width_with_the_indent() {
+        let mut text = String::new();
+        wrap(&mut text, "  ", &"word ".repeat(30));
+        assert!(text
+            .lines()
+            .all(|l| l.len() <= WIDTH && l.starts_with("  word")));
+        assert_eq!(text.split_whitespace().count(), 30);
+    }
+}

@@ -1,0 +1,53 @@
+//! `wapzi-homolog init [DIR]`: writes an integrator's homologation folder,
+//! refusing to overwrite anything unless `--force`.
+
+use crate::cli::InitArgs;
+use crate::error::AppError;
+use crate::exit;
+use crate::scaffold::{self, DEFAULT_CHECKS};
+
+/// Writes the scaffold into `args.dir` and says what to do next.
+pub fn init(args: InitArgs) -> Result<u8, AppError> {
+    let plan = scaffold::plan();
+    let existing = scaffold::conflicts(&args.dir, &plan);
+    if !existing.is_empty() && !args.force {
+        let list: Vec<String> = existing
+            .iter()
+            .map(|p| format!("  {}", p.display()))
+            .collect();
+        return Err(AppError::Setting(format!(
+            "init would overwrite {} existing file(s); nothing was written (pass --force to overwrite them):\n{}",
+            existing.len(),
+            list.join("\n")
+        )));
+    }
+    scaffold::write(&args.dir, &plan)
+        .map_err(|e| AppError::Setting(format!("cannot write into {}: {e}", args.dir.display())))?;
+    let dir = args.dir.display();
+    println!(
+        "wrote {} files into {dir}{}:",
+        plan.len(),
+        if existing.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} overwritten)", existing.len())
+        }
+    );
+    println!(
+        "  checks/                             {} checks to extend, and check.schema.json for editors",
+        DEFAULT_CHECKS.len()
+    );
+    println!("  .env.example                        every variable and fixture (copy to .env; keep .env out of git)");
+    println!("  .github/workflows/homologation.yml  GitHub Actions gate");
+    println!("  .gitlab-ci.yml                      GitLab CI gate");
+    let checks = args.dir.join("checks");
+    let checks = checks.display();
+    println!("\nnext:");
+    println!("  wapzi-homolog validate {checks}");
+    println!("  wapzi-homolog run --sandbox --checks {checks}");
+    println!(
+        "  wapzi-homolog run --checks {checks} --env-file {}",
+        args.dir.join(".env").display()
+    );
+    Ok(exit::READY)
+}

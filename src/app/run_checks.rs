@@ -1,0 +1,294 @@
+//! `wapzi-homolog run`: loads the checks, resolves the target (or starts the
+//! sandbox), runs, prints the verdict and writes the reports.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
+
+use crate::check::load_paths;
+use crate::cli::RunArgs;
+use crate::config::{resolve_target, TargetConfig};
+use crate::console::Console;
+use crate::error::AppError;
+use crate::result::{RunResult, Target};
+use crate::run::{self, Observer, RunSettings, Timeouts};
+use crate::sandbox::{Sandbox, FIXTURES};
+use crate::secret::{Redactor, Secret};
+use crate::{exit, report, term};
+
+use super::env_file::EnvFile;
+use super::{runtime, sandbox_config};
+
+/// Runs the checks selected by `args` and returns the gate's exit code.
+pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
+    configure_colour(&args.libtest);
+    let env_file = match &args.env_file {
+        Some(path) => EnvFile::load(path)?,
+        None => EnvFile::default(),
+    };
+    let set = load_paths(&args.checks)?;
+    let rt = runtime()?;
+    let run_id = run::new_run_id(SystemTime::now());
+    let mut sandbox = None;
+    let config = if args.libtest.list {
+        None
+    } else if args.sandbox {
+        let config = sandbox_config(&args.sandbox_behaviour)?;
+        let started = rt.block_on(Sandbox::start(([127, 0, 0, 1], 0).into(), config))?;
+        let target = sandbox_target(started.base_url())?;
+        sandbox = Some(started);
+        Some(target)
+    } else {
+        let env = |name: &str| env_file.lookup(name, |n| std::env::var(n).ok());
+        Some(resolve_target(&args, &set.catalog, &env)?)
+    };
+    let Some(config) = config else {
+        // --list: libtest prints the names; nothing is sent.
+        let settings = listing_settings(&run_id)?;
+        run::execute(
+            &set,
+            &settings,
+            &args.libtest,
+            &rt,
+            term::failure_text,
+            None,
+        )?;
+        return Ok(exit::READY);
+    };
+    let target = target_of(&config, &args);
+    let settings = run_settings(config, &args, run_id.clone());
+    let redactor = Redactor::new(settings.secrets());
+    let console = console(&args, &settings.base_url);
+    let observer = console.clone().map(|c| c as Arc<dyn Observer>);
+    let executed = run::execute(
+        &set,
+        &settings,
+        &args.libtest,
+        &rt,
+        term::failure_text,
+        observer,
+    );
+    if let Some(console) = console {
+        console.finish();
+    }
+    let executed = executed?;
+    if let Some(sandbox) = sandbox {
+        rt.block_on(sandbox.shutdown());
+    }
+    let result = run::assemble(&set, executed, &run_id, target);
+    println!("{}", redactor.redact(&term::summary(&result)));
+    let code = run::gate_exit_code(result.ready);
+    if !args.no_reports {
+        write_reports(&result, args.reports, &redactor)?;
+    }
+    Ok(code)
+}
+
+/// Decides colour once for everything printed: `--color` first, then
+/// `NO_COLOR`, then whether stdout is a terminal.
+fn configure_colour(args: &Arguments) {
+    let on = match args.color {
+        Some(ColorSetting::Always) => true,
+        Some(ColorSetting::Never) => false,
+        Some(ColorSetting::Auto) | None => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    colored::control::set_override(on);
+}
+
+/// The terminal's observer: verbose lines with `-v`, and the live line when
+/// libtest's output is whole lines on an interactive terminal.
+fn console(args: &RunArgs, base_url: &str) -> Option<Arc<Console>> {
+    let live = shows_live_line(&args.libtest);
+    (args.verbose > 0 || live).then(|| Console::start(args.verbose, base_url, live))
+}
+
+/// The live line rewrites the terminal's last line, so it is shown only
+/// where that line is its own: stdout is an interactive terminal, and
+/// libtest prints whole lines (pretty format, several test threads; with
+/// one thread or `-q` it leaves its line open while a check runs).
+fn shows_live_line(args: &Arguments) -> bool {
+    let threads = args
+        .test_threads
+        .or_else(|| std::thread::available_parallelism().ok().map(Into::into))
+        .unwrap_or(1);
+    let pretty = !args.quiet && matches!(args.format, None | Some(FormatSetting::Pretty));
+    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+    std::io::stdout().is_terminal() && pretty && threads > 1 && !dumb && args.logfile.is_none()
+}
+
+/// The target as the result model records it.
+fn target_of(config: &TargetConfig, args: &RunArgs) -> Target {
+    Target {
+        base_url: config.base_url.clone(),
+        entry_point_id: config.entry_point_id.clone(),
+        sandbox: args.sandbox,
+        faults: if args.sandbox {
+            args.sandbox_behaviour.faults.clone()
+        } else {
+            Vec::new()
+        },
+        fixtures_supplied: config
+            .fixtures
+            .keys()
+            .chain(config.secret_fixtures.keys())
+            .cloned()
+            .collect(),
+        tls: None,
+    }
+}
+
+fn run_settings(config: TargetConfig, args: &RunArgs, run_id: String) -> RunSettings {
+    RunSettings {
+        base_url: config.base_url,
+        api_key: config.api_key,
+        entry_point_id: config.entry_point_id,
+        fixtures: config.fixtures,
+        secret_fixtures: config.secret_fixtures,
+        timeouts: Timeouts {
+            connect: args.connect_timeout,
+            request: args.timeout,
+            check: args.check_timeout,
+            deadline: args.deadline,
+        },
+        poll_timeout: args.poll_timeout,
+        concurrency: usize::from(args.concurrency),
+        run_id,
+    }
+}
+
+/// The sandbox's fixtures as a target configuration.
+fn sandbox_target(base_url: String) -> Result<TargetConfig, AppError> {
+    let secret =
+        |v: &str, what: &str| Secret::new(v, what).map_err(|e| AppError::Setting(e.to_string()));
+    Ok(TargetConfig {
+        base_url,
+        api_key: secret(FIXTURES.api_key, "sandbox key")?,
+        entry_point_id: FIXTURES.entry_point_id.to_string(),
+        fixtures: [
+            (
+                "no_attendants_entry_point_id",
+                FIXTURES.no_attendants_entry_point_id,
+            ),
+            (
+                "unavailable_entry_point_id",
+                FIXTURES.unavailable_entry_point_id,
+            ),
+            ("failing_message", FIXTURES.fail_marker),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
+        secret_fixtures: [
+            ("previous_api_key", FIXTURES.previous_api_key),
+            ("inactive_api_key", FIXTURES.inactive_api_key),
+            ("other_api_key", FIXTURES.other_api_key),
+        ]
+        .into_iter()
+        .map(|(k, v)| Ok((k.to_string(), secret(v, k)?)))
+        .collect::<Result<_, AppError>>()?,
+    })
+}
+
+/// Settings for `--list`, which sends nothing.
+fn listing_settings(run_id: &str) -> Result<RunSettings, AppError> {
+    let mut config = sandbox_target("http://127.0.0.1:9".into())?;
+    config.secret_fixtures.clear();
+    Ok(RunSettings {
+        base_url: config.base_url,
+        api_key: config.api_key,
+        entry_point_id: config.entry_point_id,
+        fixtures: config.fixtures,
+        secret_fixtures: config.secret_fixtures,
+        timeouts: Timeouts::default(),
+        poll_timeout: None,
+        concurrency: 1,
+        run_id: run_id.to_string(),
+    })
+}
+
+/// Writes the report set, then scans every written file for secrets (the
+/// leak canary): a file holding one is deleted and the run fails.
+fn write_reports(result: &RunResult, root: PathBuf, redactor: &Redactor) -> Result<(), AppError> {
+    let written = report::write_all(result, &root, redactor)?;
+    let leaked = remove_leaking_files(&written.files, redactor);
+    if !leaked.is_empty() {
+        return Err(AppError::Leak(leaked));
+    }
+    println!(
+        "reports: {} (latest: {})",
+        written.dir.display(),
+        written.latest.display()
+    );
+    let summary_file = std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from);
+    let actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    for line in report::github_outputs(result, redactor, summary_file.as_deref(), actions)? {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+/// The leak canary: deletes every file in `files` that holds a secret (in
+/// any encoding the redactor knows) and names them. Redaction by discipline
+/// alone is how tools leak; this is the check after the fact.
+fn remove_leaking_files(files: &[PathBuf], redactor: &Redactor) -> Vec<String> {
+    let mut leaked = Vec::new();
+    for file in files {
+        if std::fs::read(file).is_ok_and(|bytes| redactor.finds_secret_in(&bytes)) {
+            // Deleting is the point; a failure to delete is reported as a leak all the same.
+            let _ = std::fs::remove_file(file);
+            leaked.push(file.display().to_string());
+        }
+    }
+    leaked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_leak_canary_deletes_files_holding_a_secret_in_any_encoding() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = Secret::new("ak_canary0000000000000000000000000", "key").unwrap();
+        let redactor = Redactor::new([&key]);
+        let clean = dir.path().join("clean.json");
+        let plain = dir.path().join("plain.json");
+        let encoded = dir.path().join("encoded.txt");
+        std::fs::write(&clean, "nothing to see").unwrap();
+        std::fs::write(&plain, format!("{{\"echo\":\"{}\"}}", key.expose())).unwrap();
+        use base64::Engine;
+        std::fs::write(
+            &encoded,
+            base64::engine::general_purpose::STANDARD.encode(key.expose()),
+        )
+        .unwrap();
+        let files = vec![clean.clone(), plain.clone(), encoded.clone()];
+        let leaked = remove_leaking_files(&files, &redactor);
+        assert_eq!(leaked.len(), 2);
+        assert!(clean.exists() && !plain.exists() && !encoded.exists());
+    }
+
+    #[test]
+    fn the_live_line_needs_whole_lines_from_libtest() {
+        let quiet = Arguments {
+            quiet: true,
+            ..Arguments::default()
+        };
+        let one_thread = Arguments {
+            test_threads: Some(1),
+            ..Arguments::default()
+        };
+        let json = Arguments {
+            format: Some(FormatSetting::Json),
+            ..Arguments::default()
+        };
+        for args in [quiet, one_thread, json] {
+            assert!(!shows_live_line(&args), "{args:?}");
+        }
+    }
+}

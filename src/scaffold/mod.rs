@@ -1,0 +1,161 @@
+//! `wapzi-homolog init`: an integrator's own homologation folder, from
+//! what is built into the binary.
+//!
+//! ```text
+//! DIR/
+//!   checks/<area>/<name>.yaml          the shipped checks, to extend
+//!   checks/check.schema.json           their JSON Schema, for editors
+//!   .env.example                       every variable and fixture, secrets marked
+//!   .github/workflows/homologation.yml GitHub Actions gate
+//!   .gitlab-ci.yml                     GitLab CI gate
+//! ```
+//!
+//! `DIR` is meant to be the root of the integrator's repository: CI
+//! recipes only work there, and `wapzi-homolog run` finds `checks/` there
+//! by default.
+
+mod env_example;
+
+use std::path::{Path, PathBuf};
+
+use crate::check::check_schema_json;
+
+pub use env_example::env_example;
+
+/// The shipped checks, as (path below `checks/`, contents), in path order.
+pub const DEFAULT_CHECKS: &[(&str, &str)] =
+    include!(concat!(env!("OUT_DIR"), "/default_checks.rs"));
+
+/// The GitHub Actions recipe, as `init` writes it.
+pub const GITHUB_WORKFLOW: &str = include_str!("templates/homologation.yml");
+/// The GitLab CI recipe, as `init` writes it.
+pub const GITLAB_CI: &str = include_str!("templates/gitlab-ci.yml");
+
+/// Where `init` puts the schema, relative to `DIR`.
+pub const SCHEMA_FILE: &str = "checks/check.schema.json";
+
+/// The first line of a check file, pointing editors at the schema.
+const SCHEMA_LINE_PREFIX: &str = "# yaml-language-server: $schema=";
+
+/// A file `init` writes: its path relative to `DIR`, and its contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    pub path: PathBuf,
+    pub contents: String,
+}
+
+/// Every file `init` writes, in the order it writes them.
+pub fn plan() -> Vec<Planned> {
+    let mut files: Vec<Planned> = DEFAULT_CHECKS
+        .iter()
+        .map(|(path, text)| Planned {
+            path: Path::new("checks").join(path),
+            contents: with_schema_line(path, "check.schema.json", text),
+        })
+        .collect();
+    let rest = [
+        (SCHEMA_FILE, check_schema_json()),
+        (".env.example", env_example(DEFAULT_CHECKS)),
+        (".github/workflows/homologation.yml", GITHUB_WORKFLOW.into()),
+        (".gitlab-ci.yml", GITLAB_CI.into()),
+    ];
+    files.extend(rest.into_iter().map(|(path, contents)| Planned {
+        path: PathBuf::from(path),
+        contents,
+    }));
+    files
+}
+
+/// `text` (a check file `path` below `checks/`) starting with the line
+/// that points editors at `schema`, a file in `checks/` itself.
+pub fn with_schema_line(path: &str, schema: &str, text: &str) -> String {
+    let depth = path.matches('/').count();
+    let body = match text.split_once('\n') {
+        Some((first, rest)) if first.starts_with(SCHEMA_LINE_PREFIX) => rest,
+        _ => text,
+    };
+    format!(
+        "{SCHEMA_LINE_PREFIX}{}{schema}\n{body}",
+        "../".repeat(depth)
+    )
+}
+
+/// The files of `plan` that already exist below `dir`.
+pub fn conflicts(dir: &Path, plan: &[Planned]) -> Vec<PathBuf> {
+    plan.iter()
+        .map(|p| dir.join(&p.path))
+        .filter(|p| p.exists() || p.is_symlink())
+        .collect()
+}
+
+/// Writes every planned file below `dir`, creating folders as needed.
+pub fn write(dir: &Path, plan: &[Planned]) -> std::io::Result<()> {
+    for file in plan {
+        let path = dir.join(&file.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, &file.contents)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embeds_every_shipped_check() {
+        let shipped = crate::check::load_paths(&[PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/checks"
+        ))])
+        .unwrap();
+        assert_eq!(DEFAULT_CHECKS.len(), shipped.files.len());
+        assert!(DEFAULT_CHECKS.iter().any(|(p, _)| *p == "key/missing.yaml"));
+    }
+
+    #[test]
+    fn the_schema_line_points_at_checks_from_any_depth() {
+        let line = |path: &str, text: &str| {
+            with_schema_line(path, "check.schema.json", text)
+                .lines()
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        let shipped = "# yaml-language-server: $schema=../../docs/check.schema.json\nid: a::b\n";
+        assert_eq!(
+            line("key/missing.yaml", shipped),
+            "# yaml-language-server: $schema=../check.schema.json"
+        );
+        assert_eq!(
+            line("top.yaml", "id: a::b\n"),
+            "# yaml-language-server: $schema=check.schema.json"
+        );
+        assert_eq!(
+            line("acme/orders/status.yaml", "id: a::b\n"),
+            "# yaml-language-server: $schema=../../check.schema.json"
+        );
+        assert!(
+            with_schema_line("key/missing.yaml", "check.schema.json", shipped)
+                .ends_with("\nid: a::b\n")
+        );
+    }
+
+    #[test]
+    fn the_ci_recipes_install_this_version() {
+        let pin = concat!(
+            "cargo install --locked wapzi-homolog@",
+            env!("CARGO_PKG_VERSION")
+        );
+        assert!(
+            GITHUB_WORKFLOW.contains(pin),
+            "update the version in templates/homologation.yml"
+        );
+        assert!(
+            GITLAB_CI.contains(pin),
+            "update the version in templates/gitlab-ci.yml"
+        );
+    }
+}

@@ -1,0 +1,249 @@
+//! `init` scaffolds a folder that validates and runs, refuses to overwrite
+//! without `--force`; `run --env-file` reads the `.env` it documents.
+
+use std::path::Path;
+
+use wapzi_homolog::check::load_paths;
+use wapzi_homolog::exit;
+use wapzi_homolog::sandbox::FIXTURES;
+use wapzi_homolog::scaffold::{DEFAULT_CHECKS, GITHUB_WORKFLOW};
+
+use crate::support::{bin, files_below, run, temp_dir, TestSandbox};
+
+const SETUP: i32 = exit::SETUP as i32;
+
+/// What `init` writes besides the checks, relative to its folder.
+const OTHER_FILES: [&str; 4] = [
+    "checks/check.schema.json",
+    ".env.example",
+    ".github/workflows/homologation.yml",
+    ".gitlab-ci.yml",
+];
+
+fn init(dir: &Path, force: bool) -> crate::support::Ran {
+    let mut cmd = bin();
+    cmd.arg("init").arg(dir);
+    if force {
+        cmd.arg("--force");
+    }
+    run(&mut cmd)
+}
+
+#[test]
+fn an_inited_folder_validates_and_passes_against_the_sandbox() {
+    let dir = temp_dir();
+    let ran = init(dir.path(), false);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let written = files_below(dir.path());
+    assert_eq!(
+        written.len(),
+        DEFAULT_CHECKS.len() + OTHER_FILES.len(),
+        "{written:?}"
+    );
+    for file in OTHER_FILES {
+        assert!(dir.path().join(file).is_file(), "{file}");
+    }
+    let checks = dir.path().join("checks");
+    let ran = run(bin().arg("validate").arg(&checks));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stdout
+            .contains(&format!("{} checks", DEFAULT_CHECKS.len())),
+        "{}",
+        ran.stdout
+    );
+    let ran = run(bin()
+        .args(["run", "--sandbox", "--no-reports", "--checks"])
+        .arg(&checks));
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(ran.failed().is_empty());
+}
+
+#[test]
+fn inited_checks_point_at_the_schema_written_beside_them() {
+    let dir = temp_dir();
+    assert_eq!(init(dir.path(), false).code, 0);
+    let schema = dir.path().join("checks/check.schema.json");
+    assert_eq!(
+        std::fs::read_to_string(&schema).unwrap(),
+        run(bin().arg("schema")).stdout
+    );
+    for file in files_below(&dir.path().join("checks")) {
+        if file.extension().is_some_and(|e| e == "yaml") {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let target = text
+                .lines()
+                .next()
+                .and_then(|l| l.strip_prefix("# yaml-language-server: $schema="))
+                .unwrap_or_else(|| panic!("{}", file.display()));
+            let resolved = file.parent().unwrap().join(target);
+            assert_eq!(
+                resolved.canonicalize().unwrap(),
+                schema.canonicalize().unwrap()
+            );
+        }
+    }
+}
+
+#[test]
+fn init_refuses_to_overwrite_and_names_each_file_unless_forced() {
+    let dir = temp_dir();
+    assert_eq!(init(dir.path(), false).code, 0);
+    let edited = dir.path().join("checks/key/missing.yaml");
+    std::fs::write(&edited, "# mine\n").unwrap();
+    let ran = init(dir.path(), false);
+    assert_eq!(ran.code, SETUP);
+    assert!(ran.stderr.contains("nothing was written"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("--force"), "{}", ran.stderr);
+    for file in OTHER_FILES.iter().chain(["checks/key/missing.yaml"].iter()) {
+        let shown = dir.path().join(file).display().to_string();
+        assert!(
+            ran.stderr.contains(&shown),
+            "{shown} not named in\n{}",
+            ran.stderr
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&edited).unwrap(), "# mine\n");
+
+    let ran = init(dir.path(), true);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(ran.stdout.contains("overwritten"), "{}", ran.stdout);
+    assert!(std::fs::read_to_string(&edited)
+        .unwrap()
+        .contains("id: key::missing"));
+}
+
+#[test]
+fn init_names_only_the_files_in_the_way() {
+    let dir = temp_dir();
+    std::fs::write(dir.path().join(".gitlab-ci.yml"), "stages: [build]\n").unwrap();
+    let ran = init(dir.path(), false);
+    assert_eq!(ran.code, SETUP);
+    assert!(ran.stderr.contains("1 existing file(s)"), "{}", ran.stderr);
+    assert!(ran.stderr.contains(".gitlab-ci.yml"));
+    assert!(
+        !dir.path().join("checks").exists(),
+        "nothing is written on refusal"
+    );
+}
+
+#[test]
+fn env_example_documents_every_variable_and_fixture_and_marks_secrets() {
+    let dir = temp_dir();
+    assert_eq!(init(dir.path(), false).code, 0);
+    let text = std::fs::read_to_string(dir.path().join(".env.example")).unwrap();
+    for var in ["WAPZI_BASE_URL", "WAPZI_API_KEY", "WAPZI_ENTRY_POINT_ID"] {
+        assert!(text.contains(var), "{var}");
+    }
+    assert!(text.contains("# SECRET. The API key under test"), "{text}");
+    let set = load_paths(&[dir.path().join("checks")]).unwrap();
+    for fixture in set.catalog.iter() {
+        let var = format!("# {}=\n", fixture.env_var());
+        assert!(text.contains(&var), "{var} missing from\n{text}");
+        let marked = text.contains(&format!("# SECRET. {}:", fixture.name));
+        assert_eq!(marked, fixture.secret, "{}", fixture.name);
+    }
+    for secret in [FIXTURES.api_key, FIXTURES.previous_api_key] {
+        assert!(!text.contains(secret));
+    }
+}
+
+#[test]
+fn readme_shows_the_github_recipe_init_writes() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let fenced = format!("```yaml\n{GITHUB_WORKFLOW}```");
+    assert!(
+        readme.contains(&fenced),
+        "README's \"Use it in CI\" must show src/scaffold/templates/homologation.yml verbatim"
+    );
+}
+
+/// A dotenv file in a fresh folder.
+fn env_file(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = temp_dir();
+    let path = dir.path().join(".env");
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn env_file_supplies_the_key_and_entry_point() {
+    let sandbox = TestSandbox::start(50, &[]);
+    let (_dir, path) = env_file(&format!(
+        "# from init's .env.example\nWAPZI_BASE_URL={}\nWAPZI_API_KEY={}\nWAPZI_ENTRY_POINT_ID=\"{}\"\n",
+        sandbox.base_url(),
+        FIXTURES.api_key,
+        FIXTURES.entry_point_id
+    ));
+    let ran = run(bin()
+        .args(["run", "--no-reports", "--env-file"])
+        .arg(&path)
+        .arg("entry-point::configured-active"));
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.passed(), ["entry-point::configured-active"]);
+    assert!(sandbox.stats().requests > 0);
+    assert!(!ran.stdout.contains(FIXTURES.api_key) && !ran.stderr.contains(FIXTURES.api_key));
+}
+
+#[test]
+fn the_environment_wins_over_the_env_file() {
+    let sandbox = TestSandbox::start(50, &[]);
+    let (_dir, path) = env_file(&format!(
+        "WAPZI_BASE_URL=http://127.0.0.1:9\nWAPZI_API_KEY=ak_wrong000000000000000000000000000\nWAPZI_ENTRY_POINT_ID={}\n",
+        FIXTURES.entry_point_id
+    ));
+    let ran = run(sandbox
+        .command()
+        .args(["run", "--no-reports", "--env-file"])
+        .arg(&path)
+        .arg("key::accepted"));
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.passed(), ["key::accepted"]);
+}
+
+#[test]
+fn a_malformed_env_file_is_a_setup_error_that_shows_no_value() {
+    let (_dir, path) = env_file("WAPZI_ENTRY_POINT_ID=ep\nWAPZI_API_KEY=ak_secret part two\n");
+    let ran = run(bin().args(["run", "--env-file"]).arg(&path));
+    assert_eq!(ran.code, SETUP);
+    assert!(
+        ran.stderr
+            .contains("line 2 (WAPZI_API_KEY) is not `NAME=VALUE`"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("ak_secret") && !ran.stdout.contains("ak_secret"));
+
+    let ran = run(bin().args(["run", "--env-file", "/nonexistent/.env"]));
+    assert_eq!(ran.code, SETUP);
+    assert!(
+        ran.stderr
+            .contains("cannot read --env-file /nonexistent/.env"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn readme_walkthrough_check_runs_in_an_inited_folder() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let (_, section) = readme.split_once("## Write your own check").unwrap();
+    let (_, rest) = section.split_once("```yaml\n").unwrap();
+    let (check, _) = rest.split_once("```").unwrap();
+    let dir = temp_dir();
+    assert_eq!(init(dir.path(), false).code, 0);
+    let file = dir.path().join("checks/acme/follow-up.yaml");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, check).unwrap();
+    let checks = dir.path().join("checks");
+    let ran = run(bin().arg("validate").arg(&checks));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let ran = run(bin()
+        .args(["run", "--sandbox", "--no-reports", "--checks"])
+        .arg(&checks)
+        .arg("acme::"));
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.passed(), ["acme::follow-up"]);
+}

@@ -1,0 +1,172 @@
+//! Terminal conventions: `--color`, `NO_COLOR` and non-TTY output; `-v`
+//! exchange lines; the live line while executions are polled, shown only
+//! on an interactive terminal (exercised under `script` from util-linux).
+
+use std::process::Command;
+
+use wapzi_homolog::sandbox::FIXTURES;
+
+use crate::support::{bin, run, Ran};
+
+/// An SGR sequence: what colours and bold text are made of.
+fn has_colour(text: &str) -> bool {
+    regex::Regex::new(r"\x1b\[[0-9;]*m").unwrap().is_match(text)
+}
+
+/// `run --sandbox --no-reports` of the checks matching `filter`.
+fn sandbox_run(filter: &str, extra: &[&str]) -> Command {
+    let mut cmd = bin();
+    cmd.args(["run", "--sandbox", "--no-reports"])
+        .args(extra)
+        .arg(filter);
+    cmd
+}
+
+#[test]
+fn color_always_colours_even_piped_and_with_no_color() {
+    let ran = run(&mut sandbox_run("key::accepted", &["--color", "always"]));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(has_colour(&ran.stdout), "{}", ran.stdout);
+}
+
+#[test]
+fn no_colour_when_piped_with_no_color_or_color_never() {
+    // bin() sets NO_COLOR; stdout is a pipe.
+    let ran = run(&mut sandbox_run("key::accepted", &[]));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(!ran.stdout.contains('\x1b'), "{}", ran.stdout);
+    let mut auto = sandbox_run("key::accepted", &["--color", "auto"]);
+    auto.env_remove("NO_COLOR");
+    let ran = run(&mut auto);
+    assert!(
+        !ran.stdout.contains('\x1b'),
+        "not a terminal: {}",
+        ran.stdout
+    );
+    let mut never = sandbox_run("key::accepted", &["--color", "never"]);
+    never.env_remove("NO_COLOR");
+    assert!(!run(&mut never).stdout.contains('\x1b'));
+}
+
+/// The `-v` lines of `ran`, from stderr.
+fn exchange_lines(ran: &Ran) -> Vec<&str> {
+    ran.stderr.lines().filter(|l| l.starts_with('[')).collect()
+}
+
+#[test]
+fn verbose_prints_each_exchange_on_stderr_redacted() {
+    let ran = run(&mut sandbox_run("key::", &["-v"]));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let lines = exchange_lines(&ran);
+    let line =
+        regex::Regex::new(r"^\[key::[a-z-]+\] (GET|POST) /v1/\S+ -> \d{3} \(\d+ ms\)$").unwrap();
+    assert!(lines.len() >= 4, "{}", ran.stderr);
+    for l in &lines {
+        assert!(line.is_match(l), "{l}");
+    }
+    assert!(lines
+        .iter()
+        .any(|l| l.starts_with("[key::missing] POST ") && l.contains("-> 401")));
+    assert!(
+        !ran.stdout.contains("] POST /v1/"),
+        "exchange lines stay off stdout"
+    );
+    assert!(!ran.stderr.contains("    < "), "bodies only with -vv");
+    for secret in [
+        FIXTURES.api_key,
+        FIXTURES.previous_api_key,
+        FIXTURES.inactive_api_key,
+    ] {
+        assert!(!ran.stderr.contains(secret) && !ran.stdout.contains(secret));
+    }
+}
+
+#[test]
+fn very_verbose_adds_the_bodies_and_polls() {
+    let ran = run(&mut sandbox_run("execution::completes", &["-vv"]));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(ran.stderr.contains("    > {\"message\":"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("    < {\"conversationId\":"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        exchange_lines(&ran).iter().any(|l| l.contains(", poll 1)")),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains(FIXTURES.api_key));
+}
+
+#[test]
+fn no_live_line_when_stdout_is_not_a_terminal() {
+    let ran = run(&mut sandbox_run(
+        "execution::completes",
+        &["--latency", "800ms"],
+    ));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(!ran.stdout.contains("waiting:"), "{}", ran.stdout);
+    assert!(!ran.stdout.contains('\r') && !ran.stdout.contains('\x1b'));
+}
+
+/// Runs `cmd` on a pseudo-terminal with `script` from util-linux; `None`
+/// where `script` is not installed.
+fn on_a_terminal(cmd: &Command) -> Option<Ran> {
+    let available = Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available {
+        eprintln!("skipped: `script` (util-linux) is not installed, so no pseudo-terminal");
+        return None;
+    }
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let line: Vec<String> = std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| quote(&a.to_string_lossy()))
+        .collect();
+    let mut script = Command::new("script");
+    script
+        .args(["-qec", &line.join(" "), "/dev/null"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(v) => script.env(key, v),
+            None => script.env_remove(key),
+        };
+    }
+    Some(run(&mut script))
+}
+
+#[test]
+fn a_live_line_shows_polled_executions_on_a_terminal_and_is_cleared() {
+    let cmd = sandbox_run("execution::completes", &["--latency", "1500ms"]);
+    let Some(ran) = on_a_terminal(&cmd) else {
+        return;
+    };
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    let live = regex::Regex::new(r"\r\x1b\[2Kwaiting: 1 execution, \d+\.\d s").unwrap();
+    assert!(live.is_match(&ran.stdout), "{:?}", ran.stdout);
+    // Cleared before libtest's line: the check's line starts a line of its own.
+    let cleared = ran.stdout.rfind("\r\x1b[2K").unwrap();
+    let reported = ran.stdout.find("test execution::completes ... ok").unwrap();
+    assert!(cleared < reported, "{:?}", ran.stdout);
+    assert!(!ran.stdout[reported..].contains("waiting:"));
+    assert!(
+        !has_colour(&ran.stdout),
+        "NO_COLOR holds on a terminal too: {:?}",
+        ran.stdout
+    );
+}
+
+#[test]
+fn a_terminal_gets_colour_unless_no_color() {
+    let mut cmd = sandbox_run("key::accepted", &[]);
+    cmd.env_remove("NO_COLOR");
+    let Some(ran) = on_a_terminal(&cmd) else {
+        return;
+    };
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    assert!(has_colour(&ran.stdout), "{:?}", ran.stdout);
+}

@@ -1,11 +1,11 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod editor;
 mod faults;
+mod init;
 mod invalid_checks;
 mod reports;
 mod run_sandbox;
 mod support;
-mod editor;
-mod init;
 mod terminal;

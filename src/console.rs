@@ -11,6 +11,8 @@
 //! line is written whole under one lock, so lines never split one another.
 //! The live line is redrawn in place by a ticker thread and cleared before
 //! libtest prints a check's line, so the two never share a line either.
+//! Where libtest leaves its line open while a check runs (one test thread,
+//! `-q`), the first exchange line after it starts on a new line.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -34,6 +36,8 @@ const CLEAR_LINE: &str = "\r\x1b[2K";
 pub struct Console {
     verbosity: u8,
     base_url: String,
+    /// libtest leaves `test x ... ` (or its dots) open while checks run.
+    open_line: bool,
     state: Mutex<State>,
     ticker: Mutex<Option<Ticker>>,
 }
@@ -46,6 +50,18 @@ struct State {
     shown: bool,
     /// The live line is not drawn before this.
     hold_until: Option<Instant>,
+    /// An exchange line already broke libtest's open line.
+    broke_line: bool,
+}
+
+/// What the console shows besides `-v` lines.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Mode {
+    /// Draw the live line (stdout is an interactive terminal and libtest
+    /// prints whole lines).
+    pub live: bool,
+    /// libtest leaves its line open while a check runs.
+    pub open_line: bool,
 }
 
 struct Ticker {
@@ -55,11 +71,12 @@ struct Ticker {
 
 impl Console {
     /// A console printing exchanges at `verbosity` (0: none, 1: lines, 2:
-    /// also bodies), with the live line if `live`.
-    pub fn start(verbosity: u8, base_url: &str, live: bool) -> Arc<Console> {
+    /// also bodies), as `mode` says.
+    pub fn start(verbosity: u8, base_url: &str, mode: Mode) -> Arc<Console> {
         let console = Arc::new(Console {
             verbosity,
             base_url: base_url.trim_end_matches('/').to_string(),
+            open_line: mode.open_line,
             state: Mutex::new(State {
                 // libtest prints its "running N tests" header first.
                 hold_until: Some(Instant::now() + HOLD),
@@ -67,7 +84,7 @@ impl Console {
             }),
             ticker: Mutex::new(None),
         });
-        if live {
+        if mode.live {
             let (stop, stopped) = mpsc::channel();
             let weak = Arc::downgrade(&console);
             let thread = std::thread::spawn(move || {
@@ -149,9 +166,13 @@ impl Observer for Console {
         if self.verbosity == 0 {
             return;
         }
-        let text = self.exchange_text(check, exchange);
+        let mut text = self.exchange_text(check, exchange);
         let mut state = lock(&self.state);
         clear(&mut state);
+        if self.open_line && !state.broke_line {
+            text.insert(0, '\n');
+            state.broke_line = true;
+        }
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
 
@@ -169,6 +190,8 @@ impl Observer for Console {
         let mut state = lock(&self.state);
         clear(&mut state);
         state.hold_until = Some(Instant::now() + HOLD);
+        // libtest ends this line and opens the next one.
+        state.broke_line = false;
     }
 }
 
@@ -249,12 +272,12 @@ mod tests {
 
     #[test]
     fn one_line_per_exchange_and_bodies_only_at_vv() {
-        let console = Console::start(1, "http://127.0.0.1:8080/", false);
+        let console = Console::start(1, "http://127.0.0.1:8080/", Mode::default());
         assert_eq!(
             console.exchange_text("key::accepted", &exchange()),
             "[key::accepted] POST /v1/entry-points/ep_1/execute -> 202 (12 ms)\n"
         );
-        let console = Console::start(2, "http://127.0.0.1:8080", false);
+        let console = Console::start(2, "http://127.0.0.1:8080", Mode::default());
         let text = console.exchange_text("key::accepted", &exchange());
         assert!(text.contains("\n    > {\"message\":\"hi\"}\n"), "{text}");
         assert!(
@@ -266,7 +289,7 @@ mod tests {
 
     #[test]
     fn errors_and_polls_are_said() {
-        let console = Console::start(1, "http://127.0.0.1:8080", false);
+        let console = Console::start(1, "http://127.0.0.1:8080", Mode::default());
         let mut polled = exchange();
         polled.method = "GET".into();
         polled.url = "http://127.0.0.1:8080/v1/executions/exec_1".into();

@@ -11,7 +11,7 @@ use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 use crate::check::load_paths;
 use crate::cli::RunArgs;
 use crate::config::{resolve_target, TargetConfig};
-use crate::console::Console;
+use crate::console::{Console, Mode};
 use crate::error::AppError;
 use crate::result::{RunResult, Target};
 use crate::run::{self, Observer, RunSettings, Timeouts};
@@ -103,22 +103,26 @@ fn configure_colour(args: &Arguments) {
 /// The terminal's observer: verbose lines with `-v`, and the live line when
 /// libtest's output is whole lines on an interactive terminal.
 fn console(args: &RunArgs, base_url: &str) -> Option<Arc<Console>> {
-    let live = shows_live_line(&args.libtest);
-    (args.verbose > 0 || live).then(|| Console::start(args.verbose, base_url, live))
+    let open_line = leaves_line_open(&args.libtest);
+    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+    let mode = Mode {
+        live: std::io::stdout().is_terminal() && !open_line && !dumb,
+        open_line,
+    };
+    (args.verbose > 0 || mode.live).then(|| Console::start(args.verbose, base_url, mode))
 }
 
-/// The live line rewrites the terminal's last line, so it is shown only
-/// where that line is its own: stdout is an interactive terminal, and
-/// libtest prints whole lines (pretty format, several test threads; with
-/// one thread or `-q` it leaves its line open while a check runs).
-fn shows_live_line(args: &Arguments) -> bool {
+/// Whether libtest leaves its line open while a check runs: with one test
+/// thread it prints `test x ... ` before waiting, with `-q` a row of dots;
+/// JSON and a log file are not the terminal's lines. The live line, which
+/// rewrites the terminal's last line, is shown only when this is false.
+fn leaves_line_open(args: &Arguments) -> bool {
     let threads = args
         .test_threads
         .or_else(|| std::thread::available_parallelism().ok().map(Into::into))
         .unwrap_or(1);
     let pretty = !args.quiet && matches!(args.format, None | Some(FormatSetting::Pretty));
-    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
-    std::io::stdout().is_terminal() && pretty && threads > 1 && !dumb && args.logfile.is_none()
+    !pretty || threads <= 1 || args.logfile.is_some()
 }
 
 /// The target as the result model records it.
@@ -288,7 +292,12 @@ mod tests {
             ..Arguments::default()
         };
         for args in [quiet, one_thread, json] {
-            assert!(!shows_live_line(&args), "{args:?}");
+            assert!(leaves_line_open(&args), "{args:?}");
         }
+        let parallel = Arguments {
+            test_threads: Some(2),
+            ..Arguments::default()
+        };
+        assert!(!leaves_line_open(&parallel));
     }
 }

@@ -21,6 +21,9 @@ pub fn schema() -> Result<u8, AppError> {
 pub fn completions(args: CompletionsArgs) -> Result<u8, AppError> {
     let mut command = Cli::command();
     let name = command.get_name().to_string();
-    clap_complete::generate(args.shell, &mut command, name, &mut std::io::stdout());
+    // Into a buffer first: the generator panics on a closed pipe.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, name, &mut script);
+    let _ = std::io::stdout().write_all(&script);
     Ok(exit::READY)
 }

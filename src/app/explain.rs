@@ -18,6 +18,7 @@
 //! ```
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 
 use crate::check::{load_paths, Check, CheckSet, Severity};
 use crate::cli::ExplainArgs;
@@ -33,7 +34,8 @@ pub fn explain(args: ExplainArgs) -> Result<u8, AppError> {
     let Some(check) = set.checks.iter().find(|c| c.id == args.id) else {
         return Err(AppError::Setting(unknown(&args.id, &set)));
     };
-    print!("{}", explanation(check, &set));
+    // A closed pipe (`explain ... | head`) is the reader's choice, not an error.
+    let _ = std::io::stdout().write_all(explanation(check, &set).as_bytes());
     Ok(exit::READY)
 }
 

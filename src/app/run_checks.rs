@@ -58,8 +58,10 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         )?;
         return Ok(exit::READY);
     };
-    let target = target_of(&config, &args);
+    let mut target = target_of(&config, &args);
     let settings = run_settings(config, &args, run_id.clone());
+    // Evidence of the https target's TLS; nothing is sent on this connection.
+    target.tls = rt.block_on(run::probe_tls(&settings.base_url, args.connect_timeout));
     let redactor = Redactor::new(settings.secrets());
     let console = console(&args, &settings.base_url);
     let observer = console.clone().map(|c| c as Arc<dyn Observer>);

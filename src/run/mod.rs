@@ -17,9 +17,11 @@ mod poll;
 mod render;
 mod settings;
 mod step;
+mod tls;
 
 pub use assemble::{assemble, gate_exit_code, new_run_id};
 pub use error::RunError;
 pub use harness::{execute, Executed};
 pub use observer::Observer;
 pub use settings::{RunSettings, Timeouts};
+pub use tls::probe_tls;

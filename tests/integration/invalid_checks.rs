@@ -42,8 +42,7 @@ const CASES: &[&str] = &[
 /// Cases kept as reproductions but not pinned: what the loader prints for
 /// them today is wrong, and a golden file would bless it. Move a case to
 /// `CASES` (and run with `UPDATE_GOLDEN=1`) once the loader is fixed.
-const AWAITING_LOADER_FIX: &[(&str, &str)] = &[
-];
+const AWAITING_LOADER_FIX: &[(&str, &str)] = &[];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -149,6 +149,7 @@ fn parse_file(file: &Path, source: String, parsed: &mut Vec<Parsed>, errors: &mu
     }
     let positions = Positions::index(&source);
     let mut found = 0;
+    let mut last_error = None;
     for (index, document) in serde_yaml::Deserializer::from_str(&source).enumerate() {
         found += 1;
         match RawCheck::deserialize(document) {
@@ -161,11 +162,17 @@ fn parse_file(file: &Path, source: String, parsed: &mut Vec<Parsed>, errors: &mu
                 },
             }),
             Err(e) => {
+                // A stream that failed to parse yields the same error forever.
+                let text = e.to_string();
+                if last_error.as_ref() == Some(&text) {
+                    break;
+                }
                 errors.push(yaml_error(file, &source, &e));
                 // After a syntax error the rest of the stream is unreliable.
                 if e.location().is_none() || positions.is_empty() {
                     break;
                 }
+                last_error = Some(text);
             }
         }
     }

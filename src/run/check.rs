@@ -64,10 +64,7 @@ pub async fn run_check(
             let ended = match tokio::time::timeout(budget, run.run_steps()).await {
                 Ok(ended) => ended,
                 Err(_) => Err(StepEnd::Error(Failure {
-                    message: format!(
-                        "gave up after {}: the check's time budget (--check-timeout) or the run's deadline (--deadline) ran out",
-                        humantime::format_duration(Duration::from_millis(budget.as_millis() as u64))
-                    ),
+                    message: out_of_time(budget, settings),
                     step: format!("{}:{}", run.file, check.line),
                     request: None,
                     response: None,
@@ -99,6 +96,24 @@ pub async fn run_check(
         duration_ms: ms(started.elapsed()),
         exchanges: std::mem::take(&mut run.exchanges),
         polls: std::mem::take(&mut run.polls),
+    }
+}
+
+/// Why a check that ran out of `budget` was stopped: its own time budget,
+/// or the run's deadline (which left it less).
+fn out_of_time(budget: Duration, settings: &RunSettings) -> String {
+    let timeouts = settings.timeouts;
+    let took = humantime::format_duration(Duration::from_millis(budget.as_millis() as u64));
+    if budget < timeouts.check {
+        format!(
+            "gave up after {took}: the run's deadline (--deadline {}) ran out",
+            humantime::format_duration(timeouts.deadline)
+        )
+    } else {
+        format!(
+            "gave up after {took}: the check's time budget (--check-timeout {}) ran out",
+            humantime::format_duration(timeouts.check)
+        )
     }
 }
 

@@ -57,15 +57,28 @@ pub fn mismatches(
             .filter_map(|m| eval(m, actual.as_ref(), vars).err())
             .collect();
         if !failed.is_empty() {
+            let mut shown = show(actual.as_ref(), SHOW_LIMIT);
+            if let (MatcherTarget::Status, Some(to)) = (&item.target, redirect(response)) {
+                shown.push_str(&format!(" (a redirect to {to}, not followed)"));
+            }
             out.push(Mismatch {
                 target: item.target.to_string(),
                 expected: failed.join(" and "),
-                actual: show(actual.as_ref(), SHOW_LIMIT),
+                actual: shown,
                 location,
             });
         }
     }
     out
+}
+
+/// Where a 3xx response pointed: redirects are never followed, since the
+/// key must not travel to another origin.
+fn redirect(response: &Incoming) -> Option<&str> {
+    (300..400)
+        .contains(&response.status)
+        .then(|| response.header("location"))
+        .flatten()
 }
 
 /// Whether every expectation holds (an empty list holds).

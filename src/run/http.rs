@@ -16,10 +16,14 @@ use crate::secret::{Redactor, Secret, REDACTED};
 
 use super::clock::{ms, RunClock};
 use super::error::RunError;
-use super::settings::RunSettings;
+use super::settings::{RunSettings, Timeouts};
+use super::transport::describe;
 
 /// Bytes of a response body read at most; the rest is dropped unread.
 pub const BODY_CAP: usize = 1024 * 1024;
+
+/// The longest `Retry-After` taken as given, in seconds (a day).
+const RETRY_AFTER_CAP_SECS: u64 = 24 * 60 * 60;
 
 /// A well-formed key that no account has.
 pub const INVALID_KEY: &str = "ak_homologinvalidkey0000000000000";
@@ -41,7 +45,10 @@ pub struct Incoming {
     pub headers: Vec<(String, String)>,
     pub body: String,
     pub json: Result<Value, String>,
+    /// The body was longer than [`BODY_CAP`]; the rest was discarded unread.
     pub truncated: bool,
+    /// Bytes of the body read (at most [`BODY_CAP`]).
+    pub received: usize,
 }
 
 impl Incoming {
@@ -52,13 +59,15 @@ impl Incoming {
             .map(|(_, v)| v.as_str())
     }
 
-    /// `Retry-After` in seconds, when the server sent one.
+    /// `Retry-After` in seconds, when the server sent one; capped at a day,
+    /// since a longer wait means the same (the poll times out) and a huge
+    /// one would overflow the arithmetic of waiting.
     pub fn retry_after(&self) -> Option<Duration> {
         self.header("retry-after")?
             .trim()
             .parse::<u64>()
             .ok()
-            .map(Duration::from_secs)
+            .map(|secs| Duration::from_secs(secs.min(RETRY_AFTER_CAP_SECS)))
     }
 }
 
@@ -68,6 +77,7 @@ pub struct Target {
     clients: HashMap<String, reqwest::Client>,
     redactor: Redactor,
     clock: RunClock,
+    timeouts: Timeouts,
 }
 
 fn client_key(key: &KeyChoice) -> String {
@@ -100,6 +110,7 @@ impl Target {
             clients,
             redactor: Redactor::new(settings.secrets()),
             clock,
+            timeouts: settings.timeouts,
         })
     }
 
@@ -134,7 +145,7 @@ impl Target {
                 .as_ref()
                 .map(|b| self.redactor.redact(&b.to_string())),
             response: result.as_ref().ok().map(record),
-            error: result.as_ref().err().cloned(),
+            error: result.as_ref().err().map(|e| self.redactor.redact(e)),
             started_ms: self.clock.offset_ms(started),
             duration_ms: ms(started.elapsed()),
             poll,
@@ -157,37 +168,37 @@ impl Target {
         if let Some(body) = &out.body {
             request = request.body(body.to_string());
         }
-        let mut response = request.send().await.map_err(|e| describe(&e))?;
+        let mut response = request.send().await.map_err(|e| self.transport(&e))?;
         let status = response.status().as_u16();
         let headers = self.headers(response.headers());
-        let mut bytes = Vec::new();
-        let mut truncated = false;
-        while let Some(chunk) = response
-            .chunk()
+        let (bytes, truncated) = read_capped(&mut response)
             .await
-            .map_err(|e| format!("reading the body: {}", describe(&e)))?
-        {
-            let room = BODY_CAP - bytes.len();
-            if chunk.len() > room {
-                bytes.extend_from_slice(&chunk[..room]);
-                truncated = true;
-                break;
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        let body = self.redactor.redact(&String::from_utf8_lossy(&bytes));
-        let json = if truncated {
-            Err(format!("body larger than {} bytes was cut", BODY_CAP))
-        } else {
-            serde_json::from_str(&body).map_err(|e| format!("body is not JSON: {e}"))
-        };
+            .map_err(|e| format!("reading the body: {}", self.transport(&e)))?;
+        let received = bytes.len();
+        let body = self.redactor.redact(&body_text(bytes, truncated));
+        let json = parse_json(&body, truncated);
         Ok(Incoming {
             status,
             headers,
             body,
             json,
             truncated,
+            received,
         })
+    }
+
+    /// [`describe`], naming the limit that a timeout hit.
+    fn transport(&self, error: &reqwest::Error) -> String {
+        let text = describe(error);
+        if !error.is_timeout() {
+            return text;
+        }
+        let (flag, limit) = if error.is_connect() {
+            ("--connect-timeout", self.timeouts.connect)
+        } else {
+            ("--timeout", self.timeouts.request)
+        };
+        format!("{text} ({flag} {})", humantime::format_duration(limit))
     }
 
     fn headers(&self, map: &HeaderMap) -> Vec<(String, String)> {
@@ -219,17 +230,12 @@ impl Target {
 }
 
 fn record(incoming: &Incoming) -> ResponseRecord {
-    let mut body = incoming.body.clone();
-    let body_bytes = body.len() as u64;
-    let mut truncated = incoming.truncated;
-    if body.len() > BODY_EXCERPT_LIMIT {
-        let mut cut = BODY_EXCERPT_LIMIT;
-        while !body.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        body.truncate(cut);
-        truncated = true;
+    let mut cut = incoming.body.len().min(BODY_EXCERPT_LIMIT);
+    while !incoming.body.is_char_boundary(cut) {
+        cut -= 1;
     }
+    // A slice, not a truncated clone: a clone would keep the whole capacity.
+    let body = incoming.body[..cut].to_string();
     ResponseRecord {
         status: incoming.status,
         headers: incoming
@@ -241,9 +247,65 @@ fn record(incoming: &Incoming) -> ResponseRecord {
             })
             .collect(),
         body,
-        body_bytes,
-        truncated,
+        body_bytes: incoming.received as u64,
+        truncated: incoming.truncated || cut < incoming.body.len(),
     }
+}
+
+/// Reads `response`'s body up to [`BODY_CAP`] bytes; `true` when more was
+/// sent, which is dropped unread (with the connection).
+async fn read_capped(response: &mut reqwest::Response) -> Result<(Vec<u8>, bool), reqwest::Error> {
+    let announced = response
+        .content_length()
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0);
+    let mut bytes = Vec::with_capacity(announced.min(BODY_CAP));
+    while let Some(chunk) = response.chunk().await? {
+        let room = BODY_CAP - bytes.len();
+        if chunk.len() > room {
+            bytes.extend_from_slice(&chunk[..room]);
+            return Ok((bytes, true));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok((bytes, false))
+}
+
+/// The body as text: invalid UTF-8 replaced, and a character that the cap
+/// split in two dropped rather than replaced.
+fn body_text(bytes: Vec<u8>, truncated: bool) -> String {
+    match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let utf8 = error.utf8_error();
+            let bytes = error.into_bytes();
+            let end = if truncated && utf8.error_len().is_none() {
+                utf8.valid_up_to()
+            } else {
+                bytes.len()
+            };
+            String::from_utf8_lossy(&bytes[..end]).into_owned()
+        }
+    }
+}
+
+/// The body as JSON, or what is wrong with it, in words.
+fn parse_json(body: &str, truncated: bool) -> Result<Value, String> {
+    if truncated {
+        return Err(format!(
+            "body is larger than the {} MiB cap: the first {BODY_CAP} bytes were read, the rest discarded",
+            BODY_CAP / (1024 * 1024)
+        ));
+    }
+    if body.trim().is_empty() {
+        return Err("body is empty, not JSON".into());
+    }
+    serde_json::from_str(body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Eof => {
+            format!("body is truncated JSON: it ends in the middle of a value ({e})")
+        }
+        _ => format!("body is not JSON ({e})"),
+    })
 }
 
 fn build_client(settings: &RunSettings, key: Option<&Secret>) -> Result<reqwest::Client, RunError> {
@@ -266,31 +328,80 @@ fn build_client(settings: &RunSettings, key: Option<&Secret>) -> Result<reqwest:
         .map_err(|e| RunError::Client(describe(&e)))
 }
 
-/// One readable line for a transport error, instead of the library's chain.
-pub fn describe(error: &reqwest::Error) -> String {
-    let mut innermost = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(s) = source {
-        innermost = s.to_string();
-        source = s.source();
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_wrong_with_a_body_is_said_in_words() {
+        let cases = [
+            ("{\"a\":1}", false, None),
+            ("", false, Some("body is empty, not JSON")),
+            (
+                "<html>oops</html>",
+                false,
+                Some("body is not JSON (expected value at line 1 column 1)"),
+            ),
+            (
+                "{\"a\":\"b",
+                false,
+                Some("body is truncated JSON: it ends in the middle of a value (EOF while parsing a string at line 1 column 7)"),
+            ),
+            (
+                "{\"a\":1}",
+                true,
+                Some("body is larger than the 1 MiB cap: the first 1048576 bytes were read, the rest discarded"),
+            ),
+        ];
+        for (body, truncated, expected) in cases {
+            assert_eq!(
+                parse_json(body, truncated).err().as_deref(),
+                expected,
+                "{body}"
+            );
+        }
     }
-    let lower = innermost.to_ascii_lowercase();
-    let cause = if error.is_timeout() {
-        "timed out waiting for the target".to_string()
-    } else if lower.contains("refused") {
-        "connection refused: nothing listens at the base URL".to_string()
-    } else if lower.contains("dns") || lower.contains("lookup") || lower.contains("name or service")
-    {
-        format!("DNS lookup failed: {innermost}")
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
-    {
-        format!("TLS failure: {innermost}")
-    } else if lower.contains("reset") || lower.contains("closed") || lower.contains("eof") {
-        format!("connection closed by the target: {innermost}")
-    } else if error.is_connect() {
-        format!("cannot connect: {innermost}")
-    } else {
-        innermost
-    };
-    cause
+
+    #[test]
+    fn a_character_cut_by_the_cap_is_dropped_and_bad_bytes_replaced() {
+        let cut = "ab\u{e9}".as_bytes()[..3].to_vec();
+        assert_eq!(body_text(cut.clone(), true), "ab");
+        assert_eq!(body_text(cut, false), "ab\u{fffd}");
+        assert_eq!(body_text(b"a\xffb".to_vec(), true), "a\u{fffd}b");
+    }
+
+    #[test]
+    fn the_recorded_excerpt_is_cut_on_a_character_boundary() {
+        let body = format!("{}\u{e9}tail", "a".repeat(BODY_EXCERPT_LIMIT - 1));
+        let incoming = Incoming {
+            status: 200,
+            headers: Vec::new(),
+            received: body.len(),
+            body,
+            json: Err(String::new()),
+            truncated: false,
+        };
+        let record = record(&incoming);
+        assert_eq!(record.body.len(), BODY_EXCERPT_LIMIT - 1);
+        assert!(record.truncated);
+        assert_eq!(record.body_bytes, incoming.received as u64);
+    }
+
+    #[test]
+    fn retry_after_is_seconds_capped_at_a_day() {
+        let with = |value: &str| Incoming {
+            status: 429,
+            headers: vec![("Retry-After".into(), value.into())],
+            body: String::new(),
+            json: Err(String::new()),
+            truncated: false,
+            received: 0,
+        };
+        assert_eq!(with(" 2 ").retry_after(), Some(Duration::from_secs(2)));
+        assert_eq!(
+            with("18446744073709551615").retry_after(),
+            Some(Duration::from_secs(RETRY_AFTER_CAP_SECS))
+        );
+        assert_eq!(with("Wed, 21 Oct 2015 07:28:00 GMT").retry_after(), None);
+    }
 }

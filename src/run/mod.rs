@@ -18,6 +18,7 @@ mod render;
 mod settings;
 mod step;
 mod tls;
+mod transport;
 
 pub use assemble::{assemble, gate_exit_code, new_run_id};
 pub use error::RunError;

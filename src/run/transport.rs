@@ -1,0 +1,233 @@
+//! Turning a transport error (no usable answer) into one readable line that
+//! names the cause and where, instead of the library's chain of errors.
+//!
+//! ```text
+//! connection refused by 127.0.0.1:9: nothing listens there
+//! TLS handshake with 127.0.0.1:8080 failed: the server does not speak TLS on that port (a plain http:// server?)
+//! DNS lookup of api.example.invalid failed: failed to lookup address information: Name or service not known
+//! ```
+
+/// One readable line for a transport error, instead of the library's chain.
+pub fn describe(error: &reqwest::Error) -> String {
+    let causes = causes(error);
+    let lower: Vec<String> = causes.iter().map(|c| c.to_ascii_lowercase()).collect();
+    let has = |needle: &str| lower.iter().any(|c| c.contains(needle));
+    let innermost = causes.last().cloned().unwrap_or_else(|| error.to_string());
+    let at = error
+        .url()
+        .map(where_of)
+        .unwrap_or_else(|| "the target".to_string());
+    let https = error.url().is_some_and(|url| url.scheme() == "https");
+    if error.is_timeout() {
+        if error.is_connect() {
+            format!("timed out connecting to {at}")
+        } else {
+            "timed out waiting for the target".to_string()
+        }
+    } else if has("dns error") {
+        let host = error
+            .url()
+            .and_then(|url| url.host_str().map(str::to_string))
+            .unwrap_or_else(|| at.clone());
+        format!("DNS lookup of {host} failed: {innermost}")
+    } else if has("connection refused") {
+        format!("connection refused by {at}: nothing listens there")
+    } else if error.is_connect() && https && !has("tcp connect error") {
+        tls_failure(&at, &innermost, &has)
+    } else if has("connection reset") || has("reset by peer") {
+        format!("connection reset by {at}")
+    } else if has("closed before message completed") {
+        format!("{at} closed the connection without answering")
+    } else if has("end of file before message length") || has("unexpected eof") {
+        format!("{at} closed the connection before the body was complete")
+    } else if has("parsed") || has("invalid http") {
+        format!("{at} did not answer in HTTP/1.1: {innermost}")
+    } else if error.is_connect() {
+        format!("cannot connect to {at}: {innermost}")
+    } else {
+        innermost
+    }
+}
+
+/// The messages of `error`'s sources, outermost first.
+fn causes(error: &reqwest::Error) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        out.push(cause.to_string());
+        source = cause.source();
+    }
+    out
+}
+
+/// `host:port` of `url`, the port made explicit.
+fn where_of(url: &reqwest::Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port_or_known_default() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    }
+}
+
+fn tls_failure(at: &str, innermost: &str, has: &dyn Fn(&str) -> bool) -> String {
+    if has("invalidcontenttype") || has("corrupt message") {
+        format!("TLS handshake with {at} failed: the server does not speak TLS on that port (a plain http:// server?)")
+    } else if has("certificate") {
+        format!("TLS certificate of {at} rejected: {innermost}")
+    } else {
+        format!("TLS handshake with {at} failed: {innermost}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Real reqwest errors from listeners on 127.0.0.1 (and a resolver that
+    //! fails without asking anyone), each described in one line.
+    #![allow(clippy::unwrap_used)]
+
+    use std::io::{Read, Write};
+    use std::net::{SocketAddr, TcpListener, TcpStream};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::describe;
+
+    /// Serves one connection on 127.0.0.1 with `answer`, in a thread.
+    fn listener(answer: fn(TcpStream)) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            if let Ok((stream, _)) = listener.accept() {
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(5)))
+                    .unwrap();
+                answer(stream);
+            }
+        });
+        addr
+    }
+
+    /// Reads the request head (up to the blank line), or what came in time.
+    fn read_head(stream: &mut TcpStream) {
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && head.len() < 64 * 1024 {
+            match stream.read(&mut byte) {
+                Ok(1) => head.push(byte[0]),
+                _ => return,
+            }
+        }
+    }
+
+    /// A resolver that fails every lookup at once, asking no DNS server.
+    struct NoSuchHost;
+
+    impl reqwest::dns::Resolve for NoSuchHost {
+        fn resolve(&self, _: reqwest::dns::Name) -> reqwest::dns::Resolving {
+            Box::pin(async {
+                let error = std::io::Error::other(
+                    "failed to lookup address information: Name or service not known",
+                );
+                Err(Box::new(error) as Box<dyn std::error::Error + Send + Sync>)
+            })
+        }
+    }
+
+    fn client() -> reqwest::ClientBuilder {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+    }
+
+    async fn error_of(builder: reqwest::ClientBuilder, url: String) -> String {
+        let client = builder.build().unwrap();
+        let error = client.get(&url).send().await.unwrap_err();
+        describe(&error)
+    }
+
+    #[tokio::test]
+    async fn each_transport_failure_is_one_line_naming_its_cause() {
+        let refused = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let reset = listener(|mut s| {
+            // Closing with the request unread makes the kernel send a reset.
+            let _ = s.read(&mut [0u8; 1]);
+        });
+        let closed = listener(|mut s| read_head(&mut s));
+        let plain = listener(|mut s| {
+            // A TLS hello has no blank line to wait for: read what came.
+            let _ = s.read(&mut [0u8; 4096]);
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
+            let _ = s.read(&mut [0u8; 1]);
+        });
+        let garbage = listener(|mut s| {
+            read_head(&mut s);
+            let _ = s.write_all(b"SSH-2.0-OpenSSH_9.6\r\n\r\n");
+            let _ = s.read(&mut [0u8; 1]);
+        });
+        let cases = [
+            (
+                error_of(client(), format!("http://{refused}/")).await,
+                format!("connection refused by {refused}: nothing listens there"),
+            ),
+            (
+                error_of(client(), format!("http://{reset}/")).await,
+                format!("connection reset by {reset}"),
+            ),
+            (
+                error_of(client(), format!("http://{closed}/")).await,
+                format!("{closed} closed the connection without answering"),
+            ),
+            (
+                error_of(client(), format!("https://{plain}/")).await,
+                format!("TLS handshake with {plain} failed: the server does not speak TLS on that port (a plain http:// server?)"),
+            ),
+            (
+                error_of(client(), format!("http://{garbage}/")).await,
+                format!("{garbage} did not answer in HTTP/1.1: invalid HTTP version parsed"),
+            ),
+            (
+                error_of(
+                    client().dns_resolver(Arc::new(NoSuchHost)),
+                    "https://api.wapzi.invalid/v1/executions/x".into(),
+                )
+                .await,
+                "DNS lookup of api.wapzi.invalid failed: failed to lookup address information: Name or service not known".into(),
+            ),
+        ];
+        for (actual, expected) in cases {
+            assert_eq!(actual, expected);
+            assert!(!actual.contains('\n'));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_silent_target_times_out_and_a_cut_body_says_so() {
+        let silent = listener(|mut s| {
+            read_head(&mut s);
+            let _ = s.read(&mut [0u8; 1]);
+        });
+        let builder = client().timeout(Duration::from_millis(200));
+        let timed_out = error_of(builder, format!("http://{silent}/")).await;
+        assert_eq!(timed_out, "timed out waiting for the target");
+
+        let cut = listener(|mut s| {
+            read_head(&mut s);
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"a\":");
+        });
+        let response = client()
+            .build()
+            .unwrap()
+            .get(format!("http://{cut}/"))
+            .send()
+            .await
+            .unwrap();
+        let error = response.bytes().await.unwrap_err();
+        assert_eq!(
+            describe(&error),
+            "the target closed the connection before the body was complete"
+        );
+    }
+}

@@ -90,16 +90,35 @@ impl From<ApiError> for Reply {
     }
 }
 
+/// The fields the `echo-key` fault adds to a JSON body: the key as
+/// received, base64 (standard, and URL-safe unpadded) and percent-encoded.
+fn echoes(key: &str) -> Vec<(&'static str, String)> {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use base64::Engine;
+    vec![
+        ("echo", key.to_string()),
+        ("echo_base64", STANDARD.encode(key)),
+        ("echo_base64url", URL_SAFE_NO_PAD.encode(key)),
+        (
+            "echo_percent",
+            percent_encoding::utf8_percent_encode(key, percent_encoding::NON_ALPHANUMERIC)
+                .to_string(),
+        ),
+    ]
+}
+
 /// Renders `reply` for a request that had `request` headers.
 pub(crate) fn render(reply: Reply, faults: &ActiveFaults, request: &HeaderMap) -> Response {
     let key = request
         .get(API_KEY_HEADER)
         .filter(|_| faults.has(&Fault::EchoKey));
-    let echo = key.map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+    let echo = key
+        .map(|value| echoes(&String::from_utf8_lossy(value.as_bytes())))
+        .unwrap_or_default();
     let status = reply.status;
     let (content_type, body) = match reply.payload {
-        Payload::Data(data) => render_data(status, data, faults, echo),
-        Payload::Message(message) => render_message(status, message, faults, echo),
+        Payload::Data(data) => render_data(status, data, faults, &echo),
+        Payload::Message(message) => render_message(status, message, faults, &echo),
         Payload::Stream(body) => (json(), body),
     };
     let mut response = (status, body).into_response();
@@ -108,6 +127,10 @@ pub(crate) fn render(reply: Reply, faults: &ActiveFaults, request: &HeaderMap) -
     headers.extend(reply.headers);
     if let Some(key) = key {
         headers.insert(HeaderName::from_static("x-echo-key"), key.clone());
+        let base64 = echo.iter().find(|(name, _)| *name == "echo_base64");
+        if let Some(Ok(encoded)) = base64.map(|(_, v)| HeaderValue::from_str(v)) {
+            headers.insert(HeaderName::from_static("x-echo-key-base64"), encoded);
+        }
     }
     if faults.has(&Fault::HtmlInjection) {
         headers.insert(
@@ -122,7 +145,7 @@ fn render_message(
     status: StatusCode,
     mut message: String,
     faults: &ActiveFaults,
-    echo: Option<String>,
+    echo: &[(&str, String)],
 ) -> (HeaderValue, Body) {
     if faults.has(&Fault::HtmlInjection) {
         message.push_str(HTML_INJECTION);
@@ -138,8 +161,8 @@ fn render_message(
     };
     let mut body = Map::new();
     body.insert(field.to_string(), Value::String(message));
-    if let Some(echo) = echo {
-        body.insert("echo".to_string(), Value::String(echo));
+    for (name, value) in echo {
+        body.insert((*name).to_string(), Value::String(value.clone()));
     }
     (json(), Body::from(Value::Object(body).to_string()))
 }
@@ -148,7 +171,7 @@ fn render_data(
     status: StatusCode,
     mut data: Map<String, Value>,
     faults: &ActiveFaults,
-    echo: Option<String>,
+    echo: &[(&str, String)],
 ) -> (HeaderValue, Body) {
     if faults.has(&Fault::HtmlInjection) {
         for field in ["response", "error"] {
@@ -157,8 +180,8 @@ fn render_data(
             }
         }
     }
-    if let Some(echo) = echo {
-        data.insert("echo".to_string(), Value::String(echo));
+    for (name, value) in echo {
+        data.insert((*name).to_string(), Value::String(value.clone()));
     }
     if !status.is_success() {
         return (json(), Body::from(Value::Object(data).to_string()));

@@ -40,6 +40,18 @@ async fn echo_key_echoes_the_key_on_every_answer() {
             Some(key.as_bytes())
         );
         assert_eq!(answer.field("echo"), key);
+        use base64::Engine;
+        let base64 = base64::engine::general_purpose::STANDARD.encode(key);
+        assert_eq!(answer.field("echo_base64"), base64.as_str());
+        assert_eq!(
+            answer
+                .headers
+                .get("x-echo-key-base64")
+                .map(|v| v.as_bytes()),
+            Some(base64.as_bytes())
+        );
+        assert!(answer.str_field("echo_percent").starts_with("ak%5F"));
+        assert!(!answer.str_field("echo_base64url").contains('='));
     }
     error.assert_error(401, "Invalid API key");
 }

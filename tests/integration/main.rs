@@ -3,6 +3,8 @@
 mod cli;
 mod editor;
 mod faults;
+mod fuzz;
+mod hostile;
 mod init;
 mod invalid_checks;
 mod reports;

@@ -22,6 +22,11 @@ use super::transport::describe;
 /// Bytes of a response body read at most; the rest is dropped unread.
 pub const BODY_CAP: usize = 1024 * 1024;
 
+/// Bytes of a body over [`BODY_CAP`] kept in its exchange: it is not
+/// judged, its start shows what it is, and a poll of a gigantic body would
+/// otherwise keep (and report) the full excerpt once per poll.
+pub const OVER_CAP_EXCERPT_LIMIT: usize = 4 * 1024;
+
 /// The longest `Retry-After` taken as given, in seconds (a day).
 const RETRY_AFTER_CAP_SECS: u64 = 24 * 60 * 60;
 
@@ -230,7 +235,12 @@ impl Target {
 }
 
 fn record(incoming: &Incoming) -> ResponseRecord {
-    let mut cut = incoming.body.len().min(BODY_EXCERPT_LIMIT);
+    let limit = if incoming.truncated {
+        OVER_CAP_EXCERPT_LIMIT
+    } else {
+        BODY_EXCERPT_LIMIT
+    };
+    let mut cut = incoming.body.len().min(limit);
     while !incoming.body.is_char_boundary(cut) {
         cut -= 1;
     }

@@ -6,11 +6,13 @@
 //! gone wrong. The assertion engine is driven end to end: a tiny listener
 //! on 127.0.0.1 answers arbitrary statuses, headers and bodies (JSON or
 //! not) to a check file that uses every matcher, a capture, a template
-//! built from the capture, and a poll. Case counts are set explicitly so
+//! built from the capture, and a poll, and the run writes its reports. Case counts are set explicitly so
 //! the module stays within about 20 s.
 
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::RecvTimeoutError;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
@@ -261,15 +263,27 @@ fn replace(
     }
 }
 
-/// Loads `text` as a check file; any error must render without panicking.
+/// How long one load may take before it counts as a hang.
+const LOAD_LIMIT: Duration = Duration::from_secs(10);
+
+/// Loads `text` as a check file; any error must render without panicking,
+/// and the load must end (a hang fails the test, naming the input).
 fn load_text(dir: &Path, text: &[u8]) {
     let file = dir.join("fuzz.yaml");
     std::fs::write(&file, text).unwrap();
-    if std::env::var_os("FUZZ_TRACE").is_some() {
-        std::fs::write("/tmp/fuzz-last.bin", text).unwrap();
-    }
-    if let Err(errors) = load_paths(&[file]) {
-        assert!(!errors.to_string().is_empty());
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        if let Err(errors) = load_paths(&[file]) {
+            assert!(!errors.to_string().is_empty());
+        }
+        let _ = done.send(());
+    });
+    match finished.recv_timeout(LOAD_LIMIT) {
+        Ok(()) => {}
+        Err(RecvTimeoutError::Timeout) => {
+            panic!("the loader did not finish within {LOAD_LIMIT:?} on {text:?}")
+        }
+        Err(RecvTimeoutError::Disconnected) => panic!("the loader panicked on {text:?}"),
     }
 }
 
@@ -293,13 +307,13 @@ where
 
 #[test]
 fn the_loader_never_panics_on_arbitrary_bytes() {
-    check_loader(512, vec(any::<u8>(), 0..2048), |b| b);
+    check_loader(1024, vec(any::<u8>(), 0..2048), |b| b);
 }
 
 #[test]
 fn the_loader_never_panics_on_arbitrary_yaml_trees() {
     let documents = vec(yaml_tree(), 1..3);
-    check_loader(512, documents, |docs| {
+    check_loader(1024, documents, |docs| {
         docs.iter()
             .map(|d| serde_yaml::to_string(d).unwrap_or_default())
             .collect::<Vec<_>>()
@@ -310,7 +324,7 @@ fn the_loader_never_panics_on_arbitrary_yaml_trees() {
 
 #[test]
 fn the_loader_never_panics_on_near_valid_checks() {
-    check_loader(512, near_valid_check(), String::into_bytes);
+    check_loader(1024, near_valid_check(), String::into_bytes);
 }
 
 /// Checks that aim every matcher, a capture, a capture-built request and a
@@ -490,6 +504,8 @@ fn serve(answer: Answer) -> Listener {
 fn the_engine_never_panics_on_arbitrary_answers() {
     let dir = temp_dir();
     let checks: PathBuf = dir.path().join("engine.yaml");
+    // Every case writes the whole report set: its renderers see the answers too.
+    let reports = dir.path().join("reports");
     std::fs::write(&checks, ENGINE_CHECKS).unwrap();
     let problems = Arc::new(Mutex::new(Vec::new()));
     let mut runner = TestRunner::new(Config {
@@ -504,16 +520,11 @@ fn the_engine_never_panics_on_arbitrary_answers() {
             .env("WAPZI_API_KEY", "ak_fuzz00000000000000000000000000000")
             .env("WAPZI_ENTRY_POINT_ID", "entry_point_fuzz")
             .env("WAPZI_BASE_URL", listener.base_url())
-            .args([
-                "run",
-                "--no-reports",
-                "--timeout",
-                "2s",
-                "--deadline",
-                "20s",
-            ])
+            .args(["run", "--timeout", "2s", "--deadline", "20s"])
             .arg("--checks")
-            .arg(&checks));
+            .arg(&checks)
+            .arg("--reports")
+            .arg(&reports));
         drop(listener);
         let finished = ran.stdout.contains("test result:");
         if !(finished && matches!(ran.code, 0 | 1)) || ran.stderr.contains("panicked") {

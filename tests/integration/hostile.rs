@@ -307,10 +307,12 @@ fn leaks(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// Runs the sandbox with `fault`, printing every exchange with its body
+/// (`-vv`) and writing reports; asserts no secret is in any byte of it.
 fn assert_no_key_anywhere(fault: &str) -> (Ran, Vec<u8>) {
     let reports = temp_dir();
     let ran = run(bin()
-        .args(["run", "--sandbox", "--fault", fault, "--reports"])
+        .args(["run", "--sandbox", "-vv", "--fault", fault, "--reports"])
         .arg(reports.path()));
     assert_ne!(
         ran.code,
@@ -360,6 +362,11 @@ fn an_echoed_key_appears_in_no_output_byte_in_any_encoding() {
         assert!(text.contains(echoed), "{echoed} is not in the reports");
     }
     assert!(text.contains("[redacted]"));
+    assert!(
+        ran.stderr.contains("\"echo_base64\":\"[redacted]\""),
+        "-vv printed no echoed body:\n{}",
+        ran.stderr
+    );
 }
 
 #[test]

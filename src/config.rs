@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::check::FixtureCatalog;
 use crate::cli::RunArgs;
 use crate::error::AppError;
-use crate::secret::Secret;
+use crate::secret::{Redactor, Secret};
 
 /// The default base URL, from the API reference.
 pub const DEFAULT_BASE_URL: &str = "https://api.wapzi.com.br";
@@ -33,12 +33,6 @@ pub fn resolve_target(
     catalog: &FixtureCatalog,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<TargetConfig, AppError> {
-    let base_url = args
-        .base_url
-        .clone()
-        .or_else(|| env("WAPZI_BASE_URL"))
-        .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-    let base_url = check_base_url(&base_url, args.allow_insecure_http)?;
     let api_key = match &args.api_key_file {
         Some(path) => read_secret_file(path, "the key file (--api-key-file)")?,
         None => match env("WAPZI_API_KEY") {
@@ -46,6 +40,16 @@ pub fn resolve_target(
             None => return Err(setting("no API key: set WAPZI_API_KEY or pass --api-key-file PATH (the key is never taken as a flag value)")),
         },
     };
+    let base_url = args
+        .base_url
+        .clone()
+        .or_else(|| env("WAPZI_BASE_URL"))
+        .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+    // A key pasted into the base URL must not be printed back.
+    let base_url = check_base_url(&base_url, args.allow_insecure_http).map_err(|e| match e {
+        AppError::Setting(m) => setting(Redactor::new([&api_key]).redact(&m)),
+        other => other,
+    })?;
     let entry_point_id = args
         .entry_point
         .clone()
@@ -170,7 +174,9 @@ pub fn check_base_url(text: &str, allow_insecure: bool) -> Result<String, AppErr
         || url.query().is_some()
         || url.fragment().is_some()
     {
-        return Err(setting(format!("invalid base URL `{text}`: no credentials, query or fragment allowed (the key goes in x-api-key)")));
+        // Shown without those parts: they are where a secret would be.
+        let shown = format!("{}://{}{}", url.scheme(), host_port(&url), url.path());
+        return Err(setting(format!("invalid base URL `{shown}` (its credentials, query or fragment not shown): no credentials, query or fragment allowed (the key goes in x-api-key)")));
     }
     if url.scheme() == "http" && !allow_insecure && !is_loopback(&host) {
         return Err(setting(format!(
@@ -178,6 +184,14 @@ pub fn check_base_url(text: &str, allow_insecure: bool) -> Result<String, AppErr
         )));
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+fn host_port(url: &reqwest::Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    }
 }
 
 fn is_loopback(host: &str) -> bool {

@@ -391,6 +391,12 @@ fn empty_secrets_and_unsafe_base_urls_are_refused_before_anything_is_sent() {
     std::fs::write(&empty, " \n").unwrap();
     let empty = empty.to_str().unwrap().to_string();
     let previous = format!("previous_api_key={empty}");
+    let key = FIXTURES.api_key;
+    let (in_query, in_userinfo, in_port) = (
+        format!("https://api.wapzi.com.br/?key={key}"),
+        format!("https://{key}@api.wapzi.com.br"),
+        format!("https://api.wapzi.com.br:{key}"),
+    );
     let cases = [
         Refused {
             env: &[("WAPZI_PREVIOUS_API_KEY", "  ")],
@@ -434,6 +440,22 @@ fn empty_secrets_and_unsafe_base_urls_are_refused_before_anything_is_sent() {
             args: &["--base-url", "https://[::1"],
             says: "invalid base URL `https://[::1`".into(),
         },
+        // A key pasted into the base URL is not printed back.
+        Refused {
+            env: &[],
+            args: &["--base-url", &in_query],
+            says: "invalid base URL `https://api.wapzi.com.br/` (its credentials, query or fragment not shown)".into(),
+        },
+        Refused {
+            env: &[],
+            args: &["--base-url", &in_userinfo],
+            says: "invalid base URL `https://api.wapzi.com.br/` (its credentials, query or fragment not shown)".into(),
+        },
+        Refused {
+            env: &[],
+            args: &["--base-url", &in_port],
+            says: "invalid base URL `https://api.wapzi.com.br:[redacted]`: invalid port number".into(),
+        },
     ];
     // A listener that records what reaches it: nothing may.
     let target = Listener::recorder();
@@ -451,7 +473,7 @@ fn empty_secrets_and_unsafe_base_urls_are_refused_before_anything_is_sent() {
         let ran = run(cmd.args(["run", "--no-reports"]).args(*args));
         assert_eq!(ran.code, SETUP, "{env:?} {args:?}: {}", ran.stderr);
         assert!(ran.stderr.contains(says.as_str()), "{says}\n{}", ran.stderr);
-        assert!(leaks(ran.stderr.as_bytes()).is_empty());
+        assert!(leaks(ran.stderr.as_bytes()).is_empty(), "{}", ran.stderr);
     }
     assert_eq!(target.finish(), Vec::<String>::new());
 }

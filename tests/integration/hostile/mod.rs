@@ -1,0 +1,134 @@
+//! Hostile targets and bad input (issue 5): the key never leaves its origin
+//! nor reaches any output ([`key`]), a target that hangs, lies about its
+//! bodies, resets or refuses cannot hang or crash the run ([`target`]), and
+//! bad settings or check files are refused before anything is sent
+//! ([`setup`]). Every target is the sandbox or a [`Listener`] on 127.0.0.1.
+
+mod key;
+mod listener;
+mod setup;
+mod target;
+
+pub use listener::{http_response, read_head, Listener};
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use wapzi_homolog::exit;
+
+use crate::support::Ran;
+
+const NOT_READY: i32 = exit::NOT_READY as i32;
+const SETUP: i32 = exit::SETUP as i32;
+
+/// A port on 127.0.0.1 where nothing listens (bound, read, released).
+fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Runs `cmd`, killing it if it has not finished within `limit`.
+fn run_within(cmd: &mut Command, limit: Duration) -> Option<Ran> {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
+    status.map(|status| Ran {
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+    })
+}
+
+/// The `latest/report.json` of a reports root, parsed.
+fn latest_report(root: &Path) -> Value {
+    let path = root.join("latest/report.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("no report at {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The check `id` in a parsed report.
+fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id} in the report"))
+}
+
+/// The messages of every check whose outcome is `status`.
+fn messages(report: &Value, status: &str) -> Vec<String> {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["outcome"]["status"] == status)
+        .map(|c| {
+            c["outcome"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect()
+}
+
+/// Library error chains that must never reach the user.
+const CHAIN_MARKERS: [&str; 4] = [
+    "error sending request for url",
+    "client error (",
+    "os error",
+    "caused by",
+];
+
+fn assert_one_clear_line(ran: &Ran, expected: &str) {
+    let line = ran
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line:\n{}", ran.stdout));
+    assert_eq!(line, format!("error: {expected}"), "{}", ran.stdout);
+    for marker in CHAIN_MARKERS {
+        assert!(!ran.stdout.contains(marker), "{marker}:\n{}", ran.stdout);
+    }
+}
+
+fn check_outcome(root: &Path, id: &str) -> (String, String) {
+    let report = latest_report(root);
+    let outcome = &check(&report, id)["outcome"];
+    (
+        outcome["status"].as_str().unwrap_or_default().to_string(),
+        outcome["message"].as_str().unwrap_or_default().to_string(),
+    )
+}

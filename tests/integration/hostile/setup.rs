@@ -1,0 +1,150 @@
+//! Settings and check files refused before anything is sent.
+
+use std::time::Duration;
+
+use wapzi_homolog::sandbox::FIXTURES;
+
+use super::key::leaks;
+use super::{run_within, Listener, SETUP};
+use crate::support::{bin, run, temp_dir};
+
+// Settings refused before anything is sent.
+
+/// A setting that must be refused before anything is sent.
+struct Refused<'a> {
+    env: &'a [(&'a str, &'a str)],
+    args: &'a [&'a str],
+    says: String,
+}
+
+#[test]
+fn empty_secrets_and_unsafe_base_urls_are_refused_before_anything_is_sent() {
+    let dir = temp_dir();
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, " \n").unwrap();
+    let empty = empty.to_str().unwrap().to_string();
+    let previous = format!("previous_api_key={empty}");
+    let key = FIXTURES.api_key;
+    let (in_query, in_userinfo, in_port) = (
+        format!("https://api.wapzi.com.br/?key={key}"),
+        format!("https://{key}@api.wapzi.com.br"),
+        format!("https://api.wapzi.com.br:{key}"),
+    );
+    let cases = [
+        Refused {
+            env: &[("WAPZI_PREVIOUS_API_KEY", "  ")],
+            args: &[],
+            says: "WAPZI_PREVIOUS_API_KEY is empty or only whitespace".into(),
+        },
+        Refused {
+            env: &[],
+            args: &["--secret-file", &previous],
+            says: "--secret-file previous_api_key is empty or only whitespace".into(),
+        },
+        Refused {
+            env: &[],
+            args: &["--api-key-file", &empty],
+            says: format!("the key file (--api-key-file) is empty or only whitespace ({empty})"),
+        },
+        Refused {
+            env: &[("WAPZI_API_KEY", "\t\n")],
+            args: &[],
+            says: "WAPZI_API_KEY is empty or only whitespace".into(),
+        },
+        Refused {
+            env: &[("WAPZI_BASE_URL", "http://api.wapzi.com.br")],
+            args: &[],
+            says:
+                "refusing plain http:// to api.wapzi.com.br: the API key would travel unencrypted"
+                    .into(),
+        },
+        Refused {
+            env: &[],
+            args: &["--base-url", "http://localhost.example.com:8080"],
+            says: "refusing plain http:// to localhost.example.com".into(),
+        },
+        Refused {
+            env: &[],
+            args: &["--base-url", "http://10.0.0.1"],
+            says: "refusing plain http:// to 10.0.0.1".into(),
+        },
+        Refused {
+            env: &[],
+            args: &["--base-url", "https://[::1"],
+            says: "invalid base URL `https://[::1`".into(),
+        },
+        // A key pasted into the base URL is not printed back.
+        Refused {
+            env: &[],
+            args: &["--base-url", &in_query],
+            says: "invalid base URL `https://api.wapzi.com.br/` (its credentials, query or fragment not shown)".into(),
+        },
+        Refused {
+            env: &[],
+            args: &["--base-url", &in_userinfo],
+            says: "invalid base URL `https://api.wapzi.com.br/` (its credentials, query or fragment not shown)".into(),
+        },
+        Refused {
+            env: &[],
+            args: &["--base-url", &in_port],
+            says: "invalid base URL `https://api.wapzi.com.br:[redacted]`: invalid port number".into(),
+        },
+    ];
+    // A listener that records what reaches it: nothing may.
+    let target = Listener::recorder();
+    for Refused { env, args, says } in &cases {
+        let mut cmd = bin();
+        cmd.env("WAPZI_API_KEY", FIXTURES.api_key)
+            .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id)
+            .env("WAPZI_BASE_URL", target.base_url());
+        for (name, value) in *env {
+            cmd.env(name, value);
+        }
+        if args.contains(&"--api-key-file") {
+            cmd.env_remove("WAPZI_API_KEY");
+        }
+        let ran = run(cmd.args(["run", "--no-reports"]).args(*args));
+        assert_eq!(ran.code, SETUP, "{env:?} {args:?}: {}", ran.stderr);
+        assert!(ran.stderr.contains(says.as_str()), "{says}\n{}", ran.stderr);
+        assert!(leaks(ran.stderr.as_bytes()).is_empty(), "{}", ran.stderr);
+    }
+    assert_eq!(target.finish(), Vec::<String>::new());
+}
+
+#[test]
+fn flags_that_conflict_are_usage_errors() {
+    let conflicts: [&[&str]; 6] = [
+        &["--sandbox", "--api-key-file", "/dev/null"],
+        &["--sandbox", "--entry-point", "ep"],
+        &["--sandbox", "--fixture", "failing_message=x"],
+        &["--sandbox", "--secret-file", "previous_api_key=/dev/null"],
+        &["--sandbox", "--unavailable-entry-point", "ep"],
+        &["--sandbox", "--no-reports", "--reports", "/tmp/x"],
+    ];
+    for args in conflicts {
+        let ran = run(bin().arg("run").args(args));
+        assert_eq!(ran.code, SETUP, "{args:?}: {}", ran.stderr);
+        assert!(
+            ran.stderr.contains("cannot be used with"),
+            "{args:?}: {}",
+            ran.stderr
+        );
+    }
+}
+
+// Bad input from the user.
+
+#[test]
+fn a_check_file_with_a_control_character_is_an_error_not_a_hang() {
+    let dir = temp_dir();
+    let file = dir.path().join("control.yaml");
+    std::fs::write(&file, b"\x1f").unwrap();
+    let ran = run_within(bin().arg("validate").arg(&file), Duration::from_secs(30))
+        .expect("validate ends");
+    assert_eq!(ran.code, SETUP, "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("control characters are not allowed"),
+        "{}",
+        ran.stderr
+    );
+}

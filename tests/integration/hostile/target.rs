@@ -1,0 +1,301 @@
+//! A target that misbehaves: slow, silent, lying about its bodies,
+//! refusing, resetting, speaking no TLS, rate limiting.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+use wapzi_homolog::sandbox::FIXTURES;
+
+use super::{
+    assert_one_clear_line, check, check_outcome, closed_port, http_response, latest_report,
+    messages, read_head, run_within, Listener, NOT_READY,
+};
+use crate::support::{bin, files_below, run, temp_dir, TestSandbox};
+
+// Slow targets.
+
+#[test]
+fn the_deadline_ends_a_run_against_a_target_that_never_answers() {
+    let reports = temp_dir();
+    let ran = run_within(
+        bin()
+            .args(["run", "--sandbox", "--fault", "hang"])
+            .args(["--timeout", "30s", "--deadline", "1s", "--reports"])
+            .arg(reports.path()),
+        Duration::from_secs(60),
+    )
+    .expect("the run ends at its deadline, not at the 30 s request timeout");
+    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
+    let errors = messages(&latest_report(reports.path()), "error");
+    assert!(!errors.is_empty(), "{}", ran.stdout);
+    for message in errors {
+        assert!(
+            message.starts_with("gave up after ")
+                && message.ends_with(": the run's deadline (--deadline 1s) ran out"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn the_check_budget_ends_a_check_that_waits_too_long() {
+    let ran = run(bin().args([
+        "run",
+        "--sandbox",
+        "--no-reports",
+        "--fault",
+        "hang",
+        "--timeout",
+        "30s",
+        "--check-timeout",
+        "500ms",
+        "--exact",
+        "key::missing",
+    ]));
+    assert_eq!(ran.code, NOT_READY);
+    assert_one_clear_line(
+        &ran,
+        "gave up after 500ms: the check's time budget (--check-timeout 500ms) ran out",
+    );
+}
+
+#[test]
+fn the_request_timeout_stops_a_silent_target_and_a_stalled_body() {
+    for (fault, check, expected) in [
+        (
+            "hang",
+            "key::missing",
+            "timed out waiting for the target (--timeout 500ms)",
+        ),
+        (
+            "slow-body",
+            "entry-point::configured-active",
+            "reading the body: timed out waiting for the target (--timeout 500ms)",
+        ),
+    ] {
+        let reports = temp_dir();
+        let ran = run(bin()
+            .args(["run", "--sandbox", "--fault", fault, "--timeout", "500ms"])
+            .args(["--exact", check, "--reports"])
+            .arg(reports.path()));
+        assert_eq!(ran.code, NOT_READY, "{fault}: {}", ran.stdout);
+        assert_one_clear_line(&ran, expected);
+        assert_eq!(
+            check_outcome(reports.path(), check),
+            ("error".to_string(), expected.to_string())
+        );
+    }
+}
+
+// Bodies that are not JSON, cut short, or gigantic.
+
+#[test]
+fn bad_bodies_are_named_and_a_huge_one_is_read_only_up_to_the_cap() {
+    let cases = [
+        (
+            "non-json-body",
+            "entry-point::configured-active",
+            "expected body a JSON body, got body is not JSON (expected value at line 1 column 1): <html>oops</html>",
+        ),
+        (
+            "truncated-json",
+            "entry-point::configured-active",
+            "expected body a JSON body, got body is truncated JSON: it ends in the middle of a value (EOF while parsing",
+        ),
+        (
+            "huge-body",
+            "shape::success-bodies",
+            "expected body a JSON body, got body is larger than the 1 MiB cap: the first 1048576 bytes were read, the rest discarded",
+        ),
+    ];
+    let runs: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = cases
+            .iter()
+            .map(|(fault, _, _)| {
+                s.spawn(move || {
+                    let reports = temp_dir();
+                    let ran = run(bin()
+                        .args(["run", "--sandbox", "--fault", fault])
+                        .args(["--poll-timeout", "2s", "--reports"])
+                        .arg(reports.path()));
+                    (ran, reports)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for ((fault, id, expected), (ran, reports)) in cases.iter().zip(runs) {
+        assert_eq!(
+            ran.code, NOT_READY,
+            "{fault}: {}\n{}",
+            ran.stdout, ran.stderr
+        );
+        let (status, message) = check_outcome(reports.path(), id);
+        assert_eq!(status, "failed", "{fault}");
+        assert!(message.starts_with(expected), "{fault}: {message}");
+    }
+    let huge = temp_dir();
+    let ran = run(bin()
+        .args(["run", "--sandbox", "--fault", "huge-body", "--exact"])
+        .args(["shape::success-bodies", "--reports"])
+        .arg(huge.path()));
+    assert_eq!(ran.code, NOT_READY, "{}", ran.stdout);
+    let report = latest_report(huge.path());
+    let exchanges = check(&report, "shape::success-bodies")["exchanges"]
+        .as_array()
+        .unwrap();
+    let read = exchanges.last().unwrap()["response"].clone();
+    assert_eq!(read["status"], 200);
+    assert_eq!(read["truncated"], true);
+    assert_eq!(read["body_bytes"], 1024 * 1024);
+    let excerpt = read["body"].as_str().unwrap();
+    assert!(
+        excerpt.starts_with("{\"conversationId\"") && excerpt.len() == 4 * 1024,
+        "{}",
+        excerpt.len()
+    );
+}
+
+// Refused, reset, TLS: one line naming the cause.
+
+#[test]
+fn connection_refused_is_one_line_naming_where() {
+    let port = closed_port();
+    let reports = temp_dir();
+    let ran = run(bin()
+        .env("WAPZI_API_KEY", FIXTURES.api_key)
+        .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id)
+        .args(["run", "--base-url", &format!("http://127.0.0.1:{port}")])
+        .arg("--reports")
+        .arg(reports.path()));
+    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
+    assert_one_clear_line(
+        &ran,
+        &format!("connection refused by 127.0.0.1:{port}: nothing listens there"),
+    );
+    assert_eq!(files_below(reports.path()).len(), 10);
+}
+
+#[test]
+fn a_reset_connection_is_one_line_naming_where() {
+    // Closing with the request unread makes the kernel answer with a reset.
+    let reset = Listener::start(|_| None);
+    let ran = run(bin()
+        .env("WAPZI_API_KEY", FIXTURES.api_key)
+        .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id)
+        .args(["run", "--no-reports", "--base-url", &reset.base_url()]));
+    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
+    assert_one_clear_line(&ran, &format!("connection reset by {}", reset.addr()));
+}
+
+#[test]
+fn tls_to_a_plain_http_server_is_one_line_naming_the_cause() {
+    let sandbox = TestSandbox::start(20, &[]);
+    let https = sandbox.base_url().replace("http://", "https://");
+    let addr = https.trim_start_matches("https://").to_string();
+    let ran = run(sandbox
+        .command()
+        .env("WAPZI_BASE_URL", &https)
+        .args(["run", "--no-reports"]));
+    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
+    assert_one_clear_line(
+        &ran,
+        &format!("TLS handshake with {addr} failed: the server does not speak TLS on that port (a plain http:// server?)"),
+    );
+}
+
+// 429 and Retry-After.
+
+#[test]
+fn retry_after_is_honoured_while_polling_and_a_429_elsewhere_is_a_failure() {
+    let reports = temp_dir();
+    let ran = run(bin()
+        .args(["run", "--sandbox", "--fault", "rate-limited"])
+        .args(["--poll-timeout", "10s", "--reports"])
+        .arg(reports.path()));
+    assert_eq!(
+        ran.failed(),
+        ["conversation::latest-wins", "shape::success-bodies"],
+        "{}",
+        ran.stdout
+    );
+    let report = latest_report(reports.path());
+    let completes = check(&report, "execution::completes");
+    assert_eq!(completes["outcome"]["status"], "passed");
+    let polls: Vec<&Value> = completes["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["poll"].is_u64())
+        .collect();
+    let statuses: Vec<u64> = polls
+        .iter()
+        .map(|e| e["response"]["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses[..2], [429, 429], "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&200));
+    let ended = |e: &Value| e["started_ms"].as_f64().unwrap() + e["duration_ms"].as_f64().unwrap();
+    let waited = polls[1]["started_ms"].as_f64().unwrap() - ended(polls[0]);
+    assert!(
+        waited >= 950.0,
+        "Retry-After: 1 was not honoured: {waited} ms"
+    );
+
+    let (status, message) = check_outcome(reports.path(), "shape::success-bodies");
+    assert_eq!(status, "failed");
+    assert!(
+        message.starts_with("expected status equal to 200, got 429"),
+        "{message}"
+    );
+}
+
+/// A check that polls `GET /v1/executions/poll` until `status` is
+/// `completed`, for at most `timeout`.
+fn poll_check(dir: &Path, timeout: &str) -> std::path::PathBuf {
+    let file = dir.join("poll.yaml");
+    let text = format!(
+        "id: hostile::poll\ntitle: t\nchecklist: execution-status\nhint: h\nsteps:\n  \
+         - request: {{method: GET, path: /v1/executions/poll}}\n    \
+           poll:\n      until: {{status: completed}}\n      timeout: {timeout}\n      \
+           interval: {{min: 300ms, max: 300ms}}\n"
+    );
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+#[test]
+fn a_retry_after_of_centuries_ends_the_poll_at_its_timeout() {
+    // Five answers "queued" (so polling has lasted over a second), then 429
+    // with a Retry-After no clock can add.
+    let served = std::sync::atomic::AtomicUsize::new(0);
+    let target = Listener::start(move |stream| {
+        read_head(stream);
+        let n = served.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let answer = if n < 5 {
+            http_response("200 OK", "", br#"{"status":"queued"}"#)
+        } else {
+            let forever = "retry-after: 18446744073709551615\r\n";
+            http_response("429 Too Many Requests", forever, b"{}")
+        };
+        let _ = stream.write_all(&answer);
+        None
+    });
+    let dir = temp_dir();
+    let ran = run(bin()
+        .env("WAPZI_API_KEY", FIXTURES.api_key)
+        .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id)
+        .args(["run", "--no-reports", "--base-url", &target.base_url()])
+        .arg("--checks")
+        .arg(poll_check(dir.path(), "5s")));
+    assert!(!ran.stderr.contains("panicked"), "{}", ran.stderr);
+    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stdout.contains(
+            "`status` did not reach the expected value within 5s: 6 polls, last `status` was `(none)`"
+        ),
+        "{}",
+        ran.stdout
+    );
+}

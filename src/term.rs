@@ -26,23 +26,38 @@ pub fn failure_text(result: &CheckResult) -> String {
         Outcome::Error(_) => "error: ",
         _ => "",
     };
-    let _ = writeln!(text, "{kind}{}", failure.message);
-    let _ = writeln!(text, "  step:     {}", failure.step);
+    let _ = writeln!(text, "{kind}{}", one_line(&failure.message));
+    let _ = writeln!(text, "  step:     {}", one_line(&failure.step));
     if let Some(request) = &failure.request {
-        let _ = writeln!(text, "  request:  {request}");
+        let _ = writeln!(text, "  request:  {}", one_line(request));
     }
     if let Some(response) = &failure.response {
-        let _ = writeln!(text, "  response: {response}");
+        let _ = writeln!(text, "  response: {}", one_line(response));
     }
     for m in &failure.mismatches {
         let _ = writeln!(
             text,
             "  {}: expected {}, got {} ({})",
-            m.target, m.expected, m.actual, m.location
+            one_line(&m.target),
+            one_line(&m.expected),
+            one_line(&m.actual),
+            m.location
         );
     }
     let _ = write!(text, "  hint:     {}", result.hint);
     text
+}
+
+/// Server text on one terminal line: control characters (escape sequences,
+/// newlines that could fake a `test ... ok` line) are shown escaped.
+pub fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' => "\\n".to_string(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 fn mark(verdict: ItemVerdict) -> String {
@@ -70,7 +85,7 @@ pub fn summary(run: &RunResult) -> String {
         for check in advisory {
             let message = check
                 .failure()
-                .map(|f| f.message.as_str())
+                .map(|f| one_line(&f.message))
                 .unwrap_or_default();
             let _ = writeln!(text, "  {} {}: {message}", "warning".yellow(), check.id);
         }
@@ -78,7 +93,7 @@ pub fn summary(run: &RunResult) -> String {
     if let Some(first) = run.checks.iter().find(|c| c.fails_gate()) {
         let message = first
             .failure()
-            .map(|f| f.message.as_str())
+            .map(|f| one_line(&f.message))
             .unwrap_or_default();
         let _ = writeln!(
             text,
@@ -98,4 +113,20 @@ pub fn summary(run: &RunResult) -> String {
         s.passed, s.failed, s.errors, s.advisory_failed, s.ignored, run.target.base_url
     );
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_text_cannot_move_the_cursor_or_fake_lines() {
+        let hostile = "ok\u{1b}[2J\ntest key::missing ... ok\r";
+        let shown = one_line(hostile);
+        assert!(
+            !shown.contains('\u{1b}') && !shown.contains('\n') && !shown.contains('\r'),
+            "{shown}"
+        );
+        assert!(shown.contains("\\u{1b}[2J\\ntest"), "{shown}");
+    }
 }

@@ -91,6 +91,10 @@ pub struct SandboxArgs {
     /// Print the faults that can be injected, a line each, and exit.
     #[arg(long)]
     pub list_faults: bool,
+    /// On stopping (Ctrl-C, SIGTERM), write what the sandbox counted as JSON: requests, and each
+    /// execution's creation and terminal status times (for benchmarks; see docs/benchmarks.md).
+    #[arg(long, value_name = "PATH")]
+    pub stats_file: Option<PathBuf>,
 }
 
 /// How the sandbox behaves (shared by `sandbox` and `run --sandbox`).

@@ -35,6 +35,10 @@ pub struct SandboxStats {
 pub struct Completion {
     /// The execution's id.
     pub execution_id: String,
+    /// The terminal status it reached: `completed`, `failed` or `superseded`.
+    pub status: &'static str,
+    /// When its execute was accepted.
+    pub created_at: SystemTime,
     /// When it became `completed` or `failed` (its creation plus the
     /// latency), or `superseded` (the newer execute).
     pub completed_at: SystemTime,
@@ -71,6 +75,18 @@ enum Stage {
     Completed,
     Failed,
     Superseded,
+}
+
+impl Stage {
+    /// The status the API names this stage by.
+    fn name(self) -> &'static str {
+        match self {
+            Stage::Queued => "queued",
+            Stage::Completed => "completed",
+            Stage::Failed => "failed",
+            Stage::Superseded => "superseded",
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -263,6 +279,8 @@ impl Store {
             execution.stage = execution.outcome;
             self.completions.push(Completion {
                 execution_id: id.to_string(),
+                status: execution.outcome.name(),
+                created_at: execution.created_wall,
                 completed_at: execution
                     .created_wall
                     .checked_add(settings.latency)
@@ -278,6 +296,8 @@ impl Store {
                 execution.stage = Stage::Superseded;
                 self.completions.push(Completion {
                     execution_id: id.to_string(),
+                    status: Stage::Superseded.name(),
+                    created_at: execution.created_wall,
                     completed_at: wall,
                 });
             }

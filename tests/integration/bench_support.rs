@@ -1,0 +1,86 @@
+//! What the benchmark (bench/run.sh) relies on: `sandbox --stats-file`
+//! writes the server's timing when the sandbox is stopped by a signal, and
+//! its execution ids and times line up with the run's report.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+use wapzi_homolog::exit;
+use wapzi_homolog::sandbox::FIXTURES;
+
+use crate::support::{bin, run, temp_dir};
+
+/// A `wapzi-homolog sandbox` process on a free port, and its base URL.
+fn start_sandbox(latency: &str, stats: &Path) -> (Child, String) {
+    let mut child = bin()
+        .args([
+            "sandbox",
+            "--port",
+            "0",
+            "--latency",
+            latency,
+            "--stats-file",
+        ])
+        .arg(stats)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let base_url = BufReader::new(stdout)
+        .lines()
+        .map(Result::unwrap)
+        .find_map(|line| line.strip_prefix("Wapzi sandbox at ").map(String::from))
+        .expect("the sandbox prints its URL");
+    (child, base_url)
+}
+
+/// Sends `signal` (`TERM`, `INT`) to `child` and waits for it to exit.
+fn stop(mut child: Child, signal: &str) -> i32 {
+    let killed = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    child.wait().unwrap().code().unwrap_or(-1)
+}
+
+#[test]
+fn sandbox_stats_file_times_each_execution_the_run_polled() {
+    for signal in ["TERM", "INT"] {
+        let dir = temp_dir();
+        let stats_path = dir.path().join("stats.json");
+        let (child, base_url) = start_sandbox("40ms", &stats_path);
+        let ran = run(bin()
+            .env("WAPZI_BASE_URL", &base_url)
+            .env("WAPZI_API_KEY", FIXTURES.api_key)
+            .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id)
+            .args(["run", "--exact", "execution::completes", "--reports"])
+            .arg(dir.path().join("reports")));
+        assert_eq!(ran.code, i32::from(exit::READY), "{}", ran.stdout);
+        assert!(!stats_path.exists(), "written before the sandbox stopped");
+        assert_eq!(stop(child, signal), i32::from(exit::READY), "{signal}");
+
+        let stats: Value = serde_json::from_slice(&std::fs::read(&stats_path).unwrap()).unwrap();
+        assert_eq!(stats["latency_ms"], 40.0);
+        let report_path = dir.path().join("reports/latest/report.json");
+        let report: Value = serde_json::from_slice(&std::fs::read(report_path).unwrap()).unwrap();
+        let polls = &report["checks"][0]["polls"][0];
+        let polled = polls["path"].as_str().unwrap().rsplit('/').next().unwrap();
+        let completions = stats["completions"].as_array().unwrap();
+        assert_eq!(completions.len(), 1, "{stats:#}");
+        let completion = &completions[0];
+        assert_eq!(completion["execution_id"], polled);
+        assert_eq!(completion["status"], "completed");
+        let created = completion["created_at_ms"].as_f64().unwrap();
+        let completed = completion["completed_at_ms"].as_f64().unwrap();
+        assert!((completed - created - 40.0).abs() < 0.01, "{completion}");
+        // One POST and at least one poll, each with the key.
+        let requests = stats["requests"].as_u64().unwrap();
+        assert!(requests >= 2 && requests == polls["polls"].as_u64().unwrap() + 1);
+        assert_eq!(stats["requests_with_key"], requests);
+    }
+}

@@ -86,9 +86,12 @@ impl CheckRun<'_> {
             });
             let waited = start.elapsed();
             if matches!(response.status, 429 | 503) {
+                // Never sooner than the usual interval: `Retry-After: 0`
+                // would otherwise make the poll hammer a rate-limited target.
+                let usual = next_interval(waited, poll);
                 let wait = response
                     .retry_after()
-                    .unwrap_or_else(|| next_interval(waited, poll));
+                    .map_or(usual, |after| after.max(usual));
                 if waited + wait >= timeout {
                     break Err((
                         PollEnd::TimedOut,

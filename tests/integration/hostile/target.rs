@@ -266,6 +266,27 @@ fn poll_check(dir: &Path, timeout: &str) -> std::path::PathBuf {
 }
 
 #[test]
+fn a_retry_after_of_zero_does_not_make_the_poll_hammer() {
+    let target = Listener::start(|stream| {
+        let head = read_head(stream);
+        let now = "retry-after: 0\r\n";
+        let _ = stream.write_all(&http_response("429 Too Many Requests", now, b"{}"));
+        Some(head)
+    });
+    let dir = temp_dir();
+    let ran = run(bin()
+        .env("WAPZI_API_KEY", FIXTURES.api_key)
+        .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id)
+        .args(["run", "--no-reports", "--base-url", &target.base_url()])
+        .arg("--checks")
+        .arg(poll_check(dir.path(), "1s")));
+    let polls = target.finish().len();
+    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
+    // The check's interval is 300ms: four polls fit in a second.
+    assert!((3..=5).contains(&polls), "{polls} polls in 1s");
+}
+
+#[test]
 fn a_retry_after_of_centuries_ends_the_poll_at_its_timeout() {
     // Five answers "queued" (so polling has lasted over a second), then 429
     // with a Retry-After no clock can add.

@@ -87,9 +87,22 @@ pub fn holds(items: &[Expectation], response: &Incoming, vars: &Vars) -> bool {
 }
 
 /// The first `limit` characters of `text`, marked when cut.
+///
+/// Control characters are shown escaped: an excerpt goes into one-line
+/// messages, and a server must not be able to write to the terminal.
 pub fn excerpt(text: &str, limit: usize) -> String {
     let mut chars = text.chars();
-    let cut: String = chars.by_ref().take(limit).collect();
+    let cut: String = chars
+        .by_ref()
+        .take(limit)
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
     if chars.next().is_some() {
         format!("{cut}… ({} bytes)", text.len())
     } else {

@@ -1,5 +1,7 @@
 //! `wapzi-homolog sandbox`: the embedded reference server on its own.
 
+use std::future::Future;
+use std::io::Write as _;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
@@ -27,9 +29,14 @@ pub fn sandbox(args: SandboxArgs) -> Result<u8, AppError> {
     let stats = rt.block_on(async {
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
         let sandbox = Sandbox::start(addr, config).await?;
-        println!("{}", FIXTURES.describe(&sandbox.base_url()));
-        println!("Press Ctrl-C to stop.");
-        stop_signal().await;
+        // Registered before the URL is printed: whoever read it may signal.
+        let stop = stop_signal();
+        // A closed stdout (the reader of the URL went away) does not stop
+        // the sandbox: it serves until signalled.
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "{}", FIXTURES.describe(&sandbox.base_url()));
+        let _ = writeln!(out, "Press Ctrl-C to stop.");
+        stop.await;
         let stats = sandbox.stats();
         sandbox.shutdown().await;
         Ok::<_, AppError>(stats)
@@ -40,23 +47,29 @@ pub fn sandbox(args: SandboxArgs) -> Result<u8, AppError> {
     Ok(exit::READY)
 }
 
-/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM. If a signal cannot be
-/// awaited, it resolves at once: stopping beats hanging unstoppable.
-async fn stop_signal() {
+/// Registers for Ctrl-C (SIGINT) and, on Unix, SIGTERM at once; the future
+/// resolves on either. If a signal cannot be awaited, it resolves at once:
+/// stopping beats hanging unstoppable.
+fn stop_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut term) = signal(SignalKind::terminate()) else {
-            return;
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            if let (Some(mut interrupt), Some(mut terminate)) = (interrupt, terminate) {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 

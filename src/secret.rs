@@ -59,6 +59,10 @@ pub const REDACTED: &str = "[redacted]";
 pub struct Redactor {
     /// Each secret's forms, longest first so a form containing another wins.
     forms: Vec<String>,
+    /// A searcher per form, built once: redaction runs on every string of
+    /// every exchange and report, and building a searcher per call cost more
+    /// than the search.
+    finders: Vec<memchr::memmem::Finder<'static>>,
 }
 
 impl fmt::Debug for Redactor {
@@ -75,26 +79,40 @@ impl Redactor {
             .collect();
         forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
         forms.dedup();
-        Redactor { forms }
+        let finders = forms
+            .iter()
+            .map(|f| memchr::memmem::Finder::new(f.as_bytes()).into_owned())
+            .collect();
+        Redactor { forms, finders }
     }
 
     /// `text` with every secret form replaced by [`REDACTED`].
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
-        for form in &self.forms {
-            if out.contains(form.as_str()) {
+        for (form, finder) in self.forms.iter().zip(&self.finders) {
+            if finder.find(out.as_bytes()).is_some() {
                 out = out.replace(form.as_str(), REDACTED);
             }
         }
         out
     }
 
+    /// Whether some string in the JSON text `json` may hold a secret form;
+    /// `false` is certain. A form without a character that JSON escapes
+    /// (`"`, `\\`, control characters) is written as is inside a JSON string,
+    /// so searching the text finds it; a form with one makes this `true`.
+    pub fn may_hold_secret_in_json(&self, json: &[u8]) -> bool {
+        let escaped = |form: &String| form.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
+        self.forms.iter().any(escaped) || self.finds_secret_in(json)
+    }
+
     /// Whether `bytes` still hold any secret form (the leak canary).
+    ///
+    /// A substring search (memchr's vectorised `memmem`): comparing every
+    /// window took most of a run's CPU, since every report file is scanned
+    /// once per form.
     pub fn finds_secret_in(&self, bytes: &[u8]) -> bool {
-        self.forms.iter().any(|form| {
-            let needle = form.as_bytes();
-            bytes.windows(needle.len()).any(|w| w == needle)
-        })
+        self.finders.iter().any(|f| f.find(bytes).is_some())
     }
 }
 
@@ -156,5 +174,37 @@ mod tests {
         let out = r.redact(&text);
         assert!(!r.finds_secret_in(out.as_bytes()), "{out}");
         assert_eq!(out.matches(REDACTED).count(), 3);
+    }
+
+    #[test]
+    fn json_text_shows_whether_a_string_may_hold_a_secret() {
+        let plain = Secret::new("ak_plain0000000000000000000000001", "key").unwrap();
+        let r = Redactor::new([&plain]);
+        let clean = serde_json::to_vec(&serde_json::json!({"a": ["x", "ak_plain"]})).unwrap();
+        assert!(!r.may_hold_secret_in_json(&clean));
+        let held = serde_json::json!({"a": {"b": format!("[{}]", plain.expose())}});
+        assert!(r.may_hold_secret_in_json(&serde_json::to_vec(&held).unwrap()));
+        // A quote in a key is written escaped: the text cannot tell, so it may.
+        let quoted = Secret::new("ak_\"quoted", "key").unwrap();
+        let r = Redactor::new([&quoted]);
+        assert!(r.may_hold_secret_in_json(&clean));
+    }
+
+    #[test]
+    fn the_canary_finds_every_form_anywhere_in_any_bytes() {
+        let s = Secret::new("ak_secret/+=1", "key").unwrap();
+        let r = Redactor::new([&s]);
+        for form in encodings(s.expose()) {
+            let form = form.as_bytes();
+            let around: [&[u8]; 3] = [b"", b"\xff\xfe{\"a\":\"", b"\x00"];
+            for before in around {
+                for after in around {
+                    let bytes = [before, form, after].concat();
+                    assert!(r.finds_secret_in(&bytes), "{bytes:?}");
+                }
+            }
+        }
+        assert!(!r.finds_secret_in(b"ak_secret/+=2 ak_secret/+"));
+        assert!(!r.finds_secret_in(b""));
     }
 }

@@ -12,6 +12,21 @@ use crate::secret::Redactor;
 /// Renders `result` as pretty JSON, every string passed through `redactor`,
 /// fields in the model's order.
 pub fn render_json(result: &RunResult, redactor: &Redactor) -> String {
+    let text = serde_json::to_string_pretty(result)
+        .expect("the result model has only string keys and always serializes");
+    // The runner stores redacted text, so usually no string holds a secret
+    // and the text is the report as is; otherwise every string is redacted.
+    let mut text = if redactor.may_hold_secret_in_json(text.as_bytes()) {
+        redacted_text(result, redactor)
+    } else {
+        text
+    };
+    text.push('\n');
+    text
+}
+
+/// `result` as pretty JSON with every string passed through `redactor`.
+fn redacted_text(result: &RunResult, redactor: &Redactor) -> String {
     let mut value = serde_json::to_value(result)
         .expect("the result model has only string keys and always serializes");
     redact_value(&mut value, redactor);
@@ -22,9 +37,7 @@ pub fn render_json(result: &RunResult, redactor: &Redactor) -> String {
         Ok(model) => serde_json::to_string_pretty(&model),
         Err(_) => serde_json::to_string_pretty(&value),
     };
-    let mut text = text.expect("the result model has only string keys and always serializes");
-    text.push('\n');
-    text
+    text.expect("the result model has only string keys and always serializes")
 }
 
 /// Renders the digest file of `json` in `sha256sum` format:

@@ -28,6 +28,18 @@ pub fn next_interval(waited: Duration, poll: &Poll) -> Duration {
     (waited / 10).clamp(poll.interval_min, poll.interval_max)
 }
 
+/// When the next poll is due (from the first poll), given when the last was
+/// due and when its answer came (`answered`).
+///
+/// The interval counts from one poll's send to the next, not from the
+/// answer: otherwise every round trip and timer tick stretches the schedule
+/// (by 7% at 2 s on loopback), and completion is seen that much later. An
+/// answer that came after the next poll was due is followed at once, so
+/// polls are never sent less than `interval_min` apart and never pile up.
+pub fn next_due(due: Duration, answered: Duration, poll: &Poll) -> Duration {
+    (due + next_interval(due, poll)).max(answered)
+}
+
 fn observed(poll: &Poll, response: &Incoming) -> Option<String> {
     let target = poll.until.first().map(|e| &e.target)?;
     match target_value(target, response).ok()?? {
@@ -56,6 +68,8 @@ impl CheckRun<'_> {
         let timeout = self.settings.poll_timeout.unwrap_or(poll.timeout);
         let _polling = super::observer::polling();
         let start = Instant::now();
+        // When the current poll was due, from `start`.
+        let mut due = Duration::ZERO;
         let mut record = PollRecord {
             step: step_name.to_string(),
             path: self.target.redactor().redact(&out.path),
@@ -99,6 +113,7 @@ impl CheckRun<'_> {
                     ));
                 }
                 tokio::time::sleep(wait).await;
+                due = waited + wait;
                 continue;
             }
             if !(200..300).contains(&response.status) {
@@ -115,14 +130,15 @@ impl CheckRun<'_> {
             if !poll.give_up_when.is_empty() && holds(&poll.give_up_when, &response, &self.vars) {
                 break Ok((PollEnd::GaveUp, response));
             }
-            let wait = next_interval(waited, poll);
-            if waited + wait >= timeout {
+            let next = next_due(due, waited, poll);
+            if next >= timeout {
                 break Err((
                     PollEnd::TimedOut,
                     self.timed_out(step_at, out, &response, poll, timeout, record.polls),
                 ));
             }
-            tokio::time::sleep(wait).await;
+            tokio::time::sleep_until((start + next).into()).await;
+            due = next;
         };
         record.time_to_end_ms = super::clock::ms(start.elapsed());
         match result {
@@ -163,16 +179,20 @@ impl CheckRun<'_> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn interval_grows_with_time_waited_within_bounds() {
-        let poll = Poll {
+    fn default_poll() -> Poll {
+        Poll {
             until: Vec::new(),
             give_up_when: Vec::new(),
             always: Vec::new(),
             timeout: Duration::from_secs(30),
-            interval_min: Duration::from_millis(50),
-            interval_max: Duration::from_secs(2),
-        };
+            interval_min: Poll::DEFAULT_INTERVAL_MIN,
+            interval_max: Poll::DEFAULT_INTERVAL_MAX,
+        }
+    }
+
+    #[test]
+    fn interval_grows_with_time_waited_within_bounds() {
+        let poll = default_poll();
         assert_eq!(
             next_interval(Duration::ZERO, &poll),
             Duration::from_millis(50)
@@ -185,5 +205,38 @@ mod tests {
             next_interval(Duration::from_secs(300), &poll),
             Duration::from_secs(2)
         );
+    }
+
+    /// Due times of the polls until one is sent at or after `until`, with
+    /// answers taking `round_trip`.
+    fn schedule(until: Duration, round_trip: Duration) -> Vec<Duration> {
+        let poll = default_poll();
+        let mut sent = vec![Duration::ZERO];
+        while *sent.last().unwrap() < until {
+            let due = *sent.last().unwrap();
+            sent.push(next_due(due, due + round_trip, &poll));
+        }
+        sent
+    }
+
+    #[test]
+    fn polls_keep_their_schedule_from_send_to_send() {
+        let ms = Duration::from_millis;
+        // Round trips do not stretch it: a tenth of the time waited, 50 ms at least.
+        let quick = schedule(ms(700), ms(3));
+        let expected = [
+            0, 50, 100, 150, 200, 250, 300, 350, 400, 450, 500, 550, 605, 665, 732,
+        ];
+        let got: Vec<u128> = quick.iter().map(Duration::as_millis).collect();
+        assert_eq!(got, expected);
+        // Reaching 2 s takes 26 polls: 11 within the floor's first 500 ms,
+        // then 15 growing by a tenth (the 25th is due at 1.899 s).
+        let two_seconds = schedule(ms(2000), ms(3));
+        assert_eq!(two_seconds.len(), 26);
+        assert_eq!(two_seconds[24].as_millis(), 1898);
+        // A slow answer is followed at once, never sooner than the floor.
+        let slow = schedule(ms(400), ms(80));
+        assert_eq!(slow[1], ms(80));
+        assert!(slow.windows(2).all(|w| w[1] - w[0] >= ms(50)));
     }
 }

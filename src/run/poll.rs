@@ -24,8 +24,13 @@ pub struct Polled {
 }
 
 /// The wait before the next poll, given how long polling has lasted.
+///
+/// The interval is about a tenth of the time waited (2/19, so completion is
+/// seen within about 10.5% of the time it took): growing by that much
+/// rather than exactly a tenth reaches a 2 s execution in 25 polls instead
+/// of 26, for half a percent more worst-case lag.
 pub fn next_interval(waited: Duration, poll: &Poll) -> Duration {
-    (waited / 10).clamp(poll.interval_min, poll.interval_max)
+    (waited * 2 / 19).clamp(poll.interval_min, poll.interval_max)
 }
 
 /// When the next poll is due (from the first poll), given when the last was
@@ -198,8 +203,8 @@ mod tests {
             Duration::from_millis(50)
         );
         assert_eq!(
-            next_interval(Duration::from_secs(3), &poll),
-            Duration::from_millis(300)
+            next_interval(Duration::from_millis(3800), &poll),
+            Duration::from_millis(400)
         );
         assert_eq!(
             next_interval(Duration::from_secs(300), &poll),
@@ -222,18 +227,18 @@ mod tests {
     #[test]
     fn polls_keep_their_schedule_from_send_to_send() {
         let ms = Duration::from_millis;
-        // Round trips do not stretch it: a tenth of the time waited, 50 ms at least.
+        // Round trips do not stretch it: 2/19 of the time waited, 50 ms at least.
         let quick = schedule(ms(700), ms(3));
         let expected = [
-            0, 50, 100, 150, 200, 250, 300, 350, 400, 450, 500, 550, 605, 665, 732,
+            0, 50, 100, 150, 200, 250, 300, 350, 400, 450, 500, 552, 610, 675, 746,
         ];
         let got: Vec<u128> = quick.iter().map(Duration::as_millis).collect();
         assert_eq!(got, expected);
-        // Reaching 2 s takes 26 polls: 11 within the floor's first 500 ms,
-        // then 15 growing by a tenth (the 25th is due at 1.899 s).
+        // Reaching 2 s takes 25 polls: 11 within the floor's first 500 ms,
+        // then 14 growing by 2/19 (the 25th is due at 2.029 s).
         let two_seconds = schedule(ms(2000), ms(3));
-        assert_eq!(two_seconds.len(), 26);
-        assert_eq!(two_seconds[24].as_millis(), 1898);
+        assert_eq!(two_seconds.len(), 25);
+        assert_eq!(two_seconds[24].as_millis(), 2029);
         // A slow answer is followed at once, never sooner than the floor.
         let slow = schedule(ms(400), ms(80));
         assert_eq!(slow[1], ms(80));

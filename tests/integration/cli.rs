@@ -6,21 +6,38 @@ use crate::support::{bin, run, temp_dir};
 
 const SETUP: i32 = exit::SETUP as i32;
 
-#[test]
-fn missing_key_is_a_setup_error() {
-    let ran = run(bin().args([
+/// `run` against a port where nothing listens, with `key` in WAPZI_API_KEY
+/// (none when `None`) and `extra` arguments.
+fn run_nowhere(key: Option<&str>, extra: &[&str]) -> crate::support::Ran {
+    let mut cmd = bin();
+    if let Some(key) = key {
+        cmd.env("WAPZI_API_KEY", key);
+    }
+    cmd.args([
         "run",
         "--entry-point",
         "ep",
         "--base-url",
         "http://127.0.0.1:9",
-    ]));
-    assert_eq!(ran.code, SETUP);
+    ]);
+    run(cmd.args(extra))
+}
+
+/// Asserts a setup error (exit 2) whose message holds `expected`.
+fn assert_refused(ran: &crate::support::Ran, expected: &str) {
+    assert_eq!(ran.code, SETUP, "{}", ran.stderr);
     assert!(
+        ran.stderr.contains(expected),
+        "want {expected:?} in:\n{}",
         ran.stderr
-            .contains("no API key: set WAPZI_API_KEY or pass --api-key-file"),
-        "{}",
-        ran.stderr
+    );
+}
+
+#[test]
+fn missing_key_is_a_setup_error() {
+    assert_refused(
+        &run_nowhere(None, &[]),
+        "no API key: set WAPZI_API_KEY or pass --api-key-file",
     );
 }
 
@@ -30,30 +47,12 @@ fn missing_entry_point_is_a_setup_error() {
         run(bin()
             .env("WAPZI_API_KEY", "ak_x")
             .args(["run", "--base-url", "http://127.0.0.1:9"]));
-    assert_eq!(ran.code, SETUP);
-    assert!(
-        ran.stderr
-            .contains("--entry-point ID or set WAPZI_ENTRY_POINT_ID"),
-        "{}",
-        ran.stderr
-    );
+    assert_refused(&ran, "--entry-point ID or set WAPZI_ENTRY_POINT_ID");
 }
 
 #[test]
 fn an_empty_key_is_refused_not_redacted() {
-    let ran = run(bin().env("WAPZI_API_KEY", "  ").args([
-        "run",
-        "--entry-point",
-        "ep",
-        "--base-url",
-        "http://127.0.0.1:9",
-    ]));
-    assert_eq!(ran.code, SETUP);
-    assert!(
-        ran.stderr.contains("WAPZI_API_KEY is empty"),
-        "{}",
-        ran.stderr
-    );
+    assert_refused(&run_nowhere(Some("  "), &[]), "WAPZI_API_KEY is empty");
 }
 
 #[test]
@@ -74,67 +73,40 @@ fn bad_base_urls_are_refused_before_any_request() {
             "--base-url",
             url,
         ]));
-        assert_eq!(ran.code, SETUP, "{url}");
-        assert!(ran.stderr.contains(expected), "{url}: {}", ran.stderr);
+        assert_refused(&ran, expected);
         assert!(!ran.stderr.contains("ak_x"));
     }
 }
 
 #[test]
 fn there_is_no_flag_for_the_key_itself() {
-    let ran = run(bin().args(["run", "--api-key", "ak_x"]));
-    assert_eq!(ran.code, SETUP);
-    assert!(
-        ran.stderr.contains("unexpected argument '--api-key'"),
-        "{}",
-        ran.stderr
+    assert_refused(
+        &run(bin().args(["run", "--api-key", "ak_x"])),
+        "unexpected argument '--api-key'",
     );
 }
 
 #[test]
 fn secret_fixtures_cannot_be_flag_values() {
-    let ran = run(bin().env("WAPZI_API_KEY", "ak_x").args([
-        "run",
-        "--entry-point",
-        "ep",
-        "--base-url",
-        "http://127.0.0.1:9",
-        "--fixture",
-        "previous_api_key=ak_old",
-    ]));
-    assert_eq!(ran.code, SETUP);
-    assert!(ran.stderr.contains("is a secret"), "{}", ran.stderr);
+    let ran = run_nowhere(Some("ak_x"), &["--fixture", "previous_api_key=ak_old"]);
+    assert_refused(&ran, "is a secret");
     assert!(!ran.stderr.contains("ak_old"), "{}", ran.stderr);
 }
 
 #[test]
 fn unreadable_key_file_names_the_path() {
-    let ran = run(bin().args([
-        "run",
-        "--entry-point",
-        "ep",
-        "--base-url",
-        "http://127.0.0.1:9",
-        "--api-key-file",
-        "/nonexistent/key",
-    ]));
-    assert_eq!(ran.code, SETUP);
-    assert!(
-        ran.stderr
-            .contains("cannot read the key file (--api-key-file) at /nonexistent/key"),
-        "{}",
-        ran.stderr
+    let ran = run_nowhere(None, &["--api-key-file", "/nonexistent/key"]);
+    assert_refused(
+        &ran,
+        "cannot read the key file (--api-key-file) at /nonexistent/key",
     );
 }
 
 #[test]
 fn unknown_fault_suggests_the_closest() {
-    let ran = run(bin().args(["run", "--sandbox", "--fault", "hnag"]));
-    assert_eq!(ran.code, SETUP);
-    assert!(
-        ran.stderr.contains("did you mean `hang`?"),
-        "{}",
-        ran.stderr
+    assert_refused(
+        &run(bin().args(["run", "--sandbox", "--fault", "hnag"])),
+        "did you mean `hang`?",
     );
 }
 

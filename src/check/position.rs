@@ -168,9 +168,18 @@ impl Indexer {
             let path = match frame {
                 Frame::Map { path, .. } | Frame::Seq { path, .. } => path,
             };
-            let node = self.current.nodes.entry(path.clone()).or_default();
-            if node.value.is_none() {
-                node.value = Some(pos(mark));
+            // Look up before inserting: this runs for every scalar, and all
+            // but the first visit find the container already placed.
+            match self.current.nodes.get_mut(path.as_str()) {
+                Some(node) if node.value.is_some() => {}
+                Some(node) => node.value = Some(pos(mark)),
+                None => {
+                    let node = Node {
+                        value: Some(pos(mark)),
+                        ..Node::default()
+                    };
+                    self.current.nodes.insert(path.clone(), node);
+                }
             }
         }
     }

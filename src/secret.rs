@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use base64::Engine;
 
 /// A secret value whose `Debug` and `Display` print `***`.
@@ -57,12 +58,13 @@ pub const REDACTED: &str = "[redacted]";
 /// Replaces every secret, and its common encodings, in text.
 #[derive(Clone, Default)]
 pub struct Redactor {
-    /// Each secret's forms, longest first so a form containing another wins.
+    /// Each secret's forms, deduplicated.
     forms: Vec<String>,
-    /// A searcher per form, built once: redaction runs on every string of
-    /// every exchange and report, and building a searcher per call cost more
-    /// than the search.
-    finders: Vec<memchr::memmem::Finder<'static>>,
+    /// One automaton over every form, built once: redaction runs on every
+    /// string of every exchange and report, so each text is scanned once
+    /// for all forms, not once per form. Leftmost-longest, so a form that
+    /// contains another wins. `None` when there is no secret.
+    searcher: Option<AhoCorasick>,
 }
 
 impl fmt::Debug for Redactor {
@@ -77,23 +79,38 @@ impl Redactor {
             .into_iter()
             .flat_map(|s| encodings(s.expose()))
             .collect();
-        forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        forms.sort();
         forms.dedup();
-        let finders = forms
-            .iter()
-            .map(|f| memchr::memmem::Finder::new(f.as_bytes()).into_owned())
-            .collect();
-        Redactor { forms, finders }
+        let searcher = (!forms.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&forms)
+                .expect("a few short literal forms are far below the automaton's size limits")
+        });
+        Redactor { forms, searcher }
     }
 
     /// `text` with every secret form replaced by [`REDACTED`].
+    ///
+    /// Matches are replaced left to right, longest first and without
+    /// overlap, so every occurrence of a form loses at least a byte: none
+    /// survives whole.
     pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for (form, finder) in self.forms.iter().zip(&self.finders) {
-            if finder.find(out.as_bytes()).is_some() {
-                out = out.replace(form.as_str(), REDACTED);
-            }
+        let Some(searcher) = &self.searcher else {
+            return text.to_string();
+        };
+        let mut matches = searcher.find_iter(text).peekable();
+        if matches.peek().is_none() {
+            return text.to_string();
         }
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        for found in matches {
+            out.push_str(&text[copied..found.start()]);
+            out.push_str(REDACTED);
+            copied = found.end();
+        }
+        out.push_str(&text[copied..]);
         out
     }
 
@@ -106,13 +123,10 @@ impl Redactor {
         self.forms.iter().any(escaped) || self.finds_secret_in(json)
     }
 
-    /// Whether `bytes` still hold any secret form (the leak canary).
-    ///
-    /// A substring search (memchr's vectorised `memmem`): comparing every
-    /// window took most of a run's CPU, since every report file is scanned
-    /// once per form.
+    /// Whether `bytes` still hold any secret form (the leak canary): one
+    /// vectorised multi-pattern scan, whatever the number of forms.
     pub fn finds_secret_in(&self, bytes: &[u8]) -> bool {
-        self.finders.iter().any(|f| f.find(bytes).is_some())
+        self.searcher.as_ref().is_some_and(|s| s.is_match(bytes))
     }
 }
 
@@ -174,6 +188,17 @@ mod tests {
         let out = r.redact(&text);
         assert!(!r.finds_secret_in(out.as_bytes()), "{out}");
         assert_eq!(out.matches(REDACTED).count(), 3);
+    }
+
+    #[test]
+    fn the_longest_form_wins_and_none_survives_whole() {
+        let short = Secret::new("ak_short", "key").unwrap();
+        let long = Secret::new("ak_shorter_and_longer", "previous key").unwrap();
+        let r = Redactor::new([&short, &long]);
+        let out = r.redact("[ak_shorter_and_longer] ak_short ak_shortak_short");
+        assert_eq!(out, "[[redacted]] [redacted] [redacted][redacted]");
+        assert_eq!(Redactor::default().redact("ak_short"), "ak_short");
+        assert!(!Redactor::default().finds_secret_in(b"ak_short"));
     }
 
     #[test]

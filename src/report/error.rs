@@ -36,7 +36,7 @@ pub enum ReportError {
     Junit(#[source] quick_junit::SerializeError),
     /// The HTML template failed.
     #[error("cannot render report.html")]
-    Html(#[source] minijinja::Error),
+    Html(#[source] askama::Error),
 }
 
 impl ReportError {

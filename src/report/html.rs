@@ -1,10 +1,11 @@
 //! `report.html`: one self-contained page (no script, no external asset),
-//! rendered by minijinja with HTML auto-escaping from a view model built
-//! here, so the template holds no logic beyond loops and conditions.
+//! rendered by askama from a template compiled into the binary, with HTML
+//! auto-escaping of every interpolated value, from a view model built here
+//! so the template holds no logic beyond loops and conditions.
 
-use minijinja::value::Serde;
-use minijinja::{AutoEscape, Environment, UndefinedBehavior};
-use serde::Serialize;
+use std::fmt;
+
+use askama::Template;
 
 use super::error::ReportError;
 use super::redact::redacted;
@@ -16,27 +17,72 @@ use crate::result::{
 };
 use crate::secret::Redactor;
 
-const TEMPLATE_NAME: &str = "report.html";
-const TEMPLATE: &str = include_str!("templates/report.html");
-
 /// Renders `result` as one self-contained HTML page.
 pub fn render_html(result: &RunResult, redactor: &Redactor) -> Result<String, ReportError> {
     let run = redacted(result, redactor);
-    let page = page(&run);
-    let mut env = Environment::new();
-    // Escaping is the point: force it whatever the template's name.
-    env.set_auto_escape_callback(|_| AutoEscape::Html);
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.add_template(TEMPLATE_NAME, TEMPLATE)
-        .map_err(ReportError::Html)?;
-    let html = env
-        .get_template(TEMPLATE_NAME)
-        .and_then(|t| t.render(Serde(&page)))
-        .map_err(ReportError::Html)?;
+    let html = page(&run).render().map_err(ReportError::Html)?;
     Ok(redactor.redact(&html))
 }
 
-#[derive(Serialize)]
+/// The escaper of the page, configured for `.html` templates in
+/// `askama.toml`: `<`, `>`, `&`, `"`, `'` and `/` become character
+/// references (the spelling the page has always had), everything else is
+/// copied.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PageEscaper;
+
+impl askama::filters::Escaper for PageEscaper {
+    fn write_escaped_str<W: fmt::Write>(&self, mut dest: W, text: &str) -> fmt::Result {
+        let mut copied = 0;
+        for (i, byte) in text.bytes().enumerate() {
+            let reference = match byte {
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'&' => "&amp;",
+                b'"' => "&quot;",
+                b'\'' => "&#x27;",
+                b'/' => "&#x2f;",
+                _ => continue,
+            };
+            // ASCII bytes are char boundaries: the slices are whole chars.
+            dest.write_str(&text[copied..i])?;
+            dest.write_str(reference)?;
+            copied = i + 1;
+        }
+        dest.write_str(&text[copied..])
+    }
+}
+
+/// The template's own filters.
+mod filters {
+    use std::fmt;
+
+    /// A coordinate of the timeline as the page has always written one:
+    /// Rust's shortest round-trip form, with `.0` on whole numbers.
+    #[askama::filter_fn]
+    pub fn num(value: &f64, _: &dyn askama::Values) -> askama::Result<Num> {
+        Ok(Num(*value))
+    }
+
+    pub struct Num(pub(super) f64);
+
+    impl fmt::Display for Num {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            let v = self.0;
+            if v.is_finite() && v.fract() == 0.0 {
+                write!(f, "{v}.0")
+            } else {
+                write!(f, "{v}")
+            }
+        }
+    }
+}
+
+/// The page's view model; the template is `src/report/templates/report.html`
+/// (found through `askama.toml`), compiled in, escaped by [`PageEscaper`]
+/// whatever its file name says.
+#[derive(Template)]
+#[template(path = "report.html", escape = "html")]
 struct Page<'a> {
     run: &'a RunResult,
     readiness: &'static str,
@@ -48,14 +94,12 @@ struct Page<'a> {
     timeline: Timeline,
 }
 
-#[derive(Serialize)]
 struct Counter {
     label: &'static str,
     count: usize,
     class: &'static str,
 }
 
-#[derive(Serialize)]
 struct ItemView<'a> {
     id: &'a str,
     text: &'a str,
@@ -65,7 +109,6 @@ struct ItemView<'a> {
     checks: &'a [String],
 }
 
-#[derive(Serialize)]
 struct CheckView<'a> {
     check: &'a CheckResult,
     anchor: String,
@@ -82,7 +125,6 @@ struct CheckView<'a> {
     polls: Vec<PollView<'a>>,
 }
 
-#[derive(Serialize)]
 struct ExchangeView<'a> {
     exchange: &'a Exchange,
     kind: &'static str,
@@ -93,7 +135,6 @@ struct ExchangeView<'a> {
     body_note: String,
 }
 
-#[derive(Serialize)]
 struct PollView<'a> {
     record: &'a PollRecord,
     end: &'static str,
@@ -102,7 +143,6 @@ struct PollView<'a> {
     observations: Vec<ObservationView>,
 }
 
-#[derive(Serialize)]
 struct ObservationView {
     n: usize,
     at: String,
@@ -286,6 +326,23 @@ mod tests {
         assert!(!html.contains(HOSTILE));
         assert!(!html.contains("<img"));
         assert!(!html.contains("<b onmouseover"));
+    }
+
+    #[test]
+    fn escaper_escapes_markup_and_keeps_the_rest() {
+        let mut out = String::new();
+        askama::filters::Escaper::write_escaped_str(&PageEscaper, &mut out, "a<b>&\"c'/é✓&amp;")
+            .unwrap();
+        assert_eq!(out, "a&lt;b&gt;&amp;&quot;c&#x27;&#x2f;é✓&amp;amp;");
+    }
+
+    #[test]
+    fn coordinates_are_written_with_a_decimal_point() {
+        let num = |v: f64| filters::Num(v).to_string();
+        assert_eq!(num(1200.0), "1200.0");
+        assert_eq!(num(0.0), "0.0");
+        assert_eq!(num(36.5), "36.5");
+        assert_eq!(num(1.0 / 3.0), "0.3333333333333333");
     }
 
     #[test]

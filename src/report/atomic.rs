@@ -1,52 +1,30 @@
-//! Atomic writes: a reader sees the old file (or directory) or the new one
-//! whole, never a half-written one.
+//! Atomic writes: a reader sees the old directory or the new one whole,
+//! never a half-written file or a half-filled directory.
 //!
-//! A file is written to a temporary sibling, synced, then renamed over its
-//! destination. A directory is built beside its destination under a staging
-//! name, then swapped in with two renames: the old one aside, the new one in.
+//! A directory is built beside its destination under a hidden staging name,
+//! its files synced, then swapped in with two renames: the old one aside,
+//! the new one in. Building whole directories (not file by file) costs one
+//! rename per directory instead of a temporary file and a rename per file.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::error::ReportError;
 
-/// Makes temporary names unique within the process.
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Writes `bytes` to `path` through a temporary sibling and a rename.
-pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let tmp = temp_sibling(path);
-    let written = write_synced(&tmp, bytes).and_then(|()| rename(&tmp, path));
-    if written.is_err() {
-        // Best effort: the temporary file is garbage now.
-        let _ = fs::remove_file(&tmp);
-    }
-    written
-}
-
-/// Creates `path` and its missing parents.
-pub(crate) fn create_dir(path: &Path) -> Result<(), ReportError> {
-    fs::create_dir_all(path).map_err(|e| ReportError::io("create directory", path, e))
-}
-
-/// Replaces the directory `dest` with one holding `files` (name, content),
-/// built as `<dest>.tmp-<tag>` and swapped in. Returns the paths written
-/// under `dest`.
+/// Replaces the directory `dest` (if any) with one filled by `fill`, which
+/// is given the staging directory to write into. `tag` makes the staging
+/// and set-aside names unique to this run.
 pub(crate) fn replace_dir(
     dest: &Path,
     tag: &str,
-    files: &[(&str, &[u8])],
-) -> Result<Vec<PathBuf>, ReportError> {
-    let staging = with_suffix(dest, &format!(".tmp-{tag}"));
-    let old = with_suffix(dest, &format!(".old-{tag}"));
+    fill: impl FnOnce(&Path) -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
+    let staging = beside(dest, "staging", tag);
+    let old = beside(dest, "old", tag);
     remove_if_exists(&staging)?;
     create_dir(&staging)?;
-    let built = files
-        .iter()
-        .try_for_each(|(name, bytes)| write_file(&staging.join(name), bytes));
-    if let Err(e) = built {
+    if let Err(e) = fill(&staging) {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
     }
@@ -55,7 +33,33 @@ pub(crate) fn replace_dir(
     if let Some(parent) = dest.parent() {
         sync_dir(parent);
     }
-    Ok(files.iter().map(|(name, _)| dest.join(name)).collect())
+    Ok(())
+}
+
+/// Creates `path` and its missing parents.
+pub(crate) fn create_dir(path: &Path) -> Result<(), ReportError> {
+    fs::create_dir_all(path).map_err(|e| ReportError::io("create directory", path, e))
+}
+
+/// Writes `bytes` to the new file `path` and syncs it.
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| ReportError::io("create", path, e))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| ReportError::io("write", path, e))
+}
+
+/// Makes `path` a hard link to `original`, or, where the file system has no
+/// hard links, a new file holding `bytes` (the original's content).
+pub(crate) fn link_or_write(original: &Path, path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    match fs::hard_link(original, path) {
+        Ok(()) => Ok(()),
+        Err(_) => write_new(path, bytes),
+    }
 }
 
 /// Moves `dest` (if any) aside to `old`, `staging` to `dest`, then removes
@@ -84,17 +88,6 @@ fn swap_in(staging: &Path, dest: &Path, old: &Path) -> Result<(), ReportError> {
     Ok(())
 }
 
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| ReportError::io("create", path, e))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| ReportError::io("write", path, e))
-}
-
 fn rename(from: &Path, to: &Path) -> Result<(), ReportError> {
     fs::rename(from, to).map_err(|source| ReportError::Rename {
         from: from.to_path_buf(),
@@ -121,53 +114,81 @@ fn sync_dir(path: &Path) {
     }
 }
 
-/// `.<name>.tmp-<pid>-<n>` beside `path`: hidden, unique, same file system.
-fn temp_sibling(path: &Path) -> PathBuf {
+/// `.<name>.<what>-<tag>` beside `path`: hidden, on the same file system,
+/// and never a run id (those cannot start with a dot).
+fn beside(path: &Path, what: &str, tag: &str) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    path.with_file_name(format!(".{name}.tmp-{}-{n}", std::process::id()))
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(suffix);
-    path.with_file_name(name)
+    path.with_file_name(format!(".{name}.{what}-{tag}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn write_file_replaces_content_and_leaves_no_temp() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.txt");
-        write_file(&path, b"one").unwrap();
-        write_file(&path, b"two").unwrap();
-        assert_eq!(fs::read(&path).unwrap(), b"two");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    fn write_files<'a>(
+        files: &'a [(&'a str, &'a [u8])],
+    ) -> impl FnOnce(&Path) -> Result<(), ReportError> + 'a {
+        move |dir| {
+            files
+                .iter()
+                .try_for_each(|(name, bytes)| write_new(&dir.join(name), bytes))
+        }
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<_> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
     }
 
     #[test]
     fn replace_dir_swaps_whole_directory() {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("latest");
-        replace_dir(&dest, "r1", &[("a", b"1"), ("b", b"1")]).unwrap();
-        let written = replace_dir(&dest, "r2", &[("a", b"2")]).unwrap();
-        assert_eq!(written, vec![dest.join("a")]);
+        replace_dir(&dest, "r1", write_files(&[("a", b"1"), ("b", b"1")])).unwrap();
+        replace_dir(&dest, "r2", write_files(&[("a", b"2")])).unwrap();
         assert_eq!(fs::read(dest.join("a")).unwrap(), b"2");
         assert!(!dest.join("b").exists(), "the old directory is gone whole");
-        let names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, vec!["latest"], "no staging or old directory left");
+        assert_eq!(
+            entries(dir.path()),
+            ["latest"],
+            "no staging or old directory left"
+        );
+    }
+
+    #[test]
+    fn a_failed_fill_leaves_the_old_directory_and_no_staging() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("latest");
+        replace_dir(&dest, "r1", write_files(&[("a", b"1")])).unwrap();
+        let err = replace_dir(&dest, "r2", |staging| {
+            write_new(&staging.join("a"), b"2")?;
+            write_new(&staging.join("a"), b"again")
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains(".latest.staging-r2"), "{err}");
+        assert_eq!(fs::read(dest.join("a")).unwrap(), b"1");
+        assert_eq!(entries(dir.path()), ["latest"]);
+    }
+
+    #[test]
+    fn a_link_shares_the_original_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let original = dir.path().join("a");
+        write_new(&original, b"1").unwrap();
+        let link = dir.path().join("b");
+        link_or_write(&original, &link, b"1").unwrap();
+        assert_eq!(fs::read(&link).unwrap(), b"1");
+        // Where links are refused (here: the original is missing), the bytes are written.
+        let copy = dir.path().join("c");
+        link_or_write(&dir.path().join("missing"), &copy, b"1").unwrap();
+        assert_eq!(fs::read(&copy).unwrap(), b"1");
     }
 
     #[test]
@@ -175,7 +196,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let blocker = dir.path().join("file");
         fs::write(&blocker, b"x").unwrap();
-        let err = write_file(&blocker.join("a"), b"1").unwrap_err();
+        let err = write_new(&blocker.join("a"), b"1").unwrap_err();
         assert!(err.path().unwrap().starts_with(&blocker), "{err}");
         assert!(err.io_error().is_some());
     }

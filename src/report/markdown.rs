@@ -26,17 +26,21 @@ use crate::secret::Redactor;
 
 /// Renders `result` as Markdown.
 pub fn render_markdown(result: &RunResult, redactor: &Redactor) -> String {
-    let run = redacted(result, redactor);
+    render(&redacted(result, redactor), redactor)
+}
+
+/// Renders `run`, whose strings are already redacted.
+pub(super) fn render(run: &RunResult, redactor: &Redactor) -> String {
     let mut out = String::new();
-    write_header(&mut out, &run);
-    write_checklist(&mut out, &run);
-    write_checks(&mut out, &run);
+    write_header(&mut out, run);
+    write_checklist(&mut out, run);
+    write_checks(&mut out, run);
     let failed = |v: Verdict| matches!(v, Verdict::Failed | Verdict::Error);
-    write_failures(&mut out, &run, "Failures", failed);
-    write_failures(&mut out, &run, "Advisory failures (not gating)", |v| {
+    write_failures(&mut out, run, "Failures", failed);
+    write_failures(&mut out, run, "Advisory failures (not gating)", |v| {
         v == Verdict::AdvisoryFailed
     });
-    write_ignored(&mut out, &run);
+    write_ignored(&mut out, run);
     redactor.redact(&out)
 }
 

@@ -2,11 +2,12 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use super::atomic;
 use super::error::ReportError;
+use super::redact::redacted;
+use super::{atomic, html, junit, markdown};
 use super::{
-    render_digest, render_html, render_json, render_junit, render_markdown, HTML_FILE,
-    JSON_DIGEST_FILE, JSON_FILE, JUNIT_FILE, LATEST_DIR, MARKDOWN_FILE,
+    render_digest, render_json, HTML_FILE, JSON_DIGEST_FILE, JSON_FILE, JUNIT_FILE, LATEST_DIR,
+    MARKDOWN_FILE,
 };
 use crate::result::RunResult;
 use crate::secret::Redactor;
@@ -24,41 +25,54 @@ pub struct ReportSet {
 
 /// Writes `report.json`, `report.json.sha256`, `junit.xml`, `report.md` and
 /// `report.html` into `<root>/<run_id>/`, then replaces `<root>/latest/`
-/// with a copy.
+/// with hard links to them (copies where the file system has no links).
 ///
-/// Every format is rendered before anything is written, each file is written
-/// to a temporary sibling and renamed, and `latest/` is built as
-/// `latest.tmp-<run_id>` and swapped in by renames, so no reader ever sees a
-/// half-written file or a half-filled `latest/`.
+/// Every format is rendered before anything is written, and each directory
+/// is built under a hidden staging name and renamed into place, so no reader
+/// ever sees a half-written file or a half-filled directory.
 pub fn write_all(
     result: &RunResult,
     root: &Path,
     redactor: &Redactor,
 ) -> Result<ReportSet, ReportError> {
     check_run_id(&result.run_id)?;
-    let json = render_json(result, redactor);
-    let rendered: [(&str, String); 5] = [
-        (JSON_FILE, json.clone()),
-        (JSON_DIGEST_FILE, render_digest(&json)),
-        (JUNIT_FILE, render_junit(result, redactor)?),
-        (MARKDOWN_FILE, render_markdown(result, redactor)),
-        (HTML_FILE, render_html(result, redactor)?),
-    ];
+    let rendered = render_all(result, redactor)?;
+    atomic::create_dir(root)?;
     let dir = root.join(&result.run_id);
-    atomic::create_dir(&dir)?;
-    let mut files = Vec::with_capacity(rendered.len() * 2);
-    for (name, content) in &rendered {
-        let path = dir.join(name);
-        atomic::write_file(&path, content.as_bytes())?;
-        files.push(path);
-    }
+    atomic::replace_dir(&dir, &result.run_id, |staging| {
+        rendered.iter().try_for_each(|(name, content)| {
+            atomic::write_new(&staging.join(name), content.as_bytes())
+        })
+    })?;
     let latest = root.join(LATEST_DIR);
-    let contents: Vec<(&str, &[u8])> = rendered
+    atomic::replace_dir(&latest, &result.run_id, |staging| {
+        rendered.iter().try_for_each(|(name, content)| {
+            atomic::link_or_write(&dir.join(name), &staging.join(name), content.as_bytes())
+        })
+    })?;
+    let files = [&dir, &latest]
         .iter()
-        .map(|(name, content)| (*name, content.as_bytes()))
+        .flat_map(|d| rendered.iter().map(|(name, _)| d.join(name)))
         .collect();
-    files.extend(atomic::replace_dir(&latest, &result.run_id, &contents)?);
     Ok(ReportSet { dir, latest, files })
+}
+
+/// Every format, rendered from one redacted copy of the model: the writers
+/// then only redact their output text.
+fn render_all(
+    result: &RunResult,
+    redactor: &Redactor,
+) -> Result<[(&'static str, String); 5], ReportError> {
+    let run = redacted(result, redactor);
+    let json = render_json(&run, redactor);
+    let digest = render_digest(&json);
+    Ok([
+        (JSON_FILE, json),
+        (JSON_DIGEST_FILE, digest),
+        (JUNIT_FILE, junit::render(&run, redactor)?),
+        (MARKDOWN_FILE, markdown::render(&run, redactor)),
+        (HTML_FILE, html::render(&run, redactor)?),
+    ])
 }
 
 /// The run id must name one plain directory that is not `latest` or one of
@@ -119,6 +133,32 @@ mod tests {
             .collect();
         entries.sort();
         assert_eq!(entries, [run.run_id.as_str(), "latest"], "no staging left");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn latest_holds_links_to_the_run_files_not_copies() {
+        use std::os::unix::fs::MetadataExt;
+        let root = tempfile::tempdir().unwrap();
+        let set = write_all(&sample_run(), root.path(), &Redactor::default()).unwrap();
+        for name in NAMES {
+            let run_file = fs::metadata(set.dir.join(name)).unwrap();
+            let latest_file = fs::metadata(set.latest.join(name)).unwrap();
+            assert_eq!(run_file.ino(), latest_file.ino(), "{name}");
+            assert_eq!(run_file.nlink(), 2, "{name}");
+        }
+    }
+
+    #[test]
+    fn an_existing_run_directory_is_replaced_whole() {
+        let root = tempfile::tempdir().unwrap();
+        let run = sample_run();
+        let stale = root.path().join(&run.run_id).join("stale.txt");
+        fs::create_dir_all(stale.parent().unwrap()).unwrap();
+        fs::write(&stale, b"from an earlier attempt").unwrap();
+        let set = write_all(&run, root.path(), &Redactor::default()).unwrap();
+        assert!(!stale.exists());
+        assert!(set.dir.join(JSON_FILE).exists());
     }
 
     #[test]

@@ -59,10 +59,12 @@ fn validate(args: ValidateArgs) -> Result<u8, AppError> {
     Ok(exit::READY)
 }
 
-/// The runtime of a run or of the sandbox: two workers, like the machine.
+/// The runtime of a run or of the sandbox: one worker. A run waits on the
+/// network; a second worker only added cross-thread wake-ups (about 0.5 ms
+/// of CPU time per run, docs/benchmarks.md).
 fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
     tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(1)
         .enable_all()
         .build()
         .map_err(|e| crate::run::RunError::Runtime(e.to_string()).into())

@@ -5,8 +5,6 @@
 //! after deserialization, so the positions of every key and value are indexed
 //! once from the parser's events, by dotted path (`steps.0.request.path`).
 
-use std::collections::HashMap;
-
 use yaml_rust2::parser::{MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 use yaml_rust2::Event;
@@ -40,10 +38,29 @@ pub enum Layout {
     Block,
 }
 
-/// Positions of every node of one YAML document.
-#[derive(Debug, Default, Clone)]
+/// Positions of every node of one YAML document, as a tree: indexing a
+/// file is on the path of every run, so nodes are linked by index, with no
+/// path string built per node.
+#[derive(Debug, Clone)]
 pub struct Positions {
-    nodes: HashMap<String, Node>,
+    /// `entries[0]` is the document's root.
+    entries: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Entry {
+    /// The key in its mapping, or the index in its sequence.
+    name: String,
+    node: Node,
+    children: Vec<usize>,
+}
+
+impl Default for Positions {
+    fn default() -> Self {
+        Positions {
+            entries: vec![Entry::default()],
+        }
+    }
 }
 
 impl Positions {
@@ -58,18 +75,35 @@ impl Positions {
         indexer.documents
     }
 
-    /// The node at `path`, or the nearest ancestor that was written down.
+    /// The node at the dotted `path` (`steps.0.request.path`), or the
+    /// nearest ancestor that was written down.
     pub fn find(&self, path: &str) -> Node {
-        let mut path = path;
-        loop {
-            if let Some(node) = self.nodes.get(path) {
-                return *node;
-            }
-            match path.rfind('.') {
-                Some(dot) => path = &path[..dot],
-                None => return self.nodes.get("").copied().unwrap_or_default(),
+        let mut at = 0;
+        for segment in path.split('.').filter(|s| !s.is_empty()) {
+            match self.child(at, segment) {
+                Some(child) => at = child,
+                None => break,
             }
         }
+        self.entries[at].node
+    }
+
+    fn child(&self, parent: usize, name: &str) -> Option<usize> {
+        self.entries[parent]
+            .children
+            .iter()
+            .copied()
+            .find(|&c| self.entries[c].name == name)
+    }
+
+    fn add_child(&mut self, parent: usize, name: String) -> usize {
+        let id = self.entries.len();
+        self.entries.push(Entry {
+            name,
+            ..Entry::default()
+        });
+        self.entries[parent].children.push(id);
+        id
     }
 
     /// Where the key at `path` is (falling back to its value).
@@ -102,9 +136,25 @@ impl Positions {
     }
 }
 
+/// An open collection and where the parser is inside it.
 enum Frame {
-    Map { path: String, key: Option<String> },
-    Seq { path: String, index: usize },
+    /// `key` is the entry of the key just read, until its value ends.
+    Map {
+        entry: usize,
+        key: Option<usize>,
+    },
+    Seq {
+        entry: usize,
+        index: usize,
+    },
+}
+
+impl Frame {
+    fn entry(&self) -> usize {
+        match self {
+            Frame::Map { entry, .. } | Frame::Seq { entry, .. } => *entry,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -121,26 +171,17 @@ fn pos(mark: Marker) -> Pos {
     }
 }
 
-fn join(parent: &str, child: &str) -> String {
-    if parent.is_empty() {
-        child.to_string()
-    } else {
-        format!("{parent}.{child}")
-    }
-}
-
 impl Indexer {
-    /// The path of the node about to start, or `None` when the next scalar
+    /// The entry of the node about to start, or `None` when the next scalar
     /// is a mapping key.
-    fn slot(&self) -> Option<String> {
+    fn slot(&mut self) -> Option<usize> {
         match self.stack.last() {
-            None => Some(String::new()),
-            Some(Frame::Map { key: None, .. }) => None,
-            Some(Frame::Map {
-                path,
-                key: Some(key),
-            }) => Some(join(path, key)),
-            Some(Frame::Seq { path, index }) => Some(join(path, &index.to_string())),
+            None => Some(0),
+            Some(Frame::Map { key, .. }) => *key,
+            Some(Frame::Seq { entry, index }) => {
+                let (entry, name) = (*entry, index.to_string());
+                Some(self.current.add_child(entry, name))
+            }
         }
     }
 
@@ -153,11 +194,27 @@ impl Indexer {
         }
     }
 
-    fn start_value(&mut self, path: &str, mark: Marker, layout: Layout) {
-        let node = self.current.nodes.entry(path.to_string()).or_default();
+    fn start_value(&mut self, entry: usize, mark: Marker, layout: Layout) {
+        let node = &mut self.current.entries[entry].node;
         if node.value.is_none() {
             node.value = Some(pos(mark));
             node.layout = layout;
+        }
+    }
+
+    /// Reads a mapping key: a repeated key shares its first entry.
+    fn start_key(&mut self, name: String, mark: Marker) {
+        let Some(Frame::Map { entry, .. }) = self.stack.last() else {
+            return;
+        };
+        let map = *entry;
+        let child = match self.current.child(map, &name) {
+            Some(child) => child,
+            None => self.current.add_child(map, name),
+        };
+        self.current.entries[child].node.key = Some(pos(mark));
+        if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
+            *key = Some(child);
         }
     }
 
@@ -165,21 +222,9 @@ impl Indexer {
     /// for block collections point past it.
     fn place_containers(&mut self, mark: Marker) {
         for frame in &self.stack {
-            let path = match frame {
-                Frame::Map { path, .. } | Frame::Seq { path, .. } => path,
-            };
-            // Look up before inserting: this runs for every scalar, and all
-            // but the first visit find the container already placed.
-            match self.current.nodes.get_mut(path.as_str()) {
-                Some(node) if node.value.is_some() => {}
-                Some(node) => node.value = Some(pos(mark)),
-                None => {
-                    let node = Node {
-                        value: Some(pos(mark)),
-                        ..Node::default()
-                    };
-                    self.current.nodes.insert(path.clone(), node);
-                }
+            let node = &mut self.current.entries[frame.entry()].node;
+            if node.value.is_none() {
+                node.value = Some(pos(mark));
             }
         }
     }
@@ -196,36 +241,34 @@ impl MarkedEventReceiver for Indexer {
             Event::Scalar(value, style, ..) => {
                 self.place_containers(mark);
                 match self.slot() {
-                    None => {
-                        if let Some(Frame::Map { path, key }) = self.stack.last_mut() {
-                            let full = join(path, &value);
-                            *key = Some(value);
-                            self.current.nodes.entry(full).or_default().key = Some(pos(mark));
-                        }
-                    }
-                    Some(path) => {
+                    None => self.start_key(value, mark),
+                    Some(entry) => {
                         let layout = match style {
                             TScalarStyle::Plain => Layout::Plain,
                             TScalarStyle::Literal | TScalarStyle::Folded => Layout::Block,
                             _ => Layout::Quoted,
                         };
-                        self.start_value(&path, mark, layout);
+                        self.start_value(entry, mark, layout);
                         self.advance();
                     }
                 }
             }
             Event::Alias(_) => {
-                if let Some(path) = self.slot() {
-                    self.start_value(&path, mark, Layout::Plain);
+                if let Some(entry) = self.slot() {
+                    self.start_value(entry, mark, Layout::Plain);
                 }
                 self.advance();
             }
             Event::MappingStart(..) | Event::SequenceStart(..) => {
-                let path = self.slot().unwrap_or_default();
+                // A collection as a mapping key has no path: it is indexed
+                // under the mapping itself.
+                let entry = self
+                    .slot()
+                    .unwrap_or_else(|| self.stack.last().map_or(0, Frame::entry));
                 let frame = if matches!(event, Event::MappingStart(..)) {
-                    Frame::Map { path, key: None }
+                    Frame::Map { entry, key: None }
                 } else {
-                    Frame::Seq { path, index: 0 }
+                    Frame::Seq { entry, index: 0 }
                 };
                 self.stack.push(frame);
             }

@@ -2,11 +2,16 @@
 //! never a half-written file or a half-filled directory.
 //!
 //! A directory is built beside its destination under a hidden staging name,
-//! its files synced, then swapped in with two renames: the old one aside,
-//! the new one in. Building whole directories (not file by file) costs one
-//! rename per directory instead of a temporary file and a rename per file.
+//! then swapped in with two renames: the old one aside, the new one in.
+//! Building whole directories (not file by file) costs one rename per
+//! directory instead of a temporary file and a rename per file.
+//!
+//! Nothing is fsynced: atomicity is for readers (a CI step uploading the
+//! reports, a browser), and a machine that loses power mid-run loses the run
+//! anyway. On this project's ext4 machine the nine fsyncs of a report set
+//! were about a tenth of a whole run's CPU time (docs/benchmarks.md).
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -28,12 +33,7 @@ pub(crate) fn replace_dir(
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
     }
-    sync_dir(&staging);
-    swap_in(&staging, dest, &old)?;
-    if let Some(parent) = dest.parent() {
-        sync_dir(parent);
-    }
-    Ok(())
+    swap_in(&staging, dest, &old)
 }
 
 /// Creates `path` and its missing parents.
@@ -41,7 +41,7 @@ pub(crate) fn create_dir(path: &Path) -> Result<(), ReportError> {
     fs::create_dir_all(path).map_err(|e| ReportError::io("create directory", path, e))
 }
 
-/// Writes `bytes` to the new file `path` and syncs it.
+/// Writes `bytes` to the new file `path`.
 pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     let mut file = OpenOptions::new()
         .write(true)
@@ -49,7 +49,6 @@ pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
         .open(path)
         .map_err(|e| ReportError::io("create", path, e))?;
     file.write_all(bytes)
-        .and_then(|()| file.sync_all())
         .map_err(|e| ReportError::io("write", path, e))
 }
 
@@ -104,14 +103,6 @@ fn remove_if_exists(path: &Path) -> Result<(), ReportError> {
         Err(e) => Err(e),
     };
     removed.map_err(|e| ReportError::io("remove", path, e))
-}
-
-/// Flushes a directory's entries (the renames) to disk; best effort, since
-/// not every file system can open a directory.
-fn sync_dir(path: &Path) {
-    if let Ok(dir) = File::open(path) {
-        let _ = dir.sync_all();
-    }
 }
 
 /// `.<name>.<what>-<tag>` beside `path`: hidden, on the same file system,

@@ -12,17 +12,24 @@ use crate::secret::Redactor;
 /// Renders `result` as pretty JSON, every string passed through `redactor`,
 /// fields in the model's order.
 pub fn render_json(result: &RunResult, redactor: &Redactor) -> String {
+    render_checked(result, redactor).0
+}
+
+/// The JSON text, and whether some string of `result` may hold a secret
+/// form (so the other formats need a redacted copy of the model).
+pub(super) fn render_checked(result: &RunResult, redactor: &Redactor) -> (String, bool) {
     let text = serde_json::to_string_pretty(result)
         .expect("the result model has only string keys and always serializes");
     // The runner stores redacted text, so usually no string holds a secret
     // and the text is the report as is; otherwise every string is redacted.
-    let mut text = if redactor.may_hold_secret_in_json(text.as_bytes()) {
+    let may_hold = redactor.may_hold_secret_in_json(text.as_bytes());
+    let mut text = if may_hold {
         redacted_text(result, redactor)
     } else {
         text
     };
     text.push('\n');
-    text
+    (text, may_hold)
 }
 
 /// `result` as pretty JSON with every string passed through `redactor`.

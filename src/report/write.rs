@@ -1,13 +1,13 @@
 //! Writing the whole report set: `<root>/<run-id>/` and `<root>/latest/`.
 
+use std::borrow::Cow;
 use std::path::{Component, Path, PathBuf};
 
 use super::error::ReportError;
 use super::redact::redacted;
-use super::{atomic, html, junit, markdown};
+use super::{atomic, html, json, junit, markdown};
 use super::{
-    render_digest, render_json, HTML_FILE, JSON_DIGEST_FILE, JSON_FILE, JUNIT_FILE, LATEST_DIR,
-    MARKDOWN_FILE,
+    render_digest, HTML_FILE, JSON_DIGEST_FILE, JSON_FILE, JUNIT_FILE, LATEST_DIR, MARKDOWN_FILE,
 };
 use crate::result::RunResult;
 use crate::secret::Redactor;
@@ -63,8 +63,12 @@ fn render_all(
     result: &RunResult,
     redactor: &Redactor,
 ) -> Result<[(&'static str, String); 5], ReportError> {
-    let run = redacted(result, redactor);
-    let json = render_json(&run, redactor);
+    let (json, may_hold_secret) = json::render_checked(result, redactor);
+    let run = if may_hold_secret {
+        redacted(result, redactor)
+    } else {
+        Cow::Borrowed(result)
+    };
     let digest = render_digest(&json);
     Ok([
         (JSON_FILE, json),

@@ -388,6 +388,8 @@ def after_fills(data: dict) -> dict:
         "AFTER_RATIO_300": fmt(at300 and at300["ratio"], 3),
         "AFTER_LAG_300": fmt(at300 and at300["lag_median_ms"], 1, " ms"),
         "AFTER_CPU_0": fmt(at0 and at0["cpu_per_exchange_ms"], 3, " ms"),
+        "AFTER_CPU_300": fmt(at300 and at300["cpu_per_exchange_ms"], 3, " ms"),
+        "AFTER_CPU_2000": fmt(lat.get("2000ms") and lat["2000ms"]["cpu_per_exchange_ms"], 3, " ms"),
         "AFTER_1000": "n/a" if big is None else f"{big['wall_ms'] / 1000:.2f} s ({(big['wall_ms'] - big.get('wall_no_reports_ms', 0)) / 1000:.2f} s of it writing reports)",
     }
 

@@ -206,6 +206,99 @@ fn tls_to_a_plain_http_server_is_one_line_naming_the_cause() {
     );
 }
 
+// A connect that never completes.
+
+/// A listener on 127.0.0.1 that never accepts and whose accept queue is
+/// full, so that a further connect to it hangs; and the connections that
+/// fill the queue, to be kept alive as long as the listener is needed.
+///
+/// On Linux, a SYN that reaches a listener whose accept queue is full is
+/// dropped without an answer (counted as `ListenOverflows` in
+/// /proc/net/netstat; with `tcp_syncookies` on, as by default, the SYN
+/// queue does not matter), and the client retransmits it, 1 s, 3 s, 7 s...
+/// later, each dropped again, until `tcp_syn_retries` gives up (over two
+/// minutes): the connect hangs in SYN-SENT. The queue is full when it holds
+/// more connections than the backlog, so with a backlog of 0 it is full
+/// after one connection (checked by experiment on Linux 6.18: the first
+/// connect completes at once, every further one times out). Nothing ever
+/// leaves the queue, as nothing accepts, so once a probe connect goes
+/// unanswered every later one does too. Only this test's own connections
+/// reach the port.
+#[cfg(target_os = "linux")]
+fn listener_with_a_full_accept_queue() -> (
+    socket2::Socket,
+    Vec<std::net::TcpStream>,
+    std::net::SocketAddr,
+) {
+    use socket2::{Domain, Socket, Type};
+    use std::net::{SocketAddr, TcpStream};
+
+    let listener = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    let any_port: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    listener.bind(&any_port.into()).unwrap();
+    listener.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap().as_socket().unwrap();
+    // A handshake on loopback completes within the connect call; one that
+    // is still unanswered after the probe's wait had its SYN dropped.
+    let probe = Duration::from_millis(500);
+    let mut queued = Vec::new();
+    for _ in 0..8 {
+        match TcpStream::connect_timeout(&addr, probe) {
+            Ok(stream) => queued.push(stream),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                assert!(!queued.is_empty(), "the first connect went unanswered");
+                return (listener, queued, addr);
+            }
+            Err(e) => panic!("connect to {addr} failed instead of hanging: {e}"),
+        }
+    }
+    panic!(
+        "{} connections to a listener with a backlog of 0 all completed: its accept queue never fills",
+        queued.len()
+    );
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn the_connect_timeout_ends_a_connect_that_is_never_answered() {
+    let (_listener, _queued, addr) = listener_with_a_full_accept_queue();
+    let reports = temp_dir();
+    let ran = run_within(
+        bin()
+            .env("WAPZI_API_KEY", FIXTURES.api_key)
+            .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id)
+            .args(["run", "--base-url", &format!("http://{addr}")])
+            .args([
+                "--connect-timeout",
+                "300ms",
+                "--timeout",
+                "10m",
+                "--reports",
+            ])
+            .arg(reports.path()),
+        Duration::from_secs(60),
+    )
+    .expect("the run ends at its connect timeout, not at the 10 m request timeout");
+    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
+    let expected = format!("timed out connecting to {addr} (--connect-timeout 300ms)");
+    assert_one_clear_line(&ran, &expected);
+    let errors: Vec<&str> = ran
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert!(
+        errors.iter().all(|l| *l == format!("error: {expected}")),
+        "{}",
+        ran.stdout
+    );
+    assert!(!ran.failed().is_empty(), "{}", ran.stdout);
+    assert_eq!(
+        check_outcome(reports.path(), "key::accepted"),
+        ("error".to_string(), expected)
+    );
+}
+
 // 429 and Retry-After.
 
 #[test]

@@ -1,0 +1,208 @@
+//! Validates expectations: status, headers and body paths, and their matchers.
+
+use indexmap::IndexMap;
+use regex::Regex;
+use serde_json::Value;
+
+use super::super::error::CheckErrorKind;
+use super::super::model::{Expectation, JsonPath, JsonTemplate, Matcher, MatcherTarget};
+use super::super::raw::{MatcherSet, MatcherSpec, RawStep};
+use super::step::is_header_name;
+use super::Validator;
+
+/// Matcher names that, written as a bare value, would silently mean
+/// "equals this word".
+const MATCHER_WORDS: &[&str] = &["absent", "present", "non_empty", "non-empty"];
+
+impl Validator<'_> {
+    pub(super) fn expect(&mut self, at: &str, raw: &RawStep) -> Vec<Expectation> {
+        let mut items = Vec::new();
+        if let Some(spec) = &raw.expect.status {
+            let here = format!("{at}.status");
+            self.check_status_values(&here, spec);
+            let matchers = self.matchers(&here, spec);
+            items.push(Expectation {
+                target: MatcherTarget::Status,
+                matchers,
+                line: self.ctx.line_of(&here),
+            });
+        }
+        for (name, spec) in &raw.expect.headers {
+            let here = format!("{at}.headers.{name}");
+            if !is_header_name(name) {
+                self.errors.push(
+                    self.ctx
+                        .error_at_key(&here, CheckErrorKind::HeaderName(name.clone())),
+                );
+                continue;
+            }
+            let matchers = self.matchers(&here, spec);
+            items.push(Expectation {
+                target: MatcherTarget::Header(name.to_ascii_lowercase()),
+                matchers,
+                line: self.ctx.line_of(&here),
+            });
+        }
+        items.extend(self.body_expectations(&format!("{at}.body"), &raw.expect.body));
+        items
+    }
+
+    /// Status codes are integers from 100 to 599: `"202"` would never match.
+    fn check_status_values(&mut self, at: &str, spec: &MatcherSpec) {
+        let values: Vec<&Value> = match spec {
+            MatcherSpec::Equals(v) => vec![v],
+            MatcherSpec::OneOf(vs) => vs.iter().collect(),
+            MatcherSpec::Set(set) => set
+                .equals
+                .iter()
+                .chain(set.one_of.iter().flatten())
+                .chain(set.not_one_of.iter().flatten())
+                .collect(),
+        };
+        for value in values {
+            if !value
+                .as_u64()
+                .is_some_and(|code| (100..=599).contains(&code))
+            {
+                let e = self.ctx.error_at_value(
+                    at,
+                    CheckErrorKind::Invalid(format!("status {value} is not an HTTP status code")),
+                );
+                self.errors
+                    .push(e.with_hint("write a number from 100 to 599, without quotes"));
+                return;
+            }
+        }
+    }
+
+    pub(super) fn body_expectations(
+        &mut self,
+        at: &str,
+        raw: &IndexMap<String, MatcherSpec>,
+    ) -> Vec<Expectation> {
+        let mut items = Vec::new();
+        for (path, spec) in raw {
+            let here = format!("{at}.{path}");
+            let Some(json_path) = JsonPath::parse(path) else {
+                self.errors.push(
+                    self.ctx
+                        .error_at_key(&here, CheckErrorKind::Path(path.clone())),
+                );
+                continue;
+            };
+            let matchers = self.matchers(&here, spec);
+            items.push(Expectation {
+                target: MatcherTarget::Body(json_path),
+                matchers,
+                line: self.ctx.line_of(&here),
+            });
+        }
+        items
+    }
+
+    fn matchers(&mut self, at: &str, spec: &MatcherSpec) -> Vec<Matcher> {
+        match spec {
+            MatcherSpec::Equals(Value::String(word)) if MATCHER_WORDS.contains(&word.as_str()) => {
+                let e = self.ctx.error_at_value(
+                    at,
+                    CheckErrorKind::Invalid(format!("`{word}` alone is ambiguous")),
+                );
+                let name = word.replace('-', "_");
+                self.errors.push(e.with_hint(format!("write `{{{name}: true}}` for the matcher, or `{{equals: {word}}}` to compare with the text")));
+                Vec::new()
+            }
+            MatcherSpec::Equals(v) => vec![Matcher::Equals(self.json_template(at, v))],
+            MatcherSpec::OneOf(vs) => vec![Matcher::OneOf(self.json_templates(at, vs))],
+            MatcherSpec::Set(set) => self.matcher_set(at, set),
+        }
+    }
+
+    fn json_templates(&mut self, at: &str, values: &[Value]) -> Vec<JsonTemplate> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| self.json_template(&format!("{at}.{i}"), v))
+            .collect()
+    }
+
+    fn matcher_set(&mut self, at: &str, set: &MatcherSet) -> Vec<Matcher> {
+        let mut out = Vec::new();
+        if let Some(v) = &set.equals {
+            out.push(Matcher::Equals(
+                self.json_template(&format!("{at}.equals"), v),
+            ));
+        }
+        if let Some(vs) = &set.one_of {
+            out.push(Matcher::OneOf(
+                self.json_templates(&format!("{at}.one_of"), vs),
+            ));
+        }
+        if let Some(vs) = &set.not_one_of {
+            out.push(Matcher::NotOneOf(
+                self.json_templates(&format!("{at}.not_one_of"), vs),
+            ));
+        }
+        if let Some(t) = set.type_of {
+            out.push(Matcher::Type(t));
+        }
+        if set.non_empty == Some(true) {
+            out.push(Matcher::NonEmpty);
+        }
+        if let Some(pattern) = &set.regex {
+            match Regex::new(pattern) {
+                Ok(re) => out.push(Matcher::Regex(re)),
+                Err(e) => {
+                    let text = e.to_string();
+                    let last = text.lines().last().unwrap_or_default().trim();
+                    let message = last.strip_prefix("error: ").unwrap_or(last).to_string();
+                    let here = format!("{at}.regex");
+                    self.errors.push(
+                        self.ctx
+                            .error_at_value(&here, CheckErrorKind::Regex(message)),
+                    );
+                }
+            }
+        }
+        // `false` would silently check nothing.
+        for (name, flag) in [
+            ("non_empty", set.non_empty),
+            ("absent", set.absent),
+            ("present", set.present),
+        ] {
+            if flag == Some(false) {
+                let e = self.ctx.error_at_value(
+                    &format!("{at}.{name}"),
+                    CheckErrorKind::Invalid(format!("`{name}: false` checks nothing")),
+                );
+                self.errors
+                    .push(e.with_hint(format!("remove `{name}`, or write `{name}: true`")));
+            }
+        }
+        if set.present == Some(true) {
+            out.push(Matcher::Present);
+        }
+        if set.absent == Some(true) {
+            if !out.is_empty() {
+                let e = CheckErrorKind::Invalid(
+                    "`absent` cannot be combined with other matchers".into(),
+                );
+                self.errors
+                    .push(self.ctx.error_at_key(&format!("{at}.absent"), e));
+            }
+            out.push(Matcher::Absent);
+        }
+        let given = [set.non_empty, set.absent, set.present]
+            .iter()
+            .any(Option::is_some)
+            || set.regex.is_some();
+        if out.is_empty() && !given {
+            let e = self
+                .ctx
+                .error_at_key(at, CheckErrorKind::Invalid("no matcher given".into()));
+            self.errors.push(e.with_hint(
+                "use equals, one_of, not_one_of, type, non_empty, regex, absent or present",
+            ));
+        }
+        out
+    }
+}

@@ -1,0 +1,234 @@
+//! Turning raw check documents into the model: cross-references, templates,
+//! regexes and paths are all checked here, against the file's positions.
+
+mod expect;
+mod step;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use super::error::{did_you_mean, CheckError, CheckErrorKind};
+use super::fixture::FixtureCatalog;
+use super::model::{Check, Step};
+use super::position::Positions;
+use super::raw::RawCheck;
+
+/// Variables every check can use without declaring them.
+pub const BUILTIN_VARIABLES: &[&str] = &["entry_point_id", "run_id"];
+
+/// One document's file, text and node positions.
+#[derive(Debug, Clone)]
+pub struct FileContext {
+    pub file: PathBuf,
+    pub source: String,
+    pub positions: Positions,
+}
+
+impl FileContext {
+    fn error(&self, line: usize, column: usize, kind: CheckErrorKind) -> CheckError {
+        CheckError::new(&self.file, line, column, kind).with_source(&self.source)
+    }
+
+    pub fn error_at_key(&self, path: &str, kind: CheckErrorKind) -> CheckError {
+        let pos = self.positions.key(path);
+        self.error(pos.line, pos.column, kind)
+    }
+
+    pub fn error_at_value(&self, path: &str, kind: CheckErrorKind) -> CheckError {
+        let pos = self.positions.value(path);
+        self.error(pos.line, pos.column, kind)
+    }
+
+    fn error_inside(&self, path: &str, offset: usize, kind: CheckErrorKind) -> CheckError {
+        let pos = self.positions.inside_value(path, offset);
+        self.error(pos.line, pos.column, kind)
+    }
+
+    fn line_of(&self, path: &str) -> usize {
+        self.positions.key(path).line
+    }
+}
+
+/// Validates one check against the fixture catalog.
+pub fn validate_check(
+    raw: RawCheck,
+    ctx: &FileContext,
+    catalog: &FixtureCatalog,
+) -> Result<Check, Vec<CheckError>> {
+    let mut v = Validator {
+        ctx,
+        catalog,
+        needs: &raw.needs,
+        errors: Vec::new(),
+        scope: BUILTIN_VARIABLES.iter().map(|s| s.to_string()).collect(),
+    };
+    v.check_identity(&raw);
+    v.check_needs();
+    let steps: Vec<Step> = raw
+        .steps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, step)| v.step(i, step))
+        .collect();
+    if raw.steps.is_empty() {
+        v.errors.push(ctx.error_at_key(
+            "steps",
+            CheckErrorKind::Invalid("a check needs at least one step".into()),
+        ));
+    }
+    if !v.errors.is_empty() {
+        return Err(v.errors);
+    }
+    Ok(Check {
+        id: raw.id,
+        title: raw.title,
+        checklist: raw.checklist,
+        severity: raw.severity,
+        hint: raw.hint.trim().to_string(),
+        description: raw.description,
+        needs: raw.needs,
+        requires: raw.requires,
+        steps,
+        file: ctx.file.clone(),
+        line: ctx.line_of("id"),
+    })
+}
+
+/// Checks what only the whole set can tell: duplicate ids, unknown or
+/// circular requirements.
+pub fn validate_set(checks: &[(Check, FileContext)], known: &[String]) -> Vec<CheckError> {
+    let mut errors = Vec::new();
+    let mut first: HashMap<&str, &FileContext> = HashMap::new();
+    for (check, ctx) in checks {
+        if let Some(previous) = first.get(check.id.as_str()) {
+            let at = format!("{}:{}", previous.file.display(), previous.line_of("id"));
+            errors.push(ctx.error_at_value(
+                "id",
+                CheckErrorKind::DuplicateId {
+                    id: check.id.clone(),
+                    first: at,
+                },
+            ));
+        } else {
+            first.insert(&check.id, ctx);
+        }
+    }
+    let by_id: HashMap<&str, &Check> = checks.iter().map(|(c, _)| (c.id.as_str(), c)).collect();
+    for (check, ctx) in checks {
+        for (j, required) in check.requires.iter().enumerate() {
+            if !known.contains(required) {
+                let mut e = ctx.error_at_value(
+                    &format!("requires.{j}"),
+                    CheckErrorKind::UnknownRequirement(required.clone()),
+                );
+                if let Some(hint) = did_you_mean(required, known.iter().map(String::as_str)) {
+                    e = e.with_hint(hint);
+                }
+                errors.push(e);
+            }
+        }
+        if reaches(&by_id, check, &check.id, &mut BTreeSet::new()) {
+            errors.push(ctx.error_at_key(
+                "requires",
+                CheckErrorKind::RequirementCycle(check.id.clone()),
+            ));
+        }
+    }
+    errors
+}
+
+/// Whether `target` is reachable from `from`'s requirements.
+fn reaches<'a>(
+    by_id: &HashMap<&str, &'a Check>,
+    from: &'a Check,
+    target: &str,
+    seen: &mut BTreeSet<&'a str>,
+) -> bool {
+    from.requires.iter().any(|r| {
+        r == target
+            || (seen.insert(r.as_str())
+                && by_id
+                    .get(r.as_str())
+                    .is_some_and(|next| reaches(by_id, next, target, seen)))
+    })
+}
+
+struct Validator<'a> {
+    ctx: &'a FileContext,
+    catalog: &'a FixtureCatalog,
+    needs: &'a [String],
+    errors: Vec<CheckError>,
+    /// Variables defined so far: built-ins, needed fixtures, earlier captures.
+    scope: BTreeSet<String>,
+}
+
+impl Validator<'_> {
+    fn check_identity(&mut self, raw: &RawCheck) {
+        if !is_check_id(&raw.id) {
+            self.errors.push(
+                self.ctx
+                    .error_at_value("id", CheckErrorKind::InvalidId(raw.id.clone())),
+            );
+        }
+        for (field, text) in [("title", &raw.title), ("hint", &raw.hint)] {
+            if text.trim().is_empty() {
+                self.errors.push(self.ctx.error_at_key(
+                    field,
+                    CheckErrorKind::Invalid(format!("`{field}` must not be empty")),
+                ));
+            }
+        }
+    }
+
+    fn check_needs(&mut self) {
+        for (j, name) in self.needs.iter().enumerate() {
+            match self.catalog.get(name) {
+                Some(fixture) if !fixture.secret => {
+                    self.scope.insert(name.clone());
+                }
+                Some(_) => {}
+                None => {
+                    let hint = did_you_mean(name, self.catalog.names()).unwrap_or_else(|| {
+                        format!(
+                            "known fixtures: {}; declare your own under `fixtures:`",
+                            self.catalog.names().collect::<Vec<_>>().join(", ")
+                        )
+                    });
+                    let e = self.ctx.error_at_value(
+                        &format!("needs.{j}"),
+                        CheckErrorKind::UnknownFixture(name.clone()),
+                    );
+                    self.errors.push(e.with_hint(hint));
+                }
+            }
+        }
+    }
+}
+
+/// `area::name` ids: lowercase words joined by `-`, groups joined by `::`.
+fn is_check_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.split("::").all(|part| {
+            !part.is_empty()
+                && part.split('-').all(|w| {
+                    !w.is_empty()
+                        && w.chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                })
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_ids_are_path_like() {
+        for ok in ["auth::missing-key", "a", "x1::y-2::z_3"] {
+            assert!(is_check_id(ok), "{ok}");
+        }
+        for bad in ["", "Auth::x", "a::", "a--b", "a b", "a:b"] {
+            assert!(!is_check_id(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! Validates steps: requests, keys, templates, captures and polls.
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::super::error::{did_you_mean, CheckErrorKind};
+use super::super::model::{
+    Capture, Expect, JsonPath, JsonTemplate, KeyChoice, Poll, Request, Step,
+};
+use super::super::raw::{RawPoll, RawRequest, RawStep};
+use super::super::template::{is_variable_name, Template};
+use super::{Validator, BUILTIN_VARIABLES};
+
+impl Validator<'_> {
+    pub(super) fn step(&mut self, i: usize, raw: &RawStep) -> Option<Step> {
+        let at = format!("steps.{i}");
+        let request = self.request(&at, &raw.request);
+        let expect = Expect {
+            items: self.expect(&format!("{at}.expect"), raw),
+        };
+        let inconclusive_when =
+            self.body_expectations(&format!("{at}.inconclusive_when"), &raw.inconclusive_when);
+        let poll = raw.poll.as_ref().and_then(|p| {
+            self.poll(
+                &at,
+                raw.request.method.as_str(),
+                raw.request.method.is_safe(),
+                p,
+            )
+        });
+        let captures = self.captures(&at, &raw.capture);
+        let name = raw
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{} {}", raw.request.method.as_str(), raw.request.path));
+        Some(Step {
+            name,
+            line: self.ctx.line_of(&at),
+            request: request?,
+            expect,
+            captures,
+            poll,
+            inconclusive_when,
+        })
+    }
+
+    fn request(&mut self, at: &str, raw: &RawRequest) -> Option<Request> {
+        let path = self.template(&format!("{at}.request.path"), &raw.path);
+        let key = self.key(&format!("{at}.request.key"), raw.key.as_deref());
+        let mut headers = Vec::new();
+        for (name, value) in &raw.headers {
+            let here = format!("{at}.request.headers.{name}");
+            if !is_header_name(name) {
+                self.errors.push(
+                    self.ctx
+                        .error_at_key(&here, CheckErrorKind::HeaderName(name.clone())),
+                );
+            } else if name.eq_ignore_ascii_case("x-api-key") {
+                let e = self.ctx.error_at_key(
+                    &here,
+                    CheckErrorKind::Invalid("`x-api-key` cannot be set as a header".into()),
+                );
+                self.errors.push(e.with_hint("choose the credential with `key:` (account, none, invalid or a secret fixture)"));
+            } else if let Some(t) = self.template(&here, value) {
+                headers.push((name.to_ascii_lowercase(), t));
+            }
+        }
+        let body = raw
+            .body
+            .as_ref()
+            .map(|b| self.json_template(&format!("{at}.request.body"), b));
+        Some(Request {
+            method: raw.method,
+            path: path?,
+            key: key?,
+            headers,
+            body,
+        })
+    }
+
+    fn key(&mut self, at: &str, key: Option<&str>) -> Option<KeyChoice> {
+        let choice = match key {
+            None | Some("account") => KeyChoice::Account,
+            Some("none") => KeyChoice::None,
+            Some("invalid") => KeyChoice::Invalid,
+            Some(name) => {
+                let kind = match self.catalog.get(name) {
+                    None => Some(CheckErrorKind::UnknownFixture(name.to_string())),
+                    Some(f) if !f.secret => Some(CheckErrorKind::NotAKey(name.to_string())),
+                    Some(_) if !self.needs.iter().any(|n| n == name) => {
+                        Some(CheckErrorKind::FixtureNotNeeded(name.to_string()))
+                    }
+                    Some(_) => None,
+                };
+                if let Some(kind) = kind {
+                    let secrets = self
+                        .catalog
+                        .iter()
+                        .filter(|f| f.secret)
+                        .map(|f| f.name.as_str());
+                    let candidates: Vec<&str> = ["account", "none", "invalid"]
+                        .into_iter()
+                        .chain(secrets)
+                        .collect();
+                    let hint = did_you_mean(name, candidates.iter().copied())
+                        .unwrap_or_else(|| format!("use one of: {}", candidates.join(", ")));
+                    self.errors
+                        .push(self.ctx.error_at_value(at, kind).with_hint(hint));
+                    return None;
+                }
+                KeyChoice::Fixture(name.to_string())
+            }
+        };
+        Some(choice)
+    }
+
+    /// Parses a template and checks each variable is in scope.
+    fn template(&mut self, at: &str, text: &str) -> Option<Template> {
+        let template = match Template::parse(text) {
+            Ok(t) => t,
+            Err(e) => {
+                self.errors.push(self.ctx.error_inside(
+                    at,
+                    e.offset,
+                    CheckErrorKind::Template(e.message),
+                ));
+                return None;
+            }
+        };
+        let mut ok = true;
+        for (name, offset) in template.variables() {
+            if self.scope.contains(name) {
+                continue;
+            }
+            ok = false;
+            let fixture = self.catalog.get(name);
+            let (kind, hint) = match fixture {
+                Some(f) if f.secret => (
+                    CheckErrorKind::SecretInTemplate(name.into()),
+                    "send it with `key:` instead; secrets never enter templates".to_string(),
+                ),
+                Some(_) => (
+                    CheckErrorKind::FixtureNotNeeded(name.into()),
+                    format!("add `{name}` to `needs`"),
+                ),
+                None => (
+                    CheckErrorKind::UndefinedVariable(name.into()),
+                    did_you_mean(name, self.scope.iter().map(String::as_str)).unwrap_or_else(
+                        || {
+                            format!(
+                                "defined here: {}",
+                                self.scope
+                                    .iter()
+                                    .map(String::as_str)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        },
+                    ),
+                ),
+            };
+            self.errors
+                .push(self.ctx.error_inside(at, offset, kind).with_hint(hint));
+        }
+        ok.then_some(template)
+    }
+
+    pub(super) fn json_template(&mut self, at: &str, value: &Value) -> JsonTemplate {
+        match value {
+            Value::String(s) => match self.template(at, s) {
+                Some(t) => JsonTemplate::String(t),
+                None => JsonTemplate::Literal(value.clone()),
+            },
+            Value::Array(items) => JsonTemplate::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| self.json_template(&format!("{at}.{i}"), v))
+                    .collect(),
+            ),
+            Value::Object(map) => JsonTemplate::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.json_template(&format!("{at}.{k}"), v)))
+                    .collect(),
+            ),
+            other => JsonTemplate::Literal(other.clone()),
+        }
+    }
+
+    fn captures(&mut self, at: &str, raw: &IndexMap<String, String>) -> Vec<Capture> {
+        let mut captures = Vec::new();
+        for (var, path) in raw {
+            let here = format!("{at}.capture.{var}");
+            if !is_variable_name(var) {
+                self.errors.push(
+                    self.ctx
+                        .error_at_key(&here, CheckErrorKind::VariableName(var.clone())),
+                );
+                continue;
+            }
+            if BUILTIN_VARIABLES.contains(&var.as_str()) || self.catalog.get(var).is_some() {
+                self.errors.push(
+                    self.ctx
+                        .error_at_key(&here, CheckErrorKind::ShadowedVariable(var.clone())),
+                );
+                continue;
+            }
+            let Some(json_path) = JsonPath::parse(path) else {
+                self.errors.push(
+                    self.ctx
+                        .error_at_value(&here, CheckErrorKind::Path(path.clone())),
+                );
+                continue;
+            };
+            captures.push(Capture {
+                var: var.clone(),
+                path: json_path,
+                line: self.ctx.line_of(&here),
+            });
+        }
+        // Captures become visible to the steps after this one.
+        self.scope.extend(captures.iter().map(|c| c.var.clone()));
+        captures
+    }
+
+    fn poll(&mut self, at: &str, method: &str, safe: bool, raw: &RawPoll) -> Option<Poll> {
+        let here = format!("{at}.poll");
+        if !safe {
+            self.errors.push(
+                self.ctx
+                    .error_at_key(&here, CheckErrorKind::UnsafePoll(method.into())),
+            );
+            return None;
+        }
+        if raw.until.is_empty() {
+            self.errors.push(self.ctx.error_at_key(
+                &format!("{here}.until"),
+                CheckErrorKind::Invalid("`until` needs at least one condition".into()),
+            ));
+        }
+        let (interval_min, interval_max) = match &raw.interval {
+            Some(i) if i.min.0 > i.max.0 || i.min.0.is_zero() => {
+                self.errors.push(self.ctx.error_at_key(
+                    &format!("{here}.interval"),
+                    CheckErrorKind::Invalid(
+                        "interval `min` must be above zero and at most `max`".into(),
+                    ),
+                ));
+                (i.min.0, i.max.0)
+            }
+            Some(i) => (i.min.0, i.max.0),
+            None => (Poll::DEFAULT_INTERVAL_MIN, Poll::DEFAULT_INTERVAL_MAX),
+        };
+        Some(Poll {
+            until: self.body_expectations(&format!("{here}.until"), &raw.until),
+            give_up_when: self
+                .body_expectations(&format!("{here}.give_up_when"), &raw.give_up_when),
+            always: self.body_expectations(&format!("{here}.always"), &raw.always),
+            timeout: raw.timeout.map(|t| t.0).unwrap_or(Poll::DEFAULT_TIMEOUT),
+            interval_min,
+            interval_max,
+        })
+    }
+}
+
+pub(super) fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}

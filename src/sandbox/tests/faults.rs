@@ -187,7 +187,7 @@ async fn error_shape_faults_change_the_body_only() {
 
 #[tokio::test]
 async fn success_shape_faults_change_the_body_only() {
-    let cases: [(&str, Check); 6] = [
+    let cases: [(&str, Check); 7] = [
         ("execute-200", |answer| assert_eq!(answer.status, 200)),
         ("execution-id-missing", |answer| {
             assert_eq!(answer.field("executionId"), Value::Null)
@@ -208,6 +208,10 @@ async fn success_shape_faults_change_the_body_only() {
             assert!(serde_json::from_str::<Value>(&answer.text).is_err());
             assert!(answer.text.starts_with("{\"conversationId\""));
         }),
+        ("json-without-content-type", |answer| {
+            assert!(answer.content_type().starts_with("text/plain"));
+            assert_eq!(answer.field("status"), "queued");
+        }),
     ];
     for (fault, check) in cases {
         let sandbox = start_instant(&[fault]).await;
@@ -220,16 +224,6 @@ async fn success_shape_faults_change_the_body_only() {
         .await;
         check(&answer);
     }
-    let sandbox = start_instant(&["json-without-content-type"]).await;
-    let answer = execute(
-        &sandbox,
-        Some(FIXTURES.api_key),
-        FIXTURES.entry_point_id,
-        "x",
-    )
-    .await;
-    assert!(answer.content_type().starts_with("text/plain"));
-    assert_eq!(answer.field("status"), "queued");
 }
 
 #[tokio::test]

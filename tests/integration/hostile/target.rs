@@ -2,7 +2,6 @@
 //! refusing, resetting, speaking no TLS, rate limiting.
 
 use std::io::Write;
-use std::path::Path;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -12,7 +11,7 @@ use super::{
     assert_one_clear_line, check, check_outcome, closed_port, http_response, latest_report,
     messages, read_head, run_within, Listener, NOT_READY,
 };
-use crate::support::{bin, files_below, run, temp_dir, TestSandbox};
+use crate::support::{bin, files_below, run, temp_dir, Ran, TestSandbox};
 
 // Slow targets.
 
@@ -344,10 +343,11 @@ fn retry_after_is_honoured_while_polling_and_a_429_elsewhere_is_a_failure() {
     );
 }
 
-/// A check that polls `GET /v1/executions/poll` until `status` is
-/// `completed`, for at most `timeout`.
-fn poll_check(dir: &Path, timeout: &str) -> std::path::PathBuf {
-    let file = dir.join("poll.yaml");
+/// Runs, against `target`, a check that polls `GET /v1/executions/poll`
+/// every 300 ms until `status` is `completed`, for at most `timeout`.
+fn run_poll_check(target: &Listener, timeout: &str) -> Ran {
+    let dir = temp_dir();
+    let file = dir.path().join("poll.yaml");
     let text = format!(
         "id: hostile::poll\ntitle: t\nchecklist: execution-status\nhint: h\nsteps:\n  \
          - request: {{method: GET, path: /v1/executions/poll}}\n    \
@@ -355,7 +355,12 @@ fn poll_check(dir: &Path, timeout: &str) -> std::path::PathBuf {
            interval: {{min: 300ms, max: 300ms}}\n"
     );
     std::fs::write(&file, text).unwrap();
-    file
+    run(bin()
+        .env("WAPZI_API_KEY", FIXTURES.api_key)
+        .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id)
+        .args(["run", "--no-reports", "--base-url", &target.base_url()])
+        .arg("--checks")
+        .arg(&file))
 }
 
 #[test]
@@ -366,13 +371,7 @@ fn a_retry_after_of_zero_does_not_make_the_poll_hammer() {
         let _ = stream.write_all(&http_response("429 Too Many Requests", now, b"{}"));
         Some(head)
     });
-    let dir = temp_dir();
-    let ran = run(bin()
-        .env("WAPZI_API_KEY", FIXTURES.api_key)
-        .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id)
-        .args(["run", "--no-reports", "--base-url", &target.base_url()])
-        .arg("--checks")
-        .arg(poll_check(dir.path(), "1s")));
+    let ran = run_poll_check(&target, "1s");
     let polls = target.finish().len();
     assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
     // The check's interval is 300ms: four polls fit in a second.
@@ -396,13 +395,7 @@ fn a_retry_after_of_centuries_ends_the_poll_at_its_timeout() {
         let _ = stream.write_all(&answer);
         None
     });
-    let dir = temp_dir();
-    let ran = run(bin()
-        .env("WAPZI_API_KEY", FIXTURES.api_key)
-        .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id)
-        .args(["run", "--no-reports", "--base-url", &target.base_url()])
-        .arg("--checks")
-        .arg(poll_check(dir.path(), "5s")));
+    let ran = run_poll_check(&target, "5s");
     assert!(!ran.stderr.contains("panicked"), "{}", ran.stderr);
     assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
     assert!(

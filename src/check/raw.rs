@@ -88,7 +88,8 @@ pub struct RawStep {
 pub struct RawRequest {
     /// The HTTP method, in upper case.
     pub method: Method,
-    /// Appended to the base URL; `{{ variable }}` templates allowed.
+    /// Appended to the base URL; starts with `/`; `{{ variable }}` templates allowed.
+    #[schemars(regex(pattern = r"^/"))]
     pub path: String,
     /// Credential sent in `x-api-key`: `account` (default), `none`, `invalid`, or a secret fixture's name.
     #[serde(default)]

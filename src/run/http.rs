@@ -79,10 +79,22 @@ impl Incoming {
 /// The target: its clients by credential, and the redactor for what it says.
 pub struct Target {
     base_url: String,
+    /// Scheme, host and port of the base URL: the only place a request,
+    /// and so the key, may go.
+    origin: Origin,
     clients: HashMap<String, reqwest::Client>,
     redactor: Redactor,
     clock: RunClock,
     timeouts: Timeouts,
+}
+
+type Origin = (String, Option<String>, Option<u16>);
+
+/// The scheme, host and port `url` sends to, if it parses.
+fn origin_of(url: &str) -> Option<Origin> {
+    let url = reqwest::Url::parse(url).ok()?;
+    let host = url.host_str().map(str::to_string);
+    Some((url.scheme().to_string(), host, url.port_or_known_default()))
 }
 
 fn client_key(key: &KeyChoice) -> String {
@@ -110,8 +122,12 @@ impl Target {
         for (choice, secret) in credentials {
             clients.insert(client_key(&choice), build_client(settings, secret)?);
         }
+        let base_url = settings.base_url.trim_end_matches('/').to_string();
+        let origin = origin_of(&base_url)
+            .ok_or_else(|| RunError::Client("the base URL does not parse".into()))?;
         Ok(Target {
-            base_url: settings.base_url.trim_end_matches('/').to_string(),
+            base_url,
+            origin,
             clients,
             redactor: Redactor::new(settings.secrets()),
             clock,
@@ -137,6 +153,13 @@ impl Target {
         let url = format!("{}{}", self.base_url, out.path);
         let started = Instant::now();
         let result = match self.clients.get(&client_key(&out.key)) {
+            // Defence in depth: validation wants a path that starts with `/`,
+            // but the key must never leave the base URL's host, whatever the
+            // path became.
+            _ if origin_of(&url).as_ref() != Some(&self.origin) => Err(format!(
+                "not sent: path `{}` would take the request away from the base URL's host",
+                out.path
+            )),
             Some(client) => self.exchange(client, &url, out).await,
             None => Err(format!("no credential `{}` was supplied", out.key)),
         };
@@ -341,6 +364,45 @@ fn build_client(settings: &RunSettings, key: Option<&Secret>) -> Result<reqwest:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_path_that_would_leave_the_base_url_host_is_not_sent() {
+        let collector = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        collector.set_nonblocking(true).unwrap();
+        let port = collector.local_addr().unwrap().port();
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base_url = format!("http://{}", closed.local_addr().unwrap());
+        drop(closed);
+        let settings = RunSettings {
+            base_url,
+            api_key: Secret::new("ak_never_leaves_the_base_url_0001", "key").unwrap(),
+            entry_point_id: "entry_point_123".into(),
+            fixtures: Default::default(),
+            secret_fixtures: Default::default(),
+            timeouts: Timeouts {
+                request: Duration::from_millis(300),
+                ..Timeouts::default()
+            },
+            poll_timeout: None,
+            concurrency: 1,
+            run_id: "r".into(),
+        };
+        let target = Target::new(&settings, RunClock::start()).unwrap();
+        let out = Outgoing {
+            method: "GET",
+            path: format!("@127.0.0.1:{port}/steal"),
+            headers: Vec::new(),
+            body: None,
+            key: KeyChoice::Account,
+        };
+        let (exchange, result) = target.send("s", &out, None).await;
+        let error = result.err().unwrap_or_default();
+        assert!(error.starts_with("not sent: path `@127.0.0.1:"), "{error}");
+        assert_eq!(exchange.error.as_deref(), Some(error.as_str()));
+        assert!(exchange.response.is_none());
+        let reached = collector.accept();
+        assert!(reached.is_err(), "the request reached another host");
+    }
 
     #[test]
     fn what_is_wrong_with_a_body_is_said_in_words() {

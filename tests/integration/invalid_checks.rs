@@ -25,6 +25,7 @@ const CASES: &[&str] = &[
     "invalid-regex",
     "malformed-yaml",
     "missing-variable",
+    "path-leaves-base-url",
     "poll-on-post",
     "requires-cycle",
     "secret-in-template",

@@ -45,7 +45,22 @@ impl Validator<'_> {
     }
 
     fn request(&mut self, at: &str, raw: &RawRequest) -> Option<Request> {
-        let path = self.template(&format!("{at}.request.path"), &raw.path);
+        let path_at = format!("{at}.request.path");
+        if !raw.path.starts_with('/') {
+            // The path is appended to the base URL: anything else (`@host`,
+            // `.example.com`, a variable) could send the key to another host.
+            let e = self.ctx.error_at_value(
+                &path_at,
+                CheckErrorKind::Invalid(format!(
+                    "the request path `{}` must start with `/`",
+                    raw.path
+                )),
+            );
+            self.errors.push(e.with_hint(
+                "a path is appended to the base URL, e.g. `/v1/executions/{{ execution_id }}`",
+            ));
+        }
+        let path = self.template(&path_at, &raw.path);
         let key = self.key(&format!("{at}.request.key"), raw.key.as_deref());
         let mut headers = Vec::new();
         for (name, value) in &raw.headers {

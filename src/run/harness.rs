@@ -78,7 +78,9 @@ pub fn execute(
             senders.push((check.clone(), tx, slot_tx));
         }
     }
-    let deadline = clock.origin() + settings.timeouts.deadline;
+    // A deadline past what the clock can hold (`--deadline 300000000000y`)
+    // is no deadline.
+    let deadline = clock.origin().checked_add(settings.timeouts.deadline);
     for (check, tx, slot_tx) in senders {
         let prerequisites: Vec<(String, Slot)> = check
             .requires
@@ -99,10 +101,10 @@ pub fn execute(
             // A closed semaphore is impossible here; run unbounded rather than fail.
             let _permit = semaphore.acquire().await.ok();
             let now = Instant::now();
-            let budget = settings
-                .timeouts
-                .check
-                .min(deadline.saturating_duration_since(now));
+            let check_budget = settings.timeouts.check;
+            let budget = deadline.map_or(check_budget, |d| {
+                check_budget.min(d.saturating_duration_since(now))
+            });
             let result =
                 Arc::new(run_check(&check, &target, &settings, gate, ignored, budget).await);
             if let Ok(mut all) = collected.lock() {

@@ -298,3 +298,24 @@ fn latest_wins_against_a_target_too_fast_to_observe_it_is_inconclusive_not_faile
         ran.stdout
     );
 }
+
+#[test]
+fn a_deadline_past_what_the_clock_holds_is_no_deadline() {
+    let ran = run(bin().args([
+        "run",
+        "--sandbox",
+        "--no-reports",
+        "--deadline",
+        "300000000000y",
+        "--exact",
+        "key::missing",
+    ]));
+    assert_eq!(
+        ran.code,
+        i32::from(exit::READY),
+        "{}\n{}",
+        ran.stdout,
+        ran.stderr
+    );
+    assert_eq!(ran.passed(), ["key::missing"]);
+}

@@ -84,7 +84,13 @@ fn create(
     let data = accepted(&created, faults);
     if faults.has(&Fault::SlowBody) {
         let mut text = Value::Object(data).to_string();
-        text.truncate(text.len() / 2);
+        // Half the body, cut at a character boundary (the client's
+        // conversationId may hold multi-byte characters).
+        let mut half = text.len() / 2;
+        while !text.is_char_boundary(half) {
+            half -= 1;
+        }
+        text.truncate(half);
         return Ok(Reply::stream(status, stalled_body(text, shared.stopped())));
     }
     Ok(Reply::data(status, data))

@@ -141,22 +141,27 @@ async fn hang_never_answers_until_shutdown() {
 #[tokio::test]
 async fn slow_body_stalls_after_the_headers() {
     let sandbox = start_instant(&["slow-body"]).await;
-    let mut response = client()
-        .post(format!(
-            "{}/v1/entry-points/{}/execute",
-            sandbox.base_url(),
-            FIXTURES.entry_point_id
-        ))
-        .header("x-api-key", FIXTURES.api_key)
-        .body(r#"{"message":"hi"}"#)
-        .send()
-        .await
-        .expect("headers arrive");
-    assert_eq!(response.status().as_u16(), 202);
-    let first = response.chunk().await.expect("reads").expect("a chunk");
-    assert!(first.starts_with(b"{\"conversationId\""));
-    let next = tokio::time::timeout(Duration::from_millis(200), response.chunk()).await;
-    assert!(next.is_err(), "body went on: {next:?}");
+    // The half body is cut at a character boundary, whatever the client's
+    // conversationId holds.
+    let multi_byte = json!({ "message": "hi", "conversationId": "é".repeat(13) }).to_string();
+    for body in [r#"{"message":"hi"}"#.to_string(), multi_byte] {
+        let mut response = client()
+            .post(format!(
+                "{}/v1/entry-points/{}/execute",
+                sandbox.base_url(),
+                FIXTURES.entry_point_id
+            ))
+            .header("x-api-key", FIXTURES.api_key)
+            .body(body.clone())
+            .send()
+            .await
+            .expect("headers arrive");
+        assert_eq!(response.status().as_u16(), 202, "{body}");
+        let first = response.chunk().await.expect("reads").expect("a chunk");
+        assert!(first.starts_with(b"{\"conversationId\""), "{body}");
+        let next = tokio::time::timeout(Duration::from_millis(200), response.chunk()).await;
+        assert!(next.is_err(), "body went on: {next:?}");
+    }
     tokio::time::timeout(Duration::from_secs(5), sandbox.shutdown())
         .await
         .expect("shutdown completes");

@@ -2,6 +2,7 @@
 //! anything that would be unsafe or ambiguous before a request is sent.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::Path;
 
 use crate::check::FixtureCatalog;
@@ -142,16 +143,46 @@ fn resolve_fixtures(
 }
 
 fn split_pair<'a>(pair: &'a str, flag: &str, shape: &str) -> Result<(&'a str, &'a str), AppError> {
+    // What was given to --secret-file may be a key pasted in place of
+    // NAME=PATH: only --fixture's plain values are shown back.
+    let shown = if flag == "--fixture" {
+        format!("`{pair}`")
+    } else {
+        "(value not shown: it may hold a secret)".to_string()
+    };
     pair.split_once('=')
         .map(|(n, v)| (n.trim(), v))
         .filter(|(n, v)| !n.is_empty() && !v.trim().is_empty())
-        .ok_or_else(|| setting(format!("{flag} `{pair}`: expected {shape}")))
+        .ok_or_else(|| setting(format!("{flag} {shown}: expected {shape}")))
 }
 
+/// More than any key: a larger file (or `/dev/zero`) is not a key file.
+const SECRET_FILE_CAP: u64 = 64 * 1024;
+
 fn read_secret_file(path: &Path, what: &str) -> Result<Secret, AppError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| setting(format!("cannot read {what} at {}: {e}", path.display())))?;
+    let cannot = |e: &dyn std::fmt::Display| {
+        setting(format!("cannot read {what} at {}: {e}", shown_path(path)))
+    };
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(SECRET_FILE_CAP + 1).read_to_string(&mut text))
+        .map_err(|e| cannot(&e))?;
+    if text.len() as u64 > SECRET_FILE_CAP {
+        return Err(cannot(&"larger than 64 KiB, so not a key file"));
+    }
     Secret::new(&text, what).map_err(|e| setting(format!("{e} ({})", path.display())))
+}
+
+/// A path as an error may show it: one that names no file and looks like
+/// no path (no folder, no extension) may be a key pasted in its place.
+fn shown_path(path: &Path) -> String {
+    let looks_like_a_path =
+        path.exists() || path.components().count() > 1 || path.extension().is_some();
+    if looks_like_a_path {
+        path.display().to_string()
+    } else {
+        "the given path (not shown: it names no file and may be a key pasted by mistake)".into()
+    }
 }
 
 /// Accepts `http(s)://host[:port][/prefix]`; plain http only to loopback
@@ -205,6 +236,37 @@ fn is_loopback(host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_pasted_in_place_of_a_path_or_pair_is_not_shown_back() {
+        let key = "ak_live_pasted0000000000000000001";
+        let shown = |e: AppError| e.to_string();
+        let missing = shown(read_secret_file(Path::new(key), "the key file").unwrap_err());
+        assert!(!missing.contains(key), "{missing}");
+        assert!(missing.contains("not shown"), "{missing}");
+        let pair = shown(split_pair(key, "--secret-file", "NAME=PATH").unwrap_err());
+        assert!(
+            !pair.contains(key) && pair.contains("expected NAME=PATH"),
+            "{pair}"
+        );
+        let plain = shown(split_pair("oops", "--fixture", "NAME=VALUE").unwrap_err());
+        assert!(plain.contains("`oops`"), "{plain}");
+        let real = shown(read_secret_file(Path::new("/nonexistent/key"), "k").unwrap_err());
+        assert!(real.contains("/nonexistent/key"), "{real}");
+    }
+
+    #[test]
+    fn a_key_file_is_read_up_to_a_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big");
+        std::fs::write(&big, vec![b'k'; 70 * 1024]).unwrap();
+        let err = read_secret_file(&big, "the key file")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("larger than 64 KiB"), "{err}");
+        let zero = read_secret_file(Path::new("/dev/zero"), "the key file").unwrap_err();
+        assert!(zero.to_string().contains("larger than 64 KiB"), "{zero}");
+    }
 
     #[test]
     fn base_url_rules() {

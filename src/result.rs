@@ -24,6 +24,7 @@ pub struct RunResult {
     /// RFC 3339, UTC.
     pub started_at: String,
     pub finished_at: String,
+    #[serde(deserialize_with = "ms_or_nan")]
     pub duration_ms: f64,
     pub target: Target,
     pub checks_digest: ChecksDigest,
@@ -129,7 +130,9 @@ pub struct CheckResult {
     /// The outcome as the gate sees it (derived from outcome and severity).
     pub verdict: Verdict,
     /// Milliseconds since the run started.
+    #[serde(deserialize_with = "ms_or_nan")]
     pub started_ms: f64,
+    #[serde(deserialize_with = "ms_or_nan")]
     pub duration_ms: f64,
     pub exchanges: Vec<Exchange>,
     pub polls: Vec<PollRecord>,
@@ -187,7 +190,9 @@ pub struct Exchange {
     /// Why no response was received.
     pub error: Option<String>,
     /// Milliseconds since the run started.
+    #[serde(deserialize_with = "ms_or_nan")]
     pub started_ms: f64,
+    #[serde(deserialize_with = "ms_or_nan")]
     pub duration_ms: f64,
     /// The poll number (1-based) when the request was a poll.
     pub poll: Option<u32>,
@@ -220,6 +225,7 @@ pub struct PollRecord {
     pub polls: u32,
     pub observations: Vec<Observation>,
     /// Time from the first poll's start to the response that ended polling.
+    #[serde(deserialize_with = "ms_or_nan")]
     pub time_to_end_ms: f64,
     pub end: PollEnd,
 }
@@ -228,6 +234,7 @@ pub struct PollRecord {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Observation {
     /// Milliseconds since the run started.
+    #[serde(deserialize_with = "ms_or_nan")]
     pub at_ms: f64,
     pub http_status: Option<u16>,
     /// The value the poll waits on (e.g. the execution's `status`).
@@ -337,4 +344,11 @@ pub fn item_verdict<'a>(results: impl IntoIterator<Item = &'a CheckResult>) -> I
         (true, true) => ItemVerdict::Incomplete,
         (true, false) => ItemVerdict::Passed,
     }
+}
+
+/// Reads milliseconds back as written: serde_json writes a non-finite
+/// number as `null`, so `null` reads as NaN and every model survives the
+/// JSON round trip that report redaction takes.
+fn ms_or_nan<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
 }

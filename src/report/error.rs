@@ -37,6 +37,10 @@ pub enum ReportError {
     /// The HTML template failed.
     #[error("cannot render report.html")]
     Html(#[source] askama::Error),
+    /// The model could not be copied with its strings redacted; nothing is
+    /// written rather than the unredacted model.
+    #[error("cannot redact the result model, so no report is written")]
+    Redaction(#[source] serde_json::Error),
 }
 
 impl ReportError {
@@ -55,7 +59,10 @@ impl ReportError {
         match self {
             ReportError::Io { path, .. } => Some(path),
             ReportError::Rename { to, .. } => Some(to),
-            ReportError::InvalidRunId { .. } | ReportError::Junit(_) | ReportError::Html(_) => None,
+            ReportError::InvalidRunId { .. }
+            | ReportError::Junit(_)
+            | ReportError::Html(_)
+            | ReportError::Redaction(_) => None,
         }
     }
 
@@ -63,7 +70,10 @@ impl ReportError {
     pub fn io_error(&self) -> Option<&io::Error> {
         match self {
             ReportError::Io { source, .. } | ReportError::Rename { source, .. } => Some(source),
-            ReportError::InvalidRunId { .. } | ReportError::Junit(_) | ReportError::Html(_) => None,
+            ReportError::InvalidRunId { .. }
+            | ReportError::Junit(_)
+            | ReportError::Html(_)
+            | ReportError::Redaction(_) => None,
         }
     }
 }

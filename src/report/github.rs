@@ -27,12 +27,12 @@ pub fn github_outputs(
     actions: bool,
 ) -> Result<Vec<String>, ReportError> {
     if let Some(path) = step_summary {
-        append(path, &render_markdown(result, redactor))?;
+        append(path, &render_markdown(result, redactor)?)?;
     }
     if !actions {
         return Ok(Vec::new());
     }
-    let run = redacted(result, redactor);
+    let run = redacted(result, redactor)?;
     Ok(run
         .checks
         .iter()

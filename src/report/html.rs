@@ -17,7 +17,8 @@ use crate::secret::Redactor;
 
 /// Renders `result` as one self-contained HTML page.
 pub fn render_html(result: &RunResult, redactor: &Redactor) -> Result<String, ReportError> {
-    render(&redacted(result, redactor), redactor)
+    let run = redacted(result, redactor)?;
+    render(&run, redactor)
 }
 
 /// Renders `run`, whose strings are already redacted.

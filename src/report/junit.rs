@@ -20,7 +20,8 @@ pub const SUITE_NAME: &str = "wapzi-homolog";
 
 /// Renders `result` as JUnit XML.
 pub fn render_junit(result: &RunResult, redactor: &Redactor) -> Result<String, ReportError> {
-    render(&redacted(result, redactor), redactor)
+    let run = redacted(result, redactor)?;
+    render(&run, redactor)
 }
 
 /// Renders `run`, whose strings are already redacted.

@@ -16,6 +16,7 @@
 
 use std::fmt::Write;
 
+use super::error::ReportError;
 use super::redact::redacted;
 use super::text::{
     excerpt, format_ms, item_icon, item_label, readiness, verdict_icon, verdict_label,
@@ -25,8 +26,9 @@ use crate::result::{CheckResult, RunResult, Verdict};
 use crate::secret::Redactor;
 
 /// Renders `result` as Markdown.
-pub fn render_markdown(result: &RunResult, redactor: &Redactor) -> String {
-    render(&redacted(result, redactor), redactor)
+pub fn render_markdown(result: &RunResult, redactor: &Redactor) -> Result<String, ReportError> {
+    let run = redacted(result, redactor)?;
+    Ok(render(&run, redactor))
 }
 
 /// Renders `run`, whose strings are already redacted.
@@ -278,7 +280,7 @@ mod tests {
 
     #[test]
     fn has_verdict_lines() {
-        let md = render_markdown(&sample_run(), &Redactor::default());
+        let md = render_markdown(&sample_run(), &Redactor::default()).unwrap();
         assert!(
             md.starts_with("# Wapzi homologation: ❌ NOT READY\n"),
             "{md}"
@@ -301,7 +303,7 @@ mod tests {
 
     #[test]
     fn response_cannot_break_out_of_its_fence() {
-        let md = render_markdown(&sample_run(), &Redactor::default());
+        let md = render_markdown(&sample_run(), &Redactor::default()).unwrap();
         let start = md
             .find("Response:\n\n````text\n")
             .expect("a 4-backtick fence");
@@ -322,7 +324,7 @@ mod tests {
     fn markdown_never_holds_the_secret() {
         let secret = Secret::new(PLANTED_SECRET, "key").unwrap();
         let redactor = Redactor::new([&secret]);
-        let md = render_markdown(&sample_run(), &redactor);
+        let md = render_markdown(&sample_run(), &redactor).unwrap();
         assert!(!redactor.finds_secret_in(md.as_bytes()));
         assert!(md.contains("[redacted]"));
     }

@@ -6,29 +6,42 @@
 
 use std::borrow::Cow;
 
+use serde::Deserialize;
 use serde_json::Value;
+
+use super::error::ReportError;
 
 use crate::result::RunResult;
 use crate::secret::Redactor;
 
-/// A copy of `result` with every string passed through `redactor`.
-pub(crate) fn redacted<'a>(result: &'a RunResult, redactor: &Redactor) -> Cow<'a, RunResult> {
+/// `result` with every string passed through `redactor`: the model itself
+/// when no string may hold a secret form.
+pub(crate) fn redacted<'a>(
+    result: &'a RunResult,
+    redactor: &Redactor,
+) -> Result<Cow<'a, RunResult>, ReportError> {
     // The runner stores redacted text, so usually no string holds a secret:
     // one search of the serialized model says so, instead of a walk that
-    // rebuilds the model for each report format.
-    let clean =
-        serde_json::to_vec(result).is_ok_and(|text| !redactor.may_hold_secret_in_json(&text));
-    if clean {
-        return Cow::Borrowed(result);
+    // rebuilds the model.
+    let text = serde_json::to_vec(result).map_err(ReportError::Redaction)?;
+    if redactor.may_hold_secret_in_json(&text) {
+        redacted_copy(result, redactor).map(Cow::Owned)
+    } else {
+        Ok(Cow::Borrowed(result))
     }
-    let Ok(mut value) = serde_json::to_value(result) else {
-        return Cow::Borrowed(result);
-    };
+}
+
+/// A copy of `result` with every string redacted, through `serde_json`'s
+/// values so no field can be forgotten. It fails, and so nothing is written,
+/// rather than hand back the unredacted model (non-finite numbers, written
+/// as `null`, read back as NaN, so the trip holds for every model).
+pub(crate) fn redacted_copy(
+    result: &RunResult,
+    redactor: &Redactor,
+) -> Result<RunResult, ReportError> {
+    let mut value = serde_json::to_value(result).map_err(ReportError::Redaction)?;
     redact_value(&mut value, redactor);
-    // Redaction only replaces text inside strings, so the shape still
-    // deserializes; the fallback keeps rendering going, and every writer
-    // redacts its output text again anyway.
-    serde_json::from_value(value).map_or(Cow::Borrowed(result), Cow::Owned)
+    RunResult::deserialize(&value).map_err(ReportError::Redaction)
 }
 
 /// Redacts every string inside `value` in place.
@@ -38,5 +51,29 @@ pub(crate) fn redact_value(value: &mut Value, redactor: &Redactor) {
         Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, redactor)),
         Value::Object(map) => map.values_mut().for_each(|v| redact_value(v, redactor)),
         Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample::{sample_run, PLANTED_SECRET};
+    use crate::secret::Secret;
+
+    #[test]
+    fn a_model_with_non_finite_numbers_is_redacted_all_the_same() {
+        let mut run = sample_run();
+        run.duration_ms = f64::NAN;
+        run.checks[0].started_ms = f64::INFINITY;
+        let secret = Secret::new(PLANTED_SECRET, "key").unwrap();
+        let redactor = Redactor::new([&secret]);
+        let copy = redacted(&run, &redactor).unwrap();
+        assert!(
+            matches!(copy, Cow::Owned(_)),
+            "the unredacted model came back"
+        );
+        let text = serde_json::to_vec(&*copy).unwrap();
+        assert!(!redactor.finds_secret_in(&text));
+        assert!(copy.duration_ms.is_nan() && copy.checks[0].started_ms.is_nan());
     }
 }

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::path::{Component, Path, PathBuf};
 
 use super::error::ReportError;
-use super::redact::redacted;
+use super::redact::redacted_copy;
 use super::{atomic, html, json, junit, markdown};
 use super::{
     render_digest, HTML_FILE, JSON_DIGEST_FILE, JSON_FILE, JUNIT_FILE, LATEST_DIR, MARKDOWN_FILE,
@@ -63,9 +63,9 @@ fn render_all(
     result: &RunResult,
     redactor: &Redactor,
 ) -> Result<[(&'static str, String); 5], ReportError> {
-    let (json, may_hold_secret) = json::render_checked(result, redactor);
+    let (json, may_hold_secret) = json::render_checked(result, redactor)?;
     let run = if may_hold_secret {
-        redacted(result, redactor)
+        Cow::Owned(redacted_copy(result, redactor)?)
     } else {
         Cow::Borrowed(result)
     };

@@ -76,16 +76,44 @@ impl Positions {
     }
 
     /// The node at the dotted `path` (`steps.0.request.path`), or the
-    /// nearest ancestor that was written down.
+    /// nearest ancestor that was written down. A key may itself hold dots
+    /// (a body path `error.code`, a header name): at each level the longest
+    /// child name that the path continues with is taken.
     pub fn find(&self, path: &str) -> Node {
         let mut at = 0;
-        for segment in path.split('.').filter(|s| !s.is_empty()) {
-            match self.child(at, segment) {
-                Some(child) => at = child,
+        let mut rest = path;
+        while !rest.is_empty() {
+            match self.child_prefix(at, rest) {
+                Some((child, after)) => {
+                    at = child;
+                    rest = after;
+                }
+                // An empty segment (`a..b`, a leading dot) names nothing.
+                None if rest.starts_with('.') => rest = &rest[1..],
                 None => break,
             }
         }
         self.entries[at].node
+    }
+
+    /// The child of `parent` whose name is the longest that `rest` starts
+    /// with, followed by a `.` or the end, and what follows that dot.
+    fn child_prefix<'p>(&self, parent: usize, rest: &'p str) -> Option<(usize, &'p str)> {
+        self.entries[parent]
+            .children
+            .iter()
+            .filter_map(|&c| {
+                let name = self.entries[c].name.as_str();
+                let after = rest.strip_prefix(name)?;
+                let after = match after.strip_prefix('.') {
+                    Some(tail) => tail,
+                    None if after.is_empty() => after,
+                    None => return None,
+                };
+                Some((name.len(), c, after))
+            })
+            .max_by_key(|&(len, ..)| len)
+            .map(|(_, c, after)| (c, after))
     }
 
     fn child(&self, parent: usize, name: &str) -> Option<usize> {
@@ -324,6 +352,19 @@ mod tests {
             docs[0].key("steps.0.request.nope"),
             Pos { line: 3, column: 5 }
         );
+    }
+
+    #[test]
+    fn keys_that_hold_dots_are_found_whole() {
+        let source = "expect:\n  body:\n    error.message: {regex: a}\n    error.code: {regex: b}\n    error:\n      code: 1\n";
+        let p = &Positions::index(source)[0];
+        assert_eq!(p.key("expect.body.error.message").line, 3);
+        assert_eq!(p.key("expect.body.error.code").line, 4);
+        assert_eq!(p.value("expect.body.error.code.regex").line, 4);
+        // Without the dotted key, the nested one is found.
+        let nested = &Positions::index("error:\n  code: 1\n")[0];
+        assert_eq!(nested.key("error.code").line, 2);
+        assert_eq!(nested.key("error.nope").line, 1);
     }
 
     #[test]

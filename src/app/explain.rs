@@ -20,7 +20,7 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use crate::check::{load_paths, Check, CheckSet, Severity};
+use crate::check::{did_you_mean, load_paths, Check, CheckSet, Severity};
 use crate::cli::ExplainArgs;
 use crate::error::AppError;
 use crate::exit;
@@ -41,16 +41,9 @@ pub fn explain(args: ExplainArgs) -> Result<u8, AppError> {
 
 /// "unknown check" with the closest id, if one is close.
 fn unknown(id: &str, set: &CheckSet) -> String {
-    let closest = set
-        .checks
-        .iter()
-        .map(|c| (strsim::jaro_winkler(id, &c.id), c.id.as_str()))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    match closest {
-        Some((_, near)) => format!("unknown check `{id}`: did you mean `{near}`?"),
-        None => format!("unknown check `{id}`: `wapzi-homolog list` lists the checks"),
-    }
+    let hint = did_you_mean(id, set.checks.iter().map(|c| c.id.as_str()))
+        .unwrap_or_else(|| "`wapzi-homolog list` lists the checks".to_string());
+    format!("unknown check `{id}`: {hint}")
 }
 
 /// The whole explanation of `check`.

@@ -17,7 +17,7 @@ mod template;
 mod validate;
 
 pub use checklist::ChecklistItem;
-pub use error::{CheckError, CheckErrorKind, CheckErrors};
+pub use error::{did_you_mean, CheckError, CheckErrorKind, CheckErrors};
 pub use fixture::{Fixture, FixtureCatalog, BUILTIN_FIXTURES};
 pub use load::{load_paths, CheckSet};
 pub use model::{

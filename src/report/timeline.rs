@@ -2,8 +2,6 @@
 //! template only places numbers: one row per check, a bar per exchange at
 //! its start and duration, a tick per poll observation, and a time axis.
 
-use serde::Serialize;
-
 use super::text::format_ms;
 use crate::result::{CheckResult, Exchange, RunResult};
 
@@ -20,7 +18,7 @@ const MIN_BAR_W: f64 = 2.0;
 const LABEL_CHARS: usize = 36;
 
 /// The chart, in SVG user units.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub(crate) struct Timeline {
     pub width: f64,
     pub height: f64,
@@ -33,14 +31,14 @@ pub(crate) struct Timeline {
 }
 
 /// A labelled time on the axis, with its grid line.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub(crate) struct AxisTick {
     pub x: f64,
     pub label: String,
 }
 
 /// One check's row.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub(crate) struct Row {
     pub y: f64,
     pub mid: f64,
@@ -57,7 +55,7 @@ pub(crate) struct Row {
     pub ticks: Vec<Tick>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub(crate) struct Rect {
     pub x: f64,
     pub y: f64,
@@ -66,9 +64,8 @@ pub(crate) struct Rect {
 }
 
 /// One exchange.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub(crate) struct Bar {
-    #[serde(flatten)]
     pub rect: Rect,
     /// `execute`, `poll` or `other`.
     pub kind: &'static str,
@@ -78,7 +75,7 @@ pub(crate) struct Bar {
 }
 
 /// One poll observation.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub(crate) struct Tick {
     pub x: f64,
     pub y1: f64,

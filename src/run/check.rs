@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::check::{Check, ChecklistItem, Severity};
+use crate::check::{Check, Severity};
 use crate::result::{self, CheckResult, Failure, Outcome, Verdict};
 
 use super::clock::ms;
@@ -86,7 +86,7 @@ pub async fn run_check(
     CheckResult {
         id: check.id.clone(),
         title: check.title.clone(),
-        checklist_item: checklist_id(check.checklist).to_string(),
+        checklist_item: check.checklist.id().to_string(),
         severity,
         hint: check.hint.clone(),
         location: format!("{}:{}", run.file, check.line),
@@ -115,10 +115,6 @@ fn out_of_time(budget: Duration, settings: &RunSettings) -> String {
             humantime::format_duration(timeouts.check)
         )
     }
-}
-
-fn checklist_id(item: ChecklistItem) -> &'static str {
-    item.id()
 }
 
 /// The outcome of a check whose prerequisite did not pass.

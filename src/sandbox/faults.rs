@@ -236,7 +236,7 @@ fn suggest(input: &str) -> Option<&'static str> {
     }
     let (best, distance) = Fault::plain_names()
         .iter()
-        .map(|name| (*name, edit_distance(input, name)))
+        .map(|name| (*name, strsim::levenshtein(input, name)))
         .min_by_key(|(_, distance)| *distance)?;
     if distance <= 2.max(best.len() / 3) {
         return Some(best);
@@ -246,20 +246,6 @@ fn suggest(input: &str) -> Option<&'static str> {
         .iter()
         .find(|name| input.len() >= 4 && name.contains(input))
         .copied()
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 impl fmt::Display for Fault {

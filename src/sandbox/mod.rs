@@ -57,15 +57,6 @@ impl Default for SandboxConfig {
     }
 }
 
-/// Builds the sandbox's router, with fresh state, for `config`.
-///
-/// Served this way rather than by [`serve`] or [`Sandbox`], nothing tells
-/// the `hang` and `slow-body` faults to stop: their answers end only when
-/// the client goes away.
-pub fn app(config: SandboxConfig) -> axum::Router {
-    routes::router(Shared::new(config))
-}
-
 /// Serves a sandbox for `config` on `listener` until `shutdown` resolves,
 /// then stops gracefully: open answers that never end (`hang`, `slow-body`,
 /// `huge-body`) are ended, and the server lets go after a short grace.

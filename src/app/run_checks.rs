@@ -61,7 +61,11 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     let mut target = target_of(&config, &args);
     let settings = run_settings(config, &args, run_id.clone());
     // Evidence of the https target's TLS; nothing is sent on this connection.
-    target.tls = rt.block_on(run::probe_tls(&settings.base_url, args.connect_timeout));
+    // It runs beside the checks, so a slow handshake delays none of them.
+    let tls_probe = rt.spawn(run::probe_tls(
+        settings.base_url.clone(),
+        args.connect_timeout,
+    ));
     let redactor = Redactor::new(settings.secrets());
     let console = console(&args, &settings.base_url);
     let observer = console.clone().map(|c| c as Arc<dyn Observer>);
@@ -77,6 +81,8 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         console.finish();
     }
     let executed = executed?;
+    // A probe that panicked leaves no evidence, like one that failed.
+    target.tls = rt.block_on(tls_probe).ok().flatten();
     if let Some(sandbox) = sandbox {
         rt.block_on(sandbox.shutdown());
     }

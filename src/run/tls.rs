@@ -21,8 +21,8 @@ use crate::result::TlsFacts;
 
 /// Reads TLS facts from an `https://` base URL; `None` for plain http or
 /// when the handshake cannot be made (the checks will say why).
-pub async fn probe_tls(base_url: &str, timeout: Duration) -> Option<TlsFacts> {
-    let url = reqwest::Url::parse(base_url).ok()?;
+pub async fn probe_tls(base_url: String, timeout: Duration) -> Option<TlsFacts> {
+    let url = reqwest::Url::parse(&base_url).ok()?;
     if url.scheme() != "https" {
         return None;
     }
@@ -168,12 +168,9 @@ mod tests {
     #[tokio::test]
     async fn reads_protocol_subject_and_expiry_from_a_real_handshake() {
         let port = tls_server().await;
-        let facts = probe_tls(
-            &format!("https://127.0.0.1:{port}"),
-            Duration::from_secs(10),
-        )
-        .await
-        .expect("the handshake succeeds");
+        let facts = probe_tls(format!("https://127.0.0.1:{port}"), Duration::from_secs(10))
+            .await
+            .expect("the handshake succeeds");
         assert_eq!(facts.protocol.as_deref(), Some("TLS 1.3"));
         assert!(
             facts.certificate_subject.unwrap().contains("rcgen"),
@@ -188,7 +185,7 @@ mod tests {
     #[tokio::test]
     async fn plain_http_and_unreachable_targets_have_no_facts() {
         assert_eq!(
-            probe_tls("http://127.0.0.1:9", Duration::from_secs(1)).await,
+            probe_tls("http://127.0.0.1:9".into(), Duration::from_secs(1)).await,
             None
         );
         let closed = std::net::TcpListener::bind("127.0.0.1:0")
@@ -198,7 +195,7 @@ mod tests {
             .port();
         assert_eq!(
             probe_tls(
-                &format!("https://127.0.0.1:{closed}"),
+                format!("https://127.0.0.1:{closed}"),
                 Duration::from_secs(5)
             )
             .await,

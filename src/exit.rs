@@ -1,8 +1,9 @@
 //! The exit codes a CI gate can trust. Documented in README.md.
 
-/// Every required check passed (ignored and advisory ones do not count).
+/// READY: no required check failed or errored, and every checklist item
+/// is evidenced by a passed required check (what did not run is listed).
 pub const READY: u8 = 0;
-/// At least one required check failed or could not run against the target.
+/// NOT READY: a required check failed or errored (a panic included).
 pub const NOT_READY: u8 = 1;
 /// Nothing could be run: usage error, invalid check file, missing or bad
 /// setting (key, base URL, entry point), sandbox that could not start.
@@ -12,3 +13,10 @@ pub const SETUP: u8 = 2;
 pub const REPORTS: u8 = 3;
 /// A secret was found in a file the run wrote; the file was deleted.
 pub const SECRET_LEAK: u8 = 4;
+/// UNREACHABLE: the target could not be reached at all (DNS, refused
+/// connection, TLS, timeout, or 404 to every request): an outage or a wrong
+/// base URL, not a verdict on the target.
+pub const UNREACHABLE: u8 = 5;
+/// INCOMPLETE: nothing failed, but the run does not evidence the checklist
+/// (no check selected, or an item with no passed required check).
+pub const INCOMPLETE: u8 = 6;

@@ -20,3 +20,4 @@ pub mod sandbox;
 pub mod scaffold;
 pub mod secret;
 pub mod term;
+pub mod text;

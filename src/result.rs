@@ -7,8 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Version of the `report.json` layout.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the `report.json` layout. 2: the run's `verdict` (with
+/// `unreachable` and `incomplete`), `root_causes`, per-item evidence and
+/// gaps, each failure's `kind`, `url` and `hint`, and the `preflight`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Response bodies are stored up to this many bytes (the rest is counted,
 /// not kept).
@@ -29,12 +31,96 @@ pub struct RunResult {
     pub target: Target,
     pub checks_digest: ChecksDigest,
     pub summary: Summary,
-    /// The checklist items, each with its verdict.
+    /// The gate's verdict; [`RunVerdict::exit_code`] is the process's.
+    pub verdict: RunVerdict,
+    /// Why the verdict is not READY, one line each, most important first.
+    pub reasons: Vec<String>,
+    /// The failures that explain a NOT READY run, root cause first.
+    pub root_causes: Vec<RootCause>,
+    /// Why the target could not be reached, for an UNREACHABLE run.
+    pub unreachable: Option<Unreachable>,
+    /// The checklist items, each with its verdict and evidence.
     pub checklist: Vec<ChecklistVerdict>,
-    /// True when no required check failed.
+    /// True only for [`RunVerdict::Ready`].
     pub ready: bool,
     pub exit_code: i32,
+    /// The reachability probe sent before any check.
+    pub preflight: Vec<Exchange>,
     pub checks: Vec<CheckResult>,
+}
+
+/// The run's verdict, each with its documented exit code.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RunVerdict {
+    /// No required check failed and every checklist item is evidenced.
+    Ready,
+    /// A required check failed or errored (a panic included).
+    NotReady,
+    /// The target could not be reached at all (DNS, refused, TLS, timeout,
+    /// or 404 to every request).
+    Unreachable,
+    /// Nothing failed, but the run does not evidence the checklist.
+    Incomplete,
+}
+
+impl RunVerdict {
+    /// The process exit code of the verdict (README's contract).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            RunVerdict::Ready => crate::exit::READY,
+            RunVerdict::NotReady => crate::exit::NOT_READY,
+            RunVerdict::Unreachable => crate::exit::UNREACHABLE,
+            RunVerdict::Incomplete => crate::exit::INCOMPLETE,
+        }
+    }
+
+    /// `READY`, `NOT READY`, `UNREACHABLE`, `INCOMPLETE`.
+    pub fn label(self) -> &'static str {
+        match self {
+            RunVerdict::Ready => "READY",
+            RunVerdict::NotReady => "NOT READY",
+            RunVerdict::Unreachable => "UNREACHABLE",
+            RunVerdict::Incomplete => "INCOMPLETE",
+        }
+    }
+
+    /// The banner line: `READY for go-live`, `UNREACHABLE: the target...`.
+    pub fn headline(self) -> &'static str {
+        match self {
+            RunVerdict::Ready => "READY for go-live",
+            RunVerdict::NotReady => "NOT READY for go-live",
+            RunVerdict::Unreachable => "UNREACHABLE: the target could not be reached",
+            RunVerdict::Incomplete => "INCOMPLETE: the run does not evidence the checklist",
+        }
+    }
+}
+
+/// A failure that explains others: the check named first, and the checks
+/// that failed the same way.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RootCause {
+    /// What the checks share: `execution never left \`queued\``.
+    pub summary: String,
+    pub kind: FailureKind,
+    /// The checks that failed this way, the headline first.
+    pub checks: Vec<String>,
+    /// The headline check's failure.
+    pub failure: Failure,
+    /// Checks not run because one of `checks` failed.
+    pub blocked: Vec<String>,
+    /// The checklist items these failures break.
+    pub items: Vec<String>,
+}
+
+/// Why the target could not be reached.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Unreachable {
+    pub kind: FailureKind,
+    /// One line: what happened and what to check.
+    pub message: String,
+    /// The URL that was requested.
+    pub url: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -86,13 +172,28 @@ pub struct Summary {
     pub ignored: usize,
 }
 
-/// One checklist item and how its checks did.
+/// One checklist item and the evidence for it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ChecklistVerdict {
     pub id: String,
     pub text: String,
     pub verdict: ItemVerdict,
+    /// Every loaded check of the item.
     pub checks: Vec<String>,
+    /// Its required checks that passed: the evidence.
+    pub passed: Vec<String>,
+    /// Its required checks that failed or errored.
+    pub failed: Vec<String>,
+    /// Its required checks that did not run, each with why and how to
+    /// supply what it needs.
+    pub gaps: Vec<Gap>,
+}
+
+/// A required check that did not run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Gap {
+    pub check: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -100,13 +201,35 @@ pub struct ChecklistVerdict {
 pub enum ItemVerdict {
     /// Every required check of the item ran and passed.
     Passed,
+    /// Evidenced (a required check passed, none failed), but some required
+    /// checks did not run: they are listed as gaps.
+    PassedWithGaps,
     /// A required check of the item failed or errored.
     Failed,
-    /// None failed, but some of its checks were ignored, not selected, or
-    /// advisory checks that failed: the item is not fully shown.
-    Incomplete,
-    /// No check of the item ran.
-    NotChecked,
+    /// No required check of the item passed, and none failed.
+    NotEvidenced,
+}
+
+impl ChecklistVerdict {
+    /// The gaps grouped by reason, in first-seen order: a filter or an
+    /// unreachable target leaves many checks out for one reason.
+    pub fn gap_groups(&self) -> Vec<(&str, Vec<&str>)> {
+        let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+        for gap in &self.gaps {
+            match groups.iter_mut().find(|(r, _)| *r == gap.reason) {
+                Some((_, checks)) => checks.push(&gap.check),
+                None => groups.push((&gap.reason, vec![&gap.check])),
+            }
+        }
+        groups
+    }
+}
+
+impl ItemVerdict {
+    /// Whether the item counts as evidenced for READY.
+    pub fn is_evidenced(self) -> bool {
+        matches!(self, ItemVerdict::Passed | ItemVerdict::PassedWithGaps)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -155,21 +278,107 @@ pub enum Outcome {
 /// Why a check did not pass.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Failure {
+    /// What kind of failure it is: what the hint is about, and how
+    /// failures are grouped.
+    pub kind: FailureKind,
     /// One line saying what went wrong.
     pub message: String,
     /// The step, as `name (file:line)`.
     pub step: String,
-    /// The request that produced it, key redacted: `POST /v1/... (no key)`.
+    /// The request that produced it, as sent (full URL), key redacted:
+    /// `POST https://api.wapzi.com.br/v1/... (no key)`.
     pub request: Option<String>,
     /// Status and a truncated body of the response, when there was one.
     pub response: Option<String>,
+    /// The HTTP status of that response.
+    pub status: Option<u16>,
     /// Every expectation that did not hold in that response.
     pub mismatches: Vec<Mismatch>,
+    /// What to do about it: advice for the kind of failure, with the
+    /// check's own hint where it applies.
+    pub hint: String,
+    /// The value a poll that timed out saw last (`queued`).
+    pub last_value: Option<String>,
+}
+
+/// The kind of a failure or error.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The HTTP status was not the documented one.
+    Status,
+    /// A response header did not hold.
+    Header,
+    /// A field of the JSON body did not hold.
+    Body,
+    /// The body is not JSON (a BOM, bytes after it, HTML, cut short, over the cap).
+    NotJson,
+    /// A value a later step needs was not in the body.
+    Capture,
+    /// A poll did not reach its condition within its timeout.
+    PollTimedOut,
+    /// The host name did not resolve.
+    Dns,
+    /// Nothing listens at the host and port.
+    Refused,
+    /// The TLS handshake or certificate failed.
+    Tls,
+    /// The target did not answer within `--timeout` / `--connect-timeout`.
+    Timeout,
+    /// The connection was reset or closed before a whole answer.
+    ConnectionLost,
+    /// The answer was not HTTP, or another transport error.
+    Transport,
+    /// The request was not sent (it would have left the base URL's origin).
+    NotSent,
+    /// The check's `--check-timeout` ran out.
+    CheckTimeout,
+    /// The run's `--deadline` ran out.
+    Deadline,
+    /// An advisory prerequisite failed.
+    Prerequisite,
+    /// The harness itself failed (a panic): never the target's fault.
+    Internal,
+}
+
+impl Failure {
+    /// A failure of `kind` at `step` with no request behind it (a time
+    /// budget, a prerequisite, a panic); the hint is filled in later.
+    pub fn bare(kind: FailureKind, message: String, step: String) -> Failure {
+        Failure {
+            kind,
+            message,
+            step,
+            request: None,
+            response: None,
+            status: None,
+            mismatches: Vec::new(),
+            hint: String::new(),
+            last_value: None,
+        }
+    }
+}
+
+impl FailureKind {
+    /// Whether no answer was received (the target's transport failed).
+    pub fn is_transport(self) -> bool {
+        matches!(
+            self,
+            FailureKind::Dns
+                | FailureKind::Refused
+                | FailureKind::Tls
+                | FailureKind::Timeout
+                | FailureKind::ConnectionLost
+                | FailureKind::Transport
+        )
+    }
 }
 
 /// One expectation that did not hold.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Mismatch {
+    /// [`FailureKind::Status`], `Header`, `Body` or `NotJson`.
+    pub kind: FailureKind,
     /// `status`, `header content-type`, `body executionId`.
     pub target: String,
     pub expected: String,
@@ -324,25 +533,6 @@ impl Summary {
             }
         }
         s
-    }
-}
-
-/// The verdict of one checklist item from its checks' results.
-pub fn item_verdict<'a>(results: impl IntoIterator<Item = &'a CheckResult>) -> ItemVerdict {
-    let mut any_ran = false;
-    let mut incomplete = false;
-    for r in results {
-        match r.verdict {
-            Verdict::Failed | Verdict::Error => return ItemVerdict::Failed,
-            // An advisory failure is not a pass: the item is not fully shown.
-            Verdict::Ignored | Verdict::AdvisoryFailed => incomplete = true,
-            Verdict::Passed => any_ran = true,
-        }
-    }
-    match (any_ran, incomplete) {
-        (false, _) => ItemVerdict::NotChecked,
-        (true, true) => ItemVerdict::Incomplete,
-        (true, false) => ItemVerdict::Passed,
     }
 }
 

@@ -3,19 +3,22 @@
 
 use std::fmt::Write as _;
 
-use colored::Colorize;
+use colored::{ColoredString, Colorize};
 
-use crate::result::{CheckResult, ItemVerdict, Outcome, RunResult, Verdict};
+use crate::result::{
+    CheckResult, ChecklistVerdict, ItemVerdict, Outcome, RootCause, RunResult, RunVerdict, Verdict,
+};
+pub use crate::text::visible as one_line;
 
 /// The failure section of a check, as libtest prints it under `---- id ----`.
 ///
 /// ```text
 /// expected status equal to 401, got 200
-///   step:     execute without a key (checks/auth/missing-key.yaml:12)
-///   request:  POST /v1/entry-points/entry_point_123/execute (no key)
+///   step:     execute without a key (checks/key/missing.yaml:12)
+///   request:  POST http://127.0.0.1:8080/v1/entry-points/entry_point_123/execute (no key)
 ///   response: 200 application/json {"executionId":"exec_1"}
-///   status: expected equal to 401, got 200 (checks/auth/missing-key.yaml:16)
-///   hint:     Send the key in the x-api-key header...
+///   status: expected equal to 401, got 200 (checks/key/missing.yaml:16)
+///   hint:     The target must refuse unauthenticated calls...
 /// ```
 pub fn failure_text(result: &CheckResult) -> String {
     let mut text = String::new();
@@ -44,36 +47,94 @@ pub fn failure_text(result: &CheckResult) -> String {
             m.location
         );
     }
-    let _ = write!(text, "  hint:     {}", result.hint);
+    let _ = write!(text, "  hint:     {}", one_line(&failure.hint));
     text
 }
 
-/// Server text on one terminal line: control characters (escape sequences,
-/// newlines that could fake a `test ... ok` line) are shown escaped.
-pub fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\n' => "\\n".to_string(),
-            c if c.is_control() => c.escape_unicode().to_string(),
-            c => c.to_string(),
-        })
-        .collect()
+fn mark(verdict: ItemVerdict) -> ColoredString {
+    match verdict {
+        ItemVerdict::Passed => "pass".green(),
+        ItemVerdict::PassedWithGaps => "gaps".yellow(),
+        ItemVerdict::Failed => "FAIL".red().bold(),
+        ItemVerdict::NotEvidenced => " -- ".yellow(),
+    }
 }
 
-fn mark(verdict: ItemVerdict) -> String {
+/// What follows an item's line: which checks failed, which did not run.
+fn item_lines(text: &mut String, item: &ChecklistVerdict) {
+    let _ = write!(text, "  [{}] {}", mark(item.verdict), item.text);
+    if !item.failed.is_empty() {
+        let _ = write!(text, " (failed: {})", item.failed.join(", "));
+    } else if item.verdict == ItemVerdict::NotEvidenced {
+        text.push_str(" (no passed required check)");
+    }
+    text.push('\n');
+    for (reason, checks) in item.gap_groups() {
+        let _ = writeln!(
+            text,
+            "         {} {}: {}",
+            "not run".dimmed(),
+            checks.join(", "),
+            one_line(reason)
+        );
+    }
+}
+
+/// A root cause: its headline failure, the request as sent, the hint, and
+/// what it took down with it.
+fn cause_lines(text: &mut String, cause: &RootCause, headline: bool) {
+    let label = if headline {
+        "root cause".red().bold()
+    } else {
+        "also".red()
+    };
+    let n = cause.checks.len();
+    let who = if n == 1 {
+        cause.checks[0].clone()
+    } else {
+        format!("{n} checks ({})", cause.checks.join(", "))
+    };
+    let _ = writeln!(text, "\n{label}: {who}: {}", one_line(&cause.summary));
+    let failure = &cause.failure;
+    if n > 1 || failure.message != cause.summary {
+        let _ = writeln!(text, "  first:    {}: {}", cause.checks[0], one_line(&failure.message));
+    }
+    if let Some(request) = &failure.request {
+        let _ = writeln!(text, "  request:  {}", one_line(request));
+    }
+    if let Some(response) = &failure.response {
+        let _ = writeln!(text, "  response: {}", one_line(response));
+    }
+    let _ = writeln!(text, "  hint:     {}", one_line(&failure.hint));
+    if !cause.blocked.is_empty() {
+        let _ = writeln!(
+            text,
+            "  blocked:  {} not run because of it ({})",
+            cause.blocked.len(),
+            cause.blocked.join(", ")
+        );
+    }
+    let _ = writeln!(text, "  breaks:   {}", cause.items.join(", "));
+}
+
+fn verdict_colour(verdict: RunVerdict) -> ColoredString {
+    let headline = verdict.headline();
     match verdict {
-        ItemVerdict::Passed => "pass".green().to_string(),
-        ItemVerdict::Failed => "FAIL".red().bold().to_string(),
-        ItemVerdict::Incomplete => "part".yellow().to_string(),
-        ItemVerdict::NotChecked => " -- ".dimmed().to_string(),
+        RunVerdict::Ready => headline.green().bold(),
+        RunVerdict::NotReady | RunVerdict::Unreachable => headline.red().bold(),
+        RunVerdict::Incomplete => headline.yellow().bold(),
     }
 }
 
 /// The homologation verdict printed after libtest's summary line.
 pub fn summary(run: &RunResult) -> String {
+    if let (RunVerdict::Unreachable, Some(why)) = (run.verdict, &run.unreachable) {
+        let headline = "UNREACHABLE".red().bold();
+        return format!("{headline}: {}", one_line(&why.message));
+    }
     let mut text = String::from("\nhomologation checklist:\n");
     for item in &run.checklist {
-        let _ = writeln!(text, "  [{}] {}", mark(item.verdict), item.text);
+        item_lines(&mut text, item);
     }
     let advisory: Vec<&CheckResult> = run
         .checks
@@ -90,27 +151,38 @@ pub fn summary(run: &RunResult) -> String {
             let _ = writeln!(text, "  {} {}: {message}", "warning".yellow(), check.id);
         }
     }
-    if let Some(first) = run.checks.iter().find(|c| c.fails_gate()) {
-        let message = first
-            .failure()
-            .map(|f| one_line(&f.message))
-            .unwrap_or_default();
-        let _ = writeln!(
-            text,
-            "\nfirst failure: {}: {message}\n  hint: {}",
-            first.id, first.hint
-        );
+    for (i, cause) in run.root_causes.iter().enumerate() {
+        cause_lines(&mut text, cause, i == 0);
+    }
+    if run.verdict == RunVerdict::Incomplete {
+        let lacking: Vec<&str> = run
+            .checklist
+            .iter()
+            .filter(|i| !i.verdict.is_evidenced())
+            .map(|i| i.id.as_str())
+            .collect();
+        let why = if run.checks.is_empty() || lacking.is_empty() {
+            run.reasons.join("; ")
+        } else {
+            format!(
+                "{} checklist item(s) have no passed required check (see above): {}",
+                lacking.len(),
+                lacking.join(", ")
+            )
+        };
+        let _ = writeln!(text, "\n{} {}", "incomplete:".yellow(), one_line(&why));
     }
     let s = &run.summary;
-    let verdict = if run.ready {
-        "READY for go-live".green().bold()
-    } else {
-        "NOT READY for go-live".red().bold()
-    };
     let _ = write!(
         text,
-        "\n{verdict}: {} passed, {} failed, {} errors, {} advisory failed, {} ignored against {}",
-        s.passed, s.failed, s.errors, s.advisory_failed, s.ignored, run.target.base_url
+        "\n{}: {} passed, {} failed, {} errors, {} advisory failed, {} ignored against {}",
+        verdict_colour(run.verdict),
+        s.passed,
+        s.failed,
+        s.errors,
+        s.advisory_failed,
+        s.ignored,
+        run.target.base_url
     );
     text
 }

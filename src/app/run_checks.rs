@@ -25,6 +25,14 @@ use super::{runtime, sandbox_config};
 /// Runs the checks selected by `args` and returns the gate's exit code.
 pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     configure_colour(&args.libtest);
+    if args.libtest.ignored {
+        return Err(AppError::Setting(
+            "--ignored selects checks marked ignored in advance, and no check is: a check is \
+             ignored only at run time (a fixture not supplied, a prerequisite that failed), and \
+             the reports list those with how to supply what they need. Run without --ignored."
+                .into(),
+        ));
+    }
     let env_file = match &args.env_file {
         Some(path) => EnvFile::load(path)?,
         None => EnvFile::default(),
@@ -88,7 +96,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     }
     let result = run::assemble(&set, executed, &run_id, target);
     println!("{}", redactor.redact(&term::summary(&result)));
-    let code = run::gate_exit_code(result.ready);
+    let code = result.verdict.exit_code();
     if !args.no_reports {
         write_reports(&result, args.reports, &redactor)?;
     }

@@ -249,8 +249,8 @@ fn item_class(verdict: ItemVerdict) -> &'static str {
     match verdict {
         ItemVerdict::Passed => "pass",
         ItemVerdict::Failed => "fail",
-        ItemVerdict::Incomplete => "warn",
-        ItemVerdict::NotChecked => "muted",
+        ItemVerdict::PassedWithGaps => "pass",
+        ItemVerdict::NotEvidenced => "warn",
     }
 }
 

@@ -42,9 +42,9 @@ pub(crate) fn verdict_icon(verdict: Verdict) -> &'static str {
 pub(crate) fn item_label(verdict: ItemVerdict) -> &'static str {
     match verdict {
         ItemVerdict::Passed => "passed",
+        ItemVerdict::PassedWithGaps => "passed, with gaps",
         ItemVerdict::Failed => "failed",
-        ItemVerdict::Incomplete => "incomplete",
-        ItemVerdict::NotChecked => "not checked",
+        ItemVerdict::NotEvidenced => "not evidenced",
     }
 }
 
@@ -52,9 +52,9 @@ pub(crate) fn item_label(verdict: ItemVerdict) -> &'static str {
 pub(crate) fn item_icon(verdict: ItemVerdict) -> &'static str {
     match verdict {
         ItemVerdict::Passed => "✅",
+        ItemVerdict::PassedWithGaps => "☑️",
         ItemVerdict::Failed => "❌",
-        ItemVerdict::Incomplete => "⚠️",
-        ItemVerdict::NotChecked => "➖",
+        ItemVerdict::NotEvidenced => "⚠️",
     }
 }
 

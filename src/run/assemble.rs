@@ -2,44 +2,21 @@
 
 use std::time::SystemTime;
 
-use crate::check::{CheckSet, ChecklistItem};
-use crate::result::{
-    item_verdict, ChecklistVerdict, ChecksDigest, RunResult, Summary, Target, Tool, SCHEMA_VERSION,
-};
+use crate::check::CheckSet;
+use crate::result::{ChecksDigest, RunResult, RunVerdict, Summary, Target, Tool, SCHEMA_VERSION};
 
 use super::harness::Executed;
-
-/// The exit code a result implies for the gate.
-pub fn gate_exit_code(ready: bool) -> u8 {
-    if ready {
-        crate::exit::READY
-    } else {
-        crate::exit::NOT_READY
-    }
-}
+use super::verdict::judge;
 
 /// The complete result model of a run.
 pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target) -> RunResult {
+    let judged = judge(
+        set,
+        &executed.results,
+        executed.filter.as_deref(),
+        executed.unreachable.as_ref(),
+    );
     let checks = executed.results;
-    let checklist = ChecklistItem::ALL
-        .iter()
-        .map(|item| {
-            let ids: Vec<String> = set
-                .checks
-                .iter()
-                .filter(|c| c.checklist == *item)
-                .map(|c| c.id.clone())
-                .collect();
-            let verdict = item_verdict(checks.iter().filter(|r| r.checklist_item == item.id()));
-            ChecklistVerdict {
-                id: item.id().to_string(),
-                text: item.text().to_string(),
-                verdict,
-                checks: ids,
-            }
-        })
-        .collect();
-    let ready = !checks.iter().any(|c| c.fails_gate());
     RunResult {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -56,9 +33,14 @@ pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target
             files: set.files.iter().map(|f| f.display().to_string()).collect(),
         },
         summary: Summary::of(&checks),
-        checklist,
-        ready,
-        exit_code: i32::from(gate_exit_code(ready)),
+        verdict: judged.verdict,
+        reasons: judged.reasons,
+        root_causes: judged.root_causes,
+        unreachable: executed.unreachable,
+        checklist: judged.checklist,
+        ready: judged.verdict == RunVerdict::Ready,
+        exit_code: i32::from(judged.verdict.exit_code()),
+        preflight: executed.preflight,
         checks,
     }
 }

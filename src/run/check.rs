@@ -3,9 +3,10 @@
 use std::time::{Duration, Instant};
 
 use crate::check::{Check, Severity};
-use crate::result::{self, CheckResult, Failure, Outcome, Verdict};
+use crate::result::{self, CheckResult, Failure, FailureKind, Outcome, Verdict};
 
 use super::clock::ms;
+use super::diagnose::hint;
 use super::http::Target;
 use super::settings::RunSettings;
 use super::step::{CheckRun, StepEnd};
@@ -49,6 +50,7 @@ pub async fn run_check(
     budget: Duration,
 ) -> CheckResult {
     let started = Instant::now();
+    panic_if_asked(check);
     let mut run = CheckRun::new(check, target, settings);
     let outcome = match (ignored, prerequisites) {
         (Some(reason), _) => Outcome::Ignored { reason },
@@ -63,13 +65,11 @@ pub async fn run_check(
         (None, Prerequisites::Met) => {
             let ended = match tokio::time::timeout(budget, run.run_steps()).await {
                 Ok(ended) => ended,
-                Err(_) => Err(StepEnd::Error(Failure {
-                    message: out_of_time(budget, settings),
-                    step: format!("{}:{}", run.file, check.line),
-                    request: None,
-                    response: None,
-                    mismatches: Vec::new(),
-                })),
+                Err(_) => {
+                    let (kind, message) = out_of_time(budget, settings);
+                    let at = format!("{}:{}", run.file, check.line);
+                    Err(StepEnd::Error(Failure::bare(kind, message, at)))
+                }
             };
             match ended {
                 Ok(()) => Outcome::Passed,
@@ -79,6 +79,27 @@ pub async fn run_check(
             }
         }
     };
+    let mut result = result_of(check, target, started, outcome);
+    result.exchanges = std::mem::take(&mut run.exchanges);
+    result.polls = std::mem::take(&mut run.polls);
+    result
+}
+
+/// The result of `check`, started at `started`, that panicked with `message`.
+pub fn panicked(check: &Check, target: &Target, started: Instant, message: String) -> CheckResult {
+    let at = format!("{}:{}", check.file.display(), check.line);
+    let failure = Failure::bare(
+        FailureKind::Internal,
+        format!("internal error: the check panicked: {message}"),
+        at,
+    );
+    result_of(check, target, started, Outcome::Error(failure))
+}
+
+/// `check`'s result with `outcome` (its failure given the hint that fits)
+/// and no exchanges yet.
+fn result_of(check: &Check, target: &Target, started: Instant, outcome: Outcome) -> CheckResult {
+    let outcome = with_hint(outcome, &check.hint);
     let severity = match check.severity {
         Severity::Required => result::Severity::Required,
         Severity::Advisory => result::Severity::Advisory,
@@ -89,31 +110,57 @@ pub async fn run_check(
         checklist_item: check.checklist.id().to_string(),
         severity,
         hint: check.hint.clone(),
-        location: format!("{}:{}", run.file, check.line),
+        location: format!("{}:{}", check.file.display(), check.line),
         verdict: Verdict::of(&outcome, severity),
         outcome,
         started_ms: target.clock().offset_ms(started),
         duration_ms: ms(started.elapsed()),
-        exchanges: std::mem::take(&mut run.exchanges),
-        polls: std::mem::take(&mut run.polls),
+        exchanges: Vec::new(),
+        polls: Vec::new(),
+    }
+}
+
+/// A test-only way to make a check panic (debug builds only), so the tests
+/// can prove a panic is an error of its check and never lost.
+fn panic_if_asked(check: &Check) {
+    #[cfg(debug_assertions)]
+    if std::env::var("WAPZI_HOMOLOG_TEST_PANIC").is_ok_and(|id| id == check.id) {
+        panic!("test-only panic of `{}` (WAPZI_HOMOLOG_TEST_PANIC)", check.id);
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = check;
+}
+
+/// The failure of `outcome`, if any, with the hint that fits its kind.
+fn with_hint(outcome: Outcome, check_hint: &str) -> Outcome {
+    let fill = |mut f: Failure| {
+        f.hint = hint(f.kind, f.status, check_hint);
+        f
+    };
+    match outcome {
+        Outcome::Failed(f) => Outcome::Failed(fill(f)),
+        Outcome::Error(f) => Outcome::Error(fill(f)),
+        other => other,
     }
 }
 
 /// Why a check that ran out of `budget` was stopped: its own time budget,
 /// or the run's deadline (which left it less).
-fn out_of_time(budget: Duration, settings: &RunSettings) -> String {
+fn out_of_time(budget: Duration, settings: &RunSettings) -> (FailureKind, String) {
     let timeouts = settings.timeouts;
     let took = humantime::format_duration(Duration::from_millis(budget.as_millis() as u64));
     if budget < timeouts.check {
-        format!(
+        let message = format!(
             "gave up after {took}: the run's deadline (--deadline {}) ran out",
             humantime::format_duration(timeouts.deadline)
-        )
+        );
+        (FailureKind::Deadline, message)
     } else {
-        format!(
+        let message = format!(
             "gave up after {took}: the check's time budget (--check-timeout {}) ran out",
             humantime::format_duration(timeouts.check)
-        )
+        );
+        (FailureKind::CheckTimeout, message)
     }
 }
 
@@ -137,16 +184,14 @@ fn unmet(
             reason: format!("not run: prerequisite `{id}` failed: {}", f.message),
         },
         (Outcome::Failed(f) | Outcome::Error(f), result::Severity::Advisory) => {
-            Outcome::Error(Failure {
-                message: format!(
+            Outcome::Error(Failure::bare(
+                FailureKind::Prerequisite,
+                format!(
                     "not run: advisory prerequisite `{id}` failed: {}",
                     f.message
                 ),
-                step: format!("{file}:{}", check.line),
-                request: None,
-                response: None,
-                mismatches: Vec::new(),
-            })
+                format!("{file}:{}", check.line),
+            ))
         }
         (Outcome::Passed, _) => Outcome::Passed,
     }

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::check::{Expectation, MatcherTarget};
-use crate::result::Mismatch;
+use crate::result::{FailureKind, Mismatch};
 
 use super::http::Incoming;
 use super::matcher::{eval, show};
@@ -42,6 +42,7 @@ pub fn mismatches(
                 if !reported_not_json {
                     reported_not_json = true;
                     out.push(Mismatch {
+                        kind: FailureKind::NotJson,
                         target: "body".into(),
                         expected: "a JSON body".into(),
                         actual: format!("{why}: {}", excerpt(&response.body, SHOW_LIMIT)),
@@ -61,7 +62,13 @@ pub fn mismatches(
             if let (MatcherTarget::Status, Some(to)) = (&item.target, redirect(response)) {
                 shown.push_str(&format!(" (a redirect to {to}, not followed)"));
             }
+            let kind = match item.target {
+                MatcherTarget::Status => FailureKind::Status,
+                MatcherTarget::Header(_) => FailureKind::Header,
+                MatcherTarget::Body(_) => FailureKind::Body,
+            };
             out.push(Mismatch {
+                kind,
                 target: item.target.to_string(),
                 expected: failed.join(" and "),
                 actual: shown,
@@ -86,26 +93,4 @@ pub fn holds(items: &[Expectation], response: &Incoming, vars: &Vars) -> bool {
     mismatches(items, response, vars, "").is_empty()
 }
 
-/// The first `limit` characters of `text`, marked when cut.
-///
-/// Control characters are shown escaped: an excerpt goes into one-line
-/// messages, and a server must not be able to write to the terminal.
-pub fn excerpt(text: &str, limit: usize) -> String {
-    let mut chars = text.chars();
-    let cut: String = chars
-        .by_ref()
-        .take(limit)
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect();
-    if chars.next().is_some() {
-        format!("{cut}… ({} bytes)", text.len())
-    } else {
-        cut
-    }
-}
+pub use crate::text::excerpt;

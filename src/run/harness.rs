@@ -6,16 +6,18 @@
 //! result. The result model, not libtest's counts, decides the exit code.
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
+use futures_util::FutureExt;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use tokio::sync::{watch, Semaphore};
 
 use crate::check::{Check, CheckSet};
-use crate::result::{CheckResult, Outcome, Verdict};
+use crate::result::{CheckResult, Exchange, Outcome, Unreachable, Verdict};
 
-use super::check::{missing_fixtures, run_check, Prerequisites};
+use super::check::{missing_fixtures, panicked, run_check, Prerequisites};
 use super::clock::RunClock;
 use super::error::RunError;
 use super::http::Target;
@@ -27,8 +29,12 @@ use super::settings::RunSettings;
 pub struct Executed {
     /// Results of the checks that ran (or were ignored), in check order.
     pub results: Vec<CheckResult>,
-    /// `--list` was given: nothing ran.
-    pub listed_only: bool,
+    /// The reachability probe's exchanges.
+    pub preflight: Vec<Exchange>,
+    /// Why the target could not be reached: then no check ran.
+    pub unreachable: Option<Unreachable>,
+    /// The run's name filter, if any.
+    pub filter: Option<String>,
     pub started_at: SystemTime,
     pub finished_at: SystemTime,
     pub duration: std::time::Duration,
@@ -61,10 +67,18 @@ pub fn execute(
     }
     if args.list {
         let _listed = libtest_mimic::run(args, trials);
-        return Ok(finish(Vec::new(), true, started_at, clock));
+        return Ok(finish(Vec::new(), started_at, clock));
     }
 
     let target = Arc::new(Target::new(settings, clock)?);
+    let probed = runtime.block_on(super::preflight::probe(&target, &settings.run_id));
+    if probed.unreachable.is_some() {
+        return Ok(Executed {
+            preflight: probed.exchanges,
+            unreachable: probed.unreachable,
+            ..finish(Vec::new(), started_at, clock)
+        });
+    }
     let settings = Arc::new(settings.clone());
     let catalog = Arc::new(set.catalog.clone());
     let semaphore = Arc::new(Semaphore::new(settings.concurrency.max(1)));
@@ -105,8 +119,14 @@ pub fn execute(
             let budget = deadline.map_or(check_budget, |d| {
                 check_budget.min(d.saturating_duration_since(now))
             });
-            let result =
-                Arc::new(run_check(&check, &target, &settings, gate, ignored, budget).await);
+            // A panic is an error of this check, with its message: never a
+            // result lost, so it always counts against the gate.
+            let running = run_check(&check, &target, &settings, gate, ignored, budget);
+            let result = match AssertUnwindSafe(running).catch_unwind().await {
+                Ok(result) => result,
+                Err(payload) => panicked(&check, &target, now, panic_message(payload.as_ref())),
+            };
+            let result = Arc::new(result);
             if let Ok(mut all) = collected.lock() {
                 all.push(result.clone());
             }
@@ -128,22 +148,32 @@ pub fn execute(
         .map(|(i, c)| (c.id.as_str(), i))
         .collect();
     results.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
-    Ok(finish(results, false, started_at, clock))
+    Ok(Executed {
+        preflight: probed.exchanges,
+        filter: args.filter.clone(),
+        ..finish(results, started_at, clock)
+    })
 }
 
-fn finish(
-    results: Vec<CheckResult>,
-    listed_only: bool,
-    started_at: SystemTime,
-    clock: RunClock,
-) -> Executed {
+fn finish(results: Vec<CheckResult>, started_at: SystemTime, clock: RunClock) -> Executed {
     Executed {
         results,
-        listed_only,
+        preflight: Vec::new(),
+        unreachable: None,
+        filter: None,
         started_at,
         finished_at: SystemTime::now(),
         duration: clock.origin().elapsed(),
     }
+}
+
+/// The text a panic carried.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_string())
 }
 
 /// Waits for each prerequisite; the first that did not pass blocks the check.

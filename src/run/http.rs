@@ -17,7 +17,8 @@ use crate::secret::{Redactor, Secret, REDACTED};
 use super::clock::{ms, RunClock};
 use super::error::RunError;
 use super::settings::{RunSettings, Timeouts};
-use super::transport::describe;
+use super::transport::{classify, SendError};
+use crate::result::FailureKind;
 
 /// Bytes of a response body read at most; the rest is dropped unread.
 pub const BODY_CAP: usize = 1024 * 1024;
@@ -143,25 +144,36 @@ impl Target {
         self.clock
     }
 
+    /// The URL `path` is sent to.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
     /// Sends `out` once and records the exchange, whatever happens.
     pub async fn send(
         &self,
         step: &str,
         out: &Outgoing,
         poll: Option<u32>,
-    ) -> (Exchange, Result<Incoming, String>) {
-        let url = format!("{}{}", self.base_url, out.path);
+    ) -> (Exchange, Result<Incoming, SendError>) {
+        let url = self.url(&out.path);
         let started = Instant::now();
         let result = match self.clients.get(&client_key(&out.key)) {
             // Defence in depth: validation wants a path that starts with `/`,
             // but the key must never leave the base URL's host, whatever the
             // path became.
-            _ if origin_of(&url).as_ref() != Some(&self.origin) => Err(format!(
-                "not sent: path `{}` would take the request away from the base URL's host",
-                out.path
+            _ if origin_of(&url).as_ref() != Some(&self.origin) => Err(SendError::new(
+                FailureKind::NotSent,
+                format!(
+                    "not sent: path `{}` would take the request away from the base URL's host",
+                    out.path
+                ),
             )),
             Some(client) => self.exchange(client, &url, out).await,
-            None => Err(format!("no credential `{}` was supplied", out.key)),
+            None => Err(SendError::new(
+                FailureKind::NotSent,
+                format!("no credential `{}` was supplied", out.key),
+            )),
         };
         let exchange = Exchange {
             step: step.to_string(),
@@ -173,7 +185,7 @@ impl Target {
                 .as_ref()
                 .map(|b| self.redactor.redact(&b.to_string())),
             response: result.as_ref().ok().map(record),
-            error: result.as_ref().err().map(|e| self.redactor.redact(e)),
+            error: result.as_ref().err().map(|e| self.redactor.redact(&e.message)),
             started_ms: self.clock.offset_ms(started),
             duration_ms: ms(started.elapsed()),
             poll,
@@ -186,9 +198,9 @@ impl Target {
         client: &reqwest::Client,
         url: &str,
         out: &Outgoing,
-    ) -> Result<Incoming, String> {
-        let method =
-            reqwest::Method::from_bytes(out.method.as_bytes()).map_err(|e| e.to_string())?;
+    ) -> Result<Incoming, SendError> {
+        let method = reqwest::Method::from_bytes(out.method.as_bytes())
+            .map_err(|e| SendError::new(FailureKind::NotSent, e.to_string()))?;
         let mut request = client.request(method, url);
         for (name, value) in &out.headers {
             request = request.header(name, value);
@@ -199,9 +211,11 @@ impl Target {
         let mut response = request.send().await.map_err(|e| self.transport(&e))?;
         let status = response.status().as_u16();
         let headers = self.headers(response.headers());
-        let (bytes, truncated) = read_capped(&mut response)
-            .await
-            .map_err(|e| format!("reading the body: {}", self.transport(&e)))?;
+        let (bytes, truncated) = read_capped(&mut response).await.map_err(|e| {
+            let mut error = self.transport(&e);
+            error.message = format!("reading the body: {}", error.message);
+            error
+        })?;
         let received = bytes.len();
         let body = self.redactor.redact(&body_text(bytes, truncated));
         let json = parse_json(&body, truncated);
@@ -215,18 +229,22 @@ impl Target {
         })
     }
 
-    /// [`describe`], naming the limit that a timeout hit.
-    fn transport(&self, error: &reqwest::Error) -> String {
-        let text = describe(error);
-        if !error.is_timeout() {
-            return text;
+    /// [`classify`], naming the limit that a timeout hit.
+    fn transport(&self, error: &reqwest::Error) -> SendError {
+        let mut classified = classify(error);
+        if error.is_timeout() {
+            let (flag, limit) = if error.is_connect() {
+                ("--connect-timeout", self.timeouts.connect)
+            } else {
+                ("--timeout", self.timeouts.request)
+            };
+            classified.message = format!(
+                "{} ({flag} {})",
+                classified.message,
+                humantime::format_duration(limit)
+            );
         }
-        let (flag, limit) = if error.is_connect() {
-            ("--connect-timeout", self.timeouts.connect)
-        } else {
-            ("--timeout", self.timeouts.request)
-        };
-        format!("{text} ({flag} {})", humantime::format_duration(limit))
+        classified
     }
 
     fn headers(&self, map: &HeaderMap) -> Vec<(String, String)> {
@@ -333,12 +351,34 @@ fn parse_json(body: &str, truncated: bool) -> Result<Value, String> {
     if body.trim().is_empty() {
         return Err("body is empty, not JSON".into());
     }
+    if body.starts_with('\u{feff}') {
+        return Err(
+            "body is not JSON: it starts with a byte order mark (\\u{feff}), which JSON does not allow"
+                .into(),
+        );
+    }
     serde_json::from_str(body).map_err(|e| match e.classify() {
         serde_json::error::Category::Eof => {
             format!("body is truncated JSON: it ends in the middle of a value ({e})")
         }
+        _ if e.to_string().starts_with("trailing characters") => {
+            let after = after_json(body);
+            format!(
+                "body is not JSON: bytes follow the JSON value: `{}` ({e})",
+                crate::text::excerpt(after, 40)
+            )
+        }
         _ => format!("body is not JSON ({e})"),
     })
+}
+
+/// What follows the first JSON value of `body`.
+fn after_json(body: &str) -> &str {
+    let mut values = serde_json::Deserializer::from_str(body).into_iter::<serde::de::IgnoredAny>();
+    match values.next() {
+        Some(Ok(_)) => body[values.byte_offset()..].trim_start_matches([' ', '\n', '\r', '\t']),
+        _ => body,
+    }
 }
 
 fn build_client(settings: &RunSettings, key: Option<&Secret>) -> Result<reqwest::Client, RunError> {
@@ -358,7 +398,7 @@ fn build_client(settings: &RunSettings, key: Option<&Secret>) -> Result<reqwest:
         .timeout(settings.timeouts.request)
         .user_agent(concat!("wapzi-homolog/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| RunError::Client(describe(&e)))
+        .map_err(|e| RunError::Client(classify(&e).message))
 }
 
 #[cfg(test)]
@@ -396,7 +436,7 @@ mod tests {
             key: KeyChoice::Account,
         };
         let (exchange, result) = target.send("s", &out, None).await;
-        let error = result.err().unwrap_or_default();
+        let error = result.err().map(|e| e.message).unwrap_or_default();
         assert!(error.starts_with("not sent: path `@127.0.0.1:"), "{error}");
         assert_eq!(exchange.error.as_deref(), Some(error.as_str()));
         assert!(exchange.response.is_none());
@@ -418,6 +458,16 @@ mod tests {
                 "{\"a\":\"b",
                 false,
                 Some("body is truncated JSON: it ends in the middle of a value (EOF while parsing a string at line 1 column 7)"),
+            ),
+            (
+                "\u{feff}{\"a\":1}",
+                false,
+                Some("body is not JSON: it starts with a byte order mark (\\u{feff}), which JSON does not allow"),
+            ),
+            (
+                "{\"a\":1}\n\u{0}x",
+                false,
+                Some("body is not JSON: bytes follow the JSON value: `\\u{0}x` (trailing characters at line 2 column 1)"),
             ),
             (
                 "{\"a\":1}",

@@ -7,6 +7,7 @@
 mod assemble;
 mod check;
 mod clock;
+mod diagnose;
 mod error;
 mod expect;
 mod harness;
@@ -14,13 +15,15 @@ mod http;
 mod matcher;
 mod observer;
 mod poll;
+mod preflight;
 mod render;
 mod settings;
 mod step;
 mod tls;
 mod transport;
+mod verdict;
 
-pub use assemble::{assemble, gate_exit_code, new_run_id};
+pub use assemble::{assemble, new_run_id};
 pub use error::RunError;
 pub use harness::{execute, Executed};
 pub use observer::Observer;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::check::{MatcherTarget, Poll};
-use crate::result::{Observation, PollEnd, PollRecord};
+use crate::result::{FailureKind, Observation, PollEnd, PollRecord};
 
 use super::expect::{holds, mismatches, target_value};
 use super::http::{Incoming, Outgoing};
@@ -94,7 +94,7 @@ impl CheckRun<'_> {
                 Err(why) => {
                     break Err((
                         PollEnd::Error,
-                        StepEnd::error(self.failure(step_at, out, None, why)),
+                        StepEnd::error(self.no_answer(step_at, out, why)),
                     ))
                 }
             };
@@ -126,7 +126,8 @@ impl CheckRun<'_> {
             }
             let broken = mismatches(&poll.always, &response, &self.vars, &self.file);
             if !broken.is_empty() {
-                let failure = self.failure(step_at, out, Some(&response), String::new());
+                let failure =
+                    self.failure(step_at, out, Some(&response), FailureKind::Body, String::new());
                 break Err((PollEnd::Broken, StepEnd::failed(failure, broken)));
             }
             if holds(&poll.until, &response, &self.vars) {
@@ -176,7 +177,10 @@ impl CheckRun<'_> {
             humantime::format_duration(timeout),
             watched(poll),
         );
-        StepEnd::failed_with(self.failure(step_at, out, Some(last), message))
+        let mut failure =
+            self.failure(step_at, out, Some(last), FailureKind::PollTimedOut, message);
+        failure.last_value = Some(last_value);
+        StepEnd::failed_with(failure)
     }
 }
 

@@ -4,10 +4,11 @@
 use serde_json::Value;
 
 use crate::check::{Check, Step};
-use crate::result::{Exchange, Failure, Mismatch, PollRecord};
+use crate::result::{Exchange, Failure, FailureKind, Mismatch, PollRecord};
 
 use super::expect::{excerpt, holds, mismatches};
 use super::http::{Incoming, Outgoing, Target};
+use super::transport::SendError;
 use super::render::Vars;
 use super::settings::RunSettings;
 
@@ -28,6 +29,7 @@ pub enum StepEnd {
 impl StepEnd {
     pub fn failed(mut failure: Failure, mismatches: Vec<Mismatch>) -> StepEnd {
         if let Some(first) = mismatches.first() {
+            failure.kind = first.kind;
             failure.message = format!(
                 "expected {} {}, got {}",
                 first.target, first.expected, first.actual
@@ -91,16 +93,16 @@ impl<'a> CheckRun<'a> {
 
     async fn run_step(&mut self, step: &Step) -> Result<(), StepEnd> {
         let at = format!("{} ({}:{})", step.name, self.file, step.line);
-        let out = self
-            .outgoing(step)
-            .map_err(|why| StepEnd::error(self.bare_failure(&at, why)))?;
+        let out = self.outgoing(step).map_err(|why| {
+            StepEnd::error(Failure::bare(FailureKind::NotSent, why, at.clone()))
+        })?;
         let response = match &step.poll {
             Some(poll) => self.poll(&step.name, &at, &out, poll).await?.response,
             None => {
                 let (exchange, result) = self.target.send(&step.name, &out, None).await;
                 super::observer::exchange(&exchange);
                 self.exchanges.push(exchange);
-                result.map_err(|why| StepEnd::error(self.failure(&at, &out, None, why)))?
+                result.map_err(|why| StepEnd::error(self.no_answer(&at, &out, why)))?
             }
         };
         // Expectations first: a wrong answer is a failure, not a reason to
@@ -108,7 +110,7 @@ impl<'a> CheckRun<'a> {
         let found = mismatches(&step.expect.items, &response, &self.vars, &self.file);
         if !found.is_empty() {
             return Err(StepEnd::failed(
-                self.failure(&at, &out, Some(&response), String::new()),
+                self.failure(&at, &out, Some(&response), FailureKind::Body, String::new()),
                 found,
             ));
         }
@@ -148,6 +150,7 @@ impl<'a> CheckRun<'a> {
                         at,
                         out,
                         Some(response),
+                        FailureKind::Capture,
                         message,
                     )));
                 }
@@ -178,31 +181,28 @@ impl<'a> CheckRun<'a> {
         })
     }
 
-    fn bare_failure(&self, at: &str, message: String) -> Failure {
-        Failure {
-            message,
-            step: at.to_string(),
-            request: None,
-            response: None,
-            mismatches: Vec::new(),
-        }
+    /// The error of a request `out` at step `at` that got no answer.
+    pub fn no_answer(&self, at: &str, out: &Outgoing, why: SendError) -> Failure {
+        self.failure(at, out, None, why.kind, why.message)
     }
 
-    /// A failure at step `at` for the request `out` and what came back.
+    /// A failure of `kind` at step `at` for the request `out` (shown with
+    /// the URL as sent) and what came back.
     pub fn failure(
         &self,
         at: &str,
         out: &Outgoing,
         response: Option<&Incoming>,
+        kind: FailureKind,
         message: String,
     ) -> Failure {
         let redactor = self.target.redactor();
+        let sent = format!("{} {} ({})", out.method, self.target.url(&out.path), out.key);
         Failure {
-            message: redactor.redact(&message),
-            step: at.to_string(),
-            request: Some(redactor.redact(&format!("{} {} ({})", out.method, out.path, out.key))),
+            request: Some(redactor.redact(&sent)),
             response: response.map(response_line),
-            mismatches: Vec::new(),
+            status: response.map(|r| r.status),
+            ..Failure::bare(kind, redactor.redact(&message), at.to_string())
         }
     }
 }

@@ -7,8 +7,53 @@
 //! DNS lookup of api.example.invalid failed: failed to lookup address information: Name or service not known
 //! ```
 
+use crate::result::FailureKind;
+
+/// Why a request got no usable answer: its kind (what the hint and the
+/// verdict go by) and one readable line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+impl SendError {
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> SendError {
+        SendError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The kind of a transport error and one readable line for it, instead of
+/// the library's chain.
+pub fn classify(error: &reqwest::Error) -> SendError {
+    let message = describe(error);
+    let kind = if error.is_timeout() {
+        FailureKind::Timeout
+    } else if message.starts_with("DNS lookup") {
+        FailureKind::Dns
+    } else if message.starts_with("connection refused") {
+        FailureKind::Refused
+    } else if message.starts_with("TLS ") {
+        FailureKind::Tls
+    } else if message.starts_with("connection reset") || message.contains(" closed the connection") {
+        FailureKind::ConnectionLost
+    } else {
+        FailureKind::Transport
+    };
+    SendError { kind, message }
+}
+
 /// One readable line for a transport error, instead of the library's chain.
-pub fn describe(error: &reqwest::Error) -> String {
+fn describe(error: &reqwest::Error) -> String {
     let causes = causes(error);
     let lower: Vec<String> = causes.iter().map(|c| c.to_ascii_lowercase()).collect();
     let has = |needle: &str| lower.iter().any(|c| c.contains(needle));
@@ -90,7 +135,8 @@ mod tests {
     use std::sync::Arc;
     use std::time::Duration;
 
-    use super::describe;
+    use super::{classify, describe};
+    use crate::result::FailureKind;
 
     /// Serves one connection on 127.0.0.1 with `answer`, in a thread.
     fn listener(answer: fn(TcpStream)) -> SocketAddr {
@@ -201,6 +247,12 @@ mod tests {
             assert_eq!(actual, expected);
             assert!(!actual.contains('\n'));
         }
+        let refused_kind = reqwest::Client::new()
+            .get(format!("http://{refused}/"))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(classify(&refused_kind).kind, FailureKind::Refused);
     }
 
     #[tokio::test]

@@ -1,0 +1,263 @@
+//! The run's verdict from its results: which checklist items are evidenced
+//! (and what did not run), which failures are root causes (and what they
+//! blocked), and in one line each, why a verdict is not READY.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::check::{Check, CheckSet, ChecklistItem, Severity};
+use crate::result::{
+    CheckResult, ChecklistVerdict, Failure, FailureKind, Gap, ItemVerdict, Outcome, RootCause,
+    RunVerdict, Unreachable, Verdict,
+};
+
+/// What the results mean for the gate.
+pub struct Judged {
+    pub verdict: RunVerdict,
+    pub reasons: Vec<String>,
+    pub root_causes: Vec<RootCause>,
+    pub checklist: Vec<ChecklistVerdict>,
+}
+
+/// Judges `results` of the checks of `set` that ran; `filter` is the run's
+/// name filter, if any, and `unreachable` why no check ran.
+pub fn judge(
+    set: &CheckSet,
+    results: &[CheckResult],
+    filter: Option<&str>,
+    unreachable: Option<&Unreachable>,
+) -> Judged {
+    let by_id: HashMap<&str, &CheckResult> = results.iter().map(|r| (r.id.as_str(), r)).collect();
+    let not_run = if unreachable.is_some() {
+        "not run: the target was unreachable"
+    } else {
+        "not selected by the run's filter (FILTER, --exact, --skip)"
+    };
+    let checklist: Vec<ChecklistVerdict> = ChecklistItem::ALL
+        .iter()
+        .map(|item| item_evidence(*item, set, &by_id, not_run))
+        .collect();
+    let root_causes = root_causes(set, results);
+    let verdict = if unreachable.is_some() {
+        RunVerdict::Unreachable
+    } else if results.iter().any(CheckResult::fails_gate) {
+        RunVerdict::NotReady
+    } else if results.is_empty() || checklist.iter().any(|i| !i.verdict.is_evidenced()) {
+        RunVerdict::Incomplete
+    } else {
+        RunVerdict::Ready
+    };
+    let reasons = reasons(verdict, set, results, filter, unreachable, &root_causes, &checklist);
+    Judged {
+        verdict,
+        reasons,
+        root_causes,
+        checklist,
+    }
+}
+
+/// The evidence for `item`: its required checks that passed, failed, or
+/// did not run (with why).
+fn item_evidence(
+    item: ChecklistItem,
+    set: &CheckSet,
+    by_id: &HashMap<&str, &CheckResult>,
+    not_run: &str,
+) -> ChecklistVerdict {
+    let mine: Vec<&Check> = set.checks.iter().filter(|c| c.checklist == item).collect();
+    let (mut passed, mut failed, mut gaps) = (Vec::new(), Vec::new(), Vec::new());
+    for check in mine.iter().filter(|c| c.severity == Severity::Required) {
+        let id = check.id.clone();
+        match by_id.get(check.id.as_str()) {
+            Some(r) if r.verdict == Verdict::Passed => passed.push(id),
+            Some(r) if r.fails_gate() => failed.push(id),
+            Some(r) => gaps.push(Gap {
+                check: id,
+                reason: match &r.outcome {
+                    Outcome::Ignored { reason } => reason.clone(),
+                    _ => "did not pass".into(),
+                },
+            }),
+            None => gaps.push(Gap {
+                check: id,
+                reason: not_run.to_string(),
+            }),
+        }
+    }
+    let verdict = match (failed.is_empty(), passed.is_empty(), gaps.is_empty()) {
+        (false, _, _) => ItemVerdict::Failed,
+        (true, true, _) => ItemVerdict::NotEvidenced,
+        (true, false, true) => ItemVerdict::Passed,
+        (true, false, false) => ItemVerdict::PassedWithGaps,
+    };
+    ChecklistVerdict {
+        id: item.id().to_string(),
+        text: item.text().to_string(),
+        verdict,
+        checks: mine.iter().map(|c| c.id.clone()).collect(),
+        passed,
+        failed,
+        gaps,
+    }
+}
+
+/// The failures that fail the gate, grouped by how they failed, root cause
+/// first: a failure that blocks more checks comes before one that blocks
+/// fewer, an advisory prerequisite's echo never leads, and among equals the
+/// check with fewer steps (the plainest reproduction) leads.
+fn root_causes(set: &CheckSet, results: &[CheckResult]) -> Vec<RootCause> {
+    let order: HashMap<&str, usize> = set
+        .checks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    let blocked_by = |id: &str| -> Vec<String> {
+        results
+            .iter()
+            .filter(|r| r.verdict == Verdict::Ignored && depends_on(set, &r.id, id))
+            .map(|r| r.id.clone())
+            .collect()
+    };
+    let mut failing: Vec<(&CheckResult, &Failure, Vec<String>)> = results
+        .iter()
+        .filter(|r| r.fails_gate())
+        .filter_map(|r| r.failure().map(|f| (r, f, blocked_by(&r.id))))
+        .collect();
+    let steps = |id: &str| {
+        order
+            .get(id)
+            .map_or(usize::MAX, |&i| set.checks[i].steps.len())
+    };
+    failing.sort_by_key(|(r, f, blocked)| {
+        (
+            f.kind == FailureKind::Prerequisite,
+            std::cmp::Reverse(blocked.len()),
+            steps(&r.id),
+            order.get(r.id.as_str()).copied().unwrap_or(usize::MAX),
+        )
+    });
+    let mut causes: Vec<RootCause> = Vec::new();
+    for (result, failure, blocked) in failing {
+        let summary = signature(failure);
+        let cause = match causes.iter_mut().find(|c| c.summary == summary) {
+            Some(cause) => cause,
+            None => {
+                causes.push(RootCause {
+                    summary,
+                    kind: failure.kind,
+                    checks: Vec::new(),
+                    failure: failure.clone(),
+                    blocked: Vec::new(),
+                    items: Vec::new(),
+                });
+                causes.last_mut().expect("just pushed")
+            }
+        };
+        cause.checks.push(result.id.clone());
+        for id in blocked {
+            if !cause.blocked.contains(&id) {
+                cause.blocked.push(id);
+            }
+        }
+    }
+    for cause in &mut causes {
+        let items: BTreeSet<ChecklistItem> = cause
+            .checks
+            .iter()
+            .chain(&cause.blocked)
+            .filter_map(|id| set.checks.iter().find(|c| &c.id == id))
+            .map(|c| c.checklist)
+            .collect();
+        cause.items = items.into_iter().map(|i| i.id().to_string()).collect();
+    }
+    causes
+}
+
+/// Whether `id` requires `on`, directly or through other checks (the
+/// loader refuses cycles; the walk is bounded by the set all the same).
+fn depends_on(set: &CheckSet, id: &str, on: &str) -> bool {
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![id.to_string()];
+    while let Some(next) = todo.pop() {
+        let Some(check) = set.checks.iter().find(|c| c.id == next) else {
+            continue;
+        };
+        for required in &check.requires {
+            if required == on {
+                return true;
+            }
+            if seen.insert(required.clone()) {
+                todo.push(required.clone());
+            }
+        }
+    }
+    false
+}
+
+/// What failures of one group share: the first mismatch, the value a poll
+/// never left, or the error's text.
+fn signature(failure: &Failure) -> String {
+    match failure.kind {
+        FailureKind::Status | FailureKind::Header | FailureKind::Body => failure
+            .mismatches
+            .first()
+            .map(|m| format!("expected {} {}, got {}", m.target, m.expected, m.actual))
+            .unwrap_or_else(|| failure.message.clone()),
+        FailureKind::NotJson => "the body is not JSON".into(),
+        FailureKind::PollTimedOut => match &failure.last_value {
+            Some(value) => format!("never left `{value}` within the poll timeout"),
+            None => failure.message.clone(),
+        },
+        _ => failure.message.clone(),
+    }
+}
+
+/// Why the verdict is what it is, one line each.
+fn reasons(
+    verdict: RunVerdict,
+    set: &CheckSet,
+    results: &[CheckResult],
+    filter: Option<&str>,
+    unreachable: Option<&Unreachable>,
+    root_causes: &[RootCause],
+    checklist: &[ChecklistVerdict],
+) -> Vec<String> {
+    match verdict {
+        RunVerdict::Ready => Vec::new(),
+        RunVerdict::Unreachable => unreachable.map(|u| u.message.clone()).into_iter().collect(),
+        RunVerdict::NotReady => root_causes
+            .iter()
+            .map(|c| {
+                let n = c.checks.len();
+                let checks = if n == 1 { "check" } else { "checks" };
+                format!("{n} {checks} failed: {} ({})", c.summary, c.checks.join(", "))
+            })
+            .collect(),
+        RunVerdict::Incomplete if results.is_empty() => vec![match filter {
+            Some(f) => format!(
+                "no check was selected: the filter `{f}` matches none of the {} loaded checks (`wapzi-homolog list` shows their ids)",
+                set.checks.len()
+            ),
+            None => format!(
+                "no check was selected out of the {} loaded checks",
+                set.checks.len()
+            ),
+        }],
+        RunVerdict::Incomplete => checklist
+            .iter()
+            .filter(|i| !i.verdict.is_evidenced())
+            .map(|i| {
+                let why = if i.gaps.is_empty() {
+                    "no required check of this item was loaded".to_string()
+                } else {
+                    i.gap_groups()
+                        .iter()
+                        .map(|(reason, checks)| format!("{} {reason}", checks.join(", ")))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                };
+                format!("`{}` has no passed required check: {why}", i.id)
+            })
+            .collect(),
+    }
+}

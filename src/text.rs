@@ -1,0 +1,65 @@
+//! Text from the target made visible on one line: control characters and
+//! invisible format characters (a byte order mark, zero-width spaces,
+//! bidirectional overrides) are shown escaped, so a body that looks like
+//! valid JSON but is not says why, and a server cannot move the cursor,
+//! fake a `test ... ok` line or reorder what the reader sees.
+
+/// Whether `c` is invisible or changes how text around it is displayed.
+pub fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{00ad}'                       // soft hyphen
+            | '\u{061c}'                     // Arabic letter mark
+            | '\u{180e}'                     // Mongolian vowel separator
+            | '\u{200b}'..='\u{200f}'        // zero-width, LRM, RLM
+            | '\u{2028}'..='\u{202e}'        // separators, bidi embeddings and overrides
+            | '\u{2060}'..='\u{2064}'        // word joiner, invisible operators
+            | '\u{2066}'..='\u{2069}'        // bidi isolates
+            | '\u{feff}'                     // byte order mark
+            | '\u{fff9}'..='\u{fffb}')       // interlinear annotation
+}
+
+/// `text` on one line with every invisible character escaped: `\n`, `\r`,
+/// `\t` as such, the others as `\u{feff}`.
+pub fn visible(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_invisible(c) => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The first `limit` characters of `text`, made [`visible`], marked when
+/// cut with the full size: `{"a":…… (2048 bytes)`.
+pub fn excerpt(text: &str, limit: usize) -> String {
+    match text.char_indices().nth(limit) {
+        None => visible(text),
+        Some((cut, _)) => format!("{}… ({} bytes)", visible(&text[..cut]), text.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invisible_characters_are_shown_escaped() {
+        assert_eq!(visible("\u{feff}{\"a\":1}"), "\\u{feff}{\"a\":1}");
+        assert_eq!(visible("a\u{202e}b\u{200b}c"), "a\\u{202e}b\\u{200b}c");
+        assert_eq!(visible("ok\u{1b}[2J\ntest x ... ok\r"), "ok\\u{1b}[2J\\ntest x ... ok\\r");
+        assert_eq!(visible("héllo wörld"), "héllo wörld");
+    }
+
+    #[test]
+    fn excerpts_cut_on_a_character_and_say_the_size() {
+        assert_eq!(excerpt("héllo", 10), "héllo");
+        assert_eq!(excerpt("héllo", 2), "hé… (6 bytes)");
+        assert_eq!(excerpt("\u{feff}ab", 1), "\\u{feff}… (5 bytes)");
+    }
+}

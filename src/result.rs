@@ -291,7 +291,7 @@ pub struct Failure {
     /// Status and a truncated body of the response, when there was one.
     pub response: Option<String>,
     /// The HTTP status of that response.
-    pub status: Option<u16>,
+    pub http_status: Option<u16>,
     /// Every expectation that did not hold in that response.
     pub mismatches: Vec<Mismatch>,
     /// What to do about it: advice for the kind of failure, with the
@@ -351,7 +351,7 @@ impl Failure {
             step,
             request: None,
             response: None,
-            status: None,
+            http_status: None,
             mismatches: Vec::new(),
             hint: String::new(),
             last_value: None,

@@ -13,7 +13,7 @@ use super::error::ReportError;
 use super::markdown::render_markdown;
 use super::redact::redacted;
 use super::text::failure_detail;
-use crate::result::{CheckResult, RunResult, Verdict};
+use crate::result::{CheckResult, RunResult, RunVerdict, Verdict};
 use crate::secret::Redactor;
 
 /// Appends the Markdown report to `step_summary` (the file named by
@@ -33,12 +33,27 @@ pub fn github_outputs(
         return Ok(Vec::new());
     }
     let run = redacted(result, redactor)?;
-    Ok(run
-        .checks
-        .iter()
-        .filter_map(annotation)
+    Ok(verdict_annotation(&run)
+        .into_iter()
+        .chain(run.checks.iter().filter_map(annotation))
         .map(|line| redactor.redact(&line))
         .collect())
+}
+
+/// The run's verdict as an annotation when it is not READY, with why: an
+/// INCOMPLETE or UNREACHABLE run has no failed check to annotate.
+fn verdict_annotation(run: &RunResult) -> Option<String> {
+    let command = match run.verdict {
+        RunVerdict::Ready => return None,
+        RunVerdict::Incomplete => "warning",
+        RunVerdict::NotReady | RunVerdict::Unreachable => "error",
+    };
+    let title = format!("Wapzi homologation: {}", run.verdict.label());
+    Some(format!(
+        "::{command} title={}::{}",
+        escape_property(&title),
+        escape_data(&run.reasons.join("\n"))
+    ))
 }
 
 fn append(path: &Path, markdown: &str) -> Result<(), ReportError> {
@@ -68,7 +83,7 @@ fn annotation(check: &CheckResult) -> Option<String> {
         props.push(format!("file={}", escape_property(file)));
         props.push(format!("line={line}"));
     }
-    let message = failure_detail(failure, &check.hint);
+    let message = failure_detail(failure);
     Some(format!(
         "::{command} {}::{}",
         props.join(","),
@@ -111,13 +126,16 @@ mod tests {
     #[test]
     fn one_annotation_per_failed_check() {
         let lines = github_outputs(&sample_run(), &Redactor::default(), None, true).unwrap();
-        assert_eq!(lines.len(), 3, "{lines:#?}");
+        assert_eq!(lines.len(), 4, "{lines:#?}");
         assert!(lines[0].starts_with(
+            "::error title=Wapzi homologation%3A NOT READY::1 check failed: expected status 401"
+        ));
+        assert!(lines[1].starts_with(
             "::error title=auth%3A%3Amissing-key%3A auth%3A%3Amissing-key title,\
              file=checks/auth/missing-key.yaml,line=1::expected status 401, got 200"
         ));
-        assert!(lines[1].starts_with("::error title=execution%3A%3Apoll-timeout"));
-        assert!(lines[2].starts_with("::warning title=headers%3A%3Arequest-id"));
+        assert!(lines[2].starts_with("::error title=execution%3A%3Apoll-timeout"));
+        assert!(lines[3].starts_with("::warning title=headers%3A%3Arequest-id"));
         assert!(lines.iter().all(|l| !l.contains('\n') && !l.contains('\r')));
     }
 

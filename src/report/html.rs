@@ -7,12 +7,13 @@ use askama::Template;
 
 use super::error::ReportError;
 use super::redact::redacted;
-use super::text::{format_ms, item_label, readiness, verdict_label};
+use super::text::{format_ms, item_label, poll_runs, run_class, shown_polls, verdict_label};
 use super::timeline::{self, Timeline};
 use crate::result::{
-    CheckResult, Exchange, Failure, ItemVerdict, Outcome, PollEnd, PollRecord, RunResult, Severity,
-    Verdict,
+    CheckResult, Exchange, Failure, ItemVerdict, Outcome, PollEnd, PollRecord, RootCause,
+    RunResult, Severity, Verdict,
 };
+
 use crate::secret::Redactor;
 
 /// Renders `result` as one self-contained HTML page.
@@ -36,6 +37,9 @@ struct Page<'a> {
     run: &'a RunResult,
     readiness: &'static str,
     ready_class: &'static str,
+    /// Why the verdict is not READY, when there is no root cause to show.
+    reasons: &'a [String],
+    root_causes: Vec<CauseView<'a>>,
     duration: String,
     counters: Vec<Counter>,
     checklist: Vec<ItemView<'a>>,
@@ -56,6 +60,16 @@ struct ItemView<'a> {
     label: &'static str,
     class: &'static str,
     checks: &'a [String],
+    failed: &'a [String],
+    gaps: Vec<(&'a str, String)>,
+}
+
+struct CauseView<'a> {
+    cause: &'a RootCause,
+    headline: bool,
+    checks: String,
+    blocked: String,
+    items: String,
 }
 
 struct CheckView<'a> {
@@ -75,6 +89,8 @@ struct CheckView<'a> {
 }
 
 struct ExchangeView<'a> {
+    /// Polls of the same step left out just before this one.
+    skipped_before: usize,
     exchange: &'a Exchange,
     kind: &'static str,
     started: String,
@@ -93,6 +109,7 @@ struct PollView<'a> {
 }
 
 struct ObservationView {
+    skipped_before: usize,
     n: usize,
     at: String,
     http_status: String,
@@ -103,8 +120,21 @@ fn page(run: &RunResult) -> Page<'_> {
     let s = &run.summary;
     Page {
         run,
-        readiness: readiness(run.ready),
-        ready_class: if run.ready { "pass" } else { "fail" },
+        readiness: run.verdict.label(),
+        ready_class: run_class(run.verdict),
+        reasons: &run.reasons,
+        root_causes: run
+            .root_causes
+            .iter()
+            .enumerate()
+            .map(|(i, cause)| CauseView {
+                cause,
+                headline: i == 0,
+                checks: cause.checks.join(", "),
+                blocked: cause.blocked.join(", "),
+                items: cause.items.join(", "),
+            })
+            .collect(),
         duration: format_ms(run.duration_ms),
         counters: vec![
             counter("passed", s.passed, "pass"),
@@ -123,14 +153,15 @@ fn page(run: &RunResult) -> Page<'_> {
                 label: item_label(i.verdict),
                 class: item_class(i.verdict),
                 checks: &i.checks,
+                failed: &i.failed,
+                gaps: i
+                    .gap_groups()
+                    .into_iter()
+                    .map(|(reason, checks)| (reason, checks.join(", ")))
+                    .collect(),
             })
             .collect(),
-        checks: run
-            .checks
-            .iter()
-            .enumerate()
-            .map(|(n, c)| check_view(n, c))
-            .collect(),
+        checks: failures_first(run),
         timeline: timeline::layout(run, |c| verdict_class(c.verdict)),
     }
 }
@@ -141,6 +172,39 @@ fn counter(label: &'static str, count: usize, class: &'static str) -> Counter {
         count,
         class,
     }
+}
+
+/// The checks, failures first, then advisory failures, ignored, passed
+/// (each group in run order).
+fn failures_first(run: &RunResult) -> Vec<CheckView<'_>> {
+    let rank = |c: &CheckResult| match c.verdict {
+        Verdict::Failed | Verdict::Error => 0,
+        Verdict::AdvisoryFailed => 1,
+        Verdict::Ignored => 2,
+        Verdict::Passed => 3,
+    };
+    let mut views: Vec<(usize, CheckView<'_>)> = run
+        .checks
+        .iter()
+        .enumerate()
+        .map(|(n, c)| (rank(c), check_view(n, c)))
+        .collect();
+    views.sort_by_key(|(rank, _)| *rank);
+    views.into_iter().map(|(_, v)| v).collect()
+}
+
+/// The exchanges of a check, each run of polls of one step collapsed to
+/// its first and last few.
+fn exchange_views(exchanges: &[Exchange]) -> Vec<ExchangeView<'_>> {
+    let mut views = Vec::new();
+    for (start, len) in poll_runs(exchanges) {
+        for (j, skipped) in shown_polls(len) {
+            let mut view = exchange_view(&exchanges[start + j]);
+            view.skipped_before = skipped;
+            views.push(view);
+        }
+    }
+    views
 }
 
 fn check_view(n: usize, c: &CheckResult) -> CheckView<'_> {
@@ -162,7 +226,7 @@ fn check_view(n: usize, c: &CheckResult) -> CheckView<'_> {
             Outcome::Ignored { reason } => Some(reason),
             Outcome::Passed | Outcome::Failed(_) | Outcome::Error(_) => None,
         },
-        exchanges: c.exchanges.iter().map(exchange_view).collect(),
+        exchanges: exchange_views(&c.exchanges),
         polls: c.polls.iter().map(poll_view).collect(),
     }
 }
@@ -185,6 +249,7 @@ fn exchange_view(e: &Exchange) -> ExchangeView<'_> {
         None => ("no answer".to_string(), "fail", String::new()),
     };
     ExchangeView {
+        skipped_before: 0,
         exchange: e,
         kind: timeline::kind(e),
         started: format_ms(e.started_ms),
@@ -209,11 +274,11 @@ fn poll_view(p: &PollRecord) -> PollView<'_> {
         end,
         end_class,
         time_to_end: format_ms(p.time_to_end_ms),
-        observations: p
-            .observations
-            .iter()
-            .enumerate()
-            .map(|(i, o)| ObservationView {
+        observations: shown_polls(p.observations.len())
+            .into_iter()
+            .map(|(i, skipped)| (i, skipped, &p.observations[i]))
+            .map(|(i, skipped_before, o)| ObservationView {
+                skipped_before,
                 n: i + 1,
                 at: format_ms(o.at_ms),
                 http_status: o

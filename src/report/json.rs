@@ -61,7 +61,7 @@ mod tests {
         let back: RunResult = serde_json::from_str(&json).unwrap();
         assert_eq!(back, run);
         assert!(
-            json.starts_with("{\n  \"schema_version\": 1,\n  \"tool\": {"),
+            json.starts_with("{\n  \"schema_version\": 2,\n  \"tool\": {"),
             "{json}"
         );
     }

@@ -12,11 +12,14 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 use super::error::ReportError;
 use super::redact::redacted;
 use super::text::{failure_detail, format_ms};
-use crate::result::{CheckResult, Failure, Outcome, RunResult, Verdict};
+use crate::result::{CheckResult, Failure, Outcome, RunResult, RunVerdict, Verdict};
 use crate::secret::Redactor;
 
 /// The testsuite's (and report's) name.
 pub const SUITE_NAME: &str = "wapzi-homolog";
+
+/// The name of the test case that carries the run's verdict.
+pub const VERDICT_CASE: &str = "homologation::verdict";
 
 /// Renders `result` as JUnit XML.
 pub fn render_junit(result: &RunResult, redactor: &Redactor) -> Result<String, ReportError> {
@@ -33,6 +36,7 @@ pub(super) fn render(run: &RunResult, redactor: &Redactor) -> Result<String, Rep
         suite.set_timestamp(ts);
     }
     suite.add_properties(properties(run));
+    suite.add_test_case(verdict_case(run));
     suite.add_test_cases(run.checks.iter().map(|c| test_case(c, started)));
     let mut report = Report::new(SUITE_NAME);
     report.set_time(duration(run.duration_ms));
@@ -56,8 +60,32 @@ fn properties(run: &RunResult) -> Vec<Property> {
         Property::new("tool_version", &run.tool.version),
         Property::new("checks_sha256", &run.checks_digest.sha256),
         Property::new("ready", run.ready.to_string()),
+        Property::new("verdict", run.verdict.label()),
+        Property::new("exit_code", run.exit_code.to_string()),
         Property::new("schema_version", run.schema_version.to_string()),
     ]
+}
+
+/// The run's verdict as a test case of its own, failing unless READY, so a
+/// JUnit view of an INCOMPLETE or UNREACHABLE run (whose checks may all
+/// pass, or not run) is not green.
+fn verdict_case(run: &RunResult) -> TestCase {
+    let status = if run.verdict == RunVerdict::Ready {
+        TestCaseStatus::success()
+    } else {
+        let kind = match run.verdict {
+            RunVerdict::NotReady | RunVerdict::Incomplete => NonSuccessKind::Failure,
+            RunVerdict::Ready | RunVerdict::Unreachable => NonSuccessKind::Error,
+        };
+        let mut s = TestCaseStatus::non_success(kind);
+        s.set_message(format!("{}: {}", run.verdict.label(), one_line(&run.reasons.join("; "))))
+            .set_type(run.verdict.label())
+            .set_description(run.reasons.join("\n"));
+        s
+    };
+    let mut case = TestCase::new(VERDICT_CASE, status);
+    case.set_classname("homologation");
+    case
 }
 
 fn test_case(check: &CheckResult, run_started: Option<DateTime<FixedOffset>>) -> TestCase {
@@ -76,7 +104,7 @@ fn status(check: &CheckResult) -> TestCaseStatus {
         let mut s = TestCaseStatus::non_success(kind);
         s.set_message(one_line(&failure.message))
             .set_type(ty)
-            .set_description(failure_detail(failure, &check.hint));
+            .set_description(failure_detail(failure));
         s
     };
     match (&check.outcome, check.verdict) {
@@ -98,7 +126,7 @@ fn system_out(check: &CheckResult) -> String {
     if check.verdict == Verdict::AdvisoryFailed {
         if let Some(f) = check.failure() {
             lines.push("advisory check failed (reported, not gating):".to_string());
-            lines.push(failure_detail(f, &check.hint));
+            lines.push(failure_detail(f));
         }
     }
     for e in &check.exchanges {
@@ -162,7 +190,11 @@ mod tests {
         let run = sample_run();
         let xml = render_junit(&run, &Redactor::default()).unwrap();
         let s = run.summary;
-        assert_eq!(parse_counts(&xml), (s.total, s.failed, s.errors, s.ignored));
+        // One more case, failed: the run's verdict (NOT READY).
+        assert_eq!(
+            parse_counts(&xml),
+            (s.total + 1, s.failed + 1, s.errors, s.ignored)
+        );
     }
 
     #[test]
@@ -186,10 +218,17 @@ mod tests {
     fn failure_has_message_detail_and_properties() {
         let xml = render_junit(&sample_run(), &Redactor::default()).unwrap();
         let doc = roxmltree::Document::parse(&xml).unwrap();
-        let failure = doc
-            .descendants()
-            .find(|n| n.has_tag_name("failure"))
-            .unwrap();
+        let failure_of = |case| {
+            doc.descendants()
+                .find(|n| n.attribute("name") == Some(case))
+                .and_then(|n| n.children().find(|n| n.has_tag_name("failure")))
+                .unwrap()
+        };
+        assert!(failure_of(VERDICT_CASE)
+            .attribute("message")
+            .unwrap()
+            .starts_with("NOT READY: 1 check failed: expected status 401"));
+        let failure = failure_of("auth::missing-key");
         assert!(failure
             .attribute("message")
             .unwrap()

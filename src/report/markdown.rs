@@ -3,10 +3,13 @@
 //! ```text
 //! # Wapzi homologation: ❌ NOT READY
 //! (target and run table)
-//! ## Checklist          one line per item: ✅ ❌ ⚠️ ➖
-//! ## Checks             table: check, verdict, duration
+//! > **Why:** ...        why the verdict is not READY: root causes, first
+//!                       mismatch, hint, the items they break (or what is
+//!                       unreachable, or which items lack evidence)
+//! ## Checklist          one line per item: ✅ ☑️ ❌ ⚠️, failed checks, gaps
 //! ## Failures           message, mismatches, request, response, hint
 //! ## Advisory failures  same, not gating
+//! ## Checks             table: check, verdict, duration
 //! ## Ignored            reasons
 //! ```
 //!
@@ -19,10 +22,10 @@ use std::fmt::Write;
 use super::error::ReportError;
 use super::redact::redacted;
 use super::text::{
-    excerpt, format_ms, item_icon, item_label, readiness, verdict_icon, verdict_label,
+    excerpt, format_ms, item_icon, item_label, run_icon, verdict_icon, verdict_label,
     DETAIL_EXCERPT_CHARS,
 };
-use crate::result::{CheckResult, RunResult, Verdict};
+use crate::result::{CheckResult, RunResult, RunVerdict, Verdict};
 use crate::secret::Redactor;
 
 /// Renders `result` as Markdown.
@@ -35,23 +38,24 @@ pub fn render_markdown(result: &RunResult, redactor: &Redactor) -> Result<String
 pub(super) fn render(run: &RunResult, redactor: &Redactor) -> String {
     let mut out = String::new();
     write_header(&mut out, run);
+    write_why(&mut out, run);
     write_checklist(&mut out, run);
-    write_checks(&mut out, run);
     let failed = |v: Verdict| matches!(v, Verdict::Failed | Verdict::Error);
     write_failures(&mut out, run, "Failures", failed);
     write_failures(&mut out, run, "Advisory failures (not gating)", |v| {
         v == Verdict::AdvisoryFailed
     });
+    write_checks(&mut out, run);
     write_ignored(&mut out, run);
     redactor.redact(&out)
 }
 
 fn write_header(out: &mut String, run: &RunResult) {
-    let icon = if run.ready { "✅" } else { "❌" };
     let _ = writeln!(
         out,
-        "# Wapzi homologation: {icon} {}\n",
-        readiness(run.ready)
+        "# Wapzi homologation: {} {}\n",
+        run_icon(run.verdict),
+        run.verdict.label()
     );
     out.push_str("| | |\n|---|---|\n");
     for (name, value) in header_rows(run) {
@@ -127,10 +131,57 @@ fn target_text(run: &RunResult) -> String {
     text
 }
 
+/// The box that says why the verdict is what it is.
+fn write_why(out: &mut String, run: &RunResult) {
+    if run.verdict == RunVerdict::Ready {
+        return;
+    }
+    let _ = writeln!(out, "\n> **Why {}:**", run.verdict.label());
+    if run.root_causes.is_empty() {
+        for reason in &run.reasons {
+            let _ = writeln!(out, "> - {}", md_text(reason));
+        }
+        return;
+    }
+    for (i, cause) in run.root_causes.iter().enumerate() {
+        let label = if i == 0 { "Root cause" } else { "Also" };
+        let checks: Vec<String> = cause.checks.iter().map(|c| code_span(c)).collect();
+        let _ = writeln!(
+            out,
+            ">\n> **{label}:** {} ({})",
+            md_text(&cause.summary),
+            checks.join(", ")
+        );
+        let f = &cause.failure;
+        if let Some(m) = f.mismatches.first() {
+            let _ = writeln!(
+                out,
+                "> - First mismatch: {} expected {}, got {} ({})",
+                md_text(&m.target),
+                md_text(&m.expected),
+                md_text(&m.actual),
+                md_text(&m.location)
+            );
+        } else {
+            let _ = writeln!(out, "> - {}", md_text(&f.message));
+        }
+        if let Some(request) = &f.request {
+            let _ = writeln!(out, "> - Request: {}", code_span(request));
+        }
+        let _ = writeln!(out, "> - Hint: {}", md_text(&f.hint));
+        if !cause.blocked.is_empty() {
+            let blocked: Vec<String> = cause.blocked.iter().map(|c| code_span(c)).collect();
+            let _ = writeln!(out, "> - Not run because of it: {}", blocked.join(", "));
+        }
+        let items: Vec<String> = cause.items.iter().map(|c| code_span(c)).collect();
+        let _ = writeln!(out, "> - Breaks: {}", items.join(", "));
+    }
+}
+
 fn write_checklist(out: &mut String, run: &RunResult) {
     out.push_str("\n## Checklist\n\n");
     for item in &run.checklist {
-        let _ = writeln!(
+        let _ = write!(
             out,
             "- {} **{}**: {} ({})",
             item_icon(item.verdict),
@@ -138,6 +189,15 @@ fn write_checklist(out: &mut String, run: &RunResult) {
             md_text(&item.text),
             item_label(item.verdict)
         );
+        if !item.failed.is_empty() {
+            let failed: Vec<String> = item.failed.iter().map(|c| code_span(c)).collect();
+            let _ = write!(out, ": failed {}", failed.join(", "));
+        }
+        out.push('\n');
+        for (reason, checks) in item.gap_groups() {
+            let checks: Vec<String> = checks.iter().map(|c| code_span(c)).collect();
+            let _ = writeln!(out, "  - not run: {}: {}", checks.join(", "), md_text(reason));
+        }
     }
 }
 
@@ -205,8 +265,8 @@ fn write_failure(out: &mut String, c: &CheckResult) {
         let text = excerpt(response, DETAIL_EXCERPT_CHARS);
         let _ = write!(out, "\nResponse:\n\n{}", code_block(&text));
     }
-    if !c.hint.is_empty() {
-        let _ = writeln!(out, "\n> **Hint:** {}", md_text(&c.hint));
+    if !f.hint.is_empty() {
+        let _ = writeln!(out, "\n> **Hint:** {}", md_text(&f.hint));
     }
 }
 
@@ -286,11 +346,13 @@ mod tests {
             "{md}"
         );
         for line in [
-            "- ❌ **auth**: Requests without a valid key are refused (failed)",
-            "- ⚠️ **execute**: An execution is accepted and completes (incomplete)",
-            "- ➖ **headers**: Responses carry a request id (not checked)",
+            "- ❌ **auth**: Requests without a valid key are refused (failed): failed `auth::missing-key`",
+            "- ☑️ **execute**: An execution is accepted and completes (passed, with gaps)",
+            "  - not run: `limits::rate-limit`: needs fixture RATE\\_LIMIT\\_KEY \\| not supplied",
+            "- ⚠️ **headers**: Responses carry a request id (not evidenced)",
             "- ✅ **polling**: Executions are polled to completion (passed)",
-            "- ➖ **tls**: The target uses TLS 1.2 or later (not checked)",
+            "- ⚠️ **tls**: The target uses TLS 1.2 or later (not evidenced)",
+            "> **Root cause:** expected status 401, got 200 \\<b onmouseover=alert(1)\\> (`auth::missing-key`)",
             "| `auth::missing-key` | auth::missing-key title | ❌ failed | 300 ms |",
             "| status | 401 | 200 | checks/auth/missing-key.yaml:9 |",
             "> **Hint:** Hint for auth::missing-key.",

@@ -53,7 +53,21 @@ pub(crate) fn sample_run() -> RunResult {
         item("tls", "The target uses TLS 1.2 or later", &checks, &[]),
     ];
     let summary = Summary::of(&checks);
-    let ready = !checks.iter().any(CheckResult::fails_gate);
+    let root_causes: Vec<RootCause> = checks
+        .iter()
+        .filter(|c| c.fails_gate())
+        .filter_map(|c| {
+            c.failure().map(|f| RootCause {
+                summary: f.message.clone(),
+                kind: f.kind,
+                checks: vec![c.id.clone()],
+                failure: f.clone(),
+                blocked: vec!["limits::rate-limit".into()],
+                items: vec![c.checklist_item.clone()],
+            })
+        })
+        .collect();
+    let verdict = RunVerdict::NotReady;
     RunResult {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -77,20 +91,59 @@ pub(crate) fn sample_run() -> RunResult {
             files: vec!["checks/auth/missing-key.yaml".into()],
         },
         summary,
+        verdict,
+        reasons: root_causes
+            .iter()
+            .map(|c| format!("1 check failed: {} ({})", c.summary, c.checks.join(", ")))
+            .collect(),
+        root_causes,
+        unreachable: None,
         checklist,
-        ready,
-        exit_code: if ready { 0 } else { 1 },
+        ready: false,
+        exit_code: i32::from(verdict.exit_code()),
+        preflight: vec![],
         checks,
     }
 }
 
 fn item(id: &str, text: &str, checks: &[CheckResult], ids: &[&str]) -> ChecklistVerdict {
-    let mine = checks.iter().filter(|c| ids.contains(&c.id.as_str()));
+    let mine: Vec<&CheckResult> = checks
+        .iter()
+        .filter(|c| ids.contains(&c.id.as_str()) && c.severity == Severity::Required)
+        .collect();
+    let with = |v: Verdict| -> Vec<String> {
+        mine.iter()
+            .filter(|c| c.verdict == v)
+            .map(|c| c.id.clone())
+            .collect()
+    };
+    let passed = with(Verdict::Passed);
+    let mut failed = with(Verdict::Failed);
+    failed.extend(with(Verdict::Error));
+    let gaps: Vec<Gap> = mine
+        .iter()
+        .filter_map(|c| match &c.outcome {
+            Outcome::Ignored { reason } => Some(Gap {
+                check: c.id.clone(),
+                reason: reason.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    let verdict = match (failed.is_empty(), passed.is_empty(), gaps.is_empty()) {
+        (false, _, _) => ItemVerdict::Failed,
+        (true, true, _) => ItemVerdict::NotEvidenced,
+        (true, false, true) => ItemVerdict::Passed,
+        (true, false, false) => ItemVerdict::PassedWithGaps,
+    };
     ChecklistVerdict {
         id: id.into(),
         text: text.into(),
-        verdict: item_verdict(mine),
+        verdict,
         checks: ids.iter().map(|s| s.to_string()).collect(),
+        passed,
+        failed,
+        gaps,
     }
 }
 
@@ -207,11 +260,18 @@ fn missing_key() -> CheckResult {
         "{HOSTILE}<img src=x onerror=\"document.title='pwned'\">\n```\nfence break | pipe\n```\necho: {PLANTED_SECRET}"
     );
     let failure = Failure {
+        kind: FailureKind::Status,
         message: "expected status 401, got 200 <b onmouseover=alert(1)>".into(),
         step: "execute without key (checks/auth/missing-key.yaml:6)".into(),
-        request: Some("POST /v1/entry-points/entry_point_123/execute (no key)".into()),
+        request: Some(format!(
+            "POST {BASE}/v1/entry-points/entry_point_123/execute (no key)"
+        )),
         response: Some(format!("200 {body}")),
+        http_status: Some(200),
+        hint: "Hint for auth::missing-key.".into(),
+        last_value: None,
         mismatches: vec![Mismatch {
+            kind: FailureKind::Status,
             target: "status".into(),
             expected: "401".into(),
             actual: "200".into(),
@@ -239,11 +299,13 @@ fn missing_key() -> CheckResult {
 
 fn poll_timeout() -> CheckResult {
     let failure = Failure {
-        message: "no answer: timed out after 2 s".into(),
-        step: "poll (checks/execution/poll-timeout.yaml:12)".into(),
-        request: Some("GET /v1/executions/exec_2".into()),
-        response: None,
-        mismatches: vec![],
+        request: Some(format!("GET {BASE}/v1/executions/exec_2 (account key)")),
+        hint: "The target did not answer in time.".into(),
+        ..Failure::bare(
+            FailureKind::Timeout,
+            "no answer: timed out after 2 s".into(),
+            "poll (checks/execution/poll-timeout.yaml:12)".into(),
+        )
     };
     let mut c = check(
         "execution::poll-timeout",
@@ -280,11 +342,18 @@ fn poll_timeout() -> CheckResult {
 
 fn request_id_advisory() -> CheckResult {
     let failure = Failure {
+        kind: FailureKind::Header,
         message: "header x-request-id is absent".into(),
         step: "execute (checks/headers/request-id.yaml:5)".into(),
-        request: Some("POST /v1/entry-points/entry_point_123/execute".into()),
+        request: Some(format!(
+            "POST {BASE}/v1/entry-points/entry_point_123/execute (account key)"
+        )),
         response: Some("202 {\"status\":\"queued\"}".into()),
+        http_status: Some(202),
+        hint: "Hint for headers::request-id.".into(),
+        last_value: None,
         mismatches: vec![Mismatch {
+            kind: FailureKind::Header,
             target: "header x-request-id".into(),
             expected: "non_empty".into(),
             actual: "absent".into(),

@@ -1,6 +1,6 @@
 //! Small text helpers shared by the writers: durations, labels, excerpts.
 
-use crate::result::{Failure, ItemVerdict, Verdict};
+use crate::result::{Exchange, Failure, ItemVerdict, RunVerdict, Verdict};
 
 /// Longest excerpt of a response kept in JUnit and Markdown details.
 pub(crate) const DETAIL_EXCERPT_CHARS: usize = 4000;
@@ -58,13 +58,59 @@ pub(crate) fn item_icon(verdict: ItemVerdict) -> &'static str {
     }
 }
 
-/// `READY` or `NOT READY`.
-pub(crate) fn readiness(ready: bool) -> &'static str {
-    if ready {
-        "READY"
-    } else {
-        "NOT READY"
+/// The mark of a run's verdict.
+pub(crate) fn run_icon(verdict: RunVerdict) -> &'static str {
+    match verdict {
+        RunVerdict::Ready => "✅",
+        RunVerdict::NotReady => "❌",
+        RunVerdict::Unreachable => "🚫",
+        RunVerdict::Incomplete => "⚠️",
     }
+}
+
+/// The CSS class of a run's verdict.
+pub(crate) fn run_class(verdict: RunVerdict) -> &'static str {
+    match verdict {
+        RunVerdict::Ready => "pass",
+        RunVerdict::NotReady | RunVerdict::Unreachable => "fail",
+        RunVerdict::Incomplete => "warn",
+    }
+}
+
+/// Polls shown at each end of a long poll history; the ones between are
+/// counted, not shown one by one (report.json keeps them all), so a run
+/// whose every execution timed out stays readable and printable.
+pub(crate) const POLLS_SHOWN_AT_EACH_END: usize = 3;
+
+/// Indexes of `len` polls to show, each with how many were left out just
+/// before it: the first and last few.
+pub(crate) fn shown_polls(len: usize) -> Vec<(usize, usize)> {
+    let keep = POLLS_SHOWN_AT_EACH_END;
+    if len <= 2 * keep + 1 {
+        return (0..len).map(|i| (i, 0)).collect();
+    }
+    let last = len - keep;
+    (0..keep)
+        .map(|i| (i, 0))
+        .chain((last..len).map(|i| (i, if i == last { len - 2 * keep } else { 0 })))
+        .collect()
+}
+
+/// `exchanges` cut into runs, `(start, len)`: each run of consecutive polls
+/// of one step is one run, any other exchange a run of its own.
+pub(crate) fn poll_runs(exchanges: &[Exchange]) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < exchanges.len() {
+        let len = exchanges[i..]
+            .iter()
+            .take_while(|e| e.poll.is_some() && e.step == exchanges[i].step)
+            .count()
+            .max(1);
+        runs.push((i, len));
+        i += len;
+    }
+    runs
 }
 
 /// At most `limit` characters of `text`, saying how much was cut.
@@ -85,7 +131,8 @@ pub(crate) fn excerpt(text: &str, limit: usize) -> String {
 /// response: 200 {...}
 /// hint: ...
 /// ```
-pub(crate) fn failure_detail(failure: &Failure, hint: &str) -> String {
+pub(crate) fn failure_detail(failure: &Failure) -> String {
+    let hint = failure.hint.as_str();
     let mut lines = vec![failure.message.clone(), format!("step: {}", failure.step)];
     if let Some(request) = &failure.request {
         lines.push(format!("request: {request}"));
@@ -118,6 +165,16 @@ mod tests {
         assert_eq!(format_ms(120.4), "120 ms");
         assert_eq!(format_ms(1250.0), "1.25 s");
         assert_eq!(format_ms(f64::NAN), "0.0 ms");
+    }
+
+    #[test]
+    fn long_poll_histories_show_their_ends_and_count_the_rest() {
+        assert_eq!(shown_polls(3), vec![(0, 0), (1, 0), (2, 0)]);
+        assert_eq!(shown_polls(7).len(), 7);
+        assert_eq!(
+            shown_polls(50),
+            vec![(0, 0), (1, 0), (2, 0), (47, 44), (48, 0), (49, 0)]
+        );
     }
 
     #[test]

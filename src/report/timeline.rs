@@ -2,7 +2,7 @@
 //! template only places numbers: one row per check, a bar per exchange at
 //! its start and duration, a tick per poll observation, and a time axis.
 
-use super::text::format_ms;
+use super::text::{format_ms, poll_runs, shown_polls};
 use crate::result::{CheckResult, Exchange, RunResult};
 
 const WIDTH: f64 = 1200.0;
@@ -111,16 +111,7 @@ pub(crate) fn layout(
 fn row(check: &CheckResult, index: usize, scale: &Scale, verdict: &'static str) -> Row {
     let y = TOP + ROW_H * index as f64;
     let bar_y = y + (ROW_H - BAR_H) / 2.0;
-    let bars = check
-        .exchanges
-        .iter()
-        .map(|e| Bar {
-            rect: scale.rect(e.started_ms, e.duration_ms, bar_y, BAR_H),
-            kind: kind(e),
-            no_answer: e.response.is_none(),
-            title: bar_title(e),
-        })
-        .collect();
+    let bars = bars(&check.exchanges, scale, bar_y);
     let ticks = poll_ticks(check, scale, y);
     Row {
         y: r1(y),
@@ -143,13 +134,45 @@ fn row(check: &CheckResult, index: usize, scale: &Scale, verdict: &'static str) 
     }
 }
 
-/// One tick per poll observation of `check`, on the row at `y`.
+/// A bar per exchange; the middle of a long run of polls is one bar that
+/// counts them, so the page stays small however long polling went on.
+fn bars(exchanges: &[Exchange], scale: &Scale, bar_y: f64) -> Vec<Bar> {
+    let bar = |e: &Exchange| Bar {
+        rect: scale.rect(e.started_ms, e.duration_ms, bar_y, BAR_H),
+        kind: kind(e),
+        no_answer: e.response.is_none(),
+        title: bar_title(e),
+    };
+    let mut bars = Vec::new();
+    for (start, len) in poll_runs(exchanges) {
+        for (j, skipped) in shown_polls(len) {
+            if skipped > 0 {
+                let first = &exchanges[start + j - skipped];
+                let last = &exchanges[start + j - 1];
+                let end = last.started_ms + last.duration_ms;
+                bars.push(Bar {
+                    rect: scale.rect(first.started_ms, end - first.started_ms, bar_y, BAR_H),
+                    kind: "poll",
+                    no_answer: false,
+                    title: format!(
+                        "{skipped} polls from {} to {} (report.json lists each)",
+                        format_ms(first.started_ms),
+                        format_ms(end)
+                    ),
+                });
+            }
+            bars.push(bar(&exchanges[start + j]));
+        }
+    }
+    bars
+}
+
+/// One tick per shown poll observation of `check`, on the row at `y`.
 fn poll_ticks(check: &CheckResult, scale: &Scale, y: f64) -> Vec<Tick> {
     let observations = check.polls.iter().flat_map(|p| {
-        p.observations
-            .iter()
-            .enumerate()
-            .map(move |(n, o)| (p, n, o))
+        shown_polls(p.observations.len())
+            .into_iter()
+            .map(move |(n, _)| (p, n, &p.observations[n]))
     });
     observations
         .map(|(p, n, o)| Tick {

@@ -134,7 +134,7 @@ fn panic_if_asked(check: &Check) {
 /// The failure of `outcome`, if any, with the hint that fits its kind.
 fn with_hint(outcome: Outcome, check_hint: &str) -> Outcome {
     let fill = |mut f: Failure| {
-        f.hint = hint(f.kind, f.status, check_hint);
+        f.hint = hint(f.kind, f.http_status, check_hint);
         f
     };
     match outcome {

@@ -201,7 +201,7 @@ impl<'a> CheckRun<'a> {
         Failure {
             request: Some(redactor.redact(&sent)),
             response: response.map(response_line),
-            status: response.map(|r| r.status),
+            http_status: response.map(|r| r.status),
             ..Failure::bare(kind, redactor.redact(&message), at.to_string())
         }
     }

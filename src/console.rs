@@ -35,7 +35,6 @@ const CLEAR_LINE: &str = "\r\x1b[2K";
 /// The terminal's observer of a run.
 pub struct Console {
     verbosity: u8,
-    base_url: String,
     /// libtest leaves `test x ... ` (or its dots) open while checks run.
     open_line: bool,
     state: Mutex<State>,
@@ -72,10 +71,9 @@ struct Ticker {
 impl Console {
     /// A console printing exchanges at `verbosity` (0: none, 1: lines, 2:
     /// also bodies), as `mode` says.
-    pub fn start(verbosity: u8, base_url: &str, mode: Mode) -> Arc<Console> {
+    pub fn start(verbosity: u8, mode: Mode) -> Arc<Console> {
         let console = Arc::new(Console {
             verbosity,
-            base_url: base_url.trim_end_matches('/').to_string(),
             open_line: mode.open_line,
             state: Mutex::new(State {
                 // libtest prints its "running N tests" header first.
@@ -126,13 +124,10 @@ impl Console {
         }
     }
 
-    /// The `-v` line (and `-vv` bodies) of `exchange`, made by `check`.
+    /// The `-v` line (and `-vv` bodies) of `exchange`, made by `check`:
+    /// the full URL as sent, so a doubled path or a wrong host shows.
     pub fn exchange_text(&self, check: &str, exchange: &Exchange) -> String {
-        let path = exchange
-            .url
-            .strip_prefix(&self.base_url)
-            .filter(|p| p.starts_with('/'))
-            .unwrap_or(&exchange.url);
+        let path = &exchange.url;
         let outcome = match (&exchange.response, &exchange.error) {
             (Some(response), _) => response.status.to_string(),
             (None, Some(error)) => format!("error: {error}"),
@@ -272,12 +267,12 @@ mod tests {
 
     #[test]
     fn one_line_per_exchange_and_bodies_only_at_vv() {
-        let console = Console::start(1, "http://127.0.0.1:8080/", Mode::default());
+        let console = Console::start(1, Mode::default());
         assert_eq!(
             console.exchange_text("key::accepted", &exchange()),
-            "[key::accepted] POST /v1/entry-points/ep_1/execute -> 202 (12 ms)\n"
+            "[key::accepted] POST http://127.0.0.1:8080/v1/entry-points/ep_1/execute -> 202 (12 ms)\n"
         );
-        let console = Console::start(2, "http://127.0.0.1:8080", Mode::default());
+        let console = Console::start(2, Mode::default());
         let text = console.exchange_text("key::accepted", &exchange());
         assert!(text.contains("\n    > {\"message\":\"hi\"}\n"), "{text}");
         assert!(
@@ -289,7 +284,7 @@ mod tests {
 
     #[test]
     fn errors_and_polls_are_said() {
-        let console = Console::start(1, "http://127.0.0.1:8080", Mode::default());
+        let console = Console::start(1, Mode::default());
         let mut polled = exchange();
         polled.method = "GET".into();
         polled.url = "http://127.0.0.1:8080/v1/executions/exec_1".into();
@@ -298,7 +293,7 @@ mod tests {
         polled.error = Some("connection refused".into());
         assert_eq!(
             console.exchange_text("execution::completes", &polled),
-            "[execution::completes] GET /v1/executions/exec_1 -> error: connection refused (12 ms, poll 3)\n"
+            "[execution::completes] GET http://127.0.0.1:8080/v1/executions/exec_1 -> error: connection refused (12 ms, poll 3)\n"
         );
     }
 

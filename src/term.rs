@@ -97,7 +97,12 @@ fn cause_lines(text: &mut String, cause: &RootCause, headline: bool) {
     let _ = writeln!(text, "\n{label}: {who}: {}", one_line(&cause.summary));
     let failure = &cause.failure;
     if n > 1 || failure.message != cause.summary {
-        let _ = writeln!(text, "  first:    {}: {}", cause.checks[0], one_line(&failure.message));
+        let _ = writeln!(
+            text,
+            "  first:    {}: {}",
+            cause.checks[0],
+            one_line(&failure.message)
+        );
     }
     if let Some(request) = &failure.request {
         let _ = writeln!(text, "  request:  {}", one_line(request));

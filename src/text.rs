@@ -16,7 +16,7 @@ pub fn is_invisible(c: char) -> bool {
             | '\u{2060}'..='\u{2064}'        // word joiner, invisible operators
             | '\u{2066}'..='\u{2069}'        // bidi isolates
             | '\u{feff}'                     // byte order mark
-            | '\u{fff9}'..='\u{fffb}')       // interlinear annotation
+            | '\u{fff9}'..='\u{fffb}') // interlinear annotation
 }
 
 /// `text` on one line with every invisible character escaped: `\n`, `\r`,
@@ -52,7 +52,10 @@ mod tests {
     fn invisible_characters_are_shown_escaped() {
         assert_eq!(visible("\u{feff}{\"a\":1}"), "\\u{feff}{\"a\":1}");
         assert_eq!(visible("a\u{202e}b\u{200b}c"), "a\\u{202e}b\\u{200b}c");
-        assert_eq!(visible("ok\u{1b}[2J\ntest x ... ok\r"), "ok\\u{1b}[2J\\ntest x ... ok\\r");
+        assert_eq!(
+            visible("ok\u{1b}[2J\ntest x ... ok\r"),
+            "ok\\u{1b}[2J\\ntest x ... ok\\r"
+        );
         assert_eq!(visible("héllo wörld"), "héllo wörld");
     }
 

@@ -75,7 +75,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         args.connect_timeout,
     ));
     let redactor = Redactor::new(settings.secrets());
-    let console = console(&args, &settings.base_url);
+    let console = console(&args);
     let observer = console.clone().map(|c| c as Arc<dyn Observer>);
     let executed = run::execute(
         &set,
@@ -118,14 +118,14 @@ fn configure_colour(args: &Arguments) {
 
 /// The terminal's observer: verbose lines with `-v`, and the live line when
 /// libtest's output is whole lines on an interactive terminal.
-fn console(args: &RunArgs, base_url: &str) -> Option<Arc<Console>> {
+fn console(args: &RunArgs) -> Option<Arc<Console>> {
     let open_line = leaves_line_open(&args.libtest);
     let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
     let mode = Mode {
         live: std::io::stdout().is_terminal() && !open_line && !dumb,
         open_line,
     };
-    (args.verbose > 0 || mode.live).then(|| Console::start(args.verbose, base_url, mode))
+    (args.verbose > 0 || mode.live).then(|| Console::start(args.verbose, mode))
 }
 
 /// Whether libtest leaves its line open while a check runs: with one test

@@ -78,9 +78,13 @@ fn verdict_case(run: &RunResult) -> TestCase {
             RunVerdict::Ready | RunVerdict::Unreachable => NonSuccessKind::Error,
         };
         let mut s = TestCaseStatus::non_success(kind);
-        s.set_message(format!("{}: {}", run.verdict.label(), one_line(&run.reasons.join("; "))))
-            .set_type(run.verdict.label())
-            .set_description(run.reasons.join("\n"));
+        s.set_message(format!(
+            "{}: {}",
+            run.verdict.label(),
+            one_line(&run.reasons.join("; "))
+        ))
+        .set_type(run.verdict.label())
+        .set_description(run.reasons.join("\n"));
         s
     };
     let mut case = TestCase::new(VERDICT_CASE, status);

@@ -196,7 +196,12 @@ fn write_checklist(out: &mut String, run: &RunResult) {
         out.push('\n');
         for (reason, checks) in item.gap_groups() {
             let checks: Vec<String> = checks.iter().map(|c| code_span(c)).collect();
-            let _ = writeln!(out, "  - not run: {}: {}", checks.join(", "), md_text(reason));
+            let _ = writeln!(
+                out,
+                "  - not run: {}: {}",
+                checks.join(", "),
+                md_text(reason)
+            );
         }
     }
 }

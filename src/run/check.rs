@@ -125,7 +125,10 @@ fn result_of(check: &Check, target: &Target, started: Instant, outcome: Outcome)
 fn panic_if_asked(check: &Check) {
     #[cfg(debug_assertions)]
     if std::env::var("WAPZI_HOMOLOG_TEST_PANIC").is_ok_and(|id| id == check.id) {
-        panic!("test-only panic of `{}` (WAPZI_HOMOLOG_TEST_PANIC)", check.id);
+        panic!(
+            "test-only panic of `{}` (WAPZI_HOMOLOG_TEST_PANIC)",
+            check.id
+        );
     }
     #[cfg(not(debug_assertions))]
     let _ = check;

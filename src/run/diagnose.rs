@@ -117,7 +117,10 @@ mod tests {
         assert!(!hint(FailureKind::Dns, None, own).contains(own));
         assert!(!hint(FailureKind::Status, Some(502), own).contains(own));
         let not_found = hint(FailureKind::Status, Some(404), own);
-        assert!(not_found.contains("/v1") && not_found.ends_with(own), "{not_found}");
+        assert!(
+            not_found.contains("/v1") && not_found.ends_with(own),
+            "{not_found}"
+        );
         assert_eq!(hint(FailureKind::Status, Some(401), own), own);
     }
 }

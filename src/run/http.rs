@@ -185,7 +185,10 @@ impl Target {
                 .as_ref()
                 .map(|b| self.redactor.redact(&b.to_string())),
             response: result.as_ref().ok().map(record),
-            error: result.as_ref().err().map(|e| self.redactor.redact(&e.message)),
+            error: result
+                .as_ref()
+                .err()
+                .map(|e| self.redactor.redact(&e.message)),
             started_ms: self.clock.offset_ms(started),
             duration_ms: ms(started.elapsed()),
             poll,

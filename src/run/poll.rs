@@ -126,8 +126,13 @@ impl CheckRun<'_> {
             }
             let broken = mismatches(&poll.always, &response, &self.vars, &self.file);
             if !broken.is_empty() {
-                let failure =
-                    self.failure(step_at, out, Some(&response), FailureKind::Body, String::new());
+                let failure = self.failure(
+                    step_at,
+                    out,
+                    Some(&response),
+                    FailureKind::Body,
+                    String::new(),
+                );
                 break Err((PollEnd::Broken, StepEnd::failed(failure, broken)));
             }
             if holds(&poll.until, &response, &self.vars) {

@@ -8,9 +8,9 @@ use crate::result::{Exchange, Failure, FailureKind, Mismatch, PollRecord};
 
 use super::expect::{excerpt, holds, mismatches};
 use super::http::{Incoming, Outgoing, Target};
-use super::transport::SendError;
 use super::render::Vars;
 use super::settings::RunSettings;
+use super::transport::SendError;
 
 /// How much of a response body a failure shows.
 const FAILURE_BODY_LIMIT: usize = 300;
@@ -93,9 +93,9 @@ impl<'a> CheckRun<'a> {
 
     async fn run_step(&mut self, step: &Step) -> Result<(), StepEnd> {
         let at = format!("{} ({}:{})", step.name, self.file, step.line);
-        let out = self.outgoing(step).map_err(|why| {
-            StepEnd::error(Failure::bare(FailureKind::NotSent, why, at.clone()))
-        })?;
+        let out = self
+            .outgoing(step)
+            .map_err(|why| StepEnd::error(Failure::bare(FailureKind::NotSent, why, at.clone())))?;
         let response = match &step.poll {
             Some(poll) => self.poll(&step.name, &at, &out, poll).await?.response,
             None => {
@@ -197,7 +197,12 @@ impl<'a> CheckRun<'a> {
         message: String,
     ) -> Failure {
         let redactor = self.target.redactor();
-        let sent = format!("{} {} ({})", out.method, self.target.url(&out.path), out.key);
+        let sent = format!(
+            "{} {} ({})",
+            out.method,
+            self.target.url(&out.path),
+            out.key
+        );
         Failure {
             request: Some(redactor.redact(&sent)),
             response: response.map(response_line),

@@ -44,7 +44,8 @@ pub fn classify(error: &reqwest::Error) -> SendError {
         FailureKind::Refused
     } else if message.starts_with("TLS ") {
         FailureKind::Tls
-    } else if message.starts_with("connection reset") || message.contains(" closed the connection") {
+    } else if message.starts_with("connection reset") || message.contains(" closed the connection")
+    {
         FailureKind::ConnectionLost
     } else {
         FailureKind::Transport

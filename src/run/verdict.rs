@@ -46,7 +46,15 @@ pub fn judge(
     } else {
         RunVerdict::Ready
     };
-    let reasons = reasons(verdict, set, results, filter, unreachable, &root_causes, &checklist);
+    let reasons = reasons(
+        verdict,
+        set,
+        results,
+        filter,
+        unreachable,
+        &root_causes,
+        &checklist,
+    );
     Judged {
         verdict,
         reasons,

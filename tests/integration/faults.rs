@@ -4,69 +4,111 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
 
 use wapzi_homolog::check::load_paths;
 use wapzi_homolog::exit;
 use wapzi_homolog::sandbox::Fault;
 
-use crate::support::{bin, run};
+use crate::support::{bin, run, temp_dir};
 
-/// Fault -> the checks that must fail on it (and no other), with extra
-/// arguments for the run. Checks whose prerequisite fails are not run, so
+/// Fault -> the checks that must fail on it (and no other), the kinds of
+/// failure they may end with (report.json's `kind`), and extra arguments
+/// for the run. Checks whose prerequisite fails are not run, so
 /// a fault is owned by the first check that can see it.
-const FAULTS: &[(&str, &[&str], &[&str])] = &[
+const FAULTS: &[(&str, &[&str], &[&str], &[&str])] = &[
     (
         "accept-missing-key",
         &["key::missing", "shape::error-bodies"],
+        &["status"],
         &[],
     ),
-    ("accept-invalid-key", &["key::invalid"], &[]),
-    ("missing-key-wrong-message", &["key::missing"], &[]),
+    ("accept-invalid-key", &["key::invalid"], &["status"], &[]),
+    (
+        "missing-key-wrong-message",
+        &["key::missing"],
+        &["body"],
+        &[],
+    ),
     (
         "invalid-key-wrong-message",
         &["key::invalid", "key::rotated"],
+        &["body"],
         &[],
     ),
-    ("rotated-key-valid", &["key::rotated"], &[]),
-    ("inactive-account-allowed", &["key::inactive-account"], &[]),
-    ("inactive-account-401", &["key::inactive-account"], &[]),
-    ("empty-entry-point-404", &["entry-point::empty"], &[]),
+    ("rotated-key-valid", &["key::rotated"], &["status"], &[]),
+    (
+        "inactive-account-allowed",
+        &["key::inactive-account"],
+        &["status"],
+        &[],
+    ),
+    (
+        "inactive-account-401",
+        &["key::inactive-account"],
+        &["status"],
+        &[],
+    ),
+    (
+        "empty-entry-point-404",
+        &["entry-point::empty"],
+        &["status"],
+        &[],
+    ),
     (
         "unknown-entry-point-accepted",
         &["entry-point::unknown", "shape::error-bodies"],
+        &["status"],
         &[],
     ),
     (
         "unknown-entry-point-wrong-message",
         &["entry-point::unknown"],
+        &["body"],
         &[],
     ),
     (
         "no-attendants-accepted",
         &["entry-point::no-attendants"],
+        &["status"],
         &[],
     ),
-    ("unavailable-accepted", &["entry-point::unavailable"], &[]),
-    ("execute-200", &["entry-point::accepts-execute"], &[]),
+    (
+        "unavailable-accepted",
+        &["entry-point::unavailable"],
+        &["status"],
+        &[],
+    ),
+    (
+        "execute-200",
+        &["entry-point::accepts-execute"],
+        &["status"],
+        &[],
+    ),
     (
         "execution-id-missing",
         &["entry-point::accepts-execute"],
+        &["body"],
         &[],
     ),
     (
         "execution-id-number",
         &["entry-point::accepts-execute"],
+        &["body"],
         &[],
     ),
     (
         "execute-status-wrong",
         &["entry-point::accepts-execute"],
+        &["body"],
         &[],
     ),
     (
         "undocumented-status",
         &["execution::documented-statuses"],
+        &["body"],
         &[],
     ),
     (
@@ -78,6 +120,7 @@ const FAULTS: &[(&str, &[&str], &[&str])] = &[
             "execution::failed-is-reported",
             "execution::terminal-is-final",
         ],
+        &["poll_timed_out"],
         &[],
     ),
     (
@@ -87,6 +130,7 @@ const FAULTS: &[(&str, &[&str], &[&str])] = &[
             "execution::completes",
             "execution::terminal-is-final",
         ],
+        &["body", "capture"],
         &[],
     ),
     (
@@ -96,22 +140,71 @@ const FAULTS: &[(&str, &[&str], &[&str])] = &[
             "execution::completes",
             "execution::terminal-is-final",
         ],
+        &["body", "capture"],
         &[],
     ),
-    ("conversation-id-changes", &["execution::completes"], &[]),
-    ("no-latest-wins", &["conversation::latest-wins"], &[]),
-    ("newest-superseded", &["conversation::latest-wins"], &[]),
+    (
+        "conversation-id-changes",
+        &["execution::completes"],
+        &["body"],
+        &[],
+    ),
+    (
+        "no-latest-wins",
+        &["conversation::latest-wins"],
+        &["body"],
+        &[],
+    ),
+    (
+        "newest-superseded",
+        &["conversation::latest-wins"],
+        &["body"],
+        &[],
+    ),
     (
         "superseded-with-response",
         &["conversation::latest-wins"],
+        &["body"],
         &[],
     ),
-    ("terminal-flaps", &["execution::terminal-is-final"], &[]),
-    ("cross-account-visible", &["execution::other-account"], &[]),
-    ("unknown-execution-404", &["execution::unknown"], &[]),
-    ("non-json-errors", ERROR_BODY_CHECKS, &[]),
-    ("error-without-message", ERROR_BODY_CHECKS, &[]),
-    ("json-without-content-type", &["shape::success-bodies"], &[]),
+    (
+        "terminal-flaps",
+        &["execution::terminal-is-final"],
+        &["body"],
+        &[],
+    ),
+    (
+        "cross-account-visible",
+        &["execution::other-account"],
+        &["status"],
+        &[],
+    ),
+    (
+        "unknown-execution-404",
+        &["key::accepted", "shape::error-bodies"],
+        &["status"],
+        &[],
+    ),
+    (
+        "non-json-errors",
+        &[
+            "key::accepted",
+            "key::inactive-account",
+            "key::invalid",
+            "key::missing",
+            "key::rotated",
+            "shape::error-bodies",
+        ],
+        &["header", "not_json"],
+        &[],
+    ),
+    ("error-without-message", ERROR_BODY_CHECKS, &["body"], &[]),
+    (
+        "json-without-content-type",
+        &["shape::success-bodies"],
+        &["header"],
+        &[],
+    ),
     (
         "html-injection",
         &[
@@ -125,6 +218,7 @@ const FAULTS: &[(&str, &[&str], &[&str])] = &[
             "key::missing",
             "key::rotated",
         ],
+        &["body"],
         &[],
     ),
     (
@@ -141,11 +235,27 @@ const FAULTS: &[(&str, &[&str], &[&str])] = &[
             "key::rotated",
             "shape::error-bodies",
         ],
+        &["timeout"],
         &[],
     ),
-    ("slow-body", &["entry-point::configured-active"], &[]),
-    ("non-json-body", &["entry-point::configured-active"], &[]),
-    ("truncated-json", &["entry-point::configured-active"], &[]),
+    (
+        "slow-body",
+        &["entry-point::configured-active"],
+        &["timeout"],
+        &[],
+    ),
+    (
+        "non-json-body",
+        &["entry-point::configured-active"],
+        &["not_json"],
+        &[],
+    ),
+    (
+        "truncated-json",
+        &["entry-point::configured-active"],
+        &["not_json"],
+        &[],
+    ),
     (
         "huge-body",
         &[
@@ -156,16 +266,18 @@ const FAULTS: &[(&str, &[&str], &[&str])] = &[
             "execution::terminal-is-final",
             "shape::success-bodies",
         ],
+        &["not_json", "poll_timed_out"],
         &[],
     ),
     // Retry-After is honoured while polling; a plain read answered 429 fails.
     (
         "rate-limited",
         &["conversation::latest-wins", "shape::success-bodies"],
+        &["status"],
         &["--poll-timeout", "10s"],
     ),
     // Echoing the key fails no check: the reports' redaction is what it tests.
-    ("echo-key", &[], &[]),
+    ("echo-key", &[], &[], &[]),
 ];
 
 /// Checks that read an error body's message.
@@ -183,25 +295,77 @@ const ERROR_BODY_CHECKS: &[&str] = &[
     "shape::error-bodies",
 ];
 
-fn run_with_fault(fault: &str, extra: &[&str]) -> crate::support::Ran {
+fn run_with_fault(fault: &str, extra: &[&str], reports: &Path) -> crate::support::Ran {
     let poll_timeout: &[&str] = if extra.contains(&"--poll-timeout") {
         &[]
     } else {
         &["--poll-timeout", "2s"]
     };
     run(bin()
-        .args([
-            "run",
-            "--sandbox",
-            "--no-reports",
-            "--latency",
-            "200ms",
-            "--timeout",
-            "1s",
-        ])
+        .args(["run", "--sandbox", "--latency", "200ms", "--timeout", "1s"])
+        .arg("--reports")
+        .arg(reports)
         .args(poll_timeout)
         .args(["--fault", fault])
         .args(extra))
+}
+
+/// What is wrong with the run of `fault` against its row, if anything:
+/// the exit code, which checks failed and how, and whether every other
+/// check passed (or was not run only because an owner failed).
+fn problems_of(fault: &str, owners: &[&str], kinds: &[&str], reports: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(reports.join("latest/report.json")).unwrap_or_default();
+    let Ok(report) = serde_json::from_str::<Value>(&text) else {
+        return vec![format!("{fault}: no report.json")];
+    };
+    let mut problems = Vec::new();
+    let expected = if owners.is_empty() {
+        "ready"
+    } else {
+        "not_ready"
+    };
+    if report["verdict"] != expected {
+        problems.push(format!(
+            "{fault}: verdict {}, want {expected}",
+            report["verdict"]
+        ));
+    }
+    for check in report["checks"].as_array().into_iter().flatten() {
+        let id = check["id"].as_str().unwrap_or_default();
+        let verdict = check["verdict"].as_str().unwrap_or_default();
+        let outcome = &check["outcome"];
+        let owned = owners.contains(&id);
+        match verdict {
+            "failed" | "error" if owned => {
+                let kind = outcome["kind"].as_str().unwrap_or_default();
+                if !kinds.contains(&kind) {
+                    problems.push(format!(
+                        "{fault}: {id} failed as {kind}, want one of {kinds:?}"
+                    ));
+                }
+            }
+            "passed" if !owned => {}
+            "ignored" if !owned && blocked_by_an_owner(outcome, owners) => {}
+            _ => problems.push(format!(
+                "{fault}: {id} ended {verdict} ({}), {}",
+                outcome["message"]
+                    .as_str()
+                    .or(outcome["reason"].as_str())
+                    .unwrap_or_default(),
+                if owned { "want failed" } else { "want passed" }
+            )),
+        }
+    }
+    problems
+}
+
+/// Whether an ignored check was not run because one of `owners` failed
+/// (directly, or through a prerequisite that was itself not run).
+fn blocked_by_an_owner(outcome: &Value, owners: &[&str]) -> bool {
+    let reason = outcome["reason"].as_str().unwrap_or_default();
+    owners
+        .iter()
+        .any(|o| reason.contains(&format!("prerequisite `{o}` failed")))
 }
 
 #[test]
@@ -212,13 +376,18 @@ fn each_fault_fails_exactly_the_checks_that_own_it() {
         let outcomes: Vec<_> = std::thread::scope(|s| {
             let handles: Vec<_> = chunk
                 .iter()
-                .map(|(fault, owners, extra)| {
-                    s.spawn(move || (fault, owners, run_with_fault(fault, extra)))
+                .map(|(fault, owners, kinds, extra)| {
+                    s.spawn(move || {
+                        let reports = temp_dir();
+                        let ran = run_with_fault(fault, extra, reports.path());
+                        let found = problems_of(fault, owners, kinds, reports.path());
+                        (fault, owners, ran, found)
+                    })
                 })
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
-        for (fault, owners, ran) in outcomes {
+        for (fault, owners, ran, found) in outcomes {
             let expected_code = if owners.is_empty() {
                 exit::READY
             } else {
@@ -226,10 +395,12 @@ fn each_fault_fails_exactly_the_checks_that_own_it() {
             };
             let failed: BTreeSet<String> = ran.failed().into_iter().collect();
             let owners: BTreeSet<String> = owners.iter().map(|s| s.to_string()).collect();
-            if ran.code != i32::from(expected_code) || failed != owners {
+            if ran.code != i32::from(expected_code) || failed != owners || !found.is_empty() {
                 problems.push(format!(
-                    "{fault}: exit {} (want {expected_code}), failed {failed:?}, want {owners:?}\n{}",
-                    ran.code, ran.stdout
+                    "{fault}: exit {} (want {expected_code}), failed {failed:?}, want {owners:?}\n{}\n{}",
+                    ran.code,
+                    found.join("\n"),
+                    ran.stdout
                 ));
             }
         }
@@ -239,7 +410,7 @@ fn each_fault_fails_exactly_the_checks_that_own_it() {
 
 #[test]
 fn every_fault_is_in_the_table_and_every_check_owns_a_fault() {
-    let table: BTreeSet<&str> = FAULTS.iter().map(|(f, _, _)| *f).collect();
+    let table: BTreeSet<&str> = FAULTS.iter().map(|(f, _, _, _)| *f).collect();
     let missing: Vec<&str> = Fault::ALL
         .iter()
         .map(|info| info.name)
@@ -248,7 +419,7 @@ fn every_fault_is_in_the_table_and_every_check_owns_a_fault() {
     assert!(missing.is_empty(), "faults without a row: {missing:?}");
     let owned: BTreeSet<&str> = FAULTS
         .iter()
-        .flat_map(|(_, owners, _)| owners.iter().copied())
+        .flat_map(|(_, owners, _, _)| owners.iter().copied())
         .collect();
     let set = load_paths(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("checks")]).unwrap();
     let unowned: Vec<&str> = set
@@ -316,7 +487,7 @@ fn checklist_doc() -> String {
          `run --sandbox --fault NAME` fails exactly these checks (checks whose prerequisite fails are \
          reported as not run, not as failures).\n\n| fault | what it does | failing checks |\n|---|---|---|\n",
     );
-    for (fault, owners, extra) in FAULTS {
+    for (fault, owners, _, extra) in FAULTS {
         let description = Fault::ALL
             .iter()
             .find(|i| i.name == *fault)

@@ -526,8 +526,11 @@ fn the_engine_never_panics_on_arbitrary_answers() {
             .arg("--reports")
             .arg(&reports));
         drop(listener);
-        let finished = ran.stdout.contains("test result:");
-        if !(finished && matches!(ran.code, 0 | 1)) || ran.stderr.contains("panicked") {
+        // A verdict, whichever: the checks ran (READY, NOT READY,
+        // INCOMPLETE), or the preflight stopped the run (UNREACHABLE).
+        let finished = ran.stdout.contains("test result:") && matches!(ran.code, 0 | 1 | 6)
+            || ran.stdout.starts_with("UNREACHABLE: ") && ran.code == 5;
+        if !finished || ran.stderr.contains("panicked") {
             found.lock().unwrap().push(format!(
                 "{answer:?}: exit {}\n{}\n{}",
                 ran.code, ran.stdout, ran.stderr

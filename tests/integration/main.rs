@@ -12,3 +12,4 @@ mod reports;
 mod run_sandbox;
 mod support;
 mod terminal;
+mod verdicts;

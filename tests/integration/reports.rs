@@ -57,7 +57,8 @@ fn report_set_parses_back() {
             count("errors"),
             count("skipped")
         ),
-        (s.total, s.failed, s.errors, s.ignored)
+        // One case more, failed: the run's verdict.
+        (s.total + 1, s.failed + 1, s.errors, s.ignored)
     );
 
     let md = std::fs::read_to_string(set.dir.join(report::MARKDOWN_FILE)).unwrap();
@@ -210,9 +211,10 @@ fn a_real_run_writes_reports_that_parse_and_agree_with_the_terminal() {
         .find(|n| n.has_tag_name("testsuite"))
         .unwrap();
     let count = |name| suite.attribute(name).unwrap().parse::<usize>().unwrap();
+    // One case more than checks, failed: the run's verdict.
     assert_eq!(
         (count("tests"), count("failures"), count("skipped")),
-        (run.summary.total, 2, run.summary.ignored)
+        (run.summary.total + 1, 3, run.summary.ignored)
     );
 
     let md = std::fs::read_to_string(latest.join(report::MARKDOWN_FILE)).unwrap();
@@ -306,7 +308,9 @@ fn github_actions_get_annotations_and_a_step_summary() {
         .lines()
         .filter(|l| l.starts_with("::error "))
         .collect();
-    assert_eq!(annotations.len(), 2, "{}", ran.stdout);
+    // The verdict's, then one per failed check.
+    assert_eq!(annotations.len(), 3, "{}", ran.stdout);
+    assert!(annotations[0].starts_with("::error title=Wapzi homologation%3A NOT READY::"));
     assert!(
         annotations
             .iter()

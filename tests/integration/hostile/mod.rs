@@ -23,6 +23,7 @@ use wapzi_homolog::exit;
 use crate::support::Ran;
 
 const NOT_READY: i32 = exit::NOT_READY as i32;
+const UNREACHABLE: i32 = exit::UNREACHABLE as i32;
 const SETUP: i32 = exit::SETUP as i32;
 
 /// A port on 127.0.0.1 where nothing listens (bound, read, released).
@@ -119,6 +120,26 @@ fn assert_one_clear_line(ran: &Ran, expected: &str) {
         .find(|l| l.starts_with("error: "))
         .unwrap_or_else(|| panic!("no error line:\n{}", ran.stdout));
     assert_eq!(line, format!("error: {expected}"), "{}", ran.stdout);
+    for marker in CHAIN_MARKERS {
+        assert!(!ran.stdout.contains(marker), "{marker}:\n{}", ran.stdout);
+    }
+}
+
+/// The run stopped at its preflight with one line naming `expected`, then
+/// what to check, and no check ran.
+fn assert_unreachable_line(ran: &Ran, expected: &str) {
+    assert_eq!(ran.code, UNREACHABLE, "{}\n{}", ran.stdout, ran.stderr);
+    let line = ran.stdout.lines().next().unwrap_or_default();
+    assert!(
+        line.starts_with(&format!("UNREACHABLE: {expected}; check ")),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        !ran.stdout.contains("test "),
+        "no check ran: {}",
+        ran.stdout
+    );
     for marker in CHAIN_MARKERS {
         assert!(!ran.stdout.contains(marker), "{marker}:\n{}", ran.stdout);
     }

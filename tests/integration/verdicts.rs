@@ -1,0 +1,464 @@
+//! The gate's verdicts (issue 11): READY only when the checklist is
+//! evidenced, INCOMPLETE when it is not, UNREACHABLE for an outage or a
+//! wrong base URL, NOT READY naming its root cause; each with its exit code
+//! and in every report.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::Value;
+use wapzi_homolog::exit;
+use wapzi_homolog::sandbox::FIXTURES;
+
+use crate::hostile::{http_response, read_head, Listener};
+use crate::support::{bin, run, temp_dir, Ran, TestSandbox};
+
+fn code(c: u8) -> i32 {
+    i32::from(c)
+}
+
+fn report(reports: &Path) -> Value {
+    let text = std::fs::read_to_string(reports.join("latest/report.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn sandbox_run(args: &[&str], reports: &Path) -> Ran {
+    run(bin()
+        .args(["run", "--sandbox", "--reports"])
+        .arg(reports)
+        .args(args))
+}
+
+/// Every report of the run in `reports` says `label`.
+fn every_report_says(reports: &Path, label: &str) {
+    let latest = reports.join("latest");
+    let md = std::fs::read_to_string(latest.join("report.md")).unwrap();
+    assert!(
+        md.starts_with("# Wapzi homologation: ") && md.lines().next().unwrap().ends_with(label),
+        "{md}"
+    );
+    let html = std::fs::read_to_string(latest.join("report.html")).unwrap();
+    assert!(
+        html.contains(&format!("id=\"verdict\">{label}</div>")),
+        "banner"
+    );
+    let junit = std::fs::read_to_string(latest.join("junit.xml")).unwrap();
+    assert!(
+        junit.contains(&format!("name=\"verdict\" value=\"{label}\"")),
+        "{junit}"
+    );
+}
+
+#[test]
+fn a_filter_that_matches_nothing_is_incomplete_not_ready() {
+    let reports = temp_dir();
+    let ran = sandbox_run(&["zzz"], reports.path());
+    assert_eq!(ran.code, code(exit::INCOMPLETE), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains(
+            "no check was selected: the filter `zzz` matches none of the 21 loaded checks"
+        ),
+        "{}",
+        ran.stdout
+    );
+    assert!(!ran.stdout.contains("READY for go-live"), "{}", ran.stdout);
+    let json = report(reports.path());
+    assert_eq!(json["verdict"], "incomplete");
+    assert_eq!(json["exit_code"], 6);
+    every_report_says(reports.path(), "INCOMPLETE");
+}
+
+#[test]
+fn a_partial_filter_names_the_items_that_lack_evidence() {
+    let reports = temp_dir();
+    let ran = sandbox_run(&["key::accepted"], reports.path());
+    assert_eq!(ran.code, code(exit::INCOMPLETE), "{}", ran.stdout);
+    assert!(ran.stdout.contains("test key::accepted") && ran.stdout.contains("... ok"));
+    assert!(
+        ran.stdout.contains("5 checklist item(s) have no passed required check (see above): active-entry-point, attendant-available, execute-202, execution-status, documented-behaviour"),
+        "{}",
+        ran.stdout
+    );
+    let json = report(reports.path());
+    let items = json["checklist"].as_array().unwrap();
+    assert_eq!(items[0]["id"], "valid-key");
+    assert_eq!(items[0]["verdict"], "passed_with_gaps");
+    assert_eq!(items[1]["verdict"], "not_evidenced");
+    assert!(items[1]["gaps"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("not selected by the run's filter"));
+    let reasons = json["reasons"].as_array().unwrap();
+    assert_eq!(reasons.len(), 5, "{reasons:?}");
+    every_report_says(reports.path(), "INCOMPLETE");
+}
+
+#[test]
+fn ignored_is_refused_with_a_reason() {
+    let ran = run(bin().args(["run", "--sandbox", "--no-reports", "--ignored"]));
+    assert_eq!(ran.code, code(exit::SETUP));
+    assert!(
+        ran.stderr
+            .contains("--ignored selects checks marked ignored in advance, and no check is"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn missing_fixtures_are_gaps_that_say_how_to_supply_them_and_the_run_is_ready() {
+    let sandbox = TestSandbox::start(20, &[]);
+    let reports = temp_dir();
+    let ran = run(sandbox
+        .command()
+        .args(["run", "--reports"])
+        .arg(reports.path()));
+    assert_eq!(ran.code, code(exit::READY), "{}", ran.stdout);
+    assert!(
+        ran.stdout
+            .contains("[gaps] Valid key copied from the dashboard."),
+        "{}",
+        ran.stdout
+    );
+    let json = report(reports.path());
+    assert_eq!(json["verdict"], "ready");
+    let valid_key = &json["checklist"][0];
+    let gaps: Vec<(&str, &str)> = valid_key["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["check"].as_str().unwrap(), g["reason"].as_str().unwrap()))
+        .collect();
+    assert!(
+        gaps.iter()
+            .any(|(check, reason)| *check == "key::rotated"
+                && reason.contains("WAPZI_PREVIOUS_API_KEY")),
+        "{gaps:?}"
+    );
+    assert!(valid_key["passed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == "key::accepted"));
+    every_report_says(reports.path(), "READY");
+}
+
+#[test]
+fn a_panic_is_an_error_of_its_check_and_fails_the_gate() {
+    let reports = temp_dir();
+    let ran = run(bin()
+        .env("WAPZI_HOMOLOG_TEST_PANIC", "key::invalid")
+        .args(["run", "--sandbox", "--reports"])
+        .arg(reports.path()));
+    assert_eq!(ran.code, code(exit::NOT_READY), "{}", ran.stdout);
+    let json = report(reports.path());
+    let check = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "key::invalid")
+        .unwrap();
+    assert_eq!(check["verdict"], "error");
+    assert_eq!(check["outcome"]["kind"], "internal");
+    assert!(check["outcome"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("the check panicked: test-only panic of `key::invalid`"));
+    assert_eq!(json["root_causes"][0]["checks"][0], "key::invalid");
+}
+
+/// The key and entry point of the sandbox, for a target that is not it.
+fn against(base_url: &str, reports: &Path) -> Ran {
+    run(bin()
+        .env("WAPZI_API_KEY", FIXTURES.api_key)
+        .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id)
+        .args(["run", "--base-url", base_url, "--reports"])
+        .arg(reports))
+}
+
+#[test]
+fn a_host_that_does_not_resolve_is_unreachable_in_one_line() {
+    // A label over 63 bytes is refused by the resolver itself, before any
+    // query leaves the machine.
+    let host = format!("{}.invalid", "a".repeat(70));
+    let reports = temp_dir();
+    let ran = run(bin()
+        .env("WAPZI_API_KEY", FIXTURES.api_key)
+        .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id)
+        .args([
+            "run",
+            "--allow-insecure-http",
+            "--base-url",
+            &format!("http://{host}"),
+            "--reports",
+        ])
+        .arg(reports.path()));
+    assert_eq!(
+        ran.code,
+        code(exit::UNREACHABLE),
+        "{}\n{}",
+        ran.stdout,
+        ran.stderr
+    );
+    let line = format!("UNREACHABLE: DNS lookup of {host} failed");
+    assert!(ran.stdout.starts_with(&line), "{}", ran.stdout);
+    assert!(ran.stdout.contains("check the host name in the base URL"));
+    assert!(
+        !ran.stdout.contains("test "),
+        "no check runs: {}",
+        ran.stdout
+    );
+    assert!(
+        !ran.stdout.contains("Copy the key"),
+        "no key hint: {}",
+        ran.stdout
+    );
+    let json = report(reports.path());
+    assert_eq!(json["verdict"], "unreachable");
+    assert_eq!(json["unreachable"]["kind"], "dns");
+    assert_eq!(json["checks"].as_array().unwrap().len(), 0);
+    every_report_says(reports.path(), "UNREACHABLE");
+}
+
+/// A target that answers 404 to every request, except (when `probe_ok`)
+/// the preflight's read, answered as documented; counts what reached it.
+fn not_found_everywhere(probe_ok: bool) -> Listener {
+    Listener::start(move |stream| {
+        let head = read_head(stream);
+        let body: &[u8] = br#"{"message":"Not found"}"#;
+        let answer = if probe_ok && head.contains("exec_homolog_preflight") {
+            http_response(
+                "400 Bad Request",
+                "",
+                br#"{"message":"Invalid executionId for this account"}"#,
+            )
+        } else {
+            http_response("404 Not Found", "", body)
+        };
+        let _ = stream.write_all(&answer);
+        Some(head)
+    })
+}
+
+#[test]
+fn a_base_url_where_everything_is_404_is_unreachable_and_says_v1() {
+    let target = not_found_everywhere(false);
+    let reports = temp_dir();
+    let ran = against(&format!("{}/v1", target.base_url()), reports.path());
+    assert_eq!(
+        ran.code,
+        code(exit::UNREACHABLE),
+        "{}\n{}",
+        ran.stdout,
+        ran.stderr
+    );
+    assert!(
+        ran.stdout.contains("every request answered 404"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout.contains("/v1/v1/entry-points/"),
+        "the URL as sent: {}",
+        ran.stdout
+    );
+    assert!(ran.stdout.contains("like /v1?"), "{}", ran.stdout);
+    let heads = target.finish();
+    assert_eq!(heads.len(), 2, "nothing is sent after the probe: {heads:?}");
+}
+
+#[test]
+fn no_check_passes_against_a_target_that_answers_404() {
+    let target = not_found_everywhere(true);
+    let reports = temp_dir();
+    let ran = against(&target.base_url(), reports.path());
+    assert_eq!(
+        ran.code,
+        code(exit::NOT_READY),
+        "{}\n{}",
+        ran.stdout,
+        ran.stderr
+    );
+    assert!(
+        ran.passed().is_empty(),
+        "passed against a 404: {:?}",
+        ran.passed()
+    );
+    assert!(
+        ran.stdout
+            .contains("root cause: key::accepted: expected status equal to 400, got 404"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout.contains(&format!(
+            "request:  GET {}/v1/executions/",
+            target.base_url()
+        )),
+        "the URL as sent: {}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout
+            .contains("404 Not Found: this path does not exist on the target"),
+        "{}",
+        ran.stdout
+    );
+}
+
+#[test]
+fn no_check_passes_against_an_html_error_page() {
+    for (status, page) in [
+        ("500 Internal Server Error", "<html>proxy error</html>"),
+        ("400 Bad Request", "<html>bad request</html>"),
+    ] {
+        let target = Listener::start(move |stream| {
+            let head = read_head(stream);
+            let answer = format!(
+                "HTTP/1.1 {status}\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+                page.len()
+            );
+            let _ = stream.write_all(answer.as_bytes());
+            Some(head)
+        });
+        let reports = temp_dir();
+        let ran = against(&target.base_url(), reports.path());
+        assert_eq!(
+            ran.code,
+            code(exit::NOT_READY),
+            "{}\n{}",
+            ran.stdout,
+            ran.stderr
+        );
+        assert!(
+            ran.passed().is_empty(),
+            "{status}: passed {:?}",
+            ran.passed()
+        );
+    }
+}
+
+#[test]
+fn a_bom_before_the_json_is_shown_and_hinted_as_what_it_is() {
+    let target = Listener::start(|stream| {
+        let head = read_head(stream);
+        let mut body = "\u{feff}".as_bytes().to_vec();
+        body.extend_from_slice(br#"{"message":"Invalid executionId for this account"}"#);
+        let _ = stream.write_all(&http_response("400 Bad Request", "", &body));
+        Some(head)
+    });
+    let reports = temp_dir();
+    let ran = against(&target.base_url(), reports.path());
+    assert_eq!(
+        ran.code,
+        code(exit::NOT_READY),
+        "{}\n{}",
+        ran.stdout,
+        ran.stderr
+    );
+    assert!(
+        ran.stdout
+            .contains("it starts with a byte order mark (\\u{feff})"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout
+            .contains("400 application/json \\u{feff}{\"message\""),
+        "the BOM is shown: {}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout.lines().any(|l| l.starts_with("root cause: ")
+            && l.contains("key::accepted")
+            && l.ends_with(": the body is not JSON")),
+        "{}",
+        ran.stdout
+    );
+    let json = report(reports.path());
+    let cause = &json["root_causes"][0];
+    assert_eq!(cause["kind"], "not_json");
+    let hint = cause["failure"]["hint"].as_str().unwrap();
+    assert!(hint.contains("byte order mark"), "{hint}");
+    assert!(
+        !hint.contains("Copy the key"),
+        "the key is not the problem: {hint}"
+    );
+}
+
+#[test]
+fn the_root_cause_is_the_failure_the_others_follow_from() {
+    let reports = temp_dir();
+    let ran = sandbox_run(
+        &[
+            "--fault",
+            "never-finishes",
+            "--poll-timeout",
+            "1s",
+            "--latency",
+            "20ms",
+        ],
+        reports.path(),
+    );
+    assert_eq!(ran.code, code(exit::NOT_READY), "{}", ran.stdout);
+    assert!(
+        ran.stdout
+            .contains("root cause: 5 checks (execution::completes, "),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran
+        .stdout
+        .contains("never left `queued` within the poll timeout"));
+    assert!(
+        ran.stdout
+            .contains("check the entry point's agent is answering"),
+        "{}",
+        ran.stdout
+    );
+    let md = std::fs::read_to_string(reports.path().join("latest/report.md")).unwrap();
+    let why = md.find("> **Why NOT READY:**").unwrap();
+    let checklist = md.find("## Checklist").unwrap();
+    let failures = md.find("## Failures").unwrap();
+    let checks = md.find("## Checks").unwrap();
+    assert!(
+        why < checklist && checklist < failures && failures < checks,
+        "{md}"
+    );
+    assert!(md.contains("> **Root cause:** never left \\`queued\\` within the poll timeout (`execution::completes`,"), "{md}");
+}
+
+#[test]
+fn a_report_of_a_run_whose_executions_all_time_out_stays_small() {
+    let reports = temp_dir();
+    let ran = sandbox_run(
+        &[
+            "--fault",
+            "never-finishes",
+            "--poll-timeout",
+            "5s",
+            "--latency",
+            "20ms",
+        ],
+        reports.path(),
+    );
+    assert_eq!(ran.code, code(exit::NOT_READY), "{}", ran.stdout);
+    let html = std::fs::read_to_string(reports.path().join("latest/report.html")).unwrap();
+    assert!(html.contains("polls not shown (report.json has them all)"));
+    assert!(
+        html.len() < 150 * 1024,
+        "report.html is {} bytes",
+        html.len()
+    );
+    assert!(html.find("id=\"why\"").unwrap() < html.find("<h2>Checklist</h2>").unwrap());
+    let json = report(reports.path());
+    let polls = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "execution::completes")
+        .unwrap()["polls"][0]["polls"]
+        .as_u64()
+        .unwrap();
+    assert!(polls > 20, "report.json keeps every poll: {polls}");
+}

@@ -17,7 +17,7 @@ pub enum Prerequisites {
     /// A required check did not pass: its id and how it ended.
     Unmet {
         id: String,
-        outcome: Outcome,
+        outcome: Box<Outcome>,
         severity: result::Severity,
     },
 }
@@ -61,21 +61,21 @@ pub async fn run_check(
                 outcome,
                 severity,
             },
-        ) => unmet(&id, outcome, severity, &run.file, check),
+        ) => unmet(&id, *outcome, severity, &run.file, check),
         (None, Prerequisites::Met) => {
             let ended = match tokio::time::timeout(budget, run.run_steps()).await {
                 Ok(ended) => ended,
                 Err(_) => {
                     let (kind, message) = out_of_time(budget, settings);
                     let at = format!("{}:{}", run.file, check.line);
-                    Err(StepEnd::Error(Failure::bare(kind, message, at)))
+                    Err(StepEnd::error(Failure::bare(kind, message, at)))
                 }
             };
             match ended {
                 Ok(()) => Outcome::Passed,
                 Err(StepEnd::Inconclusive(reason)) => Outcome::Ignored { reason },
-                Err(StepEnd::Failed(f)) => Outcome::Failed(f),
-                Err(StepEnd::Error(f)) => Outcome::Error(f),
+                Err(StepEnd::Failed(f)) => Outcome::Failed(*f),
+                Err(StepEnd::Error(f)) => Outcome::Error(*f),
             }
         }
     };

@@ -188,16 +188,16 @@ async fn await_prerequisites(prerequisites: Vec<(String, Slot)>) -> Prerequisite
             Some((outcome, severity)) => {
                 return Prerequisites::Unmet {
                     id,
-                    outcome,
+                    outcome: Box::new(outcome),
                     severity,
                 }
             }
             None => {
                 return Prerequisites::Unmet {
                     id,
-                    outcome: Outcome::Ignored {
+                    outcome: Box::new(Outcome::Ignored {
                         reason: "it did not finish".into(),
-                    },
+                    }),
                     severity: crate::result::Severity::Required,
                 }
             }

@@ -21,9 +21,9 @@ pub enum StepEnd {
     /// The check cannot be judged against this target; says what was seen.
     Inconclusive(String),
     /// The server answered and an expectation did not hold.
-    Failed(Failure),
+    Failed(Box<Failure>),
     /// No usable answer.
-    Error(Failure),
+    Error(Box<Failure>),
 }
 
 impl StepEnd {
@@ -41,15 +41,15 @@ impl StepEnd {
             }
         }
         failure.mismatches = mismatches;
-        StepEnd::Failed(failure)
+        StepEnd::Failed(Box::new(failure))
     }
 
     pub fn failed_with(failure: Failure) -> StepEnd {
-        StepEnd::Failed(failure)
+        StepEnd::Failed(Box::new(failure))
     }
 
     pub fn error(failure: Failure) -> StepEnd {
-        StepEnd::Error(failure)
+        StepEnd::Error(Box::new(failure))
     }
 }
 

@@ -18,7 +18,15 @@ use crate::support::{bin, run, temp_dir};
 /// failure they may end with (report.json's `kind`), and extra arguments
 /// for the run. Checks whose prerequisite fails are not run, so
 /// a fault is owned by the first check that can see it.
-const FAULTS: &[(&str, &[&str], &[&str], &[&str])] = &[
+/// A row: fault, owners, kinds, extra arguments.
+type Row = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
+const FAULTS: &[Row] = &[
     (
         "accept-missing-key",
         &["key::missing", "shape::error-bodies"],

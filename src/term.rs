@@ -96,7 +96,7 @@ fn cause_lines(text: &mut String, cause: &RootCause, headline: bool) {
     };
     let _ = writeln!(text, "\n{label}: {who}: {}", one_line(&cause.summary));
     let failure = &cause.failure;
-    if n > 1 || failure.message != cause.summary {
+    if failure.message != cause.summary {
         let _ = writeln!(
             text,
             "  first:    {}: {}",

@@ -111,7 +111,8 @@ fn item_evidence(
 /// The failures that fail the gate, grouped by how they failed, root cause
 /// first: a failure that blocks more checks comes before one that blocks
 /// fewer, an advisory prerequisite's echo never leads, and among equals the
-/// check with fewer steps (the plainest reproduction) leads.
+/// plainest reproduction leads: the check that needs fewer fixtures, then
+/// the one with fewer steps.
 fn root_causes(set: &CheckSet, results: &[CheckResult]) -> Vec<RootCause> {
     let order: HashMap<&str, usize> = set
         .checks
@@ -131,16 +132,16 @@ fn root_causes(set: &CheckSet, results: &[CheckResult]) -> Vec<RootCause> {
         .filter(|r| r.fails_gate())
         .filter_map(|r| r.failure().map(|f| (r, f, blocked_by(&r.id))))
         .collect();
-    let steps = |id: &str| {
-        order
-            .get(id)
-            .map_or(usize::MAX, |&i| set.checks[i].steps.len())
+    let plainness = |id: &str| {
+        order.get(id).map_or((usize::MAX, usize::MAX), |&i| {
+            (set.checks[i].needs.len(), set.checks[i].steps.len())
+        })
     };
     failing.sort_by_key(|(r, f, blocked)| {
         (
             f.kind == FailureKind::Prerequisite,
             std::cmp::Reverse(blocked.len()),
-            steps(&r.id),
+            plainness(&r.id),
             order.get(r.id.as_str()).copied().unwrap_or(usize::MAX),
         )
     });

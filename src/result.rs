@@ -142,6 +142,9 @@ pub struct Target {
     /// Names of the fixtures that were supplied (never their values).
     pub fixtures_supplied: Vec<String>,
     pub tls: Option<TlsFacts>,
+    /// The proxy the requests went through (`host:port` only), if any.
+    #[serde(default)]
+    pub proxy: Option<String>,
 }
 
 /// What the TLS connection to an https target showed.
@@ -329,6 +332,8 @@ pub enum FailureKind {
     ConnectionLost,
     /// The answer was not HTTP, or another transport error.
     Transport,
+    /// The proxy did not open a tunnel to the target.
+    Proxy,
     /// The request was not sent (it would have left the base URL's origin).
     NotSent,
     /// The check's `--check-timeout` ran out.
@@ -370,6 +375,7 @@ impl FailureKind {
                 | FailureKind::Timeout
                 | FailureKind::ConnectionLost
                 | FailureKind::Transport
+                | FailureKind::Proxy
         )
     }
 }

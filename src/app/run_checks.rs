@@ -67,13 +67,19 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         return Ok(exit::READY);
     };
     let mut target = target_of(&config, &args);
-    let settings = run_settings(config, &args, run_id.clone());
+    let env = |name: &str| std::env::var(name).ok();
+    let proxy = run::choose_proxy(&config.base_url, &env)?;
+    target.proxy = proxy.as_ref().map(|p| p.host.clone());
+    let settings = run_settings(config, &args, run_id.clone(), proxy);
     // Evidence of the https target's TLS; nothing is sent on this connection.
     // It runs beside the checks, so a slow handshake delays none of them.
-    let tls_probe = rt.spawn(run::probe_tls(
-        settings.base_url.clone(),
-        args.connect_timeout,
-    ));
+    // Through a proxy the target's TLS is reached by the tunnel only.
+    let tls_probe = settings.proxy.is_none().then(|| {
+        rt.spawn(run::probe_tls(
+            settings.base_url.clone(),
+            args.connect_timeout,
+        ))
+    });
     let redactor = Redactor::new(settings.secrets());
     let console = console(&args);
     let observer = console.clone().map(|c| c as Arc<dyn Observer>);
@@ -90,7 +96,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     }
     let executed = executed?;
     // A probe that panicked leaves no evidence, like one that failed.
-    target.tls = rt.block_on(tls_probe).ok().flatten();
+    target.tls = tls_probe.and_then(|probe| rt.block_on(probe).ok().flatten());
     if let Some(sandbox) = sandbox {
         rt.block_on(sandbox.shutdown());
     }
@@ -159,10 +165,16 @@ fn target_of(config: &TargetConfig, args: &RunArgs) -> Target {
             .cloned()
             .collect(),
         tls: None,
+        proxy: None,
     }
 }
 
-fn run_settings(config: TargetConfig, args: &RunArgs, run_id: String) -> RunSettings {
+fn run_settings(
+    config: TargetConfig,
+    args: &RunArgs,
+    run_id: String,
+    proxy: Option<run::ProxyChoice>,
+) -> RunSettings {
     RunSettings {
         base_url: config.base_url,
         api_key: config.api_key,
@@ -178,6 +190,7 @@ fn run_settings(config: TargetConfig, args: &RunArgs, run_id: String) -> RunSett
         poll_timeout: args.poll_timeout,
         concurrency: usize::from(args.concurrency),
         run_id,
+        proxy,
     }
 }
 
@@ -228,6 +241,7 @@ fn listing_settings(run_id: &str) -> Result<RunSettings, AppError> {
         poll_timeout: None,
         concurrency: 1,
         run_id: run_id.to_string(),
+        proxy: None,
     })
 }
 

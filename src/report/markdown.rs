@@ -104,6 +104,9 @@ fn header_rows(run: &RunResult) -> Vec<(&'static str, String)> {
             md_text(&t.fixtures_supplied.join(", ")),
         ));
     }
+    if let Some(proxy) = &t.proxy {
+        rows.push(("Proxy", format!("{} (CONNECT tunnel)", code_span(proxy))));
+    }
     if let Some(tls) = &t.tls {
         let facts = [
             &tls.protocol,

@@ -85,6 +85,7 @@ pub(crate) fn sample_run() -> RunResult {
             faults: vec!["slow-completion".into()],
             fixtures_supplied: vec!["CUSTOMER_PHONE".into()],
             tls: None,
+            proxy: None,
         },
         checks_digest: ChecksDigest {
             sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),

@@ -57,6 +57,11 @@ fn advice(kind: FailureKind, status: Option<u16>) -> (&'static str, bool) {
             "The target did not answer in HTTP: check the base URL's scheme and port.",
             false,
         ),
+        K::Proxy => (
+            "The proxy named by HTTPS_PROXY (or ALL_PROXY) did not open a tunnel to the target: \
+             check the proxy and its credentials, or exempt the target's host with NO_PROXY.",
+            false,
+        ),
         K::NotSent => (
             "The request could not be sent as written: fix the check file or the fixture it names.",
             false,

@@ -8,4 +8,8 @@ pub enum RunError {
     Client(String),
     #[error("cannot start the async runtime: {0}")]
     Runtime(String),
+    /// A proxy variable that cannot be used (its value is not shown: it may
+    /// hold credentials).
+    #[error("cannot use the proxy: {0}")]
+    Proxy(String),
 }

@@ -394,7 +394,15 @@ fn build_client(settings: &RunSettings, key: Option<&Secret>) -> Result<reqwest:
         value.set_sensitive(true);
         headers.insert("x-api-key", value);
     }
-    reqwest::Client::builder()
+    // Proxies are the run's decision (see `proxy`), never the library's own
+    // reading of the environment.
+    let mut builder = reqwest::Client::builder().no_proxy();
+    if let Some(proxy) = &settings.proxy {
+        let through = reqwest::Proxy::https(&proxy.url)
+            .map_err(|_| RunError::Proxy(format!("{} is not a usable proxy", proxy.host)))?;
+        builder = builder.proxy(through);
+    }
+    builder
         .default_headers(headers)
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(settings.timeouts.connect)
@@ -429,6 +437,7 @@ mod tests {
             poll_timeout: None,
             concurrency: 1,
             run_id: "r".into(),
+            proxy: None,
         };
         let target = Target::new(&settings, RunClock::start()).unwrap();
         let out = Outgoing {

@@ -84,6 +84,9 @@ fn what_to_check(kind: FailureKind) -> &'static str {
         FailureKind::Tls => {
             "check the base URL's scheme (https:// to a plain-http server?), its certificate, and any TLS-intercepting proxy"
         }
+        FailureKind::Proxy => {
+            "check the proxy in HTTPS_PROXY or ALL_PROXY and its credentials, or exempt the target's host with NO_PROXY"
+        }
         FailureKind::Timeout => {
             "check that the target is up, the network and any proxy in between, or raise --connect-timeout / --timeout"
         }

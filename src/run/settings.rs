@@ -24,6 +24,8 @@ pub struct RunSettings {
     pub concurrency: usize,
     /// Sortable id of the run, also the `run_id` template variable.
     pub run_id: String,
+    /// The proxy an https target is reached through (CONNECT), if any.
+    pub proxy: Option<super::proxy::ProxyChoice>,
 }
 
 /// Bounds on how long the target may keep the run waiting.

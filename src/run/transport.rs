@@ -44,6 +44,8 @@ pub fn classify(error: &reqwest::Error) -> SendError {
         FailureKind::Refused
     } else if message.starts_with("TLS ") {
         FailureKind::Tls
+    } else if message.starts_with("the proxy ") {
+        FailureKind::Proxy
     } else if message.starts_with("connection reset") || message.contains(" closed the connection")
     {
         FailureKind::ConnectionLost
@@ -70,6 +72,8 @@ fn describe(error: &reqwest::Error) -> String {
         } else {
             "timed out waiting for the target".to_string()
         }
+    } else if has("tunnel") {
+        format!("the proxy did not open a tunnel to {at}: {innermost}")
     } else if has("dns error") {
         let host = error
             .url()

@@ -6,7 +6,7 @@ use std::process::{Command, Output};
 use wapzi_homolog::sandbox::{Fault, Sandbox, SandboxConfig, SandboxStats, FIXTURES};
 
 /// Environment variables the binary reads, cleared so the developer's own
-/// settings cannot leak into a test.
+/// settings (or a CI runner's proxy) cannot leak into a test.
 const WAPZI_VARS: &[&str] = &[
     "WAPZI_BASE_URL",
     "WAPZI_API_KEY",
@@ -19,6 +19,14 @@ const WAPZI_VARS: &[&str] = &[
     "WAPZI_FAILING_MESSAGE",
     "GITHUB_ACTIONS",
     "GITHUB_STEP_SUMMARY",
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
 ];
 
 /// The binary under test, run from the repository root with a clean

@@ -149,3 +149,105 @@ fn html_injection_leaks_no_key_either() {
     let (ran, _) = assert_no_key_anywhere("html-injection");
     assert_eq!(ran.code, NOT_READY, "{}", ran.stdout);
 }
+
+// Proxies.
+
+#[test]
+fn a_plain_http_target_never_goes_through_a_proxy_whatever_the_environment_says() {
+    let proxy = Listener::recorder();
+    let reports = temp_dir();
+    let mut cmd = bin();
+    for var in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTPS_PROXY",
+    ] {
+        cmd.env(var, proxy.base_url());
+    }
+    let ran = run(cmd
+        .args(["run", "--sandbox", "--reports"])
+        .arg(reports.path()));
+    let received = proxy.finish();
+    assert!(
+        received.is_empty(),
+        "a request went through the proxy: {received:?}"
+    );
+    assert_eq!(
+        ran.code,
+        i32::from(exit::READY),
+        "{}\n{}",
+        ran.stdout,
+        ran.stderr
+    );
+    assert!(latest_report(reports.path())["target"]["proxy"].is_null());
+}
+
+#[test]
+fn an_https_target_goes_through_the_proxy_in_a_tunnel_and_no_proxy_exempts_it() {
+    // The "proxy" refuses every tunnel, as a proxy that cannot reach the
+    // target does: the run is UNREACHABLE, never a verdict from the proxy.
+    let proxy = Listener::start(|stream| {
+        let head = super::read_head(stream);
+        let _ = std::io::Write::write_all(
+            stream,
+            b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        );
+        Some(head)
+    });
+    let port = super::closed_port();
+    let target = format!("https://127.0.0.1:{port}");
+    let reports = temp_dir();
+    let ran = run(bin()
+        .env("WAPZI_API_KEY", FIXTURES.api_key)
+        .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id)
+        .env("HTTPS_PROXY", proxy.base_url())
+        .args(["run", "--base-url", &target, "--reports"])
+        .arg(reports.path()));
+    assert_eq!(
+        ran.code,
+        i32::from(exit::UNREACHABLE),
+        "{}\n{}",
+        ran.stdout,
+        ran.stderr
+    );
+    assert!(
+        ran.stdout.starts_with(&format!(
+            "UNREACHABLE: the proxy did not open a tunnel to 127.0.0.1:{port}"
+        )),
+        "{}",
+        ran.stdout
+    );
+    let report = latest_report(reports.path());
+    assert_eq!(report["target"]["proxy"], proxy.addr().to_string());
+    assert_eq!(report["unreachable"]["kind"], "proxy");
+    let received = proxy.finish();
+    assert!(!received.is_empty(), "the proxy was not used");
+    for head in &received {
+        assert!(
+            head.starts_with(&format!("CONNECT 127.0.0.1:{port} ")),
+            "{head}"
+        );
+        assert!(
+            !head.to_ascii_lowercase().contains("x-api-key"),
+            "the key reached the proxy: {head}"
+        );
+        assert!(!head.contains(FIXTURES.api_key));
+    }
+
+    let bypassed = Listener::recorder();
+    let ran = run(bin()
+        .env("WAPZI_API_KEY", FIXTURES.api_key)
+        .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id)
+        .env("HTTPS_PROXY", bypassed.base_url())
+        .env("NO_PROXY", "localhost,127.0.0.1")
+        .args(["run", "--no-reports", "--base-url", &target]));
+    assert_eq!(ran.code, i32::from(exit::UNREACHABLE), "{}", ran.stdout);
+    assert!(
+        ran.stdout.starts_with("UNREACHABLE: connection refused"),
+        "{}",
+        ran.stdout
+    );
+    assert!(bypassed.finish().is_empty(), "NO_PROXY was not honoured");
+}

@@ -116,7 +116,8 @@ mod tests {
         let chosen = choose("https://api.wapzi.com.br", &env).unwrap().unwrap();
         assert_eq!(chosen.host, "other:8080");
         for no_proxy in ["*", "wapzi.com.br", ".wapzi.com.br", "x, api.wapzi.com.br"] {
-            let env = with(&[("HTTPS_PROXY", "http://p:1"), ("NO_PROXY", no_proxy)]);
+            let vars = [("HTTPS_PROXY", "http://p:1"), ("NO_PROXY", no_proxy)];
+            let env = with(&vars);
             assert_eq!(
                 choose("https://api.wapzi.com.br", &env).unwrap(),
                 None,

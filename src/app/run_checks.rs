@@ -71,6 +71,8 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     let proxy = run::choose_proxy(&config.base_url, &env)?;
     target.proxy = proxy.as_ref().map(|p| p.host.clone());
     let settings = run_settings(config, &args, run_id.clone(), proxy);
+    let redactor = Redactor::new(settings.secrets());
+    refuse_secrets_in_checks(&set.files, &redactor)?;
     // Evidence of the https target's TLS; nothing is sent on this connection.
     // It runs beside the checks, so a slow handshake delays none of them.
     // Through a proxy the target's TLS is reached by the tunnel only.
@@ -80,7 +82,6 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
             args.connect_timeout,
         ))
     });
-    let redactor = Redactor::new(settings.secrets());
     let console = console(&args);
     let observer = console.clone().map(|c| c as Arc<dyn Observer>);
     let executed = run::execute(
@@ -103,10 +104,55 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     let result = run::assemble(&set, executed, &run_id, target);
     println!("{}", redactor.redact(&term::summary(&result)));
     let code = result.verdict.exit_code();
+    // libtest wrote --logfile itself: the canary reads it too.
+    let logfile: Vec<PathBuf> = args.libtest.logfile.iter().map(PathBuf::from).collect();
+    refuse_leaks(&logfile, &redactor)?;
     if !args.no_reports {
         write_reports(&result, args.reports, &redactor)?;
     }
     Ok(code)
+}
+
+/// Refuses check files that hold a secret in clear (exit 2, the value not
+/// shown): a key written in a step name, a hint or a regex would sit in a
+/// file meant to be committed, and in everything that quotes it. The key
+/// is chosen with `key:`, never written.
+fn refuse_secrets_in_checks(files: &[PathBuf], redactor: &Redactor) -> Result<(), AppError> {
+    for file in files {
+        let Ok(bytes) = std::fs::read(file) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        for (n, line) in text.lines().enumerate() {
+            let redacted = redactor.redact(line);
+            if redacted == line {
+                continue;
+            }
+            let column = line
+                .chars()
+                .zip(redacted.chars())
+                .take_while(|(a, b)| a == b)
+                .count()
+                + 1;
+            return Err(AppError::Setting(format!(
+                "{}:{}:{column}: this check file holds a secret (the API key or a secret fixture) in clear: \
+                 never write a key in a check file; choose the credential a request sends with `key:`",
+                file.display(),
+                n + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The leak canary over `files` the run wrote besides the reports.
+fn refuse_leaks(files: &[PathBuf], redactor: &Redactor) -> Result<(), AppError> {
+    let leaked = remove_leaking_files(files, redactor);
+    if leaked.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Leak(leaked))
+    }
 }
 
 /// Decides colour once for everything printed: `--color` first, then
@@ -249,10 +295,7 @@ fn listing_settings(run_id: &str) -> Result<RunSettings, AppError> {
 /// leak canary): a file holding one is deleted and the run fails.
 fn write_reports(result: &RunResult, root: PathBuf, redactor: &Redactor) -> Result<(), AppError> {
     let written = report::write_all(result, &root, redactor)?;
-    let leaked = remove_leaking_files(&written.files, redactor);
-    if !leaked.is_empty() {
-        return Err(AppError::Leak(leaked));
-    }
+    refuse_leaks(&written.files, redactor)?;
     println!(
         "reports: {} (latest: {})",
         written.dir.display(),

@@ -16,6 +16,7 @@ use tokio::sync::{watch, Semaphore};
 
 use crate::check::{Check, CheckSet};
 use crate::result::{CheckResult, Exchange, Outcome, Unreachable, Verdict};
+use crate::secret::Redactor;
 
 use super::check::{missing_fixtures, panicked, run_check, Prerequisites};
 use super::clock::RunClock;
@@ -56,11 +57,18 @@ pub fn execute(
 ) -> Result<Executed, RunError> {
     let clock = RunClock::start();
     let started_at = SystemTime::now();
+    // Everything libtest prints (and writes to --logfile) is redacted, like
+    // every other output: a check file's step name or hint may hold text a
+    // secret was built into.
+    let shown = Arc::new(Shown {
+        failure_text,
+        redactor: Redactor::new(settings.secrets()),
+    });
     let mut trials = Vec::new();
     let mut receivers = Vec::new();
     for check in &set.checks {
         let (tx, rx) = mpsc::channel::<Arc<CheckResult>>();
-        let trial = trial(check, rx, failure_text, observer.clone());
+        let trial = trial(check, rx, shown.clone(), observer.clone());
         let selected = !args.is_filtered_out(&trial) && !args.is_ignored(&trial);
         trials.push(trial);
         receivers.push((check, tx, selected));
@@ -206,11 +214,17 @@ async fn await_prerequisites(prerequisites: Vec<(String, Slot)>) -> Prerequisite
     Prerequisites::Met
 }
 
+/// How libtest shows a result: the failure section's text, redacted.
+struct Shown {
+    failure_text: fn(&CheckResult) -> String,
+    redactor: Redactor,
+}
+
 /// A libtest trial that waits for `check`'s result.
 fn trial(
     check: &Check,
     rx: mpsc::Receiver<Arc<CheckResult>>,
-    failure_text: fn(&CheckResult) -> String,
+    shown: Arc<Shown>,
     observer: Option<Arc<dyn Observer>>,
 ) -> Trial {
     let trial = Trial::ignorable_test(check.id.clone(), move || {
@@ -218,7 +232,7 @@ fn trial(
         if let Some(observer) = &observer {
             observer.check_reported();
         }
-        report(received, failure_text)
+        report(received, &shown)
     });
     match check.severity {
         crate::check::Severity::Advisory => trial.with_kind("advisory"),
@@ -229,16 +243,19 @@ fn trial(
 /// What libtest prints for a check's result.
 fn report(
     received: Result<Arc<CheckResult>, mpsc::RecvError>,
-    failure_text: fn(&CheckResult) -> String,
+    shown: &Shown,
 ) -> Result<Completion, Failed> {
+    let redact = |text: &str| shown.redactor.redact(text);
     match received {
         Ok(result) => match result.verdict {
             Verdict::Passed | Verdict::AdvisoryFailed => Ok(Completion::Completed),
             Verdict::Ignored => match &result.outcome {
-                Outcome::Ignored { reason } => Ok(Completion::ignored_with(reason)),
+                Outcome::Ignored { reason } => Ok(Completion::ignored_with(redact(reason))),
                 _ => Ok(Completion::ignored()),
             },
-            Verdict::Failed | Verdict::Error => Err(Failed::from(failure_text(&result))),
+            Verdict::Failed | Verdict::Error => {
+                Err(Failed::from(redact(&(shown.failure_text)(&result))))
+            }
         },
         Err(_) => Err(Failed::from(
             "internal error: the check's task ended without a result",

@@ -221,7 +221,21 @@ impl Target {
         })?;
         let received = bytes.len();
         let body = self.redactor.redact(&body_text(bytes, truncated));
-        let json = parse_json(&body, truncated);
+        let mut json = parse_json(&body, truncated);
+        // A secret written with JSON escapes (`\u0061\u006b...`) survives the
+        // text's redaction and comes back decoded: redact the decoded
+        // strings too, and then show the body as re-written from them.
+        let body = match json.as_mut() {
+            Ok(value) => {
+                let held = redact_strings(value, &self.redactor);
+                if held {
+                    value.to_string()
+                } else {
+                    body
+                }
+            }
+            Err(_) => body,
+        };
         Ok(Incoming {
             status,
             headers,
@@ -375,6 +389,35 @@ fn parse_json(body: &str, truncated: bool) -> Result<Value, String> {
     })
 }
 
+/// Redacts every string (keys included) of `value` in place; whether any
+/// held a secret.
+fn redact_strings(value: &mut Value, redactor: &Redactor) -> bool {
+    match value {
+        Value::String(text) => {
+            let redacted = redactor.redact(text);
+            let changed = redacted != *text;
+            *text = redacted;
+            changed
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |any, v| redact_strings(v, redactor) | any),
+        Value::Object(map) => {
+            let holds_key = map.keys().any(|k| redactor.redact(k) != *k);
+            if holds_key {
+                let entries = std::mem::take(map);
+                *map = entries
+                    .into_iter()
+                    .map(|(k, v)| (redactor.redact(&k), v))
+                    .collect();
+            }
+            map.values_mut()
+                .fold(holds_key, |any, v| redact_strings(v, redactor) | any)
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
+}
+
 /// What follows the first JSON value of `body`.
 fn after_json(body: &str) -> &str {
     let mut values = serde_json::Deserializer::from_str(body).into_iter::<serde::de::IgnoredAny>();
@@ -494,6 +537,23 @@ mod tests {
                 "{body}"
             );
         }
+    }
+
+    #[test]
+    fn a_secret_written_with_json_escapes_is_redacted_once_decoded() {
+        let key = Secret::new("ak_escaped0000000000000000000000", "key").unwrap();
+        let redactor = Redactor::new([&key]);
+        let escaped: String = key
+            .expose()
+            .chars()
+            .map(|c| format!("\\u{:04x}", c as u32))
+            .collect();
+        let body = format!(r#"{{"echo":"{escaped}","{escaped}":1}}"#);
+        let mut value = parse_json(&body, false).unwrap();
+        assert!(redact_strings(&mut value, &redactor));
+        let shown = value.to_string();
+        assert!(!shown.contains(key.expose()), "{shown}");
+        assert_eq!(shown, r#"{"[redacted]":1,"echo":"[redacted]"}"#);
     }
 
     #[test]

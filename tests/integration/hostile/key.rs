@@ -251,3 +251,100 @@ fn an_https_target_goes_through_the_proxy_in_a_tunnel_and_no_proxy_exempts_it() 
     );
     assert!(bypassed.finish().is_empty(), "NO_PROXY was not honoured");
 }
+
+// Failure text, --format json and --logfile.
+
+/// `text` with every character written as a JSON `\u` escape.
+fn json_escaped(text: &str) -> String {
+    text.chars()
+        .map(|c| format!("\\u{:04x}", c as u32))
+        .collect()
+}
+
+#[test]
+fn a_key_echoed_with_json_escapes_reaches_no_output_nor_the_logfile() {
+    // Every answer is the documented 400, whose message is the received key
+    // written as JSON escapes: decoded, it is the key in clear.
+    let target = Listener::start(|stream| {
+        let head = super::read_head(stream);
+        let key = head
+            .lines()
+            .find_map(|l| l.strip_prefix("x-api-key: "))
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        let body = format!(r#"{{"message":"{}"}}"#, json_escaped(&key));
+        let _ = std::io::Write::write_all(
+            stream,
+            &super::http_response("400 Bad Request", "", body.as_bytes()),
+        );
+        None
+    });
+    let dir = temp_dir();
+    let logfile = dir.path().join("libtest.log");
+    for format in ["pretty", "json"] {
+        let ran = run(bin()
+            .env("WAPZI_API_KEY", FIXTURES.api_key)
+            .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id)
+            .args(["run", "--base-url", &target.base_url(), "--format", format])
+            .arg("--logfile")
+            .arg(&logfile)
+            .arg("--reports")
+            .arg(dir.path().join("reports")));
+        assert_eq!(
+            ran.code, NOT_READY,
+            "{format}: {}\n{}",
+            ran.stdout, ran.stderr
+        );
+        let log = std::fs::read_to_string(&logfile).unwrap_or_default();
+        for (name, text) in [
+            ("stdout", &ran.stdout),
+            ("stderr", &ran.stderr),
+            ("logfile", &log),
+        ] {
+            assert!(
+                !text.contains(FIXTURES.api_key),
+                "{format}: the key in {name}:\n{text}"
+            );
+        }
+        assert!(ran.stdout.contains("[redacted]"), "{}", ran.stdout);
+    }
+    for file in files_below(&dir.path().join("reports")) {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(FIXTURES.api_key),
+            "{}",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn a_check_file_that_holds_the_key_is_refused_without_showing_it() {
+    let dir = temp_dir();
+    let file = dir.path().join("leaky.yaml");
+    let check = format!(
+        "id: acme::leaky\ntitle: t\nchecklist: valid-key\nhint: the key is {}\nsteps:\n  - request: {{method: GET, path: /v1/executions/x}}\n",
+        FIXTURES.api_key
+    );
+    std::fs::write(&file, check).unwrap();
+    let ran = run(bin()
+        .args(["run", "--sandbox", "--no-reports", "--checks"])
+        .arg(&file));
+    assert_eq!(
+        ran.code,
+        i32::from(exit::SETUP),
+        "{}\n{}",
+        ran.stdout,
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains(&format!(
+            "{}:4:18: this check file holds a secret",
+            file.display()
+        )),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains(FIXTURES.api_key) && !ran.stdout.contains(FIXTURES.api_key));
+}

@@ -20,3 +20,8 @@ pub const UNREACHABLE: u8 = 5;
 /// INCOMPLETE: nothing failed, but the run does not evidence the checklist
 /// (no check selected, or an item with no passed required check).
 pub const INCOMPLETE: u8 = 6;
+/// INTERRUPTED by SIGINT (Ctrl-C): the reports of what ran were written,
+/// unfinished checks marked interrupted (128 + 2, by convention).
+pub const INTERRUPTED: u8 = 130;
+/// INTERRUPTED by SIGTERM (a CI job's timeout), as [`INTERRUPTED`] (128 + 15).
+pub const TERMINATED: u8 = 143;

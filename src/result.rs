@@ -39,6 +39,9 @@ pub struct RunResult {
     pub root_causes: Vec<RootCause>,
     /// Why the target could not be reached, for an UNREACHABLE run.
     pub unreachable: Option<Unreachable>,
+    /// The signal that stopped an INTERRUPTED run: `SIGINT` or `SIGTERM`.
+    #[serde(default)]
+    pub interrupted_by: Option<String>,
     /// The checklist items, each with its verdict and evidence.
     pub checklist: Vec<ChecklistVerdict>,
     /// True only for [`RunVerdict::Ready`].
@@ -62,6 +65,9 @@ pub enum RunVerdict {
     Unreachable,
     /// Nothing failed, but the run does not evidence the checklist.
     Incomplete,
+    /// SIGINT or SIGTERM stopped the run: what ran is reported, the rest is
+    /// marked interrupted.
+    Interrupted,
 }
 
 impl RunVerdict {
@@ -72,6 +78,7 @@ impl RunVerdict {
             RunVerdict::NotReady => crate::exit::NOT_READY,
             RunVerdict::Unreachable => crate::exit::UNREACHABLE,
             RunVerdict::Incomplete => crate::exit::INCOMPLETE,
+            RunVerdict::Interrupted => crate::exit::INTERRUPTED,
         }
     }
 
@@ -82,6 +89,7 @@ impl RunVerdict {
             RunVerdict::NotReady => "NOT READY",
             RunVerdict::Unreachable => "UNREACHABLE",
             RunVerdict::Incomplete => "INCOMPLETE",
+            RunVerdict::Interrupted => "INTERRUPTED",
         }
     }
 
@@ -92,6 +100,7 @@ impl RunVerdict {
             RunVerdict::NotReady => "NOT READY for go-live",
             RunVerdict::Unreachable => "UNREACHABLE: the target could not be reached",
             RunVerdict::Incomplete => "INCOMPLETE: the run does not evidence the checklist",
+            RunVerdict::Interrupted => "INTERRUPTED: the run was stopped before it ended",
         }
     }
 }
@@ -344,6 +353,8 @@ pub enum FailureKind {
     Prerequisite,
     /// The harness itself failed (a panic): never the target's fault.
     Internal,
+    /// SIGINT or SIGTERM stopped the check before it ended.
+    Interrupted,
 }
 
 impl Failure {

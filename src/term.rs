@@ -127,7 +127,7 @@ fn verdict_colour(verdict: RunVerdict) -> ColoredString {
     match verdict {
         RunVerdict::Ready => headline.green().bold(),
         RunVerdict::NotReady | RunVerdict::Unreachable => headline.red().bold(),
-        RunVerdict::Incomplete => headline.yellow().bold(),
+        RunVerdict::Incomplete | RunVerdict::Interrupted => headline.yellow().bold(),
     }
 }
 
@@ -176,6 +176,11 @@ pub fn summary(run: &RunResult) -> String {
             )
         };
         let _ = writeln!(text, "\n{} {}", "incomplete:".yellow(), one_line(&why));
+    }
+    if run.verdict == RunVerdict::Interrupted {
+        for reason in &run.reasons {
+            let _ = writeln!(text, "\n{} {}", "interrupted:".yellow(), one_line(reason));
+        }
     }
     let s = &run.summary;
     let _ = write!(

@@ -103,7 +103,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     }
     let result = run::assemble(&set, executed, &run_id, target);
     println!("{}", redactor.redact(&term::summary(&result)));
-    let code = result.verdict.exit_code();
+    let code = u8::try_from(result.exit_code).unwrap_or(exit::NOT_READY);
     // libtest wrote --logfile itself: the canary reads it too.
     let logfile: Vec<PathBuf> = args.libtest.logfile.iter().map(PathBuf::from).collect();
     refuse_leaks(&logfile, &redactor)?;

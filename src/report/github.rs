@@ -46,7 +46,7 @@ fn verdict_annotation(run: &RunResult) -> Option<String> {
     let command = match run.verdict {
         RunVerdict::Ready => return None,
         RunVerdict::Incomplete => "warning",
-        RunVerdict::NotReady | RunVerdict::Unreachable => "error",
+        RunVerdict::NotReady | RunVerdict::Unreachable | RunVerdict::Interrupted => "error",
     };
     let title = format!("Wapzi homologation: {}", run.verdict.label());
     Some(format!(

@@ -75,7 +75,9 @@ fn verdict_case(run: &RunResult) -> TestCase {
     } else {
         let kind = match run.verdict {
             RunVerdict::NotReady | RunVerdict::Incomplete => NonSuccessKind::Failure,
-            RunVerdict::Ready | RunVerdict::Unreachable => NonSuccessKind::Error,
+            RunVerdict::Ready | RunVerdict::Unreachable | RunVerdict::Interrupted => {
+                NonSuccessKind::Error
+            }
         };
         let mut s = TestCaseStatus::non_success(kind);
         s.set_message(format!(

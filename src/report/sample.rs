@@ -99,6 +99,7 @@ pub(crate) fn sample_run() -> RunResult {
             .collect(),
         root_causes,
         unreachable: None,
+        interrupted_by: None,
         checklist,
         ready: false,
         exit_code: i32::from(verdict.exit_code()),

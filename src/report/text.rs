@@ -65,6 +65,7 @@ pub(crate) fn run_icon(verdict: RunVerdict) -> &'static str {
         RunVerdict::NotReady => "❌",
         RunVerdict::Unreachable => "🚫",
         RunVerdict::Incomplete => "⚠️",
+        RunVerdict::Interrupted => "⏹️",
     }
 }
 
@@ -73,7 +74,7 @@ pub(crate) fn run_class(verdict: RunVerdict) -> &'static str {
     match verdict {
         RunVerdict::Ready => "pass",
         RunVerdict::NotReady | RunVerdict::Unreachable => "fail",
-        RunVerdict::Incomplete => "warn",
+        RunVerdict::Incomplete | RunVerdict::Interrupted => "warn",
     }
 }
 

@@ -6,16 +6,20 @@ use crate::check::CheckSet;
 use crate::result::{ChecksDigest, RunResult, RunVerdict, Summary, Target, Tool, SCHEMA_VERSION};
 
 use super::harness::Executed;
-use super::verdict::judge;
+use super::verdict::{judge, RunFacts};
 
 /// The complete result model of a run.
 pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target) -> RunResult {
-    let judged = judge(
-        set,
-        &executed.results,
-        executed.filter.as_deref(),
-        executed.unreachable.as_ref(),
-    );
+    let facts = RunFacts {
+        filter: executed.filter.as_deref(),
+        unreachable: executed.unreachable.as_ref(),
+        interrupted: executed.interrupted,
+    };
+    let judged = judge(set, &executed.results, &facts);
+    let exit_code = match executed.interrupted {
+        Some(signal) if judged.verdict == RunVerdict::Interrupted => signal.exit_code(),
+        _ => judged.verdict.exit_code(),
+    };
     let checks = executed.results;
     RunResult {
         schema_version: SCHEMA_VERSION,
@@ -37,9 +41,10 @@ pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target
         reasons: judged.reasons,
         root_causes: judged.root_causes,
         unreachable: executed.unreachable,
+        interrupted_by: executed.interrupted.map(|s| s.name().to_string()),
         checklist: judged.checklist,
         ready: judged.verdict == RunVerdict::Ready,
-        exit_code: i32::from(judged.verdict.exit_code()),
+        exit_code: i32::from(exit_code),
         preflight: executed.preflight,
         checks,
     }

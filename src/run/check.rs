@@ -96,6 +96,14 @@ pub fn panicked(check: &Check, target: &Target, started: Instant, message: Strin
     result_of(check, target, started, Outcome::Error(failure))
 }
 
+/// The result of `check`, started at `started`, that `signal` stopped.
+pub fn stopped(check: &Check, target: &Target, started: Instant, signal: &str) -> CheckResult {
+    let at = format!("{}:{}", check.file.display(), check.line);
+    let message = format!("interrupted by {signal} before it ended");
+    let failure = Failure::bare(FailureKind::Interrupted, message, at);
+    result_of(check, target, started, Outcome::Error(failure))
+}
+
 /// `check`'s result with `outcome` (its failure given the hint that fits)
 /// and no exchanges yet.
 fn result_of(check: &Check, target: &Target, started: Instant, outcome: Outcome) -> CheckResult {

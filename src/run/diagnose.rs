@@ -77,6 +77,11 @@ fn advice(kind: FailureKind, status: Option<u16>) -> (&'static str, bool) {
             false,
         ),
         K::Prerequisite => ("Fix the advisory prerequisite first: see its failure.", false),
+        K::Interrupted => (
+            "The run was stopped (Ctrl-C, or SIGTERM from a CI job's timeout) before this check \
+             ended: run it again, within the job's time limit.",
+            false,
+        ),
         K::Internal => (
             "This is an internal error of wapzi-homolog, not a fault of the target: please \
              report it with report.json.",

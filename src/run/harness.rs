@@ -18,10 +18,11 @@ use crate::check::{Check, CheckSet};
 use crate::result::{CheckResult, Exchange, Outcome, Unreachable, Verdict};
 use crate::secret::Redactor;
 
-use super::check::{missing_fixtures, panicked, run_check, Prerequisites};
+use super::check::{missing_fixtures, panicked, run_check, stopped, Prerequisites};
 use super::clock::RunClock;
 use super::error::RunError;
 use super::http::Target;
+use super::interrupt::{interrupted, Signal};
 use super::observer::{watched, Observer};
 use super::settings::RunSettings;
 
@@ -36,6 +37,8 @@ pub struct Executed {
     pub unreachable: Option<Unreachable>,
     /// The run's name filter, if any.
     pub filter: Option<String>,
+    /// The signal that stopped the run, if one did.
+    pub interrupted: Option<Signal>,
     pub started_at: SystemTime,
     pub finished_at: SystemTime,
     pub duration: std::time::Duration,
@@ -87,10 +90,18 @@ pub fn execute(
             ..finish(Vec::new(), started_at, clock)
         });
     }
-    let settings = Arc::new(settings.clone());
-    let catalog = Arc::new(set.catalog.clone());
-    let semaphore = Arc::new(Semaphore::new(settings.concurrency.max(1)));
-    let collected: Arc<Mutex<Vec<Arc<CheckResult>>>> = Arc::default();
+    let interrupt = super::interrupt::watch(runtime);
+    let shared = Arc::new(Shared {
+        // A deadline past what the clock can hold (`--deadline
+        // 300000000000y`) is no deadline.
+        deadline: clock.origin().checked_add(settings.timeouts.deadline),
+        target,
+        settings: settings.clone(),
+        catalog: set.catalog.clone(),
+        semaphore: Semaphore::new(settings.concurrency.max(1)),
+        collected: Mutex::default(),
+        interrupt: interrupt.clone(),
+    });
     let mut slots: HashMap<String, Slot> = HashMap::new();
     let mut senders = Vec::new();
     for (check, tx, selected) in receivers {
@@ -100,52 +111,20 @@ pub fn execute(
             senders.push((check.clone(), tx, slot_tx));
         }
     }
-    // A deadline past what the clock can hold (`--deadline 300000000000y`)
-    // is no deadline.
-    let deadline = clock.origin().checked_add(settings.timeouts.deadline);
     for (check, tx, slot_tx) in senders {
         let prerequisites: Vec<(String, Slot)> = check
             .requires
             .iter()
             .filter_map(|id| slots.get(id).map(|s| (id.clone(), s.clone())))
             .collect();
-        let (target, settings, catalog, semaphore, collected) = (
-            target.clone(),
-            settings.clone(),
-            catalog.clone(),
-            semaphore.clone(),
-            collected.clone(),
-        );
         let check_id = check.id.clone();
-        runtime.spawn(watched(observer.clone(), check_id, async move {
-            let gate = await_prerequisites(prerequisites).await;
-            let ignored = missing_fixtures(&check, &settings, &catalog);
-            // A closed semaphore is impossible here; run unbounded rather than fail.
-            let _permit = semaphore.acquire().await.ok();
-            let now = Instant::now();
-            let check_budget = settings.timeouts.check;
-            let budget = deadline.map_or(check_budget, |d| {
-                check_budget.min(d.saturating_duration_since(now))
-            });
-            // A panic is an error of this check, with its message: never a
-            // result lost, so it always counts against the gate.
-            let running = run_check(&check, &target, &settings, gate, ignored, budget);
-            let result = match AssertUnwindSafe(running).catch_unwind().await {
-                Ok(result) => result,
-                Err(payload) => panicked(&check, &target, now, panic_message(payload.as_ref())),
-            };
-            let result = Arc::new(result);
-            if let Ok(mut all) = collected.lock() {
-                all.push(result.clone());
-            }
-            slot_tx.send_replace(Some(result.clone()));
-            // The trial may be gone (libtest stopped early): nothing to tell.
-            let _ = tx.send(result);
-        }));
+        let task = check_task(shared.clone(), check, prerequisites, tx, slot_tx);
+        runtime.spawn(watched(observer.clone(), check_id, task));
     }
     // The counts are libtest's; the exit code comes from the results.
     let _conclusion = libtest_mimic::run(args, trials);
-    let mut results: Vec<CheckResult> = collected
+    let mut results: Vec<CheckResult> = shared
+        .collected
         .lock()
         .map(|all| all.iter().map(|r| (**r).clone()).collect())
         .unwrap_or_default();
@@ -156,11 +135,74 @@ pub fn execute(
         .map(|(i, c)| (c.id.as_str(), i))
         .collect();
     results.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
+    let interrupted = *interrupt.borrow();
     Ok(Executed {
         preflight: probed.exchanges,
         filter: args.filter.clone(),
+        interrupted,
         ..finish(results, started_at, clock)
     })
+}
+
+/// What every check's task shares.
+struct Shared {
+    target: Arc<Target>,
+    settings: RunSettings,
+    catalog: crate::check::FixtureCatalog,
+    semaphore: Semaphore,
+    collected: Mutex<Vec<Arc<CheckResult>>>,
+    deadline: Option<Instant>,
+    interrupt: watch::Receiver<Option<Signal>>,
+}
+
+/// Runs `check` once its prerequisites are known, within its budget, and
+/// hands its result to its trial, to the checks that require it and to
+/// the run. A panic is an error of this check, with its message, and a
+/// signal ends it as interrupted: a result is never lost.
+async fn check_task(
+    shared: Arc<Shared>,
+    check: Check,
+    prerequisites: Vec<(String, Slot)>,
+    tx: mpsc::Sender<Arc<CheckResult>>,
+    slot_tx: watch::Sender<Option<Arc<CheckResult>>>,
+) {
+    let started = Instant::now();
+    let work = async {
+        let gate = await_prerequisites(prerequisites).await;
+        let ignored = missing_fixtures(&check, &shared.settings, &shared.catalog);
+        // A closed semaphore is impossible here; run unbounded rather than fail.
+        let _permit = shared.semaphore.acquire().await.ok();
+        let now = Instant::now();
+        let check_budget = shared.settings.timeouts.check;
+        let budget = shared.deadline.map_or(check_budget, |d| {
+            check_budget.min(d.saturating_duration_since(now))
+        });
+        let running = run_check(
+            &check,
+            &shared.target,
+            &shared.settings,
+            gate,
+            ignored,
+            budget,
+        );
+        match AssertUnwindSafe(running).catch_unwind().await {
+            Ok(result) => result,
+            Err(payload) => panicked(&check, &shared.target, now, panic_message(payload.as_ref())),
+        }
+    };
+    let result = tokio::select! {
+        result = work => result,
+        signal = interrupted(shared.interrupt.clone()) => {
+            stopped(&check, &shared.target, started, signal.name())
+        }
+    };
+    let result = Arc::new(result);
+    if let Ok(mut all) = shared.collected.lock() {
+        all.push(result.clone());
+    }
+    slot_tx.send_replace(Some(result.clone()));
+    // The trial may be gone (libtest stopped early): nothing to tell.
+    let _ = tx.send(result);
 }
 
 fn finish(results: Vec<CheckResult>, started_at: SystemTime, clock: RunClock) -> Executed {
@@ -169,6 +211,7 @@ fn finish(results: Vec<CheckResult>, started_at: SystemTime, clock: RunClock) ->
         preflight: Vec::new(),
         unreachable: None,
         filter: None,
+        interrupted: None,
         started_at,
         finished_at: SystemTime::now(),
         duration: clock.origin().elapsed(),

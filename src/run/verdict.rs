@@ -5,6 +5,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::check::{Check, CheckSet, ChecklistItem, Severity};
+
+use super::interrupt::Signal;
 use crate::result::{
     CheckResult, ChecklistVerdict, Failure, FailureKind, Gap, ItemVerdict, Outcome, RootCause,
     RunVerdict, Unreachable, Verdict,
@@ -18,14 +20,19 @@ pub struct Judged {
     pub checklist: Vec<ChecklistVerdict>,
 }
 
-/// Judges `results` of the checks of `set` that ran; `filter` is the run's
-/// name filter, if any, and `unreachable` why no check ran.
-pub fn judge(
-    set: &CheckSet,
-    results: &[CheckResult],
-    filter: Option<&str>,
-    unreachable: Option<&Unreachable>,
-) -> Judged {
+/// What happened to the run besides its checks' results.
+pub struct RunFacts<'a> {
+    /// The run's name filter, if any.
+    pub filter: Option<&'a str>,
+    /// Why no check ran, if the target was unreachable.
+    pub unreachable: Option<&'a Unreachable>,
+    /// The signal that stopped the run, if one did.
+    pub interrupted: Option<Signal>,
+}
+
+/// Judges `results` of the checks of `set` that ran.
+pub fn judge(set: &CheckSet, results: &[CheckResult], facts: &RunFacts) -> Judged {
+    let unreachable = facts.unreachable;
     let by_id: HashMap<&str, &CheckResult> = results.iter().map(|r| (r.id.as_str(), r)).collect();
     let not_run = if unreachable.is_some() {
         "not run: the target was unreachable"
@@ -39,6 +46,8 @@ pub fn judge(
     let root_causes = root_causes(set, results);
     let verdict = if unreachable.is_some() {
         RunVerdict::Unreachable
+    } else if facts.interrupted.is_some() {
+        RunVerdict::Interrupted
     } else if results.iter().any(CheckResult::fails_gate) {
         RunVerdict::NotReady
     } else if results.is_empty() || checklist.iter().any(|i| !i.verdict.is_evidenced()) {
@@ -46,15 +55,10 @@ pub fn judge(
     } else {
         RunVerdict::Ready
     };
-    let reasons = reasons(
-        verdict,
-        set,
-        results,
-        filter,
-        unreachable,
-        &root_causes,
-        &checklist,
-    );
+    let reasons = match facts.interrupted {
+        Some(signal) if verdict == RunVerdict::Interrupted => vec![interruption(signal, results)],
+        _ => reasons(verdict, set, results, facts, &root_causes, &checklist),
+    };
     Judged {
         verdict,
         reasons,
@@ -130,6 +134,10 @@ fn root_causes(set: &CheckSet, results: &[CheckResult]) -> Vec<RootCause> {
     let mut failing: Vec<(&CheckResult, &Failure, Vec<String>)> = results
         .iter()
         .filter(|r| r.fails_gate())
+        .filter(|r| {
+            r.failure()
+                .is_some_and(|f| f.kind != FailureKind::Interrupted)
+        })
         .filter_map(|r| r.failure().map(|f| (r, f, blocked_by(&r.id))))
         .collect();
     let plainness = |id: &str| {
@@ -221,18 +229,33 @@ fn signature(failure: &Failure) -> String {
     }
 }
 
+/// Why an INTERRUPTED run is: which signal, and what it left unfinished.
+fn interruption(signal: Signal, results: &[CheckResult]) -> String {
+    let stopped = results
+        .iter()
+        .filter(|r| {
+            r.failure()
+                .is_some_and(|f| f.kind == FailureKind::Interrupted)
+        })
+        .count();
+    format!(
+        "interrupted by {}: {stopped} check(s) did not finish and are marked interrupted; the others are reported as they ended",
+        signal.name()
+    )
+}
+
 /// Why the verdict is what it is, one line each.
 fn reasons(
     verdict: RunVerdict,
     set: &CheckSet,
     results: &[CheckResult],
-    filter: Option<&str>,
-    unreachable: Option<&Unreachable>,
+    facts: &RunFacts,
     root_causes: &[RootCause],
     checklist: &[ChecklistVerdict],
 ) -> Vec<String> {
+    let (filter, unreachable) = (facts.filter, facts.unreachable);
     match verdict {
-        RunVerdict::Ready => Vec::new(),
+        RunVerdict::Ready | RunVerdict::Interrupted => Vec::new(),
         RunVerdict::Unreachable => unreachable.map(|u| u.message.clone()).into_iter().collect(),
         RunVerdict::NotReady => root_causes
             .iter()

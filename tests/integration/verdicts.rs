@@ -462,3 +462,96 @@ fn a_report_of_a_run_whose_executions_all_time_out_stays_small() {
         .unwrap();
     assert!(polls > 20, "report.json keeps every poll: {polls}");
 }
+
+/// Runs `args`, sends `signal` once a check has passed, and returns the
+/// exit code and stdout; every wait is bounded.
+fn interrupted_run(args: &[&str], signal: &str) -> (i32, String) {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let mut child = bin()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (lines_tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l.ends_with("... ok")) {
+        let line = lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a check passes within 30 s");
+        seen.push(line);
+    }
+    let killed = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let (done_tx, done) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done_tx.send(child.wait());
+    });
+    let status = done
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the run ends within 30 s of the signal, not at its 60 s polls")
+        .unwrap();
+    seen.extend(lines.try_iter());
+    (status.code().unwrap_or(-1), seen.join("\n"))
+}
+
+#[test]
+fn a_signal_mid_run_writes_the_reports_of_what_ran_and_marks_the_rest() {
+    for (signal, code) in [("INT", exit::INTERRUPTED), ("TERM", exit::TERMINATED)] {
+        let reports = temp_dir();
+        let dir = reports.path().to_str().unwrap().to_string();
+        let (status, stdout) = interrupted_run(
+            &[
+                "run",
+                "--sandbox",
+                "--fault",
+                "never-finishes",
+                "--poll-timeout",
+                "60s",
+                "--reports",
+                &dir,
+            ],
+            signal,
+        );
+        assert_eq!(status, i32::from(code), "{signal}: {stdout}");
+        assert!(
+            stdout.contains("INTERRUPTED: the run was stopped before it ended"),
+            "{stdout}"
+        );
+        let json = report(reports.path());
+        assert_eq!(json["verdict"], "interrupted");
+        assert_eq!(json["exit_code"], code);
+        assert_eq!(json["interrupted_by"], format!("SIG{signal}"));
+        let checks = json["checks"].as_array().unwrap();
+        let outcome = |id: &str| {
+            checks
+                .iter()
+                .find(|c| c["id"] == id)
+                .map(|c| c["outcome"].clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            outcome("key::missing")["status"],
+            "passed",
+            "what ran is kept"
+        );
+        assert_eq!(outcome("execution::completes")["kind"], "interrupted");
+        assert_eq!(checks.len(), 21, "every check is in the report");
+        every_report_says(reports.path(), "INTERRUPTED");
+    }
+}

@@ -61,30 +61,62 @@ pub(crate) fn link_or_write(original: &Path, path: &Path, bytes: &[u8]) -> Resul
     }
 }
 
+/// How often a run retries putting its directory in place while other
+/// runs keep replacing the same one.
+const SWAP_ATTEMPTS: usize = 64;
+
 /// Moves `dest` (if any) aside to `old`, `staging` to `dest`, then removes
-/// `old`. When the second rename fails the old directory is put back.
+/// `old`. Runs sharing a reports folder replace `dest` at the same time:
+/// when another run's directory lands between the two renames, it is moved
+/// aside in turn and the rename tried again, so the last writer wins, no
+/// run fails and nothing stale is left. Any other failure puts the old
+/// directory back.
 fn swap_in(staging: &Path, dest: &Path, old: &Path) -> Result<(), ReportError> {
-    remove_if_exists(old)?;
-    let had_old = match fs::symlink_metadata(dest) {
-        Ok(_) => {
-            rename(dest, old)?;
-            true
+    let mut last = None;
+    for _ in 0..SWAP_ATTEMPTS {
+        remove_if_exists(old)?;
+        let had_old = match fs::rename(dest, old) {
+            Ok(()) => true,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+            // Another run moved `dest` away, or put a new one, just now.
+            Err(_) if !dest.exists() => false,
+            Err(e) => return Err(ReportError::io("move aside", dest, e)),
+        };
+        match fs::rename(staging, dest) {
+            Ok(()) => {
+                let _ = remove_if_exists(old);
+                return Ok(());
+            }
+            // Another run's directory landed in between: move it aside too.
+            Err(e) if is_taken(&e) || dest.exists() => last = Some(e),
+            Err(source) => {
+                if had_old {
+                    let _ = fs::rename(old, dest);
+                }
+                let _ = fs::remove_dir_all(staging);
+                return Err(ReportError::Rename {
+                    from: staging.to_path_buf(),
+                    to: dest.to_path_buf(),
+                    source,
+                });
+            }
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => false,
-        Err(e) => return Err(ReportError::io("inspect", dest, e)),
-    };
-    if let Err(e) = rename(staging, dest) {
-        if had_old {
-            let _ = fs::rename(old, dest);
-        }
-        let _ = fs::remove_dir_all(staging);
-        return Err(e);
     }
-    if had_old {
-        // Best effort: `dest` is already complete; a leftover is only clutter.
-        let _ = remove_if_exists(old);
-    }
-    Ok(())
+    let _ = remove_if_exists(old);
+    let _ = fs::remove_dir_all(staging);
+    Err(ReportError::Rename {
+        from: staging.to_path_buf(),
+        to: dest.to_path_buf(),
+        source: last.unwrap_or_else(|| io::Error::other("other runs kept replacing it")),
+    })
+}
+
+/// Whether a rename failed because its destination is (now) taken.
+fn is_taken(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::DirectoryNotEmpty | io::ErrorKind::AlreadyExists
+    )
 }
 
 fn rename(from: &Path, to: &Path) -> Result<(), ReportError> {
@@ -150,6 +182,33 @@ mod tests {
             entries(dir.path()),
             ["latest"],
             "no staging or old directory left"
+        );
+    }
+
+    #[test]
+    fn runs_replacing_the_same_directory_at_once_all_succeed_and_leave_nothing_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("latest");
+        std::thread::scope(|s| {
+            for writer in 0..8 {
+                let dest = &dest;
+                s.spawn(move || {
+                    for round in 0..25 {
+                        let tag = format!("w{writer}-r{round}");
+                        let content = tag.clone();
+                        replace_dir(dest, &tag, |staging| {
+                            write_new(&staging.join("a"), content.as_bytes())
+                        })
+                        .unwrap_or_else(|e| panic!("{tag}: {e}"));
+                    }
+                });
+            }
+        });
+        assert_eq!(entries(dir.path()), ["latest"], "nothing stale is left");
+        let last = String::from_utf8(fs::read(dest.join("a")).unwrap()).unwrap();
+        assert!(
+            last.ends_with("-r24"),
+            "a last round's directory won: {last}"
         );
     }
 

@@ -119,14 +119,6 @@ fn is_taken(error: &io::Error) -> bool {
     )
 }
 
-fn rename(from: &Path, to: &Path) -> Result<(), ReportError> {
-    fs::rename(from, to).map_err(|source| ReportError::Rename {
-        from: from.to_path_buf(),
-        to: to.to_path_buf(),
-        source,
-    })
-}
-
 fn remove_if_exists(path: &Path) -> Result<(), ReportError> {
     let removed = match fs::symlink_metadata(path) {
         Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),

@@ -48,12 +48,15 @@ impl Vars {
                         .values
                         .get(name)
                         .ok_or_else(|| format!("variable `{name}` has no value"))?;
-                    match value.as_str() {
-                        // Dot segments would be resolved away by the URL parser.
-                        "." => out.push_str("%2E"),
-                        ".." => out.push_str("%2E%2E"),
-                        _ => out.extend(utf8_percent_encode(value, PATH_SEGMENT)),
+                    // A dot segment, even percent-encoded, is resolved away
+                    // by the URL parser: what went on the wire would not be
+                    // the path the check and the report say.
+                    if matches!(value.as_str(), "." | "..") {
+                        return Err(format!(
+                            "not sent: `{name}` is `{value}`, a dot segment the URL would resolve away"
+                        ));
                     }
+                    out.extend(utf8_percent_encode(value, PATH_SEGMENT));
                 }
             }
         }
@@ -84,6 +87,26 @@ impl Vars {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dot_segment_values_are_refused_not_resolved_away() {
+        let template = Template::parse("/v1/entry-points/{{ id }}/execute").unwrap();
+        for dots in [".", ".."] {
+            let mut vars = Vars::default();
+            vars.set("id", dots.into());
+            let error = vars.render_path(&template).unwrap_err();
+            assert!(
+                error.contains("a dot segment the URL would resolve away"),
+                "{error}"
+            );
+        }
+        let mut vars = Vars::default();
+        vars.set("id", "...".into());
+        assert_eq!(
+            vars.render_path(&template).unwrap(),
+            "/v1/entry-points/.../execute"
+        );
+    }
 
     #[test]
     fn path_values_are_encoded_as_one_segment() {

@@ -395,3 +395,35 @@ fn a_retry_after_of_centuries_ends_the_poll_at_its_timeout() {
         ran.stdout
     );
 }
+
+// The URL on the wire.
+
+#[test]
+fn a_dot_segment_entry_point_is_not_sent_rather_than_resolved_away() {
+    let sandbox = TestSandbox::start(20, &[]);
+    let reports = temp_dir();
+    let ran = run(sandbox
+        .command()
+        .env("WAPZI_ENTRY_POINT_ID", "..")
+        .args(["run", "--reports"])
+        .arg(reports.path()));
+    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stdout.contains(
+            "not sent: `entry_point_id` is `..`, a dot segment the URL would resolve away"
+        ),
+        "{}",
+        ran.stdout
+    );
+    // Every URL recorded is one the library sends as it is.
+    let report = latest_report(reports.path());
+    for check in report["checks"].as_array().unwrap() {
+        for exchange in check["exchanges"].as_array().unwrap() {
+            let url = exchange["url"].as_str().unwrap();
+            assert!(
+                !url.contains("/v1/execute") && !url.contains("%2E"),
+                "{url}"
+            );
+        }
+    }
+}

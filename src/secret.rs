@@ -184,7 +184,9 @@ const URI_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHAN
     .remove(b')');
 
 /// The forms a secret can take in output: as is, base64 (standard and URL
-/// alphabets, padded or not), percent-encoded and JSON-escaped.
+/// alphabets, padded or not, and inside longer text at every alignment),
+/// percent-encoded (reserved bytes only or every byte, upper and lower hex)
+/// and JSON-escaped.
 fn encodings(secret: &str) -> Vec<String> {
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
     let mut forms = vec![
@@ -193,15 +195,57 @@ fn encodings(secret: &str) -> Vec<String> {
         STANDARD_NO_PAD.encode(secret),
         URL_SAFE.encode(secret),
         URL_SAFE_NO_PAD.encode(secret),
+    ];
+    for engine in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+        forms.extend((0..3).map(|offset| base64_core(engine, secret.as_bytes(), offset)));
+    }
+    for encoded in [
         percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
             .to_string(),
         percent_encoding::utf8_percent_encode(secret, URI_COMPONENT).to_string(),
-    ];
+        secret.bytes().map(|b| format!("%{b:02X}")).collect(),
+    ] {
+        forms.push(lowercase_hex(&encoded));
+        forms.push(encoded);
+    }
     if let Ok(json) = serde_json::to_string(secret) {
         forms.push(json.trim_matches('"').to_string());
     }
     forms.retain(|f| !f.is_empty());
     forms
+}
+
+/// The base64 characters that `secret` alone decides when it follows
+/// `offset` (0, 1 or 2) other bytes in the encoded text: `base64('u:KEY')`
+/// holds the key at offset 2. Characters that also carry bits of the bytes
+/// before or after the secret are left out, whatever those bytes are.
+fn base64_core(engine: &impl Engine, secret: &[u8], offset: usize) -> String {
+    let mut padded = vec![0; offset];
+    padded.extend_from_slice(secret);
+    let encoded = engine.encode(&padded);
+    // Character `i` holds bits `6i..6i+6`; the secret's are `8 * offset..`.
+    let (first_bit, end_bit) = (8 * offset, 8 * padded.len());
+    let first = first_bit.div_ceil(6);
+    let end = (end_bit / 6).max(first);
+    encoded.get(first..end).unwrap_or_default().to_string()
+}
+
+/// `text` with the hex digits of its `%XX` escapes in lower case.
+fn lowercase_hex(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut hex_left = 0;
+    for c in text.chars() {
+        if c == '%' {
+            hex_left = 2;
+            out.push(c);
+        } else if hex_left > 0 {
+            hex_left -= 1;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -259,6 +303,48 @@ mod tests {
         let quoted = Secret::new("ak_\"quoted", "key").unwrap();
         let r = Redactor::new([&quoted]);
         assert!(r.may_hold_secret_in_json(&clean));
+    }
+
+    #[test]
+    fn base64_of_text_holding_a_secret_is_redacted_at_every_alignment() {
+        use base64::engine::general_purpose::{
+            STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD,
+        };
+        let s = Secret::new("ak_0123456789abcdef0123456789abcdef", "key").unwrap();
+        let r = Redactor::new([&s]);
+        let key = s.expose();
+        let engines = [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD];
+        let fillers: [&[u8]; 3] = [b"", b"\xff", b"\x00"];
+        for prefix in ["", "u", "u:", "{\"x-api-key\":\"", "Basic u:", "?k="] {
+            for suffix in ["", "\"}", "x", "\n\n"] {
+                for filler in fillers {
+                    let text =
+                        [prefix.as_bytes(), filler, key.as_bytes(), suffix.as_bytes()].concat();
+                    for engine in engines {
+                        let encoded = engine.encode(&text);
+                        let out = r.redact(&encoded);
+                        assert!(out.contains(REDACTED), "{prefix:?} {suffix:?}: {encoded}");
+                        assert!(!r.finds_secret_in(out.as_bytes()), "{out}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_byte_percent_encoded_is_redacted_in_upper_and_lower_hex() {
+        let s = Secret::new("ak_0123456789abcdef0123456789abcdef", "key").unwrap();
+        let r = Redactor::new([&s]);
+        let upper: String = s.expose().bytes().map(|b| format!("%{b:02X}")).collect();
+        assert!(upper.starts_with("%61%6B%5F"));
+        let reserved_lower = "ak%5f0123456789abcdef0123456789abcdef";
+        for text in [
+            upper.clone(),
+            upper.to_ascii_lowercase(),
+            reserved_lower.into(),
+        ] {
+            assert_eq!(r.redact(&format!("k={text}&")), "k=[redacted]&");
+        }
     }
 
     #[test]

@@ -159,7 +159,7 @@ fn split_pair<'a>(pair: &'a str, flag: &str, shape: &str) -> Result<(&'a str, &'
 /// More than any key: a larger file (or `/dev/zero`) is not a key file.
 const SECRET_FILE_CAP: u64 = 64 * 1024;
 
-fn read_secret_file(path: &Path, what: &str) -> Result<Secret, AppError> {
+pub(crate) fn read_secret_file(path: &Path, what: &str) -> Result<Secret, AppError> {
     let cannot = |e: &dyn std::fmt::Display| {
         setting(format!("cannot read {what} at {}: {e}", shown_path(path)))
     };

@@ -5,12 +5,12 @@ mod editor;
 mod env_file;
 mod explain;
 mod init;
+mod known_secrets;
 mod run_checks;
 mod sandbox;
 
 use std::path::PathBuf;
 
-use crate::check::load_paths;
 use crate::cli::{Cli, Command, ListArgs, SandboxBehaviour, ValidateArgs};
 use crate::error::AppError;
 use crate::exit;
@@ -31,7 +31,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
 }
 
 fn list(args: ListArgs) -> Result<u8, AppError> {
-    let set = load_paths(&args.checks)?;
+    let set = known_secrets::load_checks_env(&args.checks)?;
     for check in &set.checks {
         println!(
             "{:<44} {:<9} {:<21} {}",
@@ -50,7 +50,7 @@ fn validate(args: ValidateArgs) -> Result<u8, AppError> {
     } else {
         args.paths
     };
-    let set = load_paths(&paths)?;
+    let set = known_secrets::load_checks_env(&paths)?;
     println!(
         "{} checks in {} files are valid",
         set.checks.len(),

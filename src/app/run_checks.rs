@@ -8,7 +8,6 @@ use std::time::SystemTime;
 
 use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 
-use crate::check::load_paths;
 use crate::cli::RunArgs;
 use crate::config::{resolve_target, TargetConfig};
 use crate::console::{Console, Mode};
@@ -20,6 +19,7 @@ use crate::secret::{Redactor, Secret};
 use crate::{exit, report, term};
 
 use super::env_file::EnvFile;
+use super::known_secrets::{known_secrets, load_checks};
 use super::{runtime, sandbox_config};
 
 /// Runs the checks selected by `args` and returns the gate's exit code.
@@ -29,7 +29,8 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         Some(path) => EnvFile::load(path)?,
         None => EnvFile::default(),
     };
-    let set = load_paths(&args.checks)?;
+    let env = |name: &str| env_file.lookup(name, |n| std::env::var(n).ok());
+    let set = load_checks(&args.checks, &known_secrets(Some(&args), &env))?;
     let rt = runtime()?;
     let run_id = run::new_run_id(SystemTime::now());
     let mut sandbox = None;
@@ -42,7 +43,6 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         sandbox = Some(started);
         Some(target)
     } else {
-        let env = |name: &str| env_file.lookup(name, |n| std::env::var(n).ok());
         Some(resolve_target(&args, &set.catalog, &env)?)
     };
     let Some(config) = config else {

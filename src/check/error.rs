@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use crate::secret::Redactor;
+
 /// What is wrong with a check file.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CheckErrorKind {
@@ -156,6 +158,28 @@ impl fmt::Display for CheckErrors {
             "\n\n{n} error{} in check files; nothing was sent",
             if n == 1 { "" } else { "s" }
         )
+    }
+}
+
+impl CheckErrors {
+    /// These errors with every secret `redactor` knows replaced in what
+    /// they quote of a file: a key in a file mistaken for a check file (a
+    /// `.env`) is in its source line and in the parser's message.
+    pub fn redacted(self, redactor: &Redactor) -> CheckErrors {
+        CheckErrors(self.0.into_iter().map(|e| e.redacted(redactor)).collect())
+    }
+}
+
+impl CheckError {
+    fn redacted(mut self, redactor: &Redactor) -> CheckError {
+        let message = self.kind.to_string();
+        let redacted = redactor.redact(&message);
+        if redacted != message {
+            self.kind = CheckErrorKind::Invalid(redacted);
+        }
+        self.source_line = self.source_line.map(|line| redactor.redact(&line));
+        self.hint = self.hint.map(|hint| redactor.redact(&hint));
+        self
     }
 }
 

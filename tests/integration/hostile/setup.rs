@@ -148,3 +148,57 @@ fn a_check_file_with_a_control_character_is_an_error_not_a_hang() {
         ran.stderr
     );
 }
+
+#[test]
+fn a_file_mistaken_for_a_check_file_is_quoted_without_any_known_secret() {
+    let dir = temp_dir();
+    let env = dir.path().join(".env");
+    std::fs::write(
+        &env,
+        format!(
+            "WAPZI_API_KEY={}\nWAPZI_PREVIOUS_API_KEY={}\nWAPZI_ENTRY_POINT_ID=ep\n",
+            FIXTURES.api_key, FIXTURES.previous_api_key
+        ),
+    )
+    .unwrap();
+    let key_file = dir.path().join("other.key");
+    std::fs::write(&key_file, FIXTURES.other_api_key).unwrap();
+    let other = format!("other_api_key={}", key_file.display());
+    // A check file whose syntax error is on a line holding a key.
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(
+        &broken,
+        format!("id: a\nkeys: [{}\n", FIXTURES.other_api_key),
+    )
+    .unwrap();
+    let env_arg = env.to_str().unwrap();
+    let both = [
+        ("WAPZI_API_KEY", FIXTURES.api_key),
+        ("WAPZI_PREVIOUS_API_KEY", FIXTURES.previous_api_key),
+    ];
+    let cases: [(&[&str], &[(&str, &str)]); 4] = [
+        (&["run", "--env-file", env_arg, "--checks", env_arg], &[]),
+        (&["run", "--checks", env_arg], &both),
+        (&["validate", env_arg], &both),
+        (&["run", "--secret-file", &other, "--checks"], &both[..1]),
+    ];
+    for (args, vars) in cases {
+        let mut cmd = bin();
+        cmd.env_remove("WAPZI_API_KEY").args(args);
+        if args.last() == Some(&"--checks") {
+            cmd.arg(&broken);
+        }
+        let ran = run(cmd.envs(vars.iter().copied()));
+        assert_eq!(ran.code, SETUP, "{args:?}: {}", ran.stderr);
+        assert!(
+            ran.stderr.contains("[redacted]"),
+            "{args:?}: {}",
+            ran.stderr
+        );
+        assert!(
+            leaks(ran.stderr.as_bytes()).is_empty(),
+            "{args:?}: {}",
+            ran.stderr
+        );
+    }
+}

@@ -18,12 +18,16 @@ struct Refused<'a> {
 }
 
 #[test]
-fn empty_secrets_and_unsafe_base_urls_are_refused_before_anything_is_sent() {
+fn empty_or_short_secrets_and_unsafe_base_urls_are_refused_before_anything_is_sent() {
     let dir = temp_dir();
     let empty = dir.path().join("empty");
     std::fs::write(&empty, " \n").unwrap();
     let empty = empty.to_str().unwrap().to_string();
     let previous = format!("previous_api_key={empty}");
+    let short = dir.path().join("short");
+    std::fs::write(&short, "json\n").unwrap();
+    let short = short.to_str().unwrap().to_string();
+    let previous_short = format!("previous_api_key={short}");
     let key = FIXTURES.api_key;
     let (in_query, in_userinfo, in_port) = (
         format!("https://api.wapzi.com.br/?key={key}"),
@@ -50,6 +54,33 @@ fn empty_secrets_and_unsafe_base_urls_are_refused_before_anything_is_sent() {
             env: &[("WAPZI_API_KEY", "\t\n")],
             args: &[],
             says: "WAPZI_API_KEY is empty or only whitespace".into(),
+        },
+        // Too short to be redacted safely: `a` would eat every `a` of the
+        // output, `json` would raise the leak alarm on every report.
+        Refused {
+            env: &[("WAPZI_API_KEY", "a")],
+            args: &[],
+            says: "WAPZI_API_KEY is too short to be a key: it has fewer than 16 characters".into(),
+        },
+        Refused {
+            env: &[("WAPZI_API_KEY", "json")],
+            args: &[],
+            says: "WAPZI_API_KEY is too short to be a key".into(),
+        },
+        Refused {
+            env: &[("WAPZI_OTHER_API_KEY", "k3y_pasted_x")],
+            args: &[],
+            says: "WAPZI_OTHER_API_KEY is too short to be a key".into(),
+        },
+        Refused {
+            env: &[],
+            args: &["--api-key-file", &short],
+            says: format!("the key file (--api-key-file) is too short to be a key: it has fewer than 16 characters (a Wapzi key is `ak_` and 32 characters), and redacting so short a value would corrupt every output ({short})"),
+        },
+        Refused {
+            env: &[],
+            args: &["--secret-file", &previous_short],
+            says: "--secret-file previous_api_key is too short to be a key".into(),
         },
         Refused {
             env: &[("WAPZI_BASE_URL", "http://api.wapzi.com.br")],
@@ -107,6 +138,14 @@ fn empty_secrets_and_unsafe_base_urls_are_refused_before_anything_is_sent() {
         assert_eq!(ran.code, SETUP, "{env:?} {args:?}: {}", ran.stderr);
         assert!(ran.stderr.contains(says.as_str()), "{says}\n{}", ran.stderr);
         assert!(leaks(ran.stderr.as_bytes()).is_empty(), "{}", ran.stderr);
+        for (_, value) in *env {
+            let shown = ran.stderr.replace("WAPZI_", "").replace("a Wapzi", "");
+            assert!(
+                value.len() < 2 || !shown.contains(value),
+                "{value}: {}",
+                ran.stderr
+            );
+        }
     }
     assert_eq!(target.finish(), Vec::<String>::new());
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use super::source::SourceText;
 use crate::secret::Redactor;
 
 /// What is wrong with a check file.
@@ -88,13 +89,13 @@ impl CheckError {
 
     /// Attaches the source line the error points at.
     /// An error past the last line (end of file) points at the end of it.
-    pub fn with_source(mut self, source: &str) -> Self {
-        let lines: Vec<&str> = source.lines().collect();
-        match lines.get(self.line.saturating_sub(1)) {
+    pub fn with_source(mut self, source: &SourceText) -> Self {
+        match source.line(self.line) {
             Some(line) => self.source_line = Some(line.to_string()),
             None => {
-                if let Some(last) = lines.last() {
-                    self.line = lines.len();
+                let count = source.line_count();
+                if let Some(last) = source.line(count) {
+                    self.line = count;
                     self.column = last.chars().count() + 1;
                     self.source_line = Some(last.to_string());
                 }

@@ -13,6 +13,7 @@ mod model;
 mod position;
 mod raw;
 mod schema;
+mod source;
 mod template;
 mod validate;
 

@@ -17,6 +17,8 @@ pub enum CheckErrorKind {
     NoChecks(String),
     #[error("{0}")]
     Yaml(String),
+    #[error("symlink loop: {link} leads back to {target}, a folder it is inside of; remove the link or point it outside that folder")]
+    SymlinkLoop { link: String, target: String },
     #[error("invalid check id `{0}`: use lowercase words joined by `-`, grouped by `::` (e.g. `auth::missing-key`)")]
     InvalidId(String),
     #[error("duplicate check id `{id}`, first defined in {first}")]

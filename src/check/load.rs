@@ -89,7 +89,7 @@ fn find_files(paths: &[PathBuf], errors: &mut Vec<CheckError>) -> Vec<PathBuf> {
     for path in paths {
         if path.is_dir() {
             let before = files.len();
-            walk(path, &mut files, errors);
+            walk(path, &mut Vec::new(), &mut files, errors);
             if files.len() == before {
                 errors.push(CheckError::new(
                     path,
@@ -114,23 +114,37 @@ fn find_files(paths: &[PathBuf], errors: &mut Vec<CheckError>) -> Vec<PathBuf> {
     files
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<CheckError>) {
+/// Collects the check files below `dir`. `inside` holds the real paths of
+/// the folders being walked: a link back to one of them (`x -> .`) is a
+/// loop, said once, not followed forever.
+fn walk(
+    dir: &Path,
+    inside: &mut Vec<PathBuf>,
+    files: &mut Vec<PathBuf>,
+    errors: &mut Vec<CheckError>,
+) {
+    let io_error =
+        |e: std::io::Error| CheckError::new(dir, 1, 1, CheckErrorKind::Io(e.to_string()));
+    let real = match dir.canonicalize() {
+        Ok(real) => real,
+        Err(e) => return errors.push(io_error(e)),
+    };
+    if inside.contains(&real) {
+        let loop_kind = CheckErrorKind::SymlinkLoop {
+            link: dir.display().to_string(),
+            target: real.display().to_string(),
+        };
+        return errors.push(CheckError::new(dir, 1, 1, loop_kind));
+    }
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
-        Err(e) => {
-            errors.push(CheckError::new(
-                dir,
-                1,
-                1,
-                CheckErrorKind::Io(e.to_string()),
-            ));
-            return;
-        }
+        Err(e) => return errors.push(io_error(e)),
     };
+    inside.push(real);
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            walk(&path, files, errors);
+            walk(&path, inside, files, errors);
         } else if matches!(
             path.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml")
@@ -138,6 +152,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<CheckError>) {
             files.push(path);
         }
     }
+    inside.pop();
 }
 
 /// Parses every document of `source`; each shares the one `source` (a

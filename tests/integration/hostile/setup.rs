@@ -241,3 +241,38 @@ fn a_file_mistaken_for_a_check_file_is_quoted_without_any_known_secret() {
         );
     }
 }
+
+#[test]
+fn symlink_loops_in_a_checks_folder_are_an_error_not_a_hang() {
+    let dir = temp_dir();
+    let checks = dir.path().join("checks");
+    std::fs::create_dir_all(checks.join("sub")).unwrap();
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/checks/key/missing.yaml");
+    std::fs::copy(shipped, checks.join("missing.yaml")).unwrap();
+    std::os::unix::fs::symlink(".", checks.join("x")).unwrap();
+    std::os::unix::fs::symlink(".", checks.join("y")).unwrap();
+    std::os::unix::fs::symlink("..", checks.join("sub/up")).unwrap();
+    for command in [
+        &["validate"][..],
+        &["run", "--sandbox", "--no-reports", "--checks"],
+    ] {
+        let ran = run_within(bin().args(command).arg(&checks), Duration::from_secs(60))
+            .unwrap_or_else(|| panic!("{command:?} did not end"));
+        assert_eq!(ran.code, SETUP, "{command:?}: {}", ran.stderr);
+        let real = checks.canonicalize().unwrap();
+        for link in ["x", "y", "sub/up"] {
+            let said = format!(
+                "error: {}:1:1: symlink loop: {} leads back to {}, a folder it is inside of",
+                checks.join(link).display(),
+                checks.join(link).display(),
+                real.display()
+            );
+            assert!(ran.stderr.contains(&said), "{said}\n{}", ran.stderr);
+        }
+        assert!(
+            ran.stderr.contains("3 errors in check files"),
+            "{}",
+            ran.stderr
+        );
+    }
+}

@@ -19,6 +19,8 @@ pub enum CheckErrorKind {
     Yaml(String),
     #[error("symlink loop: {link} leads back to {target}, a folder it is inside of; remove the link or point it outside that folder")]
     SymlinkLoop { link: String, target: String },
+    #[error("nested deeper than {0} levels; no check needs that many (a step's request body is five levels down)")]
+    TooDeep(usize),
     #[error("invalid check id `{0}`: use lowercase words joined by `-`, grouped by `::` (e.g. `auth::missing-key`)")]
     InvalidId(String),
     #[error("duplicate check id `{id}`, first defined in {first}")]
@@ -127,9 +129,10 @@ impl fmt::Display for CheckError {
         if let Some(line) = &self.source_line {
             let number = self.line.to_string();
             let pad = " ".repeat(number.len());
+            let (line, caret) = excerpt(line, self.column);
             let caret_pad: String = line
                 .chars()
-                .take(self.column.saturating_sub(1))
+                .take(caret)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             write!(f, "\n{pad} |\n{number} | {line}\n{pad} | {caret_pad}^")?;
@@ -141,6 +144,32 @@ impl fmt::Display for CheckError {
         }
         Ok(())
     }
+}
+
+/// The widest source line shown whole; a longer one (a minified body) is
+/// shown as the window around the column, `…` marking what is left out.
+const EXCERPT_CHARS: usize = 120;
+
+/// What of `line` to show, and how many characters precede the caret.
+fn excerpt(line: &str, column: usize) -> (String, usize) {
+    let at = column.saturating_sub(1);
+    let count = line.chars().count();
+    if count <= EXCERPT_CHARS {
+        return (line.to_string(), at);
+    }
+    let start = at
+        .saturating_sub(EXCERPT_CHARS / 2)
+        .min(count - EXCERPT_CHARS);
+    let end = start + EXCERPT_CHARS;
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push('…');
+    }
+    shown.extend(line.chars().skip(start).take(EXCERPT_CHARS));
+    if end < count {
+        shown.push('…');
+    }
+    (shown, at - start + usize::from(start > 0))
 }
 
 /// Every error found while loading, not only the first.
@@ -197,4 +226,33 @@ pub fn did_you_mean<'a>(
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_line_is_shown_as_the_window_around_its_column() {
+        let line = format!("body: {}", "[".repeat(10_000));
+        let error = CheckError {
+            source_line: Some(line),
+            ..CheckError::new(Path::new("f.yaml"), 9, 5_000, CheckErrorKind::TooDeep(64))
+        };
+        let text = error.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[2], format!("9 | …{}…", "[".repeat(EXCERPT_CHARS)));
+        let caret = lines[3].chars().position(|c| c == '^').unwrap();
+        assert_eq!(caret - "  | ".len(), 1 + EXCERPT_CHARS / 2);
+        let short = CheckError {
+            source_line: Some("id: x".into()),
+            ..CheckError::new(
+                Path::new("f.yaml"),
+                1,
+                5,
+                CheckErrorKind::Invalid("x".into()),
+            )
+        };
+        assert!(short.to_string().ends_with("1 | id: x\n  |     ^"));
+    }
 }

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::error::{did_you_mean, CheckError, CheckErrorKind, CheckErrors};
 use super::fixture::FixtureCatalog;
 use super::model::Check;
-use super::position::Positions;
+use super::position::{Positions, TooDeep, MAX_DEPTH};
 use super::raw::RawCheck;
 use super::source::SourceText;
 use super::validate::{validate_check, validate_set, FileContext};
@@ -171,7 +171,15 @@ fn parse_file(
         errors.push(no_check(file));
         return;
     }
-    let mut positions = Positions::index(source.text()).into_iter();
+    let positions = match Positions::index(source.text()) {
+        Ok(positions) => positions,
+        Err(TooDeep { at }) => {
+            let kind = CheckErrorKind::TooDeep(MAX_DEPTH);
+            let error = CheckError::new(file, at.line, at.column, kind).with_source(source);
+            return errors.push(error);
+        }
+    };
+    let mut positions = positions.into_iter();
     let indexed = positions.len() > 0;
     let mut found = 0;
     let mut last_error = None;

@@ -276,3 +276,31 @@ fn symlink_loops_in_a_checks_folder_are_an_error_not_a_hang() {
         );
     }
 }
+
+#[test]
+fn a_body_nested_200_000_levels_deep_is_refused_at_load() {
+    let dir = temp_dir();
+    let file = dir.path().join("deep.yaml");
+    let depth = 200_000;
+    let body = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let check = format!(
+        "id: deep::body\ntitle: t\nchecklist: valid-key\nhint: h\nsteps:\n  - request:\n      method: POST\n      path: /x\n      body: {body}\n"
+    );
+    std::fs::write(&file, check).unwrap();
+    let run_args = [
+        "run",
+        "--sandbox",
+        "--no-reports",
+        "--deadline",
+        "5s",
+        "--checks",
+    ];
+    for command in [&["validate"][..], &run_args[..]] {
+        let ran = run_within(bin().args(command).arg(&file), Duration::from_secs(60))
+            .unwrap_or_else(|| panic!("{command:?} did not end"));
+        assert_eq!(ran.code, SETUP, "{command:?}: {}", ran.stderr);
+        // Where the parser gave up reading ahead, 256 levels down.
+        let said = format!("{}:9:268: nested deeper than 64 levels", file.display());
+        assert!(ran.stderr.contains(&said), "{said}\n{}", &ran.stderr[..500]);
+    }
+}

@@ -304,3 +304,18 @@ fn a_body_nested_200_000_levels_deep_is_refused_at_load() {
         assert!(ran.stderr.contains(&said), "{said}\n{}", &ran.stderr[..500]);
     }
 }
+
+#[test]
+fn zero_test_threads_is_refused_like_zero_concurrency() {
+    for threads in ["--test-threads=0", "--concurrency=0"] {
+        let ran = run_within(
+            bin().args(["run", "--sandbox", "--no-reports", threads]),
+            Duration::from_secs(60),
+        )
+        .unwrap_or_else(|| panic!("{threads} did not end"));
+        assert_eq!(ran.code, SETUP, "{threads}: {}", ran.stderr);
+        let flag = threads.trim_end_matches("=0");
+        let said = format!("invalid value '0' for '{flag} <");
+        assert!(ran.stderr.contains(&said), "{said}\n{}", ran.stderr);
+    }
+}

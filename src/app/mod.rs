@@ -8,6 +8,7 @@ mod init;
 mod known_secrets;
 mod run_checks;
 mod sandbox;
+mod stdout;
 
 use std::path::PathBuf;
 
@@ -47,13 +48,13 @@ fn refuse_zero_test_threads(args: &libtest_mimic::Arguments) -> Result<(), AppEr
 fn list(args: ListArgs) -> Result<u8, AppError> {
     let set = known_secrets::load_checks_env(&args.checks)?;
     for check in &set.checks {
-        println!(
+        stdout::line(format_args!(
             "{:<44} {:<9} {:<21} {}",
             check.id,
             check.severity.as_str(),
             check.checklist.id(),
             check.title
-        );
+        ));
     }
     Ok(exit::READY)
 }
@@ -65,11 +66,11 @@ fn validate(args: ValidateArgs) -> Result<u8, AppError> {
         args.paths
     };
     let set = known_secrets::load_checks_env(&paths)?;
-    println!(
+    stdout::line(format_args!(
         "{} checks in {} files are valid",
         set.checks.len(),
         set.files.len()
-    );
+    ));
     Ok(exit::READY)
 }
 

@@ -20,6 +20,7 @@ use crate::{exit, report, term};
 
 use super::env_file::EnvFile;
 use super::known_secrets::{known_secrets, load_checks};
+use super::stdout::{self, Relay};
 use super::{runtime, sandbox_config};
 
 /// Runs the checks selected by `args` and returns the gate's exit code.
@@ -48,14 +49,8 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     let Some(config) = config else {
         // --list: libtest prints the names; nothing is sent.
         let settings = listing_settings(&run_id)?;
-        run::execute(
-            &set,
-            &settings,
-            &args.libtest,
-            &rt,
-            term::failure_text,
-            None,
-        )?;
+        let relay = Relay::start(&args.libtest);
+        run::execute(&set, &settings, relay.args(), &rt, term::failure_text, None)?;
         return Ok(exit::READY);
     };
     let mut target = target_of(&config, &args);
@@ -69,14 +64,16 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     let redactor = Redactor::new(settings.secrets());
     let console = console(&args, &settings.base_url);
     let observer = console.clone().map(|c| c as Arc<dyn Observer>);
+    let relay = Relay::start(&args.libtest);
     let executed = run::execute(
         &set,
         &settings,
-        &args.libtest,
+        relay.args(),
         &rt,
         term::failure_text,
         observer,
     );
+    drop(relay);
     if let Some(console) = console {
         console.finish();
     }
@@ -87,7 +84,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         rt.block_on(sandbox.shutdown());
     }
     let result = run::assemble(&set, executed, &run_id, target);
-    println!("{}", redactor.redact(&term::summary(&result)));
+    stdout::line(redactor.redact(&term::summary(&result)));
     let code = run::gate_exit_code(result.ready);
     if !args.no_reports {
         write_reports(&result, args.reports, &redactor)?;
@@ -231,15 +228,15 @@ fn write_reports(result: &RunResult, root: PathBuf, redactor: &Redactor) -> Resu
     if !leaked.is_empty() {
         return Err(AppError::Leak(leaked));
     }
-    println!(
+    stdout::line(format_args!(
         "reports: {} (latest: {})",
         written.dir.display(),
         written.latest.display()
-    );
+    ));
     let summary_file = std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from);
     let actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     for line in report::github_outputs(result, redactor, summary_file.as_deref(), actions)? {
-        println!("{line}");
+        stdout::line(line);
     }
     Ok(())
 }

@@ -17,6 +17,8 @@ pub enum CheckErrorKind {
     NoChecks(String),
     #[error("{0}")]
     Yaml(String),
+    #[error("not UTF-8: the byte 0x{0:02X} here is no UTF-8 character; save the file as UTF-8")]
+    NotUtf8(u8),
     #[error("symlink loop: {link} leads back to {target}, a folder it is inside of; remove the link or point it outside that folder")]
     SymlinkLoop { link: String, target: String },
     #[error("nested deeper than {0} levels; no check needs that many (a step's request body is five levels down)")]

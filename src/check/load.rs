@@ -8,6 +8,8 @@ use std::sync::Arc;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::file::read_regular;
+
 use super::error::{did_you_mean, CheckError, CheckErrorKind, CheckErrors};
 use super::fixture::FixtureCatalog;
 use super::model::Check;
@@ -42,13 +44,15 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<CheckSet, CheckErrors> {
     let mut hasher = Sha256::new();
     let mut parsed = Vec::new();
     for file in &files {
-        match std::fs::read(file) {
+        match read_regular(file, CHECK_FILE_CAP, "64 MiB") {
             Ok(bytes) => {
                 hasher.update(file.to_string_lossy().as_bytes());
                 hasher.update([0]);
                 hasher.update(&bytes);
-                let source = SourceText::new(String::from_utf8_lossy(&bytes).into_owned());
-                parse_file(file, &source, &mut parsed, &mut errors);
+                match utf8_text(file, bytes) {
+                    Ok(text) => parse_file(file, &SourceText::new(text), &mut parsed, &mut errors),
+                    Err(error) => errors.push(error),
+                }
             }
             Err(e) => errors.push(CheckError::new(
                 file,
@@ -81,6 +85,32 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<CheckSet, CheckErrors> {
         catalog,
         files,
         digest: hex::encode(hasher.finalize()),
+    })
+}
+
+/// Far more than any set of checks (20,000 checks take a few megabytes).
+const CHECK_FILE_CAP: u64 = 64 * 1024 * 1024;
+
+/// The text of a check file: UTF-8, a leading byte order mark dropped; a
+/// byte that is not UTF-8 is an error at its line and column.
+fn utf8_text(file: &Path, bytes: Vec<u8>) -> Result<String, CheckError> {
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let valid = &bytes[..e.utf8_error().valid_up_to()];
+        let line_start = valid
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |at| at + 1);
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let before = String::from_utf8_lossy(&valid[line_start..])
+            .chars()
+            .count();
+        let byte = bytes[valid.len()];
+        CheckError::new(file, line, before + 1, CheckErrorKind::NotUtf8(byte))
+    })?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
     })
 }
 

@@ -319,3 +319,117 @@ fn zero_test_threads_is_refused_like_zero_concurrency() {
         assert!(ran.stderr.contains(&said), "{said}\n{}", ran.stderr);
     }
 }
+
+/// A FIFO at `path` (what `mkfifo` makes).
+fn fifo(path: &std::path::Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(made.success());
+}
+
+#[test]
+fn fifos_and_devices_are_refused_not_read() {
+    let dir = temp_dir();
+    let pipe = dir.path().join("pipe.yaml");
+    fifo(&pipe);
+    let folder = dir.path().join("checks");
+    std::fs::create_dir(&folder).unwrap();
+    fifo(&folder.join("check.yaml"));
+    let (pipe_text, folder_fifo) = (
+        pipe.to_str().unwrap().to_string(),
+        folder.join("check.yaml").display().to_string(),
+    );
+    let fifo_said = "it is a FIFO (named pipe), not a regular file";
+    let device_said = "it is a character device, not a regular file";
+    let previous = format!("previous_api_key={pipe_text}");
+    let cases: [(&[&str], String); 7] = [
+        (
+            &["run", "--api-key-file", &pipe_text],
+            format!("cannot read the key file (--api-key-file) at {pipe_text}: {fifo_said}"),
+        ),
+        (
+            &["run", "--api-key-file", "/dev/zero"],
+            format!("at /dev/zero: {device_said}"),
+        ),
+        (
+            &["run", "--secret-file", &previous],
+            format!("cannot read --secret-file previous_api_key at {pipe_text}: {fifo_said}"),
+        ),
+        (
+            &["run", "--env-file", &pipe_text],
+            format!("cannot read --env-file {pipe_text}: {fifo_said}"),
+        ),
+        (
+            &["validate", &pipe_text],
+            format!("{pipe_text}:1:1: cannot read: {fifo_said}"),
+        ),
+        (
+            &["validate", folder.to_str().unwrap()],
+            format!("{folder_fifo}:1:1: cannot read: {fifo_said}"),
+        ),
+        (
+            &["validate", "/dev/urandom"],
+            format!("/dev/urandom:1:1: cannot read: {device_said}"),
+        ),
+    ];
+    let target = Listener::recorder();
+    for (args, said) in cases {
+        let mut cmd = bin();
+        cmd.env("WAPZI_API_KEY", FIXTURES.api_key)
+            .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id)
+            .env("WAPZI_BASE_URL", target.base_url())
+            .args(args);
+        if args.contains(&"--api-key-file") {
+            cmd.env_remove("WAPZI_API_KEY");
+        }
+        if args[0] == "run" {
+            cmd.arg("--no-reports");
+        }
+        let ran = run_within(&mut cmd, Duration::from_secs(60))
+            .unwrap_or_else(|| panic!("{args:?} did not end"));
+        assert_eq!(ran.code, SETUP, "{args:?}: {}", ran.stderr);
+        assert!(ran.stderr.contains(&said), "{said}\n{}", ran.stderr);
+    }
+    assert_eq!(target.finish(), Vec::<String>::new());
+}
+
+#[test]
+fn a_byte_order_mark_is_dropped_from_check_and_key_files() {
+    let sandbox = crate::support::TestSandbox::start(0, &[]);
+    let dir = temp_dir();
+    let check = dir.path().join("accepted.yaml");
+    let shipped = include_str!("../../../checks/key/accepted.yaml");
+    std::fs::write(&check, format!("\u{feff}{shipped}")).unwrap();
+    let key = dir.path().join("key");
+    std::fs::write(&key, format!("\u{feff}{}\n", FIXTURES.api_key)).unwrap();
+    let ran = run(sandbox
+        .command()
+        .env_remove("WAPZI_API_KEY")
+        .args(["run", "--no-reports", "--api-key-file"])
+        .arg(&key)
+        .arg("--checks")
+        .arg(&check));
+    // The sandbox accepts the key only as it is, without the mark.
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stdout.contains("test key::accepted ... ok"),
+        "{}",
+        ran.stdout
+    );
+}
+
+#[test]
+fn a_check_file_that_is_not_utf8_is_refused_at_its_first_bad_byte() {
+    let dir = temp_dir();
+    let file = dir.path().join("latin1.yaml");
+    std::fs::write(&file, b"id: a\ntitle: caf\xe9\n").unwrap();
+    let ran = run(bin().arg("validate").arg(&file));
+    assert_eq!(ran.code, SETUP, "{}", ran.stderr);
+    let said = format!(
+        "{}:2:11: not UTF-8: the byte 0xE9 here is no UTF-8 character",
+        file.display()
+    );
+    assert!(ran.stderr.contains(&said), "{said}\n{}", ran.stderr);
+}

@@ -49,9 +49,8 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<CheckSet, CheckErrors> {
                 hasher.update(file.to_string_lossy().as_bytes());
                 hasher.update([0]);
                 hasher.update(&bytes);
-                match utf8_text(file, bytes) {
-                    Ok(text) => parse_file(file, &SourceText::new(text), &mut parsed, &mut errors),
-                    Err(error) => errors.push(error),
+                if let Some(text) = utf8_text(file, bytes, &mut errors) {
+                    parse_file(file, &SourceText::new(text), &mut parsed, &mut errors);
                 }
             }
             Err(e) => errors.push(CheckError::new(
@@ -93,7 +92,7 @@ const CHECK_FILE_CAP: u64 = 64 * 1024 * 1024;
 
 /// The text of a check file: UTF-8, a leading byte order mark dropped; a
 /// byte that is not UTF-8 is an error at its line and column.
-fn utf8_text(file: &Path, bytes: Vec<u8>) -> Result<String, CheckError> {
+fn utf8_text(file: &Path, bytes: Vec<u8>, errors: &mut Vec<CheckError>) -> Option<String> {
     let text = String::from_utf8(bytes).map_err(|e| {
         let bytes = e.as_bytes();
         let valid = &bytes[..e.utf8_error().valid_up_to()];
@@ -106,9 +105,14 @@ fn utf8_text(file: &Path, bytes: Vec<u8>) -> Result<String, CheckError> {
             .chars()
             .count();
         let byte = bytes[valid.len()];
-        CheckError::new(file, line, before + 1, CheckErrorKind::NotUtf8(byte))
-    })?;
-    Ok(match text.strip_prefix('\u{feff}') {
+        errors.push(CheckError::new(
+            file,
+            line,
+            before + 1,
+            CheckErrorKind::NotUtf8(byte),
+        ));
+    });
+    text.ok().map(|text| match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_string(),
         None => text,
     })

@@ -215,7 +215,8 @@ fn a_file_mistaken_for_a_check_file_is_quoted_without_any_known_secret() {
         ("WAPZI_API_KEY", FIXTURES.api_key),
         ("WAPZI_PREVIOUS_API_KEY", FIXTURES.previous_api_key),
     ];
-    let cases: [(&[&str], &[(&str, &str)]); 4] = [
+    type Vars<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(&[&str], Vars); 4] = [
         (&["run", "--env-file", env_arg, "--checks", env_arg], &[]),
         (&["run", "--checks", env_arg], &both),
         (&["validate", env_arg], &both),

@@ -2,12 +2,12 @@
 //! anything that would be unsafe or ambiguous before a request is sent.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 
 use crate::check::FixtureCatalog;
 use crate::cli::RunArgs;
 use crate::error::AppError;
+use crate::file::{read_regular, strip_bom, ReadError};
 use crate::secret::{Redactor, Secret};
 
 /// The default base URL, from the API reference.
@@ -159,18 +159,18 @@ fn split_pair<'a>(pair: &'a str, flag: &str, shape: &str) -> Result<(&'a str, &'
 /// More than any key: a larger file (or `/dev/zero`) is not a key file.
 const SECRET_FILE_CAP: u64 = 64 * 1024;
 
-fn read_secret_file(path: &Path, what: &str) -> Result<Secret, AppError> {
+pub(crate) fn read_secret_file(path: &Path, what: &str) -> Result<Secret, AppError> {
     let cannot = |e: &dyn std::fmt::Display| {
         setting(format!("cannot read {what} at {}: {e}", shown_path(path)))
     };
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .and_then(|file| file.take(SECRET_FILE_CAP + 1).read_to_string(&mut text))
-        .map_err(|e| cannot(&e))?;
-    if text.len() as u64 > SECRET_FILE_CAP {
-        return Err(cannot(&"larger than 64 KiB, so not a key file"));
-    }
-    Secret::new(&text, what).map_err(|e| setting(format!("{e} ({})", path.display())))
+    let bytes = match read_regular(path, SECRET_FILE_CAP, "64 KiB") {
+        Ok(bytes) => bytes,
+        Err(e @ ReadError::TooLarge(_)) => return Err(cannot(&format!("{e}, so not a key file"))),
+        Err(e) => return Err(cannot(&e)),
+    };
+    let text = String::from_utf8(bytes).map_err(|_| cannot(&"it is not UTF-8 text"))?;
+    // A byte order mark is no part of the key: sent, it would be refused.
+    Secret::new(strip_bom(&text), what).map_err(|e| setting(format!("{e} ({})", path.display())))
 }
 
 /// A path as an error may show it: one that names no file and looks like
@@ -263,9 +263,16 @@ mod tests {
         let err = read_secret_file(&big, "the key file")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("larger than 64 KiB"), "{err}");
+        assert!(
+            err.contains("it is larger than 64 KiB, so not a key file"),
+            "{err}"
+        );
         let zero = read_secret_file(Path::new("/dev/zero"), "the key file").unwrap_err();
-        assert!(zero.to_string().contains("larger than 64 KiB"), "{zero}");
+        assert!(
+            zero.to_string()
+                .contains("it is a character device, not a regular file"),
+            "{zero}"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod config;
 pub mod console;
 pub mod error;
 pub mod exit;
+pub mod file;
 pub mod report;
 pub mod result;
 pub mod run;

@@ -14,23 +14,33 @@ use base64::Engine;
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
-/// Why a secret was refused.
+/// The fewest characters a secret may have. Every occurrence of a secret in
+/// output is replaced, so a short one (`a`, `json`) would eat ordinary
+/// words and raise the leak alarm on clean files; a Wapzi key is `ak_` and
+/// 32 characters.
+pub const MIN_SECRET_CHARS: usize = 16;
+
+/// Why a secret was refused; the value itself is never said.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{what} is empty or only whitespace")]
-pub struct EmptySecret {
-    pub what: String,
+pub enum SecretError {
+    #[error("{what} is empty or only whitespace")]
+    Empty { what: String },
+    #[error("{what} is too short to be a key: it has fewer than {MIN_SECRET_CHARS} characters (a Wapzi key is `ak_` and 32 characters), and redacting so short a value would corrupt every output")]
+    TooShort { what: String },
 }
 
 impl Secret {
     /// Wraps a secret, trimming surrounding whitespace (a key file's trailing
-    /// newline); refuses an empty one, since redacting "" would corrupt all
-    /// output.
-    pub fn new(value: &str, what: &str) -> Result<Secret, EmptySecret> {
+    /// newline); refuses an empty one or one shorter than
+    /// [`MIN_SECRET_CHARS`], since redacting it would corrupt all output.
+    pub fn new(value: &str, what: &str) -> Result<Secret, SecretError> {
         let value = value.trim();
+        let what = what.to_string();
         if value.is_empty() {
-            return Err(EmptySecret {
-                what: what.to_string(),
-            });
+            return Err(SecretError::Empty { what });
+        }
+        if value.chars().count() < MIN_SECRET_CHARS {
+            return Err(SecretError::TooShort { what });
         }
         Ok(Secret(value.to_string()))
     }
@@ -184,7 +194,9 @@ const URI_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHAN
     .remove(b')');
 
 /// The forms a secret can take in output: as is, base64 (standard and URL
-/// alphabets, padded or not), percent-encoded and JSON-escaped.
+/// alphabets, padded or not, and inside longer text at every alignment),
+/// percent-encoded (reserved bytes only or every byte, upper and lower hex)
+/// and JSON-escaped.
 fn encodings(secret: &str) -> Vec<String> {
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
     let mut forms = vec![
@@ -193,15 +205,57 @@ fn encodings(secret: &str) -> Vec<String> {
         STANDARD_NO_PAD.encode(secret),
         URL_SAFE.encode(secret),
         URL_SAFE_NO_PAD.encode(secret),
+    ];
+    for engine in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+        forms.extend((0..3).map(|offset| base64_core(engine, secret.as_bytes(), offset)));
+    }
+    for encoded in [
         percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
             .to_string(),
         percent_encoding::utf8_percent_encode(secret, URI_COMPONENT).to_string(),
-    ];
+        secret.bytes().map(|b| format!("%{b:02X}")).collect(),
+    ] {
+        forms.push(lowercase_hex(&encoded));
+        forms.push(encoded);
+    }
     if let Ok(json) = serde_json::to_string(secret) {
         forms.push(json.trim_matches('"').to_string());
     }
     forms.retain(|f| !f.is_empty());
     forms
+}
+
+/// The base64 characters that `secret` alone decides when it follows
+/// `offset` (0, 1 or 2) other bytes in the encoded text: `base64('u:KEY')`
+/// holds the key at offset 2. Characters that also carry bits of the bytes
+/// before or after the secret are left out, whatever those bytes are.
+fn base64_core(engine: &impl Engine, secret: &[u8], offset: usize) -> String {
+    let mut padded = vec![0; offset];
+    padded.extend_from_slice(secret);
+    let encoded = engine.encode(&padded);
+    // Character `i` holds bits `6i..6i+6`; the secret's are `8 * offset..`.
+    let (first_bit, end_bit) = (8 * offset, 8 * padded.len());
+    let first = first_bit.div_ceil(6);
+    let end = (end_bit / 6).max(first);
+    encoded.get(first..end).unwrap_or_default().to_string()
+}
+
+/// `text` with the hex digits of its `%XX` escapes in lower case.
+fn lowercase_hex(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut hex_left = 0;
+    for c in text.chars() {
+        if c == '%' {
+            hex_left = 2;
+            out.push(c);
+        } else if hex_left > 0 {
+            hex_left -= 1;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -210,22 +264,30 @@ mod tests {
 
     #[test]
     fn secret_never_prints_its_value() {
-        let s = Secret::new(" ak_123 \n", "key").unwrap();
-        assert_eq!(s.expose(), "ak_123");
+        let s = Secret::new(" ak_0123456789abcdef \n", "key").unwrap();
+        assert_eq!(s.expose(), "ak_0123456789abcdef");
         assert_eq!(format!("{s} {s:?}"), "*** Secret(***)");
     }
 
     #[test]
-    fn empty_secret_is_refused() {
-        assert!(Secret::new("  \n", "WAPZI_API_KEY").is_err());
+    fn empty_and_implausibly_short_secrets_are_refused() {
+        let refused = |v: &str| Secret::new(v, "WAPZI_API_KEY").unwrap_err();
+        assert!(matches!(refused("  \n"), SecretError::Empty { .. }));
+        for short in ["a", "json", " ak_0123456789a "] {
+            let error = refused(short);
+            assert!(matches!(error, SecretError::TooShort { .. }), "{short}");
+            let said = error.to_string();
+            assert!(short.len() < 4 || !said.contains(short.trim()), "{said}");
+        }
+        assert!(Secret::new("ak_0123456789abc", "k").is_ok());
     }
 
     #[test]
     fn redacts_plain_and_encoded_forms() {
-        let s = Secret::new("ak_secret/+=1", "key").unwrap();
+        let s = Secret::new("ak_secret/+=1-long", "key").unwrap();
         let r = Redactor::new([&s]);
-        let b64 = base64::engine::general_purpose::STANDARD.encode("ak_secret/+=1");
-        let text = format!("a ak_secret/+=1 b {b64} c ak_secret%2F%2B%3D1");
+        let b64 = base64::engine::general_purpose::STANDARD.encode("ak_secret/+=1-long");
+        let text = format!("a ak_secret/+=1-long b {b64} c ak_secret%2F%2B%3D1-long");
         let out = r.redact(&text);
         assert!(!r.finds_secret_in(out.as_bytes()), "{out}");
         assert_eq!(out.matches(REDACTED).count(), 3);
@@ -233,18 +295,23 @@ mod tests {
 
     #[test]
     fn the_longest_form_wins_and_none_survives_whole() {
-        let short = Secret::new("ak_short", "key").unwrap();
-        let long = Secret::new("ak_shorter_and_longer", "previous key").unwrap();
-        let r = Redactor::new([&short, &long]);
-        let out = r.redact("[ak_shorter_and_longer] ak_short ak_shortak_short");
+        let (short, long) = ("ak_0123456789abcdef", "ak_0123456789abcdef_longer");
+        let r = Redactor::new([
+            &Secret::new(short, "key").unwrap(),
+            &Secret::new(long, "previous key").unwrap(),
+        ]);
+        let out = r.redact(&format!("[{long}] {short} {short}{short}"));
         assert_eq!(out, "[[redacted]] [redacted] [redacted][redacted]");
-        assert_eq!(Redactor::default().redact("ak_short"), "ak_short");
-        let forms = [short, long].map(|s| s.expose().to_string());
-        let haystack = b"..ak_shorter_and_longer..ak_short..ak_shorter";
-        let spans = FormSearcher::new(&forms).spans(haystack);
-        assert_eq!(spans, FormSearcher::automaton(&forms).spans(haystack));
-        assert_eq!(spans, [2..23, 25..33, 35..43]);
-        assert!(!Redactor::default().finds_secret_in(b"ak_short"));
+        assert_eq!(Redactor::default().redact(short), short);
+        let forms = [short, long].map(String::from);
+        let haystack = format!("..{long}..{short}..{short}_long");
+        let spans = FormSearcher::new(&forms).spans(haystack.as_bytes());
+        assert_eq!(
+            spans,
+            FormSearcher::automaton(&forms).spans(haystack.as_bytes())
+        );
+        assert_eq!(spans, [2..28, 30..49, 51..70]);
+        assert!(!Redactor::default().finds_secret_in(short.as_bytes()));
     }
 
     #[test]
@@ -256,14 +323,56 @@ mod tests {
         let held = serde_json::json!({"a": {"b": format!("[{}]", plain.expose())}});
         assert!(r.may_hold_secret_in_json(&serde_json::to_vec(&held).unwrap()));
         // A quote in a key is written escaped: the text cannot tell, so it may.
-        let quoted = Secret::new("ak_\"quoted", "key").unwrap();
+        let quoted = Secret::new("ak_\"quoted_0123456789", "key").unwrap();
         let r = Redactor::new([&quoted]);
         assert!(r.may_hold_secret_in_json(&clean));
     }
 
     #[test]
+    fn base64_of_text_holding_a_secret_is_redacted_at_every_alignment() {
+        use base64::engine::general_purpose::{
+            STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD,
+        };
+        let s = Secret::new("ak_0123456789abcdef0123456789abcdef", "key").unwrap();
+        let r = Redactor::new([&s]);
+        let key = s.expose();
+        let engines = [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD];
+        let fillers: [&[u8]; 3] = [b"", b"\xff", b"\x00"];
+        for prefix in ["", "u", "u:", "{\"x-api-key\":\"", "Basic u:", "?k="] {
+            for suffix in ["", "\"}", "x", "\n\n"] {
+                for filler in fillers {
+                    let text =
+                        [prefix.as_bytes(), filler, key.as_bytes(), suffix.as_bytes()].concat();
+                    for engine in engines {
+                        let encoded = engine.encode(&text);
+                        let out = r.redact(&encoded);
+                        assert!(out.contains(REDACTED), "{prefix:?} {suffix:?}: {encoded}");
+                        assert!(!r.finds_secret_in(out.as_bytes()), "{out}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_byte_percent_encoded_is_redacted_in_upper_and_lower_hex() {
+        let s = Secret::new("ak_0123456789abcdef0123456789abcdef", "key").unwrap();
+        let r = Redactor::new([&s]);
+        let upper: String = s.expose().bytes().map(|b| format!("%{b:02X}")).collect();
+        assert!(upper.starts_with("%61%6B%5F"));
+        let reserved_lower = "ak%5f0123456789abcdef0123456789abcdef";
+        for text in [
+            upper.clone(),
+            upper.to_ascii_lowercase(),
+            reserved_lower.into(),
+        ] {
+            assert_eq!(r.redact(&format!("k={text}&")), "k=[redacted]&");
+        }
+    }
+
+    #[test]
     fn the_canary_finds_every_form_anywhere_in_any_bytes() {
-        let s = Secret::new("ak_secret/+=1", "key").unwrap();
+        let s = Secret::new("ak_secret/+=1-long", "key").unwrap();
         let r = Redactor::new([&s]);
         for form in encodings(s.expose()) {
             let form = form.as_bytes();
@@ -275,7 +384,7 @@ mod tests {
                 }
             }
         }
-        assert!(!r.finds_secret_in(b"ak_secret/+=2 ak_secret/+"));
+        assert!(!r.finds_secret_in(b"ak_secret/+=2-long ak_secret/+=1-lon"));
         assert!(!r.finds_secret_in(b""));
     }
 }

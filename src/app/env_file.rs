@@ -21,7 +21,8 @@ impl EnvFile {
     /// Reads `path`: `KEY=VALUE` lines, `#` comments, quoting as dotenv does.
     pub fn load(path: &Path) -> Result<EnvFile, AppError> {
         let shown = path.display();
-        let bytes = std::fs::read(path)
+        // A dotenv file of a megabyte is already far more than settings.
+        let bytes = crate::file::read_regular(path, 1024 * 1024, "1 MiB")
             .map_err(|e| AppError::Setting(format!("cannot read --env-file {shown}: {e}")))?;
         let mut vars = BTreeMap::new();
         for item in dotenvy::from_read_iter(&bytes[..]) {

@@ -20,7 +20,7 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use crate::check::{did_you_mean, load_paths, Check, CheckSet, Severity};
+use crate::check::{did_you_mean, Check, CheckSet, Severity};
 use crate::cli::ExplainArgs;
 use crate::error::AppError;
 use crate::exit;
@@ -30,7 +30,7 @@ const WIDTH: usize = 78;
 
 /// Prints what the check `args.id` verifies and how to make it pass.
 pub fn explain(args: ExplainArgs) -> Result<u8, AppError> {
-    let set = load_paths(&args.checks)?;
+    let set = super::known_secrets::load_checks_env(&args.checks)?;
     let Some(check) = set.checks.iter().find(|c| c.id == args.id) else {
         return Err(AppError::Setting(unknown(&args.id, &set)));
     };

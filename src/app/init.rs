@@ -9,16 +9,19 @@ use crate::scaffold::{self, DEFAULT_CHECKS};
 /// Writes the scaffold into `args.dir` and says what to do next.
 pub fn init(args: InitArgs) -> Result<u8, AppError> {
     let plan = scaffold::plan();
+    let links = scaffold::links(&args.dir, &plan);
+    if !links.is_empty() {
+        return Err(AppError::Setting(format!(
+            "init never writes through a symbolic link, even with --force (it would overwrite the file the link points to); nothing was written. Remove these links, or copy what they point to in their place:\n{}",
+            indented(&links)
+        )));
+    }
     let existing = scaffold::conflicts(&args.dir, &plan);
     if !existing.is_empty() && !args.force {
-        let list: Vec<String> = existing
-            .iter()
-            .map(|p| format!("  {}", p.display()))
-            .collect();
         return Err(AppError::Setting(format!(
             "init would overwrite {} existing file(s); nothing was written (pass --force to overwrite them):\n{}",
             existing.len(),
-            list.join("\n")
+            indented(&existing)
         )));
     }
     scaffold::write(&args.dir, &plan)
@@ -50,4 +53,10 @@ pub fn init(args: InitArgs) -> Result<u8, AppError> {
         args.dir.join(".env").display()
     );
     Ok(exit::READY)
+}
+
+/// One path a line, indented.
+fn indented(paths: &[std::path::PathBuf]) -> String {
+    let lines: Vec<String> = paths.iter().map(|p| format!("  {}", p.display())).collect();
+    lines.join("\n")
 }

@@ -5,12 +5,13 @@ mod editor;
 mod env_file;
 mod explain;
 mod init;
+mod known_secrets;
 mod run_checks;
 mod sandbox;
+mod stdout;
 
 use std::path::PathBuf;
 
-use crate::check::load_paths;
 use crate::cli::{Cli, Command, ListArgs, SandboxBehaviour, ValidateArgs};
 use crate::error::AppError;
 use crate::exit;
@@ -19,7 +20,10 @@ use crate::sandbox::{Fault, SandboxConfig};
 /// Runs the command and returns the process exit code.
 pub fn run(cli: Cli) -> Result<u8, AppError> {
     match cli.command {
-        Command::Run(args) => run_checks::run_checks(*args),
+        Command::Run(args) => {
+            refuse_zero_test_threads(&args.libtest)?;
+            run_checks::run_checks(*args)
+        }
         Command::List(args) => list(args),
         Command::Validate(args) => validate(args),
         Command::Explain(args) => explain::explain(args),
@@ -30,16 +34,27 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
     }
 }
 
+/// libtest-mimic starts `--test-threads` workers and waits for every
+/// trial: with none it waits forever. Refused like `--concurrency 0`.
+fn refuse_zero_test_threads(args: &libtest_mimic::Arguments) -> Result<(), AppError> {
+    match args.test_threads {
+        Some(0) => Err(AppError::Setting(
+            "invalid value '0' for '--test-threads <test_threads>': at least 1 thread is needed to report the checks (0 would wait forever)".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn list(args: ListArgs) -> Result<u8, AppError> {
-    let set = load_paths(&args.checks)?;
+    let set = known_secrets::load_checks_env(&args.checks)?;
     for check in &set.checks {
-        println!(
+        stdout::line(format_args!(
             "{:<44} {:<9} {:<21} {}",
             check.id,
             check.severity.as_str(),
             check.checklist.id(),
             check.title
-        );
+        ));
     }
     Ok(exit::READY)
 }
@@ -50,12 +65,12 @@ fn validate(args: ValidateArgs) -> Result<u8, AppError> {
     } else {
         args.paths
     };
-    let set = load_paths(&paths)?;
-    println!(
+    let set = known_secrets::load_checks_env(&paths)?;
+    stdout::line(format_args!(
         "{} checks in {} files are valid",
         set.checks.len(),
         set.files.len()
-    );
+    ));
     Ok(exit::READY)
 }
 

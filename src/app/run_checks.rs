@@ -8,7 +8,6 @@ use std::time::SystemTime;
 
 use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 
-use crate::check::load_paths;
 use crate::cli::RunArgs;
 use crate::config::{resolve_target, TargetConfig};
 use crate::console::{Console, Mode};
@@ -20,6 +19,8 @@ use crate::secret::{Redactor, Secret};
 use crate::{exit, report, term};
 
 use super::env_file::EnvFile;
+use super::known_secrets::{known_secrets, load_checks};
+use super::stdout::{self, Relay};
 use super::{runtime, sandbox_config};
 
 /// Runs the checks selected by `args` and returns the gate's exit code.
@@ -37,7 +38,8 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         Some(path) => EnvFile::load(path)?,
         None => EnvFile::default(),
     };
-    let set = load_paths(&args.checks)?;
+    let env = |name: &str| env_file.lookup(name, |n| std::env::var(n).ok());
+    let set = load_checks(&args.checks, &known_secrets(Some(&args), &env))?;
     let rt = runtime()?;
     let run_id = run::new_run_id(SystemTime::now());
     let mut sandbox = None;
@@ -50,20 +52,13 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         sandbox = Some(started);
         Some(target)
     } else {
-        let env = |name: &str| env_file.lookup(name, |n| std::env::var(n).ok());
         Some(resolve_target(&args, &set.catalog, &env)?)
     };
     let Some(config) = config else {
         // --list: libtest prints the names; nothing is sent.
         let settings = listing_settings(&run_id)?;
-        run::execute(
-            &set,
-            &settings,
-            &args.libtest,
-            &rt,
-            term::failure_text,
-            None,
-        )?;
+        let relay = Relay::start(&args.libtest);
+        run::execute(&set, &settings, relay.args(), &rt, term::failure_text, None)?;
         return Ok(exit::READY);
     };
     let mut target = target_of(&config, &args);
@@ -84,14 +79,16 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     });
     let console = console(&args);
     let observer = console.clone().map(|c| c as Arc<dyn Observer>);
+    let relay = Relay::start(&args.libtest);
     let executed = run::execute(
         &set,
         &settings,
-        &args.libtest,
+        relay.args(),
         &rt,
         term::failure_text,
         observer,
     );
+    drop(relay);
     if let Some(console) = console {
         console.finish();
     }
@@ -102,7 +99,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         rt.block_on(sandbox.shutdown());
     }
     let result = run::assemble(&set, executed, &run_id, target);
-    println!("{}", redactor.redact(&term::summary(&result)));
+    stdout::line(redactor.redact(&term::summary(&result)));
     let code = u8::try_from(result.exit_code).unwrap_or(exit::NOT_READY);
     // libtest wrote --logfile itself: the canary reads it too.
     let logfile: Vec<PathBuf> = args.libtest.logfile.iter().map(PathBuf::from).collect();
@@ -296,15 +293,15 @@ fn listing_settings(run_id: &str) -> Result<RunSettings, AppError> {
 fn write_reports(result: &RunResult, root: PathBuf, redactor: &Redactor) -> Result<(), AppError> {
     let written = report::write_all(result, &root, redactor)?;
     refuse_leaks(&written.files, redactor)?;
-    println!(
+    stdout::line(format_args!(
         "reports: {} (latest: {})",
         written.dir.display(),
         written.latest.display()
-    );
+    ));
     let summary_file = std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from);
     let actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     for line in report::github_outputs(result, redactor, summary_file.as_deref(), actions)? {
-        println!("{line}");
+        stdout::line(line);
     }
     Ok(())
 }

@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use super::source::SourceText;
+use crate::secret::Redactor;
+
 /// What is wrong with a check file.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CheckErrorKind {
@@ -14,6 +17,12 @@ pub enum CheckErrorKind {
     NoChecks(String),
     #[error("{0}")]
     Yaml(String),
+    #[error("not UTF-8: the byte 0x{0:02X} here is no UTF-8 character; save the file as UTF-8")]
+    NotUtf8(u8),
+    #[error("symlink loop: {link} leads back to {target}, a folder it is inside of; remove the link or point it outside that folder")]
+    SymlinkLoop { link: String, target: String },
+    #[error("nested deeper than {0} levels; no check needs that many (a step's request body is five levels down)")]
+    TooDeep(usize),
     #[error("invalid check id `{0}`: use lowercase words joined by `-`, grouped by `::` (e.g. `auth::missing-key`)")]
     InvalidId(String),
     #[error("duplicate check id `{id}`, first defined in {first}")]
@@ -86,13 +95,13 @@ impl CheckError {
 
     /// Attaches the source line the error points at.
     /// An error past the last line (end of file) points at the end of it.
-    pub fn with_source(mut self, source: &str) -> Self {
-        let lines: Vec<&str> = source.lines().collect();
-        match lines.get(self.line.saturating_sub(1)) {
+    pub fn with_source(mut self, source: &SourceText) -> Self {
+        match source.line(self.line) {
             Some(line) => self.source_line = Some(line.to_string()),
             None => {
-                if let Some(last) = lines.last() {
-                    self.line = lines.len();
+                let count = source.line_count();
+                if let Some(last) = source.line(count) {
+                    self.line = count;
                     self.column = last.chars().count() + 1;
                     self.source_line = Some(last.to_string());
                 }
@@ -122,9 +131,10 @@ impl fmt::Display for CheckError {
         if let Some(line) = &self.source_line {
             let number = self.line.to_string();
             let pad = " ".repeat(number.len());
+            let (line, caret) = excerpt(line, self.column);
             let caret_pad: String = line
                 .chars()
-                .take(self.column.saturating_sub(1))
+                .take(caret)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             write!(f, "\n{pad} |\n{number} | {line}\n{pad} | {caret_pad}^")?;
@@ -136,6 +146,32 @@ impl fmt::Display for CheckError {
         }
         Ok(())
     }
+}
+
+/// The widest source line shown whole; a longer one (a minified body) is
+/// shown as the window around the column, `…` marking what is left out.
+const EXCERPT_CHARS: usize = 120;
+
+/// What of `line` to show, and how many characters precede the caret.
+fn excerpt(line: &str, column: usize) -> (String, usize) {
+    let at = column.saturating_sub(1);
+    let count = line.chars().count();
+    if count <= EXCERPT_CHARS {
+        return (line.to_string(), at);
+    }
+    let start = at
+        .saturating_sub(EXCERPT_CHARS / 2)
+        .min(count - EXCERPT_CHARS);
+    let end = start + EXCERPT_CHARS;
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push('…');
+    }
+    shown.extend(line.chars().skip(start).take(EXCERPT_CHARS));
+    if end < count {
+        shown.push('…');
+    }
+    (shown, at - start + usize::from(start > 0))
 }
 
 /// Every error found while loading, not only the first.
@@ -159,6 +195,28 @@ impl fmt::Display for CheckErrors {
     }
 }
 
+impl CheckErrors {
+    /// These errors with every secret `redactor` knows replaced in what
+    /// they quote of a file: a key in a file mistaken for a check file (a
+    /// `.env`) is in its source line and in the parser's message.
+    pub fn redacted(self, redactor: &Redactor) -> CheckErrors {
+        CheckErrors(self.0.into_iter().map(|e| e.redacted(redactor)).collect())
+    }
+}
+
+impl CheckError {
+    fn redacted(mut self, redactor: &Redactor) -> CheckError {
+        let message = self.kind.to_string();
+        let redacted = redactor.redact(&message);
+        if redacted != message {
+            self.kind = CheckErrorKind::Invalid(redacted);
+        }
+        self.source_line = self.source_line.map(|line| redactor.redact(&line));
+        self.hint = self.hint.map(|hint| redactor.redact(&hint));
+        self
+    }
+}
+
 /// "did you mean `x`?" for the closest candidate, if any is close.
 pub fn did_you_mean<'a>(
     word: &str,
@@ -170,4 +228,33 @@ pub fn did_you_mean<'a>(
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_line_is_shown_as_the_window_around_its_column() {
+        let line = format!("body: {}", "[".repeat(10_000));
+        let error = CheckError {
+            source_line: Some(line),
+            ..CheckError::new(Path::new("f.yaml"), 9, 5_000, CheckErrorKind::TooDeep(64))
+        };
+        let text = error.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[2], format!("9 | …{}…", "[".repeat(EXCERPT_CHARS)));
+        let caret = lines[3].chars().position(|c| c == '^').unwrap();
+        assert_eq!(caret - "  | ".len(), 1 + EXCERPT_CHARS / 2);
+        let short = CheckError {
+            source_line: Some("id: x".into()),
+            ..CheckError::new(
+                Path::new("f.yaml"),
+                1,
+                5,
+                CheckErrorKind::Invalid("x".into()),
+            )
+        };
+        assert!(short.to_string().ends_with("1 | id: x\n  |     ^"));
+    }
 }

@@ -13,12 +13,13 @@ mod model;
 mod position;
 mod raw;
 mod schema;
+mod source;
 mod template;
 mod validate;
 
 pub use checklist::ChecklistItem;
 pub use error::{did_you_mean, CheckError, CheckErrorKind, CheckErrors};
-pub use fixture::{Fixture, FixtureCatalog, BUILTIN_FIXTURES};
+pub use fixture::{env_var_for, Fixture, FixtureCatalog, BUILTIN_FIXTURES};
 pub use load::{load_paths, CheckSet};
 pub use model::{
     Capture, Check, Expect, Expectation, JsonPath, JsonTemplate, JsonType, KeyChoice, Matcher,

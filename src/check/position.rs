@@ -38,6 +38,17 @@ pub enum Layout {
     Block,
 }
 
+/// How deeply collections may nest in a check file. A check needs a few
+/// levels (a step's request body is five down); JSON bodies of real APIs
+/// rarely pass twenty.
+pub const MAX_DEPTH: usize = 64;
+
+/// A collection nested deeper than [`MAX_DEPTH`], and where it opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooDeep {
+    pub at: Pos,
+}
+
 /// Positions of every node of one YAML document, as a tree: indexing a
 /// file is on the path of every run, so nodes are linked by index, with no
 /// path string built per node.
@@ -65,14 +76,34 @@ impl Default for Positions {
 
 impl Positions {
     /// Indexes every document of `source`; an unparsable source yields none
-    /// (serde_yaml reports the syntax error with its own position).
-    pub fn index(source: &str) -> Vec<Positions> {
+    /// (serde_yaml reports the syntax error with its own position). A
+    /// collection nested deeper than [`MAX_DEPTH`] ends the indexing there:
+    /// the YAML parsers' work per token grows with the depth, so a body
+    /// nested 200,000 levels deep took minutes to parse.
+    pub fn index(source: &str) -> Result<Vec<Positions>, TooDeep> {
         let mut indexer = Indexer::default();
         let mut parser = Parser::new_from_str(source);
-        if parser.load(&mut indexer, true).is_err() {
-            return Vec::new();
+        // Event by event rather than `Parser::load`, which recurses once
+        // per level of nesting.
+        loop {
+            match parser.next_token() {
+                // The scanner reads flow collections (`[[[...`) ahead, and
+                // gives up at 256 levels, before any event of theirs.
+                Err(e) if e.info() == "recursion limit exceeded" => {
+                    return Err(TooDeep {
+                        at: pos(*e.marker()),
+                    })
+                }
+                Err(_) => return Ok(Vec::new()),
+                Ok((Event::StreamEnd, _)) => return Ok(indexer.documents),
+                Ok((event, mark)) => {
+                    indexer.on_event(event, mark);
+                    if indexer.stack.len() > MAX_DEPTH {
+                        return Err(TooDeep { at: pos(mark) });
+                    }
+                }
+            }
         }
-        indexer.documents
     }
 
     /// The node at the dotted `path` (`steps.0.request.path`), or the
@@ -318,7 +349,7 @@ mod tests {
 
     #[test]
     fn indexes_keys_and_values_by_path() {
-        let docs = Positions::index(SOURCE);
+        let docs = Positions::index(SOURCE).unwrap();
         let p = &docs[0];
         assert_eq!(p.key("id"), Pos { line: 1, column: 1 });
         assert_eq!(p.value("id"), Pos { line: 1, column: 5 });
@@ -335,7 +366,7 @@ mod tests {
 
     #[test]
     fn points_inside_quoted_scalars() {
-        let docs = Positions::index(SOURCE);
+        let docs = Positions::index(SOURCE).unwrap();
         assert_eq!(
             docs[0].inside_value("steps.0.request.path", 3),
             Pos {
@@ -347,7 +378,7 @@ mod tests {
 
     #[test]
     fn unknown_paths_fall_back_to_the_nearest_ancestor() {
-        let docs = Positions::index(SOURCE);
+        let docs = Positions::index(SOURCE).unwrap();
         assert_eq!(
             docs[0].key("steps.0.request.nope"),
             Pos { line: 3, column: 5 }
@@ -357,20 +388,53 @@ mod tests {
     #[test]
     fn keys_that_hold_dots_are_found_whole() {
         let source = "expect:\n  body:\n    error.message: {regex: a}\n    error.code: {regex: b}\n    error:\n      code: 1\n";
-        let p = &Positions::index(source)[0];
+        let p = &Positions::index(source).unwrap()[0];
         assert_eq!(p.key("expect.body.error.message").line, 3);
         assert_eq!(p.key("expect.body.error.code").line, 4);
         assert_eq!(p.value("expect.body.error.code.regex").line, 4);
         // Without the dotted key, the nested one is found.
-        let nested = &Positions::index("error:\n  code: 1\n")[0];
+        let nested = &Positions::index("error:\n  code: 1\n").unwrap()[0];
         assert_eq!(nested.key("error.code").line, 2);
         assert_eq!(nested.key("error.nope").line, 1);
     }
 
     #[test]
     fn several_documents_are_indexed_apart() {
-        let docs = Positions::index("id: a\n---\nid: b\n");
+        let docs = Positions::index("id: a\n---\nid: b\n").unwrap();
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[1].key("id").line, 3);
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_found_where_it_opens() {
+        let deep = |n: usize| format!("body: {}{}\n", "[".repeat(n), "]".repeat(n));
+        assert!(Positions::index(&deep(MAX_DEPTH - 1)).is_ok());
+        let at = |n: usize| Positions::index(&deep(n)).unwrap_err().at;
+        // The root mapping is the first level, the outer `[` the second.
+        assert_eq!(
+            at(100),
+            Pos {
+                line: 1,
+                column: 7 + MAX_DEPTH - 1
+            }
+        );
+        // Deeper than the scanner reads ahead, where it gives up.
+        assert_eq!(
+            at(200_000),
+            Pos {
+                line: 1,
+                column: 7 + 255
+            }
+        );
+        let block = format!("body:\n{}x\n", "- ".repeat(100));
+        let at = Positions::index(&block).unwrap_err().at;
+        // A block sequence is marked at its first item, past its `- `.
+        assert_eq!(
+            at,
+            Pos {
+                line: 2,
+                column: 1 + 2 * (MAX_DEPTH - 1)
+            }
+        );
     }
 }

@@ -136,7 +136,7 @@ define_faults! {
     JsonWithoutContentType => "json-without-content-type":
         "successful JSON answers are sent with Content-Type text/plain",
     EchoKey => "echo-key":
-        "every answer echoes the received x-api-key: headers x-echo-key(-base64), JSON fields echo, echo_base64, echo_base64url, echo_percent",
+        "every answer echoes the received x-api-key: headers x-echo-key(-base64), JSON fields echo, echo_base64, echo_base64url, echo_base64_json, echo_base64_basic, echo_base64url_inside, echo_percent, echo_percent_all, echo_percent_lower",
     HtmlInjection => "html-injection":
         "every message and response text carries HTML/script markup, plus an x-note header",
     Hang => "hang":

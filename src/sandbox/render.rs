@@ -91,19 +91,34 @@ impl From<ApiError> for Reply {
 }
 
 /// The fields the `echo-key` fault adds to a JSON body: the key as
-/// received, base64 (standard, and URL-safe unpadded) and percent-encoded.
+/// received, base64 (standard, and URL-safe unpadded), base64 of text that
+/// holds it at other alignments (`{"x-api-key":"KEY"}`, a Basic
+/// credential `u:KEY`, `=KEY.`), and percent-encoded (reserved bytes, and
+/// every byte in upper and lower hex).
 fn echoes(key: &str) -> Vec<(&'static str, String)> {
     use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
     use base64::Engine;
+    let every_byte: String = key.bytes().map(|b| format!("%{b:02X}")).collect();
     vec![
         ("echo", key.to_string()),
         ("echo_base64", STANDARD.encode(key)),
         ("echo_base64url", URL_SAFE_NO_PAD.encode(key)),
         (
+            "echo_base64_json",
+            STANDARD.encode(format!("{{\"x-api-key\":\"{key}\"}}")),
+        ),
+        ("echo_base64_basic", STANDARD.encode(format!("u:{key}"))),
+        (
+            "echo_base64url_inside",
+            URL_SAFE_NO_PAD.encode(format!("={key}.")),
+        ),
+        (
             "echo_percent",
             percent_encoding::utf8_percent_encode(key, percent_encoding::NON_ALPHANUMERIC)
                 .to_string(),
         ),
+        ("echo_percent_lower", every_byte.to_ascii_lowercase()),
+        ("echo_percent_all", every_byte),
     ]
 }
 

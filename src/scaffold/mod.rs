@@ -88,9 +88,39 @@ pub fn conflicts(dir: &Path, plan: &[Planned]) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Writes every planned file below `dir`, creating folders as needed.
+/// The planned files below `dir` that are, or lie in a folder that is, a
+/// symbolic link: writing there would write wherever the link points.
+pub fn links(dir: &Path, plan: &[Planned]) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = plan
+        .iter()
+        .filter_map(|p| first_link(dir, &p.path))
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// The first of `dir/relative`'s ancestors below `dir`, or itself, that is
+/// a symbolic link.
+fn first_link(dir: &Path, relative: &Path) -> Option<PathBuf> {
+    let mut path = dir.to_path_buf();
+    for component in relative.components() {
+        path.push(component);
+        if path.is_symlink() {
+            return Some(path);
+        }
+    }
+    None
+}
+
+/// Writes every planned file below `dir`, creating folders as needed; a
+/// file or folder that is a symbolic link is never written through.
 pub fn write(dir: &Path, plan: &[Planned]) -> std::io::Result<()> {
     for file in plan {
+        if let Some(link) = first_link(dir, &file.path) {
+            let message = format!("{} is a symbolic link", link.display());
+            return Err(std::io::Error::other(message));
+        }
         let path = dir.join(&file.path);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;

@@ -43,10 +43,9 @@ fn missing_key_is_a_setup_error() {
 
 #[test]
 fn missing_entry_point_is_a_setup_error() {
-    let ran =
-        run(bin()
-            .env("WAPZI_API_KEY", "ak_x")
-            .args(["run", "--base-url", "http://127.0.0.1:9"]));
+    let ran = run(bin()
+        .env("WAPZI_API_KEY", "ak_x0000000000000000000000000000")
+        .args(["run", "--base-url", "http://127.0.0.1:9"]));
     assert_refused(&ran, "--entry-point ID or set WAPZI_ENTRY_POINT_ID");
 }
 
@@ -66,29 +65,28 @@ fn bad_base_urls_are_refused_before_any_request() {
         ),
         ("https://user:pw@example.com", "no credentials"),
     ] {
-        let ran = run(bin().env("WAPZI_API_KEY", "ak_x").args([
-            "run",
-            "--entry-point",
-            "ep",
-            "--base-url",
-            url,
-        ]));
+        let ran = run(bin()
+            .env("WAPZI_API_KEY", "ak_x0000000000000000000000000000")
+            .args(["run", "--entry-point", "ep", "--base-url", url]));
         assert_refused(&ran, expected);
-        assert!(!ran.stderr.contains("ak_x"));
+        assert!(!ran.stderr.contains("ak_x0000000000000000000000000000"));
     }
 }
 
 #[test]
 fn there_is_no_flag_for_the_key_itself() {
     assert_refused(
-        &run(bin().args(["run", "--api-key", "ak_x"])),
+        &run(bin().args(["run", "--api-key", "ak_x0000000000000000000000000000"])),
         "unexpected argument '--api-key'",
     );
 }
 
 #[test]
 fn secret_fixtures_cannot_be_flag_values() {
-    let ran = run_nowhere(Some("ak_x"), &["--fixture", "previous_api_key=ak_old"]);
+    let ran = run_nowhere(
+        Some("ak_x0000000000000000000000000000"),
+        &["--fixture", "previous_api_key=ak_old"],
+    );
     assert_refused(&ran, "is a secret");
     assert!(!ran.stderr.contains("ak_old"), "{}", ran.stderr);
 }

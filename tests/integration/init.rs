@@ -250,3 +250,32 @@ fn readme_walkthrough_check_runs_in_an_inited_folder() {
     assert_eq!(ran.code, INCOMPLETE, "{}\n{}", ran.stdout, ran.stderr);
     assert_eq!(ran.passed(), ["acme::follow-up"]);
 }
+
+#[test]
+fn init_never_writes_through_a_symlink_even_with_force() {
+    let outside = temp_dir();
+    let target = outside.path().join("precious.txt");
+    std::fs::write(&target, "keep me\n").unwrap();
+    let elsewhere = outside.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let dir = temp_dir();
+    std::os::unix::fs::symlink(&target, dir.path().join(".env.example")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, dir.path().join(".github")).unwrap();
+    for force in [false, true] {
+        let ran = init(dir.path(), force);
+        assert_eq!(ran.code, SETUP, "{}", ran.stderr);
+        assert!(
+            ran.stderr
+                .contains("init never writes through a symbolic link, even with --force"),
+            "{}",
+            ran.stderr
+        );
+        for link in [".env.example", ".github"] {
+            let shown = format!("  {}\n", dir.path().join(link).display());
+            assert!(ran.stderr.contains(&shown), "{shown}\n{}", ran.stderr);
+        }
+    }
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me\n");
+    assert!(files_below(&elsewhere).is_empty());
+    assert!(!dir.path().join("checks").exists(), "nothing is written");
+}

@@ -6,12 +6,14 @@ mod step;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::error::{did_you_mean, CheckError, CheckErrorKind};
 use super::fixture::FixtureCatalog;
 use super::model::{Check, Step};
 use super::position::Positions;
 use super::raw::RawCheck;
+use super::source::SourceText;
 
 /// Variables every check can use without declaring them.
 pub const BUILTIN_VARIABLES: &[&str] = &["entry_point_id", "run_id"];
@@ -20,7 +22,8 @@ pub const BUILTIN_VARIABLES: &[&str] = &["entry_point_id", "run_id"];
 #[derive(Debug, Clone)]
 pub struct FileContext {
     pub file: PathBuf,
-    pub source: String,
+    /// The whole file's text, shared by each of its documents.
+    pub source: Arc<SourceText>,
     pub positions: Positions,
 }
 

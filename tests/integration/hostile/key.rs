@@ -50,21 +50,50 @@ fn a_redirect_is_not_followed_and_the_key_never_reaches_the_other_origin() {
 // The key never appears in output.
 
 /// Every form of `secret` that must not appear: as is, base64 in both
-/// alphabets with and without padding, percent-encoded, JSON-escaped.
+/// alphabets with and without padding, the base64 of text holding it at
+/// each of the three alignments, percent-encoded (reserved bytes or every
+/// byte, upper or lower hex), JSON-escaped.
 fn secret_forms(secret: &str) -> Vec<String> {
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
     use base64::Engine;
     let json = serde_json::to_string(secret).unwrap();
-    vec![
+    let reserved =
+        percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+            .to_string();
+    let every_byte: String = secret.bytes().map(|b| format!("%{b:02X}")).collect();
+    let mut forms = vec![
         secret.to_string(),
         STANDARD.encode(secret),
         STANDARD_NO_PAD.encode(secret),
         URL_SAFE.encode(secret),
         URL_SAFE_NO_PAD.encode(secret),
-        percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
-            .to_string(),
+        regex::Regex::new("%[0-9A-F]{2}")
+            .unwrap()
+            .replace_all(&reserved, |c: &regex::Captures| c[0].to_ascii_lowercase())
+            .into_owned(),
+        reserved,
+        every_byte.to_ascii_lowercase(),
+        every_byte,
         json.trim_matches('"').to_string(),
-    ]
+    ];
+    // Inside longer text, the characters of the base64 that the secret
+    // alone decides: those that agree whatever the bytes around it are.
+    for offset in 0..3 {
+        let around = |filler: u8| {
+            let mut bytes = vec![filler; offset];
+            bytes.extend_from_slice(secret.as_bytes());
+            bytes.extend([filler; 2]);
+            bytes
+        };
+        for engine in [&STANDARD, &URL_SAFE] {
+            let (zeros, ones) = (engine.encode(around(0)), engine.encode(around(0xff)));
+            let agree: Vec<usize> = (0..zeros.len())
+                .filter(|&i| zeros.as_bytes()[i] == ones.as_bytes()[i])
+                .collect();
+            forms.push(zeros[agree[0]..=agree[agree.len() - 1]].to_string());
+        }
+    }
+    forms
 }
 
 /// Where any form of a sandbox secret appears in `bytes`.
@@ -132,7 +161,12 @@ fn an_echoed_key_appears_in_no_output_byte_in_any_encoding() {
         "\"x-echo-key\"",
         "\"x-echo-key-base64\"",
         "echo_base64url",
+        "echo_base64_json",
+        "echo_base64_basic",
+        "echo_base64url_inside",
         "echo_percent",
+        "echo_percent_all",
+        "echo_percent_lower",
     ] {
         assert!(text.contains(echoed), "{echoed} is not in the reports");
     }

@@ -7,6 +7,7 @@
 mod key;
 mod listener;
 mod setup;
+mod stdout;
 mod target;
 
 pub use listener::{http_response, read_head, Listener};

@@ -54,7 +54,9 @@ fn advice(kind: FailureKind, status: Option<u16>) -> (&'static str, bool) {
             false,
         ),
         K::Transport => (
-            "The target did not answer in HTTP: check the base URL's scheme and port.",
+            "The target's answer was not usable HTTP (not HTTP at all, or headers over the \
+             client's limits): check the base URL's scheme and port, and what sits in front of \
+             the target.",
             false,
         ),
         K::Proxy => (

@@ -134,28 +134,19 @@ impl<'a> CheckRun<'a> {
         response: &Incoming,
     ) -> Result<(), StepEnd> {
         for capture in &step.captures {
-            let value = response
-                .json
-                .as_ref()
-                .ok()
-                .and_then(|j| capture.path.select(j));
-            let text = match value {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Null) | None => {
-                    let message = format!(
-                        "cannot capture `{}`: the body has no `{}` ({}:{})",
-                        capture.var, capture.path, self.file, capture.line
-                    );
-                    return Err(StepEnd::failed_with(self.failure(
-                        at,
-                        out,
-                        Some(response),
-                        FailureKind::Capture,
-                        message,
-                    )));
-                }
-                Some(other) => other.to_string(),
+            let captured = match &response.json {
+                // A body that is not JSON (cut at the cap, HTML...) says so,
+                // rather than "the body has no `executionId`".
+                Err(why) => Err((FailureKind::NotJson, why.clone())),
+                Ok(json) => captured_text(capture.path.select(json), &capture.path),
             };
+            let text = captured.map_err(|(kind, why)| {
+                let message = format!(
+                    "cannot capture `{}`: {why} ({}:{})",
+                    capture.var, self.file, capture.line
+                );
+                StepEnd::failed_with(self.failure(at, out, Some(response), kind, message))
+            })?;
             self.vars.set(&capture.var, text);
         }
         Ok(())
@@ -166,7 +157,17 @@ impl<'a> CheckRun<'a> {
         let headers = request
             .headers
             .iter()
-            .map(|(name, value)| Ok((name.clone(), self.vars.render(value)?)))
+            .map(|(name, value)| {
+                let value = self.vars.render(value)?;
+                // Named here: the library would only say "builder error".
+                reqwest::header::HeaderValue::from_str(&value).map_err(|_| {
+                    format!(
+                        "not sent: the value of header `{name}` cannot go in an HTTP header \
+                         (it holds a line break, a control character or a non-ASCII one)"
+                    )
+                })?;
+                Ok((name.clone(), value))
+            })
             .collect::<Result<Vec<_>, String>>()?;
         Ok(Outgoing {
             method: request.method.as_str(),
@@ -210,6 +211,35 @@ impl<'a> CheckRun<'a> {
             ..Failure::bare(kind, redactor.redact(&message), at.to_string())
         }
     }
+}
+
+/// The longest value a capture takes: ids are short, and a value sent back
+/// in a path or header is repeated in every exchange and report.
+pub const CAPTURE_LIMIT: usize = 2048;
+
+/// The text a capture takes from `value` (at `path`), or why it cannot.
+fn captured_text(
+    value: Option<&Value>,
+    path: &impl std::fmt::Display,
+) -> Result<String, (FailureKind, String)> {
+    let text = match value {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => {
+            return Err((FailureKind::Capture, format!("the body has no `{path}`")))
+        }
+        Some(other) => other.to_string(),
+    };
+    if text.len() > CAPTURE_LIMIT {
+        return Err((
+            FailureKind::Capture,
+            format!(
+                "`{path}` is {} bytes long, over the {CAPTURE_LIMIT}-byte limit of a captured value: `{}`",
+                text.len(),
+                crate::text::excerpt(&text, 40)
+            ),
+        ));
+    }
+    Ok(text)
 }
 
 /// `401 application/json {"message":"Missing API key"}`, body cut short;

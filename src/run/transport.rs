@@ -90,6 +90,10 @@ fn describe(error: &reqwest::Error) -> String {
         format!("{at} closed the connection without answering")
     } else if has("end of file before message length") || has("unexpected eof") {
         format!("{at} closed the connection before the body was complete")
+    } else if has("message head is too large") || has("too many headers") {
+        format!(
+            "{at} sent response headers over the client's limits (100 headers, about 400 KiB in all): {innermost}"
+        )
     } else if has("parsed") || has("invalid http") {
         format!("{at} did not answer in HTTP/1.1: {innermost}")
     } else if error.is_connect() {

@@ -427,3 +427,158 @@ fn a_dot_segment_entry_point_is_not_sent_rather_than_resolved_away() {
         }
     }
 }
+
+// Limits a target's answer may hit.
+
+/// A Listener that answers the preflight as documented and every other
+/// request with `answer`.
+fn documented_preflight_then(answer: fn(&str) -> Vec<u8>) -> Listener {
+    Listener::start(move |stream| {
+        let head = read_head(stream);
+        // Read the request's body too: closing with it unread would reset
+        // the connection under the answer.
+        let length = head
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|n| n.trim().parse().unwrap_or(0))
+            })
+            .unwrap_or(0usize);
+        let _ = std::io::Read::read_exact(stream, &mut vec![0u8; length]);
+        let bytes = if head.contains("exec_homolog_preflight") {
+            let documented = br#"{"message":"Invalid executionId for this account"}"#;
+            http_response("400 Bad Request", "", documented)
+        } else {
+            answer(&head)
+        };
+        let _ = stream.write_all(&bytes);
+        Some(head)
+    })
+}
+
+fn against_listener(target: &Listener, args: &[&str]) -> (Ran, tempfile::TempDir) {
+    let reports = temp_dir();
+    let ran = run(bin()
+        .env("WAPZI_API_KEY", FIXTURES.api_key)
+        .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id)
+        .args(["run", "--base-url", &target.base_url(), "--reports"])
+        .arg(reports.path())
+        .args(args));
+    (ran, reports)
+}
+
+#[test]
+fn oversized_response_headers_name_the_limit() {
+    let target = documented_preflight_then(|_| {
+        let many: String = (0..300).map(|i| format!("x-h{i}: v\r\n")).collect();
+        http_response("400 Bad Request", &many, br#"{"message":"x"}"#)
+    });
+    let (ran, _reports) = against_listener(&target, &["--exact", "key::accepted"]);
+    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stdout.contains(
+            "sent response headers over the client's limits (100 headers, about 400 KiB in all)"
+        ),
+        "{}",
+        ran.stdout
+    );
+}
+
+#[test]
+fn a_huge_execution_id_is_a_short_capture_error_not_a_huge_line_or_report() {
+    let target = documented_preflight_then(|_| {
+        let id = "e".repeat(600 * 1024);
+        let body = format!(r#"{{"conversationId":"c","executionId":"{id}","status":"queued"}}"#);
+        http_response("202 Accepted", "", body.as_bytes())
+    });
+    let (ran, reports) = against_listener(&target, &["--exact", "execution::completes"]);
+    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout.len(), ran.stderr);
+    assert!(
+        ran.stdout.contains("cannot capture `execution_id`: `executionId` is 614400 bytes long, over the 2048-byte limit of a captured value"),
+        "{}",
+        &ran.stdout[..ran.stdout.len().min(3000)]
+    );
+    assert!(
+        ran.stdout.lines().all(|l| l.len() < 4096),
+        "a line of {} bytes",
+        ran.stdout.lines().map(str::len).max().unwrap_or(0)
+    );
+    let total: u64 = files_below(reports.path())
+        .iter()
+        .map(|f| std::fs::metadata(f).unwrap().len())
+        .sum();
+    assert!(total < 1024 * 1024, "reports of {total} bytes");
+}
+
+#[test]
+fn a_body_over_the_cap_is_said_to_be_cut_when_capturing() {
+    let target = documented_preflight_then(|_| {
+        let body = format!(
+            r#"{{"pad":"{}","executionId":"e"}}"#,
+            "p".repeat(1100 * 1024)
+        );
+        http_response("202 Accepted", "", body.as_bytes())
+    });
+    let (ran, _reports) = against_listener(&target, &["--exact", "execution::completes"]);
+    assert_eq!(ran.code, NOT_READY);
+    assert!(
+        ran.stdout.contains("body is larger than the 1 MiB cap"),
+        "{}",
+        &ran.stdout[..ran.stdout.len().min(3000)]
+    );
+    assert!(!ran.stdout.contains("the body has no `executionId`"));
+}
+
+#[test]
+fn a_captured_value_that_cannot_be_a_header_value_names_the_header() {
+    let target = documented_preflight_then(|_| {
+        http_response(
+            "202 Accepted",
+            "",
+            br#"{"executionId":"exec\r\nx-injected: 1"}"#,
+        )
+    });
+    let dir = temp_dir();
+    let check = dir.path().join("trace.yaml");
+    std::fs::write(
+        &check,
+        "id: acme::trace\ntitle: t\nchecklist: execute-202\nhint: h\nsteps:\n  - request:\n      method: POST\n      path: /v1/entry-points/{{ entry_point_id }}/execute\n      body: {message: hi}\n    capture:\n      execution_id: executionId\n  - request:\n      method: GET\n      path: /v1/executions/x\n      headers:\n        x-trace: \"{{ execution_id }}\"\n",
+    )
+    .unwrap();
+    let (ran, _reports) = against_listener(&target, &["--checks", check.to_str().unwrap()]);
+    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stdout
+            .contains("not sent: the value of header `x-trace` cannot go in an HTTP header"),
+        "{}",
+        ran.stdout
+    );
+    let heads = target.finish();
+    assert!(heads.iter().all(|h| !h.contains("x-injected")), "{heads:?}");
+}
+
+#[test]
+fn bidirectional_controls_from_the_target_are_shown_escaped() {
+    let target = documented_preflight_then(|_| {
+        http_response(
+            "400 Bad Request",
+            "",
+            "{\"message\":\"Invalid \u{202e}tnuocca\u{2066}x\u{2069}\"}".as_bytes(),
+        )
+    });
+    let (ran, _reports) = against_listener(&target, &["--exact", "execution::unknown"]);
+    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
+    for control in ['\u{202e}', '\u{2066}', '\u{2069}'] {
+        assert!(
+            !ran.stdout.contains(control),
+            "{control:?} reached the terminal"
+        );
+    }
+    assert!(
+        ran.stdout
+            .contains("Invalid \\u{202e}tnuocca\\u{2066}x\\u{2069}"),
+        "{}",
+        ran.stdout
+    );
+}

@@ -327,6 +327,33 @@ fn the_loader_never_panics_on_near_valid_checks() {
     check_loader(1024, near_valid_check(), String::into_bytes);
 }
 
+/// Near-valid checks made hostile the ways issue 12 found: a byte order
+/// mark, bytes that are not UTF-8, nesting far past the limit, many
+/// documents in one file.
+#[test]
+fn the_loader_never_panics_on_hostile_files() {
+    let hostile = (near_valid_check(), 0usize..4, 0usize..300).prop_map(|(check, how, n)| {
+        let mut bytes = check.into_bytes();
+        match how {
+            0 => bytes.splice(0..0, "\u{feff}".bytes()).for_each(drop),
+            1 => bytes.splice(0..0, [0xffu8, 0xfe, b'a']).for_each(drop),
+            2 => {
+                let deep = format!("x: {}1{}\n", "[".repeat(n * 4), "]".repeat(n * 4));
+                bytes.extend_from_slice(deep.as_bytes());
+            }
+            _ => {
+                let copy = bytes.clone();
+                for _ in 0..n.min(50) {
+                    bytes.extend_from_slice(b"\n---\n");
+                    bytes.extend_from_slice(&copy);
+                }
+            }
+        }
+        bytes
+    });
+    check_loader(256, hostile, |b| b);
+}
+
 /// Checks that aim every matcher, a capture, a capture-built request and a
 /// poll at whatever the listener answers.
 const ENGINE_CHECKS: &str = r#"
@@ -456,6 +483,7 @@ fn answer() -> impl Strategy<Value = Answer> {
             "retry-after",
             prop_oneof![
                 Just("18446744073709551615".to_string()),
+                Just("Wed, 21 Oct 2026 07:28:00 GMT".to_string()),
                 "[0-9]{1,3}",
                 "[ -~]{0,20}"
             ]
@@ -472,6 +500,12 @@ fn answer() -> impl Strategy<Value = Answer> {
         }),
         1 => vec(any::<u8>(), 0..512),
         1 => ".{0,200}".prop_map(String::into_bytes),
+        // What issue 12 found: a byte order mark, bytes after the JSON,
+        // bidirectional controls, an id too long to capture.
+        1 => json_value().prop_map(|v| format!("\u{feff}{v}").into_bytes()),
+        1 => json_value().prop_map(|v| format!("{v}\n\u{0}junk").into_bytes()),
+        1 => ".{0,40}".prop_map(|s| format!("{{\"message\":\"\u{202e}{s}\u{2066}\"}}").into_bytes()),
+        1 => Just(format!("{{\"executionId\":\"{}\",\"status\":\"queued\"}}", "e".repeat(3000)).into_bytes()),
     ];
     (status, vec(header, 0..4), body).prop_map(|(status, headers, body)| Answer {
         status,

@@ -262,6 +262,7 @@ mod tests {
             started_ms: 5.0,
             duration_ms: 12.4,
             poll: None,
+            reused_from: None,
         }
     }
 

@@ -31,6 +31,13 @@ pub struct RunResult {
     pub target: Target,
     pub checks_digest: ChecksDigest,
     pub summary: Summary,
+    /// Executions the run created on the target (answered 2xx to an execute
+    /// it sent): each is answered by the account's real agents.
+    #[serde(default)]
+    pub executions_created: usize,
+    /// Requests the run sent (the preflight's included).
+    #[serde(default)]
+    pub requests_sent: usize,
     /// The gate's verdict; [`RunVerdict::exit_code`] is the process's.
     pub verdict: RunVerdict,
     /// Why the verdict is not READY, one line each, most important first.
@@ -422,6 +429,10 @@ pub struct Exchange {
     pub duration_ms: f64,
     /// The poll number (1-based) when the request was a poll.
     pub poll: Option<u32>,
+    /// Set when this exchange is another check's, judged again by a `from`
+    /// step (it sent nothing and created nothing): that check's id.
+    #[serde(default)]
+    pub reused_from: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -185,14 +185,16 @@ pub fn summary(run: &RunResult) -> String {
     let s = &run.summary;
     let _ = write!(
         text,
-        "\n{}: {} passed, {} failed, {} errors, {} advisory failed, {} ignored against {}",
+        "\n{}: {} passed, {} failed, {} errors, {} advisory failed, {} ignored against {} ({} requests, {} executions created)",
         verdict_colour(run.verdict),
         s.passed,
         s.failed,
         s.errors,
         s.advisory_failed,
         s.ignored,
-        run.target.base_url
+        run.target.base_url,
+        run.requests_sent,
+        run.executions_created
     );
     text
 }

@@ -112,7 +112,18 @@ fn fixtures(text: &mut String, check: &Check, set: &CheckSet) {
 fn steps(text: &mut String, check: &Check) {
     text.push_str("steps:\n");
     for (i, step) in check.steps.iter().enumerate() {
-        let request = &step.request;
+        let Some(request) = step.request() else {
+            if let Some(from) = step.from() {
+                let _ = writeln!(
+                    text,
+                    "  {}. judges the answers of step `{}` of `{}` (sends nothing)",
+                    i + 1,
+                    from.step,
+                    from.check
+                );
+            }
+            continue;
+        };
         let polled = if step.poll.is_some() { ", polled" } else { "" };
         let _ = writeln!(
             text,

@@ -22,8 +22,8 @@ pub use error::{did_you_mean, CheckError, CheckErrorKind, CheckErrors};
 pub use fixture::{env_var_for, Fixture, FixtureCatalog, BUILTIN_FIXTURES};
 pub use load::{load_paths, CheckSet};
 pub use model::{
-    Capture, Check, Expect, Expectation, JsonPath, JsonTemplate, JsonType, KeyChoice, Matcher,
-    MatcherTarget, Method, Poll, Request, Severity, Step,
+    Capture, Check, Expect, Expectation, FromStep, JsonPath, JsonTemplate, JsonType, KeyChoice,
+    Matcher, MatcherTarget, Method, Poll, Request, Severity, Source, Step,
 };
 pub use schema::{check_schema, check_schema_json};
 pub use template::{Segment, Template};

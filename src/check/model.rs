@@ -53,13 +53,51 @@ pub struct Check {
 pub struct Step {
     pub name: String,
     pub line: usize,
-    pub request: Request,
+    pub source: Source,
     pub expect: Expect,
     pub captures: Vec<Capture>,
     pub poll: Option<Poll>,
     /// When these hold, the check cannot be judged against this target and
     /// ends ignored with what was observed.
     pub inconclusive_when: Vec<Expectation>,
+    /// Body matchers every 2xx answer the step judged must hold (a `from`
+    /// step's whole poll history).
+    pub always: Vec<Expectation>,
+}
+
+/// Where a step's answer comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A request the step sends.
+    Request(Request),
+    /// What another check's step received: nothing is sent, so checks that
+    /// need the same execution share it (and its one poller).
+    From(FromStep),
+}
+
+/// Another check's step, by check id and step name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FromStep {
+    pub check: String,
+    pub step: String,
+}
+
+impl Step {
+    /// The request the step sends, if it sends one.
+    pub fn request(&self) -> Option<&Request> {
+        match &self.source {
+            Source::Request(request) => Some(request),
+            Source::From(_) => None,
+        }
+    }
+
+    /// The step whose answers this one judges, if any.
+    pub fn from(&self) -> Option<&FromStep> {
+        match &self.source {
+            Source::From(from) => Some(from),
+            Source::Request(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]

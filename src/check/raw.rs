@@ -59,15 +59,26 @@ pub struct RawFixture {
     pub secret: bool,
 }
 
-/// One request and what must hold of its response.
+/// One request (or another check's answers) and what must hold of the
+/// response.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
-    /// Shown in failures and reports (default: `METHOD path`).
+    /// Shown in failures and reports (default: `METHOD path`, or the step it judges).
     #[serde(default)]
     pub name: Option<String>,
-    /// What to send.
-    pub request: RawRequest,
+    /// What to send. A step has `request` or `from`, not both.
+    #[serde(default)]
+    pub request: Option<RawRequest>,
+    /// Judge what another check's step received instead of sending anything: that check must be
+    /// in `requires`. Its answer (the last poll's, for a polled step) is judged by `expect`,
+    /// `capture` and `inconclusive_when`; every answer it received, by `always`.
+    #[serde(default)]
+    pub from: Option<RawFrom>,
+    /// With `from`: body path -> matcher that must hold on every 2xx answer the step received
+    /// (each poll of a polled step).
+    #[serde(default)]
+    pub always: IndexMap<String, MatcherSpec>,
     /// What must hold of the response; omitted: any response passes.
     #[serde(default)]
     pub expect: RawExpect,
@@ -80,6 +91,16 @@ pub struct RawStep {
     /// Body path -> matcher: when all hold, the check cannot be judged against this target and ends ignored.
     #[serde(default)]
     pub inconclusive_when: IndexMap<String, MatcherSpec>,
+}
+
+/// Another check's step, whose answers a step judges instead of sending.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFrom {
+    /// The check's id; it must be in `requires`.
+    pub check: String,
+    /// The step's name in that check.
+    pub step: String,
 }
 
 /// An HTTP request to the API under test.

@@ -93,8 +93,15 @@ fn header_rows(run: &RunResult) -> Vec<(&'static str, String)> {
         (
             "Summary",
             format!(
-                "{} checks: {} passed, {} failed, {} errored, {} advisory failed, {} ignored",
-                s.total, s.passed, s.failed, s.errors, s.advisory_failed, s.ignored
+                "{} checks: {} passed, {} failed, {} errored, {} advisory failed, {} ignored; {} requests sent, {} executions created",
+                s.total,
+                s.passed,
+                s.failed,
+                s.errors,
+                s.advisory_failed,
+                s.ignored,
+                run.requests_sent,
+                run.executions_created
             ),
         ),
     ];

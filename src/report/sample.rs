@@ -92,6 +92,8 @@ pub(crate) fn sample_run() -> RunResult {
             files: vec!["checks/auth/missing-key.yaml".into()],
         },
         summary,
+        executions_created: 1,
+        requests_sent: 5,
         verdict,
         reasons: root_causes
             .iter()
@@ -201,6 +203,7 @@ fn exchange(
         started_ms: at,
         duration_ms: dur,
         poll: None,
+        reused_from: None,
     }
 }
 

@@ -3,7 +3,9 @@
 use std::time::SystemTime;
 
 use crate::check::CheckSet;
-use crate::result::{ChecksDigest, RunResult, RunVerdict, Summary, Target, Tool, SCHEMA_VERSION};
+use crate::result::{
+    ChecksDigest, Exchange, RunResult, RunVerdict, Summary, Target, Tool, SCHEMA_VERSION,
+};
 
 use super::harness::Executed;
 use super::verdict::{judge, RunFacts};
@@ -21,6 +23,14 @@ pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target
         _ => judged.verdict.exit_code(),
     };
     let checks = executed.results;
+    let sent: Vec<&Exchange> = executed
+        .preflight
+        .iter()
+        .chain(checks.iter().flat_map(|c| &c.exchanges))
+        .filter(|e| e.reused_from.is_none())
+        .collect();
+    let executions_created = sent.iter().filter(|e| created_an_execution(e)).count();
+    let requests_sent = sent.len();
     RunResult {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -37,6 +47,8 @@ pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target
             files: set.files.iter().map(|f| f.display().to_string()).collect(),
         },
         summary: Summary::of(&checks),
+        executions_created,
+        requests_sent,
         verdict: judged.verdict,
         reasons: judged.reasons,
         root_causes: judged.root_causes,
@@ -48,6 +60,16 @@ pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target
         preflight: executed.preflight,
         checks,
     }
+}
+
+/// Whether `exchange` was an execute the target accepted.
+fn created_an_execution(exchange: &Exchange) -> bool {
+    let accepted = exchange
+        .response
+        .as_ref()
+        .is_some_and(|r| (200..300).contains(&r.status));
+    let path = exchange.url.split('?').next().unwrap_or_default();
+    accepted && exchange.method == "POST" && path.ends_with("/execute")
 }
 
 /// RFC 3339 in UTC with milliseconds.

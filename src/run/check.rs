@@ -1,5 +1,7 @@
 //! Running one check to a [`CheckResult`].
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::check::{Check, Severity};
@@ -13,7 +15,8 @@ use super::step::{CheckRun, StepEnd};
 
 /// What the check's prerequisites said.
 pub enum Prerequisites {
-    Met,
+    /// Each passed: their results, for the check's `from` steps.
+    Met(HashMap<String, Arc<CheckResult>>),
     /// A required check did not pass: its id and how it ended.
     Unmet {
         id: String,
@@ -51,8 +54,13 @@ pub async fn run_check(
 ) -> CheckResult {
     let started = Instant::now();
     panic_if_asked(check);
-    let mut run = CheckRun::new(check, target, settings);
-    let outcome = match (ignored, prerequisites) {
+    let no_sources = HashMap::new();
+    let sources = match &prerequisites {
+        Prerequisites::Met(sources) => sources,
+        Prerequisites::Unmet { .. } => &no_sources,
+    };
+    let mut run = CheckRun::new(check, target, settings, sources);
+    let outcome = match (ignored, &prerequisites) {
         (Some(reason), _) => Outcome::Ignored { reason },
         (
             None,
@@ -61,8 +69,8 @@ pub async fn run_check(
                 outcome,
                 severity,
             },
-        ) => unmet(&id, *outcome, severity, &run.file, check),
-        (None, Prerequisites::Met) => {
+        ) => unmet(id, (**outcome).clone(), *severity, &run.file, check),
+        (None, Prerequisites::Met(_)) => {
             let ended = match tokio::time::timeout(budget, run.run_steps()).await {
                 Ok(ended) => ended,
                 Err(_) => {

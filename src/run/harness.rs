@@ -67,19 +67,36 @@ pub fn execute(
         failure_text,
         redactor: Redactor::new(settings.secrets()),
     });
+    if args.list {
+        let trials = set
+            .checks
+            .iter()
+            .map(|c| trial(c, mpsc::channel().1, shown.clone(), None))
+            .collect();
+        let _listed = libtest_mimic::run(args, trials);
+        return Ok(finish(Vec::new(), started_at, clock));
+    }
+    // The selection is ours: the filter's checks and, with them, the checks
+    // whose answers they judge (`from`), as a test's fixtures run with it.
+    let chosen = selection(set, args);
     let mut trials = Vec::new();
     let mut receivers = Vec::new();
     for check in &set.checks {
         let (tx, rx) = mpsc::channel::<Arc<CheckResult>>();
-        let trial = trial(check, rx, shown.clone(), observer.clone());
-        let selected = !args.is_filtered_out(&trial) && !args.is_ignored(&trial);
-        trials.push(trial);
+        let selected = chosen.contains(check.id.as_str());
+        if selected {
+            trials.push(trial(check, rx, shown.clone(), observer.clone()));
+        }
         receivers.push((check, tx, selected));
     }
-    if args.list {
-        let _listed = libtest_mimic::run(args, trials);
-        return Ok(finish(Vec::new(), started_at, clock));
-    }
+    let filter = args.filter.clone();
+    let unfiltered = Arguments {
+        filter: None,
+        skip: Vec::new(),
+        exact: false,
+        ..args.clone()
+    };
+    let args = &unfiltered;
 
     let target = Arc::new(Target::new(settings, clock)?);
     let probed = runtime.block_on(super::preflight::probe(&target, &settings.run_id));
@@ -112,13 +129,21 @@ pub fn execute(
         }
     }
     for (check, tx, slot_tx) in senders {
+        let unselected = unselected_sources(&check, &slots);
         let prerequisites: Vec<(String, Slot)> = check
             .requires
             .iter()
             .filter_map(|id| slots.get(id).map(|s| (id.clone(), s.clone())))
             .collect();
         let check_id = check.id.clone();
-        let task = check_task(shared.clone(), check, prerequisites, tx, slot_tx);
+        let task = check_task(
+            shared.clone(),
+            check,
+            prerequisites,
+            unselected,
+            tx,
+            slot_tx,
+        );
         runtime.spawn(watched(observer.clone(), check_id, task));
     }
     // The counts are libtest's; the exit code comes from the results.
@@ -138,7 +163,7 @@ pub fn execute(
     let interrupted = *interrupt.borrow();
     Ok(Executed {
         preflight: probed.exchanges,
-        filter: args.filter.clone(),
+        filter,
         interrupted,
         ..finish(results, started_at, clock)
     })
@@ -163,13 +188,15 @@ async fn check_task(
     shared: Arc<Shared>,
     check: Check,
     prerequisites: Vec<(String, Slot)>,
+    unselected: Option<String>,
     tx: mpsc::Sender<Arc<CheckResult>>,
     slot_tx: watch::Sender<Option<Arc<CheckResult>>>,
 ) {
     let started = Instant::now();
     let work = async {
         let gate = await_prerequisites(prerequisites).await;
-        let ignored = missing_fixtures(&check, &shared.settings, &shared.catalog);
+        let ignored =
+            unselected.or_else(|| missing_fixtures(&check, &shared.settings, &shared.catalog));
         // A closed semaphore is impossible here; run unbounded rather than fail.
         let _permit = shared.semaphore.acquire().await.ok();
         let now = Instant::now();
@@ -229,13 +256,18 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// Waits for each prerequisite; the first that did not pass blocks the check.
 async fn await_prerequisites(prerequisites: Vec<(String, Slot)>) -> Prerequisites {
+    let mut passed = HashMap::new();
     for (id, mut slot) in prerequisites {
         let seen = match slot.wait_for(Option::is_some).await {
-            Ok(result) => result.as_ref().map(|r| (r.outcome.clone(), r.severity)),
+            Ok(result) => result.clone(),
             Err(_) => None,
         };
-        match seen {
-            Some((Outcome::Passed, _)) => {}
+        match seen.as_ref().map(|r| (r.outcome.clone(), r.severity)) {
+            Some((Outcome::Passed, _)) => {
+                if let Some(result) = seen {
+                    passed.insert(id, result);
+                }
+            }
             Some((outcome, severity)) => {
                 return Prerequisites::Unmet {
                     id,
@@ -254,7 +286,53 @@ async fn await_prerequisites(prerequisites: Vec<(String, Slot)>) -> Prerequisite
             }
         }
     }
-    Prerequisites::Met
+    Prerequisites::Met(passed)
+}
+
+/// The ids of the checks a run selects: those `args` filters in, and the
+/// checks whose answers they judge with `from`, transitively.
+fn selection<'a>(set: &'a CheckSet, args: &Arguments) -> std::collections::HashSet<&'a str> {
+    let mut chosen: std::collections::HashSet<&str> = set
+        .checks
+        .iter()
+        .filter(|c| {
+            let probe = Trial::test(c.id.clone(), || Ok(()));
+            !args.is_filtered_out(&probe) && !args.is_ignored(&probe)
+        })
+        .map(|c| c.id.as_str())
+        .collect();
+    let mut todo: Vec<&str> = chosen.iter().copied().collect();
+    while let Some(id) = todo.pop() {
+        let Some(check) = set.checks.iter().find(|c| c.id == id) else {
+            continue;
+        };
+        for from in check.steps.iter().filter_map(|s| s.from()) {
+            if let Some(source) = set.checks.iter().find(|c| c.id == from.check) {
+                if chosen.insert(source.id.as_str()) {
+                    todo.push(source.id.as_str());
+                }
+            }
+        }
+    }
+    chosen
+}
+
+/// Why `check` cannot run when a check whose answers it judges (`from`) is
+/// not part of the run.
+fn unselected_sources(check: &Check, selected: &HashMap<String, Slot>) -> Option<String> {
+    let missing: Vec<&str> = check
+        .steps
+        .iter()
+        .filter_map(|s| s.from())
+        .map(|f| f.check.as_str())
+        .filter(|id| !selected.contains_key(*id))
+        .collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "not run: it judges the answers of `{}`, which the run's filter left out",
+            missing.join("`, `")
+        )
+    })
 }
 
 /// How libtest shows a result: the failure section's text, redacted.

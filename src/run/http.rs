@@ -198,6 +198,7 @@ impl Target {
             started_ms: self.clock.offset_ms(started),
             duration_ms: ms(started.elapsed()),
             poll,
+            reused_from: None,
         };
         (exchange, result)
     }
@@ -295,6 +296,42 @@ impl Target {
             value: self.redactor.redact(v),
         }));
         headers
+    }
+}
+
+/// The answer an exchange recorded, as a response to judge again (its
+/// body as kept: up to the excerpt limit, already redacted).
+pub fn incoming_of(exchange: &Exchange) -> Incoming {
+    let Some(record) = &exchange.response else {
+        return Incoming {
+            status: 0,
+            headers: Vec::new(),
+            body: String::new(),
+            json: Err("no answer was recorded".into()),
+            truncated: false,
+            received: 0,
+        };
+    };
+    let json = if record.truncated {
+        Err(format!(
+            "the body ({} bytes) is longer than the {} KiB kept of it for other checks to judge",
+            record.body_bytes,
+            BODY_EXCERPT_LIMIT / 1024
+        ))
+    } else {
+        parse_json(&record.body, false)
+    };
+    Incoming {
+        status: record.status,
+        headers: record
+            .headers
+            .iter()
+            .map(|h| (h.name.clone(), h.value.clone()))
+            .collect(),
+        body: record.body.clone(),
+        json,
+        truncated: record.truncated,
+        received: usize::try_from(record.body_bytes).unwrap_or(usize::MAX),
     }
 }
 

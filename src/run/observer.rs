@@ -107,6 +107,7 @@ mod tests {
             started_ms: 0.0,
             duration_ms: 1.0,
             poll: None,
+            reused_from: None,
         }
     }
 

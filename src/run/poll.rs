@@ -94,7 +94,7 @@ impl CheckRun<'_> {
                 Err(why) => {
                     break Err((
                         PollEnd::Error,
-                        StepEnd::error(self.no_answer(step_at, out, why)),
+                        StepEnd::error(self.no_answer(step_at, &self.sent(out), why)),
                     ))
                 }
             };
@@ -128,7 +128,7 @@ impl CheckRun<'_> {
             if !broken.is_empty() {
                 let failure = self.failure(
                     step_at,
-                    out,
+                    &self.sent(out),
                     Some(&response),
                     FailureKind::Body,
                     String::new(),
@@ -175,15 +175,33 @@ impl CheckRun<'_> {
         timeout: Duration,
         polls: u32,
     ) -> StepEnd {
-        let last_value = observed(poll, last).unwrap_or_else(|| "(none)".into());
-        let message = format!(
-            "{} did not reach the expected value within {}: {polls} polls, last {} was `{last_value}`",
+        let within = format!(
+            "{} did not reach the expected value within {}: {polls} polls",
             watched(poll),
             humantime::format_duration(timeout),
-            watched(poll),
         );
-        let mut failure =
-            self.failure(step_at, out, Some(last), FailureKind::PollTimedOut, message);
+        // A body that is not JSON has no value to watch: say why, as the
+        // root cause it is, rather than "last `status` was `(none)`".
+        if let (Err(why), false) = (&last.json, matches!(last.status, 429 | 503)) {
+            let message = format!("{within}, and the last answer's body is not JSON: {why}");
+            let failure = self.failure(
+                step_at,
+                &self.sent(out),
+                Some(last),
+                FailureKind::NotJson,
+                message,
+            );
+            return StepEnd::failed_with(failure);
+        }
+        let last_value = observed(poll, last).unwrap_or_else(|| "(none)".into());
+        let message = format!("{within}, last {} was `{last_value}`", watched(poll));
+        let mut failure = self.failure(
+            step_at,
+            &self.sent(out),
+            Some(last),
+            FailureKind::PollTimedOut,
+            message,
+        );
         failure.last_value = Some(last_value);
         StepEnd::failed_with(failure)
     }

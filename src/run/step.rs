@@ -3,8 +3,11 @@
 
 use serde_json::Value;
 
-use crate::check::{Check, Step};
-use crate::result::{Exchange, Failure, FailureKind, Mismatch, PollRecord};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::check::{Check, FromStep, Request, Source, Step};
+use crate::result::{CheckResult, Exchange, Failure, FailureKind, Mismatch, PollRecord};
 
 use super::expect::{excerpt, holds, mismatches};
 use super::http::{Incoming, Outgoing, Target};
@@ -62,10 +65,17 @@ pub struct CheckRun<'a> {
     pub file: String,
     pub exchanges: Vec<Exchange>,
     pub polls: Vec<PollRecord>,
+    /// The results of the checks this one requires, for its `from` steps.
+    pub sources: &'a HashMap<String, Arc<CheckResult>>,
 }
 
 impl<'a> CheckRun<'a> {
-    pub fn new(check: &'a Check, target: &'a Target, settings: &'a RunSettings) -> CheckRun<'a> {
+    pub fn new(
+        check: &'a Check,
+        target: &'a Target,
+        settings: &'a RunSettings,
+        sources: &'a HashMap<String, Arc<CheckResult>>,
+    ) -> CheckRun<'a> {
         let mut vars = Vars::default();
         vars.set("entry_point_id", settings.entry_point_id.clone());
         vars.set("run_id", settings.run_id.clone());
@@ -80,6 +90,7 @@ impl<'a> CheckRun<'a> {
             file: check.file.display().to_string(),
             exchanges: Vec::new(),
             polls: Vec::new(),
+            sources,
         }
     }
 
@@ -93,24 +104,22 @@ impl<'a> CheckRun<'a> {
 
     async fn run_step(&mut self, step: &Step) -> Result<(), StepEnd> {
         let at = format!("{} ({}:{})", step.name, self.file, step.line);
-        let out = self
-            .outgoing(step)
-            .map_err(|why| StepEnd::error(Failure::bare(FailureKind::NotSent, why, at.clone())))?;
-        let response = match &step.poll {
-            Some(poll) => self.poll(&step.name, &at, &out, poll).await?.response,
-            None => {
-                let (exchange, result) = self.target.send(&step.name, &out, None).await;
-                super::observer::exchange(&exchange);
-                self.exchanges.push(exchange);
-                result.map_err(|why| StepEnd::error(self.no_answer(&at, &out, why)))?
-            }
+        let (sent, response) = match &step.source {
+            Source::Request(request) => self.send(step, request, &at).await?,
+            Source::From(from) => self.reuse(step, from, &at)?,
         };
         // Expectations first: a wrong answer is a failure, not a reason to
         // call the check inconclusive.
         let found = mismatches(&step.expect.items, &response, &self.vars, &self.file);
         if !found.is_empty() {
             return Err(StepEnd::failed(
-                self.failure(&at, &out, Some(&response), FailureKind::Body, String::new()),
+                self.failure(
+                    &at,
+                    &sent,
+                    Some(&response),
+                    FailureKind::Body,
+                    String::new(),
+                ),
                 found,
             ));
         }
@@ -123,14 +132,90 @@ impl<'a> CheckRun<'a> {
                 response_line(&response)
             )));
         }
-        self.capture(step, &at, &out, &response)
+        self.capture(step, &at, &sent, &response)
+    }
+
+    /// Sends `request` (polling it if the step says so): the request line
+    /// as sent, and the answer judged.
+    async fn send(
+        &mut self,
+        step: &Step,
+        request: &Request,
+        at: &str,
+    ) -> Result<(String, Incoming), StepEnd> {
+        let out = self
+            .outgoing(request)
+            .map_err(|why| StepEnd::error(Failure::bare(FailureKind::NotSent, why, at.into())))?;
+        let sent = self.sent(&out);
+        let response = match &step.poll {
+            Some(poll) => self.poll(&step.name, at, &out, poll).await?.response,
+            None => {
+                let (exchange, result) = self.target.send(&step.name, &out, None).await;
+                super::observer::exchange(&exchange);
+                self.exchanges.push(exchange);
+                result.map_err(|why| StepEnd::error(self.no_answer(at, &sent, why)))?
+            }
+        };
+        Ok((sent, response))
+    }
+
+    /// The answers another check's step received, judged instead of sent
+    /// again: `always` on each 2xx one, the rest on the last. They join this
+    /// check's evidence, marked as reused (they created nothing).
+    fn reuse(
+        &mut self,
+        step: &Step,
+        from: &FromStep,
+        at: &str,
+    ) -> Result<(String, Incoming), StepEnd> {
+        let history: Vec<Exchange> = self
+            .sources
+            .get(&from.check)
+            .map(|r| {
+                r.exchanges
+                    .iter()
+                    .filter(|e| e.step == from.step && e.response.is_some())
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let Some(last) = history.last() else {
+            let message = format!(
+                "check `{}` recorded no answer at step `{}`",
+                from.check, from.step
+            );
+            return Err(StepEnd::error(Failure::bare(
+                FailureKind::NotSent,
+                message,
+                at.into(),
+            )));
+        };
+        let sent = format!("{} {} (as `{}` sent it)", last.method, last.url, from.check);
+        for exchange in &history {
+            let response = super::http::incoming_of(exchange);
+            if !(200..300).contains(&response.status) {
+                continue;
+            }
+            let broken = mismatches(&step.always, &response, &self.vars, &self.file);
+            if !broken.is_empty() {
+                let failure =
+                    self.failure(at, &sent, Some(&response), FailureKind::Body, String::new());
+                return Err(StepEnd::failed(failure, broken));
+            }
+        }
+        let response = super::http::incoming_of(last);
+        self.exchanges.extend(history.into_iter().map(|mut e| {
+            e.reused_from = Some(from.check.clone());
+            e
+        }));
+        Ok((sent, response))
     }
 
     fn capture(
         &mut self,
         step: &Step,
         at: &str,
-        out: &Outgoing,
+        sent: &str,
         response: &Incoming,
     ) -> Result<(), StepEnd> {
         for capture in &step.captures {
@@ -145,15 +230,14 @@ impl<'a> CheckRun<'a> {
                     "cannot capture `{}`: {why} ({}:{})",
                     capture.var, self.file, capture.line
                 );
-                StepEnd::failed_with(self.failure(at, out, Some(response), kind, message))
+                StepEnd::failed_with(self.failure(at, sent, Some(response), kind, message))
             })?;
             self.vars.set(&capture.var, text);
         }
         Ok(())
     }
 
-    fn outgoing(&self, step: &Step) -> Result<Outgoing, String> {
-        let request = &step.request;
+    fn outgoing(&self, request: &Request) -> Result<Outgoing, String> {
         let headers = request
             .headers
             .iter()
@@ -182,30 +266,35 @@ impl<'a> CheckRun<'a> {
         })
     }
 
-    /// The error of a request `out` at step `at` that got no answer.
-    pub fn no_answer(&self, at: &str, out: &Outgoing, why: SendError) -> Failure {
-        self.failure(at, out, None, why.kind, why.message)
+    /// The error of a request (`sent`, its line) at step `at` that got no
+    /// answer.
+    pub fn no_answer(&self, at: &str, sent: &str, why: SendError) -> Failure {
+        self.failure(at, sent, None, why.kind, why.message)
     }
 
-    /// A failure of `kind` at step `at` for the request `out` (shown with
-    /// the URL as sent) and what came back.
+    /// The line of a request as sent: `POST https://host/v1/... (account key)`.
+    pub fn sent(&self, out: &Outgoing) -> String {
+        format!(
+            "{} {} ({})",
+            out.method,
+            self.target.url(&out.path),
+            out.key
+        )
+    }
+
+    /// A failure of `kind` at step `at` for the request `sent` (its line,
+    /// with the URL as sent) and what came back.
     pub fn failure(
         &self,
         at: &str,
-        out: &Outgoing,
+        sent: &str,
         response: Option<&Incoming>,
         kind: FailureKind,
         message: String,
     ) -> Failure {
         let redactor = self.target.redactor();
-        let sent = format!(
-            "{} {} ({})",
-            out.method,
-            self.target.url(&out.path),
-            out.key
-        );
         Failure {
-            request: Some(redactor.redact(&sent)),
+            request: Some(redactor.redact(sent)),
             response: response.map(response_line),
             http_status: response.map(|r| r.status),
             ..Failure::bare(kind, redactor.redact(&message), at.to_string())

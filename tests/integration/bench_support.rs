@@ -68,7 +68,13 @@ fn sandbox_stats_file_times_each_execution_the_run_polled() {
         assert_eq!(stats["latency_ms"], 40.0);
         let report_path = dir.path().join("reports/latest/report.json");
         let report: Value = serde_json::from_slice(&std::fs::read(report_path).unwrap()).unwrap();
-        let polls = &report["checks"][0]["polls"][0];
+        let completes = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "execution::completes")
+            .unwrap();
+        let polls = &completes["polls"][0];
         let polled = polls["path"].as_str().unwrap().rsplit('/').next().unwrap();
         let completions = stats["completions"].as_array().unwrap();
         assert_eq!(completions.len(), 1, "{stats:#}");

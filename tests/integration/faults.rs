@@ -16,7 +16,8 @@ use crate::support::{bin, run, temp_dir};
 
 /// Fault -> the checks that must fail on it (and no other), the kinds of
 /// failure they may end with (report.json's `kind`), and extra arguments
-/// for the run. Checks whose prerequisite fails are not run, so
+/// for the run. A check that judges another's answers (`from`) is not run
+/// when that one fails, so a fault is owned by the first check that sees it. Checks whose prerequisite fails are not run, so
 /// a fault is owned by the first check that can see it.
 /// A row: fault, owners, kinds, extra arguments.
 type Row = (
@@ -124,31 +125,21 @@ const FAULTS: &[Row] = &[
         &[
             "conversation::latest-wins",
             "execution::completes",
-            "execution::documented-statuses",
             "execution::failed-is-reported",
-            "execution::terminal-is-final",
         ],
         &["poll_timed_out"],
         &[],
     ),
     (
         "always-fails",
-        &[
-            "conversation::latest-wins",
-            "execution::completes",
-            "execution::terminal-is-final",
-        ],
-        &["body", "capture"],
+        &["conversation::latest-wins", "execution::completes"],
+        &["body"],
         &[],
     ),
     (
         "completed-without-response",
-        &[
-            "conversation::latest-wins",
-            "execution::completes",
-            "execution::terminal-is-final",
-        ],
-        &["body", "capture"],
+        &["conversation::latest-wins", "execution::completes"],
+        &["body"],
         &[],
     ),
     (
@@ -269,10 +260,7 @@ const FAULTS: &[Row] = &[
         &[
             "conversation::latest-wins",
             "execution::completes",
-            "execution::documented-statuses",
             "execution::failed-is-reported",
-            "execution::terminal-is-final",
-            "shape::success-bodies",
         ],
         &["not_json", "poll_timed_out"],
         &[],
@@ -280,7 +268,7 @@ const FAULTS: &[Row] = &[
     // Retry-After is honoured while polling; a plain read answered 429 fails.
     (
         "rate-limited",
-        &["conversation::latest-wins", "shape::success-bodies"],
+        &["conversation::latest-wins"],
         &["status"],
         &["--poll-timeout", "10s"],
     ),

@@ -155,7 +155,11 @@ fn a_live_line_shows_polled_executions_on_a_terminal_and_is_cleared() {
     assert!(live.is_match(&ran.stdout), "{:?}", ran.stdout);
     // Cleared before libtest's line: the check's line starts a line of its own.
     let cleared = ran.stdout.rfind("\r\x1b[2K").unwrap();
-    let reported = ran.stdout.find("test execution::completes ... ok").unwrap();
+    let reported = regex::Regex::new(r"test execution::completes +\.\.\. ok")
+        .unwrap()
+        .find(&ran.stdout)
+        .unwrap()
+        .start();
     assert!(cleared < reported, "{:?}", ran.stdout);
     assert!(!ran.stdout[reported..].contains("waiting:"));
     assert!(

@@ -403,7 +403,7 @@ fn the_root_cause_is_the_failure_the_others_follow_from() {
     assert_eq!(ran.code, code(exit::NOT_READY), "{}", ran.stdout);
     assert!(
         ran.stdout
-            .contains("root cause: 5 checks (execution::completes, "),
+            .contains("root cause: 3 checks (execution::completes, "),
         "{}",
         ran.stdout
     );

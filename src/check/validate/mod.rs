@@ -130,11 +130,54 @@ pub fn validate_set(checks: &[(Check, FileContext)], known: &[String]) -> Vec<Ch
                 errors.push(e);
             }
         }
+        errors.extend(from_errors(check, ctx, &by_id));
         if reaches(&by_id, check, &check.id, &mut BTreeSet::new()) {
             errors.push(ctx.error_at_key(
                 "requires",
                 CheckErrorKind::RequirementCycle(check.id.clone()),
             ));
+        }
+    }
+    errors
+}
+
+/// What is wrong with the `from` steps of `check`: the other check must be
+/// loaded, required (so it has passed before), and have a step of that name.
+fn from_errors(check: &Check, ctx: &FileContext, by_id: &HashMap<&str, &Check>) -> Vec<CheckError> {
+    let mut errors = Vec::new();
+    for (i, step) in check.steps.iter().enumerate() {
+        let Some(from) = step.from() else { continue };
+        let at = format!("steps.{i}.from.check");
+        let Some(other) = by_id.get(from.check.as_str()) else {
+            let e = ctx.error_at_value(&at, CheckErrorKind::UnknownRequirement(from.check.clone()));
+            errors.push(match did_you_mean(&from.check, by_id.keys().copied()) {
+                Some(hint) => e.with_hint(hint),
+                None => e,
+            });
+            continue;
+        };
+        if !check.requires.contains(&from.check) {
+            errors.push(ctx.error_at_value(
+                &at,
+                CheckErrorKind::Invalid(format!(
+                    "add `{}` to `requires`: a step judges only the answers of a check that passed before it",
+                    from.check
+                )),
+            ));
+        }
+        if !other.steps.iter().any(|s| s.name == from.step) {
+            let names = other.steps.iter().map(|s| s.name.as_str());
+            let e = ctx.error_at_value(
+                &format!("steps.{i}.from.step"),
+                CheckErrorKind::Invalid(format!(
+                    "check `{}` has no step named `{}`",
+                    from.check, from.step
+                )),
+            );
+            errors.push(match did_you_mean(&from.step, names) {
+                Some(hint) => e.with_hint(hint),
+                None => e,
+            });
         }
     }
     errors

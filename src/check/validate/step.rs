@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::super::error::{did_you_mean, CheckErrorKind};
 use super::super::model::{
-    Capture, Expect, JsonPath, JsonTemplate, KeyChoice, Poll, Request, Step,
+    Capture, Expect, FromStep, JsonPath, JsonTemplate, KeyChoice, Poll, Request, Source, Step,
 };
 use super::super::raw::{RawPoll, RawRequest, RawStep};
 use super::super::template::{is_variable_name, Template};
@@ -14,34 +14,88 @@ use super::{Validator, BUILTIN_VARIABLES};
 impl Validator<'_> {
     pub(super) fn step(&mut self, i: usize, raw: &RawStep) -> Option<Step> {
         let at = format!("steps.{i}");
-        let request = self.request(&at, &raw.request);
+        let source = self.source(&at, raw);
         let expect = Expect {
             items: self.expect(&format!("{at}.expect"), raw),
         };
         let inconclusive_when =
             self.body_expectations(&format!("{at}.inconclusive_when"), &raw.inconclusive_when);
-        let poll = raw.poll.as_ref().and_then(|p| {
-            self.poll(
-                &at,
-                raw.request.method.as_str(),
-                raw.request.method.is_safe(),
-                p,
-            )
-        });
+        let always = self.body_expectations(&format!("{at}.always"), &raw.always);
+        if !raw.always.is_empty() && raw.from.is_none() {
+            self.errors.push(self.ctx.error_at_key(
+                &format!("{at}.always"),
+                CheckErrorKind::Invalid(
+                    "`always` judges the answers of a `from` step; for a request you send, use `poll.always`"
+                        .into(),
+                ),
+            ));
+        }
+        let poll = match (&raw.poll, &raw.request, &raw.from) {
+            (Some(_), _, Some(_)) => {
+                self.errors.push(self.ctx.error_at_key(
+                    &format!("{at}.poll"),
+                    CheckErrorKind::Invalid(
+                        "a `from` step sends nothing to poll: it judges the answers the other check's step received (use `always` for each of them)"
+                            .into(),
+                    ),
+                ));
+                None
+            }
+            (Some(p), Some(request), None) => {
+                self.poll(&at, request.method.as_str(), request.method.is_safe(), p)
+            }
+            _ => None,
+        };
         let captures = self.captures(&at, &raw.capture);
         let name = raw
             .name
             .clone()
-            .unwrap_or_else(|| format!("{} {}", raw.request.method.as_str(), raw.request.path));
+            .unwrap_or_else(|| match (&raw.request, &raw.from) {
+                (Some(r), _) => format!("{} {}", r.method.as_str(), r.path),
+                (None, Some(f)) => format!("{} of {}", f.step, f.check),
+                (None, None) => String::new(),
+            });
         Some(Step {
             name,
             line: self.ctx.line_of(&at),
-            request: request?,
+            source: source?,
             expect,
             captures,
             poll,
             inconclusive_when,
+            always,
         })
+    }
+
+    /// The step's source: a request to send, or another check's step.
+    fn source(&mut self, at: &str, raw: &RawStep) -> Option<Source> {
+        match (&raw.request, &raw.from) {
+            (Some(request), None) => self.request(at, request).map(Source::Request),
+            (None, Some(from)) => Some(Source::From(FromStep {
+                check: from.check.clone(),
+                step: from.step.clone(),
+            })),
+            (Some(_), Some(_)) => {
+                self.errors.push(self.ctx.error_at_key(
+                    &format!("{at}.from"),
+                    CheckErrorKind::Invalid(
+                        "a step has `request` (what to send) or `from` (another check's step to judge), not both"
+                            .into(),
+                    ),
+                ));
+                None
+            }
+            (None, None) => {
+                self.errors.push(self.ctx.error_at_key(
+                    at,
+                    CheckErrorKind::Invalid(
+                        "a step needs `request` (what to send) or `from` (another check's step to judge)"
+                            .into(),
+                    ),
+                ));
+                None
+            }
+        }
     }
 
     fn request(&mut self, at: &str, raw: &RawRequest) -> Option<Request> {

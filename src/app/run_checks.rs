@@ -298,9 +298,18 @@ fn write_reports(result: &RunResult, root: PathBuf, redactor: &Redactor) -> Resu
         written.dir.display(),
         written.latest.display()
     ));
-    let summary_file = std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from);
+    if let Some(summary_file) = std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from) {
+        // The run's reports are written: a step summary that cannot be
+        // appended to is the workflow's problem, not the run's verdict.
+        if let Err(error) = report::write_step_summary(result, redactor, &summary_file) {
+            let reason = std::error::Error::source(&error)
+                .map(|cause| format!(": {cause}"))
+                .unwrap_or_default();
+            eprintln!("warning: GITHUB_STEP_SUMMARY: {error}{reason}; the run goes on without it");
+        }
+    }
     let actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
-    for line in report::github_outputs(result, redactor, summary_file.as_deref(), actions)? {
+    for line in report::github_outputs(result, redactor, actions)? {
         stdout::line(line);
     }
     Ok(())

@@ -7,7 +7,7 @@
 //! answers an error status or a state is reached from which the condition
 //! can no longer hold.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
 
@@ -108,14 +108,15 @@ impl CheckRun<'_> {
                 // Never sooner than the usual interval: `Retry-After: 0`
                 // would otherwise make the poll hammer a rate-limited target.
                 let usual = next_interval(waited, poll);
+                let now = SystemTime::now();
                 let wait = response
-                    .retry_after()
+                    .retry_after(now)
                     .map_or(usual, |after| after.max(usual));
                 if waited + wait >= timeout {
-                    break Err((
-                        PollEnd::TimedOut,
-                        self.timed_out(step_at, out, &response, poll, timeout, record.polls),
-                    ));
+                    let left = timeout.saturating_sub(waited);
+                    let because = response.retry_after_beyond(now, left, timeout);
+                    let ended = (step_at, out, &response, because);
+                    break Err((PollEnd::TimedOut, self.timed_out(ended, poll, timeout, record.polls)));
                 }
                 tokio::time::sleep(wait).await;
                 due = waited + wait;
@@ -143,10 +144,8 @@ impl CheckRun<'_> {
             }
             let next = next_due(due, waited, poll);
             if next >= timeout {
-                break Err((
-                    PollEnd::TimedOut,
-                    self.timed_out(step_at, out, &response, poll, timeout, record.polls),
-                ));
+                let ended = (step_at, out, &response, None);
+                break Err((PollEnd::TimedOut, self.timed_out(ended, poll, timeout, record.polls)));
             }
             tokio::time::sleep_until((start + next).into()).await;
             due = next;
@@ -166,22 +165,25 @@ impl CheckRun<'_> {
         }
     }
 
+    /// The failure of a poll that `timeout` ended, on its `last` answer,
+    /// saying `because` when there is more to it than time running out.
     fn timed_out(
         &self,
-        step_at: &str,
-        out: &Outgoing,
-        last: &Incoming,
+        (step_at, out, last, because): (&str, &Outgoing, &Incoming, Option<String>),
         poll: &Poll,
         timeout: Duration,
         polls: u32,
     ) -> StepEnd {
         let last_value = observed(poll, last).unwrap_or_else(|| "(none)".into());
-        let message = format!(
+        let mut message = format!(
             "{} did not reach the expected value within {}: {polls} polls, last {} was `{last_value}`",
             watched(poll),
             humantime::format_duration(timeout),
             watched(poll),
         );
+        if let Some(because) = because {
+            message = format!("{message}; {because}");
+        }
         let mut failure =
             self.failure(step_at, out, Some(last), FailureKind::PollTimedOut, message);
         failure.last_value = Some(last_value);

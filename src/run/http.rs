@@ -478,6 +478,9 @@ fn build_client(settings: &RunSettings, key: Option<&Secret>) -> Result<reqwest:
     // Proxies are the run's decision (see `proxy`), never the library's own
     // reading of the environment.
     let mut builder = reqwest::Client::builder().no_proxy();
+    if !settings.keep_alive {
+        builder = builder.pool_max_idle_per_host(0);
+    }
     if let Some(proxy) = &settings.proxy {
         let through = reqwest::Proxy::https(&proxy.url)
             .map_err(|_| RunError::Proxy(format!("{} is not a usable proxy", proxy.host)))?;
@@ -517,6 +520,7 @@ mod tests {
             },
             poll_timeout: None,
             concurrency: 1,
+            keep_alive: true,
             run_id: "r".into(),
             proxy: None,
         };

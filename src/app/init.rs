@@ -49,7 +49,9 @@ pub fn init(args: InitArgs) -> Result<u8, AppError> {
     let checks = checks.display();
     stdout::line("\nnext:");
     stdout::line(format_args!("  wapzi-homolog validate {checks}"));
-    stdout::line(format_args!("  wapzi-homolog run --sandbox --checks {checks}"));
+    stdout::line(format_args!(
+        "  wapzi-homolog run --sandbox --checks {checks}"
+    ));
     stdout::line(format_args!(
         "  wapzi-homolog run --checks {checks} --env-file {}",
         args.dir.join(".env").display()

@@ -122,7 +122,8 @@ fn fit_to_file_limit(settings: &mut RunSettings, in_process: bool) -> Result<(),
     let per_request = if in_process { 2 } else { 1 };
     // One keep-alive pool per key: the account's, none, an invalid one, and each secret fixture.
     let clients = 3 + settings.secret_fixtures.len() as u64;
-    let fit = run::fit(settings.concurrency, per_request, clients, room).map_err(AppError::Setting)?;
+    let fit =
+        run::fit(settings.concurrency, per_request, clients, room).map_err(AppError::Setting)?;
     if fit.concurrency < settings.concurrency || !fit.keep_alive {
         eprintln!(
             "note: this machine lets the run open {} files (`ulimit -n`): running {} check(s) at once instead of {}, without keep-alive",

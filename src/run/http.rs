@@ -645,14 +645,18 @@ mod tests {
             ("Wednesday, 21-Oct-26 07:29:00 GMT", Some(secs(60))),
             ("Wed Oct 21 07:28:10 2026", Some(secs(10))),
             ("Tue, 20 Oct 2026 07:28:00 GMT", Some(secs(0))),
-            ("Wed, 21 Oct 2099 07:28:00 GMT", Some(secs(RETRY_AFTER_CAP_SECS))),
+            (
+                "Wed, 21 Oct 2099 07:28:00 GMT",
+                Some(secs(RETRY_AFTER_CAP_SECS)),
+            ),
             ("2026-10-21T07:28:30Z", None),
             ("soon", None),
         ];
         for (value, wait) in cases {
             assert_eq!(with(value).retry_after(now), wait, "{value}");
         }
-        let beyond = with("Wed, 21 Oct 2026 08:28:00 GMT").retry_after_beyond(now, secs(10), secs(10));
+        let beyond =
+            with("Wed, 21 Oct 2026 08:28:00 GMT").retry_after_beyond(now, secs(10), secs(10));
         assert_eq!(
             beyond.as_deref(),
             Some("the target asked to retry after 3600 s (Retry-After: Wed, 21 Oct 2026 08:28:00 GMT), beyond the poll timeout of 10s")

@@ -28,7 +28,7 @@ mod verdict;
 
 pub use assemble::{assemble, new_run_id};
 pub use error::RunError;
-pub use fds::{fd_room, fit, Fit, FdRoom};
+pub use fds::{fd_room, fit, FdRoom, Fit};
 pub use harness::{execute, Executed};
 pub use interrupt::Signal;
 pub use observer::Observer;

@@ -116,7 +116,10 @@ impl CheckRun<'_> {
                     let left = timeout.saturating_sub(waited);
                     let because = response.retry_after_beyond(now, left, timeout);
                     let ended = (step_at, out, &response, because);
-                    break Err((PollEnd::TimedOut, self.timed_out(ended, poll, timeout, record.polls)));
+                    break Err((
+                        PollEnd::TimedOut,
+                        self.timed_out(ended, poll, timeout, record.polls),
+                    ));
                 }
                 tokio::time::sleep(wait).await;
                 due = waited + wait;
@@ -145,7 +148,10 @@ impl CheckRun<'_> {
             let next = next_due(due, waited, poll);
             if next >= timeout {
                 let ended = (step_at, out, &response, None);
-                break Err((PollEnd::TimedOut, self.timed_out(ended, poll, timeout, record.polls)));
+                break Err((
+                    PollEnd::TimedOut,
+                    self.timed_out(ended, poll, timeout, record.polls),
+                ));
             }
             tokio::time::sleep_until((start + next).into()).await;
             due = next;

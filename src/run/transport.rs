@@ -119,7 +119,11 @@ fn local_limit(error: &reqwest::Error) -> Option<String> {
                 return Some(io.to_string());
             }
         }
-        if cause.to_string().to_ascii_lowercase().contains("too many open files") {
+        if cause
+            .to_string()
+            .to_ascii_lowercase()
+            .contains("too many open files")
+        {
             return Some(cause.to_string());
         }
         source = cause.source();

@@ -48,7 +48,10 @@ pub fn judge(set: &CheckSet, results: &[CheckResult], facts: &RunFacts) -> Judge
         RunVerdict::Unreachable
     } else if facts.interrupted.is_some() {
         RunVerdict::Interrupted
-    } else if results.iter().any(|r| r.fails_gate() && !r.hit_local_limit()) {
+    } else if results
+        .iter()
+        .any(|r| r.fails_gate() && !r.hit_local_limit())
+    {
         RunVerdict::NotReady
     } else if results.is_empty()
         || results.iter().any(CheckResult::hit_local_limit)
@@ -62,7 +65,14 @@ pub fn judge(set: &CheckSet, results: &[CheckResult], facts: &RunFacts) -> Judge
         Some(signal) if verdict == RunVerdict::Interrupted => vec![interruption(signal, results)],
         _ => local_limit(results)
             .into_iter()
-            .chain(reasons(verdict, set, results, facts, &root_causes, &checklist))
+            .chain(reasons(
+                verdict,
+                set,
+                results,
+                facts,
+                &root_causes,
+                &checklist,
+            ))
             .collect(),
     };
     Judged {

@@ -459,19 +459,31 @@ fn under_file_limit(limit: u32) -> std::process::Command {
 #[cfg(target_os = "linux")]
 fn a_low_file_limit_lowers_concurrency_and_too_low_a_limit_is_a_setup_error() {
     let ran = crate::support::run(under_file_limit(24).args(["run", "--sandbox", "--no-reports"]));
-    assert_eq!(ran.code, 0, "READY, fewer checks at once:\n{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(
+        ran.code, 0,
+        "READY, fewer checks at once:\n{}\n{}",
+        ran.stdout, ran.stderr
+    );
     assert!(
-        ran.stderr.contains("note: this machine lets the run open 24 files (`ulimit -n`): running ")
-            && ran.stderr.contains(" check(s) at once instead of 16, without keep-alive"),
+        ran.stderr
+            .contains("note: this machine lets the run open 24 files (`ulimit -n`): running ")
+            && ran
+                .stderr
+                .contains(" check(s) at once instead of 16, without keep-alive"),
         "{}",
         ran.stderr
     );
-    assert!(!ran.stdout.contains("Too many open files"), "{}", ran.stdout);
+    assert!(
+        !ran.stdout.contains("Too many open files"),
+        "{}",
+        ran.stdout
+    );
 
     let ran = crate::support::run(under_file_limit(12).args(["run", "--sandbox", "--no-reports"]));
     assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
     assert!(
-        ran.stderr.contains("this machine lets the run open 12 files (`ulimit -n`)")
+        ran.stderr
+            .contains("this machine lets the run open 12 files (`ulimit -n`)")
             && ran.stderr.contains("not even one check can run"),
         "{}",
         ran.stderr

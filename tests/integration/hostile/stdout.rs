@@ -110,7 +110,10 @@ fn commands_that_only_print_end_quietly_on_a_stdout_closed_before_their_first_li
             "sandbox --list-faults",
             vec!["sandbox".into(), "--list-faults".into()],
         ),
-        ("completions bash", vec!["completions".into(), "bash".into()]),
+        (
+            "completions bash",
+            vec!["completions".into(), "bash".into()],
+        ),
         ("schema", vec!["schema".into()]),
     ];
     for (name, args) in cases {

@@ -408,13 +408,15 @@ fn a_retry_after_of_centuries_ends_the_poll_at_its_timeout() {
 
 #[test]
 fn a_retry_after_beyond_the_poll_timeout_says_so_with_its_value() {
-    let target = poll_target(|_| {
-        http_response("429 Too Many Requests", "retry-after: 3600\r\n", b"{}")
-    });
+    let target =
+        poll_target(|_| http_response("429 Too Many Requests", "retry-after: 3600\r\n", b"{}"));
     let ran = run_poll_check(&target, "10s");
     let polls = target.finish().len();
     assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
-    assert_eq!(polls, 1, "the poll ends at the first answer, without waiting");
+    assert_eq!(
+        polls, 1,
+        "the poll ends at the first answer, without waiting"
+    );
     assert!(
         ran.stdout.contains(
             "the target asked to retry after 3600 s (Retry-After: 3600), beyond the poll timeout of 10s"

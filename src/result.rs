@@ -362,6 +362,10 @@ pub enum FailureKind {
     Internal,
     /// SIGINT or SIGTERM stopped the check before it ended.
     Interrupted,
+    /// This machine could not send the request: it ran out of file
+    /// descriptors (`ulimit -n`). Never the target's fault: the run ends
+    /// with the setup exit code.
+    LocalLimit,
 }
 
 impl Failure {
@@ -535,6 +539,13 @@ impl CheckResult {
     /// Whether this result fails the gate.
     pub fn fails_gate(&self) -> bool {
         matches!(self.verdict, Verdict::Failed | Verdict::Error)
+    }
+
+    /// Whether this check could not run for a limit of this machine
+    /// ([`FailureKind::LocalLimit`]): it says nothing about the target.
+    pub fn hit_local_limit(&self) -> bool {
+        self.failure()
+            .is_some_and(|f| f.kind == FailureKind::LocalLimit)
     }
 
     pub fn failure(&self) -> Option<&Failure> {

@@ -6,6 +6,8 @@ use crate::error::AppError;
 use crate::exit;
 use crate::scaffold::{self, DEFAULT_CHECKS};
 
+use super::stdout;
+
 /// Writes the scaffold into `args.dir` and says what to do next.
 pub fn init(args: InitArgs) -> Result<u8, AppError> {
     let plan = scaffold::plan();
@@ -27,7 +29,7 @@ pub fn init(args: InitArgs) -> Result<u8, AppError> {
     scaffold::write(&args.dir, &plan)
         .map_err(|e| AppError::Setting(format!("cannot write into {}: {e}", args.dir.display())))?;
     let dir = args.dir.display();
-    println!(
+    stdout::line(format_args!(
         "wrote {} files into {dir}{}:",
         plan.len(),
         if existing.is_empty() {
@@ -35,23 +37,25 @@ pub fn init(args: InitArgs) -> Result<u8, AppError> {
         } else {
             format!(" ({} overwritten)", existing.len())
         }
-    );
-    println!(
+    ));
+    stdout::line(format_args!(
         "  checks/                             {} checks to extend, and check.schema.json for editors",
         DEFAULT_CHECKS.len()
-    );
-    println!("  .env.example                        every variable and fixture (copy to .env; keep .env out of git)");
-    println!("  .github/workflows/homologation.yml  GitHub Actions gate");
-    println!("  .gitlab-ci.yml                      GitLab CI gate");
+    ));
+    stdout::line("  .env.example                        every variable and fixture (copy to .env; keep .env out of git)");
+    stdout::line("  .github/workflows/homologation.yml  GitHub Actions gate");
+    stdout::line("  .gitlab-ci.yml                      GitLab CI gate");
     let checks = args.dir.join("checks");
     let checks = checks.display();
-    println!("\nnext:");
-    println!("  wapzi-homolog validate {checks}");
-    println!("  wapzi-homolog run --sandbox --checks {checks}");
-    println!(
+    stdout::line("\nnext:");
+    stdout::line(format_args!("  wapzi-homolog validate {checks}"));
+    stdout::line(format_args!(
+        "  wapzi-homolog run --sandbox --checks {checks}"
+    ));
+    stdout::line(format_args!(
         "  wapzi-homolog run --checks {checks} --env-file {}",
         args.dir.join(".env").display()
-    );
+    ));
     Ok(exit::READY)
 }
 

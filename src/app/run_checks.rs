@@ -65,7 +65,8 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     let env = |name: &str| std::env::var(name).ok();
     let proxy = run::choose_proxy(&config.base_url, &env)?;
     target.proxy = proxy.as_ref().map(|p| p.host.clone());
-    let settings = run_settings(config, &args, run_id.clone(), proxy);
+    let mut settings = run_settings(config, &args, run_id.clone(), proxy);
+    fit_to_file_limit(&mut settings, sandbox.is_some())?;
     let redactor = Redactor::new(settings.secrets());
     refuse_secrets_in_checks(&set.files, &redactor)?;
     // Evidence of the https target's TLS; nothing is sent on this connection.
@@ -108,6 +109,30 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         write_reports(&result, args.reports, &redactor)?;
     }
     Ok(code)
+}
+
+/// Lowers the run's concurrency (and gives up keep-alive) to fit the file
+/// descriptors this machine allows, saying so on stderr; refuses (exit 2)
+/// a limit that leaves room for no check. With the sandbox in this process
+/// each request holds two: the client's socket and the server's.
+fn fit_to_file_limit(settings: &mut RunSettings, in_process: bool) -> Result<(), AppError> {
+    let Some(room) = run::fd_room() else {
+        return Ok(());
+    };
+    let per_request = if in_process { 2 } else { 1 };
+    // One keep-alive pool per key: the account's, none, an invalid one, and each secret fixture.
+    let clients = 3 + settings.secret_fixtures.len() as u64;
+    let fit =
+        run::fit(settings.concurrency, per_request, clients, room).map_err(AppError::Setting)?;
+    if fit.concurrency < settings.concurrency || !fit.keep_alive {
+        eprintln!(
+            "note: this machine lets the run open {} files (`ulimit -n`): running {} check(s) at once instead of {}, without keep-alive",
+            room.limit, fit.concurrency, settings.concurrency
+        );
+    }
+    settings.concurrency = fit.concurrency;
+    settings.keep_alive = fit.keep_alive;
+    Ok(())
 }
 
 /// Refuses check files that hold a secret in clear (exit 2, the value not
@@ -232,6 +257,7 @@ fn run_settings(
         },
         poll_timeout: args.poll_timeout,
         concurrency: usize::from(args.concurrency),
+        keep_alive: true,
         run_id,
         proxy,
     }
@@ -283,6 +309,7 @@ fn listing_settings(run_id: &str) -> Result<RunSettings, AppError> {
         timeouts: Timeouts::default(),
         poll_timeout: None,
         concurrency: 1,
+        keep_alive: true,
         run_id: run_id.to_string(),
         proxy: None,
     })
@@ -298,9 +325,18 @@ fn write_reports(result: &RunResult, root: PathBuf, redactor: &Redactor) -> Resu
         written.dir.display(),
         written.latest.display()
     ));
-    let summary_file = std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from);
+    if let Some(summary_file) = std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from) {
+        // The run's reports are written: a step summary that cannot be
+        // appended to is the workflow's problem, not the run's verdict.
+        if let Err(error) = report::write_step_summary(result, redactor, &summary_file) {
+            let reason = std::error::Error::source(&error)
+                .map(|cause| format!(": {cause}"))
+                .unwrap_or_default();
+            eprintln!("warning: GITHUB_STEP_SUMMARY: {error}{reason}; the run goes on without it");
+        }
+    }
     let actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
-    for line in report::github_outputs(result, redactor, summary_file.as_deref(), actions)? {
+    for line in report::github_outputs(result, redactor, actions)? {
         stdout::line(line);
     }
     Ok(())

@@ -12,14 +12,14 @@ use crate::error::AppError;
 use crate::exit;
 use crate::sandbox::{Fault, Sandbox, SandboxStats, FIXTURES};
 
-use super::{runtime, sandbox_config};
+use super::{runtime, sandbox_config, stdout};
 
 /// Serves the sandbox until Ctrl-C or SIGTERM, after printing its fixtures;
 /// then writes its stats to `--stats-file`, if given.
 pub fn sandbox(args: SandboxArgs) -> Result<u8, AppError> {
     if args.list_faults {
         for info in Fault::ALL {
-            println!("{:<34} {}", info.name, info.description);
+            stdout::line(format_args!("{:<34} {}", info.name, info.description));
         }
         return Ok(exit::READY);
     }

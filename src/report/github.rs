@@ -16,19 +16,25 @@ use super::text::failure_detail;
 use crate::result::{CheckResult, RunResult, RunVerdict, Verdict};
 use crate::secret::Redactor;
 
-/// Appends the Markdown report to `step_summary` (the file named by
-/// `GITHUB_STEP_SUMMARY`) when given, and returns the workflow annotation
-/// lines when `actions` (`GITHUB_ACTIONS=true`): `::error` for each failed
-/// or errored required check, `::warning` for each advisory failure.
+/// Appends the Markdown report to `step_summary`, the file named by
+/// `GITHUB_STEP_SUMMARY`. The caller decides what a failure means: the
+/// run's own reports are already written, so it is only a warning.
+pub fn write_step_summary(
+    result: &RunResult,
+    redactor: &Redactor,
+    step_summary: &Path,
+) -> Result<(), ReportError> {
+    append(step_summary, &render_markdown(result, redactor)?)
+}
+
+/// The workflow annotation lines when `actions` (`GITHUB_ACTIONS=true`):
+/// `::error` for each failed or errored required check, `::warning` for
+/// each advisory failure.
 pub fn github_outputs(
     result: &RunResult,
     redactor: &Redactor,
-    step_summary: Option<&Path>,
     actions: bool,
 ) -> Result<Vec<String>, ReportError> {
-    if let Some(path) = step_summary {
-        append(path, &render_markdown(result, redactor)?)?;
-    }
     if !actions {
         return Ok(Vec::new());
     }
@@ -125,7 +131,7 @@ mod tests {
 
     #[test]
     fn one_annotation_per_failed_check() {
-        let lines = github_outputs(&sample_run(), &Redactor::default(), None, true).unwrap();
+        let lines = github_outputs(&sample_run(), &Redactor::default(), true).unwrap();
         assert_eq!(lines.len(), 4, "{lines:#?}");
         assert!(lines[0].starts_with(
             "::error title=Wapzi homologation%3A NOT READY::1 check failed: expected status 401"
@@ -141,7 +147,7 @@ mod tests {
 
     #[test]
     fn no_annotations_outside_actions() {
-        let lines = github_outputs(&sample_run(), &Redactor::default(), None, false).unwrap();
+        let lines = github_outputs(&sample_run(), &Redactor::default(), false).unwrap();
         assert!(lines.is_empty());
     }
 
@@ -152,7 +158,8 @@ mod tests {
         std::fs::write(&path, "earlier step\n").unwrap();
         let secret = Secret::new(PLANTED_SECRET, "key").unwrap();
         let redactor = Redactor::new([&secret]);
-        let lines = github_outputs(&sample_run(), &redactor, Some(&path), true).unwrap();
+        write_step_summary(&sample_run(), &redactor, &path).unwrap();
+        let lines = github_outputs(&sample_run(), &redactor, true).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with("earlier step\n\n# Wapzi homologation: ❌ NOT READY"));
         assert!(!redactor.finds_secret_in(text.as_bytes()));
@@ -163,8 +170,7 @@ mod tests {
     fn unwritable_step_summary_names_the_path() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing-dir").join("summary.md");
-        let err =
-            github_outputs(&sample_run(), &Redactor::default(), Some(&path), false).unwrap_err();
+        let err = write_step_summary(&sample_run(), &Redactor::default(), &path).unwrap_err();
         assert_eq!(err.path(), Some(path.as_path()));
     }
 }

@@ -29,7 +29,7 @@ mod write;
 mod sample;
 
 pub use error::ReportError;
-pub use github::github_outputs;
+pub use github::{github_outputs, write_step_summary};
 pub use html::render_html;
 pub use json::{render_digest, render_json};
 pub use junit::{render_junit, SUITE_NAME};

@@ -20,6 +20,9 @@ pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target
     let judged = judge(set, &executed.results, &facts);
     let exit_code = match executed.interrupted {
         Some(signal) if judged.verdict == RunVerdict::Interrupted => signal.exit_code(),
+        // Checks this machine could not run make the run a setup error:
+        // it is no verdict on the target.
+        _ if executed.results.iter().any(|r| r.hit_local_limit()) => crate::exit::SETUP,
         _ => judged.verdict.exit_code(),
     };
     let checks = executed.results;

@@ -79,6 +79,11 @@ fn advice(kind: FailureKind, status: Option<u16>) -> (&'static str, bool) {
             false,
         ),
         K::Prerequisite => ("Fix the advisory prerequisite first: see its failure.", false),
+        K::LocalLimit => (
+            "The machine running the checks ran out of file descriptors; the target was not \
+             at fault. Raise the limit (`ulimit -n 1024`) or lower --concurrency, and run again.",
+            false,
+        ),
         K::Interrupted => (
             "The run was stopped (Ctrl-C, or SIGTERM from a CI job's timeout) before this check \
              ended: run it again, within the job's time limit.",

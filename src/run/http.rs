@@ -5,7 +5,7 @@
 //! read up to [`BODY_CAP`] and the rest is discarded.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::Value;
@@ -65,15 +65,47 @@ impl Incoming {
             .map(|(_, v)| v.as_str())
     }
 
-    /// `Retry-After` in seconds, when the server sent one; capped at a day,
-    /// since a longer wait means the same (the poll times out) and a huge
-    /// one would overflow the arithmetic of waiting.
-    pub fn retry_after(&self) -> Option<Duration> {
-        self.header("retry-after")?
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .map(|secs| Duration::from_secs(secs.min(RETRY_AFTER_CAP_SECS)))
+    /// The wait `Retry-After` asks for, as of `now`, when the server sent
+    /// one: delay-seconds, or an HTTP date (IMF-fixdate, `Wed, 21 Oct 2026
+    /// 07:28:00 GMT`, and the obsolete forms RFC 7231 still accepts); a
+    /// date already past asks for no wait. Capped at a day, since a longer
+    /// wait means the same (the poll times out) and a huge one would
+    /// overflow the arithmetic of waiting.
+    pub fn retry_after(&self, now: SystemTime) -> Option<Duration> {
+        let value = self.header("retry-after")?.trim();
+        let wait = match value.parse::<u64>() {
+            Ok(secs) => Duration::from_secs(secs),
+            Err(_) => {
+                let at = httpdate::parse_http_date(value).ok()?;
+                at.duration_since(now).unwrap_or(Duration::ZERO)
+            }
+        };
+        Some(wait.min(Duration::from_secs(RETRY_AFTER_CAP_SECS)))
+    }
+
+    /// Why a `Retry-After` ends a poll that has `left` of its `timeout`,
+    /// if it does: the wait asked for, as sent, is beyond it.
+    ///
+    /// ```text
+    /// the target asked to retry after 3600 s (Retry-After: 3600), beyond the poll timeout of 10s
+    /// ```
+    pub fn retry_after_beyond(
+        &self,
+        now: SystemTime,
+        left: Duration,
+        timeout: Duration,
+    ) -> Option<String> {
+        let value = self.header("retry-after")?.trim();
+        let asked = match value.parse::<u64>() {
+            Ok(secs) => secs,
+            Err(_) => self.retry_after(now)?.as_secs_f64().ceil() as u64,
+        };
+        (Duration::from_secs(asked.min(RETRY_AFTER_CAP_SECS)) >= left).then(|| {
+            format!(
+                "the target asked to retry after {asked} s (Retry-After: {value}), beyond the poll timeout of {}",
+                humantime::format_duration(timeout)
+            )
+        })
     }
 }
 
@@ -483,6 +515,9 @@ fn build_client(settings: &RunSettings, key: Option<&Secret>) -> Result<reqwest:
     // Proxies are the run's decision (see `proxy`), never the library's own
     // reading of the environment.
     let mut builder = reqwest::Client::builder().no_proxy();
+    if !settings.keep_alive {
+        builder = builder.pool_max_idle_per_host(0);
+    }
     if let Some(proxy) = &settings.proxy {
         let through = reqwest::Proxy::https(&proxy.url)
             .map_err(|_| RunError::Proxy(format!("{} is not a usable proxy", proxy.host)))?;
@@ -522,6 +557,7 @@ mod tests {
             },
             poll_timeout: None,
             concurrency: 1,
+            keep_alive: true,
             run_id: "r".into(),
             proxy: None,
         };
@@ -634,11 +670,34 @@ mod tests {
             truncated: false,
             received: 0,
         };
-        assert_eq!(with(" 2 ").retry_after(), Some(Duration::from_secs(2)));
+        let now = httpdate::parse_http_date("Wed, 21 Oct 2026 07:28:00 GMT").unwrap();
+        let secs = Duration::from_secs;
+        assert_eq!(with(" 2 ").retry_after(now), Some(secs(2)));
         assert_eq!(
-            with("18446744073709551615").retry_after(),
-            Some(Duration::from_secs(RETRY_AFTER_CAP_SECS))
+            with("18446744073709551615").retry_after(now),
+            Some(secs(RETRY_AFTER_CAP_SECS))
         );
-        assert_eq!(with("Wed, 21 Oct 2015 07:28:00 GMT").retry_after(), None);
+        let cases = [
+            ("Wed, 21 Oct 2026 07:28:30 GMT", Some(secs(30))),
+            ("Wednesday, 21-Oct-26 07:29:00 GMT", Some(secs(60))),
+            ("Wed Oct 21 07:28:10 2026", Some(secs(10))),
+            ("Tue, 20 Oct 2026 07:28:00 GMT", Some(secs(0))),
+            (
+                "Wed, 21 Oct 2099 07:28:00 GMT",
+                Some(secs(RETRY_AFTER_CAP_SECS)),
+            ),
+            ("2026-10-21T07:28:30Z", None),
+            ("soon", None),
+        ];
+        for (value, wait) in cases {
+            assert_eq!(with(value).retry_after(now), wait, "{value}");
+        }
+        let beyond =
+            with("Wed, 21 Oct 2026 08:28:00 GMT").retry_after_beyond(now, secs(10), secs(10));
+        assert_eq!(
+            beyond.as_deref(),
+            Some("the target asked to retry after 3600 s (Retry-After: Wed, 21 Oct 2026 08:28:00 GMT), beyond the poll timeout of 10s")
+        );
+        assert_eq!(with("5").retry_after_beyond(now, secs(10), secs(10)), None);
     }
 }

@@ -10,6 +10,7 @@ mod clock;
 mod diagnose;
 mod error;
 mod expect;
+mod fds;
 mod harness;
 mod http;
 mod interrupt;
@@ -27,6 +28,7 @@ mod verdict;
 
 pub use assemble::{assemble, new_run_id};
 pub use error::RunError;
+pub use fds::{fd_room, fit, FdRoom, Fit};
 pub use harness::{execute, Executed};
 pub use interrupt::Signal;
 pub use observer::Observer;

@@ -7,7 +7,7 @@
 //! answers an error status or a state is reached from which the condition
 //! can no longer hold.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
 
@@ -108,13 +108,17 @@ impl CheckRun<'_> {
                 // Never sooner than the usual interval: `Retry-After: 0`
                 // would otherwise make the poll hammer a rate-limited target.
                 let usual = next_interval(waited, poll);
+                let now = SystemTime::now();
                 let wait = response
-                    .retry_after()
+                    .retry_after(now)
                     .map_or(usual, |after| after.max(usual));
                 if waited + wait >= timeout {
+                    let left = timeout.saturating_sub(waited);
+                    let because = response.retry_after_beyond(now, left, timeout);
+                    let ended = (step_at, out, &response, because);
                     break Err((
                         PollEnd::TimedOut,
-                        self.timed_out(step_at, out, &response, poll, timeout, record.polls),
+                        self.timed_out(ended, poll, timeout, record.polls),
                     ));
                 }
                 tokio::time::sleep(wait).await;
@@ -143,9 +147,10 @@ impl CheckRun<'_> {
             }
             let next = next_due(due, waited, poll);
             if next >= timeout {
+                let ended = (step_at, out, &response, None);
                 break Err((
                     PollEnd::TimedOut,
-                    self.timed_out(step_at, out, &response, poll, timeout, record.polls),
+                    self.timed_out(ended, poll, timeout, record.polls),
                 ));
             }
             tokio::time::sleep_until((start + next).into()).await;
@@ -166,11 +171,11 @@ impl CheckRun<'_> {
         }
     }
 
+    /// The failure of a poll that `timeout` ended, on its `last` answer,
+    /// saying `because` when there is more to it than time running out.
     fn timed_out(
         &self,
-        step_at: &str,
-        out: &Outgoing,
-        last: &Incoming,
+        (step_at, out, last, because): (&str, &Outgoing, &Incoming, Option<String>),
         poll: &Poll,
         timeout: Duration,
         polls: u32,
@@ -180,24 +185,22 @@ impl CheckRun<'_> {
             watched(poll),
             humantime::format_duration(timeout),
         );
+        let sent = self.sent(out);
         // A body that is not JSON has no value to watch: say why, as the
         // root cause it is, rather than "last `status` was `(none)`".
         if let (Err(why), false) = (&last.json, matches!(last.status, 429 | 503)) {
             let message = format!("{within}, and the last answer's body is not JSON: {why}");
-            let failure = self.failure(
-                step_at,
-                &self.sent(out),
-                Some(last),
-                FailureKind::NotJson,
-                message,
-            );
+            let failure = self.failure(step_at, &sent, Some(last), FailureKind::NotJson, message);
             return StepEnd::failed_with(failure);
         }
         let last_value = observed(poll, last).unwrap_or_else(|| "(none)".into());
-        let message = format!("{within}, last {} was `{last_value}`", watched(poll));
+        let mut message = format!("{within}, last {} was `{last_value}`", watched(poll));
+        if let Some(because) = because {
+            message = format!("{message}; {because}");
+        }
         let mut failure = self.failure(
             step_at,
-            &self.sent(out),
+            &sent,
             Some(last),
             FailureKind::PollTimedOut,
             message,

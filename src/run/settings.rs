@@ -22,6 +22,9 @@ pub struct RunSettings {
     pub poll_timeout: Option<Duration>,
     /// How many checks may run at once.
     pub concurrency: usize,
+    /// Whether idle connections are kept for reuse; off when file
+    /// descriptors are short (see `fds`).
+    pub keep_alive: bool,
     /// Sortable id of the run, also the `run_id` template variable.
     pub run_id: String,
     /// The proxy an https target is reached through (CONNECT), if any.

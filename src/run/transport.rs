@@ -36,7 +36,9 @@ impl std::fmt::Display for SendError {
 /// the library's chain.
 pub fn classify(error: &reqwest::Error) -> SendError {
     let message = describe(error);
-    let kind = if error.is_timeout() {
+    let kind = if message.starts_with(LOCAL_LIMIT) {
+        FailureKind::LocalLimit
+    } else if error.is_timeout() {
         FailureKind::Timeout
     } else if message.starts_with("DNS lookup") {
         FailureKind::Dns
@@ -66,7 +68,11 @@ fn describe(error: &reqwest::Error) -> String {
         .map(where_of)
         .unwrap_or_else(|| "the target".to_string());
     let https = error.url().is_some_and(|url| url.scheme() == "https");
-    if error.is_timeout() {
+    if let Some(limit) = local_limit(error) {
+        format!(
+            "{LOCAL_LIMIT} ({limit}) reaching {at}: a limit of the machine running the checks, not the target's failure; raise it (`ulimit -n`) or lower --concurrency"
+        )
+    } else if error.is_timeout() {
         if error.is_connect() {
             format!("timed out connecting to {at}")
         } else {
@@ -101,6 +107,32 @@ fn describe(error: &reqwest::Error) -> String {
     } else {
         innermost
     }
+}
+
+/// How a message about a local limit starts.
+const LOCAL_LIMIT: &str = "this machine ran out of file descriptors";
+
+/// The OS error of `error`'s sources when it is a limit of this machine
+/// (EMFILE, ENFILE: too many open files), not anything the target did.
+fn local_limit(error: &reqwest::Error) -> Option<String> {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            // EMFILE and ENFILE on Linux and the BSDs alike.
+            if matches!(io.raw_os_error(), Some(23 | 24)) {
+                return Some(io.to_string());
+            }
+        }
+        if cause
+            .to_string()
+            .to_ascii_lowercase()
+            .contains("too many open files")
+        {
+            return Some(cause.to_string());
+        }
+        source = cause.source();
+    }
+    None
 }
 
 /// The messages of `error`'s sources, outermost first.
@@ -186,6 +218,42 @@ mod tests {
                 Err(Box::new(error) as Box<dyn std::error::Error + Send + Sync>)
             })
         }
+    }
+
+    /// A resolver that fails as a process out of file descriptors does.
+    struct OutOfDescriptors;
+
+    impl reqwest::dns::Resolve for OutOfDescriptors {
+        fn resolve(&self, _: reqwest::dns::Name) -> reqwest::dns::Resolving {
+            Box::pin(async {
+                let error = std::io::Error::from_raw_os_error(24);
+                Err(Box::new(error) as Box<dyn std::error::Error + Send + Sync>)
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn running_out_of_file_descriptors_is_this_machines_limit_not_the_targets() {
+        let client = client()
+            .dns_resolver(Arc::new(OutOfDescriptors))
+            .build()
+            .unwrap();
+        let error = client
+            .get("http://api.wapzi.invalid/v1/executions/x")
+            .send()
+            .await
+            .unwrap_err();
+        let classified = classify(&error);
+        assert_eq!(classified.kind, FailureKind::LocalLimit);
+        assert!(!classified.kind.is_transport());
+        assert!(
+            classified
+                .message
+                .starts_with("this machine ran out of file descriptors (Too many open files"),
+            "{}",
+            classified.message
+        );
+        assert!(classified.message.contains("not the target's failure"));
     }
 
     fn client() -> reqwest::ClientBuilder {

@@ -48,16 +48,32 @@ pub fn judge(set: &CheckSet, results: &[CheckResult], facts: &RunFacts) -> Judge
         RunVerdict::Unreachable
     } else if facts.interrupted.is_some() {
         RunVerdict::Interrupted
-    } else if results.iter().any(CheckResult::fails_gate) {
+    } else if results
+        .iter()
+        .any(|r| r.fails_gate() && !r.hit_local_limit())
+    {
         RunVerdict::NotReady
-    } else if results.is_empty() || checklist.iter().any(|i| !i.verdict.is_evidenced()) {
+    } else if results.is_empty()
+        || results.iter().any(CheckResult::hit_local_limit)
+        || checklist.iter().any(|i| !i.verdict.is_evidenced())
+    {
         RunVerdict::Incomplete
     } else {
         RunVerdict::Ready
     };
     let reasons = match facts.interrupted {
         Some(signal) if verdict == RunVerdict::Interrupted => vec![interruption(signal, results)],
-        _ => reasons(verdict, set, results, facts, &root_causes, &checklist),
+        _ => local_limit(results)
+            .into_iter()
+            .chain(reasons(
+                verdict,
+                set,
+                results,
+                facts,
+                &root_causes,
+                &checklist,
+            ))
+            .collect(),
     };
     Judged {
         verdict,
@@ -81,11 +97,12 @@ fn item_evidence(
         let id = check.id.clone();
         match by_id.get(check.id.as_str()) {
             Some(r) if r.verdict == Verdict::Passed => passed.push(id),
-            Some(r) if r.fails_gate() => failed.push(id),
+            Some(r) if r.fails_gate() && !r.hit_local_limit() => failed.push(id),
             Some(r) => gaps.push(Gap {
                 check: id,
-                reason: match &r.outcome {
-                    Outcome::Ignored { reason } => reason.clone(),
+                reason: match (&r.outcome, r.failure()) {
+                    (Outcome::Ignored { reason }, _) => reason.clone(),
+                    (_, Some(f)) if r.hit_local_limit() => format!("could not run: {}", f.message),
                     _ => "did not pass".into(),
                 },
             }),
@@ -135,8 +152,9 @@ fn root_causes(set: &CheckSet, results: &[CheckResult]) -> Vec<RootCause> {
         .iter()
         .filter(|r| r.fails_gate())
         .filter(|r| {
-            r.failure()
-                .is_some_and(|f| f.kind != FailureKind::Interrupted)
+            r.failure().is_some_and(|f| {
+                !matches!(f.kind, FailureKind::Interrupted | FailureKind::LocalLimit)
+            })
         })
         .filter_map(|r| r.failure().map(|f| (r, f, blocked_by(&r.id))))
         .collect();
@@ -227,6 +245,23 @@ fn signature(failure: &Failure) -> String {
         },
         _ => failure.message.clone(),
     }
+}
+
+/// Why the run says nothing about some checks: this machine's limits kept
+/// them from running (exit 2, whatever the verdict of the others).
+fn local_limit(results: &[CheckResult]) -> Option<String> {
+    let hit: Vec<&str> = results
+        .iter()
+        .filter(|r| r.hit_local_limit())
+        .map(|r| r.id.as_str())
+        .collect();
+    (!hit.is_empty()).then(|| {
+        format!(
+            "{} check(s) could not run: this machine ran out of file descriptors (a local limit, not the target's failure); raise it (`ulimit -n 1024`) or lower --concurrency, and run again ({})",
+            hit.len(),
+            hit.join(", ")
+        )
+    })
 }
 
 /// Why an INTERRUPTED run is: which signal, and what it left unfinished.

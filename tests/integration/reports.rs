@@ -327,3 +327,35 @@ fn github_actions_get_annotations_and_a_step_summary() {
         "{appended}"
     );
 }
+
+#[test]
+fn an_unwritable_step_summary_is_a_warning_and_keeps_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing_folder = dir.path().join("no-such-folder").join("summary.md");
+    let a_directory = dir.path().to_path_buf();
+    for summary in [missing_folder, a_directory] {
+        let ran = crate::support::run(
+            crate::support::bin()
+                .env("GITHUB_STEP_SUMMARY", &summary)
+                .args([
+                    "run",
+                    "--sandbox",
+                    "--fault",
+                    "accept-missing-key",
+                    "--reports",
+                ])
+                .arg(dir.path().join("reports")),
+        );
+        assert_eq!(ran.code, 1, "NOT READY, as without it: {}", ran.stderr);
+        let warning = ran
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("warning: GITHUB_STEP_SUMMARY"))
+            .unwrap_or_else(|| panic!("no warning: {}", ran.stderr));
+        assert!(
+            warning.contains(&summary.display().to_string()) && warning.contains("os error"),
+            "the path and the OS reason: {warning}"
+        );
+        assert!(ran.stdout.contains("reports: "), "{}", ran.stdout);
+    }
+}

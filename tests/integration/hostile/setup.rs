@@ -432,3 +432,60 @@ fn a_check_file_that_is_not_utf8_is_refused_at_its_first_bad_byte() {
     );
     assert_refused_within(bin().arg("validate").arg(&file), &said);
 }
+
+/// The binary under `ulimit -n limit` (soft and hard), through `sh`: the
+/// crate forbids the unsafe `pre_exec`.
+#[cfg(target_os = "linux")]
+fn under_file_limit(limit: u32) -> std::process::Command {
+    let cmd = crate::support::bin();
+    let program = cmd.get_program().to_owned();
+    let mut sh = std::process::Command::new("sh");
+    sh.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .arg("-c")
+        .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
+        .arg(program);
+    // The same clean environment as `bin()`.
+    for (name, value) in cmd.get_envs() {
+        match value {
+            Some(value) => sh.env(name, value),
+            None => sh.env_remove(name),
+        };
+    }
+    sh
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_low_file_limit_lowers_concurrency_and_too_low_a_limit_is_a_setup_error() {
+    let ran = crate::support::run(under_file_limit(24).args(["run", "--sandbox", "--no-reports"]));
+    assert_eq!(
+        ran.code, 0,
+        "READY, fewer checks at once:\n{}\n{}",
+        ran.stdout, ran.stderr
+    );
+    assert!(
+        ran.stderr
+            .contains("note: this machine lets the run open 24 files (`ulimit -n`): running ")
+            && ran
+                .stderr
+                .contains(" check(s) at once instead of 16, without keep-alive"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        !ran.stdout.contains("Too many open files"),
+        "{}",
+        ran.stdout
+    );
+
+    let ran = crate::support::run(under_file_limit(12).args(["run", "--sandbox", "--no-reports"]));
+    assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("this machine lets the run open 12 files (`ulimit -n`)")
+            && ran.stderr.contains("not even one check can run"),
+        "{}",
+        ran.stderr
+    );
+}

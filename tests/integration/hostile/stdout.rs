@@ -99,3 +99,38 @@ fn list_with_stdout_closed_after_one_line_ends_quietly() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+#[test]
+fn commands_that_only_print_end_quietly_on_a_stdout_closed_before_their_first_line() {
+    let dir = temp_dir();
+    let scaffold = dir.path().join("scaffold");
+    let cases: [(&str, Vec<std::ffi::OsString>); 4] = [
+        ("init", vec!["init".into(), scaffold.clone().into()]),
+        (
+            "sandbox --list-faults",
+            vec!["sandbox".into(), "--list-faults".into()],
+        ),
+        (
+            "completions bash",
+            vec!["completions".into(), "bash".into()],
+        ),
+        ("schema", vec!["schema".into()]),
+    ];
+    for (name, args) in cases {
+        let mut child = bin()
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader is gone before the first write: every write fails.
+        drop(child.stdout.take());
+        let (code, stderr) = wait(child);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        assert!(stderr.is_empty(), "{name}: {stderr}");
+    }
+    assert!(
+        scaffold.join(".env.example").is_file(),
+        "init wrote its files all the same"
+    );
+}

@@ -369,27 +369,37 @@ fn a_retry_after_of_zero_does_not_make_the_poll_hammer() {
     assert!((3..=5).contains(&polls), "{polls} polls in 1s");
 }
 
-#[test]
-fn a_retry_after_of_centuries_ends_the_poll_at_its_timeout() {
-    // Five answers "queued" (so polling has lasted over a second), then 429
-    // with a Retry-After no clock can add.
+/// A target that answers the preflight as documented and each poll with
+/// `answer(n)` (`n` from 0); `finish` gives when each poll came, in ms
+/// from the start.
+fn poll_target(answer: impl Fn(usize) -> Vec<u8> + Send + 'static) -> Listener {
     let served = std::sync::atomic::AtomicUsize::new(0);
-    let target = Listener::start(move |stream| {
+    let start = std::time::Instant::now();
+    Listener::start(move |stream| {
         let head = read_head(stream);
         if head.contains("exec_homolog_preflight") {
             let documented = br#"{"message":"Invalid executionId for this account"}"#;
             let _ = stream.write_all(&http_response("400 Bad Request", "", documented));
             return None;
         }
+        let came = start.elapsed().as_millis().to_string();
         let n = served.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let answer = if n < 5 {
+        let _ = stream.write_all(&answer(n));
+        Some(came)
+    })
+}
+
+#[test]
+fn a_retry_after_of_centuries_ends_the_poll_at_its_timeout() {
+    // Five answers "queued" (so polling has lasted over a second), then 429
+    // with a Retry-After no clock can add.
+    let target = poll_target(|n| {
+        if n < 5 {
             http_response("200 OK", "", br#"{"status":"queued"}"#)
         } else {
             let forever = "retry-after: 18446744073709551615\r\n";
             http_response("429 Too Many Requests", forever, b"{}")
-        };
-        let _ = stream.write_all(&answer);
-        None
+        }
     });
     let ran = run_poll_check(&target, "5s");
     assert!(!ran.stderr.contains("panicked"), "{}", ran.stderr);
@@ -400,6 +410,59 @@ fn a_retry_after_of_centuries_ends_the_poll_at_its_timeout() {
         ),
         "{}",
         ran.stdout
+    );
+}
+
+#[test]
+fn a_retry_after_beyond_the_poll_timeout_says_so_with_its_value() {
+    let target =
+        poll_target(|_| http_response("429 Too Many Requests", "retry-after: 3600\r\n", b"{}"));
+    let ran = run_poll_check(&target, "10s");
+    let polls = target.finish().len();
+    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(
+        polls, 1,
+        "the poll ends at the first answer, without waiting"
+    );
+    assert!(
+        ran.stdout.contains(
+            "the target asked to retry after 3600 s (Retry-After: 3600), beyond the poll timeout of 10s"
+        ),
+        "{}",
+        ran.stdout
+    );
+}
+
+#[test]
+fn a_retry_after_given_as_an_http_date_is_honoured() {
+    // Two seconds ahead, in whole seconds: a wait of one to two seconds,
+    // where the check's interval alone is 300 ms.
+    let target = poll_target(|n| {
+        if n == 0 {
+            let at = std::time::SystemTime::now() + Duration::from_secs(2);
+            let header = format!("retry-after: {}\r\n", httpdate::fmt_http_date(at));
+            http_response("503 Service Unavailable", &header, b"{}")
+        } else {
+            http_response("200 OK", "", br#"{"status":"completed"}"#)
+        }
+    });
+    let ran = run_poll_check(&target, "10s");
+    let came: Vec<u128> = target
+        .finish()
+        .iter()
+        .map(|ms| ms.parse().unwrap())
+        .collect();
+    assert!(
+        ran.stdout.contains("test hostile::poll ... ok"),
+        "{}\n{}",
+        ran.stdout,
+        ran.stderr
+    );
+    assert_eq!(came.len(), 2, "{came:?}");
+    let waited = came[1] - came[0];
+    assert!(
+        (900..=2_500).contains(&waited),
+        "the HTTP date was not honoured: the second poll came {waited} ms after the first"
     );
 }
 

@@ -18,6 +18,7 @@ const SETUP: i32 = 2;
 /// Cases whose stderr is pinned in a golden file.
 const CASES: &[&str] = &[
     "bad-check-id",
+    "from-misused",
     "bare-absent",
     "duplicate-id",
     "empty-steps",

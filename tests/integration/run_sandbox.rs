@@ -338,3 +338,59 @@ fn a_deadline_past_what_the_clock_holds_is_no_deadline() {
     );
     assert_eq!(ran.passed(), ["key::missing"]);
 }
+
+#[test]
+fn a_default_run_creates_three_executions_four_with_a_failing_message() {
+    // Without fixtures: the one plain execution and latest-wins' two.
+    let sandbox = TestSandbox::start(20, &[]);
+    let reports = temp_dir();
+    let ran = run(sandbox
+        .command()
+        .args(["run", "--reports"])
+        .arg(reports.path()));
+    assert_eq!(ran.code, i32::from(exit::READY), "{}", ran.stdout);
+    let report = |dir: &std::path::Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("latest/report.json")).unwrap())
+            .unwrap()
+    };
+    let json = report(reports.path());
+    assert_eq!(json["executions_created"], 3, "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains(" executions created)"),
+        "{}",
+        ran.stdout
+    );
+    // The sandbox's own fixtures include failing_message: one more.
+    let with_all = temp_dir();
+    let ran = run(bin()
+        .args(["run", "--sandbox", "--reports"])
+        .arg(with_all.path()));
+    assert_eq!(ran.code, i32::from(exit::READY), "{}", ran.stdout);
+    let json = report(with_all.path());
+    assert_eq!(json["executions_created"], 4);
+    // Every check that needs the plain execution judged it with `from`.
+    let reused = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["exchanges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["reused_from"].is_string())
+        })
+        .count();
+    assert_eq!(reused, 7, "{json:#}");
+    assert_eq!(
+        json["requests_sent"].as_u64().unwrap() as usize,
+        json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["exchanges"].as_array().unwrap())
+            .filter(|e| e["reused_from"].is_null())
+            .count()
+            + json["preflight"].as_array().unwrap().len()
+    );
+}

@@ -45,8 +45,9 @@ pub struct ExplainArgs {
     /// The check's id, e.g. `key::missing`.
     #[arg(value_name = "CHECK_ID")]
     pub id: String,
-    /// Check files or folders.
-    #[arg(long = "checks", value_name = "PATH", default_value = "checks")]
+    /// Check files or folders (repeatable); `builtin` names the checks built into the binary
+    /// [default: ./checks if it exists, else builtin].
+    #[arg(long = "checks", value_name = "PATH")]
     pub checks: Vec<PathBuf>,
 }
 
@@ -69,14 +70,16 @@ pub struct CompletionsArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Check files or folders.
-    #[arg(long = "checks", value_name = "PATH", default_value = "checks")]
+    /// Check files or folders (repeatable); `builtin` names the checks built into the binary
+    /// [default: ./checks if it exists, else builtin].
+    #[arg(long = "checks", value_name = "PATH")]
     pub checks: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Check files or folders [default: checks].
+    /// Check files or folders; `builtin` names the checks built into the binary
+    /// [default: ./checks if it exists, else builtin].
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
 }
@@ -110,8 +113,9 @@ pub struct SandboxBehaviour {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Check files or folders.
-    #[arg(long = "checks", value_name = "PATH", default_value = "checks")]
+    /// Check files or folders (repeatable); `builtin` names the checks built into the binary
+    /// [default: ./checks if it exists, else builtin].
+    #[arg(long = "checks", value_name = "PATH")]
     pub checks: Vec<PathBuf>,
 
     /// Run against the embedded sandbox on an ephemeral 127.0.0.1 port, with all its fixtures.

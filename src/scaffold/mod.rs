@@ -23,8 +23,7 @@ use crate::check::check_schema_json;
 pub use env_example::env_example;
 
 /// The shipped checks, as (path below `checks/`, contents), in path order.
-pub const DEFAULT_CHECKS: &[(&str, &str)] =
-    include!(concat!(env!("OUT_DIR"), "/default_checks.rs"));
+pub const DEFAULT_CHECKS: &[(&str, &str)] = crate::check::BUILTIN_CHECKS;
 
 /// The GitHub Actions recipe, as `init` writes it.
 pub const GITHUB_WORKFLOW: &str = include_str!("templates/homologation.yml");

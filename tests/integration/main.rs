@@ -1,5 +1,6 @@
 #![allow(clippy::unwrap_used)]
 
+mod anywhere;
 mod bench_support;
 mod cli;
 mod editor;

@@ -56,9 +56,12 @@ pub struct InitArgs {
     /// Folder to set up, normally the root of your repository (CI recipes only work there).
     #[arg(value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
-    /// Overwrite files that already exist.
-    #[arg(long)]
+    /// Overwrite files that already exist (your own CI pipeline included).
+    #[arg(long, conflicts_with = "skip_existing")]
     pub force: bool,
+    /// Keep files that already exist and write only what is missing.
+    #[arg(long)]
+    pub skip_existing: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,28 +7,42 @@
 //!   checks/check.schema.json           their JSON Schema, for editors
 //!   .env.example                       every variable and fixture, secrets marked
 //!   .github/workflows/homologation.yml GitHub Actions gate
-//!   .gitlab-ci.yml                     GitLab CI gate
+//!   .gitlab/homologation.yml           GitLab CI gate, a job to include
+//!   .gitlab-ci.yml                     a pipeline that includes it
+//!   .gitignore                         completed with .env and reports/
 //! ```
 //!
 //! `DIR` is meant to be the root of the integrator's repository: CI
 //! recipes only work there, and `wapzi-homolog run` finds `checks/` there
-//! by default.
+//! by default. `.gitignore` is never replaced, only completed with the
+//! lines it lacks.
 
 mod env_example;
+mod gitignore;
 
 use std::path::{Path, PathBuf};
 
 use crate::check::check_schema_json;
 
 pub use env_example::env_example;
+pub use gitignore::{completed, missing_lines, GITIGNORE};
 
 /// The shipped checks, as (path below `checks/`, contents), in path order.
 pub const DEFAULT_CHECKS: &[(&str, &str)] = crate::check::BUILTIN_CHECKS;
 
 /// The GitHub Actions recipe, as `init` writes it.
 pub const GITHUB_WORKFLOW: &str = include_str!("templates/homologation.yml");
-/// The GitLab CI recipe, as `init` writes it.
+/// The GitLab CI job, as `init` writes it to [`GITLAB_JOB_FILE`].
 pub const GITLAB_CI: &str = include_str!("templates/gitlab-ci.yml");
+/// The GitLab pipeline `init` writes when there is none: it includes the job.
+pub const GITLAB_PIPELINE: &str = include_str!("templates/gitlab-pipeline.yml");
+
+/// Where `init` puts the GitHub workflow, relative to `DIR`.
+pub const GITHUB_WORKFLOW_FILE: &str = ".github/workflows/homologation.yml";
+/// Where `init` puts the GitLab job, relative to `DIR`.
+pub const GITLAB_JOB_FILE: &str = ".gitlab/homologation.yml";
+/// The GitLab pipeline, relative to `DIR`.
+pub const GITLAB_PIPELINE_FILE: &str = ".gitlab-ci.yml";
 
 /// Where `init` puts the schema, relative to `DIR`.
 pub const SCHEMA_FILE: &str = "checks/check.schema.json";
@@ -36,11 +50,30 @@ pub const SCHEMA_FILE: &str = "checks/check.schema.json";
 /// The first line of a check file, pointing editors at the schema.
 const SCHEMA_LINE_PREFIX: &str = "# yaml-language-server: $schema=";
 
-/// A file `init` writes: its path relative to `DIR`, and its contents.
+/// A file `init` writes: its path relative to `DIR`, its contents, and
+/// how.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Planned {
     pub path: PathBuf,
     pub contents: String,
+    pub how: How,
+}
+
+/// How a planned file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum How {
+    /// Written whole; an existing file is a conflict.
+    Whole,
+    /// Created, or an existing file completed with the lines it lacks.
+    MissingLines,
+}
+
+/// What writing one planned file did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wrote {
+    Whole(PathBuf),
+    /// The lines appended to a file (all of them for a new file).
+    Appended(PathBuf, Vec<String>),
 }
 
 /// Every file `init` writes, in the order it writes them.
@@ -50,17 +83,21 @@ pub fn plan() -> Vec<Planned> {
         .map(|(path, text)| Planned {
             path: Path::new("checks").join(path),
             contents: with_schema_line(path, "check.schema.json", text),
+            how: How::Whole,
         })
         .collect();
     let rest = [
-        (SCHEMA_FILE, check_schema_json()),
-        (".env.example", env_example(DEFAULT_CHECKS)),
-        (".github/workflows/homologation.yml", GITHUB_WORKFLOW.into()),
-        (".gitlab-ci.yml", GITLAB_CI.into()),
+        (SCHEMA_FILE, check_schema_json(), How::Whole),
+        (".env.example", env_example(DEFAULT_CHECKS), How::Whole),
+        (GITHUB_WORKFLOW_FILE, GITHUB_WORKFLOW.into(), How::Whole),
+        (GITLAB_JOB_FILE, GITLAB_CI.into(), How::Whole),
+        (GITLAB_PIPELINE_FILE, GITLAB_PIPELINE.into(), How::Whole),
+        (".gitignore", GITIGNORE.into(), How::MissingLines),
     ];
-    files.extend(rest.into_iter().map(|(path, contents)| Planned {
+    files.extend(rest.into_iter().map(|(path, contents, how)| Planned {
         path: PathBuf::from(path),
         contents,
+        how,
     }));
     files
 }
@@ -79,9 +116,10 @@ pub fn with_schema_line(path: &str, schema: &str, text: &str) -> String {
     )
 }
 
-/// The files of `plan` that already exist below `dir`.
+/// The files of `plan` written whole that already exist below `dir`.
 pub fn conflicts(dir: &Path, plan: &[Planned]) -> Vec<PathBuf> {
     plan.iter()
+        .filter(|p| p.how == How::Whole)
         .map(|p| dir.join(&p.path))
         .filter(|p| p.exists() || p.is_symlink())
         .collect()
@@ -112,9 +150,11 @@ fn first_link(dir: &Path, relative: &Path) -> Option<PathBuf> {
     None
 }
 
-/// Writes every planned file below `dir`, creating folders as needed; a
-/// file or folder that is a symbolic link is never written through.
-pub fn write(dir: &Path, plan: &[Planned]) -> std::io::Result<()> {
+/// Writes every planned file below `dir`, creating folders as needed, and
+/// says what it did to each; a file or folder that is a symbolic link is
+/// never written through.
+pub fn write(dir: &Path, plan: &[Planned]) -> std::io::Result<Vec<Wrote>> {
+    let mut wrote = Vec::new();
     for file in plan {
         if let Some(link) = first_link(dir, &file.path) {
             let message = format!("{} is a symbolic link", link.display());
@@ -124,9 +164,27 @@ pub fn write(dir: &Path, plan: &[Planned]) -> std::io::Result<()> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::write(&path, &file.contents)?;
+        match file.how {
+            How::Whole => {
+                std::fs::write(&path, &file.contents)?;
+                wrote.push(Wrote::Whole(file.path.clone()));
+            }
+            How::MissingLines => {
+                let existing = match crate::file::read_regular(&path, 1024 * 1024, "1 MiB") {
+                    Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                    Err(_) if !path.exists() => String::new(),
+                    Err(e) => return Err(std::io::Error::other(format!("{}: {e}", path.display()))),
+                };
+                let missing = missing_lines(&existing, &file.contents);
+                if !missing.is_empty() {
+                    std::fs::write(&path, completed(&existing, &missing))?;
+                }
+                let missing = missing.into_iter().map(String::from).collect();
+                wrote.push(Wrote::Appended(file.path.clone(), missing));
+            }
+        }
     }
-    Ok(())
+    Ok(wrote)
 }
 
 #[cfg(test)]

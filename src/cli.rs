@@ -62,6 +62,10 @@ pub struct InitArgs {
     /// Keep files that already exist and write only what is missing.
     #[arg(long)]
     pub skip_existing: bool,
+    /// Write CI recipes that build wapzi-homolog from its git repository (cargo install --git,
+    /// cached) instead of using the released action and container image.
+    #[arg(long)]
+    pub from_source: bool,
 }
 
 #[derive(Debug, Args)]

@@ -14,7 +14,7 @@ use super::stdout::line;
 
 /// Writes the scaffold into `args.dir` and says what to do next.
 pub fn init(args: InitArgs) -> Result<u8, AppError> {
-    let mut plan = scaffold::plan();
+    let mut plan = scaffold::plan(args.from_source);
     let links = scaffold::links(&args.dir, &plan);
     if !links.is_empty() {
         return Err(AppError::Setting(format!(
@@ -45,7 +45,10 @@ pub fn init(args: InitArgs) -> Result<u8, AppError> {
 /// The files written, overwritten and kept, and the next commands.
 fn say_what_was_done(args: &InitArgs, wrote: &[Wrote], existing: &[PathBuf], kept: &[PathBuf]) {
     let dir = args.dir.display();
-    let whole = wrote.iter().filter(|w| matches!(w, Wrote::Whole(_))).count();
+    let whole = wrote
+        .iter()
+        .filter(|w| matches!(w, Wrote::Whole(_)))
+        .count();
     let overwritten = if args.force && !existing.is_empty() {
         format!(" ({} overwritten)", existing.len())
     } else {
@@ -53,16 +56,25 @@ fn say_what_was_done(args: &InitArgs, wrote: &[Wrote], existing: &[PathBuf], kep
     };
     line(format_args!("wrote {whole} files into {dir}{overwritten}:"));
     let written = |path: &str| wrote.contains(&Wrote::Whole(PathBuf::from(path)));
-    if wrote.iter().any(|w| matches!(w, Wrote::Whole(p) if p.starts_with("checks"))) {
+    if wrote
+        .iter()
+        .any(|w| matches!(w, Wrote::Whole(p) if p.starts_with("checks")))
+    {
         line(format_args!(
             "  checks/                             {} checks to extend, and check.schema.json for editors",
             DEFAULT_CHECKS.len()
         ));
     }
     let others = [
-        (".env.example", "every variable and fixture (copy to .env, which git ignores)"),
+        (
+            ".env.example",
+            "every variable and fixture (copy to .env, which git ignores)",
+        ),
         (scaffold::GITHUB_WORKFLOW_FILE, "GitHub Actions gate"),
-        (scaffold::GITLAB_JOB_FILE, "GitLab CI gate, a job to include"),
+        (
+            scaffold::GITLAB_JOB_FILE,
+            "GitLab CI gate, a job to include",
+        ),
         (GITLAB_PIPELINE_FILE, "a GitLab pipeline including it"),
     ];
     for (path, what) in others.into_iter().filter(|(p, _)| written(p)) {
@@ -99,7 +111,9 @@ fn next_commands(dir: &Path) {
     let checks = checks.display();
     line("\nnext:");
     line(format_args!("  wapzi-homolog validate {checks}"));
-    line(format_args!("  wapzi-homolog run --sandbox --checks {checks}"));
+    line(format_args!(
+        "  wapzi-homolog run --sandbox --checks {checks}"
+    ));
     line(format_args!(
         "  wapzi-homolog run --checks {checks} --env-file {}",
         dir.join(".env").display()

@@ -3,13 +3,19 @@
 
 /// What must stay out of git: the dotenv file holding the key, and the
 /// reports of local runs.
-pub const GITIGNORE: &str = "# wapzi-homolog: the key's dotenv file and local reports\n.env\nreports/\n";
+pub const GITIGNORE: &str =
+    "# wapzi-homolog: the key's dotenv file and local reports\n.env\nreports/\n";
 
 /// The entries of `wanted` (lines that are not comments) that `existing`
 /// does not ignore already, in order. An entry counts as present written
 /// with or without a leading `/` or a trailing `/`.
 pub fn missing_lines<'a>(existing: &str, wanted: &'a str) -> Vec<&'a str> {
-    let normal = |line: &str| line.trim().trim_start_matches('/').trim_end_matches('/').to_string();
+    let normal = |line: &str| {
+        line.trim()
+            .trim_start_matches('/')
+            .trim_end_matches('/')
+            .to_string()
+    };
     let present: Vec<String> = existing.lines().map(normal).collect();
     wanted
         .lines()
@@ -41,8 +47,14 @@ mod tests {
     fn only_entries_not_yet_ignored_are_missing() {
         assert_eq!(missing_lines("", GITIGNORE), [".env", "reports/"]);
         assert_eq!(missing_lines("/target\n/.env\n", GITIGNORE), ["reports/"]);
-        assert_eq!(missing_lines("reports\n.env\n", GITIGNORE), Vec::<&str>::new());
-        assert_eq!(missing_lines(".env.example\n", GITIGNORE), [".env", "reports/"]);
+        assert_eq!(
+            missing_lines("reports\n.env\n", GITIGNORE),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            missing_lines(".env.example\n", GITIGNORE),
+            [".env", "reports/"]
+        );
     }
 
     #[test]

@@ -30,12 +30,49 @@ pub use gitignore::{completed, missing_lines, GITIGNORE};
 /// The shipped checks, as (path below `checks/`, contents), in path order.
 pub const DEFAULT_CHECKS: &[(&str, &str)] = crate::check::BUILTIN_CHECKS;
 
-/// The GitHub Actions recipe, as `init` writes it.
-pub const GITHUB_WORKFLOW: &str = include_str!("templates/homologation.yml");
-/// The GitLab CI job, as `init` writes it to [`GITLAB_JOB_FILE`].
-pub const GITLAB_CI: &str = include_str!("templates/gitlab-ci.yml");
+/// The GitHub Actions recipe: the action, pinned to this version.
+const GITHUB_WORKFLOW: &str = include_str!("templates/homologation.yml");
+/// The GitHub Actions recipe that builds from the git repository.
+const GITHUB_WORKFLOW_FROM_SOURCE: &str = include_str!("templates/homologation-from-source.yml");
+/// The GitLab CI job: the container image, pinned to this version.
+const GITLAB_JOB: &str = include_str!("templates/gitlab-ci.yml");
+/// The GitLab CI job that builds from the git repository.
+const GITLAB_JOB_FROM_SOURCE: &str = include_str!("templates/gitlab-ci-from-source.yml");
 /// The GitLab pipeline `init` writes when there is none: it includes the job.
 pub const GITLAB_PIPELINE: &str = include_str!("templates/gitlab-pipeline.yml");
+
+/// The GitHub Actions recipe `init` writes, pinned to this version.
+pub fn github_workflow(from_source: bool) -> String {
+    pinned(if from_source {
+        GITHUB_WORKFLOW_FROM_SOURCE
+    } else {
+        GITHUB_WORKFLOW
+    })
+}
+
+/// The GitLab CI job `init` writes, pinned to this version.
+pub fn gitlab_job(from_source: bool) -> String {
+    pinned(if from_source {
+        GITLAB_JOB_FROM_SOURCE
+    } else {
+        GITLAB_JOB
+    })
+}
+
+/// `template` with this build's version and repository filled in:
+/// `@VERSION@` (0.1.0), `@REPOSITORY@` (Cargo.toml's `repository`),
+/// `@ACTION@` (its `owner/name`) and `@IMAGE@` (`ghcr.io/owner/name`).
+fn pinned(template: &str) -> String {
+    let repository = env!("CARGO_PKG_REPOSITORY");
+    let action = repository
+        .trim_end_matches('/')
+        .trim_start_matches("https://github.com/");
+    template
+        .replace("@VERSION@", env!("CARGO_PKG_VERSION"))
+        .replace("@REPOSITORY@", repository)
+        .replace("@ACTION@", action)
+        .replace("@IMAGE@", &format!("ghcr.io/{}", action.to_lowercase()))
+}
 
 /// Where `init` puts the GitHub workflow, relative to `DIR`.
 pub const GITHUB_WORKFLOW_FILE: &str = ".github/workflows/homologation.yml";
@@ -76,8 +113,9 @@ pub enum Wrote {
     Appended(PathBuf, Vec<String>),
 }
 
-/// Every file `init` writes, in the order it writes them.
-pub fn plan() -> Vec<Planned> {
+/// Every file `init` writes, in the order it writes them; `from_source`
+/// picks the CI recipes that build from the git repository.
+pub fn plan(from_source: bool) -> Vec<Planned> {
     let mut files: Vec<Planned> = DEFAULT_CHECKS
         .iter()
         .map(|(path, text)| Planned {
@@ -89,8 +127,12 @@ pub fn plan() -> Vec<Planned> {
     let rest = [
         (SCHEMA_FILE, check_schema_json(), How::Whole),
         (".env.example", env_example(DEFAULT_CHECKS), How::Whole),
-        (GITHUB_WORKFLOW_FILE, GITHUB_WORKFLOW.into(), How::Whole),
-        (GITLAB_JOB_FILE, GITLAB_CI.into(), How::Whole),
+        (
+            GITHUB_WORKFLOW_FILE,
+            github_workflow(from_source),
+            How::Whole,
+        ),
+        (GITLAB_JOB_FILE, gitlab_job(from_source), How::Whole),
         (GITLAB_PIPELINE_FILE, GITLAB_PIPELINE.into(), How::Whole),
         (".gitignore", GITIGNORE.into(), How::MissingLines),
     ];
@@ -173,7 +215,9 @@ pub fn write(dir: &Path, plan: &[Planned]) -> std::io::Result<Vec<Wrote>> {
                 let existing = match crate::file::read_regular(&path, 1024 * 1024, "1 MiB") {
                     Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
                     Err(_) if !path.exists() => String::new(),
-                    Err(e) => return Err(std::io::Error::other(format!("{}: {e}", path.display()))),
+                    Err(e) => {
+                        return Err(std::io::Error::other(format!("{}: {e}", path.display())))
+                    }
                 };
                 let missing = missing_lines(&existing, &file.contents);
                 if !missing.is_empty() {
@@ -231,18 +275,33 @@ mod tests {
     }
 
     #[test]
-    fn the_ci_recipes_install_this_version() {
-        let pin = concat!(
-            "cargo install --locked wapzi-homolog@",
-            env!("CARGO_PKG_VERSION")
+    fn the_ci_recipes_are_pinned_to_this_version() {
+        let version = env!("CARGO_PKG_VERSION");
+        let action = format!("uses: wapzi/wapzi-homolog@v{version}\n");
+        assert!(github_workflow(false).contains(&action));
+        let image = format!("name: ghcr.io/wapzi/wapzi-homolog:{version}-ci\n");
+        assert!(gitlab_job(false).contains(&image));
+        let build = format!(
+            "cargo install --locked --git https://github.com/wapzi/wapzi-homolog --tag v{version} wapzi-homolog\n"
         );
-        assert!(
-            GITHUB_WORKFLOW.contains(pin),
-            "update the version in templates/homologation.yml"
-        );
-        assert!(
-            GITLAB_CI.contains(pin),
-            "update the version in templates/gitlab-ci.yml"
-        );
+        for recipe in [github_workflow(true), gitlab_job(true)] {
+            assert!(recipe.contains(&build), "{recipe}");
+        }
+        for recipe in [
+            github_workflow(false),
+            github_workflow(true),
+            gitlab_job(false),
+            gitlab_job(true),
+        ] {
+            assert!(
+                !recipe.contains('@') || !recipe.contains("@VERSION@"),
+                "{recipe}"
+            );
+            assert!(
+                !recipe.contains("@REPOSITORY@")
+                    && !recipe.contains("@IMAGE@")
+                    && !recipe.contains("@ACTION@")
+            );
+        }
     }
 }

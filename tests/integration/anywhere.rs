@@ -48,7 +48,8 @@ fn list_explain_and_validate_work_from_an_empty_folder() {
         .args(["explain", "key::accepted"]));
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert!(
-        ran.stdout.contains("file:           builtin:key/accepted.yaml:2"),
+        ran.stdout
+            .contains("file:           builtin:key/accepted.yaml:2"),
         "{}",
         ran.stdout
     );
@@ -117,7 +118,8 @@ fn a_check_both_built_in_and_in_a_folder_is_a_duplicate_named_with_a_hint() {
         ran.stderr
     );
     assert!(
-        ran.stderr.contains("give `--checks builtin` only beside a folder of your own checks"),
+        ran.stderr
+            .contains("give `--checks builtin` only beside a folder of your own checks"),
         "{}",
         ran.stderr
     );

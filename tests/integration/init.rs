@@ -6,7 +6,7 @@ use std::path::Path;
 use wapzi_homolog::check::load_paths;
 use wapzi_homolog::exit;
 use wapzi_homolog::sandbox::FIXTURES;
-use wapzi_homolog::scaffold::{DEFAULT_CHECKS, GITHUB_WORKFLOW};
+use wapzi_homolog::scaffold::{github_workflow, DEFAULT_CHECKS};
 
 use crate::support::{bin, files_below, run, temp_dir, TestSandbox};
 
@@ -141,15 +141,23 @@ fn skip_existing_writes_what_is_missing_and_keeps_the_users_files() {
     std::fs::write(&mine, "# mine\n").unwrap();
     let ran = init_with(dir.path(), &["--skip-existing"]);
     assert_eq!(ran.code, 0, "{}", ran.stderr);
-    assert_eq!(std::fs::read_to_string(dir.path().join(".gitlab-ci.yml")).unwrap(), pipeline);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".gitlab-ci.yml")).unwrap(),
+        pipeline
+    );
     assert_eq!(std::fs::read_to_string(&mine).unwrap(), "# mine\n");
-    assert!(ran.stdout.contains("kept 2 existing file(s)"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("kept 2 existing file(s)"),
+        "{}",
+        ran.stdout
+    );
     for kept in [".gitlab-ci.yml", "checks/key/missing.yaml"] {
         let shown = format!("  {}\n", dir.path().join(kept).display());
         assert!(ran.stdout.contains(&shown), "{shown}\n{}", ran.stdout);
     }
     assert!(
-        ran.stdout.contains("include:\n    - local: .gitlab/homologation.yml"),
+        ran.stdout
+            .contains("include:\n    - local: .gitlab/homologation.yml"),
         "says how to add the gate to the kept pipeline:\n{}",
         ran.stdout
     );
@@ -170,7 +178,11 @@ fn gitignore_is_completed_never_replaced_even_with_force() {
     std::fs::write(&gitignore, "/target\n/.env").unwrap();
     let ran = init(dir.path(), false);
     assert_eq!(ran.code, 0, "{}", ran.stderr);
-    assert!(ran.stdout.contains(".gitignore: added reports/"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains(".gitignore: added reports/"),
+        "{}",
+        ran.stdout
+    );
     let text = std::fs::read_to_string(&gitignore).unwrap();
     assert!(text.starts_with("/target\n/.env\n"), "{text}");
     assert!(text.ends_with("\nreports/\n"), "{text}");
@@ -197,7 +209,10 @@ fn the_gitlab_job_runs_in_merge_request_pipelines_and_says_not_to_protect_the_ke
     assert!(rules
         .iter()
         .any(|r| r["if"].as_str() == Some("$CI_PIPELINE_SOURCE == \"merge_request_event\"")));
-    assert!(job.contains("Masked") && job.contains("NOT Protected"), "{job}");
+    assert!(
+        job.contains("Masked") && job.contains("NOT Protected"),
+        "{job}"
+    );
     assert!(job.contains("protected variables only to\n# pipelines of protected branches"));
     let pipeline = std::fs::read_to_string(dir.path().join(".gitlab-ci.yml")).unwrap();
     let yaml: serde_yaml::Value = serde_yaml::from_str(&pipeline).unwrap();
@@ -232,7 +247,7 @@ fn env_example_documents_every_variable_and_fixture_and_marks_secrets() {
 fn readme_shows_the_github_recipe_init_writes() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let fenced = format!("```yaml\n{GITHUB_WORKFLOW}```");
+    let fenced = format!("```yaml\n{}```", github_workflow(false));
     assert!(
         readme.contains(&fenced),
         "README's \"Use it in CI\" must show src/scaffold/templates/homologation.yml verbatim"

@@ -98,7 +98,8 @@ pub fn validate_check(
 }
 
 /// Why a check is both built in and in a folder, and what to do.
-const BUILTIN_TWICE: &str = "the folder `init` writes already holds a copy of every built-in check: \
+const BUILTIN_TWICE: &str =
+    "the folder `init` writes already holds a copy of every built-in check: \
     give `--checks builtin` only beside a folder of your own checks, or drop it";
 
 fn is_builtin(file: &std::path::Path) -> bool {

@@ -42,7 +42,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The check's id, e.g. `key::missing`.
+    /// The check's id, e.g. `key::missing`; a prefix such as `key` lists the checks under it.
     #[arg(value_name = "CHECK_ID")]
     pub id: String,
     /// Check files or folders (repeatable); `builtin` names the checks built into the binary

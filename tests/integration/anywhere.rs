@@ -124,3 +124,39 @@ fn a_check_both_built_in_and_in_a_folder_is_a_duplicate_named_with_a_hint() {
         ran.stderr
     );
 }
+
+#[test]
+fn explain_a_prefix_lists_the_checks_under_it() {
+    let dir = temp_dir();
+    let keys: Vec<&str> = DEFAULT_CHECKS
+        .iter()
+        .filter(|(path, _)| path.starts_with("key/"))
+        .map(|(path, _)| path.trim_end_matches(".yaml"))
+        .collect();
+    for prefix in ["key", "key::"] {
+        let ran = run(bin().current_dir(dir.path()).args(["explain", prefix]));
+        assert_eq!(ran.code, 0, "{}", ran.stderr);
+        let ids: Vec<String> = ran
+            .stdout
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .filter_map(|l| l.split_whitespace().next())
+            .map(|id| id.replace("::", "/"))
+            .collect();
+        assert_eq!(ids, keys, "{}", ran.stdout);
+        assert!(
+            ran.stdout
+                .contains(&format!("{} checks under key::", keys.len())),
+            "{}",
+            ran.stdout
+        );
+    }
+    let ran = run(bin().current_dir(dir.path()).args(["explain", "ke"]));
+    assert_eq!(
+        ran.code,
+        i32::from(exit::SETUP),
+        "not an area: {}",
+        ran.stdout
+    );
+    assert!(ran.stderr.contains("unknown check `ke`"), "{}", ran.stderr);
+}

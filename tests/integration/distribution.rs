@@ -485,7 +485,7 @@ fn the_dockerfile_builds_a_static_binary_into_a_non_root_distroless_image() {
         let user = lines
             .iter()
             .filter_map(|l| l.strip_prefix("USER "))
-            .last()
+            .next_back()
             .unwrap_or_else(|| panic!("{from}: no USER"));
         assert!(!["root", "0", "0:0"].contains(&user), "{from}: USER {user}");
         assert!(

@@ -1,6 +1,8 @@
-//! Embeds the shipped checks (`checks/**/*.yaml`) in the binary, for
-//! `wapzi-homolog init`: writes `$OUT_DIR/default_checks.rs`, a table of
-//! (path below `checks/`, contents) in path order.
+//! Embeds the shipped checks (`checks/**/*.yaml`) in the binary, the set
+//! `run`, `list`, `explain` and `validate` use in a folder without
+//! `checks/` (and `--checks builtin`), and what `init` writes: writes
+//! `$OUT_DIR/default_checks.rs`, a table of (path below `checks/`,
+//! contents) in path order.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -42,11 +42,12 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The check's id, e.g. `key::missing`.
+    /// The check's id, e.g. `key::missing`; a prefix such as `key` lists the checks under it.
     #[arg(value_name = "CHECK_ID")]
     pub id: String,
-    /// Check files or folders.
-    #[arg(long = "checks", value_name = "PATH", default_value = "checks")]
+    /// Check files or folders (repeatable); `builtin` names the checks built into the binary
+    /// [default: ./checks if it exists, else builtin].
+    #[arg(long = "checks", value_name = "PATH")]
     pub checks: Vec<PathBuf>,
 }
 
@@ -55,9 +56,16 @@ pub struct InitArgs {
     /// Folder to set up, normally the root of your repository (CI recipes only work there).
     #[arg(value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
-    /// Overwrite files that already exist.
-    #[arg(long)]
+    /// Overwrite files that already exist (your own CI pipeline included).
+    #[arg(long, conflicts_with = "skip_existing")]
     pub force: bool,
+    /// Keep files that already exist and write only what is missing.
+    #[arg(long)]
+    pub skip_existing: bool,
+    /// Write CI recipes that build wapzi-homolog from its git repository (cargo install --git,
+    /// cached) instead of using the released action and container image.
+    #[arg(long)]
+    pub from_source: bool,
 }
 
 #[derive(Debug, Args)]
@@ -69,14 +77,16 @@ pub struct CompletionsArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Check files or folders.
-    #[arg(long = "checks", value_name = "PATH", default_value = "checks")]
+    /// Check files or folders (repeatable); `builtin` names the checks built into the binary
+    /// [default: ./checks if it exists, else builtin].
+    #[arg(long = "checks", value_name = "PATH")]
     pub checks: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Check files or folders [default: checks].
+    /// Check files or folders; `builtin` names the checks built into the binary
+    /// [default: ./checks if it exists, else builtin].
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
 }
@@ -110,8 +120,9 @@ pub struct SandboxBehaviour {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Check files or folders.
-    #[arg(long = "checks", value_name = "PATH", default_value = "checks")]
+    /// Check files or folders (repeatable); `builtin` names the checks built into the binary
+    /// [default: ./checks if it exists, else builtin].
+    #[arg(long = "checks", value_name = "PATH")]
     pub checks: Vec<PathBuf>,
 
     /// Run against the embedded sandbox on an ephemeral 127.0.0.1 port, with all its fixtures.

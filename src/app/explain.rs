@@ -1,5 +1,6 @@
 //! `wapzi-homolog explain CHECK_ID`: everything about one check, for
-//! whoever must make it pass.
+//! whoever must make it pass; `explain AREA` (`key`, `key::`) lists the
+//! checks under that prefix.
 //!
 //! ```text
 //! key::rotated: A rotated (previous) key is refused with 401 "Invalid API key"
@@ -32,11 +33,33 @@ const WIDTH: usize = 78;
 pub fn explain(args: ExplainArgs) -> Result<u8, AppError> {
     let set = super::known_secrets::load_checks_env(&args.checks)?;
     let Some(check) = set.checks.iter().find(|c| c.id == args.id) else {
-        return Err(AppError::Setting(unknown(&args.id, &set)));
+        let under = under_prefix(&args.id, &set);
+        if under.is_empty() {
+            return Err(AppError::Setting(unknown(&args.id, &set)));
+        }
+        for check in &under {
+            super::stdout::line(format_args!("{:<44} {}", check.id, check.title));
+        }
+        super::stdout::line(format_args!(
+            "\n{} checks under {}::; `wapzi-homolog explain CHECK_ID` explains one",
+            under.len(),
+            args.id.trim_end_matches(':')
+        ));
+        return Ok(exit::READY);
     };
     // A closed pipe (`explain ... | head`) is the reader's choice, not an error.
     let _ = std::io::stdout().write_all(explanation(check, &set).as_bytes());
     Ok(exit::READY)
+}
+
+/// The checks whose id is under the area `prefix` (`key` or `key::`
+/// selects `key::missing`, not `keys::x`).
+fn under_prefix<'a>(prefix: &str, set: &'a CheckSet) -> Vec<&'a Check> {
+    let area = format!("{}::", prefix.trim_end_matches(':'));
+    set.checks
+        .iter()
+        .filter(|c| !prefix.is_empty() && c.id.starts_with(&area))
+        .collect()
 }
 
 /// "unknown check" with the closest id, if one is close.

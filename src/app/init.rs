@@ -1,16 +1,20 @@
 //! `wapzi-homolog init [DIR]`: writes an integrator's homologation folder,
-//! refusing to overwrite anything unless `--force`.
+//! refusing to overwrite anything unless `--force`; `--skip-existing`
+//! writes only what is missing and keeps the rest. `.gitignore` is only
+//! ever completed, never replaced.
+
+use std::path::{Path, PathBuf};
 
 use crate::cli::InitArgs;
 use crate::error::AppError;
 use crate::exit;
-use crate::scaffold::{self, DEFAULT_CHECKS};
+use crate::scaffold::{self, Wrote, DEFAULT_CHECKS, GITLAB_PIPELINE_FILE};
 
-use super::stdout;
+use super::stdout::line;
 
 /// Writes the scaffold into `args.dir` and says what to do next.
 pub fn init(args: InitArgs) -> Result<u8, AppError> {
-    let plan = scaffold::plan();
+    let mut plan = scaffold::plan(args.from_source);
     let links = scaffold::links(&args.dir, &plan);
     if !links.is_empty() {
         return Err(AppError::Setting(format!(
@@ -19,48 +23,105 @@ pub fn init(args: InitArgs) -> Result<u8, AppError> {
         )));
     }
     let existing = scaffold::conflicts(&args.dir, &plan);
-    if !existing.is_empty() && !args.force {
+    if !existing.is_empty() && !args.force && !args.skip_existing {
         return Err(AppError::Setting(format!(
-            "init would overwrite {} existing file(s); nothing was written (pass --force to overwrite them):\n{}",
+            "init would overwrite {} existing file(s); nothing was written (pass --skip-existing to keep them and write only what is missing, or --force to overwrite them):\n{}",
             existing.len(),
             indented(&existing)
         )));
     }
-    scaffold::write(&args.dir, &plan)
+    let kept: Vec<PathBuf> = if args.skip_existing {
+        plan.retain(|p| !existing.contains(&args.dir.join(&p.path)));
+        existing.clone()
+    } else {
+        Vec::new()
+    };
+    let wrote = scaffold::write(&args.dir, &plan)
         .map_err(|e| AppError::Setting(format!("cannot write into {}: {e}", args.dir.display())))?;
-    let dir = args.dir.display();
-    stdout::line(format_args!(
-        "wrote {} files into {dir}{}:",
-        plan.len(),
-        if existing.is_empty() {
-            String::new()
-        } else {
-            format!(" ({} overwritten)", existing.len())
-        }
-    ));
-    stdout::line(format_args!(
-        "  checks/                             {} checks to extend, and check.schema.json for editors",
-        DEFAULT_CHECKS.len()
-    ));
-    stdout::line("  .env.example                        every variable and fixture (copy to .env; keep .env out of git)");
-    stdout::line("  .github/workflows/homologation.yml  GitHub Actions gate");
-    stdout::line("  .gitlab-ci.yml                      GitLab CI gate");
-    let checks = args.dir.join("checks");
-    let checks = checks.display();
-    stdout::line("\nnext:");
-    stdout::line(format_args!("  wapzi-homolog validate {checks}"));
-    stdout::line(format_args!(
-        "  wapzi-homolog run --sandbox --checks {checks}"
-    ));
-    stdout::line(format_args!(
-        "  wapzi-homolog run --checks {checks} --env-file {}",
-        args.dir.join(".env").display()
-    ));
+    say_what_was_done(&args, &wrote, &existing, &kept);
     Ok(exit::READY)
 }
 
+/// The files written, overwritten and kept, and the next commands.
+fn say_what_was_done(args: &InitArgs, wrote: &[Wrote], existing: &[PathBuf], kept: &[PathBuf]) {
+    let dir = args.dir.display();
+    let whole = wrote
+        .iter()
+        .filter(|w| matches!(w, Wrote::Whole(_)))
+        .count();
+    let overwritten = if args.force && !existing.is_empty() {
+        format!(" ({} overwritten)", existing.len())
+    } else {
+        String::new()
+    };
+    line(format_args!("wrote {whole} files into {dir}{overwritten}:"));
+    let written = |path: &str| wrote.contains(&Wrote::Whole(PathBuf::from(path)));
+    if wrote
+        .iter()
+        .any(|w| matches!(w, Wrote::Whole(p) if p.starts_with("checks")))
+    {
+        line(format_args!(
+            "  checks/                             {} checks to extend, and check.schema.json for editors",
+            DEFAULT_CHECKS.len()
+        ));
+    }
+    let others = [
+        (
+            ".env.example",
+            "every variable and fixture (copy to .env, which git ignores)",
+        ),
+        (scaffold::GITHUB_WORKFLOW_FILE, "GitHub Actions gate"),
+        (
+            scaffold::GITLAB_JOB_FILE,
+            "GitLab CI gate, a job to include",
+        ),
+        (GITLAB_PIPELINE_FILE, "a GitLab pipeline including it"),
+    ];
+    for (path, what) in others.into_iter().filter(|(p, _)| written(p)) {
+        line(format_args!("  {path:<35} {what}"));
+    }
+    for w in wrote {
+        if let Wrote::Appended(path, lines) = w {
+            let path = path.display();
+            if lines.is_empty() {
+                line(format_args!("{path} already ignores .env and reports/"));
+            } else {
+                line(format_args!("{path}: added {}", lines.join(", ")));
+            }
+        }
+    }
+    if !kept.is_empty() {
+        line(format_args!(
+            "kept {} existing file(s) (--force overwrites them):\n{}",
+            kept.len(),
+            indented(kept)
+        ));
+    }
+    if kept.contains(&args.dir.join(GITLAB_PIPELINE_FILE)) {
+        line(format_args!(
+            "your {GITLAB_PIPELINE_FILE} was kept: add the gate to it with\n  include:\n    - local: {}",
+            scaffold::GITLAB_JOB_FILE
+        ));
+    }
+    next_commands(&args.dir);
+}
+
+fn next_commands(dir: &Path) {
+    let checks = dir.join("checks");
+    let checks = checks.display();
+    line("\nnext:");
+    line(format_args!("  wapzi-homolog validate {checks}"));
+    line(format_args!(
+        "  wapzi-homolog run --sandbox --checks {checks}"
+    ));
+    line(format_args!(
+        "  wapzi-homolog run --checks {checks} --env-file {}",
+        dir.join(".env").display()
+    ));
+}
+
 /// One path a line, indented.
-fn indented(paths: &[std::path::PathBuf]) -> String {
+fn indented(paths: &[PathBuf]) -> String {
     let lines: Vec<String> = paths.iter().map(|p| format!("  {}", p.display())).collect();
     lines.join("\n")
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::check::{env_var_for, load_paths, CheckSet, BUILTIN_FIXTURES};
+use crate::check::{env_var_for, load_sources, CheckSet, CheckSource, BUILTIN_FIXTURES};
 use crate::cli::RunArgs;
 use crate::config::read_secret_file;
 use crate::error::AppError;
@@ -39,9 +39,16 @@ pub(super) fn known_secrets(
     Redactor::new(&secrets)
 }
 
-/// Loads the checks in `paths`; errors quote files with `secrets` redacted.
+/// The folder the checks are taken from when no `--checks` is given, if it
+/// exists (else the built-in set): where `init` writes them.
+pub(super) const DEFAULT_CHECKS_DIR: &str = "checks";
+
+/// Loads the checks `paths` name (`builtin`, files, folders; with none,
+/// `./checks` or else the built-in set); errors quote files with `secrets`
+/// redacted.
 pub(super) fn load_checks(paths: &[PathBuf], secrets: &Redactor) -> Result<CheckSet, AppError> {
-    load_paths(paths).map_err(|e| AppError::Checks(e.redacted(secrets)))
+    let sources = CheckSource::from_args(paths, Path::new(DEFAULT_CHECKS_DIR));
+    load_sources(&sources).map_err(|e| AppError::Checks(e.redacted(secrets)))
 }
 
 /// [`load_checks`] with the secrets of the process environment.

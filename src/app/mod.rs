@@ -10,8 +10,6 @@ mod run_checks;
 mod sandbox;
 mod stdout;
 
-use std::path::PathBuf;
-
 use crate::cli::{Cli, Command, ListArgs, SandboxBehaviour, ValidateArgs};
 use crate::error::AppError;
 use crate::exit;
@@ -60,12 +58,7 @@ fn list(args: ListArgs) -> Result<u8, AppError> {
 }
 
 fn validate(args: ValidateArgs) -> Result<u8, AppError> {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("checks")]
-    } else {
-        args.paths
-    };
-    let set = known_secrets::load_checks_env(&paths)?;
+    let set = known_secrets::load_checks_env(&args.paths)?;
     stdout::line(format_args!(
         "{} checks in {} files are valid",
         set.checks.len(),

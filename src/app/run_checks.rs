@@ -8,6 +8,7 @@ use std::time::SystemTime;
 
 use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 
+use crate::check::builtin_text;
 use crate::cli::RunArgs;
 use crate::config::{resolve_target, TargetConfig};
 use crate::console::{Console, Mode};
@@ -141,8 +142,12 @@ fn fit_to_file_limit(settings: &mut RunSettings, in_process: bool) -> Result<(),
 /// is chosen with `key:`, never written.
 fn refuse_secrets_in_checks(files: &[PathBuf], redactor: &Redactor) -> Result<(), AppError> {
     for file in files {
-        let Ok(bytes) = std::fs::read(file) else {
-            continue;
+        let bytes = match builtin_text(file) {
+            Some(text) => text.as_bytes().to_vec(),
+            None => match std::fs::read(file) {
+                Ok(bytes) => bytes,
+                Err(_) => continue,
+            },
         };
         let text = String::from_utf8_lossy(&bytes);
         for (n, line) in text.lines().enumerate() {

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::file::read_regular;
 
+use super::builtin::{builtin_name, CheckSource, BUILTIN_CHECKS};
 use super::error::{did_you_mean, CheckError, CheckErrorKind, CheckErrors};
 use super::fixture::FixtureCatalog;
 use super::model::Check;
@@ -24,7 +25,8 @@ pub struct CheckSet {
     /// Sorted by id, the order trials are listed and reported in.
     pub checks: Vec<Check>,
     pub catalog: FixtureCatalog,
-    /// Each file read, in path order.
+    /// Each file read, in path order; a built-in one as
+    /// `builtin:key/accepted.yaml`.
     pub files: Vec<PathBuf>,
     /// SHA-256 over every file's path and bytes, in path order.
     pub digest: String,
@@ -36,31 +38,50 @@ struct Parsed {
     context: FileContext,
 }
 
+/// A check file found: the name it is shown by, and its text if it is
+/// built in (else it is read from disk under that name).
+struct Found {
+    name: PathBuf,
+    builtin: Option<&'static str>,
+}
+
 /// Loads every check file found in `paths` (files or folders, searched
 /// recursively for `*.yaml` and `*.yml`).
 pub fn load_paths(paths: &[PathBuf]) -> Result<CheckSet, CheckErrors> {
+    let sources: Vec<CheckSource> = paths.iter().cloned().map(CheckSource::Path).collect();
+    load_sources(&sources)
+}
+
+/// Loads every check of `sources`: the built-in set, files, and folders
+/// searched recursively for `*.yaml` and `*.yml`.
+pub fn load_sources(sources: &[CheckSource]) -> Result<CheckSet, CheckErrors> {
     let mut errors = Vec::new();
-    let files = find_files(paths, &mut errors);
+    let found = find_files(sources, &mut errors);
     let mut hasher = Sha256::new();
     let mut parsed = Vec::new();
-    for file in &files {
-        match read_regular(file, CHECK_FILE_CAP, "64 MiB") {
+    for Found { name, builtin } in &found {
+        let bytes = match builtin {
+            Some(text) => Ok(text.as_bytes().to_vec()),
+            None => read_regular(name, CHECK_FILE_CAP, "64 MiB"),
+        };
+        match bytes {
             Ok(bytes) => {
-                hasher.update(file.to_string_lossy().as_bytes());
+                hasher.update(name.to_string_lossy().as_bytes());
                 hasher.update([0]);
                 hasher.update(&bytes);
-                if let Some(text) = utf8_text(file, bytes, &mut errors) {
-                    parse_file(file, &SourceText::new(text), &mut parsed, &mut errors);
+                if let Some(text) = utf8_text(name, bytes, &mut errors) {
+                    parse_file(name, &SourceText::new(text), &mut parsed, &mut errors);
                 }
             }
             Err(e) => errors.push(CheckError::new(
-                file,
+                name,
                 1,
                 1,
                 CheckErrorKind::Io(e.to_string()),
             )),
         }
     }
+    let files: Vec<PathBuf> = found.into_iter().map(|f| f.name).collect();
     let catalog = build_catalog(&parsed, &mut errors);
     // Ids of every parsed check, valid or not, so one broken check does not
     // also show up as an unknown requirement of the others.
@@ -118,9 +139,20 @@ fn utf8_text(file: &Path, bytes: Vec<u8>, errors: &mut Vec<CheckError>) -> Optio
     })
 }
 
-fn find_files(paths: &[PathBuf], errors: &mut Vec<CheckError>) -> Vec<PathBuf> {
+fn find_files(sources: &[CheckSource], errors: &mut Vec<CheckError>) -> Vec<Found> {
     let mut files = Vec::new();
-    for path in paths {
+    let mut found = Vec::new();
+    for source in sources {
+        let path = match source {
+            CheckSource::Builtin => {
+                found.extend(BUILTIN_CHECKS.iter().map(|(path, text)| Found {
+                    name: builtin_name(path),
+                    builtin: Some(*text),
+                }));
+                continue;
+            }
+            CheckSource::Path(path) => path,
+        };
         if path.is_dir() {
             let before = files.len();
             walk(path, &mut Vec::new(), &mut files, errors);
@@ -143,9 +175,13 @@ fn find_files(paths: &[PathBuf], errors: &mut Vec<CheckError>) -> Vec<PathBuf> {
             ));
         }
     }
-    files.sort();
-    files.dedup();
-    files
+    found.extend(files.into_iter().map(|name| Found {
+        name,
+        builtin: None,
+    }));
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    found.dedup_by(|a, b| a.name == b.name && a.builtin == b.builtin);
+    found
 }
 
 /// Collects the check files below `dir`. `inside` holds the real paths of

@@ -5,6 +5,7 @@
 //! templates, regexes) -> `model` (what the runner executes). Every error
 //! carries the file, line and column of the node it is about.
 
+mod builtin;
 mod checklist;
 mod error;
 mod fixture;
@@ -17,10 +18,13 @@ mod source;
 mod template;
 mod validate;
 
+pub use builtin::{
+    builtin_name, builtin_text, CheckSource, BUILTIN_ARG, BUILTIN_CHECKS, BUILTIN_PREFIX,
+};
 pub use checklist::ChecklistItem;
 pub use error::{did_you_mean, CheckError, CheckErrorKind, CheckErrors};
 pub use fixture::{env_var_for, Fixture, FixtureCatalog, BUILTIN_FIXTURES};
-pub use load::{load_paths, CheckSet};
+pub use load::{load_paths, load_sources, CheckSet};
 pub use model::{
     Capture, Check, Expect, Expectation, FromStep, JsonPath, JsonTemplate, JsonType, KeyChoice,
     Matcher, MatcherTarget, Method, Poll, Request, Severity, Source, Step,

@@ -7,29 +7,79 @@
 //!   checks/check.schema.json           their JSON Schema, for editors
 //!   .env.example                       every variable and fixture, secrets marked
 //!   .github/workflows/homologation.yml GitHub Actions gate
-//!   .gitlab-ci.yml                     GitLab CI gate
+//!   .gitlab/homologation.yml           GitLab CI gate, a job to include
+//!   .gitlab-ci.yml                     a pipeline that includes it
+//!   .gitignore                         completed with .env and reports/
 //! ```
 //!
 //! `DIR` is meant to be the root of the integrator's repository: CI
 //! recipes only work there, and `wapzi-homolog run` finds `checks/` there
-//! by default.
+//! by default. `.gitignore` is never replaced, only completed with the
+//! lines it lacks.
 
 mod env_example;
+mod gitignore;
 
 use std::path::{Path, PathBuf};
 
 use crate::check::check_schema_json;
 
 pub use env_example::env_example;
+pub use gitignore::{completed, missing_lines, GITIGNORE};
 
 /// The shipped checks, as (path below `checks/`, contents), in path order.
-pub const DEFAULT_CHECKS: &[(&str, &str)] =
-    include!(concat!(env!("OUT_DIR"), "/default_checks.rs"));
+pub const DEFAULT_CHECKS: &[(&str, &str)] = crate::check::BUILTIN_CHECKS;
 
-/// The GitHub Actions recipe, as `init` writes it.
-pub const GITHUB_WORKFLOW: &str = include_str!("templates/homologation.yml");
-/// The GitLab CI recipe, as `init` writes it.
-pub const GITLAB_CI: &str = include_str!("templates/gitlab-ci.yml");
+/// The GitHub Actions recipe: the action, pinned to this version.
+const GITHUB_WORKFLOW: &str = include_str!("templates/homologation.yml");
+/// The GitHub Actions recipe that builds from the git repository.
+const GITHUB_WORKFLOW_FROM_SOURCE: &str = include_str!("templates/homologation-from-source.yml");
+/// The GitLab CI job: the container image, pinned to this version.
+const GITLAB_JOB: &str = include_str!("templates/gitlab-ci.yml");
+/// The GitLab CI job that builds from the git repository.
+const GITLAB_JOB_FROM_SOURCE: &str = include_str!("templates/gitlab-ci-from-source.yml");
+/// The GitLab pipeline `init` writes when there is none: it includes the job.
+pub const GITLAB_PIPELINE: &str = include_str!("templates/gitlab-pipeline.yml");
+
+/// The GitHub Actions recipe `init` writes, pinned to this version.
+pub fn github_workflow(from_source: bool) -> String {
+    pinned(if from_source {
+        GITHUB_WORKFLOW_FROM_SOURCE
+    } else {
+        GITHUB_WORKFLOW
+    })
+}
+
+/// The GitLab CI job `init` writes, pinned to this version.
+pub fn gitlab_job(from_source: bool) -> String {
+    pinned(if from_source {
+        GITLAB_JOB_FROM_SOURCE
+    } else {
+        GITLAB_JOB
+    })
+}
+
+/// `template` with this build's version and repository filled in:
+/// `@VERSION@` (0.1.0), `@REPOSITORY@` (Cargo.toml's `repository`),
+/// `@ACTION@` (its `owner/name`) and `@IMAGE@` (`ghcr.io/owner/name`).
+fn pinned(template: &str) -> String {
+    let repository = env!("CARGO_PKG_REPOSITORY");
+    let action = repository
+        .trim_end_matches('/')
+        .trim_start_matches("https://github.com/");
+    template
+        .replace("@VERSION@", env!("CARGO_PKG_VERSION"))
+        .replace("@REPOSITORY@", repository)
+        .replace("@ACTION@", action)
+        .replace("@IMAGE@", &format!("ghcr.io/{}", action.to_lowercase()))
+}
+
+/// Where `init` puts the GitHub workflow, relative to `DIR`.
+pub const GITHUB_WORKFLOW_FILE: &str = ".github/workflows/homologation.yml";
+/// Where `init` puts the GitLab job, relative to `DIR`.
+pub const GITLAB_JOB_FILE: &str = ".gitlab/homologation.yml";
+/// The GitLab pipeline, relative to `DIR`.
+pub const GITLAB_PIPELINE_FILE: &str = ".gitlab-ci.yml";
 
 /// Where `init` puts the schema, relative to `DIR`.
 pub const SCHEMA_FILE: &str = "checks/check.schema.json";
@@ -37,31 +87,59 @@ pub const SCHEMA_FILE: &str = "checks/check.schema.json";
 /// The first line of a check file, pointing editors at the schema.
 const SCHEMA_LINE_PREFIX: &str = "# yaml-language-server: $schema=";
 
-/// A file `init` writes: its path relative to `DIR`, and its contents.
+/// A file `init` writes: its path relative to `DIR`, its contents, and
+/// how.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Planned {
     pub path: PathBuf,
     pub contents: String,
+    pub how: How,
 }
 
-/// Every file `init` writes, in the order it writes them.
-pub fn plan() -> Vec<Planned> {
+/// How a planned file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum How {
+    /// Written whole; an existing file is a conflict.
+    Whole,
+    /// Created, or an existing file completed with the lines it lacks.
+    MissingLines,
+}
+
+/// What writing one planned file did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wrote {
+    Whole(PathBuf),
+    /// The lines appended to a file (all of them for a new file).
+    Appended(PathBuf, Vec<String>),
+}
+
+/// Every file `init` writes, in the order it writes them; `from_source`
+/// picks the CI recipes that build from the git repository.
+pub fn plan(from_source: bool) -> Vec<Planned> {
     let mut files: Vec<Planned> = DEFAULT_CHECKS
         .iter()
         .map(|(path, text)| Planned {
             path: Path::new("checks").join(path),
             contents: with_schema_line(path, "check.schema.json", text),
+            how: How::Whole,
         })
         .collect();
     let rest = [
-        (SCHEMA_FILE, check_schema_json()),
-        (".env.example", env_example(DEFAULT_CHECKS)),
-        (".github/workflows/homologation.yml", GITHUB_WORKFLOW.into()),
-        (".gitlab-ci.yml", GITLAB_CI.into()),
+        (SCHEMA_FILE, check_schema_json(), How::Whole),
+        (".env.example", env_example(DEFAULT_CHECKS), How::Whole),
+        (
+            GITHUB_WORKFLOW_FILE,
+            github_workflow(from_source),
+            How::Whole,
+        ),
+        (GITLAB_JOB_FILE, gitlab_job(from_source), How::Whole),
+        (GITLAB_PIPELINE_FILE, GITLAB_PIPELINE.into(), How::Whole),
+        (".gitignore", GITIGNORE.into(), How::MissingLines),
     ];
-    files.extend(rest.into_iter().map(|(path, contents)| Planned {
+    files.extend(rest.into_iter().map(|(path, contents, how)| Planned {
         path: PathBuf::from(path),
         contents,
+        how,
     }));
     files
 }
@@ -80,9 +158,10 @@ pub fn with_schema_line(path: &str, schema: &str, text: &str) -> String {
     )
 }
 
-/// The files of `plan` that already exist below `dir`.
+/// The files of `plan` written whole that already exist below `dir`.
 pub fn conflicts(dir: &Path, plan: &[Planned]) -> Vec<PathBuf> {
     plan.iter()
+        .filter(|p| p.how == How::Whole)
         .map(|p| dir.join(&p.path))
         .filter(|p| p.exists() || p.is_symlink())
         .collect()
@@ -113,9 +192,11 @@ fn first_link(dir: &Path, relative: &Path) -> Option<PathBuf> {
     None
 }
 
-/// Writes every planned file below `dir`, creating folders as needed; a
-/// file or folder that is a symbolic link is never written through.
-pub fn write(dir: &Path, plan: &[Planned]) -> std::io::Result<()> {
+/// Writes every planned file below `dir`, creating folders as needed, and
+/// says what it did to each; a file or folder that is a symbolic link is
+/// never written through.
+pub fn write(dir: &Path, plan: &[Planned]) -> std::io::Result<Vec<Wrote>> {
+    let mut wrote = Vec::new();
     for file in plan {
         if let Some(link) = first_link(dir, &file.path) {
             let message = format!("{} is a symbolic link", link.display());
@@ -125,9 +206,29 @@ pub fn write(dir: &Path, plan: &[Planned]) -> std::io::Result<()> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::write(&path, &file.contents)?;
+        match file.how {
+            How::Whole => {
+                std::fs::write(&path, &file.contents)?;
+                wrote.push(Wrote::Whole(file.path.clone()));
+            }
+            How::MissingLines => {
+                let existing = match crate::file::read_regular(&path, 1024 * 1024, "1 MiB") {
+                    Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                    Err(_) if !path.exists() => String::new(),
+                    Err(e) => {
+                        return Err(std::io::Error::other(format!("{}: {e}", path.display())))
+                    }
+                };
+                let missing = missing_lines(&existing, &file.contents);
+                if !missing.is_empty() {
+                    std::fs::write(&path, completed(&existing, &missing))?;
+                }
+                let missing = missing.into_iter().map(String::from).collect();
+                wrote.push(Wrote::Appended(file.path.clone(), missing));
+            }
+        }
     }
-    Ok(())
+    Ok(wrote)
 }
 
 #[cfg(test)]
@@ -174,18 +275,33 @@ mod tests {
     }
 
     #[test]
-    fn the_ci_recipes_install_this_version() {
-        let pin = concat!(
-            "cargo install --locked wapzi-homolog@",
-            env!("CARGO_PKG_VERSION")
+    fn the_ci_recipes_are_pinned_to_this_version() {
+        let version = env!("CARGO_PKG_VERSION");
+        let action = format!("uses: wapzi/wapzi-homolog@v{version}\n");
+        assert!(github_workflow(false).contains(&action));
+        let image = format!("name: ghcr.io/wapzi/wapzi-homolog:{version}-ci\n");
+        assert!(gitlab_job(false).contains(&image));
+        let build = format!(
+            "cargo install --locked --git https://github.com/wapzi/wapzi-homolog --tag v{version} wapzi-homolog\n"
         );
-        assert!(
-            GITHUB_WORKFLOW.contains(pin),
-            "update the version in templates/homologation.yml"
-        );
-        assert!(
-            GITLAB_CI.contains(pin),
-            "update the version in templates/gitlab-ci.yml"
-        );
+        for recipe in [github_workflow(true), gitlab_job(true)] {
+            assert!(recipe.contains(&build), "{recipe}");
+        }
+        for recipe in [
+            github_workflow(false),
+            github_workflow(true),
+            gitlab_job(false),
+            gitlab_job(true),
+        ] {
+            assert!(
+                !recipe.contains('@') || !recipe.contains("@VERSION@"),
+                "{recipe}"
+            );
+            assert!(
+                !recipe.contains("@REPOSITORY@")
+                    && !recipe.contains("@IMAGE@")
+                    && !recipe.contains("@ACTION@")
+            );
+        }
     }
 }

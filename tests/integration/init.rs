@@ -6,27 +6,27 @@ use std::path::Path;
 use wapzi_homolog::check::load_paths;
 use wapzi_homolog::exit;
 use wapzi_homolog::sandbox::FIXTURES;
-use wapzi_homolog::scaffold::{DEFAULT_CHECKS, GITHUB_WORKFLOW};
+use wapzi_homolog::scaffold::{github_workflow, DEFAULT_CHECKS};
 
 use crate::support::{bin, files_below, run, temp_dir, TestSandbox};
 
 const SETUP: i32 = exit::SETUP as i32;
 
-/// What `init` writes besides the checks, relative to its folder.
-const OTHER_FILES: [&str; 4] = [
+/// What `init` writes whole besides the checks, relative to its folder.
+const OTHER_FILES: [&str; 5] = [
     "checks/check.schema.json",
     ".env.example",
     ".github/workflows/homologation.yml",
+    ".gitlab/homologation.yml",
     ".gitlab-ci.yml",
 ];
 
 fn init(dir: &Path, force: bool) -> crate::support::Ran {
-    let mut cmd = bin();
-    cmd.arg("init").arg(dir);
-    if force {
-        cmd.arg("--force");
-    }
-    run(&mut cmd)
+    init_with(dir, if force { &["--force"] } else { &[] })
+}
+
+fn init_with(dir: &Path, flags: &[&str]) -> crate::support::Ran {
+    run(bin().arg("init").arg(dir).args(flags))
 }
 
 /// A filtered run evidences part of the checklist only.
@@ -40,10 +40,10 @@ fn an_inited_folder_validates_and_passes_against_the_sandbox() {
     let written = files_below(dir.path());
     assert_eq!(
         written.len(),
-        DEFAULT_CHECKS.len() + OTHER_FILES.len(),
+        DEFAULT_CHECKS.len() + OTHER_FILES.len() + 1,
         "{written:?}"
     );
-    for file in OTHER_FILES {
+    for file in OTHER_FILES.iter().chain(&[".gitignore"]) {
         assert!(dir.path().join(file).is_file(), "{file}");
     }
     let checks = dir.path().join("checks");
@@ -98,6 +98,7 @@ fn init_refuses_to_overwrite_and_names_each_file_unless_forced() {
     assert_eq!(ran.code, SETUP);
     assert!(ran.stderr.contains("nothing was written"), "{}", ran.stderr);
     assert!(ran.stderr.contains("--force"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("--skip-existing"), "{}", ran.stderr);
     for file in OTHER_FILES.iter().chain(["checks/key/missing.yaml"].iter()) {
         let shown = dir.path().join(file).display().to_string();
         assert!(
@@ -131,6 +132,97 @@ fn init_names_only_the_files_in_the_way() {
 }
 
 #[test]
+fn skip_existing_writes_what_is_missing_and_keeps_the_users_files() {
+    let dir = temp_dir();
+    let pipeline = "stages: [build]\n";
+    std::fs::write(dir.path().join(".gitlab-ci.yml"), pipeline).unwrap();
+    let mine = dir.path().join("checks/key/missing.yaml");
+    std::fs::create_dir_all(mine.parent().unwrap()).unwrap();
+    std::fs::write(&mine, "# mine\n").unwrap();
+    let ran = init_with(dir.path(), &["--skip-existing"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".gitlab-ci.yml")).unwrap(),
+        pipeline
+    );
+    assert_eq!(std::fs::read_to_string(&mine).unwrap(), "# mine\n");
+    assert!(
+        ran.stdout.contains("kept 2 existing file(s)"),
+        "{}",
+        ran.stdout
+    );
+    for kept in [".gitlab-ci.yml", "checks/key/missing.yaml"] {
+        let shown = format!("  {}\n", dir.path().join(kept).display());
+        assert!(ran.stdout.contains(&shown), "{shown}\n{}", ran.stdout);
+    }
+    assert!(
+        ran.stdout
+            .contains("include:\n    - local: .gitlab/homologation.yml"),
+        "says how to add the gate to the kept pipeline:\n{}",
+        ran.stdout
+    );
+    let written = files_below(dir.path());
+    assert_eq!(written.len(), DEFAULT_CHECKS.len() + OTHER_FILES.len() + 1);
+
+    let ran = init_with(dir.path(), &["--skip-existing"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(ran.stdout.contains("wrote 0 files"), "{}", ran.stdout);
+    let ran = init_with(dir.path(), &["--skip-existing", "--force"]);
+    assert_eq!(ran.code, SETUP, "the two flags contradict each other");
+}
+
+#[test]
+fn gitignore_is_completed_never_replaced_even_with_force() {
+    let dir = temp_dir();
+    let gitignore = dir.path().join(".gitignore");
+    std::fs::write(&gitignore, "/target\n/.env").unwrap();
+    let ran = init(dir.path(), false);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stdout.contains(".gitignore: added reports/"),
+        "{}",
+        ran.stdout
+    );
+    let text = std::fs::read_to_string(&gitignore).unwrap();
+    assert!(text.starts_with("/target\n/.env\n"), "{text}");
+    assert!(text.ends_with("\nreports/\n"), "{text}");
+    assert!(!text.contains("\n.env\n"), "already ignored: {text}");
+
+    let ran = init(dir.path(), true);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(ran.stdout.contains("already ignores .env and reports/"));
+    assert_eq!(std::fs::read_to_string(&gitignore).unwrap(), text);
+
+    let fresh = temp_dir();
+    assert_eq!(init(fresh.path(), false).code, 0);
+    let text = std::fs::read_to_string(fresh.path().join(".gitignore")).unwrap();
+    assert!(text.lines().any(|l| l == ".env") && text.lines().any(|l| l == "reports/"));
+}
+
+#[test]
+fn the_gitlab_job_runs_in_merge_request_pipelines_and_says_not_to_protect_the_key() {
+    let dir = temp_dir();
+    assert_eq!(init(dir.path(), false).code, 0);
+    let job = std::fs::read_to_string(dir.path().join(".gitlab/homologation.yml")).unwrap();
+    let yaml: serde_yaml::Value = serde_yaml::from_str(&job).unwrap();
+    let rules = yaml["homologation"]["rules"].as_sequence().unwrap();
+    assert!(rules
+        .iter()
+        .any(|r| r["if"].as_str() == Some("$CI_PIPELINE_SOURCE == \"merge_request_event\"")));
+    assert!(
+        job.contains("Masked") && job.contains("NOT Protected"),
+        "{job}"
+    );
+    assert!(job.contains("protected variables only to\n# pipelines of protected branches"));
+    let pipeline = std::fs::read_to_string(dir.path().join(".gitlab-ci.yml")).unwrap();
+    let yaml: serde_yaml::Value = serde_yaml::from_str(&pipeline).unwrap();
+    assert_eq!(
+        yaml["include"][0]["local"].as_str(),
+        Some(".gitlab/homologation.yml")
+    );
+}
+
+#[test]
 fn env_example_documents_every_variable_and_fixture_and_marks_secrets() {
     let dir = temp_dir();
     assert_eq!(init(dir.path(), false).code, 0);
@@ -155,7 +247,7 @@ fn env_example_documents_every_variable_and_fixture_and_marks_secrets() {
 fn readme_shows_the_github_recipe_init_writes() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let fenced = format!("```yaml\n{GITHUB_WORKFLOW}```");
+    let fenced = format!("```yaml\n{}```", github_workflow(false));
     assert!(
         readme.contains(&fenced),
         "README's \"Use it in CI\" must show src/scaffold/templates/homologation.yml verbatim"

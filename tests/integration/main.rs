@@ -1,7 +1,9 @@
 #![allow(clippy::unwrap_used)]
 
+mod anywhere;
 mod bench_support;
 mod cli;
+mod distribution;
 mod editor;
 mod faults;
 mod fuzz;

@@ -97,6 +97,16 @@ pub fn validate_check(
     })
 }
 
+/// Why a check is both built in and in a folder, and what to do.
+const BUILTIN_TWICE: &str =
+    "the folder `init` writes already holds a copy of every built-in check: \
+    give `--checks builtin` only beside a folder of your own checks, or drop it";
+
+fn is_builtin(file: &std::path::Path) -> bool {
+    file.to_str()
+        .is_some_and(|f| f.starts_with(crate::check::BUILTIN_PREFIX))
+}
+
 /// Checks what only the whole set can tell: duplicate ids, unknown or
 /// circular requirements.
 pub fn validate_set(checks: &[(Check, FileContext)], known: &[String]) -> Vec<CheckError> {
@@ -105,13 +115,18 @@ pub fn validate_set(checks: &[(Check, FileContext)], known: &[String]) -> Vec<Ch
     for (check, ctx) in checks {
         if let Some(previous) = first.get(check.id.as_str()) {
             let at = format!("{}:{}", previous.file.display(), previous.line_of("id"));
-            errors.push(ctx.error_at_value(
+            let error = ctx.error_at_value(
                 "id",
                 CheckErrorKind::DuplicateId {
                     id: check.id.clone(),
                     first: at,
                 },
-            ));
+            );
+            errors.push(if is_builtin(&previous.file) || is_builtin(&ctx.file) {
+                error.with_hint(BUILTIN_TWICE)
+            } else {
+                error
+            });
         } else {
             first.insert(&check.id, ctx);
         }

@@ -1,0 +1,162 @@
+//! The binary runs in any folder: without `./checks` (or `--checks`) the
+//! checks built into it run, and reports say so; `--checks builtin` names
+//! that set beside a folder of one's own.
+
+use wapzi_homolog::exit;
+use wapzi_homolog::scaffold::DEFAULT_CHECKS;
+
+use crate::support::{bin, run, temp_dir};
+
+#[test]
+fn run_sandbox_from_an_empty_folder_runs_the_builtin_checks_and_the_report_says_so() {
+    let dir = temp_dir();
+    let ran = run(bin().current_dir(dir.path()).args(["run", "--sandbox"]));
+    assert_eq!(
+        ran.code,
+        i32::from(exit::READY),
+        "{}\n{}",
+        ran.stdout,
+        ran.stderr
+    );
+    assert_eq!(ran.passed().len(), DEFAULT_CHECKS.len(), "{}", ran.stdout);
+    let json = std::fs::read_to_string(dir.path().join("reports/latest/report.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let files: Vec<&str> = report["checks_digest"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = DEFAULT_CHECKS
+        .iter()
+        .map(|(path, _)| format!("builtin:{path}"))
+        .collect();
+    assert_eq!(files, expected);
+    assert!(files.contains(&"builtin:key/accepted.yaml"));
+}
+
+#[test]
+fn list_explain_and_validate_work_from_an_empty_folder() {
+    let dir = temp_dir();
+    let ran = run(bin().current_dir(dir.path()).arg("list"));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_eq!(ran.stdout.lines().count(), DEFAULT_CHECKS.len());
+    assert!(ran.stdout.contains("key::accepted"), "{}", ran.stdout);
+
+    let ran = run(bin()
+        .current_dir(dir.path())
+        .args(["explain", "key::accepted"]));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stdout
+            .contains("file:           builtin:key/accepted.yaml:2"),
+        "{}",
+        ran.stdout
+    );
+
+    let ran = run(bin().current_dir(dir.path()).arg("validate"));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let count = DEFAULT_CHECKS.len();
+    assert!(
+        ran.stdout
+            .contains(&format!("{count} checks in {count} files are valid")),
+        "{}",
+        ran.stdout
+    );
+}
+
+/// A folder holding one check of one's own, `acme::accepted`.
+fn own_checks() -> tempfile::TempDir {
+    let dir = temp_dir();
+    let (_, accepted) = DEFAULT_CHECKS
+        .iter()
+        .find(|(path, _)| *path == "key/accepted.yaml")
+        .unwrap();
+    let own = accepted.replace("id: key::accepted", "id: acme::accepted");
+    std::fs::create_dir(dir.path().join("checks")).unwrap();
+    std::fs::write(dir.path().join("checks/accepted.yaml"), own).unwrap();
+    dir
+}
+
+#[test]
+fn a_checks_folder_replaces_the_builtin_set_and_builtin_adds_it_back() {
+    let dir = own_checks();
+    let ids = |args: &[&str]| {
+        let ran = run(bin().current_dir(dir.path()).arg("list").args(args));
+        assert_eq!(ran.code, 0, "{}", ran.stderr);
+        ran.stdout
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&[]), ["acme::accepted"], "./checks is the default");
+    assert_eq!(ids(&["--checks", "checks"]), ["acme::accepted"]);
+    let both = ids(&["--checks", "builtin", "--checks", "checks"]);
+    assert_eq!(both.len(), DEFAULT_CHECKS.len() + 1, "{both:?}");
+    assert!(both.contains(&"acme::accepted".to_string()));
+    assert!(both.contains(&"key::accepted".to_string()));
+}
+
+#[test]
+fn a_check_both_built_in_and_in_a_folder_is_a_duplicate_named_with_a_hint() {
+    let dir = own_checks();
+    let (_, accepted) = DEFAULT_CHECKS
+        .iter()
+        .find(|(path, _)| *path == "key/accepted.yaml")
+        .unwrap();
+    std::fs::write(dir.path().join("checks/copy.yaml"), accepted).unwrap();
+    let ran = run(bin()
+        .current_dir(dir.path())
+        .args(["validate", "builtin", "checks"]));
+    assert_eq!(ran.code, i32::from(exit::SETUP), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains(
+            "checks/copy.yaml:2:5: duplicate check id `key::accepted`, first defined in builtin:key/accepted.yaml:2"
+        ),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr
+            .contains("give `--checks builtin` only beside a folder of your own checks"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn explain_a_prefix_lists_the_checks_under_it() {
+    let dir = temp_dir();
+    let keys: Vec<&str> = DEFAULT_CHECKS
+        .iter()
+        .filter(|(path, _)| path.starts_with("key/"))
+        .map(|(path, _)| path.trim_end_matches(".yaml"))
+        .collect();
+    for prefix in ["key", "key::"] {
+        let ran = run(bin().current_dir(dir.path()).args(["explain", prefix]));
+        assert_eq!(ran.code, 0, "{}", ran.stderr);
+        let ids: Vec<String> = ran
+            .stdout
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .filter_map(|l| l.split_whitespace().next())
+            .map(|id| id.replace("::", "/"))
+            .collect();
+        assert_eq!(ids, keys, "{}", ran.stdout);
+        assert!(
+            ran.stdout
+                .contains(&format!("{} checks under key::", keys.len())),
+            "{}",
+            ran.stdout
+        );
+    }
+    let ran = run(bin().current_dir(dir.path()).args(["explain", "ke"]));
+    assert_eq!(
+        ran.code,
+        i32::from(exit::SETUP),
+        "not an area: {}",
+        ran.stdout
+    );
+    assert!(ran.stderr.contains("unknown check `ke`"), "{}", ran.stderr);
+}

@@ -37,6 +37,9 @@ fn main() {
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+    // A folder's own time changes only when its direct entries do: name
+    // every folder, so a file added, removed or renamed deeper reruns this.
+    println!("cargo:rerun-if-changed={}", dir.display());
     let entries = std::fs::read_dir(dir).expect("checks/ is readable");
     for entry in entries {
         let path = entry.expect("checks/ is readable").path();

@@ -68,7 +68,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     target.proxy = proxy.as_ref().map(|p| p.host.clone());
     let mut settings = run_settings(config, &args, run_id.clone(), proxy);
     fit_to_file_limit(&mut settings, sandbox.is_some())?;
-    let redactor = Redactor::new(settings.secrets());
+    let redactor = Redactor::new(&settings.secrets());
     refuse_secrets_in_checks(&set.files, &redactor)?;
     // Evidence of the https target's TLS; nothing is sent on this connection.
     // It runs beside the checks, so a slow handshake delays none of them.

@@ -137,6 +137,80 @@ pub enum KeyChoice {
     Invalid,
     /// A secret fixture, such as `previous_api_key`.
     Fixture(String),
+    /// The account key made slightly wrong, or put where the API does not
+    /// read it: built from the key at run time, never written in a file.
+    Variant(KeyVariant),
+}
+
+/// A near miss of the account key: each must be refused as the key is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyVariant {
+    /// The key with the case of its letters swapped.
+    SwappedCase,
+    /// The key with its last character changed.
+    LastChanged,
+    /// The key without its last character.
+    LastMissing,
+    /// The key's first characters only (all but its last four).
+    Prefix,
+    /// The key as `Authorization: Bearer KEY`, with no `x-api-key`.
+    Bearer,
+    /// The key in the query string (`?x-api-key=KEY&api_key=KEY`), with no
+    /// `x-api-key` header.
+    Query,
+}
+
+impl KeyVariant {
+    /// Every variant, with the name `key:` takes.
+    pub const ALL: [(KeyVariant, &'static str); 6] = [
+        (KeyVariant::SwappedCase, "account-swapped-case"),
+        (KeyVariant::LastChanged, "account-last-changed"),
+        (KeyVariant::LastMissing, "account-last-missing"),
+        (KeyVariant::Prefix, "account-prefix"),
+        (KeyVariant::Bearer, "account-as-bearer"),
+        (KeyVariant::Query, "account-in-query"),
+    ];
+
+    pub fn name(self) -> &'static str {
+        KeyVariant::ALL
+            .iter()
+            .find(|(v, _)| *v == self)
+            .map_or("account-variant", |(_, name)| name)
+    }
+
+    /// The variant's value for `key`, when it differs from `key`.
+    pub fn derive(self, key: &str) -> Option<String> {
+        let chars: Vec<char> = key.chars().collect();
+        let derived = match self {
+            KeyVariant::SwappedCase => chars
+                .iter()
+                .map(|c| {
+                    if c.is_ascii_lowercase() {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c.to_ascii_lowercase()
+                    }
+                })
+                .collect(),
+            KeyVariant::LastChanged => {
+                let mut changed = chars.clone();
+                let last = changed.last_mut()?;
+                *last = if *last == '0' { '1' } else { '0' };
+                changed.into_iter().collect()
+            }
+            KeyVariant::LastMissing => chars[..chars.len().checked_sub(1)?].iter().collect(),
+            KeyVariant::Prefix => chars[..chars.len().checked_sub(4)?].iter().collect(),
+            KeyVariant::Bearer | KeyVariant::Query => key.to_string(),
+        };
+        let placed_elsewhere = matches!(self, KeyVariant::Bearer | KeyVariant::Query);
+        (placed_elsewhere || derived != key).then_some(derived)
+    }
+
+    /// Whether the variant is sent in `x-api-key` (the others are placed
+    /// elsewhere, and send no `x-api-key`).
+    pub fn in_header(self) -> bool {
+        !matches!(self, KeyVariant::Bearer | KeyVariant::Query)
+    }
 }
 
 impl fmt::Display for KeyChoice {
@@ -146,6 +220,7 @@ impl fmt::Display for KeyChoice {
             KeyChoice::None => f.write_str("no key"),
             KeyChoice::Invalid => f.write_str("invalid key"),
             KeyChoice::Fixture(name) => write!(f, "fixture {name}"),
+            KeyChoice::Variant(variant) => write!(f, "{}", variant.name()),
         }
     }
 }
@@ -346,5 +421,43 @@ mod tests {
         assert!(JsonType::Number.accepts(&json!(3)));
         assert!(!JsonType::Integer.accepts(&json!(3.5)));
         assert!(JsonType::String.accepts(&json!("")));
+    }
+}
+
+#[cfg(test)]
+mod key_variant_tests {
+    use super::*;
+
+    #[test]
+    fn each_near_miss_differs_from_the_key_and_placements_keep_it() {
+        let key = "ak_Sandbox0123456789abcdefghijklmn";
+        let derived: Vec<(KeyVariant, Option<String>)> = KeyVariant::ALL
+            .iter()
+            .map(|(v, _)| (*v, v.derive(key)))
+            .collect();
+        assert_eq!(
+            derived[0].1.as_deref(),
+            Some("AK_sANDBOX0123456789ABCDEFGHIJKLMN")
+        );
+        assert_eq!(
+            derived[1].1.as_deref(),
+            Some("ak_Sandbox0123456789abcdefghijklm0")
+        );
+        assert_eq!(
+            derived[2].1.as_deref(),
+            Some("ak_Sandbox0123456789abcdefghijklm")
+        );
+        assert_eq!(
+            derived[3].1.as_deref(),
+            Some("ak_Sandbox0123456789abcdefghij")
+        );
+        assert_eq!(derived[4].1.as_deref(), Some(key));
+        assert_eq!(derived[5].1.as_deref(), Some(key));
+        // A key with no letter has no case variant: it is not sent as one.
+        assert_eq!(KeyVariant::SwappedCase.derive("0123456789012345"), None);
+        assert_eq!(
+            KeyVariant::LastChanged.derive("aaa0").as_deref(),
+            Some("aaa1")
+        );
     }
 }

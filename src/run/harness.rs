@@ -65,7 +65,7 @@ pub fn execute(
     // secret was built into.
     let shown = Arc::new(Shown {
         failure_text,
-        redactor: Redactor::new(settings.secrets()),
+        redactor: Redactor::new(&settings.secrets()),
     });
     if args.list {
         let trials = set

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::Value;
 
-use crate::check::KeyChoice;
+use crate::check::{KeyChoice, KeyVariant};
 use crate::result::{Exchange, Header, ResponseRecord, BODY_EXCERPT_LIMIT};
 use crate::secret::{Redactor, Secret, REDACTED};
 
@@ -119,6 +119,8 @@ pub struct Target {
     redactor: Redactor,
     clock: RunClock,
     timeouts: Timeouts,
+    /// The account key, for the variant that sends it in the query string.
+    account_key: Secret,
 }
 
 type Origin = (String, Option<String>, Option<u16>);
@@ -136,24 +138,44 @@ fn client_key(key: &KeyChoice) -> String {
         KeyChoice::None => "none".into(),
         KeyChoice::Invalid => "invalid".into(),
         KeyChoice::Fixture(name) => format!("fixture:{name}"),
+        KeyChoice::Variant(variant) => format!("variant:{}", variant.name()),
     }
+}
+
+/// How a client carries its credential.
+enum Credential<'a> {
+    None,
+    /// In `x-api-key`.
+    Header(&'a Secret),
+    /// As `Authorization: Bearer`, with no `x-api-key`.
+    Bearer(&'a Secret),
 }
 
 impl Target {
     pub fn new(settings: &RunSettings, clock: RunClock) -> Result<Target, RunError> {
         let invalid =
             Secret::new(INVALID_KEY, "invalid key").map_err(|e| RunError::Client(e.to_string()))?;
-        let mut credentials: Vec<(KeyChoice, Option<&Secret>)> = vec![
-            (KeyChoice::Account, Some(&settings.api_key)),
-            (KeyChoice::None, None),
-            (KeyChoice::Invalid, Some(&invalid)),
+        let variants = settings.key_variants();
+        let mut credentials: Vec<(KeyChoice, Credential)> = vec![
+            (KeyChoice::Account, Credential::Header(&settings.api_key)),
+            (KeyChoice::None, Credential::None),
+            (KeyChoice::Invalid, Credential::Header(&invalid)),
+            (
+                KeyChoice::Variant(KeyVariant::Bearer),
+                Credential::Bearer(&settings.api_key),
+            ),
+            // The key goes in the query string, added when sending.
+            (KeyChoice::Variant(KeyVariant::Query), Credential::None),
         ];
         for (name, secret) in &settings.secret_fixtures {
-            credentials.push((KeyChoice::Fixture(name.clone()), Some(secret)));
+            credentials.push((KeyChoice::Fixture(name.clone()), Credential::Header(secret)));
+        }
+        for (variant, secret) in &variants {
+            credentials.push((KeyChoice::Variant(*variant), Credential::Header(secret)));
         }
         let mut clients = HashMap::new();
-        for (choice, secret) in credentials {
-            clients.insert(client_key(&choice), build_client(settings, secret)?);
+        for (choice, credential) in credentials {
+            clients.insert(client_key(&choice), build_client(settings, credential)?);
         }
         let base_url = settings.base_url.trim_end_matches('/').to_string();
         let origin = origin_of(&base_url)
@@ -162,9 +184,10 @@ impl Target {
             base_url,
             origin,
             clients,
-            redactor: Redactor::new(settings.secrets()),
+            redactor: Redactor::new(&settings.secrets()),
             clock,
             timeouts: settings.timeouts,
+            account_key: settings.api_key.clone(),
         })
     }
 
@@ -190,7 +213,16 @@ impl Target {
     ) -> (Exchange, Result<Incoming, SendError>) {
         // The URL as the library will send it (dot segments resolved,
         // characters normalised): what is recorded is what goes on the wire.
-        let written = self.url(&out.path);
+        let mut written = self.url(&out.path);
+        if out.key == KeyChoice::Variant(KeyVariant::Query) {
+            // The key where some APIs read it, but this one must not.
+            let key = percent_encoding::utf8_percent_encode(
+                self.account_key.expose(),
+                percent_encoding::NON_ALPHANUMERIC,
+            );
+            let join = if written.contains('?') { '&' } else { '?' };
+            written = format!("{written}{join}x-api-key={key}&api_key={key}");
+        }
         let wire = reqwest::Url::parse(&written).ok();
         let url = wire.as_ref().map_or(written, |u| u.to_string());
         let started = Instant::now();
@@ -210,7 +242,13 @@ impl Target {
             Some(client) => self.exchange(client, &url, out).await,
             None => Err(SendError::new(
                 FailureKind::NotSent,
-                format!("no credential `{}` was supplied", out.key),
+                match &out.key {
+                    KeyChoice::Variant(variant) => format!(
+                        "not sent: the key has no `{}` that differs from it",
+                        variant.name()
+                    ),
+                    other => format!("no credential `{other}` was supplied"),
+                },
             )),
         };
         let exchange = Exchange {
@@ -317,9 +355,14 @@ impl Target {
             name: "content-type".into(),
             value: "application/json".into(),
         }];
-        if !matches!(out.key, KeyChoice::None) {
+        let carried = match &out.key {
+            KeyChoice::None | KeyChoice::Variant(KeyVariant::Query) => None,
+            KeyChoice::Variant(KeyVariant::Bearer) => Some("authorization"),
+            _ => Some("x-api-key"),
+        };
+        if let Some(name) = carried {
             headers.push(Header {
-                name: "x-api-key".into(),
+                name: name.into(),
                 value: format!("{REDACTED} ({})", out.key),
             });
         }
@@ -502,15 +545,23 @@ fn after_json(body: &str) -> &str {
     }
 }
 
-fn build_client(settings: &RunSettings, key: Option<&Secret>) -> Result<reqwest::Client, RunError> {
+fn build_client(
+    settings: &RunSettings,
+    credential: Credential,
+) -> Result<reqwest::Client, RunError> {
     let mut headers = HeaderMap::new();
     headers.insert("content-type", HeaderValue::from_static("application/json"));
-    if let Some(key) = key {
-        let mut value = HeaderValue::from_str(key.expose()).map_err(|_| {
+    let (name, text) = match credential {
+        Credential::None => ("", String::new()),
+        Credential::Header(key) => ("x-api-key", key.expose().to_string()),
+        Credential::Bearer(key) => ("authorization", format!("Bearer {}", key.expose())),
+    };
+    if !name.is_empty() {
+        let mut value = HeaderValue::from_str(&text).map_err(|_| {
             RunError::Client("a key holds characters that cannot go in an HTTP header".into())
         })?;
         value.set_sensitive(true);
-        headers.insert("x-api-key", value);
+        headers.insert(name, value);
     }
     // Proxies are the run's decision (see `proxy`), never the library's own
     // reading of the environment.

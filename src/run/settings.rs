@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::check::KeyVariant;
 use crate::secret::Secret;
 
 /// The target and the knobs of one run.
@@ -56,9 +57,26 @@ impl Default for Timeouts {
 }
 
 impl RunSettings {
-    /// Every secret of the run, for redaction.
-    pub fn secrets(&self) -> impl Iterator<Item = &Secret> {
-        std::iter::once(&self.api_key).chain(self.secret_fixtures.values())
+    /// Every secret of the run, for redaction: the key, the secret
+    /// fixtures, and the near misses of the key that checks send (each is a
+    /// secret too: most of it is the key).
+    pub fn secrets(&self) -> Vec<Secret> {
+        let mut all = vec![self.api_key.clone()];
+        all.extend(self.secret_fixtures.values().cloned());
+        all.extend(self.key_variants().into_iter().map(|(_, secret)| secret));
+        all
+    }
+
+    /// The near misses of the key, each with its value.
+    pub fn key_variants(&self) -> Vec<(KeyVariant, Secret)> {
+        KeyVariant::ALL
+            .iter()
+            .filter(|(variant, _)| variant.in_header())
+            .filter_map(|(variant, name)| {
+                let value = variant.derive(self.api_key.expose())?;
+                Some((*variant, Secret::new(&value, name).ok()?))
+            })
+            .collect()
     }
 
     /// Whether the fixture `name` was supplied (secret or not).

@@ -53,7 +53,15 @@ impl AccountId {
     }
 }
 
-fn lookup_key(key: &str) -> Option<(AccountId, KeyState)> {
+fn lookup_key(key: &str, faults: &ActiveFaults) -> Option<(AccountId, KeyState)> {
+    let matches = |known: &str| {
+        known == key
+            || faults.has(&Fault::KeyCaseInsensitive) && known.eq_ignore_ascii_case(key)
+            || faults.has(&Fault::KeyPrefixAccepted) && key.len() >= 12 && known.starts_with(key)
+            || faults.has(&Fault::KeyLastCharIgnored)
+                && known.len() == key.len()
+                && known.get(..known.len() - 1) == key.get(..key.len() - 1)
+    };
     let found = [
         (FIXTURES.api_key, AccountId::Primary, KeyState::Current),
         (
@@ -69,7 +77,7 @@ fn lookup_key(key: &str) -> Option<(AccountId, KeyState)> {
         (FIXTURES.other_api_key, AccountId::Other, KeyState::Current),
     ]
     .into_iter()
-    .find(|(known, _, _)| *known == key)?;
+    .find(|(known, _, _)| matches(known))?;
     Some((found.1, found.2))
 }
 
@@ -98,13 +106,45 @@ pub(crate) fn received_key(headers: &HeaderMap) -> Option<&str> {
     (!key.is_empty()).then_some(key)
 }
 
+/// A key sent where the API must not read it, read there only under the
+/// fault that accepts it: `Authorization: Bearer`, or the query string.
+fn misplaced_key<'a>(
+    headers: &'a HeaderMap,
+    query: Option<&'a str>,
+    faults: &ActiveFaults,
+) -> Option<std::borrow::Cow<'a, str>> {
+    let bearer = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .filter(|_| faults.has(&Fault::BearerAccepted));
+    let in_query = query
+        .filter(|_| faults.has(&Fault::KeyInQueryAccepted))
+        .and_then(|q| {
+            q.split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .find(|(name, _)| matches!(*name, "x-api-key" | "api_key"))
+                .map(|(_, value)| percent_encoding::percent_decode_str(value).decode_utf8_lossy())
+        });
+    bearer
+        .map(std::borrow::Cow::Borrowed)
+        .or(in_query)
+        .map(|k| match k {
+            std::borrow::Cow::Borrowed(b) => std::borrow::Cow::Borrowed(b.trim()),
+            std::borrow::Cow::Owned(o) => std::borrow::Cow::Owned(o.trim().to_string()),
+        })
+        .filter(|k| !k.is_empty())
+}
+
 /// Authenticates a request by its `x-api-key`, in the documented order:
 /// missing key (401), unknown or rotated key (401), inactive account (403).
 pub(crate) fn authenticate(
     headers: &HeaderMap,
+    query: Option<&str>,
     faults: &ActiveFaults,
 ) -> Result<AccountId, ApiError> {
-    let Some(key) = received_key(headers) else {
+    let misplaced = misplaced_key(headers, query, faults);
+    let Some(key) = received_key(headers).or(misplaced.as_deref()) else {
         if faults.has(&Fault::AcceptMissingKey) {
             return Ok(AccountId::Primary);
         }
@@ -115,7 +155,7 @@ pub(crate) fn authenticate(
         };
         return Err(ApiError::unauthorized(message));
     };
-    match lookup_key(key) {
+    match lookup_key(key, faults) {
         Some((account, KeyState::Current)) if account.is_active() => Ok(account),
         Some((_, KeyState::Current)) => inactive(faults),
         Some((account, KeyState::Rotated)) if faults.has(&Fault::RotatedKeyValid) => Ok(account),
@@ -155,7 +195,7 @@ mod tests {
         if let Some(key) = key {
             headers.insert(API_KEY_HEADER, HeaderValue::from_str(key).expect("ascii"));
         }
-        authenticate(&headers, &ActiveFaults::new(faults.to_vec()))
+        authenticate(&headers, None, &ActiveFaults::new(faults.to_vec()))
             .map_err(|e| (e.status().as_u16(), e.message().to_string()))
     }
 

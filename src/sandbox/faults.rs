@@ -89,6 +89,18 @@ define_faults! {
         "the inactive account's key is served as the primary account instead of 403",
     InactiveAccount401 => "inactive-account-401":
         "the inactive account's key answers 401 \"Invalid API key\" instead of 403",
+    KeyCaseInsensitive => "key-case-insensitive":
+        "keys are compared without regard to case",
+    KeyPrefixAccepted => "key-prefix-accepted":
+        "a key of 12 characters or more that a known key starts with is accepted as that key",
+    KeyLastCharIgnored => "key-last-char-ignored":
+        "keys of the same length are compared without their last character",
+    BearerAccepted => "bearer-accepted":
+        "without x-api-key, a key sent as Authorization: Bearer is accepted",
+    KeyInQueryAccepted => "key-in-query-accepted":
+        "without x-api-key, a key in the query string (x-api-key or api_key) is accepted",
+    FinishedExecutionsCached => "finished-executions-cached":
+        "a finished execution is served to any read, with or without a valid key (a cache in front of the API)",
     EmptyEntryPoint404 => "empty-entry-point-404":
         "an empty entryPointId answers 404 \"Not found\" instead of 400 \"entryPointId is required\"",
     UnknownEntryPointAccepted => "unknown-entry-point-accepted":
@@ -307,7 +319,7 @@ mod tests {
 
     #[test]
     fn list_has_every_fault_of_the_brief_once() {
-        assert_eq!(Fault::ALL.len(), 39);
+        assert_eq!(Fault::ALL.len(), 45);
         let mut names: Vec<&str> = Fault::ALL.iter().map(|info| info.name).collect();
         names.sort_unstable();
         names.dedup();

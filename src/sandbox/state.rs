@@ -323,6 +323,19 @@ impl Store {
     }
 
     /// Reads execution `id` for `account`.
+    /// The execution `id` if it has ended, whoever asks (what a cache in
+    /// front of the API would serve).
+    pub(crate) fn finished(
+        &mut self,
+        id: &str,
+        now: Instant,
+        settings: &Settings,
+    ) -> Option<ExecutionView> {
+        let stage = self.settle(id, now, settings)?;
+        let execution = self.executions.get(id)?;
+        (stage != Stage::Queued).then(|| view(id, execution, stage, &settings.faults))
+    }
+
     pub(crate) fn read(
         &mut self,
         account: AccountId,

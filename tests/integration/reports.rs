@@ -179,7 +179,15 @@ fn a_real_run_writes_reports_that_parse_and_agree_with_the_terminal() {
         .filter(|c| c.fails_gate())
         .map(|c| c.id.as_str())
         .collect();
-    assert_eq!(failed, ["key::missing", "shape::error-bodies"]);
+    assert_eq!(
+        failed,
+        [
+            "key::missing",
+            "key::only-in-x-api-key",
+            "key::refused-on-a-finished-execution",
+            "shape::error-bodies"
+        ]
+    );
     assert_eq!(run.summary.ignored, ran.with_status("ignored").len());
     assert_eq!(run.summary.passed, ran.passed().len());
     assert!(run.summary.ignored > 0 && run.summary.passed > 0);
@@ -211,10 +219,10 @@ fn a_real_run_writes_reports_that_parse_and_agree_with_the_terminal() {
         .find(|n| n.has_tag_name("testsuite"))
         .unwrap();
     let count = |name| suite.attribute(name).unwrap().parse::<usize>().unwrap();
-    // One case more than checks, failed: the run's verdict.
+    // One case more than checks, failed: the run's verdict (and 4 checks).
     assert_eq!(
         (count("tests"), count("failures"), count("skipped")),
-        (run.summary.total + 1, 3, run.summary.ignored)
+        (run.summary.total + 1, 5, run.summary.ignored)
     );
 
     let md = std::fs::read_to_string(latest.join(report::MARKDOWN_FILE)).unwrap();
@@ -309,7 +317,7 @@ fn github_actions_get_annotations_and_a_step_summary() {
         .filter(|l| l.starts_with("::error "))
         .collect();
     // The verdict's, then one per failed check.
-    assert_eq!(annotations.len(), 3, "{}", ran.stdout);
+    assert_eq!(annotations.len(), 5, "{}", ran.stdout);
     assert!(annotations[0].starts_with("::error title=Wapzi homologation%3A NOT READY::"));
     assert!(
         annotations

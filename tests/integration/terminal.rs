@@ -53,7 +53,10 @@ fn no_colour_when_piped_with_no_color_or_color_never() {
 
 /// The `-v` lines of `ran`, from stderr.
 fn exchange_lines(ran: &Ran) -> Vec<&str> {
-    ran.stderr.lines().filter(|l| l.starts_with('[')).collect()
+    ran.stderr
+        .lines()
+        .filter(|l| l.starts_with("[key::"))
+        .collect()
 }
 
 #[test]
@@ -97,7 +100,9 @@ fn very_verbose_adds_the_bodies_and_polls() {
         ran.stderr
     );
     assert!(
-        exchange_lines(&ran).iter().any(|l| l.contains(", poll 1)")),
+        ran.stderr
+            .lines()
+            .any(|l| l.starts_with("[execution::completes]") && l.contains(", poll 1)")),
         "{}",
         ran.stderr
     );

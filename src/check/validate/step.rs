@@ -5,7 +5,8 @@ use serde_json::Value;
 
 use super::super::error::{did_you_mean, CheckErrorKind};
 use super::super::model::{
-    Capture, Expect, FromStep, JsonPath, JsonTemplate, KeyChoice, Poll, Request, Source, Step,
+    Capture, Expect, FromStep, JsonPath, JsonTemplate, KeyChoice, KeyVariant, Poll, Request,
+    Source, Step,
 };
 use super::super::raw::{RawPoll, RawRequest, RawStep};
 use super::super::template::{is_variable_name, Template};
@@ -152,6 +153,10 @@ impl Validator<'_> {
             None | Some("account") => KeyChoice::Account,
             Some("none") => KeyChoice::None,
             Some("invalid") => KeyChoice::Invalid,
+            Some(name) if KeyVariant::ALL.iter().any(|(_, n)| *n == name) => KeyVariant::ALL
+                .iter()
+                .find(|(_, n)| *n == name)
+                .map(|(v, _)| KeyChoice::Variant(*v))?,
             Some(name) => {
                 let kind = match self.catalog.get(name) {
                     None => Some(CheckErrorKind::UnknownFixture(name.to_string())),
@@ -169,6 +174,7 @@ impl Validator<'_> {
                         .map(|f| f.name.as_str());
                     let candidates: Vec<&str> = ["account", "none", "invalid"]
                         .into_iter()
+                        .chain(KeyVariant::ALL.iter().map(|(_, n)| *n))
                         .chain(secrets)
                         .collect();
                     let hint = did_you_mean(name, candidates.iter().copied())

@@ -59,18 +59,19 @@ async fn handle(
         shared.stopped().await;
         return render(ApiError::shutting_down().into(), faults, headers);
     }
-    let reply = create(shared, headers, id, body).unwrap_or_else(Reply::from);
+    let reply = create(shared, headers, uri.query(), id, body).unwrap_or_else(Reply::from);
     render(reply, faults, headers)
 }
 
 fn create(
     shared: &Shared,
     headers: &HeaderMap,
+    query: Option<&str>,
     id: &str,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Reply, ApiError> {
     let faults = &shared.settings.faults;
-    let account = authenticate(headers, faults)?;
+    let account = authenticate(headers, query, faults)?;
     check_entry_point(id, account, faults)?;
     let request = parse_body(account, body)?;
     let created = shared

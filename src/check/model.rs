@@ -285,6 +285,10 @@ pub enum Matcher {
     Regex(Regex),
     Absent,
     Present,
+    /// An object with exactly these fields.
+    Keys(Vec<String>),
+    /// A value whose text does not contain the (rendered) template.
+    NotContains(Template),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]

@@ -207,6 +207,14 @@ pub struct MatcherSet {
     /// Exists (even `null`).
     #[serde(default)]
     pub present: Option<bool>,
+    /// Is an object whose fields are exactly these, no more and no fewer (so an error body
+    /// cannot carry another account's data or a stack trace beside its message).
+    #[serde(default)]
+    pub keys: Option<Vec<String>>,
+    /// Is a string or a JSON value whose text does not contain this one (a template: e.g. a
+    /// value captured earlier, that must not be echoed).
+    #[serde(default)]
+    pub not_contains: Option<String>,
 }
 
 /// Keeps an explicit `null` as `Some(Value::Null)`, so `equals: null` works.
@@ -226,7 +234,7 @@ impl<'de> Visitor<'de> for MatcherSpecVisitor {
     type Value = MatcherSpec;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a value to equal, a list of accepted values, or a map of matchers (equals, one_of, not_one_of, type, non_empty, regex, absent, present)")
+        f.write_str("a value to equal, a list of accepted values, or a map of matchers (equals, one_of, not_one_of, type, non_empty, regex, absent, present, keys, not_contains)")
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<MatcherSpec, E> {

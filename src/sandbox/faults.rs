@@ -99,6 +99,10 @@ define_faults! {
         "without x-api-key, a key sent as Authorization: Bearer is accepted",
     KeyInQueryAccepted => "key-in-query-accepted":
         "without x-api-key, a key in the query string (x-api-key or api_key) is accepted",
+    ErrorBodiesLeakFields => "error-bodies-leak-fields":
+        "error answers carry fields beside message: the account's id and a stack trace",
+    PollIdsWrongOnce => "poll-ids-wrong-once":
+        "the first read of an execution still queued answers another executionId and conversationId",
     FinishedExecutionsCached => "finished-executions-cached":
         "a finished execution is served to any read, with or without a valid key (a cache in front of the API)",
     EmptyEntryPoint404 => "empty-entry-point-404":
@@ -319,7 +323,7 @@ mod tests {
 
     #[test]
     fn list_has_every_fault_of_the_brief_once() {
-        assert_eq!(Fault::ALL.len(), 45);
+        assert_eq!(Fault::ALL.len(), 47);
         let mut names: Vec<&str> = Fault::ALL.iter().map(|info| info.name).collect();
         names.sort_unstable();
         names.dedup();

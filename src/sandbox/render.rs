@@ -176,6 +176,13 @@ fn render_message(
     };
     let mut body = Map::new();
     body.insert(field.to_string(), Value::String(message));
+    if is_error && faults.has(&Fault::ErrorBodiesLeakFields) {
+        body.insert("accountId".into(), Value::String("acc_primary".into()));
+        body.insert(
+            "stack".into(),
+            Value::String("Error: at handler (/app/routes/execute.js:42:13)".into()),
+        );
+    }
     for (name, value) in echo {
         body.insert((*name).to_string(), Value::String(value.clone()));
     }

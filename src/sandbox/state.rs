@@ -403,12 +403,17 @@ fn view(id: &str, execution: &Execution, stage: Stage, faults: &ActiveFaults) ->
         Stage::Superseded => ("superseded", None, None),
     };
     let mut conversation_id = execution.conversation_id.clone();
+    let mut execution_id = id.to_string();
     if faults.has(&Fault::ConversationIdChanges) {
         conversation_id.push('0');
     }
+    if faults.has(&Fault::PollIdsWrongOnce) && stage == Stage::Queued && execution.reads == 1 {
+        conversation_id.push_str("_other");
+        execution_id.push_str("_other");
+    }
     ExecutionView {
         conversation_id,
-        execution_id: id.to_string(),
+        execution_id,
         status,
         response,
         error,

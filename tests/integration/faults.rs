@@ -357,8 +357,21 @@ const FAULTS: &[Row] = &[
         &["status"],
         &[],
     ),
-    // Echoing the key fails no check: the reports' redaction is what it tests.
-    ("echo-key", &[], &[], &[]),
+    (
+        "error-bodies-leak-fields",
+        &["shape::error-bodies"],
+        &["body"],
+        &[],
+    ),
+    (
+        "poll-ids-wrong-once",
+        &["execution::ids-hold"],
+        &["body"],
+        &[],
+    ),
+    // Echoing the key puts fields beside the message of error bodies; the
+    // reports' redaction of what it echoes is what it mostly tests.
+    ("echo-key", &["shape::error-bodies"], &["body"], &[]),
 ];
 
 /// Checks that read an error body's message.

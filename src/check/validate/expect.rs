@@ -181,6 +181,16 @@ impl Validator<'_> {
         if set.present == Some(true) {
             out.push(Matcher::Present);
         }
+        if let Some(keys) = &set.keys {
+            let mut sorted = keys.clone();
+            sorted.sort();
+            out.push(Matcher::Keys(sorted));
+        }
+        if let Some(text) = &set.not_contains {
+            if let Some(t) = self.template(&format!("{at}.not_contains"), text) {
+                out.push(Matcher::NotContains(t));
+            }
+        }
         if set.absent == Some(true) {
             if !out.is_empty() {
                 let e = CheckErrorKind::Invalid(
@@ -200,7 +210,7 @@ impl Validator<'_> {
                 .ctx
                 .error_at_key(at, CheckErrorKind::Invalid("no matcher given".into()));
             self.errors.push(e.with_hint(
-                "use equals, one_of, not_one_of, type, non_empty, regex, absent or present",
+                "use equals, one_of, not_one_of, type, non_empty, regex, absent, present, keys or not_contains",
             ));
         }
         out

@@ -190,7 +190,7 @@ impl Validator<'_> {
     }
 
     /// Parses a template and checks each variable is in scope.
-    fn template(&mut self, at: &str, text: &str) -> Option<Template> {
+    pub(super) fn template(&mut self, at: &str, text: &str) -> Option<Template> {
         let template = match Template::parse(text) {
             Ok(t) => t,
             Err(e) => {

@@ -1,6 +1,7 @@
 //! One exhaustive dispatcher over the matchers, one file per matcher.
 
 mod equals;
+mod fields;
 mod non_empty;
 mod presence;
 mod regex;
@@ -24,6 +25,8 @@ pub fn eval(matcher: &Matcher, actual: Option<&Value>, vars: &Vars) -> Result<()
         Matcher::Regex(re) => regex::eval_regex(re, actual),
         Matcher::Absent => presence::eval_absent(actual),
         Matcher::Present => presence::eval_present(actual),
+        Matcher::Keys(keys) => fields::eval_keys(keys, actual),
+        Matcher::NotContains(needle) => fields::eval_not_contains(needle, actual, vars),
     }
 }
 
@@ -51,6 +54,31 @@ mod tests {
 
     fn lit(v: Value) -> JsonTemplate {
         JsonTemplate::Literal(v)
+    }
+
+    #[test]
+    fn keys_and_not_contains_judge_what_an_answer_must_not_carry() {
+        let mut vars = Vars::default();
+        vars.set("id", "exec_9".into());
+        let keys = Matcher::Keys(vec!["message".into()]);
+        assert!(eval(&keys, Some(&json!({"message": "x"})), &vars).is_ok());
+        let extra = eval(
+            &keys,
+            Some(&json!({"message": "x", "account": "acme"})),
+            &vars,
+        );
+        assert_eq!(
+            extra.unwrap_err(),
+            "an object with exactly the fields [message]"
+        );
+        assert!(eval(&keys, Some(&json!("message")), &vars).is_err());
+        let not = Matcher::NotContains(Template::parse("{{ id }}").unwrap());
+        assert!(eval(&not, Some(&json!("done")), &vars).is_ok());
+        assert!(eval(&not, None, &vars).is_ok());
+        assert_eq!(
+            eval(&not, Some(&json!({"echo": "exec_9"})), &vars).unwrap_err(),
+            "not containing \"exec_9\""
+        );
     }
 
     #[test]

@@ -1,0 +1,42 @@
+//! `keys` and `not_contains`: what an answer must not carry.
+
+use serde_json::Value;
+
+use crate::check::Template;
+
+use super::super::render::Vars;
+
+/// Holds when `actual` is an object whose fields are exactly `keys` (sorted).
+pub fn eval_keys(keys: &[String], actual: Option<&Value>) -> Result<(), String> {
+    let expected = || format!("an object with exactly the fields [{}]", keys.join(", "));
+    let Some(Value::Object(map)) = actual else {
+        return Err(expected());
+    };
+    let mut found: Vec<&str> = map.keys().map(String::as_str).collect();
+    found.sort_unstable();
+    if found == keys {
+        Ok(())
+    } else {
+        Err(expected())
+    }
+}
+
+/// Holds when `actual` (a string, or any value as its JSON text) does not
+/// contain the rendered `needle`; an absent value holds.
+pub fn eval_not_contains(
+    needle: &Template,
+    actual: Option<&Value>,
+    vars: &Vars,
+) -> Result<(), String> {
+    let needle = vars.render(needle)?;
+    let text = match actual {
+        None => return Ok(()),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    };
+    if needle.is_empty() || !text.contains(&needle) {
+        Ok(())
+    } else {
+        Err(format!("not containing {}", Value::String(needle)))
+    }
+}

@@ -18,10 +18,7 @@ use crate::sandbox::{Fault, SandboxConfig};
 /// Runs the command and returns the process exit code.
 pub fn run(cli: Cli) -> Result<u8, AppError> {
     match cli.command {
-        Command::Run(args) => {
-            refuse_zero_test_threads(&args.libtest)?;
-            run_checks::run_checks(*args)
-        }
+        Command::Run(args) => run_checks::run_checks(*args),
         Command::List(args) => list(args),
         Command::Validate(args) => validate(args),
         Command::Explain(args) => explain::explain(args),
@@ -29,17 +26,6 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
         Command::Schema => editor::schema(),
         Command::Completions(args) => editor::completions(args),
         Command::Sandbox(args) => sandbox::sandbox(args),
-    }
-}
-
-/// libtest-mimic starts `--test-threads` workers and waits for every
-/// trial: with none it waits forever. Refused like `--concurrency 0`.
-fn refuse_zero_test_threads(args: &libtest_mimic::Arguments) -> Result<(), AppError> {
-    match args.test_threads {
-        Some(0) => Err(AppError::Setting(
-            "invalid value '0' for '--test-threads <test_threads>': at least 1 thread is needed to report the checks (0 would wait forever)".into(),
-        )),
-        _ => Ok(()),
     }
 }
 

@@ -26,12 +26,13 @@ use super::{runtime, sandbox_config};
 
 /// Runs the checks selected by `args` and returns the gate's exit code.
 pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
-    configure_colour(&args.libtest);
-    if args.libtest.ignored {
+    configure_colour(args.output.color.map(crate::cli::ColorChoice::libtest));
+    if args.output.ignored || args.output.include_ignored {
         return Err(AppError::Setting(
             "--ignored selects checks marked ignored in advance, and no check is: a check is \
              ignored only at run time (a fixture not supplied, a prerequisite that failed), and \
-             the reports list those with how to supply what they need. Run without --ignored."
+             the reports list those with how to supply what they need. Run without --ignored \
+             (or --include-ignored)."
                 .into(),
         ));
     }
@@ -44,7 +45,9 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     let rt = runtime()?;
     let run_id = run::new_run_id(SystemTime::now());
     let mut sandbox = None;
-    let config = if args.libtest.list {
+    let libtest = args.output.libtest();
+    let selection = args.output.selection();
+    let config = if args.output.list {
         None
     } else if args.sandbox {
         let config = sandbox_config(&args.sandbox_behaviour)?;
@@ -58,8 +61,16 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     let Some(config) = config else {
         // --list: libtest prints the names; nothing is sent.
         let settings = listing_settings(&run_id)?;
-        let relay = Relay::start(&args.libtest);
-        run::execute(&set, &settings, relay.args(), &rt, term::failure_text, None)?;
+        let relay = Relay::start(&libtest);
+        run::execute(
+            &set,
+            &settings,
+            &selection,
+            relay.args(),
+            &rt,
+            term::failure_text,
+            None,
+        )?;
         return Ok(exit::READY);
     };
     let mut target = target_of(&config, &args);
@@ -81,10 +92,11 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     });
     let console = console(&args);
     let observer = console.clone().map(|c| c as Arc<dyn Observer>);
-    let relay = Relay::start(&args.libtest);
+    let relay = Relay::start(&libtest);
     let executed = run::execute(
         &set,
         &settings,
+        &selection,
         relay.args(),
         &rt,
         term::failure_text,
@@ -104,7 +116,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     stdout::line(redactor.redact(&term::summary(&result)));
     let code = u8::try_from(result.exit_code).unwrap_or(exit::NOT_READY);
     // libtest wrote --logfile itself: the canary reads it too.
-    let logfile: Vec<PathBuf> = args.libtest.logfile.iter().map(PathBuf::from).collect();
+    let logfile: Vec<PathBuf> = args.output.logfile.iter().cloned().collect();
     refuse_leaks(&logfile, &redactor)?;
     if !args.no_reports {
         write_reports(&result, args.reports, &redactor)?;
@@ -184,8 +196,8 @@ fn refuse_leaks(files: &[PathBuf], redactor: &Redactor) -> Result<(), AppError> 
 
 /// Decides colour once for everything printed: `--color` first, then
 /// `NO_COLOR`, then whether stdout is a terminal.
-fn configure_colour(args: &Arguments) {
-    let on = match args.color {
+fn configure_colour(color: Option<ColorSetting>) {
+    let on = match color {
         Some(ColorSetting::Always) => true,
         Some(ColorSetting::Never) => false,
         Some(ColorSetting::Auto) | None => {
@@ -198,7 +210,7 @@ fn configure_colour(args: &Arguments) {
 /// The terminal's observer: verbose lines with `-v`, and the live line when
 /// libtest's output is whole lines on an interactive terminal.
 fn console(args: &RunArgs) -> Option<Arc<Console>> {
-    let open_line = leaves_line_open(&args.libtest);
+    let open_line = leaves_line_open(&args.output.libtest());
     let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
     let mode = Mode {
         live: std::io::stdout().is_terminal() && !open_line && !dumb,

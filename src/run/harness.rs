@@ -35,13 +35,38 @@ pub struct Executed {
     pub preflight: Vec<Exchange>,
     /// Why the target could not be reached: then no check ran.
     pub unreachable: Option<Unreachable>,
-    /// The run's name filter, if any.
-    pub filter: Option<String>,
+    /// The run's name filters (none: every check).
+    pub filters: Vec<String>,
     /// The signal that stopped the run, if one did.
     pub interrupted: Option<Signal>,
     pub started_at: SystemTime,
     pub finished_at: SystemTime,
     pub duration: std::time::Duration,
+}
+
+/// Which checks a run selects, as cargo test does: those whose id contains
+/// any of `filters` (all when there is none; with `exact`, equals one),
+/// less those matching any of `skip`.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub filters: Vec<String>,
+    pub skip: Vec<String>,
+    pub exact: bool,
+}
+
+impl Selection {
+    /// Whether this selection names the check `id` itself.
+    pub fn selects(&self, id: &str) -> bool {
+        let matches = |pattern: &String| {
+            if self.exact {
+                id == pattern
+            } else {
+                id.contains(pattern.as_str())
+            }
+        };
+        (self.filters.is_empty() || self.filters.iter().any(matches))
+            && !self.skip.iter().any(matches)
+    }
 }
 
 type Slot = watch::Receiver<Option<Arc<CheckResult>>>;
@@ -53,6 +78,7 @@ type Slot = watch::Receiver<Option<Arc<CheckResult>>>;
 pub fn execute(
     set: &CheckSet,
     settings: &RunSettings,
+    selection: &Selection,
     args: &Arguments,
     runtime: &tokio::runtime::Runtime,
     failure_text: fn(&CheckResult) -> String,
@@ -71,6 +97,7 @@ pub fn execute(
         let trials = set
             .checks
             .iter()
+            .filter(|c| selection.selects(&c.id))
             .map(|c| trial(c, mpsc::channel().1, shown.clone(), None))
             .collect();
         let _listed = libtest_mimic::run(args, trials);
@@ -78,7 +105,7 @@ pub fn execute(
     }
     // The selection is ours: the filter's checks and, with them, the checks
     // whose answers they judge (`from`), as a test's fixtures run with it.
-    let chosen = selection(set, args);
+    let chosen = selected(set, selection);
     let mut trials = Vec::new();
     let mut receivers = Vec::new();
     for check in &set.checks {
@@ -89,7 +116,7 @@ pub fn execute(
         }
         receivers.push((check, tx, selected));
     }
-    let filter = args.filter.clone();
+    // libtest is given the selected trials only, and no filter of its own.
     let unfiltered = Arguments {
         filter: None,
         skip: Vec::new(),
@@ -163,7 +190,7 @@ pub fn execute(
     let interrupted = *interrupt.borrow();
     Ok(Executed {
         preflight: probed.exchanges,
-        filter,
+        filters: selection.filters.clone(),
         interrupted,
         ..finish(results, started_at, clock)
     })
@@ -237,7 +264,7 @@ fn finish(results: Vec<CheckResult>, started_at: SystemTime, clock: RunClock) ->
         results,
         preflight: Vec::new(),
         unreachable: None,
-        filter: None,
+        filters: Vec::new(),
         interrupted: None,
         started_at,
         finished_at: SystemTime::now(),
@@ -289,16 +316,13 @@ async fn await_prerequisites(prerequisites: Vec<(String, Slot)>) -> Prerequisite
     Prerequisites::Met(passed)
 }
 
-/// The ids of the checks a run selects: those `args` filters in, and the
+/// The ids of the checks a run selects: those `selection` names, and the
 /// checks whose answers they judge with `from`, transitively.
-fn selection<'a>(set: &'a CheckSet, args: &Arguments) -> std::collections::HashSet<&'a str> {
+fn selected<'a>(set: &'a CheckSet, selection: &Selection) -> std::collections::HashSet<&'a str> {
     let mut chosen: std::collections::HashSet<&str> = set
         .checks
         .iter()
-        .filter(|c| {
-            let probe = Trial::test(c.id.clone(), || Ok(()));
-            !args.is_filtered_out(&probe) && !args.is_ignored(&probe)
-        })
+        .filter(|c| selection.selects(&c.id))
         .map(|c| c.id.as_str())
         .collect();
     let mut todo: Vec<&str> = chosen.iter().copied().collect();

@@ -211,6 +211,23 @@ fn libtest_filters_select_checks() {
         ids(&["--test-threads", "1", "--exact", "execution::unknown"]).len(),
         1
     );
+    // Several filters, as cargo test takes them: a check runs if it matches any.
+    assert_eq!(
+        ids(&["--exact", "key::missing", "execution::unknown"]),
+        BTreeSet::from(["execution::unknown".to_string(), "key::missing".to_string()])
+    );
+}
+
+#[test]
+fn several_filters_are_named_in_the_incomplete_reason() {
+    let ran = run(bin().args(["run", "--sandbox", "--no-reports", "nothing::a", "nothing::b"]));
+    assert_eq!(ran.code, i32::from(exit::INCOMPLETE), "{}", ran.stderr);
+    assert!(
+        ran.stdout
+            .contains("the filters `nothing::a`, `nothing::b` match none of the"),
+        "{}",
+        ran.stdout
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 
 use crate::check::builtin_text;
-use crate::cli::RunArgs;
+use crate::cli::{OutputFormat, RunArgs};
 use crate::config::{resolve_target, TargetConfig};
 use crate::console::{Console, Mode};
 use crate::error::AppError;
@@ -113,13 +113,20 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         rt.block_on(sandbox.shutdown());
     }
     let result = run::assemble(&set, executed, &run_id, target);
-    stdout::line(redactor.redact(&term::summary(&result)));
+    let json = args.output.format == Some(OutputFormat::Json);
+    if json {
+        // stdout is JSON lines only: the text is for the person watching.
+        eprintln!("{}", redactor.redact(&term::summary(&result)));
+        stdout::line(redactor.redact(&verdict_event(&result).to_string()));
+    } else {
+        stdout::line(redactor.redact(&term::summary(&result)));
+    }
     let code = u8::try_from(result.exit_code).unwrap_or(exit::NOT_READY);
     // libtest wrote --logfile itself: the canary reads it too.
     let logfile: Vec<PathBuf> = args.output.logfile.iter().cloned().collect();
     refuse_leaks(&logfile, &redactor)?;
     if !args.no_reports {
-        write_reports(&result, args.reports, &redactor)?;
+        write_reports(&result, args.reports, &redactor, json)?;
     }
     Ok(code)
 }
@@ -334,14 +341,31 @@ fn listing_settings(run_id: &str) -> Result<RunSettings, AppError> {
 
 /// Writes the report set, then scans every written file for secrets (the
 /// leak canary): a file holding one is deleted and the run fails.
-fn write_reports(result: &RunResult, root: PathBuf, redactor: &Redactor) -> Result<(), AppError> {
+/// With `json`, stdout gets a `reports` event instead of the line, and the
+/// GitHub annotations go to stderr (the runner reads commands there too).
+fn write_reports(
+    result: &RunResult,
+    root: PathBuf,
+    redactor: &Redactor,
+    json: bool,
+) -> Result<(), AppError> {
     let written = report::write_all(result, &root, redactor)?;
     refuse_leaks(&written.files, redactor)?;
-    stdout::line(format_args!(
-        "reports: {} (latest: {})",
-        written.dir.display(),
-        written.latest.display()
-    ));
+    if json {
+        let event = serde_json::json!({
+            "type": "reports",
+            "dir": written.dir.display().to_string(),
+            "latest": written.latest.display().to_string(),
+            "files": written.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+        });
+        stdout::line(event);
+    } else {
+        stdout::line(format_args!(
+            "reports: {} (latest: {})",
+            written.dir.display(),
+            written.latest.display()
+        ));
+    }
     if let Some(summary_file) = std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from) {
         // The run's reports are written: a step summary that cannot be
         // appended to is the workflow's problem, not the run's verdict.
@@ -354,9 +378,25 @@ fn write_reports(result: &RunResult, root: PathBuf, redactor: &Redactor) -> Resu
     }
     let actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     for line in report::github_outputs(result, redactor, actions)? {
-        stdout::line(line);
+        if json {
+            eprintln!("{line}");
+        } else {
+            stdout::line(line);
+        }
     }
     Ok(())
+}
+
+/// `--format json`'s closing event: the verdict, its exit code and why.
+fn verdict_event(result: &RunResult) -> serde_json::Value {
+    serde_json::json!({
+        "type": "verdict",
+        "verdict": result.verdict,
+        "exit_code": result.exit_code,
+        "reasons": result.reasons,
+        "summary": result.summary,
+        "run_id": result.run_id,
+    })
 }
 
 /// The leak canary: deletes every file in `files` that holds a secret (in

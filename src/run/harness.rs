@@ -393,7 +393,13 @@ fn report(
     let redact = |text: &str| shown.redactor.redact(text);
     match received {
         Ok(result) => match result.verdict {
-            Verdict::Passed | Verdict::AdvisoryFailed => Ok(Completion::Completed),
+            Verdict::Passed => Ok(Completion::Completed),
+            // `test [advisory] id ... FAILED`: a failure, shown as one; the
+            // gate, which only the result model decides, does not count it.
+            Verdict::AdvisoryFailed => Err(Failed::from(format!(
+                "advisory: this failure does not fail the gate\n{}",
+                redact(&(shown.failure_text)(&result))
+            ))),
             Verdict::Ignored => match &result.outcome {
                 Outcome::Ignored { reason } => Ok(Completion::ignored_with(redact(reason))),
                 _ => Ok(Completion::ignored()),

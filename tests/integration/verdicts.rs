@@ -555,3 +555,31 @@ fn a_signal_mid_run_writes_the_reports_of_what_ran_and_marks_the_rest() {
         every_report_says(reports.path(), "INTERRUPTED");
     }
 }
+
+#[test]
+fn an_advisory_failure_shows_as_failed_in_its_line_and_does_not_fail_the_gate() {
+    let sandbox = TestSandbox::start(20, &["missing-key-wrong-message"]);
+    let dir = temp_dir();
+    let check = std::fs::read_to_string("checks/key/missing.yaml")
+        .unwrap()
+        .replace("severity: required", "severity: advisory");
+    let file = dir.path().join("missing.yaml");
+    std::fs::write(&file, check).unwrap();
+    let ran = run(sandbox
+        .command()
+        .args(["run", "--no-reports", "--checks"])
+        .arg(&file));
+    // INCOMPLETE, not NOT READY: the advisory failure does not gate, and
+    // one check evidences no checklist item.
+    assert_eq!(ran.code, code(exit::INCOMPLETE), "{}\n{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stdout.contains("test [advisory] key::missing ... FAILED"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout.contains("advisory: this failure does not fail the gate"),
+        "{}",
+        ran.stdout
+    );
+}

@@ -253,7 +253,8 @@ pub struct RunOutput {
 }
 
 impl RunOutput {
-    /// libtest-mimic's arguments: the output settings only. The selection
+    /// libtest-mimic's arguments: the output settings only (colour is the
+    /// run's decision, [`crate::term::colour_on`]). The selection
     /// is the harness's own (several filters, and the checks a selected
     /// check judges), so libtest is given the selected trials unfiltered.
     pub fn libtest(&self) -> libtest_mimic::Arguments {
@@ -266,7 +267,6 @@ impl RunOutput {
                 OutputFormat::Json => libtest_mimic::FormatSetting::Json,
             }),
             logfile: self.logfile.as_ref().map(|p| p.display().to_string()),
-            color: self.color.map(ColorChoice::libtest),
             test_threads: self.test_threads.map(usize::from),
             ..libtest_mimic::Arguments::default()
         }
@@ -306,12 +306,12 @@ pub enum ColorChoice {
 }
 
 impl ColorChoice {
-    /// libtest-mimic's setting for the same choice.
-    pub fn libtest(self) -> libtest_mimic::ColorSetting {
+    /// The colour this choice forces, if it forces one.
+    pub fn forced(self) -> Option<bool> {
         match self {
-            ColorChoice::Auto => libtest_mimic::ColorSetting::Auto,
-            ColorChoice::Always => libtest_mimic::ColorSetting::Always,
-            ColorChoice::Never => libtest_mimic::ColorSetting::Never,
+            ColorChoice::Auto => None,
+            ColorChoice::Always => Some(true),
+            ColorChoice::Never => Some(false),
         }
     }
 }

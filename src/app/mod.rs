@@ -17,6 +17,8 @@ use crate::sandbox::{Fault, SandboxConfig};
 
 /// Runs the command and returns the process exit code.
 pub fn run(cli: Cli) -> Result<u8, AppError> {
+    // Every command colours alike; `run --color` decides again.
+    configure_colour(None);
     match cli.command {
         Command::Run(args) => run_checks::run_checks(*args),
         Command::List(args) => list(args),
@@ -27,6 +29,15 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
         Command::Completions(args) => editor::completions(args),
         Command::Sandbox(args) => sandbox::sandbox(args),
     }
+}
+
+/// Decides colour once for everything printed (stdout's and stderr's
+/// lines): `forced` first, else [`term::colour_on`] for stdout.
+fn configure_colour(forced: Option<bool>) -> bool {
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let on = crate::term::colour_on(forced, terminal, |name| std::env::var(name).ok());
+    colored::control::set_override(on);
+    on
 }
 
 fn list(args: ListArgs) -> Result<u8, AppError> {

@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 
 use crate::check::builtin_text;
-use crate::cli::{OutputFormat, RunArgs};
+use crate::cli::{ColorChoice, OutputFormat, RunArgs};
 use crate::config::{resolve_target, TargetConfig};
 use crate::console::{Console, Mode};
 use crate::error::AppError;
@@ -26,7 +26,8 @@ use super::{runtime, sandbox_config};
 
 /// Runs the checks selected by `args` and returns the gate's exit code.
 pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
-    configure_colour(args.output.color.map(crate::cli::ColorChoice::libtest));
+    // Decided once for everything printed, libtest's lines too.
+    let colour = super::configure_colour(args.output.color.and_then(ColorChoice::forced));
     if args.output.ignored || args.output.include_ignored {
         return Err(AppError::Setting(
             "--ignored selects checks marked ignored in advance, and no check is: a check is \
@@ -45,7 +46,17 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     let rt = runtime()?;
     let run_id = run::new_run_id(SystemTime::now());
     let mut sandbox = None;
-    let libtest = args.output.libtest();
+    // A log file is coloured only when asked for.
+    let forced = args.output.color.and_then(ColorChoice::forced);
+    let colour = colour && (args.output.logfile.is_none() || forced == Some(true));
+    let libtest = Arguments {
+        color: Some(if colour {
+            ColorSetting::Always
+        } else {
+            ColorSetting::Never
+        }),
+        ..args.output.libtest()
+    };
     let selection = args.output.selection();
     let config = if args.output.list {
         None
@@ -201,24 +212,12 @@ fn refuse_leaks(files: &[PathBuf], redactor: &Redactor) -> Result<(), AppError> 
     }
 }
 
-/// Decides colour once for everything printed: `--color` first, then
-/// `NO_COLOR`, then whether stdout is a terminal.
-fn configure_colour(color: Option<ColorSetting>) {
-    let on = match color {
-        Some(ColorSetting::Always) => true,
-        Some(ColorSetting::Never) => false,
-        Some(ColorSetting::Auto) | None => {
-            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
-    colored::control::set_override(on);
-}
 
 /// The terminal's observer: verbose lines with `-v`, and the live line when
 /// libtest's output is whole lines on an interactive terminal.
 fn console(args: &RunArgs) -> Option<Arc<Console>> {
     let open_line = leaves_line_open(&args.output.libtest());
-    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+    let dumb = term::is_dumb(|name| std::env::var(name).ok());
     let mode = Mode {
         live: std::io::stdout().is_terminal() && !open_line && !dumb,
         open_line,

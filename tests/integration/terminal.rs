@@ -179,3 +179,40 @@ fn a_terminal_gets_colour_unless_no_color() {
     assert_eq!(ran.code, INCOMPLETE, "{}", ran.stdout);
     assert!(has_colour(&ran.stdout), "{:?}", ran.stdout);
 }
+
+#[test]
+fn an_empty_no_color_is_unset_and_a_dumb_terminal_gets_no_colour_nor_live_line() {
+    // no-color.org: NO_COLOR counts when set and not empty.
+    let mut cmd = sandbox_run("key::accepted", &[]);
+    cmd.env("NO_COLOR", "");
+    let Some(ran) = on_a_terminal(&cmd) else {
+        return;
+    };
+    assert_eq!(ran.code, INCOMPLETE, "{}", ran.stdout);
+    assert!(has_colour(&ran.stdout), "{:?}", ran.stdout);
+    let mut cmd = sandbox_run("execution::completes", &["--latency", "800ms"]);
+    cmd.env_remove("NO_COLOR").env("TERM", "dumb");
+    let Some(ran) = on_a_terminal(&cmd) else {
+        return;
+    };
+    assert_eq!(ran.code, INCOMPLETE, "{}", ran.stdout);
+    assert!(!has_colour(&ran.stdout), "{:?}", ran.stdout);
+    assert!(!ran.stdout.contains("waiting:"), "{:?}", ran.stdout);
+}
+
+#[test]
+fn no_color_holds_for_libtests_lines_and_ours_on_a_terminal_and_in_errors() {
+    let mut cmd = sandbox_run("key::accepted", &[]);
+    cmd.env("NO_COLOR", "1");
+    let Some(ran) = on_a_terminal(&cmd) else {
+        return;
+    };
+    assert!(ran.stdout.contains("test key::accepted"), "{:?}", ran.stdout);
+    assert!(!has_colour(&ran.stdout), "{:?}", ran.stdout);
+    let mut explain = bin();
+    explain.args(["explain", "zzz"]).env("NO_COLOR", "1");
+    let Some(ran) = on_a_terminal(&explain) else {
+        return;
+    };
+    assert!(!has_colour(&ran.stdout), "{:?}", ran.stdout);
+}

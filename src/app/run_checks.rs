@@ -229,11 +229,9 @@ fn console(args: &RunArgs) -> Option<Arc<Console>> {
 /// thread it prints `test x ... ` before waiting, with `-q` a row of dots;
 /// JSON and a log file are not the terminal's lines. The live line, which
 /// rewrites the terminal's last line, is shown only when this is false.
+/// By default the harness gives libtest at least two threads.
 fn leaves_line_open(args: &Arguments) -> bool {
-    let threads = args
-        .test_threads
-        .or_else(|| std::thread::available_parallelism().ok().map(Into::into))
-        .unwrap_or(1);
+    let threads = args.test_threads.unwrap_or(2);
     let pretty = !args.quiet && matches!(args.format, None | Some(FormatSetting::Pretty));
     !pretty || threads <= 1 || args.logfile.is_some()
 }

@@ -1,9 +1,9 @@
 //! Scheduling checks and reporting them libtest-style.
 //!
-//! libtest-mimic runs trials on at most `--test-threads` threads and only
-//! returns counts, so the checks' async work is started here, on one tokio
-//! runtime, bounded by `--concurrency`; each trial merely awaits its check's
-//! result. The result model, not libtest's counts, decides the exit code.
+//! libtest-mimic runs trials on at most `--test-threads` threads (by
+//! default here, one per trial) and only returns counts, so the checks'
+//! async work is started here, on one tokio runtime, bounded by
+//! `--concurrency`; each trial merely awaits its check's result. The result model, not libtest's counts, decides the exit code.
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -69,6 +69,9 @@ impl Selection {
     }
 }
 
+/// The most threads libtest is given to await results on by default.
+const MAX_REPORTING_THREADS: usize = 1024;
+
 type Slot = watch::Receiver<Option<Arc<CheckResult>>>;
 
 /// Runs the selected checks of `set` against the target in `settings`.
@@ -117,10 +120,17 @@ pub fn execute(
         receivers.push((check, tx, selected));
     }
     // libtest is given the selected trials only, and no filter of its own.
+    // Each trial only waits for its check's result, so a thread per trial
+    // (at least two, so that libtest prints whole lines) lets libtest print
+    // each result as it arrives: on fewer, a slow check would hold its
+    // thread and the results queued behind it.
     let unfiltered = Arguments {
         filter: None,
         skip: Vec::new(),
         exact: false,
+        test_threads: args
+            .test_threads
+            .or(Some(trials.len().clamp(2, MAX_REPORTING_THREADS))),
         ..args.clone()
     };
     let args = &unfiltered;

@@ -216,3 +216,32 @@ fn no_color_holds_for_libtests_lines_and_ours_on_a_terminal_and_in_errors() {
     };
     assert!(!has_colour(&ran.stdout), "{:?}", ran.stdout);
 }
+
+#[test]
+fn a_fast_checks_line_appears_when_it_ends_with_the_live_line_below() {
+    // Two slow checks come before the fast one in check order; with a
+    // thread per check, libtest prints each line as its check ends.
+    let mut cmd = bin();
+    cmd.args(["run", "--sandbox", "--no-reports", "--latency", "1500ms", "--exact"])
+        .args(["execution::completes", "execution::failed-is-reported", "key::accepted"]);
+    let Some(ran) = on_a_terminal(&cmd) else {
+        return;
+    };
+    assert_eq!(ran.code, INCOMPLETE, "{}", ran.stdout);
+    let at = |pattern: &str| {
+        regex::Regex::new(pattern)
+            .unwrap()
+            .find(&ran.stdout)
+            .unwrap_or_else(|| panic!("{pattern} in {:?}", ran.stdout))
+            .start()
+    };
+    let fast = at(r"test key::accepted +\.\.\. ok");
+    let slow = at(r"test execution::completes +\.\.\. ok");
+    assert!(fast < slow, "{:?}", ran.stdout);
+    // The live line is drawn again below the fast check's line.
+    assert!(
+        ran.stdout[fast..slow].contains("waiting: "),
+        "{:?}",
+        ran.stdout
+    );
+}

@@ -13,7 +13,11 @@ pub use crate::text::visible as one_line;
 /// Whether to colour: `forced` (`--color always|never`) first; else on a
 /// terminal, unless `NO_COLOR` is set and not empty (no-color.org) or the
 /// terminal is dumb. `env` reads the environment.
-pub fn colour_on(forced: Option<bool>, terminal: bool, env: impl Fn(&str) -> Option<String>) -> bool {
+pub fn colour_on(
+    forced: Option<bool>,
+    terminal: bool,
+    env: impl Fn(&str) -> Option<String>,
+) -> bool {
     forced.unwrap_or_else(|| {
         let no_color = env("NO_COLOR").is_some_and(|v| !v.is_empty());
         terminal && !no_color && !is_dumb(env)

@@ -212,7 +212,6 @@ fn refuse_leaks(files: &[PathBuf], redactor: &Redactor) -> Result<(), AppError> 
     }
 }
 
-
 /// The terminal's observer: verbose lines with `-v`, and the live line when
 /// libtest's output is whole lines on an interactive terminal.
 fn console(args: &RunArgs) -> Option<Arc<Console>> {

@@ -156,7 +156,9 @@ fn copy_json_lines(reader: std::io::PipeReader, mut sink: Box<dyn Write + Send>)
             continue;
         }
         if let Some(event) = json_event(&line) {
-            open = writeln!(sink, "{event}").and_then(|()| sink.flush()).is_ok();
+            open = writeln!(sink, "{event}")
+                .and_then(|()| sink.flush())
+                .is_ok();
         }
     }
 }

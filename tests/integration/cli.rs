@@ -182,7 +182,10 @@ fn run_help_is_this_tools_own() {
         "--concurrency",
         "Exit codes:",
     ] {
-        assert!(help.contains(wanted), "`run --help` lacks {wanted:?}:\n{help}");
+        assert!(
+            help.contains(wanted),
+            "`run --help` lacks {wanted:?}:\n{help}"
+        );
     }
     for unwanted in [
         "--bench",
@@ -194,9 +197,17 @@ fn run_help_is_this_tools_own() {
         "Usefull",
         "USAGE: [OPTIONS]",
     ] {
-        assert!(!help.contains(unwanted), "`run --help` has {unwanted:?}:\n{help}");
+        assert!(
+            !help.contains(unwanted),
+            "`run --help` has {unwanted:?}:\n{help}"
+        );
     }
-    for flag in ["--bench", "--nocapture", "--show-output", "-Zunstable-options"] {
+    for flag in [
+        "--bench",
+        "--nocapture",
+        "--show-output",
+        "-Zunstable-options",
+    ] {
         let ran = run(bin().args(["run", "--sandbox", "--no-reports", flag]));
         assert_eq!(ran.code, SETUP, "{flag}: {}", ran.stderr);
     }

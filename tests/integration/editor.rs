@@ -302,8 +302,8 @@ fn bash_completes(script: &Path, words: &[&str]) -> Vec<String> {
         words[current],
         words[current - 1],
     );
-    let ran = run(std::process::Command::new("bash")
-        .args(["--norc", "--noprofile", "-c", &program]));
+    let ran =
+        run(std::process::Command::new("bash").args(["--norc", "--noprofile", "-c", &program]));
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     ran.stdout.lines().map(str::to_string).collect()
 }

@@ -220,7 +220,13 @@ fn libtest_filters_select_checks() {
 
 #[test]
 fn several_filters_are_named_in_the_incomplete_reason() {
-    let ran = run(bin().args(["run", "--sandbox", "--no-reports", "nothing::a", "nothing::b"]));
+    let ran = run(bin().args([
+        "run",
+        "--sandbox",
+        "--no-reports",
+        "nothing::a",
+        "nothing::b",
+    ]));
     assert_eq!(ran.code, i32::from(exit::INCOMPLETE), "{}", ran.stderr);
     assert!(
         ran.stdout
@@ -448,7 +454,11 @@ fn format_json_prints_json_lines_only_with_plain_failure_text_and_the_verdict() 
     assert_eq!(written["type"], "reports", "{written}");
     assert!(!written["files"].as_array().unwrap().is_empty());
     // The person watching still reads the verdict, on stderr.
-    assert!(ran.stderr.contains("homologation checklist:"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("homologation checklist:"),
+        "{}",
+        ran.stderr
+    );
     // --list too.
     let listed = run(bin().args(["run", "--list", "--format", "json"]));
     for line in listed.stdout.lines() {

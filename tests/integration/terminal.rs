@@ -207,7 +207,11 @@ fn no_color_holds_for_libtests_lines_and_ours_on_a_terminal_and_in_errors() {
     let Some(ran) = on_a_terminal(&cmd) else {
         return;
     };
-    assert!(ran.stdout.contains("test key::accepted"), "{:?}", ran.stdout);
+    assert!(
+        ran.stdout.contains("test key::accepted"),
+        "{:?}",
+        ran.stdout
+    );
     assert!(!has_colour(&ran.stdout), "{:?}", ran.stdout);
     let mut explain = bin();
     explain.args(["explain", "zzz"]).env("NO_COLOR", "1");
@@ -222,8 +226,19 @@ fn a_fast_checks_line_appears_when_it_ends_with_the_live_line_below() {
     // Two slow checks come before the fast one in check order; with a
     // thread per check, libtest prints each line as its check ends.
     let mut cmd = bin();
-    cmd.args(["run", "--sandbox", "--no-reports", "--latency", "1500ms", "--exact"])
-        .args(["execution::completes", "execution::failed-is-reported", "key::accepted"]);
+    cmd.args([
+        "run",
+        "--sandbox",
+        "--no-reports",
+        "--latency",
+        "1500ms",
+        "--exact",
+    ])
+    .args([
+        "execution::completes",
+        "execution::failed-is-reported",
+        "key::accepted",
+    ]);
     let Some(ran) = on_a_terminal(&cmd) else {
         return;
     };

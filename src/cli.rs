@@ -23,6 +23,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the checks against a target (or the embedded sandbox) and write reports.
+    #[command(
+        long_about = "Runs the homologation checks against a Wapzi target (or the embedded \
+sandbox, --sandbox), prints a line per check as libtest does, then the verdict, writes the \
+reports and exits with a code a CI gate can trust.",
+        after_help = RUN_EXAMPLES,
+        after_long_help = RUN_EXAMPLES
+    )]
     Run(Box<RunArgs>),
     /// List the checks: id, title, checklist item, severity.
     List(ListArgs),
@@ -196,10 +203,131 @@ pub struct RunArgs {
     #[arg(long, conflicts_with = "reports")]
     pub no_reports: bool,
 
-    /// libtest's own arguments: FILTER, --exact, --skip, --list, --ignored, -q, --test-threads...
+    /// Which checks run and how their progress is printed (libtest's conventions).
     #[command(flatten)]
-    pub libtest: libtest_mimic::Arguments,
+    pub output: RunOutput,
 }
+
+/// The libtest arguments that mean something to a run of checks: which
+/// checks run, and how their progress is printed. libtest-mimic's own
+/// `Arguments` is built from these ([`RunOutput::libtest`]).
+#[derive(Debug, Args, Clone, Default)]
+pub struct RunOutput {
+    /// Run only the checks whose id contains FILTER; several filters run the checks that match
+    /// any (a filtered run ends INCOMPLETE, exit 6).
+    #[arg(value_name = "FILTER", help_heading = "Selection")]
+    pub filters: Vec<String>,
+    /// Match FILTER and --skip against whole check ids, not substrings.
+    #[arg(long, help_heading = "Selection")]
+    pub exact: bool,
+    /// Leave out the checks whose id contains FILTER (repeatable).
+    #[arg(long = "skip", value_name = "FILTER", help_heading = "Selection")]
+    pub skip: Vec<String>,
+    /// List the selected checks' ids and exit; nothing is sent.
+    #[arg(long, help_heading = "Selection")]
+    pub list: bool,
+    /// Refused: no check is marked ignored in advance.
+    #[arg(long, hide = true)]
+    pub ignored: bool,
+    /// Refused: no check is marked ignored in advance.
+    #[arg(long, hide = true)]
+    pub include_ignored: bool,
+
+    /// One character per check instead of one line (same as --format terse).
+    #[arg(short, long, conflicts_with = "format", help_heading = "Output")]
+    pub quiet: bool,
+    /// How the checks' progress is printed.
+    #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Output")]
+    pub format: Option<OutputFormat>,
+    /// Write the checks' progress lines to PATH instead of stdout.
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
+    pub logfile: Option<PathBuf>,
+    /// When to colour the output.
+    #[arg(long, value_enum, value_name = "WHEN", help_heading = "Output")]
+    pub color: Option<ColorChoice>,
+    /// How many checks' results are awaited at once; 1 prints them in check order, each line
+    /// opened before its check ends [default: every check, each printed as it ends]. How many checks run at once is
+    /// --concurrency.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Output")]
+    pub test_threads: Option<u16>,
+}
+
+impl RunOutput {
+    /// libtest-mimic's arguments: the output settings only (colour is the
+    /// run's decision, [`crate::term::colour_on`]). The selection
+    /// is the harness's own (several filters, and the checks a selected
+    /// check judges), so libtest is given the selected trials unfiltered.
+    pub fn libtest(&self) -> libtest_mimic::Arguments {
+        libtest_mimic::Arguments {
+            list: self.list,
+            quiet: self.quiet,
+            format: self.format.map(|f| match f {
+                OutputFormat::Pretty => libtest_mimic::FormatSetting::Pretty,
+                OutputFormat::Terse => libtest_mimic::FormatSetting::Terse,
+                OutputFormat::Json => libtest_mimic::FormatSetting::Json,
+            }),
+            logfile: self.logfile.as_ref().map(|p| p.display().to_string()),
+            test_threads: self.test_threads.map(usize::from),
+            ..libtest_mimic::Arguments::default()
+        }
+    }
+
+    /// Which checks the run selects.
+    pub fn selection(&self) -> crate::run::Selection {
+        crate::run::Selection {
+            filters: self.filters.clone(),
+            skip: self.skip.clone(),
+            exact: self.exact,
+        }
+    }
+}
+
+/// `run --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// A line per check, then the failures and the verdict (the default).
+    Pretty,
+    /// A character per check, then the failures and the verdict.
+    Terse,
+    /// JSON lines only on stdout, an object per event (docs/report-format.md); the verdict's
+    /// text goes to stderr.
+    Json,
+}
+
+/// `run --color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour on a terminal, unless NO_COLOR is set (and not empty) or TERM is dumb (the default).
+    Auto,
+    /// Always colour, log files included.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl ColorChoice {
+    /// The colour this choice forces, if it forces one.
+    pub fn forced(self) -> Option<bool> {
+        match self {
+            ColorChoice::Auto => None,
+            ColorChoice::Always => Some(true),
+            ColorChoice::Never => Some(false),
+        }
+    }
+}
+
+/// `run --help`'s closing text.
+const RUN_EXAMPLES: &str = "\
+Examples:
+  wapzi-homolog run --sandbox                   the whole checklist against the embedded sandbox
+  wapzi-homolog run --env-file .env             against your target (WAPZI_API_KEY, WAPZI_ENTRY_POINT_ID)
+  wapzi-homolog run key:: execution::           only the checks under key:: or execution::
+  wapzi-homolog run --exact key::missing        one check (and the checks whose answers it judges)
+  wapzi-homolog run --list                      the check ids, nothing sent
+  wapzi-homolog run --format json | jq .        JSON lines, one event per line
+
+Exit codes: 0 READY, 1 NOT READY, 2 setup error, 3 reports not written, 4 secret leaked,
+5 UNREACHABLE, 6 INCOMPLETE (a filtered run ends so at best), 130/143 interrupted.";
 
 /// Parses a humantime duration (`30s`, `500ms`, `2m`).
 fn parse_duration(text: &str) -> Result<Duration, String> {

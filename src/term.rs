@@ -10,6 +10,25 @@ use crate::result::{
 };
 pub use crate::text::visible as one_line;
 
+/// Whether to colour: `forced` (`--color always|never`) first; else on a
+/// terminal, unless `NO_COLOR` is set and not empty (no-color.org) or the
+/// terminal is dumb. `env` reads the environment.
+pub fn colour_on(
+    forced: Option<bool>,
+    terminal: bool,
+    env: impl Fn(&str) -> Option<String>,
+) -> bool {
+    forced.unwrap_or_else(|| {
+        let no_color = env("NO_COLOR").is_some_and(|v| !v.is_empty());
+        terminal && !no_color && !is_dumb(env)
+    })
+}
+
+/// Whether `TERM` says the terminal cannot move its cursor nor colour.
+pub fn is_dumb(env: impl Fn(&str) -> Option<String>) -> bool {
+    env("TERM").is_some_and(|t| t == "dumb")
+}
+
 /// The failure section of a check, as libtest prints it under `---- id ----`.
 ///
 /// ```text
@@ -202,6 +221,24 @@ pub fn summary(run: &RunResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_follows_no_color_org_and_dumb_terminals() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert!(colour_on(None, true, env(&[])));
+        assert!(!colour_on(None, false, env(&[])));
+        assert!(!colour_on(None, true, env(&[("NO_COLOR", "1")])));
+        assert!(colour_on(None, true, env(&[("NO_COLOR", "")])));
+        assert!(!colour_on(None, true, env(&[("TERM", "dumb")])));
+        assert!(colour_on(Some(true), false, env(&[("NO_COLOR", "1")])));
+        assert!(!colour_on(Some(false), true, env(&[])));
+    }
 
     #[test]
     fn server_text_cannot_move_the_cursor_or_fake_lines() {

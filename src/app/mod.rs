@@ -17,11 +17,10 @@ use crate::sandbox::{Fault, SandboxConfig};
 
 /// Runs the command and returns the process exit code.
 pub fn run(cli: Cli) -> Result<u8, AppError> {
+    // Every command colours alike; `run --color` decides again.
+    configure_colour(None);
     match cli.command {
-        Command::Run(args) => {
-            refuse_zero_test_threads(&args.libtest)?;
-            run_checks::run_checks(*args)
-        }
+        Command::Run(args) => run_checks::run_checks(*args),
         Command::List(args) => list(args),
         Command::Validate(args) => validate(args),
         Command::Explain(args) => explain::explain(args),
@@ -32,15 +31,13 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
     }
 }
 
-/// libtest-mimic starts `--test-threads` workers and waits for every
-/// trial: with none it waits forever. Refused like `--concurrency 0`.
-fn refuse_zero_test_threads(args: &libtest_mimic::Arguments) -> Result<(), AppError> {
-    match args.test_threads {
-        Some(0) => Err(AppError::Setting(
-            "invalid value '0' for '--test-threads <test_threads>': at least 1 thread is needed to report the checks (0 would wait forever)".into(),
-        )),
-        _ => Ok(()),
-    }
+/// Decides colour once for everything printed (stdout's and stderr's
+/// lines): `forced` first, else [`term::colour_on`] for stdout.
+fn configure_colour(forced: Option<bool>) -> bool {
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let on = crate::term::colour_on(forced, terminal, |name| std::env::var(name).ok());
+    colored::control::set_override(on);
+    on
 }
 
 fn list(args: ListArgs) -> Result<u8, AppError> {

@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 
 use crate::check::builtin_text;
-use crate::cli::RunArgs;
+use crate::cli::{ColorChoice, OutputFormat, RunArgs};
 use crate::config::{resolve_target, TargetConfig};
 use crate::console::{Console, Mode};
 use crate::error::AppError;
@@ -26,12 +26,14 @@ use super::{runtime, sandbox_config};
 
 /// Runs the checks selected by `args` and returns the gate's exit code.
 pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
-    configure_colour(&args.libtest);
-    if args.libtest.ignored {
+    // Decided once for everything printed, libtest's lines too.
+    let colour = super::configure_colour(args.output.color.and_then(ColorChoice::forced));
+    if args.output.ignored || args.output.include_ignored {
         return Err(AppError::Setting(
             "--ignored selects checks marked ignored in advance, and no check is: a check is \
              ignored only at run time (a fixture not supplied, a prerequisite that failed), and \
-             the reports list those with how to supply what they need. Run without --ignored."
+             the reports list those with how to supply what they need. Run without --ignored \
+             (or --include-ignored)."
                 .into(),
         ));
     }
@@ -44,7 +46,19 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     let rt = runtime()?;
     let run_id = run::new_run_id(SystemTime::now());
     let mut sandbox = None;
-    let config = if args.libtest.list {
+    // A log file is coloured only when asked for.
+    let forced = args.output.color.and_then(ColorChoice::forced);
+    let colour = colour && (args.output.logfile.is_none() || forced == Some(true));
+    let libtest = Arguments {
+        color: Some(if colour {
+            ColorSetting::Always
+        } else {
+            ColorSetting::Never
+        }),
+        ..args.output.libtest()
+    };
+    let selection = args.output.selection();
+    let config = if args.output.list {
         None
     } else if args.sandbox {
         let config = sandbox_config(&args.sandbox_behaviour)?;
@@ -58,8 +72,16 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     let Some(config) = config else {
         // --list: libtest prints the names; nothing is sent.
         let settings = listing_settings(&run_id)?;
-        let relay = Relay::start(&args.libtest);
-        run::execute(&set, &settings, relay.args(), &rt, term::failure_text, None)?;
+        let relay = Relay::start(&libtest);
+        run::execute(
+            &set,
+            &settings,
+            &selection,
+            relay.args(),
+            &rt,
+            term::failure_text,
+            None,
+        )?;
         return Ok(exit::READY);
     };
     let mut target = target_of(&config, &args);
@@ -81,10 +103,11 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     });
     let console = console(&args);
     let observer = console.clone().map(|c| c as Arc<dyn Observer>);
-    let relay = Relay::start(&args.libtest);
+    let relay = Relay::start(&libtest);
     let executed = run::execute(
         &set,
         &settings,
+        &selection,
         relay.args(),
         &rt,
         term::failure_text,
@@ -101,13 +124,20 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         rt.block_on(sandbox.shutdown());
     }
     let result = run::assemble(&set, executed, &run_id, target);
-    stdout::line(redactor.redact(&term::summary(&result)));
+    let json = args.output.format == Some(OutputFormat::Json);
+    if json {
+        // stdout is JSON lines only: the text is for the person watching.
+        eprintln!("{}", redactor.redact(&term::summary(&result)));
+        stdout::line(redactor.redact(&verdict_event(&result).to_string()));
+    } else {
+        stdout::line(redactor.redact(&term::summary(&result)));
+    }
     let code = u8::try_from(result.exit_code).unwrap_or(exit::NOT_READY);
     // libtest wrote --logfile itself: the canary reads it too.
-    let logfile: Vec<PathBuf> = args.libtest.logfile.iter().map(PathBuf::from).collect();
+    let logfile: Vec<PathBuf> = args.output.logfile.iter().cloned().collect();
     refuse_leaks(&logfile, &redactor)?;
     if !args.no_reports {
-        write_reports(&result, args.reports, &redactor)?;
+        write_reports(&result, args.reports, &redactor, json)?;
     }
     Ok(code)
 }
@@ -182,24 +212,11 @@ fn refuse_leaks(files: &[PathBuf], redactor: &Redactor) -> Result<(), AppError> 
     }
 }
 
-/// Decides colour once for everything printed: `--color` first, then
-/// `NO_COLOR`, then whether stdout is a terminal.
-fn configure_colour(args: &Arguments) {
-    let on = match args.color {
-        Some(ColorSetting::Always) => true,
-        Some(ColorSetting::Never) => false,
-        Some(ColorSetting::Auto) | None => {
-            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
-    colored::control::set_override(on);
-}
-
 /// The terminal's observer: verbose lines with `-v`, and the live line when
 /// libtest's output is whole lines on an interactive terminal.
 fn console(args: &RunArgs) -> Option<Arc<Console>> {
-    let open_line = leaves_line_open(&args.libtest);
-    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+    let open_line = leaves_line_open(&args.output.libtest());
+    let dumb = term::is_dumb(|name| std::env::var(name).ok());
     let mode = Mode {
         live: std::io::stdout().is_terminal() && !open_line && !dumb,
         open_line,
@@ -211,11 +228,9 @@ fn console(args: &RunArgs) -> Option<Arc<Console>> {
 /// thread it prints `test x ... ` before waiting, with `-q` a row of dots;
 /// JSON and a log file are not the terminal's lines. The live line, which
 /// rewrites the terminal's last line, is shown only when this is false.
+/// By default the harness gives libtest at least two threads.
 fn leaves_line_open(args: &Arguments) -> bool {
-    let threads = args
-        .test_threads
-        .or_else(|| std::thread::available_parallelism().ok().map(Into::into))
-        .unwrap_or(1);
+    let threads = args.test_threads.unwrap_or(2);
     let pretty = !args.quiet && matches!(args.format, None | Some(FormatSetting::Pretty));
     !pretty || threads <= 1 || args.logfile.is_some()
 }
@@ -322,14 +337,31 @@ fn listing_settings(run_id: &str) -> Result<RunSettings, AppError> {
 
 /// Writes the report set, then scans every written file for secrets (the
 /// leak canary): a file holding one is deleted and the run fails.
-fn write_reports(result: &RunResult, root: PathBuf, redactor: &Redactor) -> Result<(), AppError> {
+/// With `json`, stdout gets a `reports` event instead of the line, and the
+/// GitHub annotations go to stderr (the runner reads commands there too).
+fn write_reports(
+    result: &RunResult,
+    root: PathBuf,
+    redactor: &Redactor,
+    json: bool,
+) -> Result<(), AppError> {
     let written = report::write_all(result, &root, redactor)?;
     refuse_leaks(&written.files, redactor)?;
-    stdout::line(format_args!(
-        "reports: {} (latest: {})",
-        written.dir.display(),
-        written.latest.display()
-    ));
+    if json {
+        let event = serde_json::json!({
+            "type": "reports",
+            "dir": written.dir.display().to_string(),
+            "latest": written.latest.display().to_string(),
+            "files": written.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+        });
+        stdout::line(event);
+    } else {
+        stdout::line(format_args!(
+            "reports: {} (latest: {})",
+            written.dir.display(),
+            written.latest.display()
+        ));
+    }
     if let Some(summary_file) = std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from) {
         // The run's reports are written: a step summary that cannot be
         // appended to is the workflow's problem, not the run's verdict.
@@ -342,9 +374,25 @@ fn write_reports(result: &RunResult, root: PathBuf, redactor: &Redactor) -> Resu
     }
     let actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     for line in report::github_outputs(result, redactor, actions)? {
-        stdout::line(line);
+        if json {
+            eprintln!("{line}");
+        } else {
+            stdout::line(line);
+        }
     }
     Ok(())
+}
+
+/// `--format json`'s closing event: the verdict, its exit code and why.
+fn verdict_event(result: &RunResult) -> serde_json::Value {
+    serde_json::json!({
+        "type": "verdict",
+        "verdict": result.verdict,
+        "exit_code": result.exit_code,
+        "reasons": result.reasons,
+        "summary": result.summary,
+        "run_id": result.run_id,
+    })
 }
 
 /// The leak canary: deletes every file in `files` that holds a secret (in

@@ -7,12 +7,16 @@
 //! (exit 101, no reports): when stdout is not a terminal, [`Relay`] gives
 //! it a pipe of ours as its log file, and a thread copies the pipe to
 //! stdout until stdout closes, then reads on and drops the rest.
+//!
+//! With `--format json` libtest's lines are always relayed, and each is
+//! made a JSON object of ours: its failure text a plain string (libtest
+//! wraps it as `Error: "..."`), and `--list`'s lines `listed` events.
 
 use std::fmt::Display;
 use std::io::{Read, Write};
 use std::thread::JoinHandle;
 
-use libtest_mimic::{Arguments, ColorSetting};
+use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 
 /// Prints `text` and a newline; a closed stdout ends printing quietly.
 pub fn line(text: impl Display) {
@@ -29,16 +33,26 @@ pub struct Relay {
 
 impl Relay {
     /// Relays libtest's output when stdout is not a terminal (a pipe or a
-    /// file) and no `--logfile` was given, in colour if the run decided so.
+    /// file) and no `--logfile` was given, in colour if the run decided so;
+    /// with `--format json`, always, to the log file if one was given.
     pub fn start(args: &Arguments) -> Relay {
         let unrelayed = || Relay {
             args: args.clone(),
             writer: None,
             copier: None,
         };
-        if args.logfile.is_some() || std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        let json = args.format == Some(FormatSetting::Json);
+        if !json && (args.logfile.is_some() || std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        {
             return unrelayed();
         }
+        let sink: Box<dyn Write + Send> = match &args.logfile {
+            None => Box::new(StdoutSink),
+            Some(path) => match std::fs::File::create(path) {
+                Ok(file) => Box::new(file),
+                Err(_) => return unrelayed(),
+            },
+        };
         let Some((reader, writer, path)) = pipe() else {
             return unrelayed();
         };
@@ -53,7 +67,13 @@ impl Relay {
         Relay {
             args,
             writer: Some(writer),
-            copier: Some(std::thread::spawn(move || copy_to_stdout(reader))),
+            copier: Some(std::thread::spawn(move || {
+                if json {
+                    copy_json_lines(reader, sink);
+                } else {
+                    copy_to_stdout(reader);
+                }
+            })),
         }
     }
 
@@ -109,5 +129,91 @@ fn copy_to_stdout(mut reader: std::io::PipeReader) {
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(_) => return,
         }
+    }
+}
+
+/// Standard output as a writer whose failure is the caller's to ignore.
+struct StdoutSink;
+
+impl Write for StdoutSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        std::io::stdout().lock().write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stdout().lock().flush()
+    }
+}
+
+/// Copies libtest's JSON lines to `sink`, each as [`json_event`] makes it;
+/// once `sink` fails, reads on without writing.
+fn copy_json_lines(reader: std::io::PipeReader, mut sink: Box<dyn Write + Send>) {
+    use std::io::BufRead;
+    let mut open = true;
+    for line in std::io::BufReader::new(reader).lines() {
+        let Ok(line) = line else { return };
+        if !open {
+            continue;
+        }
+        if let Some(event) = json_event(&line) {
+            open = writeln!(sink, "{event}")
+                .and_then(|()| sink.flush())
+                .is_ok();
+        }
+    }
+}
+
+/// One of libtest's `--format json` lines as our event: a failure's
+/// `stdout`, which libtest writes as `Error: "<text>"`, becomes `message`,
+/// the text itself; a `--list` line (`id: test`) becomes a `listed` event;
+/// blank lines are dropped.
+pub fn json_event(line: &str) -> Option<String> {
+    let line = line.trim_end();
+    if line.is_empty() {
+        return None;
+    }
+    let Ok(serde_json::Value::Object(mut event)) = serde_json::from_str(line) else {
+        let name = line.strip_suffix(": test").unwrap_or(line);
+        let (kind, name) = match name.strip_prefix('[').and_then(|n| n.split_once("] ")) {
+            Some((kind, name)) => (Some(kind), name),
+            None => (None, name),
+        };
+        let mut listed = serde_json::json!({"type": "test", "event": "listed", "name": name});
+        if let Some(kind) = kind {
+            listed["kind"] = kind.into();
+        }
+        return Some(listed.to_string());
+    };
+    if let Some(serde_json::Value::String(stdout)) = event.remove("stdout") {
+        let message = stdout
+            .strip_prefix("Error: \"")
+            .and_then(|m| m.strip_suffix("\"\n"))
+            .unwrap_or(&stdout)
+            .to_string();
+        event.insert("message".into(), message.into());
+    }
+    Some(serde_json::Value::Object(event).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_event;
+
+    #[test]
+    fn libtest_failure_text_becomes_a_plain_message() {
+        let line = r#"{ "type": "test", "name": "key::x", "event": "failed", "stdout": "Error: \"expected \"a\"\nline 2\"\n" }"#;
+        let event: serde_json::Value = serde_json::from_str(&json_event(line).unwrap()).unwrap();
+        assert_eq!(event["message"], "expected \"a\"\nline 2");
+        assert_eq!(event["event"], "failed");
+        assert!(event.get("stdout").is_none());
+    }
+
+    #[test]
+    fn list_lines_become_listed_events() {
+        let event: serde_json::Value =
+            serde_json::from_str(&json_event("[advisory] key::x: test").unwrap()).unwrap();
+        assert_eq!(event["name"], "key::x");
+        assert_eq!(event["kind"], "advisory");
+        assert_eq!(json_event(""), None);
     }
 }

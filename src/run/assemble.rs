@@ -13,7 +13,7 @@ use super::verdict::{judge, RunFacts};
 /// The complete result model of a run.
 pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target) -> RunResult {
     let facts = RunFacts {
-        filter: executed.filter.as_deref(),
+        filters: &executed.filters,
         unreachable: executed.unreachable.as_ref(),
         interrupted: executed.interrupted,
     };

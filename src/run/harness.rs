@@ -1,9 +1,9 @@
 //! Scheduling checks and reporting them libtest-style.
 //!
-//! libtest-mimic runs trials on at most `--test-threads` threads and only
-//! returns counts, so the checks' async work is started here, on one tokio
-//! runtime, bounded by `--concurrency`; each trial merely awaits its check's
-//! result. The result model, not libtest's counts, decides the exit code.
+//! libtest-mimic runs trials on at most `--test-threads` threads (by
+//! default here, one per trial) and only returns counts, so the checks'
+//! async work is started here, on one tokio runtime, bounded by
+//! `--concurrency`; each trial merely awaits its check's result. The result model, not libtest's counts, decides the exit code.
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -35,14 +35,42 @@ pub struct Executed {
     pub preflight: Vec<Exchange>,
     /// Why the target could not be reached: then no check ran.
     pub unreachable: Option<Unreachable>,
-    /// The run's name filter, if any.
-    pub filter: Option<String>,
+    /// The run's name filters (none: every check).
+    pub filters: Vec<String>,
     /// The signal that stopped the run, if one did.
     pub interrupted: Option<Signal>,
     pub started_at: SystemTime,
     pub finished_at: SystemTime,
     pub duration: std::time::Duration,
 }
+
+/// Which checks a run selects, as cargo test does: those whose id contains
+/// any of `filters` (all when there is none; with `exact`, equals one),
+/// less those matching any of `skip`.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub filters: Vec<String>,
+    pub skip: Vec<String>,
+    pub exact: bool,
+}
+
+impl Selection {
+    /// Whether this selection names the check `id` itself.
+    pub fn selects(&self, id: &str) -> bool {
+        let matches = |pattern: &String| {
+            if self.exact {
+                id == pattern
+            } else {
+                id.contains(pattern.as_str())
+            }
+        };
+        (self.filters.is_empty() || self.filters.iter().any(matches))
+            && !self.skip.iter().any(matches)
+    }
+}
+
+/// The most threads libtest is given to await results on by default.
+const MAX_REPORTING_THREADS: usize = 1024;
 
 type Slot = watch::Receiver<Option<Arc<CheckResult>>>;
 
@@ -53,6 +81,7 @@ type Slot = watch::Receiver<Option<Arc<CheckResult>>>;
 pub fn execute(
     set: &CheckSet,
     settings: &RunSettings,
+    selection: &Selection,
     args: &Arguments,
     runtime: &tokio::runtime::Runtime,
     failure_text: fn(&CheckResult) -> String,
@@ -71,6 +100,7 @@ pub fn execute(
         let trials = set
             .checks
             .iter()
+            .filter(|c| selection.selects(&c.id))
             .map(|c| trial(c, mpsc::channel().1, shown.clone(), None))
             .collect();
         let _listed = libtest_mimic::run(args, trials);
@@ -78,7 +108,7 @@ pub fn execute(
     }
     // The selection is ours: the filter's checks and, with them, the checks
     // whose answers they judge (`from`), as a test's fixtures run with it.
-    let chosen = selection(set, args);
+    let chosen = selected(set, selection);
     let mut trials = Vec::new();
     let mut receivers = Vec::new();
     for check in &set.checks {
@@ -89,11 +119,18 @@ pub fn execute(
         }
         receivers.push((check, tx, selected));
     }
-    let filter = args.filter.clone();
+    // libtest is given the selected trials only, and no filter of its own.
+    // Each trial only waits for its check's result, so a thread per trial
+    // (at least two, so that libtest prints whole lines) lets libtest print
+    // each result as it arrives: on fewer, a slow check would hold its
+    // thread and the results queued behind it.
     let unfiltered = Arguments {
         filter: None,
         skip: Vec::new(),
         exact: false,
+        test_threads: args
+            .test_threads
+            .or(Some(trials.len().clamp(2, MAX_REPORTING_THREADS))),
         ..args.clone()
     };
     let args = &unfiltered;
@@ -163,7 +200,7 @@ pub fn execute(
     let interrupted = *interrupt.borrow();
     Ok(Executed {
         preflight: probed.exchanges,
-        filter,
+        filters: selection.filters.clone(),
         interrupted,
         ..finish(results, started_at, clock)
     })
@@ -237,7 +274,7 @@ fn finish(results: Vec<CheckResult>, started_at: SystemTime, clock: RunClock) ->
         results,
         preflight: Vec::new(),
         unreachable: None,
-        filter: None,
+        filters: Vec::new(),
         interrupted: None,
         started_at,
         finished_at: SystemTime::now(),
@@ -289,16 +326,13 @@ async fn await_prerequisites(prerequisites: Vec<(String, Slot)>) -> Prerequisite
     Prerequisites::Met(passed)
 }
 
-/// The ids of the checks a run selects: those `args` filters in, and the
+/// The ids of the checks a run selects: those `selection` names, and the
 /// checks whose answers they judge with `from`, transitively.
-fn selection<'a>(set: &'a CheckSet, args: &Arguments) -> std::collections::HashSet<&'a str> {
+fn selected<'a>(set: &'a CheckSet, selection: &Selection) -> std::collections::HashSet<&'a str> {
     let mut chosen: std::collections::HashSet<&str> = set
         .checks
         .iter()
-        .filter(|c| {
-            let probe = Trial::test(c.id.clone(), || Ok(()));
-            !args.is_filtered_out(&probe) && !args.is_ignored(&probe)
-        })
+        .filter(|c| selection.selects(&c.id))
         .map(|c| c.id.as_str())
         .collect();
     let mut todo: Vec<&str> = chosen.iter().copied().collect();
@@ -369,7 +403,13 @@ fn report(
     let redact = |text: &str| shown.redactor.redact(text);
     match received {
         Ok(result) => match result.verdict {
-            Verdict::Passed | Verdict::AdvisoryFailed => Ok(Completion::Completed),
+            Verdict::Passed => Ok(Completion::Completed),
+            // `test [advisory] id ... FAILED`: a failure, shown as one; the
+            // gate, which only the result model decides, does not count it.
+            Verdict::AdvisoryFailed => Err(Failed::from(format!(
+                "advisory: this failure does not fail the gate\n{}",
+                redact(&(shown.failure_text)(&result))
+            ))),
             Verdict::Ignored => match &result.outcome {
                 Outcome::Ignored { reason } => Ok(Completion::ignored_with(redact(reason))),
                 _ => Ok(Completion::ignored()),

@@ -29,7 +29,7 @@ mod verdict;
 pub use assemble::{assemble, new_run_id};
 pub use error::RunError;
 pub use fds::{fd_room, fit, FdRoom, Fit};
-pub use harness::{execute, Executed};
+pub use harness::{execute, Executed, Selection};
 pub use interrupt::Signal;
 pub use observer::Observer;
 pub use proxy::{choose as choose_proxy, ProxyChoice};

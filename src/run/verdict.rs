@@ -22,8 +22,8 @@ pub struct Judged {
 
 /// What happened to the run besides its checks' results.
 pub struct RunFacts<'a> {
-    /// The run's name filter, if any.
-    pub filter: Option<&'a str>,
+    /// The run's name filters (none: every check, less any `--skip`).
+    pub filters: &'a [String],
     /// Why no check ran, if the target was unreachable.
     pub unreachable: Option<&'a Unreachable>,
     /// The signal that stopped the run, if one did.
@@ -35,13 +35,18 @@ pub fn judge(set: &CheckSet, results: &[CheckResult], facts: &RunFacts) -> Judge
     let unreachable = facts.unreachable;
     let by_id: HashMap<&str, &CheckResult> = results.iter().map(|r| (r.id.as_str(), r)).collect();
     let not_run = if unreachable.is_some() {
-        "not run: the target was unreachable"
+        "not run: the target was unreachable".to_string()
+    } else if facts.filters.is_empty() {
+        "not selected by the run's filter (--skip)".to_string()
     } else {
-        "not selected by the run's filter (FILTER, --exact, --skip)"
+        format!(
+            "not selected by the run's filter {} (FILTER, --exact, --skip)",
+            quoted(facts.filters)
+        )
     };
     let checklist: Vec<ChecklistVerdict> = ChecklistItem::ALL
         .iter()
-        .map(|item| item_evidence(*item, set, &by_id, not_run))
+        .map(|item| item_evidence(*item, set, &by_id, &not_run))
         .collect();
     let root_causes = root_causes(set, results);
     let verdict = if unreachable.is_some() {
@@ -288,7 +293,7 @@ fn reasons(
     root_causes: &[RootCause],
     checklist: &[ChecklistVerdict],
 ) -> Vec<String> {
-    let (filter, unreachable) = (facts.filter, facts.unreachable);
+    let (filters, unreachable) = (facts.filters, facts.unreachable);
     match verdict {
         RunVerdict::Ready | RunVerdict::Interrupted => Vec::new(),
         RunVerdict::Unreachable => unreachable.map(|u| u.message.clone()).into_iter().collect(),
@@ -300,13 +305,19 @@ fn reasons(
                 format!("{n} {checks} failed: {} ({})", c.summary, c.checks.join(", "))
             })
             .collect(),
-        RunVerdict::Incomplete if results.is_empty() => vec![match filter {
-            Some(f) => format!(
-                "no check was selected: the filter `{f}` matches none of the {} loaded checks (`wapzi-homolog list` shows their ids)",
+        RunVerdict::Incomplete if results.is_empty() => vec![match filters {
+            [] => format!(
+                "no check was selected out of the {} loaded checks",
                 set.checks.len()
             ),
-            None => format!(
-                "no check was selected out of the {} loaded checks",
+            [_] => format!(
+                "no check was selected: the filter {} matches none of the {} loaded checks (`wapzi-homolog list` shows their ids)",
+                quoted(filters),
+                set.checks.len()
+            ),
+            _ => format!(
+                "no check was selected: the filters {} match none of the {} loaded checks (`wapzi-homolog list` shows their ids)",
+                quoted(filters),
                 set.checks.len()
             ),
         }],
@@ -327,4 +338,13 @@ fn reasons(
             })
             .collect(),
     }
+}
+
+/// `a`, `b`: the filters as the user wrote them.
+fn quoted(filters: &[String]) -> String {
+    filters
+        .iter()
+        .map(|f| format!("`{f}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

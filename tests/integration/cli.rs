@@ -158,3 +158,57 @@ fn empty_checks_folder_is_a_setup_error() {
     assert_eq!(ran.code, SETUP);
     assert!(ran.stderr.contains("no check files"), "{}", ran.stderr);
 }
+
+#[test]
+fn run_help_is_this_tools_own() {
+    let ran = run(bin().args(["run", "--help"]));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let help = &ran.stdout;
+    for wanted in [
+        "Usage: wapzi-homolog run [OPTIONS] [FILTER]...",
+        "homologation checks",
+        "Examples:",
+        "wapzi-homolog run --sandbox",
+        "--exact",
+        "--skip <FILTER>",
+        "--list",
+        "-q, --quiet",
+        "--format <FORMAT>",
+        "json:",
+        "--logfile <PATH>",
+        "--color <WHEN>",
+        "NO_COLOR",
+        "--test-threads <N>",
+        "--concurrency",
+        "Exit codes:",
+    ] {
+        assert!(
+            help.contains(wanted),
+            "`run --help` lacks {wanted:?}:\n{help}"
+        );
+    }
+    for unwanted in [
+        "--bench",
+        "--nocapture",
+        "--show-output",
+        "-Z",
+        "--ignored",
+        "--include-ignored",
+        "Usefull",
+        "USAGE: [OPTIONS]",
+    ] {
+        assert!(
+            !help.contains(unwanted),
+            "`run --help` has {unwanted:?}:\n{help}"
+        );
+    }
+    for flag in [
+        "--bench",
+        "--nocapture",
+        "--show-output",
+        "-Zunstable-options",
+    ] {
+        let ran = run(bin().args(["run", "--sandbox", "--no-reports", flag]));
+        assert_eq!(ran.code, SETUP, "{flag}: {}", ran.stderr);
+    }
+}

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use wapzi_homolog::exit;
 
-use crate::support::{bin, files_below, run};
+use crate::support::{bin, files_below, run, temp_dir};
 
 const SETUP: i32 = exit::SETUP as i32;
 const SCHEMA_FILE: &str = "docs/check.schema.json";
@@ -284,4 +284,68 @@ fn completions_cover_every_subcommand_in_every_shell() {
         assert!(ran.stdout.contains("explain"), "{shell}");
     }
     assert_eq!(run(bin().args(["completions", "tcsh"])).code, SETUP);
+}
+
+/// What bash's completion function offers for `words` (the last one is the
+/// word being completed), with the script `completions bash` prints.
+fn bash_completes(script: &Path, words: &[&str]) -> Vec<String> {
+    let words_list = words
+        .iter()
+        .map(|w| format!("'{w}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let current = words.len() - 1;
+    let program = format!(
+        "source '{}'; COMP_WORDS=({words_list}); COMP_CWORD={current}; \
+         _wapzi__homolog wapzi-homolog '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display(),
+        words[current],
+        words[current - 1],
+    );
+    let ran =
+        run(std::process::Command::new("bash").args(["--norc", "--noprofile", "-c", &program]));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    ran.stdout.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn bash_completes_every_subcommands_options() {
+    let ran = run(bin().args(["completions", "bash"]));
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let dir = temp_dir();
+    let script = dir.path().join("wapzi-homolog.bash");
+    std::fs::write(&script, &ran.stdout).unwrap();
+    for (words, offered) in [
+        (&["wapzi-homolog", "run", "--sa"][..], "--sandbox"),
+        (&["wapzi-homolog", "run", "--se"][..], "--secret-file"),
+        (&["wapzi-homolog", "run", "--for"][..], "--format"),
+        (&["wapzi-homolog", "sandbox", "--po"][..], "--port"),
+        (&["wapzi-homolog", "init", "--fo"][..], "--force"),
+        (&["wapzi-homolog", "explain", "--ch"][..], "--checks"),
+        (&["wapzi-homolog", "list", "--ch"][..], "--checks"),
+        (&["wapzi-homolog", "completions", "--he"][..], "--help"),
+        (&["wapzi-homolog", "validate", "--he"][..], "--help"),
+    ] {
+        let completed = bash_completes(&script, words);
+        assert!(
+            completed.iter().any(|c| c == offered),
+            "{words:?} offers {completed:?}, not {offered}"
+        );
+    }
+}
+
+#[test]
+fn zsh_and_fish_complete_run_options_under_run() {
+    let fish = run(bin().args(["completions", "fish"])).stdout;
+    assert!(
+        fish.contains(r#"-n "__fish_wapzi_homolog_using_subcommand run" -l sandbox"#),
+        "{fish}"
+    );
+    let zsh = run(bin().args(["completions", "zsh"])).stdout;
+    let run_section = zsh
+        .split("(run)")
+        .nth(1)
+        .and_then(|rest| rest.split(";;").next())
+        .expect("zsh completes `run`");
+    assert!(run_section.contains("'--sandbox["), "{run_section}");
 }

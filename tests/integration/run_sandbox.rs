@@ -219,6 +219,29 @@ fn libtest_filters_select_checks() {
         ids(&["--test-threads", "1", "--exact", "execution::unknown"]).len(),
         1
     );
+    // Several filters, as cargo test takes them: a check runs if it matches any.
+    assert_eq!(
+        ids(&["--exact", "key::missing", "execution::unknown"]),
+        BTreeSet::from(["execution::unknown".to_string(), "key::missing".to_string()])
+    );
+}
+
+#[test]
+fn several_filters_are_named_in_the_incomplete_reason() {
+    let ran = run(bin().args([
+        "run",
+        "--sandbox",
+        "--no-reports",
+        "nothing::a",
+        "nothing::b",
+    ]));
+    assert_eq!(ran.code, i32::from(exit::INCOMPLETE), "{}", ran.stderr);
+    assert!(
+        ran.stdout
+            .contains("the filters `nothing::a`, `nothing::b` match none of the"),
+        "{}",
+        ran.stdout
+    );
 }
 
 #[test]
@@ -401,4 +424,53 @@ fn a_default_run_creates_three_executions_four_with_a_failing_message() {
             .count()
             + json["preflight"].as_array().unwrap().len()
     );
+}
+
+#[test]
+fn format_json_prints_json_lines_only_with_plain_failure_text_and_the_verdict() {
+    let sandbox = TestSandbox::start(20, &["missing-key-wrong-message"]);
+    let reports = temp_dir();
+    let ran = run(sandbox
+        .command()
+        .args(["run", "--format", "json", "--reports"])
+        .arg(reports.path()));
+    assert_eq!(ran.code, i32::from(exit::NOT_READY), "{}", ran.stderr);
+    let events: Vec<serde_json::Value> = ran
+        .stdout
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line:?}"))
+        })
+        .collect();
+    let failed = events
+        .iter()
+        .find(|e| e["type"] == "test" && e["event"] == "failed")
+        .expect("a failed test event");
+    assert_eq!(failed["name"], "key::missing");
+    let message = failed["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("expected body message equal to \"Missing API key\""),
+        "{message:?}"
+    );
+    let verdict = events
+        .iter()
+        .find(|e| e["type"] == "verdict")
+        .expect("a verdict event");
+    assert_eq!(verdict["verdict"], "not_ready");
+    assert_eq!(verdict["exit_code"], 1);
+    let written = events.last().unwrap();
+    assert_eq!(written["type"], "reports", "{written}");
+    assert!(!written["files"].as_array().unwrap().is_empty());
+    // The person watching still reads the verdict, on stderr.
+    assert!(
+        ran.stderr.contains("homologation checklist:"),
+        "{}",
+        ran.stderr
+    );
+    // --list too.
+    let listed = run(bin().args(["run", "--list", "--format", "json"]));
+    for line in listed.stdout.lines() {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(event["event"], "listed", "{line}");
+    }
 }

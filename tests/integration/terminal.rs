@@ -184,3 +184,84 @@ fn a_terminal_gets_colour_unless_no_color() {
     assert_eq!(ran.code, INCOMPLETE, "{}", ran.stdout);
     assert!(has_colour(&ran.stdout), "{:?}", ran.stdout);
 }
+
+#[test]
+fn an_empty_no_color_is_unset_and_a_dumb_terminal_gets_no_colour_nor_live_line() {
+    // no-color.org: NO_COLOR counts when set and not empty.
+    let mut cmd = sandbox_run("key::accepted", &[]);
+    cmd.env("NO_COLOR", "");
+    let Some(ran) = on_a_terminal(&cmd) else {
+        return;
+    };
+    assert_eq!(ran.code, INCOMPLETE, "{}", ran.stdout);
+    assert!(has_colour(&ran.stdout), "{:?}", ran.stdout);
+    let mut cmd = sandbox_run("execution::completes", &["--latency", "800ms"]);
+    cmd.env_remove("NO_COLOR").env("TERM", "dumb");
+    let Some(ran) = on_a_terminal(&cmd) else {
+        return;
+    };
+    assert_eq!(ran.code, INCOMPLETE, "{}", ran.stdout);
+    assert!(!has_colour(&ran.stdout), "{:?}", ran.stdout);
+    assert!(!ran.stdout.contains("waiting:"), "{:?}", ran.stdout);
+}
+
+#[test]
+fn no_color_holds_for_libtests_lines_and_ours_on_a_terminal_and_in_errors() {
+    let mut cmd = sandbox_run("key::accepted", &[]);
+    cmd.env("NO_COLOR", "1");
+    let Some(ran) = on_a_terminal(&cmd) else {
+        return;
+    };
+    assert!(
+        ran.stdout.contains("test key::accepted"),
+        "{:?}",
+        ran.stdout
+    );
+    assert!(!has_colour(&ran.stdout), "{:?}", ran.stdout);
+    let mut explain = bin();
+    explain.args(["explain", "zzz"]).env("NO_COLOR", "1");
+    let Some(ran) = on_a_terminal(&explain) else {
+        return;
+    };
+    assert!(!has_colour(&ran.stdout), "{:?}", ran.stdout);
+}
+
+#[test]
+fn a_fast_checks_line_appears_when_it_ends_with_the_live_line_below() {
+    // Two slow checks come before the fast one in check order; with a
+    // thread per check, libtest prints each line as its check ends.
+    let mut cmd = bin();
+    cmd.args([
+        "run",
+        "--sandbox",
+        "--no-reports",
+        "--latency",
+        "1500ms",
+        "--exact",
+    ])
+    .args([
+        "execution::completes",
+        "execution::failed-is-reported",
+        "key::accepted",
+    ]);
+    let Some(ran) = on_a_terminal(&cmd) else {
+        return;
+    };
+    assert_eq!(ran.code, INCOMPLETE, "{}", ran.stdout);
+    let at = |pattern: &str| {
+        regex::Regex::new(pattern)
+            .unwrap()
+            .find(&ran.stdout)
+            .unwrap_or_else(|| panic!("{pattern} in {:?}", ran.stdout))
+            .start()
+    };
+    let fast = at(r"test key::accepted +\.\.\. ok");
+    let slow = at(r"test execution::completes +\.\.\. ok");
+    assert!(fast < slow, "{:?}", ran.stdout);
+    // The live line is drawn again below the fast check's line.
+    assert!(
+        ran.stdout[fast..slow].contains("waiting: "),
+        "{:?}",
+        ran.stdout
+    );
+}

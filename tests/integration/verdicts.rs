@@ -464,9 +464,10 @@ fn a_report_of_a_run_whose_executions_all_time_out_stays_small() {
     assert!(polls > 20, "report.json keeps every poll: {polls}");
 }
 
-/// Runs `args`, sends `signal` once a check has passed, and returns the
-/// exit code and stdout; every wait is bounded.
-fn interrupted_run(args: &[&str], signal: &str) -> (i32, String) {
+/// Runs `args`, sends `signal` once `passed` has passed (libtest prints
+/// each check's line when it ends), and returns the exit code and stdout;
+/// every wait is bounded.
+fn interrupted_run(args: &[&str], passed: &str, signal: &str) -> (i32, String) {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
     use std::sync::mpsc;
@@ -488,10 +489,14 @@ fn interrupted_run(args: &[&str], signal: &str) -> (i32, String) {
         }
     });
     let mut seen = Vec::new();
-    while !seen.iter().any(|l: &String| l.ends_with("... ok")) {
+    let wanted = format!("test {passed} ");
+    while !seen
+        .iter()
+        .any(|l: &String| l.starts_with(&wanted) && l.ends_with("... ok"))
+    {
         let line = lines
             .recv_timeout(Duration::from_secs(30))
-            .expect("a check passes within 30 s");
+            .expect("the check passes within 30 s");
         seen.push(line);
     }
     let killed = std::process::Command::new("kill")
@@ -527,6 +532,7 @@ fn a_signal_mid_run_writes_the_reports_of_what_ran_and_marks_the_rest() {
                 "--reports",
                 &dir,
             ],
+            "key::missing",
             signal,
         );
         assert_eq!(status, i32::from(code), "{signal}: {stdout}");
@@ -559,4 +565,40 @@ fn a_signal_mid_run_writes_the_reports_of_what_ran_and_marks_the_rest() {
         );
         every_report_says(reports.path(), "INTERRUPTED");
     }
+}
+
+#[test]
+fn an_advisory_failure_shows_as_failed_in_its_line_and_does_not_fail_the_gate() {
+    let sandbox = TestSandbox::start(20, &["missing-key-wrong-message"]);
+    let dir = temp_dir();
+    let check = std::fs::read_to_string("checks/key/missing.yaml")
+        .unwrap()
+        .replace("severity: required", "severity: advisory");
+    let file = dir.path().join("missing.yaml");
+    std::fs::write(&file, check).unwrap();
+    let ran = run(sandbox
+        .command()
+        .args(["run", "--no-reports", "--checks"])
+        .arg(&file));
+    // INCOMPLETE, not NOT READY: the advisory failure does not gate, and
+    // one check evidences no checklist item.
+    assert_eq!(
+        ran.code,
+        code(exit::INCOMPLETE),
+        "{}\n{}",
+        ran.stdout,
+        ran.stderr
+    );
+    assert!(
+        ran.stdout
+            .contains("test [advisory] key::missing ... FAILED"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout
+            .contains("advisory: this failure does not fail the gate"),
+        "{}",
+        ran.stdout
+    );
 }

@@ -489,11 +489,13 @@ fn interrupted_run(args: &[&str], passed: &str, signal: &str) -> (i32, String) {
         }
     });
     let mut seen = Vec::new();
-    let wanted = format!("test {passed} ");
-    while !seen
-        .iter()
-        .any(|l: &String| l.starts_with(&wanted) && l.ends_with("... ok"))
-    {
+    // libtest pads the name when some check has a kind (`[advisory]`).
+    let is_wanted = |l: &String| {
+        l.strip_prefix("test ")
+            .is_some_and(|rest| rest.trim_start().starts_with(&format!("{passed} ")))
+            && l.ends_with("... ok")
+    };
+    while !seen.iter().any(is_wanted) {
         let line = lines
             .recv_timeout(Duration::from_secs(30))
             .expect("the check passes within 30 s");

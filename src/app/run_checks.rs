@@ -301,6 +301,7 @@ fn sandbox_target(base_url: String) -> Result<TargetConfig, AppError> {
                 FIXTURES.unavailable_entry_point_id,
             ),
             ("failing_message", FIXTURES.fail_marker),
+            ("other_entry_point_id", FIXTURES.other_entry_point_id),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -62,6 +62,11 @@ pub const BUILTIN_FIXTURES: &[(&str, bool, &str)] = &[
         "the key of a second, active account (for isolation between accounts)",
     ),
     (
+        "other_entry_point_id",
+        false,
+        "an active entry point of the second account (other_api_key's): this account's key must get 400 \"Invalid entryPointId\" for it",
+    ),
+    (
         "no_attendants_entry_point_id",
         false,
         "an entry point with no attendants configured",

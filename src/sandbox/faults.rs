@@ -99,6 +99,8 @@ define_faults! {
         "without x-api-key, a key sent as Authorization: Bearer is accepted",
     KeyInQueryAccepted => "key-in-query-accepted":
         "without x-api-key, a key in the query string (x-api-key or api_key) is accepted",
+    CrossAccountEntryPoints => "cross-account-entry-points":
+        "an entry point executes for any account's key, not only its own account's",
     CorsOpen => "cors-open":
         "every answer carries Access-Control-Allow-Origin: * (browsers may call the API with the key)",
     ErrorBodiesLeakFields => "error-bodies-leak-fields":
@@ -325,7 +327,7 @@ mod tests {
 
     #[test]
     fn list_has_every_fault_of_the_brief_once() {
-        assert_eq!(Fault::ALL.len(), 48);
+        assert_eq!(Fault::ALL.len(), 49);
         let mut names: Vec<&str> = Fault::ALL.iter().map(|info| info.name).collect();
         names.sort_unstable();
         names.dedup();

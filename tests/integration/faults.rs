@@ -247,6 +247,7 @@ const FAULTS: &[Row] = &[
         &[
             "entry-point::empty",
             "entry-point::no-attendants",
+            "entry-point::other-account",
             "entry-point::unavailable",
             "entry-point::unknown",
             "execution::other-account",
@@ -268,6 +269,7 @@ const FAULTS: &[Row] = &[
             "entry-point::configured-active",
             "entry-point::empty",
             "entry-point::no-attendants",
+            "entry-point::other-account",
             "entry-point::unavailable",
             "entry-point::unknown",
             "key::inactive-account",
@@ -369,6 +371,12 @@ const FAULTS: &[Row] = &[
         &["body"],
         &[],
     ),
+    (
+        "cross-account-entry-points",
+        &["entry-point::other-account"],
+        &["status"],
+        &[],
+    ),
     // An advisory check fails: reported, and the run stays READY.
     ("cors-open", &["browser::cors-closed"], &["header"], &[]),
     // Echoing the key puts fields beside the message of error bodies; the
@@ -380,6 +388,7 @@ const FAULTS: &[Row] = &[
 const ERROR_BODY_CHECKS: &[&str] = &[
     "entry-point::empty",
     "entry-point::no-attendants",
+    "entry-point::other-account",
     "entry-point::unavailable",
     "entry-point::unknown",
     "execution::other-account",

@@ -60,6 +60,7 @@ fn run_against_any_base_url_reads_the_environment_and_ignores_missing_fixtures()
         ignored,
         [
             "entry-point::no-attendants",
+            "entry-point::other-account",
             "entry-point::unavailable",
             "execution::failed-is-reported",
             "execution::other-account",
@@ -87,6 +88,7 @@ fn fixtures_from_environment_and_flags_enable_their_checks() {
         .env("WAPZI_PREVIOUS_API_KEY", FIXTURES.previous_api_key)
         .env("WAPZI_INACTIVE_API_KEY", FIXTURES.inactive_api_key)
         .env("WAPZI_OTHER_API_KEY", FIXTURES.other_api_key)
+        .env("WAPZI_OTHER_ENTRY_POINT_ID", FIXTURES.other_entry_point_id)
         .env(
             "WAPZI_NO_ATTENDANTS_ENTRY_POINT_ID",
             FIXTURES.no_attendants_entry_point_id,
@@ -476,5 +478,38 @@ fn format_json_prints_json_lines_only_with_plain_failure_text_and_the_verdict() 
     for line in listed.stdout.lines() {
         let event: serde_json::Value = serde_json::from_str(line).unwrap();
         assert_eq!(event["event"], "listed", "{line}");
+    }
+}
+
+#[test]
+fn the_faithful_sandbox_fails_nothing_at_any_latency_or_concurrency() {
+    let cases: Vec<(&str, Option<&str>)> = ["0ms", "300ms", "2s"]
+        .into_iter()
+        .flat_map(|latency| [(latency, None), (latency, Some("1"))])
+        .collect();
+    let runs: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = cases
+            .iter()
+            .map(|(latency, concurrency)| {
+                s.spawn(move || {
+                    let mut cmd = bin();
+                    cmd.args(["run", "--sandbox", "--no-reports", "--latency", latency]);
+                    if let Some(n) = concurrency {
+                        cmd.args(["--concurrency", n]);
+                    }
+                    run(&mut cmd)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for ((latency, concurrency), ran) in cases.iter().zip(runs) {
+        assert_eq!(
+            ran.code,
+            i32::from(exit::READY),
+            "latency {latency}, concurrency {concurrency:?}: {}",
+            ran.stdout
+        );
+        assert!(ran.failed().is_empty(), "{}", ran.stdout);
     }
 }

@@ -182,7 +182,7 @@ const FAULTS: &[Row] = &[
     ),
     (
         "conversation-id-changes",
-        &["execution::completes"],
+        &["conversation::latest-wins", "execution::completes"],
         &["body"],
         &[],
     ),
@@ -368,6 +368,12 @@ const FAULTS: &[Row] = &[
     (
         "poll-ids-wrong-once",
         &["execution::ids-hold"],
+        &["body"],
+        &[],
+    ),
+    (
+        "superseded-revives",
+        &["conversation::latest-wins"],
         &["body"],
         &[],
     ),

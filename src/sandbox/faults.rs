@@ -99,6 +99,8 @@ define_faults! {
         "without x-api-key, a key sent as Authorization: Bearer is accepted",
     KeyInQueryAccepted => "key-in-query-accepted":
         "without x-api-key, a key in the query string (x-api-key or api_key) is accepted",
+    CrossConversationSupersede => "cross-conversation-supersede":
+        "a new execute supersedes the account's running executions of every conversation, not only its own (those bound to fail excepted)",
     SupersededRevives => "superseded-revives":
         "a superseded execution reads completed, with a response, from its third read on",
     CrossAccountEntryPoints => "cross-account-entry-points":
@@ -329,7 +331,7 @@ mod tests {
 
     #[test]
     fn list_has_every_fault_of_the_brief_once() {
-        assert_eq!(Fault::ALL.len(), 50);
+        assert_eq!(Fault::ALL.len(), 51);
         let mut names: Vec<&str> = Fault::ALL.iter().map(|info| info.name).collect();
         names.sort_unstable();
         names.dedup();

@@ -213,6 +213,28 @@ impl Store {
                 self.supersede(&id, clock.wall);
             }
         }
+        if faults.has(&Fault::CrossConversationSupersede) {
+            let account = self.conversations.get(conversation_id).map(|c| c.account);
+            let others: Vec<String> = self
+                .conversations
+                .iter()
+                .filter(|(id, c)| id.as_str() != conversation_id && Some(c.account) == account)
+                .map(|(id, _)| id.clone())
+                .collect();
+            for other in others {
+                for id in self.running_in(&other, clock.now, settings) {
+                    // Executions bound to fail keep failing, so the fault
+                    // shows only where isolation is checked.
+                    let fails = self
+                        .executions
+                        .get(&id)
+                        .is_some_and(|e| e.outcome == Stage::Failed);
+                    if !fails {
+                        self.supersede(&id, clock.wall);
+                    }
+                }
+            }
+        }
         false
     }
 

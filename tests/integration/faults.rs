@@ -378,6 +378,12 @@ const FAULTS: &[Row] = &[
         &[],
     ),
     (
+        "cross-conversation-supersede",
+        &["conversation::latest-wins", "execution::completes"],
+        &["body"],
+        &[],
+    ),
+    (
         "cross-account-entry-points",
         &["entry-point::other-account"],
         &["status"],

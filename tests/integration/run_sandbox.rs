@@ -418,7 +418,7 @@ fn a_default_run_creates_three_executions_four_with_a_failing_message() {
                 .any(|e| e["reused_from"].is_string())
         })
         .count();
-    assert_eq!(reused, 13, "{json:#}");
+    assert_eq!(reused, 14, "{json:#}");
     assert_eq!(
         json["requests_sent"].as_u64().unwrap() as usize,
         json["checks"]

@@ -245,6 +245,17 @@ impl ChecklistVerdict {
 }
 
 impl ItemVerdict {
+    /// The verdict of an item from its required checks: any failed, any
+    /// passed, any that did not run (a gap).
+    pub fn of(any_failed: bool, any_passed: bool, any_gap: bool) -> ItemVerdict {
+        match (any_failed, any_passed, any_gap) {
+            (true, _, _) => ItemVerdict::Failed,
+            (false, false, _) => ItemVerdict::NotEvidenced,
+            (false, true, false) => ItemVerdict::Passed,
+            (false, true, true) => ItemVerdict::PassedWithGaps,
+        }
+    }
+
     /// Whether the item counts as evidenced for READY.
     pub fn is_evidenced(self) -> bool {
         matches!(self, ItemVerdict::Passed | ItemVerdict::PassedWithGaps)

@@ -32,6 +32,18 @@ pub struct CheckSet {
     pub digest: String,
 }
 
+impl CheckSet {
+    /// Each check's place in the set (file order), by id: the order results
+    /// are reported in.
+    pub fn order(&self) -> std::collections::HashMap<&str, usize> {
+        self.checks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect()
+    }
+}
+
 /// A parsed document, waiting for the whole set to be known.
 struct Parsed {
     raw: RawCheck,

@@ -134,12 +134,7 @@ fn item(id: &str, text: &str, checks: &[CheckResult], ids: &[&str]) -> Checklist
             _ => None,
         })
         .collect();
-    let verdict = match (failed.is_empty(), passed.is_empty(), gaps.is_empty()) {
-        (false, _, _) => ItemVerdict::Failed,
-        (true, true, _) => ItemVerdict::NotEvidenced,
-        (true, false, true) => ItemVerdict::Passed,
-        (true, false, false) => ItemVerdict::PassedWithGaps,
-    };
+    let verdict = ItemVerdict::of(!failed.is_empty(), !passed.is_empty(), !gaps.is_empty());
     ChecklistVerdict {
         id: id.into(),
         text: text.into(),

@@ -190,12 +190,7 @@ pub fn execute(
         .lock()
         .map(|all| all.iter().map(|r| (**r).clone()).collect())
         .unwrap_or_default();
-    let order: HashMap<&str, usize> = set
-        .checks
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id.as_str(), i))
-        .collect();
+    let order = set.order();
     results.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
     let interrupted = *interrupt.borrow();
     Ok(Executed {

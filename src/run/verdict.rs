@@ -117,12 +117,7 @@ fn item_evidence(
             }),
         }
     }
-    let verdict = match (failed.is_empty(), passed.is_empty(), gaps.is_empty()) {
-        (false, _, _) => ItemVerdict::Failed,
-        (true, true, _) => ItemVerdict::NotEvidenced,
-        (true, false, true) => ItemVerdict::Passed,
-        (true, false, false) => ItemVerdict::PassedWithGaps,
-    };
+    let verdict = ItemVerdict::of(!failed.is_empty(), !passed.is_empty(), !gaps.is_empty());
     ChecklistVerdict {
         id: item.id().to_string(),
         text: item.text().to_string(),
@@ -140,12 +135,7 @@ fn item_evidence(
 /// plainest reproduction leads: the check that needs fewer fixtures, then
 /// the one with fewer steps.
 fn root_causes(set: &CheckSet, results: &[CheckResult]) -> Vec<RootCause> {
-    let order: HashMap<&str, usize> = set
-        .checks
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id.as_str(), i))
-        .collect();
+    let order = set.order();
     let blocked_by = |id: &str| -> Vec<String> {
         results
             .iter()

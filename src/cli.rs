@@ -173,32 +173,35 @@ pub struct RunArgs {
     /// Read settings and fixtures from a dotenv file (KEY=VALUE lines); the environment takes precedence.
     #[arg(long, value_name = "PATH")]
     pub env_file: Option<PathBuf>,
-    /// Print each HTTP exchange on stderr as it happens (method, path, status, time); -vv adds bodies.
+    /// Print where each setting came from, then each HTTP exchange as it happens (method, path,
+    /// status, time), on stderr; -vv adds bodies.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
     /// Overrides every check's polling timeout.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub poll_timeout: Option<Duration>,
-    /// Timeout of one request, body included.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "30s")]
-    pub timeout: Duration,
-    /// Timeout to establish a connection.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10s")]
-    pub connect_timeout: Duration,
-    /// Time budget of one check, all its steps and polls.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "2m")]
-    pub check_timeout: Duration,
-    /// Deadline of the whole run: checks still running then end as errors.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10m")]
-    pub deadline: Duration,
-    /// How many checks may run at once.
-    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub concurrency: u16,
+    // The settings below are `None` when not given, rather than clap
+    // defaults, so that `-v` can say whether each came from its flag.
+    /// Timeout of one request, body included [default: 30s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// Timeout to establish a connection [default: 10s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub connect_timeout: Option<Duration>,
+    /// Time budget of one check, all its steps and polls [default: 2m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub check_timeout: Option<Duration>,
+    /// Deadline of the whole run: checks still running then end as errors [default: 10m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub deadline: Option<Duration>,
+    /// How many checks may run at once [default: 16].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: Option<u16>,
 
-    /// Root folder of the reports (a run writes <DIR>/<run-id>/ and <DIR>/latest/).
-    #[arg(long = "reports", value_name = "DIR", default_value = "reports")]
-    pub reports: PathBuf,
+    /// Root folder of the reports (a run writes <DIR>/<run-id>/ and <DIR>/latest/) [default: reports].
+    #[arg(long = "reports", value_name = "DIR")]
+    pub reports: Option<PathBuf>,
     /// Write no reports.
     #[arg(long, conflicts_with = "reports")]
     pub no_reports: bool,

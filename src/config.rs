@@ -2,13 +2,14 @@
 //! anything that would be unsafe or ambiguous before a request is sent.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::check::FixtureCatalog;
 use crate::cli::RunArgs;
 use crate::error::AppError;
 use crate::file::{read_regular, strip_bom, ReadError};
 use crate::secret::{Redactor, Secret};
+use crate::source::Source;
 
 /// The default base URL, from the API reference.
 pub const DEFAULT_BASE_URL: &str = "https://api.wapzi.com.br";
@@ -21,66 +22,113 @@ pub struct TargetConfig {
     pub entry_point_id: String,
     pub fixtures: BTreeMap<String, String>,
     pub secret_fixtures: BTreeMap<String, Secret>,
+    /// Where each of the above came from, recorded as it was resolved.
+    pub sources: TargetSources,
 }
+
+/// Where each setting of a [`TargetConfig`] came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetSources {
+    pub base_url: Source,
+    pub api_key: Source,
+    pub entry_point_id: Source,
+    /// By fixture name, secret or not.
+    pub fixtures: BTreeMap<String, Source>,
+}
+
+/// A lookup of a variable with its source: the environment, or an
+/// `--env-file` behind it.
+pub type SourcedEnv<'a> = &'a dyn Fn(&str) -> Option<(String, Source)>;
 
 fn setting(message: impl Into<String>) -> AppError {
     AppError::Setting(message.into())
 }
 
 /// Reads the target from `args`, falling back to `env` (the process
-/// environment in production, a table in tests).
+/// environment, or an `--env-file` behind it, in production; a table in
+/// tests), and records where each setting came from.
 pub fn resolve_target(
     args: &RunArgs,
     catalog: &FixtureCatalog,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: SourcedEnv<'_>,
 ) -> Result<TargetConfig, AppError> {
-    let api_key = match &args.api_key_file {
-        Some(path) => read_secret_file(path, "the key file (--api-key-file)")?,
+    let (api_key, api_key_source) = match &args.api_key_file {
+        Some(path) => (
+            read_secret_file(path, "the key file (--api-key-file)")?,
+            Source::FlagFile("--api-key-file", path.clone()),
+        ),
         None => match env("WAPZI_API_KEY") {
-            Some(value) => Secret::new(&value, "WAPZI_API_KEY").map_err(|e| setting(format!("{e}: set it to the key copied from /dashboard/settings")))?,
+            Some((value, source)) => (Secret::new(&value, "WAPZI_API_KEY").map_err(|e| setting(format!("{e}: set it to the key copied from /dashboard/settings")))?, source),
             None => return Err(setting("no API key: set WAPZI_API_KEY or pass --api-key-file PATH (the key is never taken as a flag value)")),
         },
     };
-    let base_url = args
-        .base_url
-        .clone()
-        .or_else(|| env("WAPZI_BASE_URL"))
-        .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+    let (base_url, base_url_source) =
+        flag_or_env(&args.base_url, "--base-url", "WAPZI_BASE_URL", env)
+            .unwrap_or_else(|| (DEFAULT_BASE_URL.to_string(), Source::Default));
     // A key pasted into the base URL must not be printed back.
     let base_url = check_base_url(&base_url, args.allow_insecure_http).map_err(|e| match e {
         AppError::Setting(m) => setting(Redactor::new([&api_key]).redact(&m)),
         other => other,
     })?;
-    let entry_point_id = args
-        .entry_point
-        .clone()
-        .or_else(|| env("WAPZI_ENTRY_POINT_ID"))
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| {
-            setting("no entry point: pass --entry-point ID or set WAPZI_ENTRY_POINT_ID")
-        })?;
-    let (fixtures, secret_fixtures) = resolve_fixtures(args, catalog, env)?;
+    let (entry_point_id, entry_point_source) = flag_or_env(
+        &args.entry_point,
+        "--entry-point",
+        "WAPZI_ENTRY_POINT_ID",
+        env,
+    )
+    .map(|(s, source)| (s.trim().to_string(), source))
+    .filter(|(s, _)| !s.is_empty())
+    .ok_or_else(|| setting("no entry point: pass --entry-point ID or set WAPZI_ENTRY_POINT_ID"))?;
+    let fixtures = resolve_fixtures(args, catalog, env)?;
     Ok(TargetConfig {
         base_url,
         api_key,
         entry_point_id,
-        fixtures,
-        secret_fixtures,
+        fixtures: fixtures.plain,
+        secret_fixtures: fixtures.secret,
+        sources: TargetSources {
+            base_url: base_url_source,
+            api_key: api_key_source,
+            entry_point_id: entry_point_source,
+            fixtures: fixtures.sources,
+        },
     })
 }
 
-type Fixtures = (BTreeMap<String, String>, BTreeMap<String, Secret>);
+/// The value of `flag` if given, else of the variable `var`, with its source.
+fn flag_or_env(
+    flag_value: &Option<String>,
+    flag: &'static str,
+    var: &str,
+    env: SourcedEnv<'_>,
+) -> Option<(String, Source)> {
+    match flag_value {
+        Some(value) => Some((value.clone(), Source::Flag(flag))),
+        None => env(var),
+    }
+}
+
+/// The fixtures supplied, and where each came from.
+#[derive(Default)]
+struct Fixtures {
+    plain: BTreeMap<String, String>,
+    secret: BTreeMap<String, Secret>,
+    sources: BTreeMap<String, Source>,
+}
 
 fn resolve_fixtures(
     args: &RunArgs,
     catalog: &FixtureCatalog,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: SourcedEnv<'_>,
 ) -> Result<Fixtures, AppError> {
-    let mut plain = BTreeMap::new();
-    let mut secret = BTreeMap::new();
+    let mut found = Fixtures::default();
+    let Fixtures {
+        plain,
+        secret,
+        sources,
+    } = &mut found;
     for fixture in catalog.iter() {
-        let Some(value) = env(&fixture.env_var()) else {
+        let Some((value, source)) = env(&fixture.env_var()) else {
             continue;
         };
         if fixture.secret {
@@ -90,18 +138,27 @@ fn resolve_fixtures(
             );
         } else if !value.trim().is_empty() {
             plain.insert(fixture.name.clone(), value.trim().to_string());
+        } else {
+            continue;
         }
+        sources.insert(fixture.name.clone(), source);
     }
     let named = [
         (
             "no_attendants_entry_point_id",
             &args.no_attendants_entry_point,
+            "--no-attendants-entry-point",
         ),
-        ("unavailable_entry_point_id", &args.unavailable_entry_point),
+        (
+            "unavailable_entry_point_id",
+            &args.unavailable_entry_point,
+            "--unavailable-entry-point",
+        ),
     ];
-    for (name, value) in named {
+    for (name, value, flag) in named {
         if let Some(value) = value {
             plain.insert(name.to_string(), value.trim().to_string());
+            sources.insert(name.to_string(), Source::Flag(flag));
         }
     }
     for pair in &args.fixtures {
@@ -114,7 +171,10 @@ fn resolve_fixtures(
                     f.env_var()
                 )))
             }
-            Some(_) => plain.insert(name.to_string(), value.to_string()),
+            Some(_) => {
+                plain.insert(name.to_string(), value.to_string());
+                sources.insert(name.to_string(), Source::Flag("--fixture"));
+            }
         };
     }
     for pair in &args.secret_files {
@@ -124,6 +184,10 @@ fn resolve_fixtures(
                 secret.insert(
                     name.to_string(),
                     read_secret_file(Path::new(path), &format!("--secret-file {name}"))?,
+                );
+                sources.insert(
+                    name.to_string(),
+                    Source::FlagFile("--secret-file", PathBuf::from(path)),
                 );
             }
             _ => {
@@ -139,7 +203,7 @@ fn resolve_fixtures(
             }
         }
     }
-    Ok((plain, secret))
+    Ok(found)
 }
 
 fn split_pair<'a>(pair: &'a str, flag: &str, shape: &str) -> Result<(&'a str, &'a str), AppError> {

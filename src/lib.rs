@@ -20,5 +20,6 @@ pub mod run;
 pub mod sandbox;
 pub mod scaffold;
 pub mod secret;
+pub mod source;
 pub mod term;
 pub mod text;

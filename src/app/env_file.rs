@@ -7,14 +7,18 @@
 //! named by its number and, when it has one, its variable name.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::AppError;
+use crate::source::Source;
 
-/// The variables of a dotenv file.
+/// The variables of a dotenv file, and where each is defined.
 #[derive(Debug, Default)]
 pub struct EnvFile {
+    path: PathBuf,
     vars: BTreeMap<String, String>,
+    /// The line (1-based) defining each variable: its last, as the last wins.
+    lines: BTreeMap<String, usize>,
 }
 
 impl EnvFile {
@@ -44,13 +48,47 @@ impl EnvFile {
                 }
             }
         }
-        Ok(EnvFile { vars })
+        let lines = String::from_utf8_lossy(&bytes)
+            .lines()
+            .enumerate()
+            .filter_map(|(n, line)| entry_name(line).map(|name| (name.to_string(), n + 1)))
+            .collect();
+        Ok(EnvFile {
+            path: path.to_path_buf(),
+            vars,
+            lines,
+        })
     }
 
-    /// The value of `name`: the environment's if set, else the file's.
-    pub fn lookup(&self, name: &str, env: impl Fn(&str) -> Option<String>) -> Option<String> {
-        env(name).or_else(|| self.vars.get(name).cloned())
+    /// The value of `name`, the environment's if set, else the file's,
+    /// with where it came from.
+    pub fn lookup_sourced(
+        &self,
+        name: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Option<(String, Source)> {
+        if let Some(value) = env(name) {
+            return Some((value, Source::Env(name.to_string())));
+        }
+        let value = self.vars.get(name)?.clone();
+        let source = Source::EnvFile {
+            var: name.to_string(),
+            path: self.path.clone(),
+            line: self.lines.get(name).copied(),
+        };
+        Some((value, source))
     }
+}
+
+/// The variable a `NAME=VALUE` line (or `export NAME=VALUE`) defines.
+fn entry_name(line: &str) -> Option<&str> {
+    line.split_once('=')
+        .map(|(k, _)| k.trim().trim_start_matches("export ").trim())
+        .filter(|k| {
+            !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        })
 }
 
 /// `line 3 (WAPZI_API_KEY)`: where a malformed entry is, without its value.
@@ -61,14 +99,7 @@ fn describe_line(file: &[u8], line: &str) -> String {
         .map(|at| text[..at].matches('\n').count() + 1);
     // The parser may quote only the value: the name is on the file's line.
     let whole = number.and_then(|n| text.lines().nth(n - 1)).unwrap_or(line);
-    let name = whole
-        .split_once('=')
-        .map(|(k, _)| k.trim().trim_start_matches("export ").trim())
-        .filter(|k| {
-            !k.is_empty()
-                && k.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-        });
+    let name = entry_name(whole);
     match (number, name) {
         (Some(n), Some(k)) => format!("line {n} ({k})"),
         (Some(n), None) => format!("line {n}"),
@@ -89,6 +120,12 @@ fn describe_error(error: &dotenvy::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl EnvFile {
+        fn lookup(&self, name: &str, env: impl Fn(&str) -> Option<String>) -> Option<String> {
+            self.lookup_sourced(name, env).map(|(value, _)| value)
+        }
+    }
 
     fn write(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
@@ -122,6 +159,33 @@ mod tests {
             Some("ak_from_env")
         );
         assert_eq!(file.lookup("WAPZI_OTHER", none), None);
+    }
+
+    #[test]
+    fn a_value_says_which_line_of_which_file_it_came_from() {
+        let (_dir, path) = write(
+            "# settings\nWAPZI_BASE_URL=http://127.0.0.1:1\n\nexport WAPZI_API_KEY=ak_first\nWAPZI_API_KEY=ak_second\n",
+        );
+        let file = EnvFile::load(&path).unwrap();
+        let none = |_: &str| None;
+        let (value, source) = file.lookup_sourced("WAPZI_API_KEY", none).unwrap();
+        assert_eq!(value, "ak_second");
+        assert_eq!(
+            source,
+            Source::EnvFile {
+                var: "WAPZI_API_KEY".into(),
+                path: path.clone(),
+                line: Some(5),
+            }
+        );
+        let (_, base) = file.lookup_sourced("WAPZI_BASE_URL", none).unwrap();
+        assert!(
+            matches!(base, Source::EnvFile { line: Some(2), .. }),
+            "{base:?}"
+        );
+        let env = |name: &str| (name == "WAPZI_BASE_URL").then(|| "http://[::1]:2".to_string());
+        let (_, from_env) = file.lookup_sourced("WAPZI_BASE_URL", env).unwrap();
+        assert_eq!(from_env, Source::Env("WAPZI_BASE_URL".into()));
     }
 
     #[test]

@@ -48,7 +48,15 @@ pub(super) const DEFAULT_CHECKS_DIR: &str = "checks";
 /// redacted.
 pub(super) fn load_checks(paths: &[PathBuf], secrets: &Redactor) -> Result<CheckSet, AppError> {
     let sources = CheckSource::from_args(paths, Path::new(DEFAULT_CHECKS_DIR));
-    load_sources(&sources).map_err(|e| AppError::Checks(e.redacted(secrets)))
+    load_checks_from(&sources, secrets)
+}
+
+/// Loads the checks of `sources`; errors quote files with `secrets` redacted.
+pub(super) fn load_checks_from(
+    sources: &[CheckSource],
+    secrets: &Redactor,
+) -> Result<CheckSet, AppError> {
+    load_sources(sources).map_err(|e| AppError::Checks(e.redacted(secrets)))
 }
 
 /// [`load_checks`] with the secrets of the process environment.

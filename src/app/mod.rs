@@ -7,6 +7,7 @@ mod explain;
 mod init;
 mod known_secrets;
 mod run_checks;
+mod run_options;
 mod sandbox;
 mod stdout;
 

@@ -10,17 +10,19 @@ use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 
 use crate::check::builtin_text;
 use crate::cli::{ColorChoice, OutputFormat, RunArgs};
-use crate::config::{resolve_target, TargetConfig};
+use crate::config::{resolve_target, TargetConfig, TargetSources};
 use crate::console::{Console, Mode};
 use crate::error::AppError;
 use crate::result::{RunResult, Target};
 use crate::run::{self, Observer, RunSettings, Timeouts};
 use crate::sandbox::{Sandbox, FIXTURES};
 use crate::secret::{Redactor, Secret};
+use crate::source::Source;
 use crate::{exit, report, term};
 
 use super::env_file::EnvFile;
-use super::known_secrets::{known_secrets, load_checks};
+use super::known_secrets::{known_secrets, load_checks_from, DEFAULT_CHECKS_DIR};
+use super::run_options::{check_sources, setting_lines, RunOptions};
 use super::stdout::{self, Relay};
 use super::{runtime, sandbox_config};
 
@@ -41,8 +43,11 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         Some(path) => EnvFile::load(path)?,
         None => EnvFile::default(),
     };
-    let env = |name: &str| env_file.lookup(name, |n| std::env::var(n).ok());
-    let set = load_checks(&args.checks, &known_secrets(Some(&args), &env))?;
+    let sourced = |name: &str| env_file.lookup_sourced(name, |n| std::env::var(n).ok());
+    let env = |name: &str| sourced(name).map(|(value, _)| value);
+    let checks = check_sources(&args.checks, std::path::Path::new(DEFAULT_CHECKS_DIR));
+    let set = load_checks_from(&checks.value, &known_secrets(Some(&args), &env))?;
+    let options = RunOptions::from_args(&args);
     let rt = runtime()?;
     let run_id = run::new_run_id(SystemTime::now());
     let mut sandbox = None;
@@ -67,7 +72,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         sandbox = Some(started);
         Some(target)
     } else {
-        Some(resolve_target(&args, &set.catalog, &env)?)
+        Some(resolve_target(&args, &set.catalog, &sourced)?)
     };
     let Some(config) = config else {
         // --list: libtest prints the names; nothing is sent.
@@ -88,9 +93,18 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     let env = |name: &str| std::env::var(name).ok();
     let proxy = run::choose_proxy(&config.base_url, &env)?;
     target.proxy = proxy.as_ref().map(|p| p.host.clone());
-    let mut settings = run_settings(config, &args, run_id.clone(), proxy);
-    fit_to_file_limit(&mut settings, sandbox.is_some())?;
+    let lines = if args.verbose > 0 {
+        setting_lines(&config, &checks, &options, proxy.as_ref())
+    } else {
+        Vec::new()
+    };
+    let mut settings = run_settings(config, &options, run_id.clone(), proxy);
     let redactor = Redactor::new(&settings.secrets());
+    for line in lines {
+        // Nothing here holds a secret's value; redacted all the same.
+        eprintln!("{}", redactor.redact(&line));
+    }
+    fit_to_file_limit(&mut settings, sandbox.is_some())?;
     refuse_secrets_in_checks(&set.files, &redactor)?;
     // Evidence of the https target's TLS; nothing is sent on this connection.
     // It runs beside the checks, so a slow handshake delays none of them.
@@ -98,7 +112,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     let tls_probe = settings.proxy.is_none().then(|| {
         rt.spawn(run::probe_tls(
             settings.base_url.clone(),
-            args.connect_timeout,
+            options.connect_timeout.value,
         ))
     });
     let console = console(&args);
@@ -136,8 +150,8 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     // libtest wrote --logfile itself: the canary reads it too.
     let logfile: Vec<PathBuf> = args.output.logfile.iter().cloned().collect();
     refuse_leaks(&logfile, &redactor)?;
-    if !args.no_reports {
-        write_reports(&result, args.reports, &redactor, json)?;
+    if let Some(reports) = options.reports {
+        write_reports(&result, reports.value, &redactor, json)?;
     }
     Ok(code)
 }
@@ -259,7 +273,7 @@ fn target_of(config: &TargetConfig, args: &RunArgs) -> Target {
 
 fn run_settings(
     config: TargetConfig,
-    args: &RunArgs,
+    options: &RunOptions,
     run_id: String,
     proxy: Option<run::ProxyChoice>,
 ) -> RunSettings {
@@ -269,14 +283,9 @@ fn run_settings(
         entry_point_id: config.entry_point_id,
         fixtures: config.fixtures,
         secret_fixtures: config.secret_fixtures,
-        timeouts: Timeouts {
-            connect: args.connect_timeout,
-            request: args.timeout,
-            check: args.check_timeout,
-            deadline: args.deadline,
-        },
-        poll_timeout: args.poll_timeout,
-        concurrency: usize::from(args.concurrency),
+        timeouts: options.timeouts(),
+        poll_timeout: options.poll_timeout,
+        concurrency: usize::from(options.concurrency.value),
         keep_alive: true,
         run_id,
         proxy,
@@ -287,7 +296,7 @@ fn run_settings(
 fn sandbox_target(base_url: String) -> Result<TargetConfig, AppError> {
     let secret =
         |v: &str, what: &str| Secret::new(v, what).map_err(|e| AppError::Setting(e.to_string()));
-    Ok(TargetConfig {
+    let mut config = TargetConfig {
         base_url,
         api_key: secret(FIXTURES.api_key, "sandbox key")?,
         entry_point_id: FIXTURES.entry_point_id.to_string(),
@@ -314,7 +323,20 @@ fn sandbox_target(base_url: String) -> Result<TargetConfig, AppError> {
         .into_iter()
         .map(|(k, v)| Ok((k.to_string(), secret(v, k)?)))
         .collect::<Result<_, AppError>>()?,
-    })
+        sources: TargetSources {
+            base_url: Source::Sandbox,
+            api_key: Source::Sandbox,
+            entry_point_id: Source::Sandbox,
+            fixtures: Default::default(),
+        },
+    };
+    config.sources.fixtures = config
+        .fixtures
+        .keys()
+        .chain(config.secret_fixtures.keys())
+        .map(|name| (name.clone(), Source::Sandbox))
+        .collect();
+    Ok(config)
 }
 
 /// Settings for `--list`, which sends nothing.

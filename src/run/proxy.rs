@@ -11,11 +11,13 @@
 use super::error::RunError;
 
 /// The proxy a run uses: its URL (which may hold credentials: never shown)
-/// and its `host:port`, which reports record.
+/// and its `host:port`, which reports record; `var` is the variable that
+/// named it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProxyChoice {
     pub url: String,
     pub host: String,
+    pub var: &'static str,
 }
 
 /// The variables that name a proxy for https targets, in precedence order.
@@ -62,6 +64,7 @@ pub fn choose(
     Ok(Some(ProxyChoice {
         url: with_scheme,
         host,
+        var,
     }))
 }
 

@@ -12,6 +12,7 @@ mod init;
 mod invalid_checks;
 mod reports;
 mod run_sandbox;
+mod settings;
 mod support;
 mod terminal;
 mod verdicts;

@@ -155,8 +155,10 @@ pub enum KeyVariant {
     Prefix,
     /// The key as `Authorization: Bearer KEY`, with no `x-api-key`.
     Bearer,
-    /// The key in the query string (`?x-api-key=KEY&api_key=KEY`), with no
-    /// `x-api-key` header.
+    /// The invalid key (never the real one: URLs are logged by every proxy
+    /// and gateway) in the query string, `?x-api-key=KEY&api_key=KEY`, with
+    /// no `x-api-key` header: a target that reads it answers "Invalid API
+    /// key" where it must answer "Missing API key".
     Query,
 }
 
@@ -168,7 +170,7 @@ impl KeyVariant {
         (KeyVariant::LastMissing, "account-last-missing"),
         (KeyVariant::Prefix, "account-prefix"),
         (KeyVariant::Bearer, "account-as-bearer"),
-        (KeyVariant::Query, "account-in-query"),
+        (KeyVariant::Query, "invalid-in-query"),
     ];
 
     pub fn name(self) -> &'static str {

@@ -119,8 +119,6 @@ pub struct Target {
     redactor: Redactor,
     clock: RunClock,
     timeouts: Timeouts,
-    /// The account key, for the variant that sends it in the query string.
-    account_key: Secret,
 }
 
 type Origin = (String, Option<String>, Option<u16>);
@@ -187,7 +185,6 @@ impl Target {
             redactor: Redactor::new(&settings.secrets()),
             clock,
             timeouts: settings.timeouts,
-            account_key: settings.api_key.clone(),
         })
     }
 
@@ -215,9 +212,10 @@ impl Target {
         // characters normalised): what is recorded is what goes on the wire.
         let mut written = self.url(&out.path);
         if out.key == KeyChoice::Variant(KeyVariant::Query) {
-            // The key where some APIs read it, but this one must not.
+            // A key where some APIs read it, but this one must not: the
+            // invalid one, since a URL is logged wherever it passes.
             let key = percent_encoding::utf8_percent_encode(
-                self.account_key.expose(),
+                INVALID_KEY,
                 percent_encoding::NON_ALPHANUMERIC,
             );
             let join = if written.contains('?') { '&' } else { '?' };

@@ -343,7 +343,7 @@ const FAULTS: &[Row] = &[
     (
         "key-in-query-accepted",
         &["key::only-in-x-api-key"],
-        &["status"],
+        &["body"],
         &[],
     ),
     (
@@ -367,7 +367,7 @@ const FAULTS: &[Row] = &[
     ),
     (
         "poll-ids-wrong-once",
-        &["execution::ids-hold"],
+        &["conversation::latest-wins", "execution::ids-hold"],
         &["body"],
         &[],
     ),
@@ -385,7 +385,7 @@ const FAULTS: &[Row] = &[
     ),
     (
         "cross-account-entry-points",
-        &["entry-point::other-account"],
+        &["entry-point::other-account", "execution::other-account"],
         &["status"],
         &[],
     ),

@@ -513,3 +513,48 @@ fn the_faithful_sandbox_fails_nothing_at_any_latency_or_concurrency() {
         assert!(ran.failed().is_empty(), "{}", ran.stdout);
     }
 }
+
+/// docs/check-format.md's rules, pinned: checks are in id order (not
+/// their files'), and a wrong answer fails a step even when its
+/// `inconclusive_when` holds.
+#[test]
+fn checks_are_in_id_order_and_expect_comes_before_inconclusive_when() {
+    let dir = temp_dir();
+    let file = dir.path().join("order.yaml");
+    let check = |id: &str, expect_status: u16| {
+        format!(
+            "id: {id}\ntitle: t\nchecklist: valid-key\nhint: h\nsteps:\n  - request: {{method: GET, path: /v1/executions/x}}\n    inconclusive_when:\n      message: {{type: string}}\n    expect:\n      status: {expect_status}\n"
+        )
+    };
+    // Ids in reverse order of the file's documents; the second's expect
+    // fails while its inconclusive_when holds too.
+    let text = [
+        check("order::zz-first", 400),
+        check("order::aa-second", 418),
+    ]
+    .join("---\n");
+    std::fs::write(&file, text).unwrap();
+    let listed = run(bin().args(["list", "--checks"]).arg(&file));
+    let ids: Vec<&str> = listed
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| w.starts_with("order::"))
+        .collect();
+    assert_eq!(
+        ids,
+        ["order::aa-second", "order::zz-first"],
+        "{}",
+        listed.stdout
+    );
+    let ran = run(bin()
+        .args(["run", "--sandbox", "--no-reports", "--checks"])
+        .arg(&file));
+    assert_eq!(
+        ran.with_status("ignored"),
+        ["order::zz-first"],
+        "{}",
+        ran.stdout
+    );
+    assert_eq!(ran.failed(), ["order::aa-second"], "{}", ran.stdout);
+}

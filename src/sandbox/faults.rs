@@ -105,6 +105,8 @@ define_faults! {
         "a superseded execution reads completed, with a response, from its third read on",
     CrossAccountEntryPoints => "cross-account-entry-points":
         "an entry point executes for any account's key, not only its own account's",
+    BlankMessageAccepted => "blank-message-accepted":
+        "an execute whose message is blank is accepted and executed",
     CorsOpen => "cors-open":
         "every answer carries Access-Control-Allow-Origin: * (browsers may call the API with the key)",
     ErrorBodiesLeakFields => "error-bodies-leak-fields":
@@ -331,7 +333,7 @@ mod tests {
 
     #[test]
     fn list_has_every_fault_of_the_brief_once() {
-        assert_eq!(Fault::ALL.len(), 51);
+        assert_eq!(Fault::ALL.len(), 52);
         let mut names: Vec<&str> = Fault::ALL.iter().map(|info| info.name).collect();
         names.sort_unstable();
         names.dedup();

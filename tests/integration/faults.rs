@@ -391,6 +391,12 @@ const FAULTS: &[Row] = &[
     ),
     // An advisory check fails: reported, and the run stays READY.
     ("cors-open", &["browser::cors-closed"], &["header"], &[]),
+    (
+        "blank-message-accepted",
+        &["entry-point::blank-message-refused"],
+        &["status"],
+        &[],
+    ),
     // Echoing the key puts fields beside the message of error bodies; the
     // reports' redaction of what it echoes is what it mostly tests.
     ("echo-key", &["shape::error-bodies"], &["body"], &[]),
@@ -398,6 +404,7 @@ const FAULTS: &[Row] = &[
 
 /// Checks that read an error body's message.
 const ERROR_BODY_CHECKS: &[&str] = &[
+    "entry-point::blank-message-refused",
     "entry-point::empty",
     "entry-point::no-attendants",
     "entry-point::other-account",
@@ -484,7 +491,7 @@ fn gates(owners: &[&str]) -> bool {
 }
 
 /// The shipped advisory checks.
-const ADVISORY: &[&str] = &["browser::cors-closed"];
+const ADVISORY: &[&str] = &["browser::cors-closed", "entry-point::blank-message-refused"];
 
 /// Whether an ignored check was not run because one of `owners` failed
 /// (directly, or through a prerequisite that was itself not run).

@@ -73,7 +73,7 @@ fn create(
     let faults = &shared.settings.faults;
     let account = authenticate(headers, query, faults)?;
     check_entry_point(id, account, faults)?;
-    let request = parse_body(account, body)?;
+    let request = parse_body(account, body, faults)?;
     let created = shared
         .store()
         .create(request, Clock::now(), &shared.settings)?;
@@ -137,6 +137,7 @@ fn check_entry_point(id: &str, account: AccountId, faults: &ActiveFaults) -> Res
 fn parse_body(
     account: AccountId,
     body: Result<Bytes, BytesRejection>,
+    faults: &ActiveFaults,
 ) -> Result<NewExecution, ApiError> {
     let bytes =
         body.map_err(|rejection| ApiError::new(rejection.status(), rejection.body_text()))?;
@@ -146,7 +147,11 @@ fn parse_body(
         return Err(ApiError::bad_request("Request body must be a JSON object"));
     };
     let message = match fields.get("message") {
-        Some(Value::String(message)) if !message.trim().is_empty() => message,
+        Some(Value::String(message))
+            if !message.trim().is_empty() || faults.has(&Fault::BlankMessageAccepted) =>
+        {
+            message
+        }
         _ => {
             return Err(ApiError::bad_request(
                 "message is required and must be a non-empty string",

@@ -10,6 +10,7 @@ mod fuzz;
 mod hostile;
 mod init;
 mod invalid_checks;
+mod readme_promises;
 mod reports;
 mod run_sandbox;
 mod settings;

@@ -268,16 +268,20 @@ fn a_check_whose_prerequisite_is_filtered_out_still_runs() {
 #[test]
 fn list_and_quiet_follow_libtest() {
     let sandbox = TestSandbox::start(20, &[]);
-    let listed = run(bin().args(["run", "--list"]));
+    // The sandbox's base URL and key are in the environment: `--list` alone
+    // keeps the run from sending anything to it.
+    let listed = run(sandbox.command().args(["run", "--no-reports", "--list"]));
     assert_eq!(listed.code, 0, "{}", listed.stderr);
     assert!(
         listed.stdout.contains("key::missing: test"),
         "{}",
         listed.stdout
     );
-    assert_eq!(sandbox.stats().requests, 0);
+    assert_eq!(sandbox.stats().requests, 0, "--list sent a request");
+    // The same command without `--list` does reach the sandbox.
     let quiet = run(sandbox.command().args(["run", "--no-reports", "-q"]));
-    assert_eq!(quiet.code, 0);
+    assert_eq!(quiet.code, 0, "{}\n{}", quiet.stdout, quiet.stderr);
+    assert!(sandbox.stats().requests > 0, "the run sent no request");
     assert!(
         !quiet.stdout.contains("test key::missing"),
         "{}",

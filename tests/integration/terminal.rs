@@ -121,13 +121,19 @@ fn no_live_line_when_stdout_is_not_a_terminal() {
 }
 
 /// Runs `cmd` on a pseudo-terminal with `script` from util-linux; `None`
-/// where `script` is not installed.
+/// where `script` is not installed, except in CI (`CI=true`), where the
+/// pseudo-terminal tests must run and a missing `script` fails them.
 fn on_a_terminal(cmd: &Command) -> Option<Ran> {
     let available = Command::new("script")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
     if !available {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "`script` is missing: CI must run the pseudo-terminal tests \
+             (.ci/run installs Debian's `bsdutils` package)"
+        );
         eprintln!("skipped: `script` (util-linux) is not installed, so no pseudo-terminal");
         return None;
     }

@@ -37,7 +37,7 @@ fn closed_port() -> u16 {
 }
 
 /// Runs `cmd`, killing it if it has not finished within `limit`.
-fn run_within(cmd: &mut Command, limit: Duration) -> Option<Ran> {
+pub(crate) fn run_within(cmd: &mut Command, limit: Duration) -> Option<Ran> {
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -73,7 +73,7 @@ fn run_within(cmd: &mut Command, limit: Duration) -> Option<Ran> {
 }
 
 /// The `latest/report.json` of a reports root, parsed.
-fn latest_report(root: &Path) -> Value {
+pub(crate) fn latest_report(root: &Path) -> Value {
     let path = root.join("latest/report.json");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("no report at {}: {e}", path.display()));

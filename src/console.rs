@@ -152,7 +152,9 @@ impl Console {
                 }
             }
         }
-        sanitize(&text)
+        // Control and bidirectional characters a server may have put in a
+        // body or path are shown escaped, never sent to the terminal.
+        crate::text::visible_lines(&text)
     }
 }
 
@@ -217,18 +219,6 @@ fn indent(text: &mut String, mark: &str, body: &str) {
     for line in body.lines() {
         let _ = writeln!(text, "    {mark}{line}");
     }
-}
-
-/// Control characters a server may have put in a body or path are shown
-/// escaped, never sent to the terminal as they are.
-fn sanitize(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\n' | '\t' => c.to_string(),
-            c if c.is_control() => c.escape_unicode().to_string(),
-            c => c.to_string(),
-        })
-        .collect()
 }
 
 /// A poisoned lock only means another thread panicked while printing; the

@@ -35,6 +35,20 @@ pub fn visible(text: &str) -> String {
     out
 }
 
+/// `text` with every invisible character escaped but its line breaks and
+/// tabs, for output that keeps its lines (the bodies `-vv` shows).
+pub fn visible_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            c if is_invisible(c) => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The first `limit` characters of `text`, made [`visible`], marked when
 /// cut with the full size: `{"a":…… (2048 bytes)`.
 pub fn excerpt(text: &str, limit: usize) -> String {
@@ -57,6 +71,7 @@ mod tests {
             "ok\\u{1b}[2J\\ntest x ... ok\\r"
         );
         assert_eq!(visible("héllo wörld"), "héllo wörld");
+        assert_eq!(visible_lines("a\n\tb\u{202e}\r"), "a\n\tb\\u{202e}\\u{d}");
     }
 
     #[test]

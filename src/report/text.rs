@@ -115,10 +115,17 @@ pub(crate) fn poll_runs(exchanges: &[Exchange]) -> Vec<(usize, usize)> {
 }
 
 /// At most `limit` characters of `text`, saying how much was cut.
+/// Its lines are kept, every other invisible character (a byte order mark,
+/// a bidirectional override) is shown escaped, as on the terminal.
 pub(crate) fn excerpt(text: &str, limit: usize) -> String {
+    use crate::text::visible_lines;
     match text.char_indices().nth(limit) {
-        None => text.to_string(),
-        Some((cut, _)) => format!("{}\n… ({} more bytes)", &text[..cut], text.len() - cut),
+        None => visible_lines(text),
+        Some((cut, _)) => format!(
+            "{}\n… ({} more bytes)",
+            visible_lines(&text[..cut]),
+            text.len() - cut
+        ),
     }
 }
 

@@ -166,21 +166,13 @@ pub fn execute(
         }
     }
     for (check, tx, slot_tx) in senders {
-        let unselected = unselected_sources(&check, &slots);
         let prerequisites: Vec<(String, Slot)> = check
             .requires
             .iter()
             .filter_map(|id| slots.get(id).map(|s| (id.clone(), s.clone())))
             .collect();
         let check_id = check.id.clone();
-        let task = check_task(
-            shared.clone(),
-            check,
-            prerequisites,
-            unselected,
-            tx,
-            slot_tx,
-        );
+        let task = check_task(shared.clone(), check, prerequisites, tx, slot_tx);
         runtime.spawn(watched(observer.clone(), check_id, task));
     }
     // The counts are libtest's; the exit code comes from the results.
@@ -220,15 +212,13 @@ async fn check_task(
     shared: Arc<Shared>,
     check: Check,
     prerequisites: Vec<(String, Slot)>,
-    unselected: Option<String>,
     tx: mpsc::Sender<Arc<CheckResult>>,
     slot_tx: watch::Sender<Option<Arc<CheckResult>>>,
 ) {
     let started = Instant::now();
     let work = async {
         let gate = await_prerequisites(prerequisites).await;
-        let ignored =
-            unselected.or_else(|| missing_fixtures(&check, &shared.settings, &shared.catalog));
+        let ignored = missing_fixtures(&check, &shared.settings, &shared.catalog);
         // A closed semaphore is impossible here; run unbounded rather than fail.
         let _permit = shared.semaphore.acquire().await.ok();
         let now = Instant::now();
@@ -344,24 +334,6 @@ fn selected<'a>(set: &'a CheckSet, selection: &Selection) -> std::collections::H
         }
     }
     chosen
-}
-
-/// Why `check` cannot run when a check whose answers it judges (`from`) is
-/// not part of the run.
-fn unselected_sources(check: &Check, selected: &HashMap<String, Slot>) -> Option<String> {
-    let missing: Vec<&str> = check
-        .steps
-        .iter()
-        .filter_map(|s| s.from())
-        .map(|f| f.check.as_str())
-        .filter(|id| !selected.contains_key(*id))
-        .collect();
-    (!missing.is_empty()).then(|| {
-        format!(
-            "not run: it judges the answers of `{}`, which the run's filter left out",
-            missing.join("`, `")
-        )
-    })
 }
 
 /// How libtest shows a result: the failure section's text, redacted.

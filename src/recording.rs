@@ -1,0 +1,189 @@
+//! What a client sent to the API and what it got back: the evidence
+//! `wapzi-homolog client` grades.
+//!
+//! Plain data, low in the house like [`crate::result`]: the recorder (in
+//! front of the sandbox or of the real API) produces a [`Recording`]; the
+//! grader reads it and produces results. Neither side depends on the other.
+//!
+//! A recording holds secrets in clear (the key in `x-api-key`, and wherever
+//! else a faulty client put it). It lives in memory only: nothing writes it
+//! as it is; what reaches a report goes through the redactor.
+
+use std::time::Duration;
+
+/// The most calls a recording keeps; later calls are served but only
+/// counted ([`Recording::dropped`]), so memory stays bounded.
+pub const MAX_CALLS: usize = 100_000;
+/// The most bytes of a request or response body a call keeps; the body's
+/// full length is kept beside it.
+pub const MAX_BODY: usize = 2048;
+/// The most headers a call keeps per direction.
+pub const MAX_HEADERS: usize = 64;
+/// The most bytes of one header value a call keeps.
+pub const MAX_HEADER_VALUE: usize = 1024;
+
+/// Every call the client made, in the order they arrived.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recording {
+    pub calls: Vec<RecordedCall>,
+    /// Calls served after [`MAX_CALLS`] were kept.
+    pub dropped: u64,
+}
+
+/// One request the client made and the answer it got.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedCall {
+    /// 0 for the first call the recorder saw.
+    pub seq: u64,
+    /// When the request arrived, since the recorder started.
+    pub at: Duration,
+    /// How long the answer took, from the request's arrival to its headers
+    /// (and body, when the body was read whole).
+    pub duration: Duration,
+    /// `GET`, `POST`, `OPTIONS`, ...
+    pub method: String,
+    /// The path as sent, percent-encoding kept, without the query.
+    pub path: String,
+    /// The query string as sent, without `?`; `None` when there was none.
+    pub query: Option<String>,
+    /// Request headers in order, names lowercase, values lossily decoded.
+    pub headers: Vec<(String, String)>,
+    pub body: RecordedBody,
+    /// The status the client got; 0 when no answer was given (the
+    /// upstream could not be reached and the client got the recorder's 502).
+    pub status: u16,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: RecordedBody,
+}
+
+/// A body, kept up to [`MAX_BODY`] bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordedBody {
+    /// The first bytes, lossily decoded as UTF-8.
+    pub text: String,
+    /// The body's whole length in bytes.
+    pub len: usize,
+}
+
+impl RecordedBody {
+    /// Keeps the first [`MAX_BODY`] bytes of `bytes`.
+    pub fn of(bytes: &[u8]) -> RecordedBody {
+        let kept = &bytes[..bytes.len().min(MAX_BODY)];
+        RecordedBody {
+            text: String::from_utf8_lossy(kept).into_owned(),
+            len: bytes.len(),
+        }
+    }
+
+    /// Whether the body was kept whole.
+    pub fn is_whole(&self) -> bool {
+        self.len <= MAX_BODY
+    }
+
+    /// The body as JSON, when it was kept whole and is JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        if !self.is_whole() {
+            return None;
+        }
+        serde_json::from_str(&self.text).ok()
+    }
+}
+
+impl RecordedCall {
+    /// The first value of request header `name` (lowercase).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        first(&self.headers, name)
+    }
+
+    /// The first value of response header `name` (lowercase).
+    pub fn response_header(&self, name: &str) -> Option<&str> {
+        first(&self.response_headers, name)
+    }
+
+    /// When the answer was complete, since the recorder started.
+    pub fn answered_at(&self) -> Duration {
+        self.at + self.duration
+    }
+
+    /// The entry point of an execute call (`POST /v1/entry-points/{id}/execute`).
+    pub fn execute_entry_point(&self) -> Option<&str> {
+        let rest = self.path.strip_prefix("/v1/entry-points/")?;
+        let id = rest.strip_suffix("/execute")?;
+        (self.method == "POST" && !id.is_empty() && !id.contains('/')).then_some(id)
+    }
+
+    /// The execution a read is for (`GET /v1/executions/{id}`).
+    pub fn read_execution(&self) -> Option<&str> {
+        let id = self.path.strip_prefix("/v1/executions/")?;
+        (self.method == "GET" && !id.is_empty() && !id.contains('/')).then_some(id)
+    }
+
+    /// A string field of the response's JSON body (`executionId`, `status`...).
+    pub fn response_field(&self, field: &str) -> Option<String> {
+        let json = self.response_body.json()?;
+        json.get(field)?.as_str().map(str::to_string)
+    }
+
+    /// A string field of the request's JSON body (`message`, `conversationId`).
+    pub fn request_field(&self, field: &str) -> Option<String> {
+        let json = self.body.json()?;
+        json.get(field)?.as_str().map(str::to_string)
+    }
+}
+
+fn first<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(method: &str, path: &str) -> RecordedCall {
+        RecordedCall {
+            seq: 0,
+            at: Duration::ZERO,
+            duration: Duration::from_millis(2),
+            method: method.into(),
+            path: path.into(),
+            query: None,
+            headers: vec![("x-api-key".into(), "k".into())],
+            body: RecordedBody::default(),
+            status: 202,
+            response_headers: Vec::new(),
+            response_body: RecordedBody::of(br#"{"executionId":"exec_1","status":"queued"}"#),
+        }
+    }
+
+    #[test]
+    fn paths_name_their_entry_point_or_execution() {
+        let post = call("POST", "/v1/entry-points/entry_point_123/execute");
+        assert_eq!(post.execute_entry_point(), Some("entry_point_123"));
+        assert_eq!(post.read_execution(), None);
+        let get = call("GET", "/v1/executions/exec_1");
+        assert_eq!(get.read_execution(), Some("exec_1"));
+        assert_eq!(
+            call("GET", "/v1/entry-points/e/execute").execute_entry_point(),
+            None
+        );
+        assert_eq!(call("GET", "/v1/executions/a/b").read_execution(), None);
+        assert_eq!(
+            post.response_field("executionId").as_deref(),
+            Some("exec_1")
+        );
+        assert_eq!(post.header("x-api-key"), Some("k"));
+    }
+
+    #[test]
+    fn bodies_keep_their_length_past_the_cap() {
+        let big = vec![b'a'; MAX_BODY + 10];
+        let body = RecordedBody::of(&big);
+        assert_eq!(body.text.len(), MAX_BODY);
+        assert_eq!(body.len, MAX_BODY + 10);
+        assert!(!body.is_whole());
+        assert_eq!(body.json(), None);
+    }
+}

@@ -21,6 +21,10 @@ pub const BODY_EXCERPT_LIMIT: usize = 64 * 1024;
 pub struct RunResult {
     pub schema_version: u32,
     pub tool: Tool,
+    /// Which side of the integration was homologated: the API as the
+    /// account sees it (`run`), or the integrator's client (`client`).
+    #[serde(default)]
+    pub side: Side,
     /// Sortable by time: `20261128T141535Z-1a2b3c`.
     pub run_id: String,
     /// RFC 3339, UTC.
@@ -57,6 +61,79 @@ pub struct RunResult {
     /// The reachability probe sent before any check.
     pub preflight: Vec<Exchange>,
     pub checks: Vec<CheckResult>,
+    /// What the client did, for a `client` run; `null` for `run`.
+    #[serde(default)]
+    pub client: Option<ClientRun>,
+}
+
+/// The side of the integration a run homologated.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// `run`: the API, as the integrator's account sees it.
+    #[default]
+    Api,
+    /// `client`: the integrator's backend, graded on its calls.
+    Client,
+}
+
+/// How a `client` run met the client: the command, the counterpart, and
+/// the recorded calls arranged by execution.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ClientRun {
+    /// The command run as the client (`-- COMMAND ARGS...`), if one was.
+    pub command: Option<Vec<String>>,
+    /// How that command ended.
+    pub command_exit: Option<CommandExit>,
+    /// The situations the sandbox presented (`--scenario`).
+    pub scenarios: Vec<String>,
+    /// The real API the recorder forwarded to (`--upstream`); `null` when
+    /// the sandbox answered.
+    pub upstream: Option<String>,
+    pub calls_recorded: usize,
+    /// Calls served past the recorder's cap and not kept.
+    pub calls_dropped: u64,
+    /// One lane per execution the client created or read, in order of the
+    /// first call that named it.
+    pub lanes: Vec<Lane>,
+}
+
+/// How the client's command ended.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CommandExit {
+    /// Its exit code, when it exited.
+    pub code: Option<i32>,
+    /// The signal that ended it, when one did (`SIGKILL`).
+    pub signal: Option<String>,
+    /// Whether it was stopped at `--deadline`.
+    pub timed_out: bool,
+}
+
+/// One execution's story as the client lived it: its POST, each read, and
+/// the status it ended in.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Lane {
+    pub execution_id: String,
+    pub conversation_id: Option<String>,
+    /// The terminal status the client was shown, if it saw one.
+    pub terminal: Option<String>,
+    pub events: Vec<LaneEvent>,
+}
+
+/// One recorded call on a lane.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct LaneEvent {
+    /// The call's place in the recording (0 for the first call).
+    pub seq: u64,
+    /// Milliseconds since the recorder started.
+    pub at_ms: f64,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    /// The execution's `status` in the answer, if it had one.
+    pub execution_status: Option<String>,
+    /// The client checks this call violated, by id.
+    pub violations: Vec<String>,
 }
 
 /// The run's verdict, each with its documented exit code.

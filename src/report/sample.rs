@@ -70,6 +70,7 @@ pub(crate) fn sample_run() -> RunResult {
     let verdict = RunVerdict::NotReady;
     RunResult {
         schema_version: SCHEMA_VERSION,
+        side: crate::result::Side::Api,
         tool: Tool {
             name: "wapzi-homolog".into(),
             version: "0.1.0".into(),
@@ -107,6 +108,7 @@ pub(crate) fn sample_run() -> RunResult {
         exit_code: i32::from(verdict.exit_code()),
         preflight: vec![],
         checks,
+        client: None,
     }
 }
 

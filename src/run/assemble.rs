@@ -36,6 +36,7 @@ pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target
     let requests_sent = sent.len();
     RunResult {
         schema_version: SCHEMA_VERSION,
+        side: crate::result::Side::Api,
         tool: Tool {
             name: env!("CARGO_PKG_NAME").to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
@@ -62,6 +63,7 @@ pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target
         exit_code: i32::from(exit_code),
         preflight: executed.preflight,
         checks,
+        client: None,
     }
 }
 

@@ -85,5 +85,6 @@ fn sandbox_config(behaviour: &SandboxBehaviour) -> Result<SandboxConfig, AppErro
     Ok(SandboxConfig {
         latency: behaviour.latency,
         faults,
+        ..SandboxConfig::default()
     })
 }

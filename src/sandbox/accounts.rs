@@ -6,6 +6,7 @@ use axum::http::HeaderMap;
 use super::error::ApiError;
 use super::faults::{ActiveFaults, Fault};
 use super::fixtures::FIXTURES;
+use super::state::Settings;
 
 /// The header carrying the API key.
 pub(crate) const API_KEY_HEADER: &str = "x-api-key";
@@ -162,6 +163,28 @@ pub(crate) fn authenticate(
         None if faults.has(&Fault::AcceptInvalidKey) => Ok(AccountId::Primary),
         Some((_, KeyState::Rotated)) | None => Err(invalid_key(faults)),
     }
+}
+
+/// Authenticates a request as [`authenticate`] does, then as the
+/// scenarios have it by now: under `key-rotated` the primary key is
+/// invalid (401), under `inactive-account` its account inactive (403).
+pub(crate) fn authenticate_now(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    settings: &Settings,
+) -> Result<AccountId, ApiError> {
+    let faults = &settings.faults;
+    let account = authenticate(headers, query, faults)?;
+    if account != AccountId::Primary {
+        return Ok(account);
+    }
+    if settings.scenarios.is_key_rotated() {
+        return Err(invalid_key(faults));
+    }
+    if settings.scenarios.is_account_inactive() {
+        return inactive(faults);
+    }
+    Ok(account)
 }
 
 fn inactive(faults: &ActiveFaults) -> Result<AccountId, ApiError> {

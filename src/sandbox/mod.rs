@@ -15,6 +15,7 @@ mod faults;
 mod fixtures;
 mod render;
 mod routes;
+mod scenario;
 mod shared;
 mod state;
 
@@ -32,6 +33,7 @@ use tokio::task::JoinHandle;
 pub use error::ApiError;
 pub use faults::{Fault, FaultInfo, UnknownFault, HTML_INJECTION, HTML_INJECTION_NOTE};
 pub use fixtures::{Fixtures, FIXTURES};
+pub use scenario::{Scenario, ScenarioInfo, UnknownScenario, SLOW_LATENCY};
 pub use state::{Completion, SandboxStats};
 
 use shared::Shared;
@@ -46,6 +48,8 @@ pub struct SandboxConfig {
     pub latency: Duration,
     /// The faults to inject; empty for a faithful sandbox.
     pub faults: Vec<Fault>,
+    /// The documented situations to present; empty for none.
+    pub scenarios: Vec<Scenario>,
 }
 
 impl Default for SandboxConfig {
@@ -53,6 +57,7 @@ impl Default for SandboxConfig {
         Self {
             latency: Duration::from_millis(300),
             faults: Vec::new(),
+            scenarios: Vec::new(),
         }
     }
 }

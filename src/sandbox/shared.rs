@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::sync::watch;
 
 use super::faults::ActiveFaults;
+use super::scenario::ActiveScenarios;
 use super::state::{Clock, SandboxStats, Settings, Store};
 use super::SandboxConfig;
 
@@ -24,10 +25,12 @@ pub(crate) struct Shared {
 impl Shared {
     /// Builds a fresh state for `config`.
     pub(crate) fn new(config: SandboxConfig) -> Arc<Self> {
+        let scenarios = ActiveScenarios::new(config.scenarios);
         Arc::new(Self {
             settings: Settings {
-                latency: config.latency,
+                latency: scenarios.latency(config.latency),
                 faults: ActiveFaults::new(config.faults),
+                scenarios,
             },
             store: Mutex::new(Store::default()),
             requests: AtomicU64::new(0),

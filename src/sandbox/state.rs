@@ -10,6 +10,7 @@ use tokio::time::Instant;
 use super::accounts::AccountId;
 use super::error::ApiError;
 use super::faults::{ActiveFaults, Fault};
+use super::scenario::{ActiveScenarios, Scenario};
 
 /// At most this many executions are stored; execute answers 503 beyond.
 pub(crate) const MAX_EXECUTIONS: usize = 100_000;
@@ -62,10 +63,12 @@ impl Clock {
 }
 
 /// The settings a sandbox runs with.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Settings {
+    /// The latency executions take, already raised by `slow`.
     pub(crate) latency: Duration,
     pub(crate) faults: ActiveFaults,
+    pub(crate) scenarios: ActiveScenarios,
 }
 
 /// The status of an execution as stored.
@@ -102,6 +105,11 @@ struct Execution {
     completed_reads: u32,
     /// Reads of any kind (for `rate-limited`).
     reads: u32,
+    /// Arrived from elsewhere under the `superseded` scenario: never
+    /// returned to a client, and not superseded from elsewhere in turn.
+    from_elsewhere: bool,
+    /// A read was refused under the `unavailable` scenario.
+    read_refused: bool,
 }
 
 #[derive(Debug)]
@@ -161,24 +169,23 @@ impl Store {
             return Err(ApiError::full());
         }
         let conversation_id = self.conversation_for(request.account, request.conversation_id);
+        // Settling the older ones may create executions from elsewhere
+        // (`superseded`), so the new id is taken after.
+        let newest_superseded = self.supersede_older(&conversation_id, clock, settings);
         self.last_execution += 1;
         let number = self.last_execution;
         let execution_id = format!("exec_{number}");
-        let newest_superseded = self.supersede_older(&conversation_id, clock, settings);
-        let outcome = if request.fails || settings.faults.has(&Fault::AlwaysFails) {
-            Stage::Failed
-        } else {
-            Stage::Completed
-        };
         let execution = Execution {
             account: request.account,
             conversation_id: conversation_id.clone(),
             created: clock.now,
             created_wall: clock.wall,
-            outcome,
+            outcome: outcome(request.fails, settings),
             stage: Stage::Queued,
             completed_reads: 0,
             reads: 0,
+            from_elsewhere: false,
+            read_refused: false,
         };
         self.executions.insert(execution_id.clone(), execution);
         if let Some(conversation) = self.conversations.get_mut(&conversation_id) {
@@ -282,19 +289,74 @@ impl Store {
             Some(conversation) => std::mem::take(&mut conversation.running),
             None => return Vec::new(),
         };
-        let running: Vec<String> = ids
+        let mut running: Vec<String> = ids
             .into_iter()
             .filter(|id| self.settle(id, now, settings) == Some(Stage::Queued))
             .collect();
+        // Settling may have added executions from elsewhere (`superseded`).
+        let added = self
+            .conversations
+            .get_mut(conversation_id)
+            .map(|conversation| std::mem::take(&mut conversation.running))
+            .unwrap_or_default();
+        running.extend(
+            added
+                .into_iter()
+                .filter(|id| self.settle(id, now, settings) == Some(Stage::Queued)),
+        );
         if let Some(conversation) = self.conversations.get_mut(conversation_id) {
             conversation.running.clone_from(&running);
         }
         running
     }
 
+    /// Under the `superseded` scenario, supersedes a client's execution
+    /// still queued half its latency after its creation by a newer message
+    /// of its conversation arriving from elsewhere then; the newer one is
+    /// never returned to the client and completes on its own.
+    fn supersede_from_elsewhere(&mut self, id: &str, now: Instant, settings: &Settings) {
+        if !settings.scenarios.has(Scenario::Superseded) {
+            return;
+        }
+        let Some(execution) = self.executions.get(id) else {
+            return;
+        };
+        let half = settings.latency / 2;
+        let queued = execution.stage == Stage::Queued && !execution.from_elsewhere;
+        if !queued || now.saturating_duration_since(execution.created) < half {
+            return;
+        }
+        let created = execution.created.checked_add(half).unwrap_or(now);
+        let created_wall = execution
+            .created_wall
+            .checked_add(half)
+            .unwrap_or(execution.created_wall);
+        let newer = Execution {
+            account: execution.account,
+            conversation_id: execution.conversation_id.clone(),
+            created,
+            created_wall,
+            outcome: outcome(false, settings),
+            stage: Stage::Queued,
+            completed_reads: 0,
+            reads: 0,
+            from_elsewhere: true,
+            read_refused: false,
+        };
+        self.last_execution += 1;
+        let newer_id = format!("exec_{}", self.last_execution);
+        if let Some(conversation) = self.conversations.get_mut(&newer.conversation_id) {
+            conversation.running.push(newer_id.clone());
+        }
+        self.executions.insert(newer_id.clone(), newer);
+        self.supersede(id, created_wall);
+        self.settle(&newer_id, now, settings);
+    }
+
     /// Moves an execution to its outcome once its latency has passed,
     /// recording the completion once; returns its stage.
     fn settle(&mut self, id: &str, now: Instant, settings: &Settings) -> Option<Stage> {
+        self.supersede_from_elsewhere(id, now, settings);
         let execution = self.executions.get_mut(id)?;
         let due = now.saturating_duration_since(execution.created) >= settings.latency;
         if execution.stage == Stage::Queued && due && !settings.faults.has(&Fault::NeverFinishes) {
@@ -377,6 +439,10 @@ impl Store {
             return Err(invalid_execution());
         }
         execution.reads = execution.reads.saturating_add(1);
+        if settings.scenarios.has(Scenario::Unavailable) && !execution.read_refused {
+            execution.read_refused = true;
+            return Err(unavailable());
+        }
         if faults.has(&Fault::RateLimited) && execution.reads <= 2 {
             return Err(rate_limited());
         }
@@ -389,14 +455,37 @@ impl Store {
     }
 }
 
+/// The terminal status a new execution reaches: `failed` when its message
+/// asks for it, under `always-fails` or under the `failed` scenario.
+fn outcome(fails: bool, settings: &Settings) -> Stage {
+    let failed = fails
+        || settings.faults.has(&Fault::AlwaysFails)
+        || settings.scenarios.has(Scenario::Failed);
+    if failed {
+        Stage::Failed
+    } else {
+        Stage::Completed
+    }
+}
+
 fn invalid_execution() -> ApiError {
     ApiError::bad_request("Invalid executionId for this account")
 }
 
-fn rate_limited() -> ApiError {
+/// `429` with `Retry-After: 1`, as `rate-limited` and `unavailable` answer.
+pub(crate) fn rate_limited() -> ApiError {
     ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "Too many requests, retry later",
+    )
+    .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+}
+
+/// `503` with `Retry-After: 1`, as `unavailable` answers a first read.
+fn unavailable() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Service temporarily unavailable, retry later",
     )
     .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
 }

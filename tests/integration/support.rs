@@ -103,6 +103,7 @@ impl TestSandbox {
         let config = SandboxConfig {
             latency: std::time::Duration::from_millis(latency_ms),
             faults: faults.iter().map(|f| Fault::parse(f).unwrap()).collect(),
+            ..SandboxConfig::default()
         };
         let sandbox = runtime
             .block_on(Sandbox::start(([127, 0, 0, 1], 0).into(), config))

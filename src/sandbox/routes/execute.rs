@@ -10,13 +10,14 @@ use axum::response::Response;
 use serde_json::{Map, Value};
 
 use super::redirect;
-use crate::sandbox::accounts::{authenticate, lookup_entry_point, AccountId, EntryPointKind};
+use crate::sandbox::accounts::{authenticate_now, lookup_entry_point, AccountId, EntryPointKind};
 use crate::sandbox::error::ApiError;
 use crate::sandbox::faults::{ActiveFaults, Fault};
 use crate::sandbox::fixtures::FIXTURES;
 use crate::sandbox::render::{render, stalled_body, Reply};
+use crate::sandbox::scenario::Scenario;
 use crate::sandbox::shared::Shared;
-use crate::sandbox::state::{Clock, Created, NewExecution};
+use crate::sandbox::state::{rate_limited, Clock, Created, NewExecution};
 
 /// The longest `conversationId` a client may choose.
 const MAX_CONVERSATION_ID_CHARS: usize = 200;
@@ -71,12 +72,16 @@ fn create(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Reply, ApiError> {
     let faults = &shared.settings.faults;
-    let account = authenticate(headers, query, faults)?;
+    let account = authenticate_now(headers, query, &shared.settings)?;
     check_entry_point(id, account, faults)?;
+    refuse_first(shared, id, account)?;
     let request = parse_body(account, body, faults)?;
     let created = shared
         .store()
         .create(request, Clock::now(), &shared.settings)?;
+    if account == AccountId::Primary {
+        shared.settings.scenarios.note_accepted();
+    }
     let status = if faults.has(&Fault::Execute200) {
         StatusCode::OK
     } else {
@@ -128,6 +133,24 @@ fn check_entry_point(id: &str, account: AccountId, faults: &ActiveFaults) -> Res
         ),
         _ => Ok(()),
     }
+}
+
+/// Refuses the first execute of the primary account on its entry point
+/// under the `unavailable` (429) and `no-available-agent` (400) scenarios.
+fn refuse_first(shared: &Shared, id: &str, account: AccountId) -> Result<(), ApiError> {
+    if account != AccountId::Primary || id != FIXTURES.entry_point_id {
+        return Ok(());
+    }
+    let scenarios = &shared.settings.scenarios;
+    if scenarios.refuses_first_execute(Scenario::Unavailable) {
+        return Err(rate_limited());
+    }
+    if scenarios.refuses_first_execute(Scenario::NoAvailableAgent) {
+        return Err(ApiError::bad_request(
+            "Entry point has no available agent attendant",
+        ));
+    }
+    Ok(())
 }
 
 /// Parses `{"message": string, "conversationId"?: string}`.

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use tokio::time::Instant;
 
 use super::redirect;
-use crate::sandbox::accounts::authenticate;
+use crate::sandbox::accounts::authenticate_now;
 use crate::sandbox::error::ApiError;
 use crate::sandbox::faults::Fault;
 use crate::sandbox::render::{huge_body, render, Reply};
@@ -48,7 +48,7 @@ fn read_execution(
             return Ok(Reply::data(StatusCode::OK, to_json(view)));
         }
     }
-    let account = authenticate(headers, query, faults)?;
+    let account = authenticate_now(headers, query, &shared.settings)?;
     // Under `execution-id-number` clients were given `7` for `exec_7`.
     if faults.has(&Fault::ExecutionIdNumber)
         && !id.is_empty()

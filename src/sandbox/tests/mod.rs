@@ -3,6 +3,7 @@
 
 mod faithful;
 mod faults;
+mod scenarios;
 mod store;
 
 use std::net::SocketAddr;
@@ -11,7 +12,7 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-use super::{Fault, Sandbox, SandboxConfig, FIXTURES};
+use super::{Fault, Sandbox, SandboxConfig, Scenario, FIXTURES};
 
 /// No answer in these tests takes longer than this unless it hangs on purpose.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -23,7 +24,31 @@ async fn start(latency: Duration, faults: &[&str]) -> Sandbox {
         .map(|name| Fault::parse(name).expect("test faults are valid"))
         .collect();
     let addr: SocketAddr = "127.0.0.1:0".parse().expect("valid address");
-    Sandbox::start(addr, SandboxConfig { latency, faults })
+    Sandbox::start(
+        addr,
+        SandboxConfig {
+            latency,
+            faults,
+            ..SandboxConfig::default()
+        },
+    )
+    .await
+    .expect("loopback port 0 is bindable")
+}
+
+/// Starts a sandbox presenting `scenarios` on an ephemeral loopback port.
+async fn start_scenarios(latency: Duration, scenarios: &[&str]) -> Sandbox {
+    let scenarios = scenarios
+        .iter()
+        .map(|name| Scenario::parse(name).expect("test scenarios are valid"))
+        .collect();
+    let addr: SocketAddr = "127.0.0.1:0".parse().expect("valid address");
+    let config = SandboxConfig {
+        latency,
+        scenarios,
+        ..SandboxConfig::default()
+    };
+    Sandbox::start(addr, config)
         .await
         .expect("loopback port 0 is bindable")
 }

@@ -15,6 +15,7 @@ fn settings(faults: &[Fault]) -> Settings {
     Settings {
         latency: LATENCY,
         faults: ActiveFaults::new(faults.to_vec()),
+        scenarios: Default::default(),
     }
 }
 
@@ -275,4 +276,37 @@ fn rate_limited_refuses_the_first_two_reads() {
         assert_eq!(error.headers().len(), 1);
     }
     assert_eq!(status(&mut store, "exec_1", t0, &settings), "queued");
+}
+
+#[test]
+fn superseded_scenario_supersedes_at_half_the_latency_from_elsewhere() {
+    use crate::sandbox::scenario::{ActiveScenarios, Scenario};
+    let settings = Settings {
+        scenarios: ActiveScenarios::new(vec![Scenario::Superseded]),
+        ..settings(&[])
+    };
+    let t0 = Clock::now();
+    let mut store = Store::default();
+    let created = create(&mut store, None, t0, &settings);
+    let just_before = later(t0, LATENCY / 2 - Duration::from_millis(1));
+    assert_eq!(
+        status(&mut store, "exec_1", just_before, &settings),
+        "queued"
+    );
+    let half = later(t0, LATENCY / 2);
+    let view = read(&mut store, "exec_1", half, &settings);
+    assert_eq!(
+        (view.status, view.conversation_id.as_str()),
+        ("superseded", created.conversation_id.as_str())
+    );
+    // The newer one arrived from elsewhere at half the latency and ends then.
+    assert_eq!(status(&mut store, "exec_2", half, &settings), "queued");
+    let done = later(t0, LATENCY / 2 + LATENCY);
+    let newer = read(&mut store, "exec_2", done, &settings);
+    assert_eq!(
+        (newer.status, newer.conversation_id),
+        ("completed", created.conversation_id)
+    );
+    let superseded = &store.completions()[0];
+    assert_eq!(superseded.completed_at, half.wall);
 }

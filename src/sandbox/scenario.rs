@@ -1,0 +1,272 @@
+//! Scenarios the sandbox can present: documented situations a faithful API
+//! can also produce (slow or failed executions, latest-wins, a rotated key,
+//! an inactive account, temporary unavailability). Unlike faults they are
+//! not deviations: a client is judged on how it handles them, so each one
+//! acts on the primary fixtures ([`FIXTURES`](super::FIXTURES)`.api_key` and
+//! `.entry_point_id`) and a client needs no extra variables to meet it.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// The least time an execution takes under [`Scenario::Slow`].
+pub const SLOW_LATENCY: Duration = Duration::from_secs(3);
+
+/// The one-line summary of a scenario, as `client --list-scenarios` prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScenarioInfo {
+    /// The name given to `--scenario`.
+    pub name: &'static str,
+    /// What the sandbox does under this scenario.
+    pub description: &'static str,
+}
+
+macro_rules! define_scenarios {
+    ($($variant:ident => $name:literal : $description:literal,)*) => {
+        /// A documented situation the sandbox presents on request.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Scenario {
+            $(
+                #[doc = $description]
+                $variant,
+            )*
+        }
+
+        impl Scenario {
+            /// Every scenario, in the order `client --list-scenarios` prints them.
+            pub const ALL: &'static [ScenarioInfo] = &[
+                $(ScenarioInfo { name: $name, description: $description },)*
+            ];
+
+            /// Returns the scenario's name.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Scenario::$variant => $name,)*
+                }
+            }
+
+            /// Returns what the sandbox does under this scenario.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Scenario::$variant => $description,)*
+                }
+            }
+
+            fn from_name(name: &str) -> Option<Scenario> {
+                match name {
+                    $($name => Some(Scenario::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+define_scenarios! {
+    Slow => "slow":
+        "executions take at least 3 s (or the configured latency if longer), so polling shows",
+    Failed => "failed":
+        "every execution ends failed",
+    Superseded => "superseded":
+        "half its latency after each execute, a newer message arrives in the same conversation from elsewhere: the client's execution ends superseded",
+    NoAvailableAgent => "no-available-agent":
+        "the first execute on the primary entry point answers 400 \"Entry point has no available agent attendant\"; later ones are accepted",
+    KeyRotated => "key-rotated":
+        "the primary key is rotated right after the first accepted execution: from then on it gets 401 \"Invalid API key\" on both endpoints",
+    InactiveAccount => "inactive-account":
+        "the primary account becomes inactive right after the first accepted execution: from then on its key gets 403 \"Account is inactive\"",
+    Unavailable => "unavailable":
+        "the first execute answers 429 and the first read of each execution 503, both with Retry-After: 1; the next attempt succeeds",
+}
+
+/// Why a `--scenario` value was not understood.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown scenario `{input}`{}; valid scenarios: {}", did_you_mean(*.suggestion), valid_names())]
+pub struct UnknownScenario {
+    /// The value as given.
+    pub input: String,
+    /// The nearest valid name, if one is close enough.
+    pub suggestion: Option<&'static str>,
+}
+
+fn did_you_mean(suggestion: Option<&str>) -> String {
+    suggestion
+        .map(|name| format!(" (did you mean `{name}`?)"))
+        .unwrap_or_default()
+}
+
+fn valid_names() -> String {
+    let names: Vec<&str> = Scenario::ALL.iter().map(|info| info.name).collect();
+    names.join(", ")
+}
+
+impl Scenario {
+    /// Parses a `--scenario` value: a name of [`Scenario::ALL`].
+    ///
+    /// # Errors
+    ///
+    /// [`UnknownScenario`] for any other value, with the nearest valid name
+    /// when it is a near miss.
+    pub fn parse(s: &str) -> Result<Scenario, UnknownScenario> {
+        let input = s.trim();
+        Scenario::from_name(input).ok_or_else(|| UnknownScenario {
+            input: input.to_string(),
+            suggestion: suggest(input),
+        })
+    }
+}
+
+/// Returns the valid name nearest to `input`, if it is a near miss.
+fn suggest(input: &str) -> Option<&'static str> {
+    let input = input.to_ascii_lowercase();
+    if input.is_empty() {
+        return None;
+    }
+    let names = Scenario::ALL.iter().map(|info| info.name);
+    let (best, distance) = names
+        .clone()
+        .map(|name| (name, strsim::levenshtein(&input, name)))
+        .min_by_key(|(_, distance)| *distance)?;
+    if distance <= 2.max(best.len() / 3) {
+        return Some(best);
+    }
+    // A fragment such as `rotated` or `inactive` names its scenario too.
+    names
+        .clone()
+        .find(|name| input.len() >= 4 && name.contains(input.as_str()))
+}
+
+impl fmt::Display for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Scenario {
+    type Err = UnknownScenario;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Scenario::parse(s)
+    }
+}
+
+/// The scenarios a sandbox runs with, and the one-time events they wait
+/// for: shared by every handler, so flags are atomics (no lock taken).
+#[derive(Debug, Default)]
+pub(crate) struct ActiveScenarios {
+    scenarios: Vec<Scenario>,
+    /// An execute was accepted for the primary account.
+    accepted: AtomicBool,
+    /// `unavailable` refused its execute.
+    execute_refused: AtomicBool,
+    /// `no-available-agent` refused its execute.
+    agent_refused: AtomicBool,
+}
+
+impl ActiveScenarios {
+    /// Wraps the configured `scenarios`.
+    pub(crate) fn new(scenarios: Vec<Scenario>) -> Self {
+        Self {
+            scenarios,
+            ..Self::default()
+        }
+    }
+
+    /// Tells whether `scenario` is active.
+    pub(crate) fn has(&self, scenario: Scenario) -> bool {
+        self.scenarios.contains(&scenario)
+    }
+
+    /// The latency executions take: `latency`, raised to [`SLOW_LATENCY`]
+    /// under `slow`.
+    pub(crate) fn latency(&self, latency: Duration) -> Duration {
+        if self.has(Scenario::Slow) {
+            latency.max(SLOW_LATENCY)
+        } else {
+            latency
+        }
+    }
+
+    /// Whether `scenario` is active and this is the first time it is asked:
+    /// the one execute it refuses.
+    pub(crate) fn refuses_first_execute(&self, scenario: Scenario) -> bool {
+        let flag = match scenario {
+            Scenario::Unavailable => &self.execute_refused,
+            Scenario::NoAvailableAgent => &self.agent_refused,
+            _ => return false,
+        };
+        self.has(scenario) && !flag.swap(true, Ordering::Relaxed)
+    }
+
+    /// Notes that the primary account had an execution accepted.
+    pub(crate) fn note_accepted(&self) {
+        if !self.accepted.load(Ordering::Relaxed) {
+            self.accepted.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether the primary key has been rotated (`key-rotated`).
+    pub(crate) fn is_key_rotated(&self) -> bool {
+        self.has(Scenario::KeyRotated) && self.accepted.load(Ordering::Relaxed)
+    }
+
+    /// Whether the primary account has become inactive (`inactive-account`).
+    pub(crate) fn is_account_inactive(&self) -> bool {
+        self.has(Scenario::InactiveAccount) && self.accepted.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_name_parses_back_to_its_scenario() {
+        assert_eq!(Scenario::ALL.len(), 7);
+        for info in Scenario::ALL {
+            let scenario: Scenario = info.name.parse().expect("listed names parse");
+            assert_eq!(scenario.to_string(), info.name);
+            assert_eq!(scenario.description(), info.description);
+            assert!(!info.description.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn unknown_scenario_suggests_and_lists_valid_names() {
+        let error = Scenario::parse("key-rotate").expect_err("unknown");
+        assert_eq!(error.suggestion, Some("key-rotated"));
+        let text = error.to_string();
+        assert!(
+            text.starts_with("unknown scenario `key-rotate` (did you mean `key-rotated`?); valid scenarios: slow, failed, superseded"),
+            "{text}"
+        );
+        assert!(text.ends_with("unavailable"), "{text}");
+        assert_eq!(
+            Scenario::parse("inactive").expect_err("unknown").suggestion,
+            Some("inactive-account")
+        );
+        assert_eq!(
+            Scenario::parse("zzzzzzzzzzzzzzzzzz")
+                .expect_err("unknown")
+                .suggestion,
+            None
+        );
+    }
+
+    #[test]
+    fn one_time_refusals_happen_once_and_only_when_active() {
+        let active = ActiveScenarios::new(vec![Scenario::Unavailable]);
+        assert!(active.refuses_first_execute(Scenario::Unavailable));
+        assert!(!active.refuses_first_execute(Scenario::Unavailable));
+        assert!(!active.refuses_first_execute(Scenario::NoAvailableAgent));
+        assert!(!active.is_key_rotated());
+        let rotated = ActiveScenarios::new(vec![Scenario::KeyRotated]);
+        assert!(!rotated.is_key_rotated());
+        rotated.note_accepted();
+        assert!(rotated.is_key_rotated() && !rotated.is_account_inactive());
+        assert_eq!(rotated.latency(Duration::ZERO), Duration::ZERO);
+        let slow = ActiveScenarios::new(vec![Scenario::Slow]);
+        assert_eq!(slow.latency(Duration::from_millis(5)), SLOW_LATENCY);
+        assert_eq!(slow.latency(Duration::from_secs(9)), Duration::from_secs(9));
+    }
+}

@@ -27,6 +27,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -75,7 +76,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let shared = Shared::new(config);
-    let running = run(listener, shared.clone());
+    let running = run(listener, routes::router(shared.clone()), shared.clone());
     tokio::pin!(running);
     tokio::select! {
         result = &mut running => return result,
@@ -84,8 +85,7 @@ pub async fn serve(
     running.await
 }
 
-async fn run(listener: TcpListener, shared: Arc<Shared>) -> std::io::Result<()> {
-    let router = routes::router(shared.clone());
+async fn run(listener: TcpListener, router: Router, shared: Arc<Shared>) -> std::io::Result<()> {
     let graceful = axum::serve(listener, router).with_graceful_shutdown(shared.stopped());
     let stopped = shared.stopped();
     tokio::select! {
@@ -112,6 +112,11 @@ impl SandboxError {
     /// Returns the I/O error behind the failure.
     pub fn io_error(&self) -> &std::io::Error {
         &self.error
+    }
+
+    /// Returns the I/O error behind the failure, owned.
+    pub fn into_io_error(self) -> std::io::Error {
+        self.error
     }
 }
 
@@ -141,6 +146,21 @@ impl Sandbox {
     ///
     /// [`SandboxError`] when `addr` cannot be bound, such as a port in use.
     pub async fn start(addr: SocketAddr, config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        Self::start_wrapped(addr, config, |router| router).await
+    }
+
+    /// Binds `addr` as [`Sandbox::start`] does, then serves the sandbox's
+    /// router as `wrap` returns it, such as behind a recording layer: the
+    /// sandbox knows nothing of what wraps it, and stops as gracefully.
+    ///
+    /// # Errors
+    ///
+    /// [`SandboxError`] when `addr` cannot be bound, such as a port in use.
+    pub async fn start_wrapped(
+        addr: SocketAddr,
+        config: SandboxConfig,
+        wrap: impl FnOnce(Router) -> Router,
+    ) -> Result<Sandbox, SandboxError> {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|error| SandboxError { addr, error })?;
@@ -148,7 +168,8 @@ impl Sandbox {
             .local_addr()
             .map_err(|error| SandboxError { addr, error })?;
         let shared = Shared::new(config);
-        let task = tokio::spawn(run(listener, shared.clone()));
+        let router = wrap(routes::router(shared.clone()));
+        let task = tokio::spawn(run(listener, router, shared.clone()));
         Ok(Sandbox {
             addr: local,
             shared,

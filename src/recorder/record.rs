@@ -1,0 +1,296 @@
+//! The recording layer: an axum middleware that notes every request a
+//! client makes and the answer it gets into a [`Recording`].
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use futures_util::StreamExt;
+
+use super::body::RecordingBody;
+use crate::recording::{RecordedBody, RecordedCall, Recording, MAX_CALLS, MAX_HEADERS};
+use crate::recording::{MAX_BODY, MAX_HEADER_VALUE};
+
+/// The largest request body the recorder passes on; a larger one is
+/// answered `413` by the recorder itself (and recorded so). The API takes
+/// a short JSON message: 1 MiB leaves room for any honest client.
+pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
+
+/// Marks a response the counterpart did not give (the upstream could not
+/// be reached, or the recorder stopped while waiting): recorded with
+/// status 0, as [`RecordedCall::status`] documents.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NoAnswer;
+
+/// A cheap, cloneable handle on the calls recorded so far.
+///
+/// Memory is bounded: the first [`MAX_CALLS`] calls are kept (their bodies
+/// and headers capped as [`crate::recording`] says), later ones are served
+/// and only counted in [`Recording::dropped`].
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    started: Instant,
+    next_seq: AtomicU64,
+    dropped: AtomicU64,
+    /// Calls in the order they ended; [`Recorder::snapshot`] sorts them.
+    calls: Mutex<Vec<RecordedCall>>,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Recorder {
+    /// Starts an empty recording; call times count from now.
+    pub fn new() -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                started: Instant::now(),
+                next_seq: AtomicU64::new(0),
+                dropped: AtomicU64::new(0),
+                calls: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// Returns the calls ended so far, in the order they arrived. A call
+    /// still waiting for its answer or streaming its body is not in it yet.
+    pub fn snapshot(&self) -> Recording {
+        let mut calls = self.calls().clone();
+        calls.sort_unstable_by_key(|call| call.seq);
+        Recording {
+            calls,
+            dropped: self.inner.dropped.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Returns how many calls were kept so far.
+    pub fn len(&self) -> usize {
+        self.calls().len()
+    }
+
+    /// Tells whether no call was kept yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn calls(&self) -> MutexGuard<'_, Vec<RecordedCall>> {
+        // A panic while pushing leaves a usable vector.
+        self.inner
+            .calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Opens the record of a call arriving now, or counts it as dropped
+    /// past [`MAX_CALLS`].
+    fn begin(&self, request: &Request) -> Option<CallInProgress> {
+        let arrived = Instant::now();
+        let seq = self.inner.next_seq.fetch_add(1, Ordering::Relaxed);
+        if seq >= MAX_CALLS as u64 {
+            self.inner.dropped.fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        let uri = request.uri();
+        let call = RecordedCall {
+            seq,
+            at: arrived.saturating_duration_since(self.inner.started),
+            duration: Default::default(),
+            method: request.method().as_str().to_string(),
+            path: uri.path().to_string(),
+            query: uri.query().map(str::to_string),
+            headers: capture_headers(request.headers()),
+            body: RecordedBody::default(),
+            status: 0,
+            response_headers: Vec::new(),
+            response_body: RecordedBody::default(),
+        };
+        Some(CallInProgress {
+            recorder: self.clone(),
+            arrived,
+            call: Some(call),
+            tap: Vec::new(),
+            seen: 0,
+        })
+    }
+}
+
+/// Wraps `router` so that every request it serves, and the answer given,
+/// is recorded by `recorder`.
+pub fn record(router: Router, recorder: Recorder) -> Router {
+    router.layer(middleware::from_fn_with_state(recorder, record_call))
+}
+
+async fn record_call(State(recorder): State<Recorder>, request: Request, next: Next) -> Response {
+    let mut call = recorder.begin(&request);
+    let (parts, body) = request.into_parts();
+    let bytes = match read_body(&parts.headers, body).await {
+        Ok(bytes) => bytes,
+        Err(refusal) => return respond(call, refusal),
+    };
+    if let Some(call) = call.as_mut() {
+        call.set_request_body(RecordedBody::of(&bytes));
+    }
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    respond(call, response)
+}
+
+/// Notes the answer's head and passes its body through a tap.
+fn respond(call: Option<CallInProgress>, response: Response) -> Response {
+    let Some(mut call) = call else {
+        return response;
+    };
+    let (parts, body) = response.into_parts();
+    let answered = parts.extensions.get::<NoAnswer>().is_none();
+    call.answered(parts.status, &parts.headers, answered);
+    Response::from_parts(parts, Body::new(RecordingBody::new(body, call)))
+}
+
+/// Reads a request body whole, up to [`MAX_REQUEST_BODY`].
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_REQUEST_BODY as u64) {
+        return Err(too_large());
+    }
+    let mut stream = body.into_data_stream();
+    let mut first: Option<Bytes> = None;
+    let mut joined: Vec<u8> = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| {
+            refusal(
+                StatusCode::BAD_REQUEST,
+                "the request body could not be read",
+            )
+        })?;
+        let total = first.as_ref().map_or(0, Bytes::len) + joined.len() + chunk.len();
+        if total > MAX_REQUEST_BODY {
+            return Err(too_large());
+        }
+        // The usual one-chunk body is passed on without a copy.
+        match first.take() {
+            None if joined.is_empty() => first = Some(chunk),
+            held => {
+                if let Some(held) = held {
+                    joined.extend_from_slice(&held);
+                }
+                joined.extend_from_slice(&chunk);
+            }
+        }
+    }
+    Ok(first.unwrap_or_else(|| Bytes::from(joined)))
+}
+
+fn too_large() -> Response {
+    refusal(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "the request body is over 1 MiB",
+    )
+}
+
+/// The recorder's own answer, `{"message": "wapzi-homolog recorder: ..."}`.
+pub(crate) fn refusal(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "message": format!("wapzi-homolog recorder: {message}") });
+    (status, Json(body)).into_response()
+}
+
+/// Headers as a call keeps them: at most [`MAX_HEADERS`], names lowercase
+/// (as `http` stores them), values cut at [`MAX_HEADER_VALUE`] bytes and
+/// lossily decoded. Names come in their first-arrival order, the values of
+/// one name together.
+fn capture_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .take(MAX_HEADERS)
+        .map(|(name, value)| {
+            let bytes = value.as_bytes();
+            let kept = &bytes[..bytes.len().min(MAX_HEADER_VALUE)];
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(kept).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A call being answered: filled as the answer goes out, kept in the
+/// recording when its body ends or is dropped (a client that hung up, a
+/// server that stopped), so no call is lost whatever happens to it.
+#[derive(Debug)]
+pub(crate) struct CallInProgress {
+    recorder: Recorder,
+    arrived: Instant,
+    /// `None` once kept.
+    call: Option<RecordedCall>,
+    /// The first [`MAX_BODY`] bytes of the response body.
+    tap: Vec<u8>,
+    /// The response body's bytes passed so far.
+    seen: usize,
+}
+
+impl CallInProgress {
+    fn set_request_body(&mut self, body: RecordedBody) {
+        if let Some(call) = self.call.as_mut() {
+            call.body = body;
+        }
+    }
+
+    /// Notes the answer's status and headers; `answered` is false when the
+    /// answer is not the counterpart's ([`NoAnswer`]).
+    fn answered(&mut self, status: StatusCode, headers: &HeaderMap, answered: bool) {
+        let duration = self.arrived.elapsed();
+        if let Some(call) = self.call.as_mut() {
+            call.status = if answered { status.as_u16() } else { 0 };
+            call.response_headers = capture_headers(headers);
+            call.duration = duration;
+        }
+    }
+
+    /// Notes `data` of the response body passing by.
+    pub(crate) fn tap(&mut self, data: &[u8]) {
+        self.seen = self.seen.saturating_add(data.len());
+        let room = MAX_BODY.saturating_sub(self.tap.len());
+        if room > 0 {
+            self.tap.extend_from_slice(&data[..data.len().min(room)]);
+        }
+    }
+
+    /// Keeps the call: its response body as seen, and, when the body was
+    /// passed `whole`, a duration that covers it.
+    pub(crate) fn finish(&mut self, whole: bool) {
+        let Some(mut call) = self.call.take() else {
+            return;
+        };
+        if whole {
+            call.duration = self.arrived.elapsed();
+        }
+        call.response_body = RecordedBody {
+            text: String::from_utf8_lossy(&self.tap).into_owned(),
+            len: self.seen,
+        };
+        self.recorder.calls().push(call);
+    }
+}
+
+impl Drop for CallInProgress {
+    fn drop(&mut self) {
+        self.finish(false);
+    }
+}

@@ -1,0 +1,227 @@
+//! Serving a counterpart behind the recorder: the sandbox (with its
+//! scenarios and faults) or the upstream forwarder, on a listener of its
+//! own, stopped gracefully so that every call ends up in the recording.
+
+use std::future::{Future, IntoFuture};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use axum::Router;
+use reqwest::Url;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::record::{record, Recorder};
+use super::upstream::forward_until;
+use crate::recording::Recording;
+use crate::sandbox::{Sandbox, SandboxConfig, SandboxError, SandboxStats};
+
+/// How long a stopping server waits for open answers before it lets go.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+
+/// Why a recorded server could not start.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot listen on {addr}: {}", describe_io(.error))]
+pub struct ListenError {
+    /// The address the server was to listen on.
+    pub addr: SocketAddr,
+    /// The I/O error behind the failure.
+    pub error: std::io::Error,
+}
+
+impl From<SandboxError> for ListenError {
+    fn from(error: SandboxError) -> Self {
+        let addr = error.addr();
+        Self {
+            addr,
+            error: error.into_io_error(),
+        }
+    }
+}
+
+fn describe_io(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::AddrInUse => "address in use".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::AddrNotAvailable => "address not available".to_string(),
+        _ => error.to_string(),
+    }
+}
+
+/// Serves `router` behind `recorder` on `listener` until `shutdown`
+/// resolves, then stops gracefully: open answers get [`SHUTDOWN_GRACE`] to
+/// end before the server lets go (a router whose answers may never end
+/// should end them itself on `shutdown`, as the sandbox does).
+///
+/// # Errors
+///
+/// The I/O error that ended the server, if any.
+pub async fn serve_recorded(
+    listener: TcpListener,
+    router: Router,
+    recorder: Recorder,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop, stopped) = watch::channel(false);
+    let graceful = axum::serve(listener, record(router, recorder))
+        .with_graceful_shutdown(until_stopped(stopped))
+        .into_future();
+    tokio::pin!(graceful);
+    tokio::select! {
+        result = &mut graceful => return result,
+        () = shutdown => stop.send_replace(true),
+    };
+    tokio::select! {
+        result = graceful => result,
+        // A client that stopped reading keeps its answer open: do not wait for it.
+        () = tokio::time::sleep(SHUTDOWN_GRACE) => Ok(()),
+    }
+}
+
+fn until_stopped(mut stopped: watch::Receiver<bool>) -> impl Future<Output = ()> + Send + 'static {
+    async move {
+        // The sender gone means nobody can stop the server any more: stop.
+        let _ = stopped.wait_for(|stopped| *stopped).await;
+    }
+}
+
+/// A counterpart served behind a recorder in the current tokio runtime;
+/// it stops on drop, and through [`RecordedServer::shutdown`] to wait
+/// until it has and get the complete recording.
+#[derive(Debug)]
+pub struct RecordedServer {
+    addr: SocketAddr,
+    recorder: Recorder,
+    counterpart: Counterpart,
+}
+
+#[derive(Debug)]
+enum Counterpart {
+    /// `None` once shut down (the sandbox stops on its own drop too).
+    Sandbox(Option<Sandbox>),
+    Forwarder {
+        stop: watch::Sender<bool>,
+        task: Option<JoinHandle<std::io::Result<()>>>,
+    },
+}
+
+impl RecordedServer {
+    /// Binds `addr` (port 0 picks a free port) and serves a sandbox for
+    /// `config` behind a new recorder.
+    ///
+    /// # Errors
+    ///
+    /// [`ListenError`] when `addr` cannot be bound.
+    pub async fn sandbox(
+        addr: SocketAddr,
+        config: SandboxConfig,
+    ) -> Result<RecordedServer, ListenError> {
+        let recorder = Recorder::new();
+        let wrapping = recorder.clone();
+        let sandbox =
+            Sandbox::start_wrapped(addr, config, |router| record(router, wrapping)).await?;
+        Ok(RecordedServer {
+            addr: sandbox.addr(),
+            recorder,
+            counterpart: Counterpart::Sandbox(Some(sandbox)),
+        })
+    }
+
+    /// Binds `addr` and forwards every request to `upstream`'s origin with
+    /// `client` (see [`super::upstream_client`]) behind a new recorder.
+    ///
+    /// # Errors
+    ///
+    /// [`ListenError`] when `addr` cannot be bound.
+    pub async fn upstream(
+        addr: SocketAddr,
+        upstream: Url,
+        client: reqwest::Client,
+    ) -> Result<RecordedServer, ListenError> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|error| ListenError { addr, error })?;
+        let local = listener
+            .local_addr()
+            .map_err(|error| ListenError { addr, error })?;
+        let (stop, stopped) = watch::channel(false);
+        let router = forward_until(upstream, client, until_stopped(stopped.clone()));
+        let recorder = Recorder::new();
+        let task = tokio::spawn(serve_recorded(
+            listener,
+            router,
+            recorder.clone(),
+            until_stopped(stopped),
+        ));
+        Ok(RecordedServer {
+            addr: local,
+            recorder,
+            counterpart: Counterpart::Forwarder {
+                stop,
+                task: Some(task),
+            },
+        })
+    }
+
+    /// Returns the address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Returns the server's URL, such as `http://127.0.0.1:41234` (a server
+    /// listening on every interface is reached on loopback).
+    pub fn base_url(&self) -> String {
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        }
+        format!("http://{addr}")
+    }
+
+    /// Returns the recorder, to watch the calls while the server runs.
+    pub fn recorder(&self) -> &Recorder {
+        &self.recorder
+    }
+
+    /// Returns the calls ended so far ([`Recorder::snapshot`]).
+    pub fn recording(&self) -> Recording {
+        self.recorder.snapshot()
+    }
+
+    /// Returns what the sandbox counted, when the counterpart is the sandbox.
+    pub fn sandbox_stats(&self) -> Option<SandboxStats> {
+        match &self.counterpart {
+            Counterpart::Sandbox(sandbox) => sandbox.as_ref().map(Sandbox::stats),
+            Counterpart::Forwarder { .. } => None,
+        }
+    }
+
+    /// Stops the server, waits until it has, and returns the recording,
+    /// complete: calls cut by the stop are in it too.
+    pub async fn shutdown(mut self) -> Recording {
+        match &mut self.counterpart {
+            Counterpart::Sandbox(sandbox) => {
+                if let Some(sandbox) = sandbox.take() {
+                    sandbox.shutdown().await;
+                }
+            }
+            Counterpart::Forwarder { stop, task } => {
+                stop.send_replace(true);
+                if let Some(task) = task.take() {
+                    // The server's own error at the very end changes nothing here.
+                    let _ = task.await;
+                }
+            }
+        }
+        self.recorder.snapshot()
+    }
+}
+
+impl Drop for RecordedServer {
+    fn drop(&mut self) {
+        if let Counterpart::Forwarder { stop, .. } = &self.counterpart {
+            stop.send_replace(true);
+        }
+    }
+}

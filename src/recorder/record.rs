@@ -41,6 +41,8 @@ pub struct Recorder {
 #[derive(Debug)]
 struct Inner {
     started: Instant,
+    /// The most calls kept: [`MAX_CALLS`] but in tests.
+    limit: u64,
     next_seq: AtomicU64,
     dropped: AtomicU64,
     /// Calls in the order they ended; [`Recorder::snapshot`] sorts them.
@@ -56,9 +58,20 @@ impl Default for Recorder {
 impl Recorder {
     /// Starts an empty recording; call times count from now.
     pub fn new() -> Self {
+        Self::limited(MAX_CALLS)
+    }
+
+    /// Starts an empty recording that keeps at most `limit` calls.
+    #[cfg(test)]
+    pub(crate) fn with_limit(limit: usize) -> Self {
+        Self::limited(limit)
+    }
+
+    fn limited(limit: usize) -> Self {
         Self {
             inner: Arc::new(Inner {
                 started: Instant::now(),
+                limit: limit as u64,
                 next_seq: AtomicU64::new(0),
                 dropped: AtomicU64::new(0),
                 calls: Mutex::new(Vec::new()),
@@ -100,7 +113,7 @@ impl Recorder {
     fn begin(&self, request: &Request) -> Option<CallInProgress> {
         let arrived = Instant::now();
         let seq = self.inner.next_seq.fetch_add(1, Ordering::Relaxed);
-        if seq >= MAX_CALLS as u64 {
+        if seq >= self.inner.limit {
             self.inner.dropped.fetch_add(1, Ordering::Relaxed);
             return None;
         }

@@ -79,11 +79,9 @@ pub async fn serve_recorded(
     }
 }
 
-fn until_stopped(mut stopped: watch::Receiver<bool>) -> impl Future<Output = ()> + Send + 'static {
-    async move {
-        // The sender gone means nobody can stop the server any more: stop.
-        let _ = stopped.wait_for(|stopped| *stopped).await;
-    }
+async fn until_stopped(mut stopped: watch::Receiver<bool>) {
+    // The sender gone means nobody can stop the server any more: stop.
+    let _ = stopped.wait_for(|stopped| *stopped).await;
 }
 
 /// A counterpart served behind a recorder in the current tokio runtime;

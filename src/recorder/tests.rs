@@ -1,1 +1,399 @@
+//! The recorder over loopback: in front of a real sandbox (faithful, and
+//! with the faults that stream, stall or hang) and in front of the upstream
+//! forwarder; what the client gets is what is recorded.
 
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use super::*;
+use crate::recording::{Recording, MAX_BODY};
+use crate::sandbox::{Fault, Sandbox, SandboxConfig, FIXTURES};
+
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn loopback() -> SocketAddr {
+    "127.0.0.1:0".parse().expect("valid address")
+}
+
+fn config(faults: &[&str]) -> SandboxConfig {
+    SandboxConfig {
+        latency: Duration::ZERO,
+        faults: faults
+            .iter()
+            .map(|f| Fault::parse(f).expect("valid fault"))
+            .collect(),
+        ..SandboxConfig::default()
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(CLIENT_TIMEOUT)
+        .build()
+        .expect("client builds")
+}
+
+fn execute_path() -> String {
+    format!("/v1/entry-points/{}/execute", FIXTURES.entry_point_id)
+}
+
+/// A complete answer: status, content type, body.
+#[derive(Debug, PartialEq)]
+struct Answer {
+    status: u16,
+    content_type: Option<String>,
+    location: Option<String>,
+    text: String,
+}
+
+async fn send(request: reqwest::RequestBuilder) -> Answer {
+    let response = request.send().await.expect("an answer");
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    };
+    let (content_type, location) = (header("content-type"), header("location"));
+    Answer {
+        status: response.status().as_u16(),
+        content_type,
+        location,
+        text: response.text().await.expect("body reads"),
+    }
+}
+
+/// The same three calls a client makes: an execute, its read, a stray GET.
+async fn three_calls(base_url: &str) -> Vec<Answer> {
+    let client = client();
+    let created = send(
+        client
+            .post(format!("{base_url}{}?trace=1", execute_path()))
+            .header("x-api-key", FIXTURES.api_key)
+            .header("content-type", "application/json")
+            .body(json!({ "message": "Hello" }).to_string()),
+    )
+    .await;
+    let id: Value = serde_json::from_str(&created.text).expect("JSON");
+    let id = id["executionId"].as_str().expect("an id").to_string();
+    let read = send(
+        client
+            .get(format!("{base_url}/v1/executions/{id}"))
+            .header("x-api-key", FIXTURES.api_key),
+    )
+    .await;
+    let stray = send(client.get(format!("{base_url}/nowhere"))).await;
+    vec![created, read, stray]
+}
+
+/// Waits, boundedly, until `recorder` kept `count` calls.
+async fn wait_for_calls(recorder: &Recorder, count: usize) -> Recording {
+    for _ in 0..500 {
+        if recorder.len() >= count {
+            break;
+        }
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    recorder.snapshot()
+}
+
+#[tokio::test]
+async fn every_call_is_recorded_with_the_answer_the_client_got() {
+    let server = RecordedServer::sandbox(loopback(), config(&[]))
+        .await
+        .expect("binds");
+    let answers = three_calls(&server.base_url()).await;
+    let recording = server.shutdown().await;
+    assert_eq!(recording.dropped, 0);
+    let calls = &recording.calls;
+    let seen: Vec<(u64, &str, &str, u16)> = calls
+        .iter()
+        .map(|c| (c.seq, c.method.as_str(), c.path.as_str(), c.status))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (0, "POST", execute_path().as_str(), 202),
+            (1, "GET", "/v1/executions/exec_1", 200),
+            (2, "GET", "/nowhere", 404),
+        ]
+    );
+    let post = &calls[0];
+    assert_eq!(post.query.as_deref(), Some("trace=1"));
+    assert_eq!(post.header("x-api-key"), Some(FIXTURES.api_key));
+    assert_eq!(post.request_field("message").as_deref(), Some("Hello"));
+    assert_eq!(post.body.len, post.body.text.len());
+    assert_eq!(
+        post.response_header("content-type"),
+        Some("application/json")
+    );
+    for (call, answer) in calls.iter().zip(&answers) {
+        assert_eq!(call.response_body.text, answer.text);
+        assert_eq!(call.response_body.len, answer.text.len());
+        assert!(call.duration > Duration::ZERO);
+    }
+    assert!(calls[0].answered_at() <= calls[1].at && calls[1].answered_at() <= calls[2].at);
+    assert_eq!(
+        calls[1].response_field("status").as_deref(),
+        Some("completed")
+    );
+}
+
+#[tokio::test]
+async fn a_huge_body_streams_through_and_is_kept_truncated() {
+    let server = RecordedServer::sandbox(loopback(), config(&["huge-body"]))
+        .await
+        .expect("binds");
+    let base = server.base_url();
+    let client = client();
+    send(
+        client
+            .post(format!("{base}{}", execute_path()))
+            .header("x-api-key", FIXTURES.api_key)
+            .body(r#"{"message":"Hi"}"#),
+    )
+    .await;
+    let mut response = client
+        .get(format!("{base}/v1/executions/exec_1"))
+        .header("x-api-key", FIXTURES.api_key)
+        .send()
+        .await
+        .expect("headers arrive");
+    let mut received = 0;
+    while received < 4 * 1024 * 1024 {
+        let chunk = response.chunk().await.expect("streams").expect("not over");
+        received += chunk.len();
+    }
+    drop(response);
+    let recording = wait_for_calls(server.recorder(), 2).await;
+    let read = &recording.calls[1];
+    assert_eq!(read.status, 200);
+    assert_eq!(read.response_body.text.len(), MAX_BODY);
+    assert!(read.response_body.text.starts_with("{\"conversationId\""));
+    assert!(read.response_body.len >= MAX_BODY && !read.response_body.is_whole());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_stalled_or_hanging_answer_does_not_hold_the_recording() {
+    for fault in ["slow-body", "hang"] {
+        let server = RecordedServer::sandbox(loopback(), config(&[fault]))
+            .await
+            .expect("binds");
+        let url = format!("{}{}", server.base_url(), execute_path());
+        let call = tokio::spawn(async move {
+            let response = client()
+                .post(url)
+                .header("x-api-key", FIXTURES.api_key)
+                .body(r#"{"message":"Hi"}"#)
+                .send()
+                .await;
+            match response {
+                Ok(response) => (response.status().as_u16(), response.text().await.is_ok()),
+                Err(_) => (0, false),
+            }
+        });
+        // The sandbox counts the request once the recorder passed it on.
+        for _ in 0..500 {
+            if server.sandbox_stats().is_some_and(|s| s.requests == 1) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let recording = tokio::time::timeout(Duration::from_secs(5), server.shutdown())
+            .await
+            .expect("shutdown completes");
+        let answered = call.await.expect("client task");
+        assert_eq!(recording.calls.len(), 1, "{fault}");
+        let recorded = &recording.calls[0];
+        match fault {
+            "slow-body" => {
+                assert_eq!((recorded.status, answered.0), (202, 202));
+                assert!(recorded
+                    .response_body
+                    .text
+                    .starts_with("{\"conversationId\""));
+            }
+            _ => assert_eq!((recorded.status, answered.0), (503, 503)),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_request_body_over_the_limit_is_refused_and_recorded() {
+    let server = RecordedServer::sandbox(loopback(), config(&[]))
+        .await
+        .expect("binds");
+    let answer = send(
+        client()
+            .post(format!("{}{}", server.base_url(), execute_path()))
+            .header("x-api-key", FIXTURES.api_key)
+            .body(vec![b'a'; MAX_REQUEST_BODY + 1]),
+    )
+    .await;
+    assert_eq!(answer.status, 413);
+    let stats = server.sandbox_stats().expect("a sandbox");
+    assert_eq!(stats.requests, 0);
+    let recording = server.shutdown().await;
+    let call = &recording.calls[0];
+    assert_eq!((call.status, call.body.len), (413, 0));
+    assert_eq!(call.response_body.text, answer.text);
+    assert!(answer.text.contains("wapzi-homolog recorder"));
+}
+
+#[tokio::test]
+async fn calls_past_the_cap_are_counted_not_kept() {
+    let recorder = Recorder::with_limit(2);
+    let router = axum::Router::new();
+    let listener = tokio::net::TcpListener::bind(loopback())
+        .await
+        .expect("binds");
+    let base = format!("http://{}", listener.local_addr().expect("bound"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve_recorded(listener, router, recorder.clone(), async {
+        let _ = stopped.await;
+    }));
+    for path in ["/a", "/b", "/c"] {
+        assert_eq!(
+            send(client().get(format!("{base}{path}"))).await.status,
+            404
+        );
+    }
+    let _ = stop.send(());
+    let _ = server.await;
+    let recording = recorder.snapshot();
+    let paths: Vec<&str> = recording.calls.iter().map(|c| c.path.as_str()).collect();
+    assert_eq!((paths, recording.dropped), (vec!["/a", "/b"], 1));
+}
+
+async fn forwarder_to(upstream: &str) -> RecordedServer {
+    let url = reqwest::Url::parse(upstream).expect("valid URL");
+    let client = upstream_client(&url, Duration::from_secs(5), &|_| None).expect("client");
+    RecordedServer::upstream(loopback(), url, client)
+        .await
+        .expect("binds")
+}
+
+#[tokio::test]
+async fn forwarded_answers_are_the_upstreams_and_recorded_alike() {
+    let direct = Sandbox::start(loopback(), config(&[]))
+        .await
+        .expect("binds");
+    let upstream = Sandbox::start(loopback(), config(&[]))
+        .await
+        .expect("binds");
+    let forwarder = forwarder_to(&upstream.base_url()).await;
+    let expected = three_calls(&direct.base_url()).await;
+    let forwarded = three_calls(&forwarder.base_url()).await;
+    assert_eq!(forwarded, expected);
+    let stats = upstream.stats();
+    assert_eq!((stats.requests, stats.requests_with_key), (3, 2));
+    let recording = forwarder.shutdown().await;
+    let statuses: Vec<u16> = recording.calls.iter().map(|c| c.status).collect();
+    assert_eq!(statuses, [202, 200, 404]);
+    assert_eq!(
+        recording.calls[0].header("x-api-key"),
+        Some(FIXTURES.api_key)
+    );
+    assert_eq!(recording.calls[1].response_body.text, expected[1].text);
+}
+
+#[tokio::test]
+async fn an_unreachable_upstream_answers_502_recorded_as_no_answer() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+    let upstream = format!("http://{}", closed.local_addr().expect("bound"));
+    drop(closed);
+    let forwarder = forwarder_to(&upstream).await;
+    let answer = send(
+        client()
+            .post(format!("{}{}", forwarder.base_url(), execute_path()))
+            .header("x-api-key", FIXTURES.api_key)
+            .body(r#"{"message":"Hi"}"#),
+    )
+    .await;
+    assert_eq!(answer.status, 502);
+    let message: Value = serde_json::from_str(&answer.text).expect("JSON");
+    let message = message["message"].as_str().expect("a message");
+    assert_eq!(
+        message,
+        format!("wapzi-homolog recorder: upstream {upstream} unreachable: connection refused")
+    );
+    assert!(!answer.text.contains(FIXTURES.api_key));
+    let recording = forwarder.shutdown().await;
+    assert_eq!(recording.calls[0].status, 0);
+    assert_eq!(recording.calls[0].response_body.text, answer.text);
+}
+
+#[tokio::test]
+async fn redirects_are_returned_and_paths_never_leave_the_upstream() {
+    let elsewhere = "redirect-to=http://127.0.0.1:9";
+    let upstream = Sandbox::start(loopback(), config(&[elsewhere]))
+        .await
+        .expect("binds");
+    let forwarder = forwarder_to(&upstream.base_url()).await;
+    let answer = send(
+        client()
+            .get(format!("{}/v1/executions/exec_1?x=1", forwarder.base_url()))
+            .header("x-api-key", FIXTURES.api_key),
+    )
+    .await;
+    assert_eq!(answer.status, 307);
+    assert_eq!(
+        answer.location.as_deref(),
+        Some("http://127.0.0.1:9/v1/executions/exec_1?x=1")
+    );
+    // A path that looks like an authority still goes to the upstream.
+    let faithful = Sandbox::start(loopback(), config(&[]))
+        .await
+        .expect("binds");
+    let forwarder = forwarder_to(&faithful.base_url()).await;
+    let stray = send(client().get(format!("{}//127.0.0.1:9/x", forwarder.base_url()))).await;
+    assert_eq!(stray.status, 404);
+    assert_eq!(faithful.stats().requests, 1);
+}
+
+/// The recorder's cost per request at the median, against a direct call to
+/// the same sandbox (`cargo test --release recorder_overhead -- --ignored
+/// --nocapture`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+#[ignore = "a measurement, not a test: run it on a quiet machine"]
+async fn recorder_overhead() {
+    const ROUNDS: usize = 2000;
+    let direct = Sandbox::start(loopback(), config(&[]))
+        .await
+        .expect("binds");
+    let recorded = RecordedServer::sandbox(loopback(), config(&[]))
+        .await
+        .expect("binds");
+    let client = client();
+    let mut medians = Vec::new();
+    for base in [direct.base_url(), recorded.base_url()] {
+        let url = format!("{base}/v1/executions/exec_404");
+        let mut times = Vec::with_capacity(ROUNDS);
+        for _ in 0..ROUNDS {
+            let started = std::time::Instant::now();
+            let response = client
+                .get(&url)
+                .header("x-api-key", FIXTURES.api_key)
+                .send()
+                .await
+                .expect("answers");
+            response.bytes().await.expect("body");
+            times.push(started.elapsed());
+        }
+        times.sort_unstable();
+        medians.push(times[ROUNDS / 2]);
+    }
+    println!(
+        "median direct {:?}, recorded {:?}, overhead {:?}",
+        medians[0],
+        medians[1],
+        medians[1].saturating_sub(medians[0])
+    );
+    assert_eq!(recorded.recorder().len(), ROUNDS);
+}

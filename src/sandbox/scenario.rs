@@ -76,7 +76,7 @@ define_scenarios! {
     InactiveAccount => "inactive-account":
         "the primary account becomes inactive right after the first accepted execution: from then on its key gets 403 \"Account is inactive\"",
     Unavailable => "unavailable":
-        "the first execute answers 429 and the first read of each execution 503, both with Retry-After: 1; the next attempt succeeds",
+        "the first execute on the primary entry point answers 429 and the first read of each execution 503, both with Retry-After: 1; the next attempt succeeds",
 }
 
 /// Why a `--scenario` value was not understood.

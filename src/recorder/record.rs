@@ -33,6 +33,12 @@ pub(crate) struct NoAnswer;
 /// Memory is bounded: the first [`MAX_CALLS`] calls are kept (their bodies
 /// and headers capped as [`crate::recording`] says), later ones are served
 /// and only counted in [`Recording::dropped`].
+///
+/// Cost: a call's record is built from the request head, its response
+/// body is tapped as it streams, and the lock is taken once, to push the
+/// finished call. Measured at about 50 µs per request at the median in a
+/// debug build, against the same sandbox unrecorded (the ignored test
+/// `recorder::tests::recorder_overhead`).
 #[derive(Debug, Clone)]
 pub struct Recorder {
     inner: Arc<Inner>,

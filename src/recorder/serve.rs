@@ -50,7 +50,7 @@ fn describe_io(error: &std::io::Error) -> String {
 }
 
 /// Serves `router` behind `recorder` on `listener` until `shutdown`
-/// resolves, then stops gracefully: open answers get [`SHUTDOWN_GRACE`] to
+/// resolves, then stops gracefully: open answers get a second to
 /// end before the server lets go (a router whose answers may never end
 /// should end them itself on `shutdown`, as the sandbox does).
 ///

@@ -330,8 +330,16 @@ fn parse_file(
         let document_positions = positions.next().unwrap_or_default();
         // A client check is told by its shape: `rules:` where an API check
         // has `steps:`.
-        let is_client = document_positions.has_top_key("rules")
-            && !document_positions.has_top_key("steps");
+        // A file the indexer could not read (a syntax error) is told by its
+        // top-level lines, so its error is the right kind's.
+        let has = |key: &str| {
+            if indexed {
+                document_positions.has_top_key(key)
+            } else {
+                source.text().lines().any(|l| l.starts_with(&format!("{key}:")))
+            }
+        };
+        let is_client = has("rules") && !has("steps");
         let context = |positions| FileContext {
             file: file.to_path_buf(),
             source: Arc::clone(source),

@@ -15,6 +15,9 @@ mod rule;
 mod traffic;
 mod verdict;
 
+#[cfg(test)]
+mod tests;
+
 pub use assemble::{assemble_client, ClientTimes};
 pub use check::{exchange, grade, Graded};
 pub use context::{GradeContext, Grading};

@@ -522,4 +522,37 @@ mod tests {
         assert_eq!(hint.as_deref(), Some("did you mean `status`?"));
         assert_eq!(unknown_name_hint("unknown field `zzz`, expected `a`"), None);
     }
+
+    #[test]
+    fn a_client_check_is_told_by_its_rules_and_kept_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("conversation.yaml");
+        std::fs::write(
+            &file,
+            "id: acme::always-conversation\ntitle: t\nchecklist: practice::latest-wins\nhint: h\n\
+             exercised_by: a follow-up\nrules:\n  - select: {method: POST, path: /v1/entry-points/*/execute}\n\
+             \x20   expect:\n      body:\n        conversationId: {type: string}\n  - sequence: poll-interval\n\
+             \x20   with: {min_interval: 1s}\n",
+        )
+        .unwrap();
+        let set = load_paths(&[file]).unwrap();
+        assert!(set.checks.is_empty());
+        let check = &set.client_checks[0];
+        assert_eq!(check.id, "acme::always-conversation");
+        assert_eq!(check.item, crate::check::ClientItem::LatestWins);
+        assert_eq!(check.rules.len(), 2);
+        assert_eq!(check.rules[1].line, 11);
+        assert!(matches!(
+            &check.rules[1].kind,
+            crate::check::RuleKind::Sequence(crate::check::Sequence::PollInterval { .. })
+        ));
+    }
+
+    #[test]
+    fn the_builtin_set_keeps_client_checks_out_of_the_api_checks() {
+        let set = load_sources(&[CheckSource::Builtin]).unwrap();
+        assert!(set.checks.iter().all(|c| !c.id.starts_with("client::")));
+        assert!(set.client_checks.len() >= 12);
+        assert!(set.client_checks.iter().all(|c| c.id.starts_with("client::")));
+    }
 }

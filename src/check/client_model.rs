@@ -180,9 +180,21 @@ mod tests {
     #[test]
     fn path_patterns_match_segments() {
         let cases = [
-            ("/v1/entry-points/*/execute", "/v1/entry-points/ep_1/execute", true),
-            ("/v1/entry-points/*/execute", "/v1/entry-points//execute", false),
-            ("/v1/entry-points/*/execute", "/v1/entry-points/a/b/execute", false),
+            (
+                "/v1/entry-points/*/execute",
+                "/v1/entry-points/ep_1/execute",
+                true,
+            ),
+            (
+                "/v1/entry-points/*/execute",
+                "/v1/entry-points//execute",
+                false,
+            ),
+            (
+                "/v1/entry-points/*/execute",
+                "/v1/entry-points/a/b/execute",
+                false,
+            ),
             ("/v1/executions/*", "/v1/executions/exec_1", true),
             ("/v1/**", "/v1/executions/exec_1", true),
             ("/v1/**", "/v2/x", false),

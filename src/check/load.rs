@@ -11,9 +11,9 @@ use sha2::{Digest, Sha256};
 use crate::file::read_regular;
 
 use super::builtin::{builtin_name, CheckSource, BUILTIN_CHECKS};
+use super::client_model::ClientCheck;
 use super::error::{did_you_mean, CheckError, CheckErrorKind, CheckErrors};
 use super::fixture::FixtureCatalog;
-use super::client_model::ClientCheck;
 use super::model::Check;
 use super::position::{Positions, TooDeep, MAX_DEPTH};
 use super::raw::RawCheck;
@@ -336,7 +336,10 @@ fn parse_file(
             if indexed {
                 document_positions.has_top_key(key)
             } else {
-                source.text().lines().any(|l| l.starts_with(&format!("{key}:")))
+                source
+                    .text()
+                    .lines()
+                    .any(|l| l.starts_with(&format!("{key}:")))
             }
         };
         let is_client = has("rules") && !has("steps");
@@ -553,6 +556,9 @@ mod tests {
         let set = load_sources(&[CheckSource::Builtin]).unwrap();
         assert!(set.checks.iter().all(|c| !c.id.starts_with("client::")));
         assert!(set.client_checks.len() >= 12);
-        assert!(set.client_checks.iter().all(|c| c.id.starts_with("client::")));
+        assert!(set
+            .client_checks
+            .iter()
+            .all(|c| c.id.starts_with("client::")));
     }
 }

@@ -29,10 +29,8 @@ pub fn check_schema() -> Value {
         "$schema".into(),
         "http://json-schema.org/draft-07/schema#".into(),
     );
-    let definitions: serde_json::Map<String, Value> = generator
-        .take_definitions(true)
-        .into_iter()
-        .collect();
+    let definitions: serde_json::Map<String, Value> =
+        generator.take_definitions(true).into_iter().collect();
     root.insert("definitions".into(), Value::Object(definitions));
     root.to_value()
 }

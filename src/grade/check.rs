@@ -72,7 +72,9 @@ fn grade_check(
             Err(e) => {
                 let step = format!("{} ({location})", rule.name);
                 let mut failure = Failure::bare(FailureKind::NotSent, e.to_string(), step);
-                failure.hint = "Set the variable when running `client`, or write the value in the check.".into();
+                failure.hint =
+                    "Set the variable when running `client`, or write the value in the check."
+                        .into();
                 return (Outcome::Error(failure), Vec::new());
             }
         }
@@ -82,7 +84,10 @@ fn grade_check(
             Outcome::Passed
         } else {
             Outcome::Ignored {
-                reason: format!("the situation never happened; exercised by {}", check.exercised_by),
+                reason: format!(
+                    "the situation never happened; exercised by {}",
+                    check.exercised_by
+                ),
             }
         };
         return (outcome, Vec::new());

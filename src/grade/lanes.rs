@@ -76,7 +76,10 @@ mod tests {
         ]);
         let graded = Graded {
             results: Vec::new(),
-            violations: vec![(2, "client::stops-at-terminal".into()), (2, "client::poll-interval".into())],
+            violations: vec![
+                (2, "client::stops-at-terminal".into()),
+                (2, "client::poll-interval".into()),
+            ],
         };
         let lanes = lanes(&rec, &graded, &Redactor::default());
         assert_eq!(lanes.len(), 2);

@@ -17,7 +17,11 @@ fn builtin() -> CheckSet {
 }
 
 fn failing(set: &CheckSet, rec: &Recording) -> BTreeSet<String> {
-    let graded = grade(&set.client_checks, rec, &GradeContext::new(&[KEY.to_string()]));
+    let graded = grade(
+        &set.client_checks,
+        rec,
+        &GradeContext::new(&[KEY.to_string()]),
+    );
     graded
         .results
         .iter()
@@ -34,7 +38,13 @@ fn correct_then(more: Vec<RecordedCall>) -> Recording {
 }
 
 fn execute(ms: u64, status: u16, body: &str) -> RecordedCall {
-    let mut c = call(ms, "POST", "/v1/entry-points/ep_1/execute", status, r#"{"message":"no"}"#);
+    let mut c = call(
+        ms,
+        "POST",
+        "/v1/entry-points/ep_1/execute",
+        status,
+        r#"{"message":"no"}"#,
+    );
     c.body = RecordedBody::of(body.as_bytes());
     c
 }
@@ -44,13 +54,18 @@ fn each_faulty_client_fails_exactly_its_check() {
     let set = builtin();
     let hello = r#"{"message":"hello"}"#;
     let mut browser = correct();
-    browser.calls[1].headers.push(("origin".into(), "https://shop.example".into()));
+    browser.calls[1]
+        .headers
+        .push(("origin".into(), "https://shop.example".into()));
     let mut in_query = correct();
     in_query.calls[2].query = Some(format!("key={KEY}"));
     let mut no_type = correct();
-    no_type.calls[0].headers.retain(|(n, _)| n != "content-type");
+    no_type.calls[0]
+        .headers
+        .retain(|(n, _)| n != "content-type");
     let mut busy = execute(0, 429, hello);
-    busy.response_headers.push(("retry-after".into(), "1".into()));
+    busy.response_headers
+        .push(("retry-after".into(), "1".into()));
     let mut ignores_wait = vec![busy];
     ignores_wait.extend(correct().calls.into_iter().map(|mut c| {
         c.at += Duration::from_millis(100);
@@ -105,7 +120,11 @@ fn each_faulty_client_fails_exactly_its_check() {
             ]),
             &["stops-at-terminal", "superseded-is-final"],
         ),
-        ("ignores retry-after", recording(ignores_wait), &["honours-retry-after"]),
+        (
+            "ignores retry-after",
+            recording(ignores_wait),
+            &["honours-retry-after"],
+        ),
         (
             "hammers 401",
             correct_then(vec![execute(1000, 401, hello), execute(1100, 401, hello)]),
@@ -114,7 +133,11 @@ fn each_faulty_client_fails_exactly_its_check() {
         (
             "invents a conversation",
             correct_then(vec![
-                post(1200, r#"{"message":"b","conversationId":"conv_x"}"#, "exec_2"),
+                post(
+                    1200,
+                    r#"{"message":"b","conversationId":"conv_x"}"#,
+                    "exec_2",
+                ),
                 get(1500, "exec_2", "completed"),
             ]),
             &["conversation-from-api"],
@@ -131,22 +154,38 @@ fn a_correct_client_without_scenarios_is_incomplete_and_says_what_would_exercise
     let set = builtin();
     let rec = correct();
     let graded = grade(&set.client_checks, &rec, &GradeContext::new(&[]));
-    let judged = judge_client(&set.client_checks, &graded.results, 4, 0, &ClientFacts::default());
+    let judged = judge_client(
+        &set.client_checks,
+        &graded.results,
+        4,
+        0,
+        &ClientFacts::default(),
+    );
     assert_eq!(judged.verdict, RunVerdict::Incomplete);
     let monitor = judged
         .checklist
         .iter()
         .find(|i| i.id == "practice::monitor-401-403")
         .unwrap();
-    assert!(monitor.gaps[0].reason.contains("--scenario key-rotated"), "{:?}", monitor.gaps);
-    assert!(judged.reasons.iter().any(|r| r.contains("practice::monitor-401-403")));
+    assert!(
+        monitor.gaps[0].reason.contains("--scenario key-rotated"),
+        "{:?}",
+        monitor.gaps
+    );
+    assert!(judged
+        .reasons
+        .iter()
+        .any(|r| r.contains("practice::monitor-401-403")));
     let passed: Vec<&str> = graded
         .results
         .iter()
         .filter(|r| r.outcome == Outcome::Passed)
         .map(|r| r.id.as_str())
         .collect();
-    assert!(passed.contains(&"client::reads-until-terminal"), "{passed:?}");
+    assert!(
+        passed.contains(&"client::reads-until-terminal"),
+        "{passed:?}"
+    );
 }
 
 #[test]
@@ -156,16 +195,30 @@ fn the_command_and_the_recorder_cap_weigh_on_the_verdict() {
     let graded = grade(&set.client_checks, &rec, &GradeContext::new(&[]));
     let failed = ClientFacts {
         command: Some(vec!["npm".into(), "test".into()]),
-        command_exit: Some(crate::result::CommandExit { code: Some(3), signal: None, timed_out: false }),
+        command_exit: Some(crate::result::CommandExit {
+            code: Some(3),
+            signal: None,
+            timed_out: false,
+        }),
         ..ClientFacts::default()
     };
     let judged = judge_client(&set.client_checks, &graded.results, 4, 0, &failed);
     assert_eq!(judged.verdict, RunVerdict::NotReady);
-    assert!(judged.reasons[0].contains("`npm` exited with code 3"), "{:?}", judged.reasons);
+    assert!(
+        judged.reasons[0].contains("`npm` exited with code 3"),
+        "{:?}",
+        judged.reasons
+    );
     let nothing = judge_client(&set.client_checks, &[], 0, 0, &ClientFacts::default());
     assert_eq!(nothing.verdict, RunVerdict::Incomplete);
     assert!(nothing.reasons.iter().any(|r| r.contains("no call")));
-    let dropped = judge_client(&set.client_checks, &graded.results, 4, 7, &ClientFacts::default());
+    let dropped = judge_client(
+        &set.client_checks,
+        &graded.results,
+        4,
+        7,
+        &ClientFacts::default(),
+    );
     assert!(dropped.reasons.iter().any(|r| r.contains("7 call(s) past")));
 }
 
@@ -175,13 +228,33 @@ fn the_floor_is_set_by_the_command() {
     let rec = correct();
     let slow = GradeContext::new(&[]).with_variable("min_poll_interval", "1s");
     let graded = grade(&set.client_checks, &rec, &slow);
-    let poll = graded.results.iter().find(|r| r.id == "client::poll-interval").unwrap();
+    let poll = graded
+        .results
+        .iter()
+        .find(|r| r.id == "client::poll-interval")
+        .unwrap();
     assert_eq!(poll.verdict, Verdict::Failed);
-    assert_eq!(graded.violations.iter().filter(|(_, id)| id == "client::poll-interval").count(), 2);
+    assert_eq!(
+        graded
+            .violations
+            .iter()
+            .filter(|(_, id)| id == "client::poll-interval")
+            .count(),
+        2
+    );
     let failure = poll.failure().unwrap();
-    assert!(failure.message.starts_with("call #2 GET /v1/executions/exec_1 at 0.600 s: reads exec_1 300 ms after call #1"), "{}", failure.message);
+    assert!(
+        failure.message.starts_with(
+            "call #2 GET /v1/executions/exec_1 at 0.600 s: reads exec_1 300 ms after call #1"
+        ),
+        "{}",
+        failure.message
+    );
     assert!(!poll.exchanges.is_empty());
-    assert!(poll.exchanges.iter().all(|e| e.request_headers.iter().all(|h| !h.value.contains(KEY))));
+    assert!(poll
+        .exchanges
+        .iter()
+        .all(|e| e.request_headers.iter().all(|h| !h.value.contains(KEY))));
 }
 
 #[test]
@@ -202,5 +275,7 @@ fn a_hundred_thousand_calls_grade_correctly() {
     let graded = grade(&set.client_checks, &rec, &GradeContext::new(&[]));
     let lanes = super::lanes(&rec, &graded, &crate::secret::Redactor::default());
     assert_eq!(lanes.len(), 25_000);
-    assert!(lanes.iter().all(|l| l.events.len() == 4 && l.terminal.as_deref() == Some("completed")));
+    assert!(lanes
+        .iter()
+        .all(|l| l.events.len() == 4 && l.terminal.as_deref() == Some("completed")));
 }

@@ -82,11 +82,7 @@ fn view(call: &RecordedCall) -> CallView {
         None
     };
     let field = |name: &str| -> Option<String> {
-        response
-            .as_ref()?
-            .get(name)?
-            .as_str()
-            .map(str::to_string)
+        response.as_ref()?.get(name)?.as_str().map(str::to_string)
     };
     let request_json = if call.body.len > 0 {
         call.body.json()

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use crate::check::{ClientCheck, ClientItem, Severity};
 use crate::result::{
-    CheckResult, ChecklistVerdict, CommandExit, Gap, ItemVerdict, Outcome, RootCause,
-    RunVerdict, Verdict,
+    CheckResult, ChecklistVerdict, CommandExit, Gap, ItemVerdict, Outcome, RootCause, RunVerdict,
+    Verdict,
 };
 
 /// What happened to the client run besides its checks' results.
@@ -51,9 +51,11 @@ pub fn judge_client(
     let exit = facts.command_exit.as_ref();
     let command_failed = exit.and_then(|e| command_failure(e, facts.command.as_deref()));
     let mut not_ready: Vec<String> = command_failed.into_iter().collect();
-    not_ready.extend(root_causes.iter().map(|c| {
-        format!("1 check failed: {} ({})", c.summary, c.checks.join(", "))
-    }));
+    not_ready.extend(
+        root_causes
+            .iter()
+            .map(|c| format!("1 check failed: {} ({})", c.summary, c.checks.join(", "))),
+    );
     if !not_ready.is_empty() {
         return ClientJudged {
             verdict: RunVerdict::NotReady,
@@ -75,7 +77,12 @@ pub fn judge_client(
             crate::recording::MAX_CALLS
         ));
     }
-    incomplete.extend(checklist.iter().filter(|i| !i.verdict.is_evidenced()).map(unevidenced));
+    incomplete.extend(
+        checklist
+            .iter()
+            .filter(|i| !i.verdict.is_evidenced())
+            .map(unevidenced),
+    );
     let verdict = if incomplete.is_empty() {
         RunVerdict::Ready
     } else {
@@ -94,7 +101,9 @@ pub fn judge_client(
 fn judged_items(checks: &[ClientCheck]) -> Vec<ClientItem> {
     ClientItem::ALL
         .into_iter()
-        .filter(|item| ClientItem::PRACTICES.contains(item) || checks.iter().any(|c| c.item == *item))
+        .filter(|item| {
+            ClientItem::PRACTICES.contains(item) || checks.iter().any(|c| c.item == *item)
+        })
         .collect()
 }
 
@@ -161,12 +170,15 @@ fn command_failure(exit: &CommandExit, command: Option<&[String]>) -> Option<Str
     if exit.timed_out {
         return None;
     }
-    let name = command
-        .and_then(|c| c.first())
-        .map_or_else(|| "the client's command".to_string(), |c| format!("the client's command `{c}`"));
+    let name = command.and_then(|c| c.first()).map_or_else(
+        || "the client's command".to_string(),
+        |c| format!("the client's command `{c}`"),
+    );
     match (&exit.code, &exit.signal) {
         (Some(0), _) => None,
-        (Some(code), _) => Some(format!("{name} exited with code {code}: its own test failed")),
+        (Some(code), _) => Some(format!(
+            "{name} exited with code {code}: its own test failed"
+        )),
         (None, Some(signal)) => Some(format!("{name} was killed by {signal}")),
         (None, None) => Some(format!("{name} ended without an exit code")),
     }
@@ -184,4 +196,3 @@ fn unevidenced(item: &ChecklistVerdict) -> String {
     };
     format!("`{}` has no passed required check: {why}", item.id)
 }
-

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use super::super::client_model::{
-    CallExpectation, CallRule, CallTarget, ClientCheck, DurationParam, PathPattern, Rule,
-    RuleKind, Sequence, SequenceName, CLIENT_VARIABLES, TERMINAL_STATUSES,
+    CallExpectation, CallRule, CallTarget, ClientCheck, DurationParam, PathPattern, Rule, RuleKind,
+    Sequence, SequenceName, CLIENT_VARIABLES, TERMINAL_STATUSES,
 };
 use super::super::error::{CheckError, CheckErrorKind};
 use super::super::fixture::FixtureCatalog;
@@ -162,9 +162,9 @@ impl Validator<'_> {
     fn sequence(&mut self, at: &str, name: SequenceName, with: &RawRuleParams) -> Option<Sequence> {
         self.refuse_params(at, with, Some(name));
         let statuses = || {
-            with.statuses.clone().unwrap_or_else(|| {
-                TERMINAL_STATUSES.iter().map(|s| s.to_string()).collect()
-            })
+            with.statuses
+                .clone()
+                .unwrap_or_else(|| TERMINAL_STATUSES.iter().map(|s| s.to_string()).collect())
         };
         let slack = |default: u64| with.slack.map_or(Duration::from_millis(default), |d| d.0);
         Some(match name {
@@ -297,4 +297,3 @@ impl Validator<'_> {
         out
     }
 }
-

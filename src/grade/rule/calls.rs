@@ -83,7 +83,9 @@ fn judge(
             let actual = match &view.request_json {
                 Some(json) => path.select(json).cloned(),
                 None if call.body.len == 0 => None,
-                None => return Err("the body is not JSON (or was cut at the recorder's cap)".into()),
+                None => {
+                    return Err("the body is not JSON (or was cut at the recorder's cap)".into())
+                }
             };
             vec![(expectation.target.to_string(), actual)]
         }
@@ -158,18 +160,28 @@ mod tests {
             ..CallRule::default()
         };
         let mut browser = call(0, "GET", "/v1/executions/e", 200, "{}");
-        browser.headers.push(("sec-fetch-mode".into(), "cors".into()));
+        browser
+            .headers
+            .push(("sec-fetch-mode".into(), "cors".into()));
         let mut in_query = call(0, "GET", "/v1/executions/e", 200, "{}");
         in_query.query = Some("a=1&api+key=x".into());
         let mut not_json = post(0, "", "e");
         not_json.body = RecordedBody::of(b"message=hi");
         let cases: Vec<(&CallRule, crate::recording::Recording, Option<Vec<usize>>)> = vec![
             (&posts, correct(), Some(vec![])),
-            (&posts, recording(vec![post(0, r#"{"message":1}"#, "e")]), Some(vec![0])),
+            (
+                &posts,
+                recording(vec![post(0, r#"{"message":1}"#, "e")]),
+                Some(vec![0]),
+            ),
             (&posts, recording(vec![not_json]), Some(vec![0])),
             (&posts, recording(vec![call(0, "GET", "/x", 200, "")]), None),
             (&no_browser, correct(), Some(vec![])),
-            (&no_browser, recording(vec![post(0, "{}", "e"), browser]), Some(vec![1])),
+            (
+                &no_browser,
+                recording(vec![post(0, "{}", "e"), browser]),
+                Some(vec![1]),
+            ),
             (&no_key_in_query, recording(vec![in_query]), Some(vec![0])),
             (&no_key_in_query, correct(), Some(vec![])),
         ];

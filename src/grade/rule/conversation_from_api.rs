@@ -58,17 +58,34 @@ mod tests {
         let cases = vec![
             (correct(), None),
             (
-                recording(vec![first.clone(), post(1000, r#"{"message":"b","conversationId":"conv_e1"}"#, "e2")]),
+                recording(vec![
+                    first.clone(),
+                    post(1000, r#"{"message":"b","conversationId":"conv_e1"}"#, "e2"),
+                ]),
                 Some(vec![]),
             ),
             (
-                recording(vec![first.clone(), post(1000, r#"{"message":"b","conversationId":"conv_mine"}"#, "e2")]),
+                recording(vec![
+                    first.clone(),
+                    post(
+                        1000,
+                        r#"{"message":"b","conversationId":"conv_mine"}"#,
+                        "e2",
+                    ),
+                ]),
                 Some(vec![1]),
             ),
-            (recording(vec![post(0, r#"{"message":"b","conversationId":7}"#, "e2")]), Some(vec![0])),
+            (
+                recording(vec![post(0, r#"{"message":"b","conversationId":7}"#, "e2")]),
+                Some(vec![0]),
+            ),
         ];
         for (i, (rec, expected)) in cases.iter().enumerate() {
-            assert_eq!(&offending(&eval(&Traffic::index(rec))), expected, "case {i}");
+            assert_eq!(
+                &offending(&eval(&Traffic::index(rec))),
+                expected,
+                "case {i}"
+            );
         }
     }
 }

@@ -77,13 +77,25 @@ mod tests {
         let cases = vec![
             (correct(), None),
             // 429 answered at 5 ms: the retry at 1,000 ms is within the slack.
-            (recording(vec![busy(0, "POST", execute), post(1000, m, "e")]), Some(vec![])),
-            (recording(vec![busy(0, "POST", execute), post(200, m, "e")]), Some(vec![1])),
+            (
+                recording(vec![busy(0, "POST", execute), post(1000, m, "e")]),
+                Some(vec![]),
+            ),
+            (
+                recording(vec![busy(0, "POST", execute), post(200, m, "e")]),
+                Some(vec![1]),
+            ),
             // Another endpoint is not held.
-            (recording(vec![busy(0, "POST", execute), get(10, "e", "queued")]), Some(vec![])),
+            (
+                recording(vec![busy(0, "POST", execute), get(10, "e", "queued")]),
+                Some(vec![]),
+            ),
             // Reads of any execution are one endpoint.
             (
-                recording(vec![busy(0, "GET", "/v1/executions/e1"), get(100, "e2", "queued")]),
+                recording(vec![
+                    busy(0, "GET", "/v1/executions/e1"),
+                    get(100, "e2", "queued"),
+                ]),
                 Some(vec![1]),
             ),
         ];

@@ -74,7 +74,10 @@ mod tests {
         let cases = vec![
             (correct(), Some(vec![])),
             (recording(vec![get(0, "x", "completed")]), None),
-            (recording(vec![post(0, hello, "e1"), post(100, hello, "e2")]), Some(vec![1])),
+            (
+                recording(vec![post(0, hello, "e1"), post(100, hello, "e2")]),
+                Some(vec![1]),
+            ),
             // Key order does not make a body different.
             (
                 recording(vec![
@@ -85,15 +88,32 @@ mod tests {
             ),
             // Once seen completed, the same text may be sent again.
             (
-                recording(vec![post(0, hello, "e1"), get(300, "e1", "completed"), post(400, hello, "e2")]),
+                recording(vec![
+                    post(0, hello, "e1"),
+                    get(300, "e1", "completed"),
+                    post(400, hello, "e2"),
+                ]),
                 Some(vec![]),
             ),
-            (recording(vec![post(0, hello, "e1"), post(100, r#"{"message":"other"}"#, "e2")]), Some(vec![])),
+            (
+                recording(vec![
+                    post(0, hello, "e1"),
+                    post(100, r#"{"message":"other"}"#, "e2"),
+                ]),
+                Some(vec![]),
+            ),
             // A refused POST may be retried.
-            (recording(vec![refused, post(1000, hello, "e1")]), Some(vec![])),
+            (
+                recording(vec![refused, post(1000, hello, "e1")]),
+                Some(vec![]),
+            ),
         ];
         for (i, (rec, expected)) in cases.iter().enumerate() {
-            assert_eq!(&offending(&eval(&Traffic::index(rec))), expected, "case {i}");
+            assert_eq!(
+                &offending(&eval(&Traffic::index(rec))),
+                expected,
+                "case {i}"
+            );
         }
     }
 }

@@ -51,8 +51,16 @@ mod tests {
         let cases = vec![
             (correct(), Duration::from_millis(200), Some(vec![])),
             (correct(), Duration::from_millis(500), Some(vec![2, 3])),
-            (recording(tight), Duration::from_millis(200), Some(vec![2, 3, 4])),
-            (recording(vec![post(0, m, "e1"), get(5, "e1", "completed")]), Duration::from_millis(200), None),
+            (
+                recording(tight),
+                Duration::from_millis(200),
+                Some(vec![2, 3, 4]),
+            ),
+            (
+                recording(vec![post(0, m, "e1"), get(5, "e1", "completed")]),
+                Duration::from_millis(200),
+                None,
+            ),
             // 195 ms is within the 10 ms slack of a 200 ms floor.
             (
                 recording(vec![get(0, "e1", "queued"), get(195, "e1", "completed")]),

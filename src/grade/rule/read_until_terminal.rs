@@ -37,10 +37,10 @@ pub fn eval(traffic: &Traffic, statuses: &[String]) -> RuleOutcome {
                 Some(&r) => format!(
                     "its last read (call #{}) showed {}",
                     traffic.calls[r].seq,
-                    traffic.views[r]
-                        .execution_status
-                        .as_deref()
-                        .map_or_else(|| format!("HTTP {}", traffic.calls[r].status), |s| format!("`{s}`"))
+                    traffic.views[r].execution_status.as_deref().map_or_else(
+                        || format!("HTTP {}", traffic.calls[r].status),
+                        |s| format!("`{s}`")
+                    )
                 ),
             };
             Violation::at(
@@ -80,10 +80,16 @@ mod tests {
             (recording(vec![get(0, "exec_1", "completed")]), None),
             // The page's quick example: one read, right after the POST.
             (
-                recording(vec![post(0, r#"{"message":"a"}"#, "exec_1"), get(5, "exec_1", "queued")]),
+                recording(vec![
+                    post(0, r#"{"message":"a"}"#, "exec_1"),
+                    get(5, "exec_1", "queued"),
+                ]),
                 Some(vec![0]),
             ),
-            (recording(vec![post(0, r#"{"message":"a"}"#, "exec_1")]), Some(vec![0])),
+            (
+                recording(vec![post(0, r#"{"message":"a"}"#, "exec_1")]),
+                Some(vec![0]),
+            ),
             // Superseded by a newer message of its conversation: exempt.
             (
                 recording(vec![

@@ -33,7 +33,9 @@ pub fn eval(traffic: &Traffic) -> RuleOutcome {
                 violations.push(Violation::at(
                     traffic,
                     i,
-                    format!("reads execution {id}, an id no answer of the API returned to the client"),
+                    format!(
+                        "reads execution {id}, an id no answer of the API returned to the client"
+                    ),
                 ));
             }
         }
@@ -51,19 +53,32 @@ mod tests {
     fn invented_ids_are_caught() {
         let cases = vec![
             (correct(), Some(vec![])),
-            (recording(vec![post(0, r#"{"message":"a"}"#, "exec_1")]), None),
             (
-                recording(vec![post(0, r#"{"message":"a"}"#, "exec_1"), get(300, "exec_9", "completed")]),
+                recording(vec![post(0, r#"{"message":"a"}"#, "exec_1")]),
+                None,
+            ),
+            (
+                recording(vec![
+                    post(0, r#"{"message":"a"}"#, "exec_1"),
+                    get(300, "exec_9", "completed"),
+                ]),
                 Some(vec![1]),
             ),
             // Read before the POST's answer arrived (answered at 5 ms).
             (
-                recording(vec![post(0, r#"{"message":"a"}"#, "exec_1"), get(2, "exec_1", "queued")]),
+                recording(vec![
+                    post(0, r#"{"message":"a"}"#, "exec_1"),
+                    get(2, "exec_1", "queued"),
+                ]),
                 Some(vec![1]),
             ),
         ];
         for (i, (rec, expected)) in cases.iter().enumerate() {
-            assert_eq!(&offending(&eval(&Traffic::index(rec))), expected, "case {i}");
+            assert_eq!(
+                &offending(&eval(&Traffic::index(rec))),
+                expected,
+                "case {i}"
+            );
         }
     }
 }

@@ -63,7 +63,13 @@ pub fn eval(
                 refused.remove(&same);
             }
         } else if is_refused {
-            refused.insert(same, Refused { last: i, repeats: 0 });
+            refused.insert(
+                same,
+                Refused {
+                    last: i,
+                    repeats: 0,
+                },
+            );
         }
     }
     if applies {
@@ -81,7 +87,13 @@ mod tests {
     use crate::recording::RecordedCall;
 
     fn refused(ms: u64, status: u16) -> RecordedCall {
-        call(ms, "GET", "/v1/executions/e1", status, r#"{"message":"Invalid API key"}"#)
+        call(
+            ms,
+            "GET",
+            "/v1/executions/e1",
+            status,
+            r#"{"message":"Invalid API key"}"#,
+        )
     }
 
     #[test]
@@ -89,8 +101,14 @@ mod tests {
         let cases = vec![
             (correct(), None),
             (recording(vec![refused(0, 401)]), Some(vec![])),
-            (recording(vec![refused(0, 401), refused(1500, 401)]), Some(vec![])),
-            (recording(vec![refused(0, 403), refused(100, 403), refused(200, 403)]), Some(vec![1, 2])),
+            (
+                recording(vec![refused(0, 401), refused(1500, 401)]),
+                Some(vec![]),
+            ),
+            (
+                recording(vec![refused(0, 403), refused(100, 403), refused(200, 403)]),
+                Some(vec![1, 2]),
+            ),
             (
                 recording((0..6).map(|n| refused(n * 2000, 401)).collect()),
                 Some(vec![4, 5]),

@@ -55,18 +55,30 @@ mod tests {
             (correct(), TERMINAL_STATUSES, Some(vec![])),
             (correct(), &["superseded"], None),
             (
-                recording(vec![post(0, m, "e1"), get(300, "e1", "completed"), get(600, "e1", "completed")]),
+                recording(vec![
+                    post(0, m, "e1"),
+                    get(300, "e1", "completed"),
+                    get(600, "e1", "completed"),
+                ]),
                 TERMINAL_STATUSES,
                 Some(vec![2]),
             ),
             (
-                recording(vec![post(0, m, "e1"), get(300, "e1", "superseded"), get(600, "e1", "superseded")]),
+                recording(vec![
+                    post(0, m, "e1"),
+                    get(300, "e1", "superseded"),
+                    get(600, "e1", "superseded"),
+                ]),
                 &["superseded"],
                 Some(vec![2]),
             ),
             // In flight when the end was shown (sent at 302, answered 305).
             (
-                recording(vec![post(0, m, "e1"), get(300, "e1", "completed"), get(302, "e1", "completed")]),
+                recording(vec![
+                    post(0, m, "e1"),
+                    get(300, "e1", "completed"),
+                    get(302, "e1", "completed"),
+                ]),
                 TERMINAL_STATUSES,
                 Some(vec![]),
             ),

@@ -55,7 +55,7 @@ mod tests {
     #[test]
     fn only_returned_conversations_are_continued() {
         let first = post(0, r#"{"message":"a"}"#, "e1");
-        let cases = vec![
+        let cases = [
             (correct(), None),
             (
                 recording(vec![

@@ -74,7 +74,7 @@ mod tests {
     fn a_retry_before_the_wait_is_caught() {
         let execute = "/v1/entry-points/ep_1/execute";
         let m = r#"{"message":"a"}"#;
-        let cases = vec![
+        let cases = [
             (correct(), None),
             // 429 answered at 5 ms: the retry at 1,000 ms is within the slack.
             (

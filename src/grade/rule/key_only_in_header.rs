@@ -61,7 +61,7 @@ mod tests {
         let in_path = call(0, "GET", &format!("/v1/executions/{KEY}"), 400, "{}");
         let mut in_body = post(0, "", "e");
         in_body.body = RecordedBody::of(format!(r#"{{"message":"hi","key":"{KEY}"}}"#).as_bytes());
-        let cases = vec![
+        let cases = [
             (correct(), Some(vec![])),
             (recording(vec![]), None),
             (recording(vec![post(0, "{}", "e"), in_query]), Some(vec![1])),

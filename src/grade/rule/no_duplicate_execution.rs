@@ -71,7 +71,7 @@ mod tests {
     fn a_message_is_not_posted_twice_while_it_runs() {
         let hello = r#"{"message":"hello"}"#;
         let refused = call(0, "POST", "/v1/entry-points/ep_1/execute", 429, "{}");
-        let cases = vec![
+        let cases = [
             (correct(), Some(vec![])),
             (recording(vec![get(0, "x", "completed")]), None),
             (

@@ -48,7 +48,7 @@ mod tests {
         let tight: Vec<_> = std::iter::once(post(0, m, "e1"))
             .chain((1..5).map(|n| get(10 * n, "e1", "queued")))
             .collect();
-        let cases = vec![
+        let cases = [
             (correct(), Duration::from_millis(200), Some(vec![])),
             (correct(), Duration::from_millis(500), Some(vec![2, 3])),
             (

@@ -75,7 +75,7 @@ mod tests {
         newer.response_body = crate::recording::RecordedBody::of(
             br#"{"conversationId":"conv_exec_1","executionId":"exec_2","status":"queued"}"#,
         );
-        let cases = vec![
+        let cases = [
             (correct(), Some(vec![])),
             (recording(vec![get(0, "exec_1", "completed")]), None),
             // The page's quick example: one read, right after the POST.

@@ -51,7 +51,7 @@ mod tests {
 
     #[test]
     fn invented_ids_are_caught() {
-        let cases = vec![
+        let cases = [
             (correct(), Some(vec![])),
             (
                 recording(vec![post(0, r#"{"message":"a"}"#, "exec_1")]),

@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn refusals_are_not_hammered() {
-        let cases = vec![
+        let cases = [
             (correct(), None),
             (recording(vec![refused(0, 401)]), Some(vec![])),
             (

@@ -51,7 +51,8 @@ mod tests {
     #[test]
     fn reads_after_the_end_are_caught() {
         let m = r#"{"message":"a"}"#;
-        let cases: Vec<(Recording, &[&str], Option<Vec<usize>>)> = vec![
+        type Case = (Recording, &'static [&'static str], Option<Vec<usize>>);
+        let cases: Vec<Case> = vec![
             (correct(), TERMINAL_STATUSES, Some(vec![])),
             (correct(), &["superseded"], None),
             (

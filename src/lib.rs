@@ -14,6 +14,7 @@ pub mod console;
 pub mod error;
 pub mod exit;
 pub mod file;
+pub mod grade;
 pub mod recorder;
 pub mod recording;
 pub mod report;

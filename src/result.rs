@@ -450,6 +450,9 @@ pub enum FailureKind {
     Internal,
     /// SIGINT or SIGTERM stopped the check before it ended.
     Interrupted,
+    /// The integrator's client broke a client check's rule over its
+    /// recorded calls (`client`).
+    ClientRule,
     /// This machine could not send the request: it ran out of file
     /// descriptors (`ulimit -n`). Never the target's fault: the run ends
     /// with the setup exit code.

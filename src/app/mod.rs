@@ -52,14 +52,29 @@ fn list(args: ListArgs) -> Result<u8, AppError> {
             check.title
         ));
     }
+    // Client checks (graded by `client`) follow, their ids in `client::`
+    // for the built-in ones, their item a checklist id or a practice.
+    for check in &set.client_checks {
+        stdout::line(format_args!(
+            "{:<44} {:<9} {:<21} {}",
+            check.id,
+            check.severity.as_str(),
+            check.item.id(),
+            check.title
+        ));
+    }
     Ok(exit::READY)
 }
 
 fn validate(args: ValidateArgs) -> Result<u8, AppError> {
     let set = known_secrets::load_checks_env(&args.paths)?;
+    let client = match set.client_checks.len() {
+        0 => String::new(),
+        n => format!(" ({n} of them client checks, graded by `client`)"),
+    };
     stdout::line(format_args!(
-        "{} checks in {} files are valid",
-        set.checks.len(),
+        "{} checks in {} files are valid{client}",
+        set.checks.len() + set.client_checks.len(),
         set.files.len()
     ));
     Ok(exit::READY)

@@ -11,19 +11,25 @@ use sha2::{Digest, Sha256};
 use crate::file::read_regular;
 
 use super::builtin::{builtin_name, CheckSource, BUILTIN_CHECKS};
+use super::client_model::ClientCheck;
 use super::error::{did_you_mean, CheckError, CheckErrorKind, CheckErrors};
 use super::fixture::FixtureCatalog;
 use super::model::Check;
 use super::position::{Positions, TooDeep, MAX_DEPTH};
 use super::raw::RawCheck;
+use super::raw_client::RawClientCheck;
 use super::source::SourceText;
-use super::validate::{validate_check, validate_set, FileContext};
+use super::validate::{validate_check, validate_client_check, validate_set, FileContext};
 
 /// The checks of a run, with what they were loaded from.
 #[derive(Debug, Clone)]
 pub struct CheckSet {
-    /// Sorted by id, the order trials are listed and reported in.
+    /// The API checks `run` runs, sorted by id, the order trials are
+    /// listed and reported in.
     pub checks: Vec<Check>,
+    /// The client checks `client` grades a recording with (files with
+    /// `rules:`), sorted by id; `run` never sees them.
+    pub client_checks: Vec<ClientCheck>,
     pub catalog: FixtureCatalog,
     /// Each file read, in path order; a built-in one as
     /// `builtin:key/accepted.yaml`.
@@ -50,6 +56,19 @@ struct Parsed {
     context: FileContext,
 }
 
+/// A parsed client check document.
+struct ParsedClient {
+    raw: RawClientCheck,
+    context: FileContext,
+}
+
+/// Every document parsed so far, by kind.
+#[derive(Default)]
+struct Documents {
+    api: Vec<Parsed>,
+    client: Vec<ParsedClient>,
+}
+
 /// A check file found: the name it is shown by, and its text if it is
 /// built in (else it is read from disk under that name).
 struct Found {
@@ -70,7 +89,7 @@ pub fn load_sources(sources: &[CheckSource]) -> Result<CheckSet, CheckErrors> {
     let mut errors = Vec::new();
     let found = find_files(sources, &mut errors);
     let mut hasher = Sha256::new();
-    let mut parsed = Vec::new();
+    let mut documents = Documents::default();
     for Found { name, builtin } in &found {
         let bytes = match builtin {
             Some(text) => Ok(text.as_bytes().to_vec()),
@@ -82,7 +101,7 @@ pub fn load_sources(sources: &[CheckSource]) -> Result<CheckSet, CheckErrors> {
                 hasher.update([0]);
                 hasher.update(&bytes);
                 if let Some(text) = utf8_text(name, bytes, &mut errors) {
-                    parse_file(name, &SourceText::new(text), &mut parsed, &mut errors);
+                    parse_file(name, &SourceText::new(text), &mut documents, &mut errors);
                 }
             }
             Err(e) => errors.push(CheckError::new(
@@ -94,6 +113,10 @@ pub fn load_sources(sources: &[CheckSource]) -> Result<CheckSet, CheckErrors> {
         }
     }
     let files: Vec<PathBuf> = found.into_iter().map(|f| f.name).collect();
+    let Documents {
+        api: parsed,
+        client,
+    } = documents;
     let catalog = build_catalog(&parsed, &mut errors);
     // Ids of every parsed check, valid or not, so one broken check does not
     // also show up as an unknown requirement of the others.
@@ -106,6 +129,7 @@ pub fn load_sources(sources: &[CheckSource]) -> Result<CheckSet, CheckErrors> {
         }
     }
     errors.extend(validate_set(&checks, &known));
+    let client_checks = validate_clients(client, &checks, &catalog, &mut errors);
     if !errors.is_empty() {
         errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
         return Err(CheckErrors(errors));
@@ -114,10 +138,46 @@ pub fn load_sources(sources: &[CheckSource]) -> Result<CheckSet, CheckErrors> {
     checks.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(CheckSet {
         checks,
+        client_checks,
         catalog,
         files,
         digest: hex::encode(hasher.finalize()),
     })
+}
+
+/// Validates the client checks; an id is unique across both kinds (a
+/// report lists them side by side).
+fn validate_clients(
+    client: Vec<ParsedClient>,
+    api: &[(Check, FileContext)],
+    catalog: &FixtureCatalog,
+    errors: &mut Vec<CheckError>,
+) -> Vec<ClientCheck> {
+    let mut first: std::collections::HashMap<String, String> = api
+        .iter()
+        .map(|(c, _)| (c.id.clone(), format!("{}:{}", c.file.display(), c.line)))
+        .collect();
+    let mut checks = Vec::new();
+    for ParsedClient { raw, context } in client {
+        match validate_client_check(raw, &context, catalog) {
+            Ok(check) => {
+                let here = format!("{}:{}", check.file.display(), check.line);
+                if let Some(previous) = first.get(&check.id) {
+                    let kind = CheckErrorKind::DuplicateId {
+                        id: check.id.clone(),
+                        first: previous.clone(),
+                    };
+                    errors.push(context.error_at_value("id", kind));
+                    continue;
+                }
+                first.insert(check.id.clone(), here);
+                checks.push(check);
+            }
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    checks.sort_by(|a, b| a.id.cmp(&b.id));
+    checks
 }
 
 /// Far more than any set of checks (20,000 checks take a few megabytes).
@@ -242,7 +302,7 @@ fn walk(
 fn parse_file(
     file: &Path,
     source: &Arc<SourceText>,
-    parsed: &mut Vec<Parsed>,
+    parsed: &mut Documents,
     errors: &mut Vec<CheckError>,
 ) {
     let has_content = source.text().lines().any(|l| {
@@ -268,15 +328,43 @@ fn parse_file(
     for document in serde_yaml::Deserializer::from_str(source.text()) {
         found += 1;
         let document_positions = positions.next().unwrap_or_default();
-        match RawCheck::deserialize(document) {
-            Ok(raw) => parsed.push(Parsed {
-                raw,
-                context: FileContext {
-                    file: file.to_path_buf(),
-                    source: Arc::clone(source),
-                    positions: document_positions,
-                },
-            }),
+        // A client check is told by its shape: `rules:` where an API check
+        // has `steps:`.
+        // A file the indexer could not read (a syntax error) is told by its
+        // top-level lines, so its error is the right kind's.
+        let has = |key: &str| {
+            if indexed {
+                document_positions.has_top_key(key)
+            } else {
+                source
+                    .text()
+                    .lines()
+                    .any(|l| l.starts_with(&format!("{key}:")))
+            }
+        };
+        let is_client = has("rules") && !has("steps");
+        let context = |positions| FileContext {
+            file: file.to_path_buf(),
+            source: Arc::clone(source),
+            positions,
+        };
+        let result = if is_client {
+            RawClientCheck::deserialize(document).map(|raw| {
+                parsed.client.push(ParsedClient {
+                    raw,
+                    context: context(document_positions),
+                })
+            })
+        } else {
+            RawCheck::deserialize(document).map(|raw| {
+                parsed.api.push(Parsed {
+                    raw,
+                    context: context(document_positions),
+                })
+            })
+        };
+        match result {
+            Ok(()) => {}
             Err(e) => {
                 // A stream that failed to parse yields the same error forever.
                 let text = e.to_string();
@@ -412,8 +500,9 @@ mod tests {
         let n = 500;
         let text: Vec<String> = (0..n).map(document).collect();
         let source = SourceText::new(text.join("---\n"));
-        let (mut parsed, mut errors) = (Vec::new(), Vec::new());
-        parse_file(Path::new("many.yaml"), &source, &mut parsed, &mut errors);
+        let (mut documents, mut errors) = (Documents::default(), Vec::new());
+        parse_file(Path::new("many.yaml"), &source, &mut documents, &mut errors);
+        let parsed = documents.api;
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(parsed.len(), n);
         // One text for the file, not a copy per document (5,000 documents of
@@ -435,5 +524,41 @@ mod tests {
         );
         assert_eq!(hint.as_deref(), Some("did you mean `status`?"));
         assert_eq!(unknown_name_hint("unknown field `zzz`, expected `a`"), None);
+    }
+
+    #[test]
+    fn a_client_check_is_told_by_its_rules_and_kept_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("conversation.yaml");
+        std::fs::write(
+            &file,
+            "id: acme::always-conversation\ntitle: t\nchecklist: practice::latest-wins\nhint: h\n\
+             exercised_by: a follow-up\nrules:\n  - select: {method: POST, path: /v1/entry-points/*/execute}\n\
+             \x20   expect:\n      body:\n        conversationId: {type: string}\n  - sequence: poll-interval\n\
+             \x20   with: {min_interval: 1s}\n",
+        )
+        .unwrap();
+        let set = load_paths(&[file]).unwrap();
+        assert!(set.checks.is_empty());
+        let check = &set.client_checks[0];
+        assert_eq!(check.id, "acme::always-conversation");
+        assert_eq!(check.item, crate::check::ClientItem::LatestWins);
+        assert_eq!(check.rules.len(), 2);
+        assert_eq!(check.rules[1].line, 11);
+        assert!(matches!(
+            &check.rules[1].kind,
+            crate::check::RuleKind::Sequence(crate::check::Sequence::PollInterval { .. })
+        ));
+    }
+
+    #[test]
+    fn the_builtin_set_keeps_client_checks_out_of_the_api_checks() {
+        let set = load_sources(&[CheckSource::Builtin]).unwrap();
+        assert!(set.checks.iter().all(|c| !c.id.starts_with("client::")));
+        assert!(set.client_checks.len() >= 12);
+        assert!(set
+            .client_checks
+            .iter()
+            .all(|c| c.id.starts_with("client::")));
     }
 }

@@ -7,12 +7,14 @@
 
 mod builtin;
 mod checklist;
+mod client_model;
 mod error;
 mod fixture;
 mod load;
 mod model;
 mod position;
 mod raw;
+mod raw_client;
 mod schema;
 mod source;
 mod template;
@@ -21,7 +23,11 @@ mod validate;
 pub use builtin::{
     builtin_name, builtin_text, CheckSource, BUILTIN_ARG, BUILTIN_CHECKS, BUILTIN_PREFIX,
 };
-pub use checklist::ChecklistItem;
+pub use checklist::{ChecklistItem, ClientItem};
+pub use client_model::{
+    CallExpectation, CallRule, CallTarget, ClientCheck, DurationParam, PathPattern, Rule, RuleKind,
+    Sequence, SequenceName, CLIENT_VARIABLES, DEFAULT_MIN_POLL_INTERVAL, TERMINAL_STATUSES,
+};
 pub use error::{did_you_mean, CheckError, CheckErrorKind, CheckErrors};
 pub use fixture::{env_var_for, Fixture, FixtureCatalog, BUILTIN_FIXTURES};
 pub use load::{load_paths, load_sources, CheckSet};

@@ -147,6 +147,12 @@ impl Positions {
             .map(|(_, c, after)| (c, after))
     }
 
+    /// Whether the document's top-level mapping has the key `name`: how a
+    /// client check (`rules:`) is told from an API check (`steps:`).
+    pub fn has_top_key(&self, name: &str) -> bool {
+        self.child(0, name).is_some()
+    }
+
     fn child(&self, parent: usize, name: &str) -> Option<usize> {
         self.entries[parent]
             .children

@@ -11,14 +11,28 @@ use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde_json::Value;
 
 use super::raw::{HumanDuration, MatcherSet, MatcherSpec, RawCheck};
+use super::raw_client::RawClientCheck;
 
 /// The check format's schema (JSON Schema draft-07, which every
-/// YAML-language-server editor understands).
+/// YAML-language-server editor understands): an API check (`steps:`) or
+/// a client check (`rules:`), told apart by shape as the loader does.
 pub fn check_schema() -> Value {
-    SchemaSettings::draft07()
-        .into_generator()
-        .into_root_schema_for::<RawCheck>()
-        .to_value()
+    let mut generator = SchemaSettings::draft07().into_generator();
+    let api = generator.subschema_for::<RawCheck>();
+    let client = generator.subschema_for::<RawClientCheck>();
+    let mut root = json_schema!({
+        "title": "wapzi-homolog check",
+        "description": "A wapzi-homolog check file: an API check (`steps:`, run by `run`) or a client check (`rules:`, graded by `client`). Reference: docs/check-format.md.",
+        "oneOf": [api, client]
+    });
+    root.insert(
+        "$schema".into(),
+        "http://json-schema.org/draft-07/schema#".into(),
+    );
+    let definitions: serde_json::Map<String, Value> =
+        generator.take_definitions(true).into_iter().collect();
+    root.insert("definitions".into(), Value::Object(definitions));
+    root.to_value()
 }
 
 /// [`check_schema`] as pretty JSON with a final newline: the text of
@@ -81,8 +95,13 @@ mod tests {
     #[test]
     fn refuses_unknown_fields_everywhere_the_loader_does() {
         let schema = check_schema();
-        assert_eq!(schema["additionalProperties"], Value::Bool(false));
         for name in [
+            "RawCheck",
+            "RawClientCheck",
+            "RawRule",
+            "RawSelect",
+            "RawCallExpect",
+            "RawRuleParams",
             "RawStep",
             "RawRequest",
             "RawExpect",
@@ -102,19 +121,31 @@ mod tests {
     #[test]
     fn required_fields_match_the_format() {
         let schema = check_schema();
-        let required: Vec<&str> = schema["required"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(Value::as_str)
-            .collect();
-        assert_eq!(required, ["id", "title", "checklist", "hint", "steps"]);
+        let required = |name: &str| -> Vec<String> {
+            definition(&schema, name)["required"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        };
+        assert_eq!(
+            required("RawCheck"),
+            ["id", "title", "checklist", "hint", "steps"]
+        );
+        assert_eq!(
+            required("RawClientCheck"),
+            ["id", "title", "checklist", "hint", "exercised_by", "rules"]
+        );
     }
 
     #[test]
     fn the_id_pattern_agrees_with_the_documented_id_rules() {
         let schema = check_schema();
-        let pattern = schema["properties"]["id"]["pattern"].as_str().unwrap();
+        let pattern = definition(&schema, "RawCheck")["properties"]["id"]["pattern"]
+            .as_str()
+            .unwrap();
         let re = regex::Regex::new(pattern).unwrap();
         for valid in [
             "key::missing",

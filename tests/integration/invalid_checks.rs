@@ -18,6 +18,9 @@ const SETUP: i32 = 2;
 /// Cases whose stderr is pinned in a golden file.
 const CASES: &[&str] = &[
     "bad-check-id",
+    "client-unknown-field",
+    "client-unknown-sequence",
+    "client-wrong-parameter",
     "from-misused",
     "bare-absent",
     "duplicate-id",

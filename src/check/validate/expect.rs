@@ -48,7 +48,7 @@ impl Validator<'_> {
     }
 
     /// Status codes are integers from 100 to 599: `"202"` would never match.
-    fn check_status_values(&mut self, at: &str, spec: &MatcherSpec) {
+    pub(super) fn check_status_values(&mut self, at: &str, spec: &MatcherSpec) {
         let values: Vec<&Value> = match spec {
             MatcherSpec::Equals(v) => vec![v],
             MatcherSpec::OneOf(vs) => vs.iter().collect(),
@@ -100,7 +100,7 @@ impl Validator<'_> {
         items
     }
 
-    fn matchers(&mut self, at: &str, spec: &MatcherSpec) -> Vec<Matcher> {
+    pub(super) fn matchers(&mut self, at: &str, spec: &MatcherSpec) -> Vec<Matcher> {
         match spec {
             MatcherSpec::Equals(Value::String(word)) if MATCHER_WORDS.contains(&word.as_str()) => {
                 let e = self.ctx.error_at_value(

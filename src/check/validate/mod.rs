@@ -1,8 +1,11 @@
 //! Turning raw check documents into the model: cross-references, templates,
 //! regexes and paths are all checked here, against the file's positions.
 
+mod client;
 mod expect;
 mod step;
+
+pub use client::validate_client_check;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -65,7 +68,7 @@ pub fn validate_check(
         errors: Vec::new(),
         scope: BUILTIN_VARIABLES.iter().map(|s| s.to_string()).collect(),
     };
-    v.check_identity(&raw);
+    v.check_header(&raw.id, &raw.title, &raw.hint);
     v.check_needs();
     let steps: Vec<Step> = raw
         .steps
@@ -224,14 +227,15 @@ struct Validator<'a> {
 }
 
 impl Validator<'_> {
-    fn check_identity(&mut self, raw: &RawCheck) {
-        if !is_check_id(&raw.id) {
+    /// The fields both kinds of check share: a path-like id, a title and a hint.
+    fn check_header(&mut self, id: &str, title: &str, hint: &str) {
+        if !is_check_id(id) {
             self.errors.push(
                 self.ctx
-                    .error_at_value("id", CheckErrorKind::InvalidId(raw.id.clone())),
+                    .error_at_value("id", CheckErrorKind::InvalidId(id.to_string())),
             );
         }
-        for (field, text) in [("title", &raw.title), ("hint", &raw.hint)] {
+        for (field, text) in [("title", title), ("hint", hint)] {
             if text.trim().is_empty() {
                 self.errors.push(self.ctx.error_at_key(
                     field,

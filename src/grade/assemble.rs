@@ -1,0 +1,98 @@
+//! Building a client run's [`RunResult`]: grading, verdict and lanes, in
+//! the result model every report already renders.
+
+use std::time::SystemTime;
+
+use crate::check::CheckSet;
+use crate::recording::Recording;
+use crate::result::{
+    ChecksDigest, ClientRun, RunResult, RunVerdict, Side, Summary, Target, Tool, SCHEMA_VERSION,
+};
+
+use super::check::grade;
+use super::context::{GradeContext, Grading};
+use super::lanes::lanes;
+use super::verdict::{judge_client, ClientFacts};
+
+/// When the client run started and ended.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientTimes {
+    pub started_at: SystemTime,
+    pub finished_at: SystemTime,
+}
+
+/// The complete result of a client run: every client check of `set`
+/// graded over `recording`, judged with `facts`.
+pub fn assemble_client(
+    set: &CheckSet,
+    recording: &Recording,
+    context: &GradeContext,
+    facts: ClientFacts,
+    times: ClientTimes,
+    run_id: &str,
+    target: Target,
+) -> RunResult {
+    let graded = grade(&set.client_checks, recording, context);
+    let judged = judge_client(
+        &set.client_checks,
+        &graded.results,
+        recording.calls.len(),
+        recording.dropped,
+        &facts,
+    );
+    let redactor = Grading::new(context, recording).redactor;
+    let lanes = lanes(recording, &graded, &redactor);
+    let executions_created = recording
+        .calls
+        .iter()
+        .filter(|c| c.execute_entry_point().is_some() && (200..300).contains(&c.status))
+        .count();
+    let duration = times
+        .finished_at
+        .duration_since(times.started_at)
+        .unwrap_or_default();
+    let checks = graded.results;
+    RunResult {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        side: Side::Client,
+        run_id: run_id.to_string(),
+        started_at: rfc3339(times.started_at),
+        finished_at: rfc3339(times.finished_at),
+        duration_ms: duration.as_secs_f64() * 1000.0,
+        target,
+        checks_digest: ChecksDigest {
+            sha256: set.digest.clone(),
+            files: set.files.iter().map(|f| f.display().to_string()).collect(),
+        },
+        summary: Summary::of(&checks),
+        executions_created,
+        requests_sent: recording.calls.len(),
+        verdict: judged.verdict,
+        reasons: judged.reasons,
+        root_causes: judged.root_causes,
+        unreachable: None,
+        interrupted_by: None,
+        checklist: judged.checklist,
+        ready: judged.verdict == RunVerdict::Ready,
+        exit_code: i32::from(judged.verdict.exit_code()),
+        preflight: Vec::new(),
+        checks,
+        client: Some(ClientRun {
+            command: facts.command,
+            command_exit: facts.command_exit,
+            scenarios: facts.scenarios,
+            upstream: facts.upstream,
+            calls_recorded: recording.calls.len(),
+            calls_dropped: recording.dropped,
+            lanes,
+        }),
+    }
+}
+
+fn rfc3339(at: SystemTime) -> String {
+    humantime::format_rfc3339_millis(at).to_string()
+}

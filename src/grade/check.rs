@@ -1,0 +1,231 @@
+//! Grading client checks over a recording: each check's rules, combined
+//! into the result model every report renders.
+
+use std::time::Instant;
+
+use crate::check::{ClientCheck, Severity};
+use crate::recording::{RecordedCall, Recording};
+use crate::result::{
+    self, CheckResult, Exchange, Failure, FailureKind, Header, Mismatch, Outcome, ResponseRecord,
+    Verdict,
+};
+use crate::secret::Redactor;
+
+use super::context::{GradeContext, Grading};
+use super::rule::{eval_rule, RuleOutcome, Violation};
+use super::traffic::Traffic;
+
+/// How many offending calls a failure shows as exchanges.
+const MAX_EXCHANGES: usize = 3;
+/// How many violations a failure lists as mismatches.
+const MAX_MISMATCHES: usize = 20;
+
+/// The results of grading, and which call broke which check (for lanes).
+#[derive(Debug, Clone, Default)]
+pub struct Graded {
+    /// One per check, in the order the checks were given.
+    pub results: Vec<CheckResult>,
+    /// (call seq, check id) for every violation.
+    pub violations: Vec<(u64, String)>,
+}
+
+/// Grades `recording` with every check of `checks`.
+pub fn grade(checks: &[ClientCheck], recording: &Recording, context: &GradeContext) -> Graded {
+    let traffic = Traffic::index(recording);
+    let grading = Grading::new(context, recording);
+    let mut graded = Graded::default();
+    for check in checks {
+        let started = Instant::now();
+        let (outcome, broken) = grade_check(check, &traffic, &grading);
+        for v in &broken {
+            graded
+                .violations
+                .push((traffic.calls[v.index].seq, check.id.clone()));
+        }
+        let exchanges = exchanges(&broken, &traffic, &grading.redactor);
+        graded
+            .results
+            .push(result_of(check, outcome, exchanges, started));
+    }
+    graded
+}
+
+/// A check's outcome and its violations: failed when a rule broke,
+/// passed when a rule held and none broke, ignored when none applied.
+fn grade_check(
+    check: &ClientCheck,
+    traffic: &Traffic,
+    grading: &Grading,
+) -> (Outcome, Vec<Violation>) {
+    let location = format!("{}:{}", check.file.display(), check.line);
+    let mut held = false;
+    let mut broken: Vec<(String, usize, Violation)> = Vec::new();
+    for rule in &check.rules {
+        match eval_rule(&rule.kind, traffic, grading) {
+            Ok(RuleOutcome::NotApplicable) => {}
+            Ok(RuleOutcome::Held) => held = true,
+            Ok(RuleOutcome::Broken(violations)) => broken.extend(
+                violations
+                    .into_iter()
+                    .map(|v| (rule.name.clone(), rule.line, v)),
+            ),
+            Err(e) => {
+                let step = format!("{} ({location})", rule.name);
+                let mut failure = Failure::bare(FailureKind::NotSent, e.to_string(), step);
+                failure.hint =
+                    "Set the variable when running `client`, or write the value in the check."
+                        .into();
+                return (Outcome::Error(failure), Vec::new());
+            }
+        }
+    }
+    if broken.is_empty() {
+        let outcome = if held {
+            Outcome::Passed
+        } else {
+            Outcome::Ignored {
+                reason: format!(
+                    "the situation never happened; exercised by {}",
+                    check.exercised_by
+                ),
+            }
+        };
+        return (outcome, Vec::new());
+    }
+    broken.sort_by_key(|(_, _, v)| v.index);
+    let failure = failure_of(check, &broken, traffic, grading);
+    (
+        Outcome::Failed(failure),
+        broken.into_iter().map(|(_, _, v)| v).collect(),
+    )
+}
+
+fn failure_of(
+    check: &ClientCheck,
+    broken: &[(String, usize, Violation)],
+    traffic: &Traffic,
+    grading: &Grading,
+) -> Failure {
+    let redact = |text: &str| grading.redactor.redact(text);
+    let file = check.file.display().to_string();
+    let (rule, line, first) = &broken[0];
+    let call = &traffic.calls[first.index];
+    let more = match broken.len() {
+        1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    Failure {
+        kind: FailureKind::ClientRule,
+        message: redact(&format!("{}{more}", first.message)),
+        step: format!("{rule} ({file}:{line})"),
+        request: Some(redact(&format!("{} {}", call.method, url_of(call)))),
+        response: Some(redact(&format!(
+            "{} {}",
+            call.status,
+            excerpt(&call.response_body.text)
+        ))),
+        http_status: Some(call.status),
+        mismatches: broken
+            .iter()
+            .take(MAX_MISMATCHES)
+            .map(|(rule, line, v)| Mismatch {
+                kind: FailureKind::ClientRule,
+                target: format!("call #{}", traffic.calls[v.index].seq),
+                expected: rule.clone(),
+                actual: redact(&v.message),
+                location: format!("{file}:{line}"),
+            })
+            .collect(),
+        hint: check.hint.clone(),
+        last_value: None,
+    }
+}
+
+fn excerpt(text: &str) -> String {
+    const LIMIT: usize = 200;
+    if text.chars().count() > LIMIT {
+        format!("{}…", text.chars().take(LIMIT).collect::<String>())
+    } else {
+        text.to_string()
+    }
+}
+
+fn url_of(call: &RecordedCall) -> String {
+    match &call.query {
+        Some(q) => format!("{}?{q}", call.path),
+        None => call.path.clone(),
+    }
+}
+
+/// The first few offending calls, redacted, as exchanges.
+fn exchanges(broken: &[Violation], traffic: &Traffic, redactor: &Redactor) -> Vec<Exchange> {
+    let mut seen = Vec::new();
+    for v in broken {
+        if !seen.contains(&v.index) {
+            seen.push(v.index);
+        }
+    }
+    seen.into_iter()
+        .take(MAX_EXCHANGES)
+        .map(|i| exchange(&traffic.calls[i], redactor))
+        .collect()
+}
+
+/// A recorded call as the result model's exchange, every secret redacted.
+pub fn exchange(call: &RecordedCall, redactor: &Redactor) -> Exchange {
+    let headers = |list: &[(String, String)]| -> Vec<Header> {
+        list.iter()
+            .map(|(name, value)| Header {
+                name: name.clone(),
+                value: redactor.redact(value),
+            })
+            .collect()
+    };
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    Exchange {
+        step: format!("call #{}", call.seq),
+        method: call.method.clone(),
+        url: redactor.redact(&url_of(call)),
+        request_headers: headers(&call.headers),
+        request_body: (call.body.len > 0).then(|| redactor.redact(&call.body.text)),
+        response: (call.status != 0).then(|| ResponseRecord {
+            status: call.status,
+            headers: headers(&call.response_headers),
+            body: redactor.redact(&call.response_body.text),
+            body_bytes: call.response_body.len as u64,
+            truncated: !call.response_body.is_whole(),
+        }),
+        error: (call.status == 0).then(|| "no answer: the upstream could not be reached".into()),
+        started_ms: ms(call.at),
+        duration_ms: ms(call.duration),
+        poll: None,
+        reused_from: None,
+    }
+}
+
+fn result_of(
+    check: &ClientCheck,
+    outcome: Outcome,
+    exchanges: Vec<Exchange>,
+    started: Instant,
+) -> CheckResult {
+    let severity = match check.severity {
+        Severity::Required => result::Severity::Required,
+        Severity::Advisory => result::Severity::Advisory,
+    };
+    let verdict = Verdict::of(&outcome, severity);
+    CheckResult {
+        id: check.id.clone(),
+        title: check.title.clone(),
+        checklist_item: check.item.id().to_string(),
+        severity,
+        hint: check.hint.clone(),
+        location: format!("{}:{}", check.file.display(), check.line),
+        outcome,
+        verdict,
+        started_ms: 0.0,
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        exchanges,
+        polls: Vec::new(),
+    }
+}

@@ -1,0 +1,98 @@
+//! What grading is given besides the recording: the secrets to look for
+//! (and redact) and the variables the command sets.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::check::{DurationParam, DEFAULT_MIN_POLL_INTERVAL};
+use crate::recording::Recording;
+use crate::run::render::Vars;
+use crate::secret::{Redactor, Secret};
+
+use super::error::GradeError;
+
+/// The command's inputs to grading.
+#[derive(Debug, Clone)]
+pub struct GradeContext {
+    /// The keys the counterpart knows (the sandbox's, or the one given for
+    /// `--upstream`); every `x-api-key` value recorded is added to them.
+    pub secrets: Vec<String>,
+    /// Values of the client variables (`entry_point_id`, `run_id`,
+    /// `min_poll_interval`); `min_poll_interval` defaults to 200ms.
+    pub variables: BTreeMap<String, String>,
+}
+
+impl GradeContext {
+    /// A context with `secrets` and the default variables.
+    pub fn new(secrets: &[String]) -> GradeContext {
+        let mut variables = BTreeMap::new();
+        variables.insert(
+            "min_poll_interval".to_string(),
+            humantime::format_duration(DEFAULT_MIN_POLL_INTERVAL).to_string(),
+        );
+        GradeContext {
+            secrets: secrets.to_vec(),
+            variables,
+        }
+    }
+
+    /// Sets variable `name` (the command's `--min-poll-interval 500ms`).
+    pub fn with_variable(mut self, name: &str, value: &str) -> GradeContext {
+        self.variables.insert(name.to_string(), value.to_string());
+        self
+    }
+}
+
+/// The context made ready for the rules: a redactor over every secret
+/// form, and the variables for matchers.
+pub struct Grading {
+    pub redactor: Redactor,
+    pub vars: Vars,
+    variables: BTreeMap<String, String>,
+}
+
+impl Grading {
+    /// Prepares `context` for `recording`: the secrets are the given ones
+    /// and every `x-api-key` value sent (too short a value cannot be told
+    /// from ordinary text, and is not searched for).
+    pub fn new(context: &GradeContext, recording: &Recording) -> Grading {
+        let mut values: Vec<&str> = context.secrets.iter().map(String::as_str).collect();
+        let mut seen = std::collections::HashSet::new();
+        for call in &recording.calls {
+            if let Some(key) = call.header("x-api-key") {
+                if seen.insert(key) {
+                    values.push(key);
+                }
+            }
+        }
+        let secrets: Vec<Secret> = values
+            .iter()
+            .filter_map(|v| Secret::new(v, "a key").ok())
+            .collect();
+        let mut vars = Vars::default();
+        for (name, value) in &context.variables {
+            vars.set(name, value.clone());
+        }
+        Grading {
+            redactor: Redactor::new(&secrets),
+            vars,
+            variables: context.variables.clone(),
+        }
+    }
+
+    /// The duration `param` stands for.
+    pub fn duration(&self, param: &DurationParam) -> Result<Duration, GradeError> {
+        let name = match param {
+            DurationParam::Fixed(d) => return Ok(*d),
+            DurationParam::Variable(name) => name,
+        };
+        let value = self
+            .variables
+            .get(name)
+            .ok_or_else(|| GradeError::MissingVariable(name.clone()))?;
+        humantime::parse_duration(value.trim()).map_err(|_| GradeError::NotADuration {
+            name: name.clone(),
+            value: value.clone(),
+        })
+    }
+}

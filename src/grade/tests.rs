@@ -1,0 +1,281 @@
+//! The built-in client checks against synthetic clients: a correct one
+//! passes every check that applies, and each faulty one fails exactly the
+//! check about its fault (the client side's fault matrix).
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use crate::check::{load_sources, CheckSet, CheckSource};
+use crate::recording::{RecordedBody, RecordedCall, Recording};
+use crate::result::{Outcome, RunVerdict, Verdict};
+
+use super::traffic::sample::{call, correct, get, post, recording, KEY};
+use super::{grade, judge_client, ClientFacts, GradeContext};
+
+fn builtin() -> CheckSet {
+    load_sources(&[CheckSource::Builtin]).expect("the built-in checks load")
+}
+
+fn failing(set: &CheckSet, rec: &Recording) -> BTreeSet<String> {
+    let graded = grade(
+        &set.client_checks,
+        rec,
+        &GradeContext::new(&[KEY.to_string()]),
+    );
+    graded
+        .results
+        .iter()
+        .filter(|r| r.verdict != Verdict::Passed && r.verdict != Verdict::Ignored)
+        .map(|r| r.id.trim_start_matches("client::").to_string())
+        .collect()
+}
+
+/// The correct client's calls, then `more`.
+fn correct_then(more: Vec<RecordedCall>) -> Recording {
+    let mut calls = correct().calls;
+    calls.extend(more);
+    recording(calls)
+}
+
+fn execute(ms: u64, status: u16, body: &str) -> RecordedCall {
+    let mut c = call(
+        ms,
+        "POST",
+        "/v1/entry-points/ep_1/execute",
+        status,
+        r#"{"message":"no"}"#,
+    );
+    c.body = RecordedBody::of(body.as_bytes());
+    c
+}
+
+#[test]
+fn each_faulty_client_fails_exactly_its_check() {
+    let set = builtin();
+    let hello = r#"{"message":"hello"}"#;
+    let mut browser = correct();
+    browser.calls[1]
+        .headers
+        .push(("origin".into(), "https://shop.example".into()));
+    let mut in_query = correct();
+    in_query.calls[2].query = Some(format!("key={KEY}"));
+    let mut no_type = correct();
+    no_type.calls[0]
+        .headers
+        .retain(|(n, _)| n != "content-type");
+    let mut busy = execute(0, 429, hello);
+    busy.response_headers
+        .push(("retry-after".into(), "1".into()));
+    let mut ignores_wait = vec![busy];
+    ignores_wait.extend(correct().calls.into_iter().map(|mut c| {
+        c.at += Duration::from_millis(100);
+        c
+    }));
+    let cases: Vec<(&str, Recording, &[&str])> = vec![
+        ("correct", correct(), &[]),
+        ("browser", browser, &["from-backend"]),
+        ("key in query", in_query, &["key-only-in-header"]),
+        ("no content type", no_type, &["execute-request-shape"]),
+        (
+            "stops at queued",
+            recording(vec![post(0, hello, "exec_1"), get(5, "exec_1", "queued")]),
+            &["reads-until-terminal"],
+        ),
+        (
+            "invents ids",
+            correct_then(vec![get(1200, "exec_9", "completed")]),
+            &["reads-only-returned-ids"],
+        ),
+        (
+            "re-posts",
+            recording(vec![
+                post(0, hello, "exec_1"),
+                post(100, hello, "exec_2"),
+                get(300, "exec_1", "completed"),
+                get(350, "exec_2", "completed"),
+            ]),
+            &["no-duplicate-execution"],
+        ),
+        (
+            "tight loop",
+            recording(vec![
+                post(0, hello, "exec_1"),
+                get(10, "exec_1", "queued"),
+                get(20, "exec_1", "queued"),
+                get(30, "exec_1", "completed"),
+            ]),
+            &["poll-interval"],
+        ),
+        (
+            "reads past the end",
+            correct_then(vec![get(1200, "exec_1", "completed")]),
+            &["stops-at-terminal"],
+        ),
+        (
+            "past superseded",
+            recording(vec![
+                post(0, hello, "exec_1"),
+                get(300, "exec_1", "superseded"),
+                get(600, "exec_1", "superseded"),
+            ]),
+            &["stops-at-terminal", "superseded-is-final"],
+        ),
+        (
+            "ignores retry-after",
+            recording(ignores_wait),
+            &["honours-retry-after"],
+        ),
+        (
+            "hammers 401",
+            correct_then(vec![execute(1000, 401, hello), execute(1100, 401, hello)]),
+            &["refusals-not-hammered"],
+        ),
+        (
+            "invents a conversation",
+            correct_then(vec![
+                post(
+                    1200,
+                    r#"{"message":"b","conversationId":"conv_x"}"#,
+                    "exec_2",
+                ),
+                get(1500, "exec_2", "completed"),
+            ]),
+            &["conversation-from-api"],
+        ),
+    ];
+    for (name, rec, expected) in cases {
+        let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
+        assert_eq!(failing(&set, &rec), expected, "{name}");
+    }
+}
+
+#[test]
+fn a_correct_client_without_scenarios_is_incomplete_and_says_what_would_exercise_the_rest() {
+    let set = builtin();
+    let rec = correct();
+    let graded = grade(&set.client_checks, &rec, &GradeContext::new(&[]));
+    let judged = judge_client(
+        &set.client_checks,
+        &graded.results,
+        4,
+        0,
+        &ClientFacts::default(),
+    );
+    assert_eq!(judged.verdict, RunVerdict::Incomplete);
+    let monitor = judged
+        .checklist
+        .iter()
+        .find(|i| i.id == "practice::monitor-401-403")
+        .unwrap();
+    assert!(
+        monitor.gaps[0].reason.contains("--scenario key-rotated"),
+        "{:?}",
+        monitor.gaps
+    );
+    assert!(judged
+        .reasons
+        .iter()
+        .any(|r| r.contains("practice::monitor-401-403")));
+    let passed: Vec<&str> = graded
+        .results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Passed)
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(
+        passed.contains(&"client::reads-until-terminal"),
+        "{passed:?}"
+    );
+}
+
+#[test]
+fn the_command_and_the_recorder_cap_weigh_on_the_verdict() {
+    let set = builtin();
+    let rec = correct();
+    let graded = grade(&set.client_checks, &rec, &GradeContext::new(&[]));
+    let failed = ClientFacts {
+        command: Some(vec!["npm".into(), "test".into()]),
+        command_exit: Some(crate::result::CommandExit {
+            code: Some(3),
+            signal: None,
+            timed_out: false,
+        }),
+        ..ClientFacts::default()
+    };
+    let judged = judge_client(&set.client_checks, &graded.results, 4, 0, &failed);
+    assert_eq!(judged.verdict, RunVerdict::NotReady);
+    assert!(
+        judged.reasons[0].contains("`npm` exited with code 3"),
+        "{:?}",
+        judged.reasons
+    );
+    let nothing = judge_client(&set.client_checks, &[], 0, 0, &ClientFacts::default());
+    assert_eq!(nothing.verdict, RunVerdict::Incomplete);
+    assert!(nothing.reasons.iter().any(|r| r.contains("no call")));
+    let dropped = judge_client(
+        &set.client_checks,
+        &graded.results,
+        4,
+        7,
+        &ClientFacts::default(),
+    );
+    assert!(dropped.reasons.iter().any(|r| r.contains("7 call(s) past")));
+}
+
+#[test]
+fn the_floor_is_set_by_the_command() {
+    let set = builtin();
+    let rec = correct();
+    let slow = GradeContext::new(&[]).with_variable("min_poll_interval", "1s");
+    let graded = grade(&set.client_checks, &rec, &slow);
+    let poll = graded
+        .results
+        .iter()
+        .find(|r| r.id == "client::poll-interval")
+        .unwrap();
+    assert_eq!(poll.verdict, Verdict::Failed);
+    assert_eq!(
+        graded
+            .violations
+            .iter()
+            .filter(|(_, id)| id == "client::poll-interval")
+            .count(),
+        2
+    );
+    let failure = poll.failure().unwrap();
+    assert!(
+        failure.message.starts_with(
+            "call #2 GET /v1/executions/exec_1 at 0.600 s: reads exec_1 300 ms after call #1"
+        ),
+        "{}",
+        failure.message
+    );
+    assert!(!poll.exchanges.is_empty());
+    assert!(poll
+        .exchanges
+        .iter()
+        .all(|e| e.request_headers.iter().all(|h| !h.value.contains(KEY))));
+}
+
+#[test]
+fn a_hundred_thousand_calls_grade_correctly() {
+    let set = builtin();
+    let mut calls = Vec::with_capacity(100_000);
+    for n in 0..25_000u64 {
+        let (t, id) = (n * 10, format!("exec_{n}"));
+        calls.push(post(t, &format!(r#"{{"message":"m{n}"}}"#), &id));
+        calls.push(get(t + 300, &id, "queued"));
+        calls.push(get(t + 600, &id, "running"));
+        calls.push(get(t + 900, &id, "completed"));
+    }
+    calls.sort_by_key(|c| c.at);
+    let rec = recording(calls);
+    assert_eq!(rec.calls.len(), 100_000);
+    assert_eq!(failing(&set, &rec), BTreeSet::new());
+    let graded = grade(&set.client_checks, &rec, &GradeContext::new(&[]));
+    let lanes = super::lanes(&rec, &graded, &crate::secret::Redactor::default());
+    assert_eq!(lanes.len(), 25_000);
+    assert!(lanes
+        .iter()
+        .all(|l| l.events.len() == 4 && l.terminal.as_deref() == Some("completed")));
+}

@@ -1,0 +1,198 @@
+//! The client run's verdict, with `run`'s contract: NOT READY when a
+//! required check failed (or the client's command failed), INCOMPLETE when
+//! a practice is not evidenced (its ignored checks listed as gaps, with
+//! what would exercise them), READY otherwise.
+
+use std::collections::HashMap;
+
+use crate::check::{ClientCheck, ClientItem, Severity};
+use crate::result::{
+    CheckResult, ChecklistVerdict, CommandExit, Gap, ItemVerdict, Outcome, RootCause, RunVerdict,
+    Verdict,
+};
+
+/// What happened to the client run besides its checks' results.
+#[derive(Debug, Clone, Default)]
+pub struct ClientFacts {
+    /// The command run as the client (`-- COMMAND ARGS...`), if one was.
+    pub command: Option<Vec<String>>,
+    /// How it ended, when there was one.
+    pub command_exit: Option<CommandExit>,
+    /// The scenarios the sandbox presented.
+    pub scenarios: Vec<String>,
+    /// The real API the recorder forwarded to, if any.
+    pub upstream: Option<String>,
+}
+
+/// What the client results mean for the gate.
+#[derive(Debug, Clone)]
+pub struct ClientJudged {
+    pub verdict: RunVerdict,
+    pub reasons: Vec<String>,
+    pub root_causes: Vec<RootCause>,
+    pub checklist: Vec<ChecklistVerdict>,
+}
+
+/// Judges `results` of `checks` over a recording of `calls` calls, of
+/// which `dropped` were past the recorder's cap.
+pub fn judge_client(
+    checks: &[ClientCheck],
+    results: &[CheckResult],
+    calls: usize,
+    dropped: u64,
+    facts: &ClientFacts,
+) -> ClientJudged {
+    let by_id: HashMap<&str, &CheckResult> = results.iter().map(|r| (r.id.as_str(), r)).collect();
+    let checklist: Vec<ChecklistVerdict> = judged_items(checks)
+        .into_iter()
+        .map(|item| item_evidence(item, checks, &by_id))
+        .collect();
+    let root_causes = root_causes(checks, results);
+    let exit = facts.command_exit.as_ref();
+    let command_failed = exit.and_then(|e| command_failure(e, facts.command.as_deref()));
+    let mut not_ready: Vec<String> = command_failed.into_iter().collect();
+    not_ready.extend(
+        root_causes
+            .iter()
+            .map(|c| format!("1 check failed: {} ({})", c.summary, c.checks.join(", "))),
+    );
+    if !not_ready.is_empty() {
+        return ClientJudged {
+            verdict: RunVerdict::NotReady,
+            reasons: not_ready,
+            root_causes,
+            checklist,
+        };
+    }
+    let mut incomplete = Vec::new();
+    if exit.is_some_and(|e| e.timed_out) {
+        incomplete.push("the client's command was stopped at --deadline before it ended: what it did until then was graded".to_string());
+    }
+    if calls == 0 {
+        incomplete.push("the client made no call to the API: nothing could be graded (check that it reads WAPZI_BASE_URL)".to_string());
+    }
+    if dropped > 0 {
+        incomplete.push(format!(
+            "{dropped} call(s) past the recorder's cap of {} were served but not kept: the grading covers the first calls only",
+            crate::recording::MAX_CALLS
+        ));
+    }
+    incomplete.extend(
+        checklist
+            .iter()
+            .filter(|i| !i.verdict.is_evidenced())
+            .map(unevidenced),
+    );
+    let verdict = if incomplete.is_empty() {
+        RunVerdict::Ready
+    } else {
+        RunVerdict::Incomplete
+    };
+    ClientJudged {
+        verdict,
+        reasons: incomplete,
+        root_causes,
+        checklist,
+    }
+}
+
+/// The items a client is judged on: every best practice, and each item of
+/// the vendor's checklist a loaded client check names.
+fn judged_items(checks: &[ClientCheck]) -> Vec<ClientItem> {
+    ClientItem::ALL
+        .into_iter()
+        .filter(|item| {
+            ClientItem::PRACTICES.contains(item) || checks.iter().any(|c| c.item == *item)
+        })
+        .collect()
+}
+
+fn item_evidence(
+    item: ClientItem,
+    checks: &[ClientCheck],
+    by_id: &HashMap<&str, &CheckResult>,
+) -> ChecklistVerdict {
+    let mine: Vec<&ClientCheck> = checks.iter().filter(|c| c.item == item).collect();
+    let (mut passed, mut failed, mut gaps) = (Vec::new(), Vec::new(), Vec::new());
+    for check in mine.iter().filter(|c| c.severity == Severity::Required) {
+        let id = check.id.clone();
+        match by_id.get(check.id.as_str()) {
+            Some(r) if r.verdict == Verdict::Passed => passed.push(id),
+            Some(r) if r.fails_gate() => failed.push(id),
+            Some(r) => gaps.push(Gap {
+                check: id,
+                reason: match &r.outcome {
+                    Outcome::Ignored { reason } => reason.clone(),
+                    _ => "did not pass".into(),
+                },
+            }),
+            None => gaps.push(Gap {
+                check: id,
+                reason: format!("not graded; exercised by {}", check.exercised_by),
+            }),
+        }
+    }
+    ChecklistVerdict {
+        id: item.id().to_string(),
+        text: item.text().to_string(),
+        verdict: ItemVerdict::of(!failed.is_empty(), !passed.is_empty(), !gaps.is_empty()),
+        checks: mine.iter().map(|c| c.id.clone()).collect(),
+        passed,
+        failed,
+        gaps,
+    }
+}
+
+/// Each failed required check is its own root cause: client rules do not
+/// block one another.
+fn root_causes(checks: &[ClientCheck], results: &[CheckResult]) -> Vec<RootCause> {
+    results
+        .iter()
+        .filter(|r| r.fails_gate())
+        .filter_map(|r| {
+            let failure = r.failure()?;
+            let item = checks.iter().find(|c| c.id == r.id).map(|c| c.item.id());
+            Some(RootCause {
+                summary: failure.message.clone(),
+                kind: failure.kind,
+                checks: vec![r.id.clone()],
+                failure: failure.clone(),
+                blocked: Vec::new(),
+                items: item.map(str::to_string).into_iter().collect(),
+            })
+        })
+        .collect()
+}
+
+/// Why a command's end fails the gate: a non-zero exit or a signal (a
+/// command stopped at the deadline is INCOMPLETE instead).
+fn command_failure(exit: &CommandExit, command: Option<&[String]>) -> Option<String> {
+    if exit.timed_out {
+        return None;
+    }
+    let name = command.and_then(|c| c.first()).map_or_else(
+        || "the client's command".to_string(),
+        |c| format!("the client's command `{c}`"),
+    );
+    match (&exit.code, &exit.signal) {
+        (Some(0), _) => None,
+        (Some(code), _) => Some(format!(
+            "{name} exited with code {code}: its own test failed"
+        )),
+        (None, Some(signal)) => Some(format!("{name} was killed by {signal}")),
+        (None, None) => Some(format!("{name} ended without an exit code")),
+    }
+}
+
+fn unevidenced(item: &ChecklistVerdict) -> String {
+    let why = if item.gaps.is_empty() {
+        "no required client check of this item was loaded".to_string()
+    } else {
+        item.gap_groups()
+            .iter()
+            .map(|(reason, checks)| format!("{} {reason}", checks.join(", ")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    format!("`{}` has no passed required check: {why}", item.id)
+}

@@ -45,6 +45,67 @@ reports and exits with a code a CI gate can trust.",
     Completions(CompletionsArgs),
     /// Run the embedded reference server (a local Wapzi) and print its fixtures.
     Sandbox(SandboxArgs),
+    /// Homologate your backend: record its calls to a local Wapzi (or to the real API) and grade them.
+    #[command(
+        long_about = "Homologates the other side of the integration: your backend. Starts the \
+embedded sandbox on 127.0.0.1 (or, with --upstream, a recorder in front of the real API), runs \
+COMMAND against it with WAPZI_BASE_URL, WAPZI_API_KEY and WAPZI_ENTRY_POINT_ID set (or, without a \
+COMMAND, serves until Ctrl-C, SIGTERM or --for), records every call your client makes, then grades \
+the calls with the client checks and exits with the same codes as `run`.",
+        after_help = CLIENT_EXAMPLES,
+        after_long_help = CLIENT_EXAMPLES
+    )]
+    Client(Box<ClientArgs>),
+}
+
+/// `wapzi-homolog client`.
+#[derive(Debug, Args)]
+pub struct ClientArgs {
+    /// Port to listen on, on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    #[command(flatten)]
+    pub behaviour: SandboxBehaviour,
+    /// Present a documented situation to the client (repeatable; see --list-scenarios).
+    #[arg(long = "scenario", value_name = "NAME", conflicts_with = "upstream")]
+    pub scenarios: Vec<String>,
+    /// Print the scenarios the sandbox can present, a line each, and exit.
+    #[arg(long)]
+    pub list_scenarios: bool,
+    /// Forward the client's calls to this API (your homologation environment) instead of
+    /// answering them from the sandbox; they are recorded and graded the same way.
+    #[arg(long, value_name = "URL")]
+    pub upstream: Option<String>,
+    /// Allow a plain http:// --upstream other than loopback (the key would travel unencrypted).
+    #[arg(long, requires = "upstream")]
+    pub allow_insecure_http: bool,
+    /// Without a COMMAND: serve this long, then grade [default: until Ctrl-C or SIGTERM].
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration, conflicts_with = "command")]
+    pub serve_for: Option<Duration>,
+    /// With a COMMAND: stop it (SIGTERM, then SIGKILL 5 s later) after this long.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10m")]
+    pub deadline: Duration,
+    /// The shortest interval between two reads of one execution that polling may use.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "200ms")]
+    pub min_poll_interval: Duration,
+    /// Check files or folders (repeatable); their client checks grade the calls; `builtin` names
+    /// the checks built into the binary [default: ./checks if it exists, else builtin].
+    #[arg(long = "checks", value_name = "PATH")]
+    pub checks: Vec<PathBuf>,
+    /// Root folder of the reports (a run writes <DIR>/<run-id>/ and <DIR>/latest/)
+    /// [default: reports/client].
+    #[arg(long = "reports", value_name = "DIR")]
+    pub reports: Option<PathBuf>,
+    /// Write no reports.
+    #[arg(long, conflicts_with = "reports")]
+    pub no_reports: bool,
+    /// When to colour the output.
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
+    /// Your end-to-end test, or a script that starts your backend and drives it; its output is
+    /// passed through and its exit status is part of the verdict.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -331,6 +392,17 @@ Examples:
 
 Exit codes: 0 READY, 1 NOT READY, 2 setup error, 3 reports not written, 4 secret leaked,
 5 UNREACHABLE, 6 INCOMPLETE (a filtered run ends so at best), 130/143 interrupted.";
+
+/// `client --help`'s closing text.
+const CLIENT_EXAMPLES: &str = "\
+Examples:
+  wapzi-homolog client -- npm test                     your end-to-end test against the sandbox
+  wapzi-homolog client --scenario slow --scenario unavailable -- ./e2e.sh
+  wapzi-homolog client --for 5m                        serve, drive your backend by hand, then grade
+  wapzi-homolog client --upstream https://api.wapzi.com.br -- npm test
+  wapzi-homolog client --list-scenarios                the situations the sandbox can present
+Exit codes: as `run`: 0 READY, 1 NOT READY (a client check failed, or COMMAND failed), 2 setup
+error, 3 reports not written, 4 secret leaked, 6 INCOMPLETE, 130/143 interrupted.";
 
 /// Parses a humantime duration (`30s`, `500ms`, `2m`).
 fn parse_duration(text: &str) -> Result<Duration, String> {

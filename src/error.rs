@@ -20,6 +20,11 @@ pub enum AppError {
     Run(#[from] RunError),
     #[error("cannot start the sandbox: {0}")]
     Sandbox(#[from] SandboxError),
+    /// The client run's counterpart (recorded sandbox or forwarder).
+    #[error("cannot start the recorder: {0}")]
+    Recorder(#[from] crate::recorder::ListenError),
+    #[error("cannot forward to --upstream: {0}")]
+    Upstream(#[from] crate::recorder::UpstreamError),
     #[error("cannot write the reports: {0}")]
     Reports(#[from] ReportError),
     /// Files that held a secret and were deleted.
@@ -55,7 +60,9 @@ impl AppError {
             AppError::Checks(_)
             | AppError::Setting(_)
             | AppError::Run(_)
-            | AppError::Sandbox(_) => exit::SETUP,
+            | AppError::Sandbox(_)
+            | AppError::Recorder(_)
+            | AppError::Upstream(_) => exit::SETUP,
             AppError::Reports(_) => exit::REPORTS,
             AppError::Leak(_) => exit::SECRET_LEAK,
         }

@@ -1,6 +1,7 @@
 //! Subcommand dispatch, one module per subcommand; `run` wires check
 //! loading -> run -> result -> reports.
 
+mod client;
 mod editor;
 mod env_file;
 mod explain;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
         Command::Schema => editor::schema(),
         Command::Completions(args) => editor::completions(args),
         Command::Sandbox(args) => sandbox::sandbox(args),
+        Command::Client(args) => client::client(*args),
     }
 }
 

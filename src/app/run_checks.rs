@@ -362,7 +362,7 @@ fn listing_settings(run_id: &str) -> Result<RunSettings, AppError> {
 /// leak canary): a file holding one is deleted and the run fails.
 /// With `json`, stdout gets a `reports` event instead of the line, and the
 /// GitHub annotations go to stderr (the runner reads commands there too).
-fn write_reports(
+pub(super) fn write_reports(
     result: &RunResult,
     root: PathBuf,
     redactor: &Redactor,
@@ -404,6 +404,20 @@ fn write_reports(
         }
     }
     Ok(())
+}
+
+/// Prints a graded run (`client`): a libtest line per check, then the
+/// verdict's summary.
+pub(super) fn print_graded(result: &RunResult, redactor: &Redactor) {
+    let relay = Relay::start(&Arguments::default());
+    run::print_results(
+        &result.checks,
+        relay.args(),
+        term::failure_text,
+        redactor.clone(),
+    );
+    drop(relay);
+    stdout::line(redactor.redact(&term::summary(result)));
 }
 
 /// `--format json`'s closing event: the verdict, its exit code and why.

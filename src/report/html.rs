@@ -45,6 +45,8 @@ struct Page<'a> {
     checklist: Vec<ItemView<'a>>,
     checks: Vec<CheckView<'a>>,
     timeline: Timeline,
+    /// A `client` run's lanes, one per execution.
+    lanes: Option<Timeline>,
 }
 
 struct Counter {
@@ -163,6 +165,7 @@ fn page(run: &RunResult) -> Page<'_> {
             .collect(),
         checks: failures_first(run),
         timeline: timeline::layout(run, |c| verdict_class(c.verdict)),
+        lanes: timeline::lanes(run),
     }
 }
 

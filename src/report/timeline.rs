@@ -3,7 +3,7 @@
 //! its start and duration, a tick per poll observation, and a time axis.
 
 use super::text::{format_ms, poll_runs, shown_polls};
-use crate::result::{CheckResult, Exchange, RunResult};
+use crate::result::{CheckResult, Exchange, Lane, LaneEvent, RunResult};
 
 const WIDTH: f64 = 1200.0;
 const LABEL_X: f64 = 22.0;
@@ -71,6 +71,8 @@ pub(crate) struct Bar {
     pub kind: &'static str,
     /// No response came back.
     pub no_answer: bool,
+    /// A client check failed on this call (the lanes of a `client` run).
+    pub violated: bool,
     pub title: String,
 }
 
@@ -134,6 +136,107 @@ fn row(check: &CheckResult, index: usize, scale: &Scale, verdict: &'static str) 
     }
 }
 
+/// The lanes of a `client` run, one row per execution: a mark per call
+/// the client made for it (its POST, each read), red where a client check
+/// failed on it, and the terminal status the client was shown; `None`
+/// for a run with no lanes.
+pub(crate) fn lanes(run: &RunResult) -> Option<Timeline> {
+    let lanes = &run.client.as_ref()?.lanes;
+    if lanes.is_empty() {
+        return None;
+    }
+    let end = lanes
+        .iter()
+        .flat_map(|l| &l.events)
+        .map(|e| finite(e.at_ms))
+        .fold(1.0, f64::max);
+    let scale = Scale::new(end * 1.02);
+    let rows: Vec<Row> = lanes
+        .iter()
+        .enumerate()
+        .map(|(i, lane)| lane_row(lane, i, &scale))
+        .collect();
+    let grid_bottom = TOP + ROW_H * rows.len() as f64;
+    Some(Timeline {
+        width: WIDTH,
+        height: grid_bottom + BOTTOM,
+        axis_y: AXIS_Y,
+        grid_top: TOP - 4.0,
+        grid_bottom,
+        row_h: ROW_H,
+        ticks: scale.ticks(),
+        rows,
+    })
+}
+
+fn lane_row(lane: &Lane, index: usize, scale: &Scale) -> Row {
+    let y = TOP + ROW_H * index as f64;
+    let bar_y = y + (ROW_H - BAR_H) / 2.0;
+    let first = lane.events.first().map_or(0.0, |e| e.at_ms);
+    let last = lane.events.last().map_or(0.0, |e| e.at_ms);
+    let violated = lane.events.iter().any(|e| !e.violations.is_empty());
+    let ended = lane
+        .terminal
+        .as_deref()
+        .unwrap_or("no terminal status seen");
+    let bars = lane
+        .events
+        .iter()
+        .map(|e| Bar {
+            rect: scale.rect(e.at_ms, 0.0, bar_y, BAR_H),
+            kind: if e.method == "POST" {
+                "execute"
+            } else if e.method == "GET" {
+                "poll"
+            } else {
+                "other"
+            },
+            no_answer: e.status == 0,
+            violated: !e.violations.is_empty(),
+            title: event_title(e),
+        })
+        .collect();
+    Row {
+        y: r1(y),
+        mid: r1(y + ROW_H / 2.0),
+        text_y: r1(y + ROW_H / 2.0 + 4.0),
+        label_x: LABEL_X,
+        stripe: index % 2 == 1,
+        label: shorten(&format!("{} → {ended}", lane.execution_id)),
+        title: format!(
+            "{} (conversation {}): {} calls, {ended}",
+            lane.execution_id,
+            lane.conversation_id.as_deref().unwrap_or("unknown"),
+            lane.events.len()
+        ),
+        verdict: if violated { "fail" } else { "pass" },
+        span: scale.rect(first, last - first, y + 3.0, ROW_H - 6.0),
+        bars,
+        ticks: Vec::new(),
+    }
+}
+
+fn event_title(e: &LaneEvent) -> String {
+    let status = e
+        .execution_status
+        .as_deref()
+        .map(|s| format!(" ({s})"))
+        .unwrap_or_default();
+    let violations = if e.violations.is_empty() {
+        String::new()
+    } else {
+        format!("; violates {}", e.violations.join(", "))
+    };
+    format!(
+        "call #{} {} {} → {}{status} at {}{violations}",
+        e.seq,
+        e.method,
+        e.path,
+        e.status,
+        format_ms(e.at_ms)
+    )
+}
+
 /// A bar per exchange; the middle of a long run of polls is one bar that
 /// counts them, so the page stays small however long polling went on.
 fn bars(exchanges: &[Exchange], scale: &Scale, bar_y: f64) -> Vec<Bar> {
@@ -141,6 +244,7 @@ fn bars(exchanges: &[Exchange], scale: &Scale, bar_y: f64) -> Vec<Bar> {
         rect: scale.rect(e.started_ms, e.duration_ms, bar_y, BAR_H),
         kind: kind(e),
         no_answer: e.response.is_none(),
+        violated: false,
         title: bar_title(e),
     };
     let mut bars = Vec::new();
@@ -154,6 +258,7 @@ fn bars(exchanges: &[Exchange], scale: &Scale, bar_y: f64) -> Vec<Bar> {
                     rect: scale.rect(first.started_ms, end - first.started_ms, bar_y, BAR_H),
                     kind: "poll",
                     no_answer: false,
+                    violated: false,
                     title: format!(
                         "{skipped} polls from {} to {} (report.json lists each)",
                         format_ms(first.started_ms),

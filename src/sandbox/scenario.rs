@@ -72,9 +72,9 @@ define_scenarios! {
     NoAvailableAgent => "no-available-agent":
         "the first execute on the primary entry point answers 400 \"Entry point has no available agent attendant\"; later ones are accepted",
     KeyRotated => "key-rotated":
-        "the primary key is rotated right after the first accepted execution: from then on it gets 401 \"Invalid API key\" on both endpoints",
+        "the primary key is rotated once the client was shown its first terminal status: from then on it gets 401 \"Invalid API key\" on both endpoints",
     InactiveAccount => "inactive-account":
-        "the primary account becomes inactive right after the first accepted execution: from then on its key gets 403 \"Account is inactive\"",
+        "the primary account becomes inactive once the client was shown its first terminal status: from then on its key gets 403 \"Account is inactive\"",
     Unavailable => "unavailable":
         "the first execute on the primary entry point answers 429 and the first read of each execution 503, both with Retry-After: 1; the next attempt succeeds",
 }
@@ -155,8 +155,8 @@ impl std::str::FromStr for Scenario {
 #[derive(Debug, Default)]
 pub(crate) struct ActiveScenarios {
     scenarios: Vec<Scenario>,
-    /// An execute was accepted for the primary account.
-    accepted: AtomicBool,
+    /// The primary account was shown a terminal status.
+    terminal_shown: AtomicBool,
     /// `unavailable` refused its execute.
     execute_refused: AtomicBool,
     /// `no-available-agent` refused its execute.
@@ -198,21 +198,24 @@ impl ActiveScenarios {
         self.has(scenario) && !flag.swap(true, Ordering::Relaxed)
     }
 
-    /// Notes that the primary account had an execution accepted.
-    pub(crate) fn note_accepted(&self) {
-        if !self.accepted.load(Ordering::Relaxed) {
-            self.accepted.store(true, Ordering::Relaxed);
+    /// Notes that the primary account was shown a terminal status: the
+    /// moment `key-rotated` and `inactive-account` strike, so a client's
+    /// first execution runs its whole course (and other scenarios can be
+    /// met in the same run) before its key stops working.
+    pub(crate) fn note_terminal_shown(&self) {
+        if !self.terminal_shown.load(Ordering::Relaxed) {
+            self.terminal_shown.store(true, Ordering::Relaxed);
         }
     }
 
     /// Whether the primary key has been rotated (`key-rotated`).
     pub(crate) fn is_key_rotated(&self) -> bool {
-        self.has(Scenario::KeyRotated) && self.accepted.load(Ordering::Relaxed)
+        self.has(Scenario::KeyRotated) && self.terminal_shown.load(Ordering::Relaxed)
     }
 
     /// Whether the primary account has become inactive (`inactive-account`).
     pub(crate) fn is_account_inactive(&self) -> bool {
-        self.has(Scenario::InactiveAccount) && self.accepted.load(Ordering::Relaxed)
+        self.has(Scenario::InactiveAccount) && self.terminal_shown.load(Ordering::Relaxed)
     }
 }
 
@@ -262,7 +265,7 @@ mod tests {
         assert!(!active.is_key_rotated());
         let rotated = ActiveScenarios::new(vec![Scenario::KeyRotated]);
         assert!(!rotated.is_key_rotated());
-        rotated.note_accepted();
+        rotated.note_terminal_shown();
         assert!(rotated.is_key_rotated() && !rotated.is_account_inactive());
         assert_eq!(rotated.latency(Duration::ZERO), Duration::ZERO);
         let slow = ActiveScenarios::new(vec![Scenario::Slow]);

@@ -79,9 +79,6 @@ fn create(
     let created = shared
         .store()
         .create(request, Clock::now(), &shared.settings)?;
-    if account == AccountId::Primary {
-        shared.settings.scenarios.note_accepted();
-    }
     let status = if faults.has(&Fault::Execute200) {
         StatusCode::OK
     } else {

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use tokio::time::Instant;
 
 use super::redirect;
-use crate::sandbox::accounts::authenticate_now;
+use crate::sandbox::accounts::{authenticate_now, AccountId};
 use crate::sandbox::error::ApiError;
 use crate::sandbox::faults::Fault;
 use crate::sandbox::render::{huge_body, render, Reply};
@@ -67,6 +67,9 @@ fn read_execution(
         );
         let body = huge_body(prefix, "\"}", shared.stopped());
         return Ok(Reply::stream(StatusCode::OK, body));
+    }
+    if account == AccountId::Primary && view.status != "queued" && view.status != "running" {
+        shared.settings.scenarios.note_terminal_shown();
     }
     Ok(Reply::data(StatusCode::OK, to_json(view)))
 }

@@ -129,18 +129,19 @@ async fn no_available_agent_refuses_the_first_execute_only() {
 }
 
 #[tokio::test]
-async fn key_rotated_invalidates_the_key_after_the_first_accepted_execution() {
+async fn key_rotated_invalidates_the_key_once_a_terminal_status_was_shown() {
     let sandbox = start_scenarios(Duration::ZERO, &["key-rotated"]).await;
-    // A refused execute is no accepted execution: the key still works.
-    post(
-        &sandbox,
-        &format!("/v1/entry-points/{}/execute", FIXTURES.entry_point_id),
-        KEY,
-        "{}",
-    )
-    .await
-    .assert_error(400, "message is required and must be a non-empty string");
     let id = execute_primary(&sandbox).await.str_field("executionId");
+    // Accepted, not yet read: the key still works for a second execute.
+    let second = execute_primary(&sandbox).await;
+    assert_eq!(second.status, 202, "{}", second.text);
+    let shown = read(&sandbox, KEY, &id).await;
+    assert_eq!(
+        (shown.status, shown.field("status")),
+        (200, json!("completed")),
+        "{}",
+        shown.text
+    );
     execute_primary(&sandbox)
         .await
         .assert_error(401, "Invalid API key");
@@ -159,9 +160,10 @@ async fn key_rotated_invalidates_the_key_after_the_first_accepted_execution() {
 }
 
 #[tokio::test]
-async fn inactive_account_answers_403_after_the_first_accepted_execution() {
+async fn inactive_account_answers_403_once_a_terminal_status_was_shown() {
     let sandbox = start_scenarios(Duration::ZERO, &["inactive-account"]).await;
     let id = execute_primary(&sandbox).await.str_field("executionId");
+    assert_eq!(read(&sandbox, KEY, &id).await.status, 200);
     read(&sandbox, KEY, &id)
         .await
         .assert_error(403, "Account is inactive");

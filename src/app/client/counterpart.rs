@@ -1,0 +1,159 @@
+//! What answers the client: the embedded sandbox (with its scenarios and
+//! faults), or the real API behind a recorder (`--upstream`).
+
+use crate::cli::ClientArgs;
+use crate::config::check_base_url;
+use crate::error::AppError;
+use crate::recorder::{upstream_client, RecordedServer};
+use crate::recording::Recording;
+use crate::sandbox::{SandboxConfig, Scenario, FIXTURES};
+use crate::secret::Secret;
+
+use super::super::sandbox_config;
+
+/// How long the real API has to answer one forwarded call.
+const UPSTREAM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The counterpart of a client run.
+#[derive(Debug)]
+pub enum Counterpart {
+    Sandbox(SandboxConfig),
+    /// The real API's base URL, checked like `run`'s.
+    Upstream(String),
+}
+
+impl Counterpart {
+    /// The counterpart `args` ask for; sandbox-only settings with
+    /// `--upstream` are refused rather than ignored.
+    pub fn from_args(
+        args: &ClientArgs,
+        _env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Counterpart, AppError> {
+        if let Some(upstream) = &args.upstream {
+            if !args.behaviour.faults.is_empty() {
+                return Err(AppError::Setting(
+                    "--fault makes the sandbox deviate; with --upstream the real API answers: \
+                     drop --fault or --upstream"
+                        .into(),
+                ));
+            }
+            let url = check_base_url(upstream, args.allow_insecure_http)?;
+            return Ok(Counterpart::Upstream(url));
+        }
+        let mut config = sandbox_config(&args.behaviour)?;
+        config.scenarios = args
+            .scenarios
+            .iter()
+            .map(|name| name.parse::<Scenario>())
+            .collect::<Result<_, _>>()
+            .map_err(|e| AppError::Setting(e.to_string()))?;
+        Ok(Counterpart::Sandbox(config))
+    }
+
+    /// Starts it behind the recorder on 127.0.0.1:`port`.
+    pub async fn start(
+        &self,
+        port: u16,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Served, AppError> {
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let server = match self {
+            Counterpart::Sandbox(config) => RecordedServer::sandbox(addr, config.clone()).await?,
+            Counterpart::Upstream(url) => {
+                let url = reqwest::Url::parse(url)
+                    .map_err(|e| AppError::Setting(format!("--upstream {url}: {e}")))?;
+                let client = upstream_client(&url, UPSTREAM_TIMEOUT, env)?;
+                RecordedServer::upstream(addr, url, client).await?
+            }
+        };
+        Ok(Served { server })
+    }
+
+    /// The secrets a client run redacts: every key the sandbox knows, or
+    /// the key the environment gives the client for the real API (the
+    /// keys seen in `x-api-key` are added when grading).
+    pub fn secrets(&self, env: &dyn Fn(&str) -> Option<String>) -> Vec<Secret> {
+        match self {
+            Counterpart::Sandbox(_) => super::sandbox_secrets(),
+            Counterpart::Upstream(_) => env("WAPZI_API_KEY")
+                .and_then(|key| Secret::new(key.trim(), "WAPZI_API_KEY").ok())
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    /// The variables the COMMAND gets: with the sandbox, its URL and the
+    /// primary account's fixtures; with `--upstream`, the recorder's URL
+    /// only (the key and entry point are the client's own, from its
+    /// environment).
+    pub fn command_env(&self, base_url: &str) -> Vec<(String, String)> {
+        let mut env = vec![("WAPZI_BASE_URL".to_string(), base_url.to_string())];
+        if let Counterpart::Sandbox(_) = self {
+            env.push(("WAPZI_API_KEY".into(), FIXTURES.api_key.into()));
+            env.push((
+                "WAPZI_ENTRY_POINT_ID".into(),
+                FIXTURES.entry_point_id.into(),
+            ));
+        }
+        env
+    }
+
+    /// One line: what answers the client.
+    pub fn describe(&self) -> String {
+        match self {
+            Counterpart::Sandbox(config) if config.scenarios.is_empty() => "sandbox".into(),
+            Counterpart::Sandbox(config) => {
+                let names: Vec<&str> = config.scenarios.iter().map(|s| s.name()).collect();
+                format!("sandbox (scenarios: {})", names.join(", "))
+            }
+            Counterpart::Upstream(url) => format!("recorder forwarding to {url}"),
+        }
+    }
+
+    /// What a person driving the client by hand needs: the URL and, for
+    /// the sandbox, its fixtures.
+    pub fn describe_for_person(&self, base_url: &str) -> String {
+        match self {
+            Counterpart::Sandbox(_) => FIXTURES.describe(base_url),
+            Counterpart::Upstream(url) => format!(
+                "Recorder at {base_url}, forwarding every call to {url}.\n\
+                 Point your backend's WAPZI_BASE_URL at {base_url}; it keeps its own key."
+            ),
+        }
+    }
+
+    pub fn upstream_url(&self) -> Option<String> {
+        match self {
+            Counterpart::Upstream(url) => Some(url.clone()),
+            Counterpart::Sandbox(_) => None,
+        }
+    }
+
+    pub fn is_sandbox(&self) -> bool {
+        matches!(self, Counterpart::Sandbox(_))
+    }
+
+    /// The entry point the client is expected to use.
+    pub fn entry_point_id(&self, env: &dyn Fn(&str) -> Option<String>) -> String {
+        match self {
+            Counterpart::Sandbox(_) => FIXTURES.entry_point_id.to_string(),
+            Counterpart::Upstream(_) => env("WAPZI_ENTRY_POINT_ID").unwrap_or_default(),
+        }
+    }
+}
+
+/// The running counterpart.
+pub struct Served {
+    server: RecordedServer,
+}
+
+impl Served {
+    pub fn base_url(&self) -> String {
+        self.server.base_url()
+    }
+
+    /// Stops serving, then hands over everything recorded.
+    pub async fn finish(self) -> Recording {
+        self.server.shutdown().await
+    }
+}

@@ -1,0 +1,209 @@
+//! `wapzi-homolog client`: homologates the integrator's backend. The
+//! sandbox (or a recorder in front of the real API) is the counterpart;
+//! every call the client makes is recorded, then graded by the client
+//! checks into the same result model, verdicts and reports as `run`.
+
+mod command;
+mod counterpart;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use crate::cli::{ClientArgs, ColorChoice};
+use crate::error::AppError;
+use crate::exit;
+use crate::grade::{self, ClientFacts, ClientTimes, GradeContext, Grading};
+use crate::recording::Recording;
+use crate::result::{RunResult, RunVerdict, Target};
+use crate::run::{self, Signal};
+use crate::sandbox::{Scenario, FIXTURES};
+use crate::secret::Secret;
+
+use super::known_secrets::{known_secrets, DEFAULT_CHECKS_DIR};
+use super::run_options::check_sources;
+use super::{runtime, stdout};
+use command::{run_command, CommandRun};
+use counterpart::Counterpart;
+
+/// Where a client run's reports go unless `--reports` says: apart from
+/// `run`'s, so one CI job can keep both sides' `latest/`.
+const DEFAULT_REPORTS_DIR: &str = "reports/client";
+
+/// Serves the counterpart, lets the client call it (through COMMAND, or
+/// until stopped), grades the calls and returns the gate's exit code.
+pub fn client(args: ClientArgs) -> Result<u8, AppError> {
+    if args.list_scenarios {
+        for info in Scenario::ALL {
+            stdout::line(format_args!("{:<20} {}", info.name, info.description));
+        }
+        return Ok(exit::READY);
+    }
+    super::configure_colour(args.color.and_then(ColorChoice::forced));
+    let env = |name: &str| std::env::var(name).ok();
+    let counterpart = Counterpart::from_args(&args, &env)?;
+    let secrets = counterpart.secrets(&env);
+    let checks = check_sources(&args.checks, Path::new(DEFAULT_CHECKS_DIR));
+    let set = super::known_secrets::load_checks_from(&checks.value, &known_secrets(None, &env))?;
+    if set.client_checks.is_empty() {
+        return Err(AppError::Setting(format!(
+            "no client checks in {}: client checks live under checks/client/ (docs/client.md); \
+             `--checks builtin` grades with the built-in ones",
+            describe_sources(&checks.value)
+        )));
+    }
+    let rt = runtime()?;
+    let run_id = run::new_run_id(SystemTime::now());
+    let signals = run::watch_signals(&rt);
+    let started_at = SystemTime::now();
+    let served = rt.block_on(counterpart.start(args.port, &env))?;
+    let base_url = served.base_url();
+    let met = rt.block_on(async {
+        if args.command.is_empty() {
+            announce_serving(&counterpart, &base_url, args.serve_for);
+            serve_until_stopped(args.serve_for, signals).await;
+            Ok(Met::default())
+        } else {
+            eprintln!(
+                "client: {} at {base_url}; running `{}`",
+                counterpart.describe(),
+                args.command.join(" ")
+            );
+            let env = counterpart.command_env(&base_url);
+            let ran = run_command(&args.command, &env, args.deadline, signals).await?;
+            Ok::<_, AppError>(Met::from(ran))
+        }
+    });
+    let recording: Recording = rt.block_on(served.finish());
+    let finished_at = SystemTime::now();
+    let met = met?;
+    let secrets: Vec<String> = secrets.iter().map(|s| s.expose().to_string()).collect();
+    let context = GradeContext::new(&secrets).with_variable(
+        "min_poll_interval",
+        &humantime::format_duration(args.min_poll_interval).to_string(),
+    );
+    // The keys the client sent are secrets too, whatever the counterpart.
+    let redactor = Grading::new(&context, &recording).redactor;
+    let facts = ClientFacts {
+        command: (!args.command.is_empty()).then(|| args.command.clone()),
+        command_exit: met.command.as_ref().map(|c| c.exit.clone()),
+        scenarios: args.scenarios.clone(),
+        upstream: counterpart.upstream_url(),
+    };
+    let times = ClientTimes {
+        started_at,
+        finished_at,
+    };
+    let target = Target {
+        base_url: base_url.clone(),
+        entry_point_id: counterpart.entry_point_id(&env),
+        sandbox: counterpart.is_sandbox(),
+        faults: args.behaviour.faults.clone(),
+        fixtures_supplied: Vec::new(),
+        tls: None,
+        proxy: None,
+    };
+    let mut result =
+        grade::assemble_client(&set, &recording, &context, facts, times, &run_id, target);
+    if let Some(signal) = met.interrupted {
+        mark_interrupted(&mut result, signal);
+    }
+    super::run_checks::print_graded(&result, &redactor);
+    let code = u8::try_from(result.exit_code).unwrap_or(exit::NOT_READY);
+    if !args.no_reports {
+        let root = args
+            .reports
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_REPORTS_DIR));
+        super::run_checks::write_reports(&result, root, &redactor, false)?;
+    }
+    Ok(code)
+}
+
+/// `./checks`, `builtin`, ... as the person named them.
+fn describe_sources(sources: &[crate::check::CheckSource]) -> String {
+    let names: Vec<String> = sources
+        .iter()
+        .map(|s| match s {
+            crate::check::CheckSource::Builtin => "the built-in checks".to_string(),
+            crate::check::CheckSource::Path(path) => path.display().to_string(),
+        })
+        .collect();
+    names.join(", ")
+}
+
+/// What happened while the client ran.
+#[derive(Debug, Default)]
+struct Met {
+    command: Option<CommandRun>,
+    interrupted: Option<Signal>,
+}
+
+impl From<CommandRun> for Met {
+    fn from(ran: CommandRun) -> Met {
+        Met {
+            interrupted: ran.interrupted,
+            command: Some(ran),
+        }
+    }
+}
+
+/// Without a COMMAND, a signal is how the person says the client is done:
+/// it ends the serving, and the calls are graded as usual.
+async fn serve_until_stopped(
+    serve_for: Option<Duration>,
+    signals: tokio::sync::watch::Receiver<Option<Signal>>,
+) {
+    let stopped = run::interrupted(signals);
+    match serve_for {
+        Some(duration) => {
+            tokio::select! {
+                () = tokio::time::sleep(duration) => {}
+                _ = stopped => {}
+            }
+        }
+        None => {
+            stopped.await;
+        }
+    }
+}
+
+fn announce_serving(counterpart: &Counterpart, base_url: &str, serve_for: Option<Duration>) {
+    stdout::line(counterpart.describe_for_person(base_url));
+    let until = match serve_for {
+        Some(d) => format!("for {} (or until Ctrl-C)", humantime::format_duration(d)),
+        None => "until Ctrl-C or SIGTERM".to_string(),
+    };
+    stdout::line(format_args!(
+        "Recording your client's calls {until}; then they are graded."
+    ));
+}
+
+/// A run stopped by a signal while the command ran is INTERRUPTED: what
+/// was recorded is graded and reported, but it is no verdict.
+fn mark_interrupted(result: &mut RunResult, signal: Signal) {
+    result.verdict = RunVerdict::Interrupted;
+    result.ready = false;
+    result.exit_code = i32::from(signal.exit_code());
+    result.interrupted_by = Some(signal.name().to_string());
+    result.reasons.insert(
+        0,
+        format!(
+            "the run was interrupted by {} while the client command ran",
+            signal.name()
+        ),
+    );
+}
+
+/// The sandbox's keys are secrets in a client run too: the reports treat
+/// every key alike.
+fn sandbox_secrets() -> Vec<Secret> {
+    [
+        FIXTURES.api_key,
+        FIXTURES.previous_api_key,
+        FIXTURES.inactive_api_key,
+        FIXTURES.other_api_key,
+    ]
+    .iter()
+    .filter_map(|k| Secret::new(k, "sandbox key").ok())
+    .collect()
+}

@@ -95,6 +95,8 @@ define_faults! {
         "a key of 12 characters or more that a known key starts with is accepted as that key",
     KeyLastCharIgnored => "key-last-char-ignored":
         "keys of the same length are compared without their last character",
+    KeyTrimmed => "key-trimmed":
+        "x-api-key is read as Latin-1 and trimmed of Unicode whitespace (JavaScript's .trim(): U+00A0 NO-BREAK SPACE, byte 0xA0, included) before it is compared",
     BearerAccepted => "bearer-accepted":
         "without x-api-key, a key sent as Authorization: Bearer is accepted",
     KeyInQueryAccepted => "key-in-query-accepted":
@@ -333,7 +335,7 @@ mod tests {
 
     #[test]
     fn list_has_every_fault_of_the_brief_once() {
-        assert_eq!(Fault::ALL.len(), 52);
+        assert_eq!(Fault::ALL.len(), 52 + 1);
         let mut names: Vec<&str> = Fault::ALL.iter().map(|info| info.name).collect();
         names.sort_unstable();
         names.dedup();

@@ -103,6 +103,8 @@ define_faults! {
         "without x-api-key, a key in the query string (x-api-key or api_key) is accepted",
     CrossConversationSupersede => "cross-conversation-supersede":
         "a new execute supersedes the account's running executions of every conversation, not only its own (those bound to fail excepted)",
+    CrossAccountSupersede => "cross-account-supersede":
+        "an execute with another account's conversationId joins that conversation (superseding its running executions) instead of starting one of its own",
     SupersededRevives => "superseded-revives":
         "a superseded execution reads completed, with a response, from its third read on",
     CrossAccountEntryPoints => "cross-account-entry-points":
@@ -335,7 +337,7 @@ mod tests {
 
     #[test]
     fn list_has_every_fault_of_the_brief_once() {
-        assert_eq!(Fault::ALL.len(), 52 + 1);
+        assert_eq!(Fault::ALL.len(), 54);
         let mut names: Vec<&str> = Fault::ALL.iter().map(|info| info.name).collect();
         names.sort_unstable();
         names.dedup();

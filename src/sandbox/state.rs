@@ -160,7 +160,11 @@ impl Store {
         if self.executions.len() >= MAX_EXECUTIONS {
             return Err(ApiError::full());
         }
-        let conversation_id = self.conversation_for(request.account, request.conversation_id);
+        let conversation_id = self.conversation_for(
+            request.account,
+            request.conversation_id,
+            &settings.faults,
+        );
         self.last_execution += 1;
         let number = self.last_execution;
         let execution_id = format!("exec_{number}");
@@ -243,11 +247,18 @@ impl Store {
     /// A `requested` id of this account is joined. An id that exists nowhere
     /// starts a new conversation under that id, so that clients choosing
     /// their own ids keep latest-wins. An id of another account is not
-    /// revealed: a new conversation with a fresh id starts instead.
-    fn conversation_for(&mut self, account: AccountId, requested: Option<String>) -> String {
+    /// revealed: a new conversation with a fresh id starts instead (unless
+    /// `cross-account-supersede` joins it).
+    fn conversation_for(
+        &mut self,
+        account: AccountId,
+        requested: Option<String>,
+        faults: &ActiveFaults,
+    ) -> String {
+        let joins_any = faults.has(&Fault::CrossAccountSupersede);
         let id = match requested {
             Some(id) => match self.conversations.get(&id) {
-                Some(conversation) if conversation.account == account => return id,
+                Some(conversation) if conversation.account == account || joins_any => return id,
                 Some(_) => self.fresh_conversation_id(),
                 None => id,
             },

@@ -390,6 +390,12 @@ const FAULTS: &[Row] = &[
         &[],
     ),
     (
+        "cross-account-supersede",
+        &["conversation::other-account"],
+        &["body"],
+        &[],
+    ),
+    (
         "cross-account-entry-points",
         &["entry-point::other-account", "execution::other-account"],
         &["status"],

@@ -63,6 +63,18 @@ pub struct Step {
     /// Body matchers every 2xx answer the step judged must hold (a `from`
     /// step's whole poll history).
     pub always: Vec<Expectation>,
+    /// The time the step's answer may take, from the check's first request.
+    pub within: Option<Within>,
+}
+
+/// A time budget of a step, measured from the start of the first request
+/// its check sent or judged to the end of the step's last answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Within {
+    pub budget: Duration,
+    /// A non-secret fixture that replaces `budget` when supplied.
+    pub fixture: Option<String>,
+    pub line: usize,
 }
 
 /// Where a step's answer comes from.

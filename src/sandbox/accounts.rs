@@ -104,7 +104,10 @@ pub(crate) fn lookup_entry_point(id: &str) -> Option<EntryPoint> {
 /// matches). HTTP has already stripped the spaces and tabs around it; the
 /// `key-trimmed` fault reads it as Latin-1, as Node.js does, and trims
 /// Unicode whitespace, as JavaScript's `.trim()` does (U+00A0 included).
-pub(crate) fn received_key<'h>(headers: &'h HeaderMap, faults: &ActiveFaults) -> Option<Cow<'h, str>> {
+pub(crate) fn received_key<'h>(
+    headers: &'h HeaderMap,
+    faults: &ActiveFaults,
+) -> Option<Cow<'h, str>> {
     let value = headers.get(API_KEY_HEADER)?;
     let key: Cow<'h, str> = if faults.has(&Fault::KeyTrimmed) {
         let latin1: String = value.as_bytes().iter().map(|b| char::from(*b)).collect();

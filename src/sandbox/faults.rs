@@ -139,6 +139,8 @@ define_faults! {
         "execute answers status \"pending\" instead of \"queued\"",
     UndocumentedStatus => "undocumented-status":
         "executions in progress read as \"processing\" instead of \"queued\"",
+    SlowCompletion => "slow-completion":
+        "executions take a second longer than the latency to reach their terminal status",
     NeverFinishes => "never-finishes":
         "executions stay queued forever",
     AlwaysFails => "always-fails":
@@ -337,7 +339,7 @@ mod tests {
 
     #[test]
     fn list_has_every_fault_of_the_brief_once() {
-        assert_eq!(Fault::ALL.len(), 54);
+        assert_eq!(Fault::ALL.len(), 55);
         let mut names: Vec<&str> = Fault::ALL.iter().map(|info| info.name).collect();
         names.sort_unstable();
         names.dedup();

@@ -68,6 +68,18 @@ pub(crate) struct Settings {
     pub(crate) faults: ActiveFaults,
 }
 
+impl Settings {
+    /// How long an execution takes to reach its outcome: the latency, and
+    /// a second more under `slow-completion`.
+    pub(crate) fn execution_latency(&self) -> Duration {
+        if self.faults.has(&Fault::SlowCompletion) {
+            self.latency.saturating_add(Duration::from_secs(1))
+        } else {
+            self.latency
+        }
+    }
+}
+
 /// The status of an execution as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
@@ -160,11 +172,8 @@ impl Store {
         if self.executions.len() >= MAX_EXECUTIONS {
             return Err(ApiError::full());
         }
-        let conversation_id = self.conversation_for(
-            request.account,
-            request.conversation_id,
-            &settings.faults,
-        );
+        let conversation_id =
+            self.conversation_for(request.account, request.conversation_id, &settings.faults);
         self.last_execution += 1;
         let number = self.last_execution;
         let execution_id = format!("exec_{number}");
@@ -306,8 +315,9 @@ impl Store {
     /// Moves an execution to its outcome once its latency has passed,
     /// recording the completion once; returns its stage.
     fn settle(&mut self, id: &str, now: Instant, settings: &Settings) -> Option<Stage> {
+        let latency = settings.execution_latency();
         let execution = self.executions.get_mut(id)?;
-        let due = now.saturating_duration_since(execution.created) >= settings.latency;
+        let due = now.saturating_duration_since(execution.created) >= latency;
         if execution.stage == Stage::Queued && due && !settings.faults.has(&Fault::NeverFinishes) {
             execution.stage = execution.outcome;
             self.completions.push(Completion {
@@ -316,7 +326,7 @@ impl Store {
                 created_at: execution.created_wall,
                 completed_at: execution
                     .created_wall
-                    .checked_add(settings.latency)
+                    .checked_add(latency)
                     .unwrap_or(execution.created_wall),
             });
         }

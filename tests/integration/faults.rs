@@ -401,6 +401,14 @@ const FAULTS: &[Row] = &[
         &["status"],
         &[],
     ),
+    // Executions end 1.2 s after their execute (latency 200 ms + 1 s), over
+    // a budget set to 600 ms and within the poll timeout of 2 s.
+    (
+        "slow-completion",
+        &["execution::completes-within-budget"],
+        &["over_budget"],
+        &["--fixture", "completion_budget=600ms"],
+    ),
     // An advisory check fails: reported, and the run stays READY.
     ("cors-open", &["browser::cors-closed"], &["header"], &[]),
     (
@@ -503,7 +511,11 @@ fn gates(owners: &[&str]) -> bool {
 }
 
 /// The shipped advisory checks.
-const ADVISORY: &[&str] = &["browser::cors-closed", "entry-point::blank-message-refused"];
+const ADVISORY: &[&str] = &[
+    "browser::cors-closed",
+    "entry-point::blank-message-refused",
+    "execution::completes-within-budget",
+];
 
 /// Whether an ignored check was not run because one of `owners` failed
 /// (directly, or through a prerequisite that was itself not run).

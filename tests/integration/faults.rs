@@ -389,6 +389,14 @@ const FAULTS: &[Row] = &[
         &["body"],
         &[],
     ),
+    // The same with one check at a time: the plain execution is still
+    // running when latest-wins sends its messages.
+    (
+        "cross-conversation-supersede",
+        &["conversation::latest-wins", "execution::completes"],
+        &["body"],
+        &["--concurrency", "1"],
+    ),
     (
         "cross-account-supersede",
         &["conversation::other-account"],

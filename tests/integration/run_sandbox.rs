@@ -59,6 +59,7 @@ fn run_against_any_base_url_reads_the_environment_and_ignores_missing_fixtures()
     assert_eq!(
         ignored,
         [
+            "conversation::other-account",
             "entry-point::no-attendants",
             "entry-point::other-account",
             "entry-point::unavailable",
@@ -424,7 +425,7 @@ fn a_default_run_creates_three_executions_four_with_a_failing_message() {
                 .any(|e| e["reused_from"].is_string())
         })
         .count();
-    assert_eq!(reused, 14, "{json:#}");
+    assert_eq!(reused, 16, "{json:#}");
     assert_eq!(
         json["requests_sent"].as_u64().unwrap() as usize,
         json["checks"]

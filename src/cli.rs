@@ -208,12 +208,9 @@ pub struct RunArgs {
     /// Read the API key from this file (else from WAPZI_API_KEY); surrounding whitespace is trimmed.
     #[arg(long, value_name = "PATH", conflicts_with = "sandbox")]
     pub api_key_file: Option<PathBuf>,
-    /// A non-secret fixture, NAME=VALUE (repeatable) [env: WAPZI_<NAME>].
-    #[arg(
-        long = "fixture",
-        value_name = "NAME=VALUE",
-        conflicts_with = "sandbox"
-    )]
+    /// A non-secret fixture, NAME=VALUE (repeatable) [env: WAPZI_<NAME>]; with --sandbox, one
+    /// the sandbox does not supply itself (such as completion_budget=600ms).
+    #[arg(long = "fixture", value_name = "NAME=VALUE")]
     pub fixtures: Vec<String>,
     /// A secret fixture read from a file, NAME=PATH (repeatable) [env: WAPZI_<NAME>].
     #[arg(

@@ -161,21 +161,9 @@ fn resolve_fixtures(
             sources.insert(name.to_string(), Source::Flag(flag));
         }
     }
-    for pair in &args.fixtures {
-        let (name, value) = split_pair(pair, "--fixture", "NAME=VALUE")?;
-        match catalog.get(name) {
-            None => return Err(setting(format!("--fixture {name}: unknown fixture; known: {}", catalog.names().collect::<Vec<_>>().join(", ")))),
-            Some(f) if f.secret => {
-                return Err(setting(format!(
-                    "--fixture {name}: `{name}` is a secret; supply it with {} or --secret-file {name}=PATH, never as a flag value",
-                    f.env_var()
-                )))
-            }
-            Some(_) => {
-                plain.insert(name.to_string(), value.to_string());
-                sources.insert(name.to_string(), Source::Flag("--fixture"));
-            }
-        };
+    for (name, value) in fixture_flags(&args.fixtures, catalog)? {
+        plain.insert(name.clone(), value);
+        sources.insert(name, Source::Flag("--fixture"));
     }
     for pair in &args.secret_files {
         let (name, path) = split_pair(pair, "--secret-file", "NAME=PATH")?;
@@ -202,6 +190,28 @@ fn resolve_fixtures(
                 )))
             }
         }
+    }
+    Ok(found)
+}
+
+/// The `--fixture NAME=VALUE` flags, each a known, non-secret fixture.
+pub(crate) fn fixture_flags(
+    pairs: &[String],
+    catalog: &FixtureCatalog,
+) -> Result<Vec<(String, String)>, AppError> {
+    let mut found = Vec::new();
+    for pair in pairs {
+        let (name, value) = split_pair(pair, "--fixture", "NAME=VALUE")?;
+        match catalog.get(name) {
+            None => return Err(setting(format!("--fixture {name}: unknown fixture; known: {}", catalog.names().collect::<Vec<_>>().join(", ")))),
+            Some(f) if f.secret => {
+                return Err(setting(format!(
+                    "--fixture {name}: `{name}` is a secret; supply it with {} or --secret-file {name}=PATH, never as a flag value",
+                    f.env_var()
+                )))
+            }
+            Some(_) => found.push((name.to_string(), value.to_string())),
+        };
     }
     Ok(found)
 }

@@ -424,6 +424,8 @@ pub enum FailureKind {
     Capture,
     /// A poll did not reach its condition within its timeout.
     PollTimedOut,
+    /// The answer came, but later than the step's `within` budget.
+    OverBudget,
     /// The host name did not resolve.
     Dns,
     /// Nothing listens at the host and port.

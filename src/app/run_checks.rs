@@ -68,7 +68,23 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     } else if args.sandbox {
         let config = sandbox_config(&args.sandbox_behaviour)?;
         let started = rt.block_on(Sandbox::start(([127, 0, 0, 1], 0).into(), config))?;
-        let target = sandbox_target(started.base_url())?;
+        let mut target = sandbox_target(started.base_url())?;
+        // The sandbox supplies its own fixtures; a `--fixture` flag adds one
+        // it does not (a budget such as `completion_budget`), and an
+        // environment variable none, so a sandbox run stays the same anywhere.
+        for (name, value) in crate::config::fixture_flags(&args.fixtures, &set.catalog)? {
+            if target.fixtures.contains_key(&name) {
+                return Err(AppError::Setting(format!(
+                    "--fixture {name}: the sandbox supplies `{name}` itself; with --sandbox, \
+                     --fixture only adds a fixture it does not (such as completion_budget=600ms)"
+                )));
+            }
+            target.fixtures.insert(name.clone(), value);
+            target
+                .sources
+                .fixtures
+                .insert(name, Source::Flag("--fixture"));
+        }
         sandbox = Some(started);
         Some(target)
     } else {

@@ -63,6 +63,18 @@ pub struct Step {
     /// Body matchers every 2xx answer the step judged must hold (a `from`
     /// step's whole poll history).
     pub always: Vec<Expectation>,
+    /// The time the step's answer may take, from the check's first request.
+    pub within: Option<Within>,
+}
+
+/// A time budget of a step, measured from the start of the first request
+/// its check sent or judged to the end of the step's last answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Within {
+    pub budget: Duration,
+    /// A non-secret fixture that replaces `budget` when supplied.
+    pub fixture: Option<String>,
+    pub line: usize,
 }
 
 /// Where a step's answer comes from.
@@ -142,6 +154,10 @@ pub enum KeyChoice {
     Variant(KeyVariant),
 }
 
+/// U+00A0 NO-BREAK SPACE as one Latin-1 byte (obs-text in a header value):
+/// what a server decoding headers as Latin-1 (Node.js) reads as U+00A0.
+pub const NO_BREAK_SPACE_BYTE: u8 = 0xA0;
+
 /// A near miss of the account key: each must be refused as the key is not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyVariant {
@@ -153,6 +169,13 @@ pub enum KeyVariant {
     LastMissing,
     /// The key's first characters only (all but its last four).
     Prefix,
+    /// The key followed by the byte 0xA0 (NO-BREAK SPACE in Latin-1, HTTP's
+    /// obs-text): HTTP strips only spaces and tabs around a header value, so
+    /// to a correct server this is not the key; a server that trims Unicode
+    /// whitespace (JavaScript's `.trim()`) takes it for the key.
+    PaddedEnd,
+    /// The key preceded by the byte 0xA0 (see [`KeyVariant::PaddedEnd`]).
+    PaddedStart,
     /// The key as `Authorization: Bearer KEY`, with no `x-api-key`.
     Bearer,
     /// The invalid key (never the real one: URLs are logged by every proxy
@@ -164,11 +187,13 @@ pub enum KeyVariant {
 
 impl KeyVariant {
     /// Every variant, with the name `key:` takes.
-    pub const ALL: [(KeyVariant, &'static str); 6] = [
+    pub const ALL: [(KeyVariant, &'static str); 8] = [
         (KeyVariant::SwappedCase, "account-swapped-case"),
         (KeyVariant::LastChanged, "account-last-changed"),
         (KeyVariant::LastMissing, "account-last-missing"),
         (KeyVariant::Prefix, "account-prefix"),
+        (KeyVariant::PaddedEnd, "account-padded-end"),
+        (KeyVariant::PaddedStart, "account-padded-start"),
         (KeyVariant::Bearer, "account-as-bearer"),
         (KeyVariant::Query, "invalid-in-query"),
     ];
@@ -180,7 +205,9 @@ impl KeyVariant {
             .map_or("account-variant", |(_, name)| name)
     }
 
-    /// The variant's value for `key`, when it differs from `key`.
+    /// The variant's value for `key` as text, when it differs from `key`
+    /// and is text: the padded variants are bytes (see
+    /// [`KeyVariant::header_bytes`]), not text.
     pub fn derive(self, key: &str) -> Option<String> {
         let chars: Vec<char> = key.chars().collect();
         let derived = match self {
@@ -203,9 +230,23 @@ impl KeyVariant {
             KeyVariant::LastMissing => chars[..chars.len().checked_sub(1)?].iter().collect(),
             KeyVariant::Prefix => chars[..chars.len().checked_sub(4)?].iter().collect(),
             KeyVariant::Bearer | KeyVariant::Query => key.to_string(),
+            KeyVariant::PaddedEnd | KeyVariant::PaddedStart => return None,
         };
         let placed_elsewhere = matches!(self, KeyVariant::Bearer | KeyVariant::Query);
         (placed_elsewhere || derived != key).then_some(derived)
+    }
+
+    /// The bytes the variant sends in `x-api-key`, when it is sent there
+    /// and differs from `key`. Padding is the byte 0xA0, not a space or a
+    /// tab: HTTP strips those around a header value (RFC 9110, OWS), so a
+    /// key padded with them is the key itself to every correct server.
+    pub fn header_bytes(self, key: &str) -> Option<Vec<u8>> {
+        match self {
+            KeyVariant::PaddedEnd => Some([key.as_bytes(), &[NO_BREAK_SPACE_BYTE]].concat()),
+            KeyVariant::PaddedStart => Some([&[NO_BREAK_SPACE_BYTE], key.as_bytes()].concat()),
+            _ if !self.in_header() => None,
+            _ => self.derive(key).map(String::into_bytes),
+        }
     }
 
     /// Whether the variant is sent in `x-api-key` (the others are placed
@@ -457,8 +498,22 @@ mod key_variant_tests {
             derived[3].1.as_deref(),
             Some("ak_Sandbox0123456789abcdefghij")
         );
-        assert_eq!(derived[4].1.as_deref(), Some(key));
-        assert_eq!(derived[5].1.as_deref(), Some(key));
+        assert_eq!(derived[4].1, None);
+        assert_eq!(derived[5].1, None);
+        assert_eq!(derived[6].1.as_deref(), Some(key));
+        assert_eq!(derived[7].1.as_deref(), Some(key));
+        let end = KeyVariant::PaddedEnd.header_bytes(key).unwrap();
+        assert_eq!(end.last(), Some(&0xA0));
+        assert_eq!(&end[..end.len() - 1], key.as_bytes());
+        let start = KeyVariant::PaddedStart.header_bytes(key).unwrap();
+        assert_eq!((start[0], &start[1..]), (0xA0, key.as_bytes()));
+        // Neither is text: they are sent as bytes, never as a String.
+        assert!(std::str::from_utf8(&end).is_err());
+        assert_eq!(KeyVariant::Bearer.header_bytes(key), None);
+        assert_eq!(
+            KeyVariant::Prefix.header_bytes(key).as_deref(),
+            Some("ak_Sandbox0123456789abcdefghij".as_bytes())
+        );
         // A key with no letter has no case variant: it is not sent as one.
         assert_eq!(KeyVariant::SwappedCase.derive("0123456789012345"), None);
         assert_eq!(

@@ -91,6 +91,22 @@ pub struct RawStep {
     /// Body path -> matcher: when all hold, the check cannot be judged against this target and ends ignored.
     #[serde(default)]
     pub inconclusive_when: IndexMap<String, MatcherSpec>,
+    /// A time budget: the step's (last) answer must have arrived within it of the start of the
+    /// first request the check sent or judged (for a `from` step, the other check's request).
+    #[serde(default)]
+    pub within: Option<RawWithin>,
+}
+
+/// A time budget, overridable by a fixture.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawWithin {
+    /// The budget (`30s`, `500ms`).
+    pub budget: HumanDuration,
+    /// A non-secret fixture whose value, when supplied (`WAPZI_<NAME>` or `--fixture NAME=30s`),
+    /// replaces `budget`; it need not be in `needs` (without it, `budget` holds).
+    #[serde(default)]
+    pub fixture: Option<String>,
 }
 
 /// Another check's step, whose answers a step judges instead of sending.

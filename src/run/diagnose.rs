@@ -20,7 +20,12 @@ fn advice(kind: FailureKind, status: Option<u16>) -> (&'static str, bool) {
     use FailureKind as K;
     match kind {
         K::Status => status_advice(status),
-        K::Header | K::Body | K::Capture | K::PollTimedOut | K::ClientRule => ("", true),
+        K::Header
+        | K::Body
+        | K::Capture
+        | K::PollTimedOut
+        | K::ClientRule
+        | K::OverBudget => ("", true),
         K::NotJson => (
             "The answer is not a JSON body, as the documentation shows. An HTML page or plain \
              text usually means a proxy, gateway or wrong base URL answered instead of the API; \

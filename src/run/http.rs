@@ -147,13 +147,16 @@ enum Credential<'a> {
     Header(&'a Secret),
     /// As `Authorization: Bearer`, with no `x-api-key`.
     Bearer(&'a Secret),
+    /// A near miss of the key in `x-api-key`, as bytes: a padded one is
+    /// not text.
+    Bytes(&'a [u8]),
 }
 
 impl Target {
     pub fn new(settings: &RunSettings, clock: RunClock) -> Result<Target, RunError> {
         let invalid =
             Secret::new(INVALID_KEY, "invalid key").map_err(|e| RunError::Client(e.to_string()))?;
-        let variants = settings.key_variants();
+        let variants = settings.key_variant_headers();
         let mut credentials: Vec<(KeyChoice, Credential)> = vec![
             (KeyChoice::Account, Credential::Header(&settings.api_key)),
             (KeyChoice::None, Credential::None),
@@ -168,8 +171,8 @@ impl Target {
         for (name, secret) in &settings.secret_fixtures {
             credentials.push((KeyChoice::Fixture(name.clone()), Credential::Header(secret)));
         }
-        for (variant, secret) in &variants {
-            credentials.push((KeyChoice::Variant(*variant), Credential::Header(secret)));
+        for (variant, bytes) in &variants {
+            credentials.push((KeyChoice::Variant(*variant), Credential::Bytes(bytes)));
         }
         let mut clients = HashMap::new();
         for (choice, credential) in credentials {
@@ -549,13 +552,19 @@ fn build_client(
 ) -> Result<reqwest::Client, RunError> {
     let mut headers = HeaderMap::new();
     headers.insert("content-type", HeaderValue::from_static("application/json"));
-    let (name, text) = match credential {
-        Credential::None => ("", String::new()),
-        Credential::Header(key) => ("x-api-key", key.expose().to_string()),
-        Credential::Bearer(key) => ("authorization", format!("Bearer {}", key.expose())),
+    // A key given as text must be visible ASCII (`from_str`); a padded
+    // near miss is made of the key and the obs-text byte 0xA0 (`from_bytes`).
+    let (name, value) = match credential {
+        Credential::None => ("", None),
+        Credential::Header(key) => ("x-api-key", Some(HeaderValue::from_str(key.expose()))),
+        Credential::Bearer(key) => (
+            "authorization",
+            Some(HeaderValue::from_str(&format!("Bearer {}", key.expose()))),
+        ),
+        Credential::Bytes(bytes) => ("x-api-key", Some(HeaderValue::from_bytes(bytes))),
     };
-    if !name.is_empty() {
-        let mut value = HeaderValue::from_str(&text).map_err(|_| {
+    if let Some(value) = value {
+        let mut value = value.map_err(|_| {
             RunError::Client("a key holds characters that cannot go in an HTTP header".into())
         })?;
         value.set_sensitive(true);

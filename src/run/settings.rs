@@ -59,7 +59,9 @@ impl Default for Timeouts {
 impl RunSettings {
     /// Every secret of the run, for redaction: the key, the secret
     /// fixtures, and the near misses of the key that checks send (each is a
-    /// secret too: most of it is the key).
+    /// secret too: most of it is the key). The padded near misses are not
+    /// text and hold the key whole: every occurrence of them is redacted
+    /// through the key's own forms.
     pub fn secrets(&self) -> Vec<Secret> {
         let mut all = vec![self.api_key.clone()];
         all.extend(self.secret_fixtures.values().cloned());
@@ -67,7 +69,7 @@ impl RunSettings {
         all
     }
 
-    /// The near misses of the key, each with its value.
+    /// The near misses of the key that are text, each with its value.
     pub fn key_variants(&self) -> Vec<(KeyVariant, Secret)> {
         KeyVariant::ALL
             .iter()
@@ -75,6 +77,17 @@ impl RunSettings {
             .filter_map(|(variant, name)| {
                 let value = variant.derive(self.api_key.expose())?;
                 Some((*variant, Secret::new(&value, name).ok()?))
+            })
+            .collect()
+    }
+
+    /// The near misses of the key sent in `x-api-key`, each with the bytes
+    /// it sends (the padded ones are not text).
+    pub fn key_variant_headers(&self) -> Vec<(KeyVariant, Vec<u8>)> {
+        KeyVariant::ALL
+            .iter()
+            .filter_map(|(variant, _)| {
+                Some((*variant, variant.header_bytes(self.api_key.expose())?))
             })
             .collect()
     }

@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::check::{Check, FromStep, Request, Source, Step};
+use crate::check::{Check, FromStep, Request, Source, Step, Within};
 use crate::result::{CheckResult, Exchange, Failure, FailureKind, Mismatch, PollRecord};
 
 use super::expect::{excerpt, holds, mismatches};
@@ -123,6 +123,9 @@ impl<'a> CheckRun<'a> {
                 found,
             ));
         }
+        if let Some(within) = &step.within {
+            self.judge_elapsed(within, &at, &sent, &response)?;
+        }
         if !step.inconclusive_when.is_empty()
             && holds(&step.inconclusive_when, &response, &self.vars)
         {
@@ -209,6 +212,74 @@ impl<'a> CheckRun<'a> {
             e
         }));
         Ok((sent, response))
+    }
+
+    /// Whether the step's last answer came within its budget of the start
+    /// of the check's first request (sent or judged): the reports' own
+    /// times, on the run's one clock.
+    fn judge_elapsed(
+        &self,
+        within: &Within,
+        at: &str,
+        sent: &str,
+        response: &Incoming,
+    ) -> Result<(), StepEnd> {
+        let (budget, from) = match within
+            .fixture
+            .as_ref()
+            .and_then(|name| Some((name, self.settings.fixtures.get(name)?)))
+        {
+            Some((name, text)) => match humantime::parse_duration(text.trim()) {
+                Ok(budget) => (budget, format!("fixture `{name}`")),
+                Err(why) => {
+                    let message = format!(
+                        "fixture `{name}` is not a duration (`{}`: {why}); write e.g. `30s` or `500ms` ({}:{})",
+                        crate::text::excerpt(text, 40),
+                        self.file,
+                        within.line
+                    );
+                    return Err(StepEnd::error(Failure::bare(
+                        FailureKind::NotSent,
+                        message,
+                        at.into(),
+                    )));
+                }
+            },
+            None => (within.budget, "`within`".to_string()),
+        };
+        let first = self.exchanges.iter().map(|e| e.started_ms).reduce(f64::min);
+        let last = self
+            .exchanges
+            .iter()
+            .map(|e| e.started_ms + e.duration_ms)
+            .reduce(f64::max);
+        let (Some(first), Some(last)) = (first, last) else {
+            return Ok(());
+        };
+        let elapsed = std::time::Duration::from_secs_f64((last - first).max(0.0) / 1000.0);
+        if elapsed <= budget {
+            return Ok(());
+        }
+        let override_with = within.fixture.as_ref().map_or(String::new(), |name| {
+            format!(
+                "; set {} or pass --fixture {name}=DURATION to change it",
+                crate::check::env_var_for(name)
+            )
+        });
+        let message = format!(
+            "the answer came {:.2} s after the check's first request, over the budget of {} ({from}, {}:{}{override_with})",
+            elapsed.as_secs_f64(),
+            humantime::format_duration(budget),
+            self.file,
+            within.line
+        );
+        Err(StepEnd::failed_with(self.failure(
+            at,
+            sent,
+            Some(response),
+            FailureKind::OverBudget,
+            message,
+        )))
     }
 
     fn capture(

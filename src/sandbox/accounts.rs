@@ -1,6 +1,8 @@
 //! Accounts, their keys and their entry points, and how a request's
 //! `x-api-key` is turned into an account.
 
+use std::borrow::Cow;
+
 use axum::http::HeaderMap;
 
 use super::error::ApiError;
@@ -99,10 +101,21 @@ pub(crate) fn lookup_entry_point(id: &str) -> Option<EntryPoint> {
 }
 
 /// Returns the `x-api-key` of a request: `None` when absent or blank, the
-/// value otherwise (a value that is not UTF-8 becomes one no key matches).
-pub(crate) fn received_key(headers: &HeaderMap) -> Option<&str> {
+/// value otherwise (a value that is not visible ASCII becomes one no key
+/// matches). HTTP has already stripped the spaces and tabs around it; the
+/// `key-trimmed` fault reads it as Latin-1, as Node.js does, and trims
+/// Unicode whitespace, as JavaScript's `.trim()` does (U+00A0 included).
+pub(crate) fn received_key<'h>(
+    headers: &'h HeaderMap,
+    faults: &ActiveFaults,
+) -> Option<Cow<'h, str>> {
     let value = headers.get(API_KEY_HEADER)?;
-    let key = value.to_str().unwrap_or("\u{fffd}").trim();
+    let key: Cow<'h, str> = if faults.has(&Fault::KeyTrimmed) {
+        let latin1: String = value.as_bytes().iter().map(|b| char::from(*b)).collect();
+        Cow::Owned(latin1.trim().to_string())
+    } else {
+        Cow::Borrowed(value.to_str().unwrap_or("\u{fffd}").trim())
+    };
     // Like a JavaScript server testing `if (!apiKey)`, an empty key is missing.
     (!key.is_empty()).then_some(key)
 }
@@ -145,7 +158,8 @@ pub(crate) fn authenticate(
     faults: &ActiveFaults,
 ) -> Result<AccountId, ApiError> {
     let misplaced = misplaced_key(headers, query, faults);
-    let Some(key) = received_key(headers).or(misplaced.as_deref()) else {
+    let received = received_key(headers, faults);
+    let Some(key) = received.as_deref().or(misplaced.as_deref()) else {
         if faults.has(&Fault::AcceptMissingKey) {
             return Ok(AccountId::Primary);
         }
@@ -292,5 +306,23 @@ mod tests {
                 "{key:?} {fault}"
             );
         }
+    }
+
+    #[test]
+    fn a_key_padded_with_a_no_break_space_is_the_key_only_to_a_unicode_trim() {
+        let padded = [&[0xA0], FIXTURES.api_key.as_bytes(), &[0xA0]].concat();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            API_KEY_HEADER,
+            HeaderValue::from_bytes(&padded).expect("obs-text"),
+        );
+        let faithful = authenticate(&headers, None, &ActiveFaults::default())
+            .map_err(|e| (e.status().as_u16(), e.message().to_string()));
+        assert_eq!(faithful, err(401, "Invalid API key"));
+        let trimmed = ActiveFaults::new(vec![Fault::KeyTrimmed]);
+        assert_eq!(
+            authenticate(&headers, None, &trimmed).ok(),
+            Some(AccountId::Primary)
+        );
     }
 }

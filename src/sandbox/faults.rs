@@ -95,12 +95,16 @@ define_faults! {
         "a key of 12 characters or more that a known key starts with is accepted as that key",
     KeyLastCharIgnored => "key-last-char-ignored":
         "keys of the same length are compared without their last character",
+    KeyTrimmed => "key-trimmed":
+        "x-api-key is read as Latin-1 and trimmed of Unicode whitespace (JavaScript's .trim(): U+00A0 NO-BREAK SPACE, byte 0xA0, included) before it is compared",
     BearerAccepted => "bearer-accepted":
         "without x-api-key, a key sent as Authorization: Bearer is accepted",
     KeyInQueryAccepted => "key-in-query-accepted":
         "without x-api-key, a key in the query string (x-api-key or api_key) is accepted",
     CrossConversationSupersede => "cross-conversation-supersede":
         "a new execute supersedes the account's running executions of every conversation, not only its own (those bound to fail excepted)",
+    CrossAccountSupersede => "cross-account-supersede":
+        "an execute with another account's conversationId joins that conversation (superseding its running executions) instead of starting one of its own",
     SupersededRevives => "superseded-revives":
         "a superseded execution reads completed, with a response, from its third read on",
     CrossAccountEntryPoints => "cross-account-entry-points":
@@ -135,6 +139,8 @@ define_faults! {
         "execute answers status \"pending\" instead of \"queued\"",
     UndocumentedStatus => "undocumented-status":
         "executions in progress read as \"processing\" instead of \"queued\"",
+    SlowCompletion => "slow-completion":
+        "executions take a second longer than the latency to reach their terminal status",
     NeverFinishes => "never-finishes":
         "executions stay queued forever",
     AlwaysFails => "always-fails":
@@ -333,7 +339,7 @@ mod tests {
 
     #[test]
     fn list_has_every_fault_of_the_brief_once() {
-        assert_eq!(Fault::ALL.len(), 52);
+        assert_eq!(Fault::ALL.len(), 55);
         let mut names: Vec<&str> = Fault::ALL.iter().map(|info| info.name).collect();
         names.sort_unstable();
         names.dedup();

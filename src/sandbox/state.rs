@@ -71,6 +71,18 @@ pub(crate) struct Settings {
     pub(crate) scenarios: ActiveScenarios,
 }
 
+impl Settings {
+    /// How long an execution takes to reach its outcome: the latency, and
+    /// a second more under `slow-completion`.
+    pub(crate) fn execution_latency(&self) -> Duration {
+        if self.faults.has(&Fault::SlowCompletion) {
+            self.latency.saturating_add(Duration::from_secs(1))
+        } else {
+            self.latency
+        }
+    }
+}
+
 /// The status of an execution as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
@@ -168,7 +180,8 @@ impl Store {
         if self.executions.len() >= MAX_EXECUTIONS {
             return Err(ApiError::full());
         }
-        let conversation_id = self.conversation_for(request.account, request.conversation_id);
+        let conversation_id =
+            self.conversation_for(request.account, request.conversation_id, &settings.faults);
         // Settling the older ones may create executions from elsewhere
         // (`superseded`), so the new id is taken after.
         let newest_superseded = self.supersede_older(&conversation_id, clock, settings);
@@ -250,11 +263,18 @@ impl Store {
     /// A `requested` id of this account is joined. An id that exists nowhere
     /// starts a new conversation under that id, so that clients choosing
     /// their own ids keep latest-wins. An id of another account is not
-    /// revealed: a new conversation with a fresh id starts instead.
-    fn conversation_for(&mut self, account: AccountId, requested: Option<String>) -> String {
+    /// revealed: a new conversation with a fresh id starts instead (unless
+    /// `cross-account-supersede` joins it).
+    fn conversation_for(
+        &mut self,
+        account: AccountId,
+        requested: Option<String>,
+        faults: &ActiveFaults,
+    ) -> String {
+        let joins_any = faults.has(&Fault::CrossAccountSupersede);
         let id = match requested {
             Some(id) => match self.conversations.get(&id) {
-                Some(conversation) if conversation.account == account => return id,
+                Some(conversation) if conversation.account == account || joins_any => return id,
                 Some(_) => self.fresh_conversation_id(),
                 None => id,
             },
@@ -357,8 +377,9 @@ impl Store {
     /// recording the completion once; returns its stage.
     fn settle(&mut self, id: &str, now: Instant, settings: &Settings) -> Option<Stage> {
         self.supersede_from_elsewhere(id, now, settings);
+        let latency = settings.execution_latency();
         let execution = self.executions.get_mut(id)?;
-        let due = now.saturating_duration_since(execution.created) >= settings.latency;
+        let due = now.saturating_duration_since(execution.created) >= latency;
         if execution.stage == Stage::Queued && due && !settings.faults.has(&Fault::NeverFinishes) {
             execution.stage = execution.outcome;
             self.completions.push(Completion {
@@ -367,7 +388,7 @@ impl Store {
                 created_at: execution.created_wall,
                 completed_at: execution
                     .created_wall
-                    .checked_add(settings.latency)
+                    .checked_add(latency)
                     .unwrap_or(execution.created_wall),
             });
         }

@@ -335,6 +335,12 @@ const FAULTS: &[Row] = &[
         &[],
     ),
     (
+        "key-trimmed",
+        &["key::near-misses-refused"],
+        &["status"],
+        &[],
+    ),
+    (
         "bearer-accepted",
         &["key::only-in-x-api-key"],
         &["status"],
@@ -383,11 +389,33 @@ const FAULTS: &[Row] = &[
         &["body"],
         &[],
     ),
+    // The same with one check at a time: the plain execution is still
+    // running when latest-wins sends its messages.
+    (
+        "cross-conversation-supersede",
+        &["conversation::latest-wins", "execution::completes"],
+        &["body"],
+        &["--concurrency", "1"],
+    ),
+    (
+        "cross-account-supersede",
+        &["conversation::other-account"],
+        &["body"],
+        &[],
+    ),
     (
         "cross-account-entry-points",
         &["entry-point::other-account", "execution::other-account"],
         &["status"],
         &[],
+    ),
+    // Executions end 1.2 s after their execute (latency 200 ms + 1 s), over
+    // a budget set to 600 ms and within the poll timeout of 2 s.
+    (
+        "slow-completion",
+        &["execution::completes-within-budget"],
+        &["over_budget"],
+        &["--fixture", "completion_budget=600ms"],
     ),
     // An advisory check fails: reported, and the run stays READY.
     ("cors-open", &["browser::cors-closed"], &["header"], &[]),
@@ -491,7 +519,11 @@ fn gates(owners: &[&str]) -> bool {
 }
 
 /// The shipped advisory checks.
-const ADVISORY: &[&str] = &["browser::cors-closed", "entry-point::blank-message-refused"];
+const ADVISORY: &[&str] = &[
+    "browser::cors-closed",
+    "entry-point::blank-message-refused",
+    "execution::completes-within-budget",
+];
 
 /// Whether an ignored check was not run because one of `owners` failed
 /// (directly, or through a prerequisite that was itself not run).

@@ -61,6 +61,7 @@ fn run_against_any_base_url_reads_the_environment_and_ignores_missing_fixtures()
     assert_eq!(
         ignored,
         [
+            "conversation::other-account",
             "entry-point::no-attendants",
             "entry-point::other-account",
             "entry-point::unavailable",
@@ -403,14 +404,16 @@ fn a_default_run_creates_three_executions_four_with_a_failing_message() {
         "{}",
         ran.stdout
     );
-    // The sandbox's own fixtures include failing_message: one more.
+    // The sandbox's own fixtures include failing_message (one more on this
+    // account) and the second account's key and entry point
+    // (conversation::other-account's execute creates one on that account).
     let with_all = temp_dir();
     let ran = run(bin()
         .args(["run", "--sandbox", "--reports"])
         .arg(with_all.path()));
     assert_eq!(ran.code, i32::from(exit::READY), "{}", ran.stdout);
     let json = report(with_all.path());
-    assert_eq!(json["executions_created"], 4);
+    assert_eq!(json["executions_created"], 5);
     // Every check that needs the plain execution judged it with `from`.
     let reused = json["checks"]
         .as_array()
@@ -424,7 +427,7 @@ fn a_default_run_creates_three_executions_four_with_a_failing_message() {
                 .any(|e| e["reused_from"].is_string())
         })
         .count();
-    assert_eq!(reused, 14, "{json:#}");
+    assert_eq!(reused, 16, "{json:#}");
     assert_eq!(
         json["requests_sent"].as_u64().unwrap() as usize,
         json["checks"]

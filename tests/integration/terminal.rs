@@ -157,7 +157,7 @@ fn on_a_terminal(cmd: &Command) -> Option<Ran> {
 
 #[test]
 fn a_live_line_shows_polled_executions_on_a_terminal_and_is_cleared() {
-    let cmd = sandbox_run("execution::completes", &["--latency", "1500ms"]);
+    let cmd = sandbox_run("execution::completes", &["--latency", "1500ms", "--exact"]);
     let Some(ran) = on_a_terminal(&cmd) else {
         return;
     };

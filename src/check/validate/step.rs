@@ -6,9 +6,9 @@ use serde_json::Value;
 use super::super::error::{did_you_mean, CheckErrorKind};
 use super::super::model::{
     Capture, Expect, FromStep, JsonPath, JsonTemplate, KeyChoice, KeyVariant, Poll, Request,
-    Source, Step,
+    Source, Step, Within,
 };
-use super::super::raw::{RawPoll, RawRequest, RawStep};
+use super::super::raw::{RawPoll, RawRequest, RawStep, RawWithin};
 use super::super::template::{is_variable_name, Template};
 use super::{Validator, BUILTIN_VARIABLES};
 
@@ -48,6 +48,7 @@ impl Validator<'_> {
             _ => None,
         };
         let captures = self.captures(&at, &raw.capture);
+        let within = raw.within.as_ref().map(|w| self.within(&at, w));
         let name = raw
             .name
             .clone()
@@ -65,7 +66,39 @@ impl Validator<'_> {
             poll,
             inconclusive_when,
             always,
+            within,
         })
+    }
+
+    /// A step's time budget; its fixture must be a known, non-secret one.
+    fn within(&mut self, at: &str, raw: &RawWithin) -> Within {
+        let here = format!("{at}.within");
+        if let Some(name) = &raw.fixture {
+            let known = self.catalog.get(name).map(|f| f.secret);
+            if known != Some(false) {
+                let why = match known {
+                    Some(true) => format!("fixture `{name}` is a secret: a budget cannot be one"),
+                    _ => format!("unknown fixture `{name}`"),
+                };
+                let e = self
+                    .ctx
+                    .error_at_value(&format!("{here}.fixture"), CheckErrorKind::Invalid(why));
+                self.errors.push(
+                    e.with_hint("declare it under `fixtures:` (not secret), or use a known one"),
+                );
+            }
+        }
+        if raw.budget.0.is_zero() {
+            self.errors.push(self.ctx.error_at_value(
+                &format!("{here}.budget"),
+                CheckErrorKind::Invalid("a budget must be above zero".into()),
+            ));
+        }
+        Within {
+            budget: raw.budget.0,
+            fixture: raw.fixture.clone(),
+            line: self.ctx.line_of(&here),
+        }
     }
 
     /// The step's source: a request to send, or another check's step.

@@ -152,10 +152,9 @@ fn empty_or_short_secrets_and_unsafe_base_urls_are_refused_before_anything_is_se
 
 #[test]
 fn flags_that_conflict_are_usage_errors() {
-    let conflicts: [&[&str]; 6] = [
+    let conflicts: [&[&str]; 5] = [
         &["--sandbox", "--api-key-file", "/dev/null"],
         &["--sandbox", "--entry-point", "ep"],
-        &["--sandbox", "--fixture", "failing_message=x"],
         &["--sandbox", "--secret-file", "previous_api_key=/dev/null"],
         &["--sandbox", "--unavailable-entry-point", "ep"],
         &["--sandbox", "--no-reports", "--reports", "/tmp/x"],
@@ -169,6 +168,15 @@ fn flags_that_conflict_are_usage_errors() {
             ran.stderr
         );
     }
+    // --fixture adds a fixture the sandbox lacks; one it supplies is refused.
+    let ran = run(bin().args(["run", "--sandbox", "--fixture", "failing_message=x"]));
+    assert_eq!(ran.code, SETUP, "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("--fixture failing_message: the sandbox supplies `failing_message` itself"),
+        "{}",
+        ran.stderr
+    );
 }
 
 // Bad input from the user.

@@ -1,5 +1,7 @@
 //! `poll-interval`: two reads of one execution start at least
-//! `min_interval` apart (less `slack` for timer jitter).
+//! `min_interval` apart (less `slack` for timer jitter). A read that
+//! follows an answer with `Retry-After` is timed by that answer, and
+//! judged by `honour-retry-after`, not here.
 
 use std::time::Duration;
 
@@ -12,8 +14,11 @@ pub fn eval(traffic: &Traffic, min_interval: Duration, slack: Duration) -> RuleO
     let mut violations = Vec::new();
     for (id, reads) in &traffic.reads {
         for pair in reads.windows(2) {
-            applies = true;
             let (before, after) = (&traffic.calls[pair[0]], &traffic.calls[pair[1]]);
+            if before.response_header("retry-after").is_some() {
+                continue;
+            }
+            applies = true;
             let gap = after.at.saturating_sub(before.at);
             if gap + slack < min_interval {
                 violations.push(Violation::at(
@@ -42,6 +47,13 @@ mod tests {
     use super::*;
     use crate::grade::traffic::sample::{correct, get, post, recording};
 
+    fn retry_later(mut call: crate::recording::RecordedCall) -> crate::recording::RecordedCall {
+        call.status = 503;
+        call.response_headers
+            .push(("retry-after".into(), "1".into()));
+        call
+    }
+
     #[test]
     fn a_tight_loop_is_caught() {
         let m = r#"{"message":"a"}"#;
@@ -58,6 +70,15 @@ mod tests {
             ),
             (
                 recording(vec![post(0, m, "e1"), get(5, "e1", "completed")]),
+                Duration::from_millis(200),
+                None,
+            ),
+            // A retry after Retry-After is that rule's to judge.
+            (
+                recording(vec![
+                    retry_later(get(0, "e1", "queued")),
+                    get(5, "e1", "completed"),
+                ]),
                 Duration::from_millis(200),
                 None,
             ),

@@ -1,0 +1,270 @@
+//! `wapzi-homolog client` end to end: the binary serves the counterpart,
+//! runs a real child process as the client (this test binary again, in
+//! the role of [`child_client`]), grades its calls, prints, reports and
+//! exits with the documented code.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+use wapzi_homolog::exit;
+use wapzi_homolog::sandbox::FIXTURES;
+
+use super::clients::{drive, Api, Behaviour};
+use crate::support::{bin, run, temp_dir, Ran, TestSandbox};
+
+/// The variable that makes [`child_client`] act, and how.
+const ROLE: &str = "WAPZI_TEST_CLIENT";
+/// The exit code [`child_client`] ends with, when set.
+const EXIT: &str = "WAPZI_TEST_CLIENT_EXIT";
+
+/// The client process of these tests: this test binary, run by
+/// `client -- COMMAND` with [`ROLE`] set, drives the API it is given through
+/// `WAPZI_BASE_URL`, `WAPZI_API_KEY` and `WAPZI_ENTRY_POINT_ID`.
+#[test]
+#[ignore = "the client process of the `client -- COMMAND` tests, run by them"]
+fn child_client() {
+    let Ok(role) = std::env::var(ROLE) else {
+        panic!("run by the client command tests, with {ROLE} set");
+    };
+    let behaviour = match role.as_str() {
+        "correct" => Behaviour::Correct,
+        "browser" => Behaviour::BrowserHeaders,
+        "key-in-query" => Behaviour::KeyInQuery,
+        other => panic!("unknown role {other}"),
+    };
+    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"));
+    let api = Api {
+        base_url: var("WAPZI_BASE_URL"),
+        key: var("WAPZI_API_KEY"),
+        entry_point: var("WAPZI_ENTRY_POINT_ID"),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(drive(&api, behaviour));
+    if let Ok(code) = std::env::var(EXIT) {
+        std::process::exit(code.parse().unwrap());
+    }
+}
+
+/// `client` with this test binary as the COMMAND, acting as `role`.
+fn client_command(role: &str, reports: &Path) -> Command {
+    let mut cmd = bin();
+    cmd.env(ROLE, role)
+        .arg("client")
+        .arg("--reports")
+        .arg(reports);
+    cmd
+}
+
+fn with_child(mut cmd: Command) -> Command {
+    cmd.arg("--").arg(std::env::current_exe().unwrap()).args([
+        "--include-ignored",
+        "--exact",
+        "client::command::child_client",
+        "--quiet",
+    ]);
+    cmd
+}
+
+fn report(dir: &Path) -> Value {
+    let text = std::fs::read_to_string(dir.join("latest/report.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[track_caller]
+fn assert_exit(ran: &Ran, code: u8) {
+    assert_eq!(
+        ran.code,
+        i32::from(code),
+        "stdout:\n{}\nstderr:\n{}",
+        ran.stdout,
+        ran.stderr
+    );
+}
+
+#[test]
+fn a_correct_backend_met_with_every_scenario_is_ready() {
+    let dir = temp_dir();
+    let mut cmd = client_command("correct", dir.path());
+    for scenario in super::EVERYTHING {
+        cmd.args(["--scenario", scenario]);
+    }
+    let ran = run(&mut with_child(cmd));
+    assert_exit(&ran, exit::READY);
+    assert!(ran.stdout.contains("READY"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("test client::poll-interval"),
+        "{}",
+        ran.stdout
+    );
+    let json = report(dir.path());
+    assert_eq!(json["side"], "client");
+    assert_eq!(json["verdict"], "ready");
+    let client = &json["client"];
+    assert_eq!(client["command_exit"]["code"], 0);
+    assert_eq!(
+        client["scenarios"],
+        serde_json::json!(["slow", "unavailable", "superseded", "key-rotated"])
+    );
+    let lanes = client["lanes"].as_array().unwrap();
+    assert!(!lanes.is_empty());
+    assert_eq!(lanes[0]["terminal"], "superseded", "{}", lanes[0]);
+    assert_eq!(lanes[0]["events"][0]["method"], "POST");
+    let html = std::fs::read_to_string(dir.path().join("latest/report.html")).unwrap();
+    assert!(html.contains("one lane per execution"));
+    // The sandbox's key was sent on every call; no report holds it.
+    for file in ["report.json", "report.md", "junit.xml", "report.html"] {
+        let text = std::fs::read_to_string(dir.path().join("latest").join(file)).unwrap();
+        assert!(!text.contains(FIXTURES.api_key), "{file} holds the key");
+    }
+}
+
+#[test]
+fn a_failing_end_to_end_test_makes_the_run_not_ready_with_its_code() {
+    let dir = temp_dir();
+    let mut cmd = client_command("correct", dir.path());
+    cmd.env(EXIT, "3");
+    let ran = run(&mut with_child(cmd));
+    assert_exit(&ran, exit::NOT_READY);
+    let json = report(dir.path());
+    assert_eq!(json["client"]["command_exit"]["code"], 3);
+    let reasons = json["reasons"].to_string();
+    assert!(reasons.contains('3'), "{reasons}");
+    assert!(ran.stdout.contains("NOT READY"), "{}", ran.stdout);
+}
+
+#[test]
+fn a_violation_fails_its_check_and_is_marked_on_the_lane() {
+    let dir = temp_dir();
+    let ran = run(&mut with_child(client_command("browser", dir.path())));
+    assert_exit(&ran, exit::NOT_READY);
+    assert_eq!(ran.failed(), ["client::from-backend"]);
+    let json = report(dir.path());
+    let marked = json["client"]["lanes"][0]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["violations"].to_string().contains("client::from-backend"));
+    assert!(marked, "{}", json["client"]["lanes"]);
+}
+
+#[test]
+fn a_key_in_the_query_string_is_caught_and_never_shown() {
+    let dir = temp_dir();
+    let ran = run(&mut with_child(client_command("key-in-query", dir.path())));
+    assert_exit(&ran, exit::NOT_READY);
+    assert_eq!(ran.failed(), ["client::key-only-in-header"]);
+    assert!(!ran.stdout.contains(FIXTURES.api_key));
+    assert!(!ran.stderr.contains(FIXTURES.api_key));
+    for entry in std::fs::read_dir(dir.path().join("latest")).unwrap() {
+        let text = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(!String::from_utf8_lossy(&text).contains(FIXTURES.api_key));
+    }
+}
+
+#[test]
+fn through_upstream_the_real_api_answers_and_the_calls_are_graded_alike() {
+    let upstream = TestSandbox::start(100, &[]);
+    let dir = temp_dir();
+    let mut cmd = client_command("correct", dir.path());
+    cmd.args(["--upstream", &upstream.base_url()])
+        // With --upstream the client keeps its own key and entry point.
+        .env("WAPZI_API_KEY", FIXTURES.api_key)
+        .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id);
+    let ran = run(&mut with_child(cmd));
+    // No scenario: some practices are not exercised, the rest holds.
+    assert_exit(&ran, exit::INCOMPLETE);
+    assert!(ran.failed().is_empty(), "{}", ran.stdout);
+    let json = report(dir.path());
+    assert_eq!(json["client"]["upstream"], upstream.base_url());
+    assert!(upstream.stats().requests >= 3, "the upstream answered");
+    assert!(
+        !std::fs::read_to_string(dir.path().join("latest/report.json"))
+            .unwrap()
+            .contains(FIXTURES.api_key)
+    );
+}
+
+#[test]
+fn a_command_past_its_deadline_is_stopped_and_the_run_incomplete() {
+    let dir = temp_dir();
+    let mut cmd = bin();
+    cmd.args(["client", "--deadline", "300ms", "--reports"])
+        .arg(dir.path())
+        .args(["--", "sleep", "30"]);
+    let ran = run(&mut cmd);
+    assert_exit(&ran, exit::INCOMPLETE);
+    assert!(ran.stderr.contains("--deadline"), "{}", ran.stderr);
+    let json = report(dir.path());
+    assert_eq!(json["client"]["command_exit"]["timed_out"], true);
+}
+
+#[test]
+fn serving_for_a_while_with_no_call_is_incomplete() {
+    let dir = temp_dir();
+    let mut cmd = bin();
+    cmd.args(["client", "--for", "100ms", "--reports"])
+        .arg(dir.path());
+    let ran = run(&mut cmd);
+    assert_exit(&ran, exit::INCOMPLETE);
+    assert!(
+        ran.stdout.contains("Wapzi sandbox at http://127.0.0.1:"),
+        "{}",
+        ran.stdout
+    );
+    assert!(report(dir.path())["reasons"]
+        .to_string()
+        .contains("no call"));
+}
+
+#[test]
+fn setup_mistakes_exit_2_with_what_to_do() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["client", "--scenario", "key-rotate", "--", "true"],
+            "did you mean `key-rotated`?",
+        ),
+        (
+            &["client", "--upstream", "http://192.0.2.1", "--", "true"],
+            "--allow-insecure-http",
+        ),
+        (
+            &["client", "--", "/no/such/client"],
+            "cannot run the client command `/no/such/client`",
+        ),
+        (
+            &[
+                "client",
+                "--upstream",
+                "https://api.wapzi.com.br",
+                "--fault",
+                "hang",
+                "--",
+                "true",
+            ],
+            "drop --fault or --upstream",
+        ),
+    ];
+    for (args, says) in cases {
+        let dir = temp_dir();
+        let ran = run(bin().args(*args).arg("--reports").arg(dir.path()));
+        assert_exit(&ran, exit::SETUP);
+        assert!(ran.stderr.contains(says), "{args:?}: {}", ran.stderr);
+    }
+}
+
+#[test]
+fn list_scenarios_names_each_with_what_it_does() {
+    let ran = run(bin().args(["client", "--list-scenarios"]));
+    assert_exit(&ran, exit::READY);
+    for scenario in wapzi_homolog::sandbox::Scenario::ALL {
+        assert!(
+            ran.stdout.contains(scenario.name) && ran.stdout.contains(scenario.description),
+            "{}",
+            ran.stdout
+        );
+    }
+}

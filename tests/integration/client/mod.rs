@@ -1,0 +1,194 @@
+//! `wapzi-homolog client`: small clients written here, graded over their
+//! real calls to a recorded sandbox on loopback; the command end to end,
+//! with a real child process as the client.
+
+mod clients;
+mod command;
+
+use std::time::Duration;
+
+use wapzi_homolog::check::{load_sources, CheckSet, CheckSource};
+use wapzi_homolog::grade::{grade, GradeContext};
+use wapzi_homolog::recorder::RecordedServer;
+use wapzi_homolog::result::Verdict;
+use wapzi_homolog::sandbox::{SandboxConfig, Scenario, FIXTURES};
+
+use clients::{drive, Api, Behaviour};
+
+/// The scenarios under which every built-in client check meets its
+/// situation in one run: slow executions (polling shows), a 429 and a 503
+/// with Retry-After, a superseded execution, then a rotated key (401).
+const EVERYTHING: [&str; 4] = ["slow", "unavailable", "superseded", "key-rotated"];
+
+fn builtin() -> CheckSet {
+    load_sources(&[CheckSource::Builtin]).expect("the built-in checks load")
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// What grading said of one client's calls.
+#[derive(Debug)]
+struct Graded {
+    failed: Vec<String>,
+    passed: Vec<String>,
+    ignored: Vec<String>,
+}
+
+/// Serves a recorded sandbox presenting `scenarios`, lets `behaviour`
+/// drive it, and grades what it recorded with the built-in client checks.
+async fn graded(behaviour: Behaviour, scenarios: &[&str], latency: Duration) -> Graded {
+    let config = SandboxConfig {
+        latency,
+        scenarios: scenarios
+            .iter()
+            .map(|s| Scenario::parse(s).unwrap())
+            .collect(),
+        ..SandboxConfig::default()
+    };
+    let server = RecordedServer::sandbox(([127, 0, 0, 1], 0).into(), config)
+        .await
+        .unwrap();
+    let api = Api {
+        base_url: server.base_url(),
+        key: FIXTURES.api_key.to_string(),
+        entry_point: FIXTURES.entry_point_id.to_string(),
+    };
+    drive(&api, behaviour).await;
+    let recording = server.shutdown().await;
+    let set = builtin();
+    let context = GradeContext::new(&[FIXTURES.api_key.to_string()]);
+    let results = grade(&set.client_checks, &recording, &context).results;
+    let with = |verdict: Verdict| {
+        let mut ids: Vec<String> = results
+            .iter()
+            .filter(|r| r.verdict == verdict)
+            .map(|r| r.id.clone())
+            .collect();
+        ids.sort();
+        ids
+    };
+    Graded {
+        failed: with(Verdict::Failed),
+        passed: with(Verdict::Passed),
+        ignored: with(Verdict::Ignored),
+    }
+}
+
+/// Each faulty client fails exactly the checks that exist for its fault,
+/// under the scenarios that exercise every check; the correct one fails none
+/// and leaves none unexercised.
+#[test]
+fn each_client_fails_exactly_its_checks() {
+    let expected: &[(Behaviour, &[&str])] = &[
+        (Behaviour::Correct, &[]),
+        (Behaviour::TightPolling, &["client::poll-interval"]),
+        (Behaviour::StopsAtQueued, &["client::reads-until-terminal"]),
+        (Behaviour::InventsIds, &["client::reads-only-returned-ids"]),
+        // The execution it created twice is one it never reads.
+        (
+            Behaviour::RePosts,
+            &[
+                "client::no-duplicate-execution",
+                "client::reads-until-terminal",
+            ],
+        ),
+        (
+            Behaviour::IgnoresRetryAfter,
+            &["client::honours-retry-after"],
+        ),
+        (Behaviour::BrowserHeaders, &["client::from-backend"]),
+        (Behaviour::KeyInQuery, &["client::key-only-in-header"]),
+        (
+            Behaviour::HammersAfterRefusal,
+            &["client::refusals-not-hammered"],
+        ),
+        (Behaviour::NotJson, &["client::execute-request-shape"]),
+        (
+            Behaviour::InventsConversation,
+            &["client::conversation-from-api"],
+        ),
+        // Reading past `superseded` is reading past a terminal status.
+        (
+            Behaviour::ReadsAfterTerminal,
+            &["client::stops-at-terminal", "client::superseded-is-final"],
+        ),
+    ];
+    assert_eq!(expected.len(), Behaviour::ALL.len());
+    let rt = runtime();
+    let all = rt.block_on(async {
+        let tasks: Vec<_> = expected
+            .iter()
+            .map(|(behaviour, _)| {
+                tokio::spawn(graded(*behaviour, &EVERYTHING, Duration::from_millis(300)))
+            })
+            .collect();
+        let mut all = Vec::new();
+        for task in tasks {
+            all.push(task.await.unwrap());
+        }
+        all
+    });
+    let mut wrong = Vec::new();
+    for ((behaviour, failing), graded) in expected.iter().zip(&all) {
+        if graded.failed != *failing {
+            wrong.push(format!(
+                "{behaviour:?}: expected {failing:?} to fail, got {:?} (ignored: {:?})",
+                graded.failed, graded.ignored
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    let correct = &all[0];
+    assert!(
+        correct.ignored.is_empty(),
+        "the scenarios exercise every check: {:?}",
+        correct.ignored
+    );
+    assert_eq!(correct.passed.len(), builtin().client_checks.len());
+}
+
+/// The correct client fails nothing under any one scenario, nor none, at
+/// latencies 0 and 300 ms: no false failures.
+#[test]
+fn the_correct_client_fails_nothing_under_any_scenario() {
+    let rt = runtime();
+    let cases: Vec<(Vec<&str>, u64)> = std::iter::once(Vec::new())
+        .chain(Scenario::ALL.iter().map(|s| vec![s.name]))
+        .flat_map(|scenarios| [(scenarios.clone(), 0), (scenarios, 300)])
+        .collect();
+    let all = rt.block_on(async {
+        let tasks: Vec<_> = cases
+            .iter()
+            .map(|(scenarios, ms)| {
+                let scenarios: Vec<&'static str> = scenarios
+                    .iter()
+                    .map(|s| Scenario::parse(s).unwrap().name())
+                    .collect();
+                let latency = Duration::from_millis(*ms);
+                tokio::spawn(async move { graded(Behaviour::Correct, &scenarios, latency).await })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for task in tasks {
+            all.push(task.await.unwrap());
+        }
+        all
+    });
+    for ((scenarios, ms), graded) in cases.iter().zip(&all) {
+        assert!(
+            graded.failed.is_empty(),
+            "scenarios {scenarios:?} at {ms} ms: {:?}",
+            graded.failed
+        );
+        assert!(
+            !graded.passed.is_empty(),
+            "scenarios {scenarios:?}: nothing passed"
+        );
+    }
+}

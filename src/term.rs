@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use colored::{ColoredString, Colorize};
 
 use crate::result::{
-    CheckResult, ChecklistVerdict, ItemVerdict, Outcome, RootCause, RunResult, RunVerdict, Verdict,
+    CheckResult, ChecklistVerdict, ItemVerdict, Outcome, RootCause, RunResult, RunVerdict, Side,
+    Verdict,
 };
 pub use crate::text::visible as one_line;
 
@@ -202,9 +203,13 @@ pub fn summary(run: &RunResult) -> String {
         }
     }
     let s = &run.summary;
+    let (against, sent) = match run.side {
+        Side::Api => ("against", "requests"),
+        Side::Client => ("for the client's calls to", "calls recorded"),
+    };
     let _ = write!(
         text,
-        "\n{}: {} passed, {} failed, {} errors, {} advisory failed, {} ignored against {} ({} requests, {} executions created)",
+        "\n{}: {} passed, {} failed, {} errors, {} advisory failed, {} ignored {against} {} ({} {sent}, {} executions created)",
         verdict_colour(run.verdict),
         s.passed,
         s.failed,

@@ -21,7 +21,7 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use crate::check::{did_you_mean, Check, CheckSet, Severity};
+use crate::check::{did_you_mean, Check, CheckSet, ClientCheck, Severity};
 use crate::cli::ExplainArgs;
 use crate::error::AppError;
 use crate::exit;
@@ -32,13 +32,17 @@ const WIDTH: usize = 78;
 /// Prints what the check `args.id` verifies and how to make it pass.
 pub fn explain(args: ExplainArgs) -> Result<u8, AppError> {
     let set = super::known_secrets::load_checks_env(&args.checks)?;
+    if let Some(check) = set.client_checks.iter().find(|c| c.id == args.id) {
+        let _ = std::io::stdout().write_all(client_explanation(check).as_bytes());
+        return Ok(exit::READY);
+    }
     let Some(check) = set.checks.iter().find(|c| c.id == args.id) else {
         let under = under_prefix(&args.id, &set);
         if under.is_empty() {
             return Err(AppError::Setting(unknown(&args.id, &set)));
         }
-        for check in &under {
-            super::stdout::line(format_args!("{:<44} {}", check.id, check.title));
+        for (id, title) in &under {
+            super::stdout::line(format_args!("{id:<44} {title}"));
         }
         super::stdout::line(format_args!(
             "\n{} checks under {}::; `wapzi-homolog explain CHECK_ID` explains one",
@@ -54,19 +58,68 @@ pub fn explain(args: ExplainArgs) -> Result<u8, AppError> {
 
 /// The checks whose id is under the area `prefix` (`key` or `key::`
 /// selects `key::missing`, not `keys::x`).
-fn under_prefix<'a>(prefix: &str, set: &'a CheckSet) -> Vec<&'a Check> {
+fn under_prefix<'a>(prefix: &str, set: &'a CheckSet) -> Vec<(&'a str, &'a str)> {
     let area = format!("{}::", prefix.trim_end_matches(':'));
-    set.checks
+    let api = set.checks.iter().map(|c| (c.id.as_str(), c.title.as_str()));
+    let client = set
+        .client_checks
         .iter()
-        .filter(|c| !prefix.is_empty() && c.id.starts_with(&area))
+        .map(|c| (c.id.as_str(), c.title.as_str()));
+    api.chain(client)
+        .filter(|(id, _)| !prefix.is_empty() && id.starts_with(&area))
         .collect()
 }
 
 /// "unknown check" with the closest id, if one is close.
 fn unknown(id: &str, set: &CheckSet) -> String {
-    let hint = did_you_mean(id, set.checks.iter().map(|c| c.id.as_str()))
+    let ids = set
+        .checks
+        .iter()
+        .map(|c| c.id.as_str())
+        .chain(set.client_checks.iter().map(|c| c.id.as_str()));
+    let hint = did_you_mean(id, ids)
         .unwrap_or_else(|| "`wapzi-homolog list` lists the checks".to_string());
     format!("unknown check `{id}`: {hint}")
+}
+
+/// The whole explanation of a client check: what it grades in the
+/// client's calls, and what makes its situation happen.
+fn client_explanation(check: &ClientCheck) -> String {
+    let mut text = format!("{}: {}\n", check.id, check.title);
+    if let Some(description) = &check.description {
+        text.push('\n');
+        wrap(&mut text, "", description);
+    }
+    let _ = writeln!(
+        text,
+        "\ngrades:         the client's calls (`wapzi-homolog client`)"
+    );
+    let item = check.item;
+    let _ = writeln!(text, "practice:       {}: {}", item.id(), item.text());
+    let _ = writeln!(text, "severity:       {}", severity_text(check.severity));
+    let _ = writeln!(text, "exercised by:   {}", check.exercised_by);
+    let _ = writeln!(
+        text,
+        "file:           {}:{}",
+        check.file.display(),
+        check.line
+    );
+    text.push_str("rules:\n");
+    for (i, rule) in check.rules.iter().enumerate() {
+        let _ = writeln!(text, "  {}. {} (line {})", i + 1, rule.name, rule.line);
+    }
+    text.push_str("hint:\n");
+    wrap(&mut text, "  ", &check.hint);
+    text
+}
+
+fn severity_text(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Required => "required (a failure fails the go-live gate)",
+        Severity::Advisory => {
+            "advisory (a failure is reported as a warning; the gate still passes)"
+        }
+    }
 }
 
 /// The whole explanation of `check`.
@@ -78,13 +131,7 @@ fn explanation(check: &Check, set: &CheckSet) -> String {
     }
     let item = check.checklist;
     let _ = writeln!(text, "\nchecklist item: {}: {}", item.id(), item.text());
-    let severity = match check.severity {
-        Severity::Required => "required (a failure fails the go-live gate)",
-        Severity::Advisory => {
-            "advisory (a failure is reported as a warning; the gate still passes)"
-        }
-    };
-    let _ = writeln!(text, "severity:       {severity}");
+    let _ = writeln!(text, "severity:       {}", severity_text(check.severity));
     fixtures(&mut text, check, set);
     let requires = if check.requires.is_empty() {
         "(none)".to_string()

@@ -40,6 +40,10 @@ pub enum Behaviour {
     InventsIds,
     /// Sends the same POST again before the first execution ended.
     RePosts,
+    /// Correct, calling as Node.js's built-in fetch (undici) does from a
+    /// backend: `Sec-Fetch-Mode: cors` on every request, and no other
+    /// Fetch Metadata header.
+    NodeFetch,
     /// Retries at once after 429/503 with Retry-After.
     IgnoresRetryAfter,
     /// Sends what a browser adds: Origin and Sec-Fetch-* headers.
@@ -57,8 +61,9 @@ pub enum Behaviour {
 }
 
 impl Behaviour {
-    pub const ALL: [Behaviour; 12] = [
+    pub const ALL: [Behaviour; 13] = [
         Behaviour::Correct,
+        Behaviour::NodeFetch,
         Behaviour::TightPolling,
         Behaviour::StopsAtQueued,
         Behaviour::InventsIds,
@@ -117,6 +122,12 @@ struct Accepted {
 impl Me<'_> {
     fn with_headers(&self, request: RequestBuilder) -> RequestBuilder {
         let request = request.header("x-api-key", &self.api.key);
+        if self.behaviour == Behaviour::NodeFetch {
+            return request
+                .header("sec-fetch-mode", "cors")
+                .header("accept-language", "*")
+                .header("user-agent", "node");
+        }
         if self.behaviour == Behaviour::BrowserHeaders {
             request
                 .header("origin", "https://shop.example")

@@ -268,3 +268,29 @@ fn list_scenarios_names_each_with_what_it_does() {
         );
     }
 }
+
+#[test]
+fn explain_tells_a_client_check_and_lists_the_area() {
+    let ran = run(bin().args(["explain", "client::poll-interval"]));
+    assert_exit(&ran, exit::READY);
+    for says in [
+        "practice::polite-polling",
+        "exercised by:",
+        "checks/client/poll-interval.yaml:2",
+    ] {
+        assert!(ran.stdout.contains(says), "{says}: {}", ran.stdout);
+    }
+    let listed = run(bin().args(["explain", "client"]));
+    assert!(
+        listed.stdout.contains("12 checks under client::"),
+        "{}",
+        listed.stdout
+    );
+    let typo = run(bin().args(["explain", "client::poll-intervall"]));
+    assert_exit(&typo, exit::SETUP);
+    assert!(
+        typo.stderr.contains("client::poll-interval"),
+        "{}",
+        typo.stderr
+    );
+}

@@ -4,6 +4,7 @@
 
 mod clients;
 mod command;
+mod docs;
 
 use std::time::Duration;
 
@@ -87,6 +88,7 @@ async fn graded(behaviour: Behaviour, scenarios: &[&str], latency: Duration) -> 
 fn each_client_fails_exactly_its_checks() {
     let expected: &[(Behaviour, &[&str])] = &[
         (Behaviour::Correct, &[]),
+        (Behaviour::NodeFetch, &[]),
         (Behaviour::TightPolling, &["client::poll-interval"]),
         (Behaviour::StopsAtQueued, &["client::reads-until-terminal"]),
         (Behaviour::InventsIds, &["client::reads-only-returned-ids"]),

@@ -1,0 +1,72 @@
+//! docs/client.md's generated tables: the scenarios and the built-in
+//! client checks, kept current by this test.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use wapzi_homolog::check::Severity;
+use wapzi_homolog::sandbox::Scenario;
+
+fn scenarios_table() -> String {
+    let mut table = String::from("| scenario | what the client meets |\n|---|---|\n");
+    for s in Scenario::ALL {
+        let _ = writeln!(
+            table,
+            "| `{}` | {} |",
+            s.name,
+            s.description.replace('|', "\\|")
+        );
+    }
+    table
+}
+
+fn checks_table() -> String {
+    let set = super::builtin();
+    let mut table = String::from(
+        "| check | practice | severity | exercised by | hint |\n|---|---|---|---|---|\n",
+    );
+    for c in &set.client_checks {
+        let severity = match c.severity {
+            Severity::Required => "required",
+            Severity::Advisory => "advisory",
+        };
+        let _ = writeln!(
+            table,
+            "| `{}`: {} | {} | {severity} | {} | {} |",
+            c.id,
+            c.title,
+            c.item.id(),
+            c.exercised_by,
+            c.hint.replace('\n', " ")
+        );
+    }
+    table
+}
+
+/// Replaces what lies between `<!-- NAME:begin ... -->` and `<!-- NAME:end -->`.
+fn fill(doc: &str, name: &str, content: &str) -> String {
+    let begin = doc
+        .find(&format!("<!-- {name}:begin"))
+        .unwrap_or_else(|| panic!("docs/client.md has no {name}:begin marker"));
+    let after_begin = begin + doc[begin..].find("-->").unwrap() + 3;
+    let end = doc
+        .find(&format!("<!-- {name}:end -->"))
+        .unwrap_or_else(|| panic!("docs/client.md has no {name}:end marker"));
+    format!("{}\n{content}{}", &doc[..after_begin], &doc[end..])
+}
+
+#[test]
+fn docs_client_is_current() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/client.md");
+    let actual = std::fs::read_to_string(&path).unwrap();
+    let expected = fill(&actual, "scenarios", &scenarios_table());
+    let expected = fill(&expected, "client-checks", &checks_table());
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &expected).unwrap();
+        return;
+    }
+    assert!(
+        actual == expected,
+        "docs/client.md is stale: run `UPDATE_DOCS=1 cargo test --test integration docs_client`"
+    );
+}

@@ -114,7 +114,21 @@ impl Counterpart {
     /// the sandbox, its fixtures.
     pub fn describe_for_person(&self, base_url: &str) -> String {
         match self {
-            Counterpart::Sandbox(_) => FIXTURES.describe(base_url),
+            Counterpart::Sandbox(config) if config.scenarios.is_empty() => {
+                FIXTURES.describe(base_url)
+            }
+            Counterpart::Sandbox(config) => {
+                let mut text = FIXTURES.describe(base_url);
+                text.push_str("\nScenarios presented:\n");
+                for scenario in &config.scenarios {
+                    text.push_str(&format!(
+                        "  {:<20} {}\n",
+                        scenario.name(),
+                        scenario.description()
+                    ));
+                }
+                text
+            }
             Counterpart::Upstream(url) => format!(
                 "Recorder at {base_url}, forwarding every call to {url}.\n\
                  Point your backend's WAPZI_BASE_URL at {base_url}; it keeps its own key."

@@ -294,3 +294,86 @@ fn explain_tells_a_client_check_and_lists_the_area() {
         typo.stderr
     );
 }
+
+/// Starts `client` with `args`, waits (bounded) for a stdout line holding
+/// `ready`, sends SIGTERM, and returns the exit code.
+fn terminated_after(args: &[&str], ready: &str) -> i32 {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let mut child = bin()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the client run is up within 30 s");
+        if line.contains(ready) {
+            break;
+        }
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let (done_tx, done) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done_tx.send(child.wait());
+    });
+    let status = done
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the run ends within 30 s of the signal")
+        .unwrap();
+    status.code().unwrap_or(-1)
+}
+
+#[test]
+fn sigterm_while_the_command_runs_stops_it_and_reports_interrupted() {
+    let dir = temp_dir();
+    let reports = dir.path().to_str().unwrap();
+    let code = terminated_after(
+        &[
+            "client",
+            "--reports",
+            reports,
+            "--",
+            "sh",
+            "-c",
+            "echo started; sleep 30",
+        ],
+        "started",
+    );
+    assert_eq!(code, i32::from(exit::TERMINATED));
+    let json = report(dir.path());
+    assert_eq!(json["verdict"], "interrupted");
+    assert_eq!(json["interrupted_by"], "SIGTERM");
+    assert_eq!(json["client"]["command_exit"]["signal"], "SIGTERM");
+}
+
+#[test]
+fn sigterm_ends_serving_without_a_command_and_grades() {
+    let dir = temp_dir();
+    let reports = dir.path().to_str().unwrap();
+    let code = terminated_after(
+        &["client", "--reports", reports],
+        "Recording your client's calls",
+    );
+    // The normal end of serving: graded, no call made.
+    assert_eq!(code, i32::from(exit::INCOMPLETE));
+    assert_eq!(report(dir.path())["verdict"], "incomplete");
+}

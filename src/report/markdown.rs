@@ -25,7 +25,7 @@ use super::text::{
     excerpt, format_ms, item_icon, item_label, run_icon, verdict_icon, verdict_label,
     DETAIL_EXCERPT_CHARS,
 };
-use crate::result::{CheckResult, RunResult, RunVerdict, Verdict};
+use crate::result::{CheckResult, ClientRun, RunResult, RunVerdict, Verdict};
 use crate::secret::Redactor;
 
 /// Renders `result` as Markdown.
@@ -61,6 +61,37 @@ fn write_header(out: &mut String, run: &RunResult) {
     for (name, value) in header_rows(run) {
         let _ = writeln!(out, "| {name} | {value} |");
     }
+}
+
+/// What a `client` run homologated: the client, its command and how it
+/// ended, the scenarios it met.
+fn client_text(client: &ClientRun) -> String {
+    let mut text = String::from("the client's calls");
+    if let Some(command) = &client.command {
+        let _ = write!(text, ", made by {}", code_span(&command.join(" ")));
+        if let Some(exit) = &client.command_exit {
+            let ended = if exit.timed_out {
+                "stopped at the deadline".to_string()
+            } else if let Some(code) = exit.code {
+                format!("exit code {code}")
+            } else {
+                format!("ended by {}", exit.signal.as_deref().unwrap_or("a signal"))
+            };
+            let _ = write!(text, " ({ended})");
+        }
+    }
+    if !client.scenarios.is_empty() {
+        let _ = write!(
+            text,
+            "; scenarios: {}",
+            code_span(&client.scenarios.join(", "))
+        );
+    }
+    let _ = write!(text, "; {} calls recorded", client.calls_recorded);
+    if client.calls_dropped > 0 {
+        let _ = write!(text, " ({} more not kept)", client.calls_dropped);
+    }
+    text
 }
 
 /// The target and run facts, as (name, Markdown value).
@@ -105,6 +136,9 @@ fn header_rows(run: &RunResult) -> Vec<(&'static str, String)> {
             ),
         ),
     ];
+    if let Some(client) = &run.client {
+        rows.insert(0, ("Homologated", client_text(client)));
+    }
     if !t.fixtures_supplied.is_empty() {
         rows.push((
             "Fixtures supplied",

@@ -115,6 +115,11 @@ fn a_correct_backend_met_with_every_scenario_is_ready() {
     assert_eq!(lanes[0]["events"][0]["method"], "POST");
     let html = std::fs::read_to_string(dir.path().join("latest/report.html")).unwrap();
     assert!(html.contains("one lane per execution"));
+    let md = std::fs::read_to_string(dir.path().join("latest/report.md")).unwrap();
+    assert!(
+        md.contains("| Homologated | the client's calls, made by `"),
+        "{md}"
+    );
     // The sandbox's key was sent on every call; no report holds it.
     for file in ["report.json", "report.md", "junit.xml", "report.html"] {
         let text = std::fs::read_to_string(dir.path().join("latest").join(file)).unwrap();

@@ -367,3 +367,63 @@ fn an_unwritable_step_summary_is_a_warning_and_keeps_the_exit_code() {
         assert!(ran.stdout.contains("reports: "), "{}", ran.stdout);
     }
 }
+
+/// A client run's lanes, with hostile ids from the traffic (an upstream
+/// may answer anything), render as text in a browser.
+#[test]
+fn client_lanes_render_as_text_in_a_browser() {
+    use wapzi_homolog::result::{ClientRun, Lane, LaneEvent, Side};
+    if !chromium_present() {
+        return;
+    }
+    let mut run = fixture();
+    run.side = Side::Client;
+    let event = |seq: u64, method: &str, status: u16, violations: &[&str]| LaneEvent {
+        seq,
+        at_ms: seq as f64 * 250.0,
+        method: method.into(),
+        path: format!("/v1/executions/{}", HOSTILE[0]),
+        status,
+        execution_status: Some(HOSTILE[1].into()),
+        violations: violations.iter().map(|v| v.to_string()).collect(),
+    };
+    run.client = Some(ClientRun {
+        command: Some(vec!["npm".into(), HOSTILE[2].into()]),
+        scenarios: vec!["slow".into()],
+        calls_recorded: 3,
+        lanes: vec![Lane {
+            execution_id: HOSTILE[0].into(),
+            conversation_id: Some(HOSTILE[1].into()),
+            terminal: Some("completed".into()),
+            events: vec![
+                event(0, "POST", 202, &[]),
+                event(1, "GET", 200, &["client::poll-interval"]),
+                event(2, "GET", 200, &[]),
+            ],
+        }],
+        ..ClientRun::default()
+    });
+    let html = render_html(&run, &Redactor::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let page: PathBuf = dir.path().join("report.html");
+    std::fs::write(&page, &html).unwrap();
+    let dom = dump_dom(&page, &dir.path().join("profile"));
+    assert!(!dom.contains("pwned</title>"), "a script ran");
+    assert!(!dom.to_ascii_lowercase().contains("<script"));
+    assert!(
+        dom.contains("Client calls, one lane per execution"),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("bar poll violated"),
+        "the violation is not marked"
+    );
+    assert!(
+        dom.contains("the client (its calls"),
+        "the side is not said"
+    );
+    assert!(
+        dom.contains(&as_dom_text(HOSTILE[2])),
+        "the command is not shown as text"
+    );
+}

@@ -382,3 +382,51 @@ fn sigterm_ends_serving_without_a_command_and_grades() {
     assert_eq!(code, i32::from(exit::INCOMPLETE));
     assert_eq!(report(dir.path())["verdict"], "incomplete");
 }
+
+/// The custom check of docs/client.md, as an integrator would add it.
+const CUSTOM_CHECK: &str = r#"id: acme::always-conversation
+title: Our backend always continues the conversation it was given
+checklist: practice::latest-wins
+severity: advisory
+hint: Keep the conversationId of the first answer and send it with every follow-up.
+exercised_by: a follow-up message in the client's end-to-end test
+rules:
+  - name: follow-ups carry the conversation
+    select: {method: POST, path: /v1/entry-points/*/execute}
+    expect:
+      headers: {content-type: {regex: '^application/json'}}
+      body: {conversationId: {type: string}}
+"#;
+
+#[test]
+fn an_integrators_own_client_check_is_graded_with_the_built_in_ones() {
+    let checks = temp_dir();
+    let client_dir = checks.path().join("client");
+    std::fs::create_dir_all(&client_dir).unwrap();
+    std::fs::write(client_dir.join("always-conversation.yaml"), CUSTOM_CHECK).unwrap();
+    let dir = temp_dir();
+    let mut cmd = client_command("correct", dir.path());
+    cmd.args(["--checks", "builtin", "--checks"])
+        .arg(checks.path());
+    for scenario in super::EVERYTHING {
+        cmd.args(["--scenario", scenario]);
+    }
+    let ran = run(&mut with_child(cmd));
+    // Advisory: its failure (the first message has no conversation yet)
+    // is shown, and the gate still passes.
+    assert_exit(&ran, exit::READY);
+    assert_eq!(ran.failed(), ["acme::always-conversation"]);
+    assert!(ran.stdout.contains("advisory"), "{}", ran.stdout);
+}
+
+#[test]
+fn min_poll_interval_sets_the_polling_floor() {
+    let dir = temp_dir();
+    let mut cmd = client_command("correct", dir.path());
+    // The correct client polls every 250 ms: under a 1 s floor it is too fast.
+    cmd.args(["--min-poll-interval", "1s", "--scenario", "slow"]);
+    let ran = run(&mut with_child(cmd));
+    assert_exit(&ran, exit::NOT_READY);
+    assert_eq!(ran.failed(), ["client::poll-interval"]);
+    assert!(ran.stdout.contains("1000 ms"), "{}", ran.stdout);
+}

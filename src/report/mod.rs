@@ -27,6 +27,8 @@ mod write;
 
 #[cfg(test)]
 mod sample;
+#[cfg(test)]
+mod snapshot_tests;
 
 pub use error::ReportError;
 pub use github::{github_outputs, write_step_summary};

@@ -12,6 +12,12 @@ use serde::{Deserialize, Serialize};
 /// gaps, each failure's `kind`, `url` and `hint`, and the `preflight`.
 pub const SCHEMA_VERSION: u32 = 2;
 
+/// A duration in fractional milliseconds to the microsecond, as the model
+/// stores durations and offsets (`duration_ms`, `started_ms`, `at_ms`).
+pub fn ms(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
 /// Response bodies are stored up to this many bytes (the rest is counted,
 /// not kept).
 pub const BODY_EXCERPT_LIMIT: usize = 64 * 1024;

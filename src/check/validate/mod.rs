@@ -9,13 +9,15 @@ pub use client::validate_client_check;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+use regex::Regex;
 
 use super::error::{did_you_mean, CheckError, CheckErrorKind};
 use super::fixture::FixtureCatalog;
 use super::model::{Check, Step};
 use super::position::Positions;
-use super::raw::RawCheck;
+use super::raw::{RawCheck, CHECK_ID_PATTERN};
 use super::source::SourceText;
 
 /// Variables every check can use without declaring them.
@@ -270,17 +272,11 @@ impl Validator<'_> {
     }
 }
 
-/// `area::name` ids: lowercase words joined by `-`, groups joined by `::`.
+/// Whether `id` follows [`CHECK_ID_PATTERN`].
 fn is_check_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.split("::").all(|part| {
-            !part.is_empty()
-                && part.split('-').all(|w| {
-                    !w.is_empty()
-                        && w.chars()
-                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-                })
-        })
+    static CHECK_ID: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(CHECK_ID_PATTERN).expect("the check id pattern is valid"));
+    CHECK_ID.is_match(id)
 }
 
 #[cfg(test)]
@@ -292,7 +288,9 @@ mod tests {
         for ok in ["auth::missing-key", "a", "x1::y-2::z_3"] {
             assert!(is_check_id(ok), "{ok}");
         }
-        for bad in ["", "Auth::x", "a::", "a--b", "a b", "a:b"] {
+        for bad in [
+            "", "Auth::x", "a::", "a--b", "a b", "a:b", "-a", "a-", "::a", "a\n",
+        ] {
             assert!(!is_check_id(bad), "{bad}");
         }
     }

@@ -371,9 +371,22 @@ impl Validator<'_> {
     }
 }
 
+/// Whether `name` is a valid HTTP header name (an RFC 9110 token).
 pub(super) fn is_header_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    http::HeaderName::from_bytes(name.as_bytes()).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_header_name;
+
+    #[test]
+    fn header_names_are_http_tokens() {
+        for ok in ["x-api-key", "X-Request-Id", "a", "!#$%&'*+-.^_`|~09"] {
+            assert!(is_header_name(ok), "{ok}");
+        }
+        for bad in ["", "x api", "x:y", "é", "a\n", "(x)"] {
+            assert!(!is_header_name(bad), "{bad}");
+        }
+    }
 }

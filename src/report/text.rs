@@ -70,12 +70,69 @@ pub(crate) fn run_icon(verdict: RunVerdict) -> &'static str {
     }
 }
 
-/// The CSS class of a run's verdict.
-pub(crate) fn run_class(verdict: RunVerdict) -> &'static str {
-    match verdict {
-        RunVerdict::Ready => "pass",
-        RunVerdict::NotReady | RunVerdict::Unreachable => "fail",
-        RunVerdict::Incomplete | RunVerdict::Interrupted => "warn",
+/// The colour something is drawn in on report.html: its CSS class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tone {
+    Pass,
+    Fail,
+    Warn,
+    Muted,
+}
+
+impl Tone {
+    /// The CSS class.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Tone::Pass => "pass",
+            Tone::Fail => "fail",
+            Tone::Warn => "warn",
+            Tone::Muted => "muted",
+        }
+    }
+
+    /// The mark drawn in the tone's coloured disc: plain characters that
+    /// every font has (emoji may be missing where the page is printed).
+    pub(crate) fn mark(self) -> &'static str {
+        match self {
+            Tone::Pass => "✓",
+            Tone::Fail => "✗",
+            Tone::Warn => "!",
+            Tone::Muted => "–",
+        }
+    }
+
+    /// A run's verdict.
+    pub(crate) fn of_run(verdict: RunVerdict) -> Tone {
+        match verdict {
+            RunVerdict::Ready => Tone::Pass,
+            RunVerdict::NotReady | RunVerdict::Unreachable => Tone::Fail,
+            RunVerdict::Incomplete | RunVerdict::Interrupted => Tone::Warn,
+        }
+    }
+
+    /// A check's verdict.
+    pub(crate) fn of_verdict(verdict: Verdict) -> Tone {
+        match verdict {
+            Verdict::Passed => Tone::Pass,
+            Verdict::Failed | Verdict::Error => Tone::Fail,
+            Verdict::AdvisoryFailed => Tone::Warn,
+            Verdict::Ignored => Tone::Muted,
+        }
+    }
+
+    /// A checklist item's verdict.
+    pub(crate) fn of_item(verdict: ItemVerdict) -> Tone {
+        match verdict {
+            ItemVerdict::Passed | ItemVerdict::PassedWithGaps => Tone::Pass,
+            ItemVerdict::Failed => Tone::Fail,
+            ItemVerdict::NotEvidenced => Tone::Warn,
+        }
+    }
+}
+
+impl std::fmt::Display for Tone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

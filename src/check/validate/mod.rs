@@ -79,10 +79,8 @@ pub fn validate_check(
         .filter_map(|(i, step)| v.step(i, step))
         .collect();
     if raw.steps.is_empty() {
-        v.errors.push(ctx.error_at_key(
-            "steps",
-            CheckErrorKind::Invalid("a check needs at least one step".into()),
-        ));
+        v.errors
+            .push(ctx.error_at_key("steps", CheckErrorKind::NoSteps));
     }
     if !v.errors.is_empty() {
         return Err(v.errors);
@@ -177,22 +175,17 @@ fn from_errors(check: &Check, ctx: &FileContext, by_id: &HashMap<&str, &Check>) 
             continue;
         };
         if !check.requires.contains(&from.check) {
-            errors.push(ctx.error_at_value(
-                &at,
-                CheckErrorKind::Invalid(format!(
-                    "add `{}` to `requires`: a step judges only the answers of a check that passed before it",
-                    from.check
-                )),
-            ));
+            errors
+                .push(ctx.error_at_value(&at, CheckErrorKind::FromNotRequired(from.check.clone())));
         }
         if !other.steps.iter().any(|s| s.name == from.step) {
             let names = other.steps.iter().map(|s| s.name.as_str());
             let e = ctx.error_at_value(
                 &format!("steps.{i}.from.step"),
-                CheckErrorKind::Invalid(format!(
-                    "check `{}` has no step named `{}`",
-                    from.check, from.step
-                )),
+                CheckErrorKind::UnknownStep {
+                    check: from.check.clone(),
+                    step: from.step.clone(),
+                },
             );
             errors.push(match did_you_mean(&from.step, names) {
                 Some(hint) => e.with_hint(hint),
@@ -239,10 +232,10 @@ impl Validator<'_> {
         }
         for (field, text) in [("title", title), ("hint", hint)] {
             if text.trim().is_empty() {
-                self.errors.push(self.ctx.error_at_key(
-                    field,
-                    CheckErrorKind::Invalid(format!("`{field}` must not be empty")),
-                ));
+                self.errors.push(
+                    self.ctx
+                        .error_at_key(field, CheckErrorKind::EmptyField(field)),
+                );
             }
         }
     }

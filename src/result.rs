@@ -12,6 +12,12 @@ use serde::{Deserialize, Serialize};
 /// gaps, each failure's `kind`, `url` and `hint`, and the `preflight`.
 pub const SCHEMA_VERSION: u32 = 2;
 
+/// A duration in fractional milliseconds to the microsecond, as the model
+/// stores durations and offsets (`duration_ms`, `started_ms`, `at_ms`).
+pub fn ms(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
 /// Response bodies are stored up to this many bytes (the rest is counted,
 /// not kept).
 pub const BODY_EXCERPT_LIMIT: usize = 64 * 1024;
@@ -508,6 +514,34 @@ pub struct Mismatch {
     pub location: String,
 }
 
+/// What an [`Exchange`] was to the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExchangeKind {
+    /// The execute call: `POST .../entry-points/{id}/execute`.
+    Execute,
+    /// A poll of an execution.
+    Poll,
+    /// Any other request.
+    Other,
+}
+
+impl ExchangeKind {
+    /// `execute`, `poll` or `other`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExchangeKind::Execute => "execute",
+            ExchangeKind::Poll => "poll",
+            ExchangeKind::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for ExchangeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One HTTP request and what came back.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Exchange {
@@ -628,6 +662,28 @@ impl Verdict {
     }
 }
 
+impl Exchange {
+    /// Whether this was a poll, the execute call or another request.
+    pub fn kind(&self) -> ExchangeKind {
+        if self.poll.is_some() {
+            ExchangeKind::Poll
+        } else if self.method.eq_ignore_ascii_case("POST") && is_execute_url(&self.url) {
+            ExchangeKind::Execute
+        } else {
+            ExchangeKind::Other
+        }
+    }
+}
+
+/// Whether `url`'s path is an entry point's execute path,
+/// `.../entry-points/{id}/execute` (the base URL may add a prefix).
+fn is_execute_url(url: &str) -> bool {
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    path.strip_suffix("/execute")
+        .and_then(|rest| rest.rsplit_once('/'))
+        .is_some_and(|(before, id)| !id.is_empty() && before.ends_with("/entry-points"))
+}
+
 impl CheckResult {
     /// Whether this result fails the gate.
     pub fn fails_gate(&self) -> bool {
@@ -673,4 +729,27 @@ impl Summary {
 /// JSON round trip that report redaction takes.
 fn ms_or_nan<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
     Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_execute_url;
+
+    #[test]
+    fn the_execute_call_is_known_by_its_path() {
+        for yes in [
+            "http://127.0.0.1:1/v1/entry-points/ep_1/execute",
+            "https://api.example/prefix/v1/entry-points/ep_1/execute?x=1",
+        ] {
+            assert!(is_execute_url(yes), "{yes}");
+        }
+        for no in [
+            "http://127.0.0.1:1/v1/executions/exec_1",
+            "http://127.0.0.1:1/v1/entry-points//execute",
+            "http://127.0.0.1:1/v1/entry-points/ep_1/execute/x",
+            "http://127.0.0.1:1/v1/things/ep_1/execute",
+        ] {
+            assert!(!is_execute_url(no), "{no}");
+        }
+    }
 }

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use colored::{ColoredString, Colorize};
 
+use crate::report::{failure_field, failure_lines, FailureLayout};
 use crate::result::{
     CheckResult, ChecklistVerdict, ItemVerdict, Outcome, RootCause, RunResult, RunVerdict, Side,
     Verdict,
@@ -41,34 +42,16 @@ pub fn is_dumb(env: impl Fn(&str) -> Option<String>) -> bool {
 ///   hint:     The target must refuse unauthenticated calls...
 /// ```
 pub fn failure_text(result: &CheckResult) -> String {
-    let mut text = String::new();
     let Some(failure) = result.failure() else {
-        return text;
+        return String::new();
     };
     let kind = match result.outcome {
         Outcome::Error(_) => "error: ",
         _ => "",
     };
-    let _ = writeln!(text, "{kind}{}", one_line(&failure.message));
-    let _ = writeln!(text, "  step:     {}", one_line(&failure.step));
-    if let Some(request) = &failure.request {
-        let _ = writeln!(text, "  request:  {}", one_line(request));
-    }
-    if let Some(response) = &failure.response {
-        let _ = writeln!(text, "  response: {}", one_line(response));
-    }
-    for m in &failure.mismatches {
-        let _ = writeln!(
-            text,
-            "  {}: expected {}, got {} ({})",
-            one_line(&m.target),
-            one_line(&m.expected),
-            one_line(&m.actual),
-            m.location
-        );
-    }
-    let _ = write!(text, "  hint:     {}", one_line(&failure.hint));
-    text
+    let mut lines = vec![format!("{kind}{}", one_line(&failure.message))];
+    lines.extend(failure_lines(failure, FailureLayout::Terminal));
+    lines.join("\n")
 }
 
 fn mark(verdict: ItemVerdict) -> ColoredString {
@@ -124,13 +107,16 @@ fn cause_lines(text: &mut String, cause: &RootCause, headline: bool) {
             one_line(&failure.message)
         );
     }
-    if let Some(request) = &failure.request {
-        let _ = writeln!(text, "  request:  {}", one_line(request));
+    let field = |label, value| failure_field(FailureLayout::Terminal, label, value);
+    for (label, value) in [
+        ("request", &failure.request),
+        ("response", &failure.response),
+    ] {
+        if let Some(value) = value {
+            let _ = writeln!(text, "{}", field(label, value));
+        }
     }
-    if let Some(response) = &failure.response {
-        let _ = writeln!(text, "  response: {}", one_line(response));
-    }
-    let _ = writeln!(text, "  hint:     {}", one_line(&failure.hint));
+    let _ = writeln!(text, "{}", field("hint", &failure.hint));
     if !cause.blocked.is_empty() {
         let _ = writeln!(
             text,

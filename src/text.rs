@@ -52,10 +52,30 @@ pub fn visible_lines(text: &str) -> String {
 /// The first `limit` characters of `text`, made [`visible`], marked when
 /// cut with the full size: `{"a":…… (2048 bytes)`.
 pub fn excerpt(text: &str, limit: usize) -> String {
-    match text.char_indices().nth(limit) {
+    match cut_at(text, limit) {
         None => visible(text),
-        Some((cut, _)) => format!("{}… ({} bytes)", visible(&text[..cut]), text.len()),
+        Some(cut) => format!("{}… ({} bytes)", visible(&text[..cut]), text.len()),
     }
+}
+
+/// The first `limit` characters of `text` with its lines kept
+/// ([`visible_lines`]), marked when cut with what was left out, on a line
+/// of its own: `{"a":\n… (2040 more bytes)`. For reports that show a body
+/// as a block.
+pub fn excerpt_lines(text: &str, limit: usize) -> String {
+    match cut_at(text, limit) {
+        None => visible_lines(text),
+        Some(cut) => format!(
+            "{}\n… ({} more bytes)",
+            visible_lines(&text[..cut]),
+            text.len() - cut
+        ),
+    }
+}
+
+/// The byte offset of the character `limit` of `text`, if it has more.
+fn cut_at(text: &str, limit: usize) -> Option<usize> {
+    text.char_indices().nth(limit).map(|(cut, _)| cut)
 }
 
 #[cfg(test)]
@@ -79,5 +99,8 @@ mod tests {
         assert_eq!(excerpt("héllo", 10), "héllo");
         assert_eq!(excerpt("héllo", 2), "hé… (6 bytes)");
         assert_eq!(excerpt("\u{feff}ab", 1), "\\u{feff}… (5 bytes)");
+        assert_eq!(excerpt_lines("héllo", 10), "héllo");
+        assert_eq!(excerpt_lines("héllo", 2), "hé\n… (3 more bytes)");
+        assert_eq!(excerpt_lines("a\nb\u{feff}c", 3), "a\nb\n… (4 more bytes)");
     }
 }

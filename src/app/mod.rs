@@ -90,7 +90,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
         .worker_threads(1)
         .enable_all()
         .build()
-        .map_err(|e| crate::run::RunError::Runtime(e.to_string()).into())
+        .map_err(|e| crate::run::RunError::Runtime(e).into())
 }
 
 fn sandbox_config(behaviour: &SandboxBehaviour) -> Result<SandboxConfig, AppError> {

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use crate::cli::SandboxArgs;
 use crate::error::AppError;
 use crate::exit;
+use crate::result::ms;
 use crate::sandbox::{Fault, Sandbox, SandboxStats, FIXTURES};
 
 use super::{runtime, sandbox_config, stdout};
@@ -95,7 +96,7 @@ fn stats_json(stats: &SandboxStats, latency: Duration) -> Value {
         })
         .collect();
     json!({
-        "latency_ms": millis(latency),
+        "latency_ms": ms(latency),
         "requests": stats.requests,
         "requests_with_key": stats.requests_with_key,
         "completions": completions,
@@ -104,14 +105,9 @@ fn stats_json(stats: &SandboxStats, latency: Duration) -> Value {
 
 /// Milliseconds since the Unix epoch, to the microsecond.
 fn epoch_ms(at: SystemTime) -> f64 {
-    millis(
-        at.duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default(),
-    )
-}
-
-fn millis(d: Duration) -> f64 {
-    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
+    ms(at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default())
 }
 
 /// Writes `stats` to a temporary sibling, then renames it over `path`, so a

@@ -59,6 +59,59 @@ pub enum CheckErrorKind {
     ShadowedVariable(String),
     #[error("only GET requests can be polled (a {0} is sent exactly once)")]
     UnsafePoll(String),
+    #[error("`{0}` must not be empty")]
+    EmptyField(&'static str),
+    #[error("the file holds no check")]
+    NoCheck,
+    #[error("a check needs at least one step")]
+    NoSteps,
+    #[error("a client check needs at least one rule")]
+    NoRules,
+    #[error(
+        "a step has `request` (what to send) or `from` (another check's step to judge), not both"
+    )]
+    RequestAndFrom,
+    #[error("a step needs `request` (what to send) or `from` (another check's step to judge)")]
+    NoRequestNorFrom,
+    #[error(
+        "`always` judges the answers of a `from` step; for a request you send, use `poll.always`"
+    )]
+    AlwaysWithoutFrom,
+    #[error("a `from` step sends nothing to poll: it judges the answers the other check's step received (use `always` for each of them)")]
+    PollOnFrom,
+    #[error(
+        "add `{0}` to `requires`: a step judges only the answers of a check that passed before it"
+    )]
+    FromNotRequired(String),
+    #[error("check `{check}` has no step named `{step}`")]
+    UnknownStep { check: String, step: String },
+    #[error("the request path `{0}` must start with `/`")]
+    RelativePath(String),
+    #[error("`x-api-key` cannot be set as a header")]
+    KeyAsHeader,
+    #[error("a budget must be above zero")]
+    ZeroBudget,
+    #[error("`until` needs at least one condition")]
+    NoUntil,
+    #[error("interval `min` must be above zero and at most `max`")]
+    BadInterval,
+    #[error("status {0} is not an HTTP status code")]
+    NotAStatus(String),
+    #[error("`{0}` alone is ambiguous")]
+    AmbiguousMatcher(String),
+    #[error("`{0}: false` checks nothing")]
+    ChecksNothing(&'static str),
+    #[error("`absent` cannot be combined with other matchers")]
+    AbsentWithOthers,
+    #[error("no matcher given")]
+    NoMatcher,
+    #[error(
+        "a duration is either written (`200ms`) or one variable (`{{{{ min_poll_interval }}}}`)"
+    )]
+    DurationTemplate,
+    #[error("invalid duration `{text}`: {reason}")]
+    InvalidDuration { text: String, reason: String },
+    /// Any other rule, in words; also a message with a secret redacted.
     #[error("{0}")]
     Invalid(String),
 }
@@ -256,5 +309,30 @@ mod tests {
             )
         };
         assert!(short.to_string().ends_with("1 | id: x\n  |     ^"));
+    }
+
+    #[test]
+    fn shape_errors_read_as_before_they_had_kinds() {
+        for (kind, text) in [
+            (CheckErrorKind::EmptyField("title"), "`title` must not be empty"),
+            (
+                CheckErrorKind::DurationTemplate,
+                "a duration is either written (`200ms`) or one variable (`{{ min_poll_interval }}`)",
+            ),
+            (
+                CheckErrorKind::UnknownStep {
+                    check: "a::b".into(),
+                    step: "go".into(),
+                },
+                "check `a::b` has no step named `go`",
+            ),
+            (
+                CheckErrorKind::NotAStatus(serde_json::json!("200").to_string()),
+                "status \"200\" is not an HTTP status code",
+            ),
+            (CheckErrorKind::ChecksNothing("absent"), "`absent: false` checks nothing"),
+        ] {
+            assert_eq!(kind.to_string(), text);
+        }
     }
 }

@@ -386,7 +386,7 @@ fn parse_file(
 }
 
 fn no_check(file: &Path) -> CheckError {
-    CheckError::new(file, 1, 1, CheckErrorKind::Invalid("the file holds no check".into())).with_hint(
+    CheckError::new(file, 1, 1, CheckErrorKind::NoCheck).with_hint(
         "a check file is a YAML mapping with id, title, checklist, hint and steps; see docs/check-format.md",
     )
 }

@@ -13,6 +13,11 @@ use serde_json::Value;
 use super::checklist::ChecklistItem;
 use super::model::{JsonType, Method, Severity};
 
+/// The one rule for check ids, `area::name`: lowercase words (letters,
+/// digits, `_`) joined by `-`, groups joined by `::`. The JSON schema
+/// states it and validation applies it.
+pub const CHECK_ID_PATTERN: &str = r"^[a-z0-9_]+(-[a-z0-9_]+)*(::[a-z0-9_]+(-[a-z0-9_]+)*)*$";
+
 /// A wapzi-homolog check (format version 1): HTTP requests to the Wapzi API
 /// and what must hold of each response. Reference: docs/check-format.md.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -20,7 +25,7 @@ use super::model::{JsonType, Method, Severity};
 #[schemars(title = "wapzi-homolog check")]
 pub struct RawCheck {
     /// Unique name, `area::name`: lowercase words joined by `-`, groups by `::`.
-    #[schemars(regex(pattern = r"^[a-z0-9_]+(-[a-z0-9_]+)*(::[a-z0-9_]+(-[a-z0-9_]+)*)*$"))]
+    #[schemars(regex(pattern = CHECK_ID_PATTERN))]
     pub id: String,
     /// One line: what must hold.
     pub title: String,

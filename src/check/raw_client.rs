@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::checklist::ClientItem;
 use super::model::Severity;
-use super::raw::{HumanDuration, MatcherSpec};
+use super::raw::{HumanDuration, MatcherSpec, CHECK_ID_PATTERN};
 
 /// A wapzi-homolog client check: rules every recorded call of the
 /// integrator's client must meet. Reference: docs/check-format.md, "Client checks".
@@ -18,7 +18,7 @@ use super::raw::{HumanDuration, MatcherSpec};
 #[schemars(title = "wapzi-homolog client check")]
 pub struct RawClientCheck {
     /// Unique name, `area::name`: lowercase words joined by `-`, groups by `::`.
-    #[schemars(regex(pattern = r"^[a-z0-9_]+(-[a-z0-9_]+)*(::[a-z0-9_]+(-[a-z0-9_]+)*)*$"))]
+    #[schemars(regex(pattern = CHECK_ID_PATTERN))]
     pub id: String,
     /// One line: what must hold of the client's calls.
     pub title: String,

@@ -7,10 +7,10 @@ use askama::Template;
 
 use super::error::ReportError;
 use super::redact::redacted;
-use super::text::{format_ms, item_label, poll_runs, run_class, shown_polls, verdict_label};
+use super::text::{format_ms, item_label, poll_runs, shown_polls, verdict_label, Tone};
 use super::timeline::{self, Timeline};
 use crate::result::{
-    CheckResult, Exchange, Failure, ItemVerdict, Outcome, PollEnd, PollRecord, RootCause,
+    CheckResult, Exchange, ExchangeKind, Failure, Outcome, PollEnd, PollRecord, RootCause,
     RunResult, Severity, Verdict,
 };
 
@@ -36,7 +36,7 @@ pub(super) fn render(run: &RunResult, redactor: &Redactor) -> Result<String, Rep
 struct Page<'a> {
     run: &'a RunResult,
     readiness: &'static str,
-    ready_class: &'static str,
+    ready_class: Tone,
     /// Why the verdict is not READY, when there is no root cause to show.
     reasons: &'a [String],
     root_causes: Vec<CauseView<'a>>,
@@ -52,7 +52,7 @@ struct Page<'a> {
 struct Counter {
     label: &'static str,
     count: usize,
-    class: &'static str,
+    class: Tone,
 }
 
 struct ItemView<'a> {
@@ -60,7 +60,7 @@ struct ItemView<'a> {
     text: &'a str,
     icon: &'static str,
     label: &'static str,
-    class: &'static str,
+    class: Tone,
     checks: &'a [String],
     failed: &'a [String],
     gaps: Vec<(&'a str, String)>,
@@ -78,7 +78,7 @@ struct CheckView<'a> {
     check: &'a CheckResult,
     anchor: String,
     verdict: &'static str,
-    class: &'static str,
+    class: Tone,
     icon: &'static str,
     severity: &'static str,
     open: bool,
@@ -94,18 +94,18 @@ struct ExchangeView<'a> {
     /// Polls of the same step left out just before this one.
     skipped_before: usize,
     exchange: &'a Exchange,
-    kind: &'static str,
+    kind: ExchangeKind,
     started: String,
     duration: String,
     status: String,
-    status_class: &'static str,
+    status_class: Tone,
     body_note: String,
 }
 
 struct PollView<'a> {
     record: &'a PollRecord,
     end: &'static str,
-    end_class: &'static str,
+    end_class: Tone,
     time_to_end: String,
     observations: Vec<ObservationView>,
 }
@@ -123,7 +123,7 @@ fn page(run: &RunResult) -> Page<'_> {
     Page {
         run,
         readiness: run.verdict.label(),
-        ready_class: run_class(run.verdict),
+        ready_class: Tone::of_run(run.verdict),
         reasons: &run.reasons,
         root_causes: run
             .root_causes
@@ -139,11 +139,11 @@ fn page(run: &RunResult) -> Page<'_> {
             .collect(),
         duration: format_ms(run.duration_ms),
         counters: vec![
-            counter("passed", s.passed, "pass"),
-            counter("failed", s.failed, "fail"),
-            counter("errors", s.errors, "fail"),
-            counter("advisory failures", s.advisory_failed, "warn"),
-            counter("ignored", s.ignored, "muted"),
+            counter("passed", s.passed, Tone::Pass),
+            counter("failed", s.failed, Tone::Fail),
+            counter("errors", s.errors, Tone::Fail),
+            counter("advisory failures", s.advisory_failed, Tone::Warn),
+            counter("ignored", s.ignored, Tone::Muted),
         ],
         checklist: run
             .checklist
@@ -151,9 +151,9 @@ fn page(run: &RunResult) -> Page<'_> {
             .map(|i| ItemView {
                 id: &i.id,
                 text: &i.text,
-                icon: mark(item_class(i.verdict)),
+                icon: Tone::of_item(i.verdict).mark(),
                 label: item_label(i.verdict),
-                class: item_class(i.verdict),
+                class: Tone::of_item(i.verdict),
                 checks: &i.checks,
                 failed: &i.failed,
                 gaps: i
@@ -164,12 +164,12 @@ fn page(run: &RunResult) -> Page<'_> {
             })
             .collect(),
         checks: failures_first(run),
-        timeline: timeline::layout(run, |c| verdict_class(c.verdict)),
+        timeline: timeline::layout(run, |c| Tone::of_verdict(c.verdict)),
         lanes: timeline::lanes(run),
     }
 }
 
-fn counter(label: &'static str, count: usize, class: &'static str) -> Counter {
+fn counter(label: &'static str, count: usize, class: Tone) -> Counter {
     Counter {
         label,
         count,
@@ -215,8 +215,8 @@ fn check_view(n: usize, c: &CheckResult) -> CheckView<'_> {
         check: c,
         anchor: format!("check-{}", n + 1),
         verdict: verdict_label(c.verdict),
-        class: verdict_class(c.verdict),
-        icon: mark(verdict_class(c.verdict)),
+        class: Tone::of_verdict(c.verdict),
+        icon: Tone::of_verdict(c.verdict).mark(),
         severity: match c.severity {
             Severity::Required => "required",
             Severity::Advisory => "advisory",
@@ -239,9 +239,9 @@ fn exchange_view(e: &Exchange) -> ExchangeView<'_> {
         Some(r) => (
             r.status.to_string(),
             match r.status {
-                200..=299 => "pass",
-                300..=399 => "muted",
-                _ => "warn",
+                200..=299 => Tone::Pass,
+                300..=399 => Tone::Muted,
+                _ => Tone::Warn,
             },
             if r.truncated {
                 format!("first {} of {} bytes shown", r.body.len(), r.body_bytes)
@@ -249,12 +249,12 @@ fn exchange_view(e: &Exchange) -> ExchangeView<'_> {
                 format!("{} bytes", r.body_bytes)
             },
         ),
-        None => ("no answer".to_string(), "fail", String::new()),
+        None => ("no answer".to_string(), Tone::Fail, String::new()),
     };
     ExchangeView {
         skipped_before: 0,
         exchange: e,
-        kind: timeline::kind(e),
+        kind: e.kind(),
         started: format_ms(e.started_ms),
         duration: format_ms(e.duration_ms),
         status,
@@ -265,12 +265,12 @@ fn exchange_view(e: &Exchange) -> ExchangeView<'_> {
 
 fn poll_view(p: &PollRecord) -> PollView<'_> {
     let (end, end_class) = match p.end {
-        PollEnd::Reached => ("reached", "pass"),
-        PollEnd::GaveUp => ("gave up", "fail"),
-        PollEnd::Stopped => ("stopped by an error status", "fail"),
-        PollEnd::TimedOut => ("timed out", "fail"),
-        PollEnd::Broken => ("invariant broken", "fail"),
-        PollEnd::Error => ("no answer", "fail"),
+        PollEnd::Reached => ("reached", Tone::Pass),
+        PollEnd::GaveUp => ("gave up", Tone::Fail),
+        PollEnd::Stopped => ("stopped by an error status", Tone::Fail),
+        PollEnd::TimedOut => ("timed out", Tone::Fail),
+        PollEnd::Broken => ("invariant broken", Tone::Fail),
+        PollEnd::Error => ("no answer", Tone::Fail),
     };
     PollView {
         record: p,
@@ -290,35 +290,6 @@ fn poll_view(p: &PollRecord) -> PollView<'_> {
                 value: o.value.clone().unwrap_or_default(),
             })
             .collect(),
-    }
-}
-
-fn verdict_class(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Passed => "pass",
-        Verdict::Failed | Verdict::Error => "fail",
-        Verdict::AdvisoryFailed => "warn",
-        Verdict::Ignored => "muted",
-    }
-}
-
-/// The mark drawn in a verdict's coloured disc: plain characters that every
-/// font has (emoji may be missing where the page is printed).
-fn mark(class: &str) -> &'static str {
-    match class {
-        "pass" => "✓",
-        "fail" => "✗",
-        "warn" => "!",
-        _ => "–",
-    }
-}
-
-fn item_class(verdict: ItemVerdict) -> &'static str {
-    match verdict {
-        ItemVerdict::Passed => "pass",
-        ItemVerdict::Failed => "fail",
-        ItemVerdict::PassedWithGaps => "pass",
-        ItemVerdict::NotEvidenced => "warn",
     }
 }
 

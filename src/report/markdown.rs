@@ -22,11 +22,11 @@ use std::fmt::Write;
 use super::error::ReportError;
 use super::redact::redacted;
 use super::text::{
-    excerpt, format_ms, item_icon, item_label, run_icon, verdict_icon, verdict_label,
-    DETAIL_EXCERPT_CHARS,
+    format_ms, item_icon, item_label, run_icon, verdict_icon, verdict_label, DETAIL_EXCERPT_CHARS,
 };
 use crate::result::{CheckResult, ClientRun, RunResult, RunVerdict, Verdict};
 use crate::secret::Redactor;
+use crate::text::excerpt_lines;
 
 /// Renders `result` as Markdown.
 pub fn render_markdown(result: &RunResult, redactor: &Redactor) -> Result<String, ReportError> {
@@ -311,7 +311,7 @@ fn write_failure(out: &mut String, c: &CheckResult) {
         let _ = write!(out, "\nRequest:\n\n{}", code_block(request));
     }
     if let Some(response) = &f.response {
-        let text = excerpt(response, DETAIL_EXCERPT_CHARS);
+        let text = excerpt_lines(response, DETAIL_EXCERPT_CHARS);
         let _ = write!(out, "\nResponse:\n\n{}", code_block(&text));
     }
     if !f.hint.is_empty() {

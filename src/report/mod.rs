@@ -27,6 +27,8 @@ mod write;
 
 #[cfg(test)]
 mod sample;
+#[cfg(test)]
+mod snapshot_tests;
 
 pub use error::ReportError;
 pub use github::{github_outputs, write_step_summary};
@@ -34,6 +36,7 @@ pub use html::render_html;
 pub use json::{render_digest, render_json};
 pub use junit::{render_junit, SUITE_NAME};
 pub use markdown::render_markdown;
+pub use text::{failure_field, failure_lines, FailureLayout};
 pub use write::{write_all, ReportSet};
 
 /// The result model, pretty JSON.

@@ -1,6 +1,7 @@
 //! Small text helpers shared by the writers: durations, labels, excerpts.
 
 use crate::result::{Exchange, Failure, ItemVerdict, RunVerdict, Verdict};
+use crate::text::excerpt_lines;
 
 /// Longest excerpt of a response kept in JUnit and Markdown details.
 pub(crate) const DETAIL_EXCERPT_CHARS: usize = 4000;
@@ -69,12 +70,69 @@ pub(crate) fn run_icon(verdict: RunVerdict) -> &'static str {
     }
 }
 
-/// The CSS class of a run's verdict.
-pub(crate) fn run_class(verdict: RunVerdict) -> &'static str {
-    match verdict {
-        RunVerdict::Ready => "pass",
-        RunVerdict::NotReady | RunVerdict::Unreachable => "fail",
-        RunVerdict::Incomplete | RunVerdict::Interrupted => "warn",
+/// The colour something is drawn in on report.html: its CSS class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tone {
+    Pass,
+    Fail,
+    Warn,
+    Muted,
+}
+
+impl Tone {
+    /// The CSS class.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Tone::Pass => "pass",
+            Tone::Fail => "fail",
+            Tone::Warn => "warn",
+            Tone::Muted => "muted",
+        }
+    }
+
+    /// The mark drawn in the tone's coloured disc: plain characters that
+    /// every font has (emoji may be missing where the page is printed).
+    pub(crate) fn mark(self) -> &'static str {
+        match self {
+            Tone::Pass => "✓",
+            Tone::Fail => "✗",
+            Tone::Warn => "!",
+            Tone::Muted => "–",
+        }
+    }
+
+    /// A run's verdict.
+    pub(crate) fn of_run(verdict: RunVerdict) -> Tone {
+        match verdict {
+            RunVerdict::Ready => Tone::Pass,
+            RunVerdict::NotReady | RunVerdict::Unreachable => Tone::Fail,
+            RunVerdict::Incomplete | RunVerdict::Interrupted => Tone::Warn,
+        }
+    }
+
+    /// A check's verdict.
+    pub(crate) fn of_verdict(verdict: Verdict) -> Tone {
+        match verdict {
+            Verdict::Passed => Tone::Pass,
+            Verdict::Failed | Verdict::Error => Tone::Fail,
+            Verdict::AdvisoryFailed => Tone::Warn,
+            Verdict::Ignored => Tone::Muted,
+        }
+    }
+
+    /// A checklist item's verdict.
+    pub(crate) fn of_item(verdict: ItemVerdict) -> Tone {
+        match verdict {
+            ItemVerdict::Passed | ItemVerdict::PassedWithGaps => Tone::Pass,
+            ItemVerdict::Failed => Tone::Fail,
+            ItemVerdict::NotEvidenced => Tone::Warn,
+        }
+    }
+}
+
+impl std::fmt::Display for Tone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -114,52 +172,88 @@ pub(crate) fn poll_runs(exchanges: &[Exchange]) -> Vec<(usize, usize)> {
     runs
 }
 
-/// At most `limit` characters of `text`, saying how much was cut.
-/// Its lines are kept, every other invisible character (a byte order mark,
-/// a bidirectional override) is shown escaped, as on the terminal.
-pub(crate) fn excerpt(text: &str, limit: usize) -> String {
-    use crate::text::visible_lines;
-    match text.char_indices().nth(limit) {
-        None => visible_lines(text),
-        Some((cut, _)) => format!(
-            "{}\n… ({} more bytes)",
-            visible_lines(&text[..cut]),
-            text.len() - cut
-        ),
+/// How [`render_failure`] lays a failure out as plain text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureLayout {
+    /// Under libtest's `---- id ----` on the terminal: aligned labels,
+    /// every server-sent value [made visible](crate::text::visible) on one
+    /// line, the response before the mismatches, the hint always.
+    Terminal,
+    /// JUnit and GitHub annotations: `label: value`, the response excerpted
+    /// with its lines, the mismatches before it, the hint when there is one.
+    Detail,
+}
+
+/// `label: value`, the label aligned on the terminal.
+pub fn failure_field(layout: FailureLayout, label: &str, value: &str) -> String {
+    match layout {
+        FailureLayout::Terminal => {
+            format!(
+                "  {:<10}{}",
+                format!("{label}:"),
+                crate::text::visible(value)
+            )
+        }
+        FailureLayout::Detail => format!("{label}: {value}"),
     }
 }
 
-/// The multi-line detail of a failure, for JUnit and annotations:
+/// The lines of a failure after its message: step, request, response,
+/// mismatches and hint, in `layout`. The message is the caller's, since
+/// each output words it its own way.
 ///
 /// ```text
-/// expected status 401, got 200
-/// step: execute without key (checks/auth/missing-key.yaml:6)
-/// request: POST /v1/entry-points/entry_point_123/execute (no key)
-/// mismatch: status: expected 401, actual 200 (checks/auth/missing-key.yaml:9)
-/// response: 200 {...}
-/// hint: ...
+/// Terminal                                  Detail
+///   step:     execute (checks/x.yaml:6)     step: execute (checks/x.yaml:6)
+///   request:  POST http://... (no key)      request: POST http://... (no key)
+///   response: 200 {"a":1}                   mismatch: status: expected 401, actual 200 (checks/x.yaml:9)
+///   status: expected 401, got 200 (...)     response: 200 {"a":1}
+///   hint:     ...                           hint: ...
 /// ```
-pub(crate) fn failure_detail(failure: &Failure) -> String {
-    let hint = failure.hint.as_str();
-    let mut lines = vec![failure.message.clone(), format!("step: {}", failure.step)];
+pub fn failure_lines(failure: &Failure, layout: FailureLayout) -> Vec<String> {
+    use crate::text::visible;
+    let field = |label: &str, value: &str| failure_field(layout, label, value);
+    let mut lines = vec![field("step", &failure.step)];
     if let Some(request) = &failure.request {
-        lines.push(format!("request: {request}"));
+        lines.push(field("request", request));
+    }
+    let response = failure.response.as_deref().map(|r| match layout {
+        FailureLayout::Terminal => field("response", r),
+        FailureLayout::Detail => field("response", &excerpt_lines(r, DETAIL_EXCERPT_CHARS)),
+    });
+    if layout == FailureLayout::Terminal {
+        lines.extend(response.clone());
     }
     for m in &failure.mismatches {
-        lines.push(format!(
-            "mismatch: {}: expected {}, actual {} ({})",
-            m.target, m.expected, m.actual, m.location
-        ));
+        lines.push(match layout {
+            FailureLayout::Terminal => format!(
+                "  {}: expected {}, got {} ({})",
+                visible(&m.target),
+                visible(&m.expected),
+                visible(&m.actual),
+                m.location
+            ),
+            FailureLayout::Detail => format!(
+                "mismatch: {}: expected {}, actual {} ({})",
+                m.target, m.expected, m.actual, m.location
+            ),
+        });
     }
-    if let Some(response) = &failure.response {
-        lines.push(format!(
-            "response: {}",
-            excerpt(response, DETAIL_EXCERPT_CHARS)
-        ));
+    if layout == FailureLayout::Detail {
+        lines.extend(response);
     }
-    if !hint.is_empty() {
-        lines.push(format!("hint: {hint}"));
+    if layout == FailureLayout::Terminal || !failure.hint.is_empty() {
+        lines.push(field("hint", &failure.hint));
     }
+    lines
+}
+
+/// The multi-line detail of a failure, for JUnit and annotations: its
+/// message, then its [`failure_lines`] in the [`FailureLayout::Detail`]
+/// layout.
+pub(crate) fn failure_detail(failure: &Failure) -> String {
+    let mut lines = vec![failure.message.clone()];
+    lines.extend(failure_lines(failure, FailureLayout::Detail));
     lines.join("\n")
 }
 
@@ -183,11 +277,5 @@ mod tests {
             shown_polls(50),
             vec![(0, 0), (1, 0), (2, 0), (47, 44), (48, 0), (49, 0)]
         );
-    }
-
-    #[test]
-    fn excerpt_cuts_on_char_boundary() {
-        assert_eq!(excerpt("héllo", 10), "héllo");
-        assert_eq!(excerpt("héllo", 2), "hé\n… (3 more bytes)");
     }
 }

@@ -2,8 +2,8 @@
 //! template only places numbers: one row per check, a bar per exchange at
 //! its start and duration, a tick per poll observation, and a time axis.
 
-use super::text::{format_ms, poll_runs, shown_polls};
-use crate::result::{CheckResult, Exchange, Lane, LaneEvent, RunResult};
+use super::text::{format_ms, poll_runs, shown_polls, Tone};
+use crate::result::{CheckResult, Exchange, ExchangeKind, Lane, LaneEvent, RunResult};
 
 const WIDTH: f64 = 1200.0;
 const LABEL_X: f64 = 22.0;
@@ -47,8 +47,8 @@ pub(crate) struct Row {
     pub stripe: bool,
     pub label: String,
     pub title: String,
-    /// CSS class of the check's verdict.
-    pub verdict: &'static str,
+    /// The colour of the check's verdict.
+    pub verdict: Tone,
     /// The check's own span, behind its bars.
     pub span: Rect,
     pub bars: Vec<Bar>,
@@ -67,8 +67,8 @@ pub(crate) struct Rect {
 #[derive(Debug)]
 pub(crate) struct Bar {
     pub rect: Rect,
-    /// `execute`, `poll` or `other`.
-    pub kind: &'static str,
+    /// What the call was; its CSS class.
+    pub kind: ExchangeKind,
     /// No response came back.
     pub no_answer: bool,
     /// A client check failed on this call (the lanes of a `client` run).
@@ -86,10 +86,7 @@ pub(crate) struct Tick {
 }
 
 /// Lays out the chart of `run`; `verdict_class` names a check's colour.
-pub(crate) fn layout(
-    run: &RunResult,
-    verdict_class: impl Fn(&CheckResult) -> &'static str,
-) -> Timeline {
+pub(crate) fn layout(run: &RunResult, verdict_class: impl Fn(&CheckResult) -> Tone) -> Timeline {
     let scale = Scale::new(end_ms(run));
     let rows: Vec<Row> = run
         .checks
@@ -110,7 +107,7 @@ pub(crate) fn layout(
     }
 }
 
-fn row(check: &CheckResult, index: usize, scale: &Scale, verdict: &'static str) -> Row {
+fn row(check: &CheckResult, index: usize, scale: &Scale, verdict: Tone) -> Row {
     let y = TOP + ROW_H * index as f64;
     let bar_y = y + (ROW_H - BAR_H) / 2.0;
     let bars = bars(&check.exchanges, scale, bar_y);
@@ -184,12 +181,10 @@ fn lane_row(lane: &Lane, index: usize, scale: &Scale) -> Row {
         .iter()
         .map(|e| Bar {
             rect: scale.rect(e.at_ms, 0.0, bar_y, BAR_H),
-            kind: if e.method == "POST" {
-                "execute"
-            } else if e.method == "GET" {
-                "poll"
-            } else {
-                "other"
+            kind: match e.method.as_str() {
+                "POST" => ExchangeKind::Execute,
+                "GET" => ExchangeKind::Poll,
+                _ => ExchangeKind::Other,
             },
             no_answer: e.status == 0,
             violated: !e.violations.is_empty(),
@@ -209,7 +204,7 @@ fn lane_row(lane: &Lane, index: usize, scale: &Scale) -> Row {
             lane.conversation_id.as_deref().unwrap_or("unknown"),
             lane.events.len()
         ),
-        verdict: if violated { "fail" } else { "pass" },
+        verdict: if violated { Tone::Fail } else { Tone::Pass },
         span: scale.rect(first, last - first, y + 3.0, ROW_H - 6.0),
         bars,
         ticks: Vec::new(),
@@ -242,7 +237,7 @@ fn event_title(e: &LaneEvent) -> String {
 fn bars(exchanges: &[Exchange], scale: &Scale, bar_y: f64) -> Vec<Bar> {
     let bar = |e: &Exchange| Bar {
         rect: scale.rect(e.started_ms, e.duration_ms, bar_y, BAR_H),
-        kind: kind(e),
+        kind: e.kind(),
         no_answer: e.response.is_none(),
         violated: false,
         title: bar_title(e),
@@ -256,7 +251,7 @@ fn bars(exchanges: &[Exchange], scale: &Scale, bar_y: f64) -> Vec<Bar> {
                 let end = last.started_ms + last.duration_ms;
                 bars.push(Bar {
                     rect: scale.rect(first.started_ms, end - first.started_ms, bar_y, BAR_H),
-                    kind: "poll",
+                    kind: ExchangeKind::Poll,
                     no_answer: false,
                     violated: false,
                     title: format!(
@@ -295,17 +290,6 @@ fn poll_ticks(check: &CheckResult, scale: &Scale, y: f64) -> Vec<Tick> {
             ),
         })
         .collect()
-}
-
-/// `execute` for the execute POST, `poll` for a poll, `other` otherwise.
-pub(crate) fn kind(e: &Exchange) -> &'static str {
-    if e.poll.is_some() {
-        "poll"
-    } else if e.method.eq_ignore_ascii_case("POST") && e.url.contains("/execute") {
-        "execute"
-    } else {
-        "other"
-    }
 }
 
 fn bar_title(e: &Exchange) -> String {
@@ -428,12 +412,12 @@ mod tests {
     #[test]
     fn bars_sit_on_the_time_scale() {
         let run = sample_run();
-        let t = layout(&run, |_| "x");
+        let t = layout(&run, |_| Tone::Muted);
         assert_eq!(t.rows.len(), run.checks.len());
         let happy = &t.rows[0];
         assert_eq!(happy.bars.len(), 4);
-        assert_eq!(happy.bars[0].kind, "execute");
-        assert_eq!(happy.bars[1].kind, "poll");
+        assert_eq!(happy.bars[0].kind, ExchangeKind::Execute);
+        assert_eq!(happy.bars[1].kind, ExchangeKind::Poll);
         assert_eq!(happy.ticks.len(), 3);
         // The run lasts 6250 ms: 10 ms in is 1.44 px into the plot.
         assert_eq!(happy.bars[0].rect.x, r1(PLOT_X + 10.0 / 6250.0 * PLOT_W));
@@ -447,7 +431,7 @@ mod tests {
 
     #[test]
     fn axis_has_round_ticks() {
-        let t = layout(&sample_run(), |_| "x");
+        let t = layout(&sample_run(), |_| Tone::Muted);
         let labels: Vec<_> = t.ticks.iter().map(|t| t.label.as_str()).collect();
         assert_eq!(labels, ["0 s", "1 s", "2 s", "3 s", "4 s", "5 s", "6 s"]);
         let s = Scale::new(900.0);

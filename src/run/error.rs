@@ -6,10 +6,29 @@ use thiserror::Error;
 pub enum RunError {
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
-    #[error("cannot start the async runtime: {0}")]
-    Runtime(String),
+    /// The key made for `key: invalid` was refused.
+    #[error("cannot build the HTTP client")]
+    InvalidKey(#[source] crate::secret::SecretError),
+    #[error("cannot start the async runtime")]
+    Runtime(#[source] std::io::Error),
     /// A proxy variable that cannot be used (its value is not shown: it may
     /// hold credentials).
     #[error("cannot use the proxy: {0}")]
     Proxy(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::AppError;
+
+    #[test]
+    fn the_source_is_kept_and_said_once() {
+        let error = RunError::Runtime(std::io::Error::other("too many open files"));
+        assert!(std::error::Error::source(&error).is_some());
+        assert_eq!(
+            AppError::from(error).render(),
+            "error: cannot start the async runtime: too many open files"
+        );
+    }
 }

@@ -154,8 +154,7 @@ enum Credential<'a> {
 
 impl Target {
     pub fn new(settings: &RunSettings, clock: RunClock) -> Result<Target, RunError> {
-        let invalid =
-            Secret::new(INVALID_KEY, "invalid key").map_err(|e| RunError::Client(e.to_string()))?;
+        let invalid = Secret::new(INVALID_KEY, "invalid key").map_err(RunError::InvalidKey)?;
         let variants = settings.key_variant_headers();
         let mut credentials: Vec<(KeyChoice, Credential)> = vec![
             (KeyChoice::Account, Credential::Header(&settings.api_key)),

@@ -30,16 +30,12 @@ pub fn validate_client_check(
     };
     v.check_header(&raw.id, &raw.title, &raw.hint);
     if raw.exercised_by.trim().is_empty() {
-        v.errors.push(ctx.error_at_key(
-            "exercised_by",
-            CheckErrorKind::Invalid("`exercised_by` must not be empty".into()),
-        ));
+        v.errors
+            .push(ctx.error_at_key("exercised_by", CheckErrorKind::EmptyField("exercised_by")));
     }
     if raw.rules.is_empty() {
-        v.errors.push(ctx.error_at_key(
-            "rules",
-            CheckErrorKind::Invalid("a client check needs at least one rule".into()),
-        ));
+        v.errors
+            .push(ctx.error_at_key("rules", CheckErrorKind::NoRules));
     }
     let rules: Vec<Rule> = raw
         .rules
@@ -201,12 +197,10 @@ impl Validator<'_> {
             return match template.segments() {
                 [Segment::Var { name, .. }] => Some(DurationParam::Variable(name.clone())),
                 _ => {
-                    self.errors.push(self.ctx.error_at_value(
-                        at,
-                        CheckErrorKind::Invalid(
-                            "a duration is either written (`200ms`) or one variable (`{{ min_poll_interval }}`)".into(),
-                        ),
-                    ));
+                    self.errors.push(
+                        self.ctx
+                            .error_at_value(at, CheckErrorKind::DurationTemplate),
+                    );
                     None
                 }
             };
@@ -216,7 +210,10 @@ impl Validator<'_> {
             Err(e) => {
                 let e = self.ctx.error_at_value(
                     at,
-                    CheckErrorKind::Invalid(format!("invalid duration `{text}`: {e}")),
+                    CheckErrorKind::InvalidDuration {
+                        text: text.to_string(),
+                        reason: e.to_string(),
+                    },
                 );
                 self.errors
                     .push(e.with_hint("write e.g. `200ms`, or `{{ min_poll_interval }}`"));

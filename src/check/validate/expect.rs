@@ -64,10 +64,9 @@ impl Validator<'_> {
                 .as_u64()
                 .is_some_and(|code| (100..=599).contains(&code))
             {
-                let e = self.ctx.error_at_value(
-                    at,
-                    CheckErrorKind::Invalid(format!("status {value} is not an HTTP status code")),
-                );
+                let e = self
+                    .ctx
+                    .error_at_value(at, CheckErrorKind::NotAStatus(value.to_string()));
                 self.errors
                     .push(e.with_hint("write a number from 100 to 599, without quotes"));
                 return;
@@ -103,10 +102,9 @@ impl Validator<'_> {
     pub(super) fn matchers(&mut self, at: &str, spec: &MatcherSpec) -> Vec<Matcher> {
         match spec {
             MatcherSpec::Equals(Value::String(word)) if MATCHER_WORDS.contains(&word.as_str()) => {
-                let e = self.ctx.error_at_value(
-                    at,
-                    CheckErrorKind::Invalid(format!("`{word}` alone is ambiguous")),
-                );
+                let e = self
+                    .ctx
+                    .error_at_value(at, CheckErrorKind::AmbiguousMatcher(word.clone()));
                 let name = word.replace('-', "_");
                 self.errors.push(e.with_hint(format!("write `{{{name}: true}}` for the matcher, or `{{equals: {word}}}` to compare with the text")));
                 Vec::new()
@@ -170,10 +168,9 @@ impl Validator<'_> {
             ("present", set.present),
         ] {
             if flag == Some(false) {
-                let e = self.ctx.error_at_value(
-                    &format!("{at}.{name}"),
-                    CheckErrorKind::Invalid(format!("`{name}: false` checks nothing")),
-                );
+                let e = self
+                    .ctx
+                    .error_at_value(&format!("{at}.{name}"), CheckErrorKind::ChecksNothing(name));
                 self.errors
                     .push(e.with_hint(format!("remove `{name}`, or write `{name}: true`")));
             }
@@ -193,9 +190,7 @@ impl Validator<'_> {
         }
         if set.absent == Some(true) {
             if !out.is_empty() {
-                let e = CheckErrorKind::Invalid(
-                    "`absent` cannot be combined with other matchers".into(),
-                );
+                let e = CheckErrorKind::AbsentWithOthers;
                 self.errors
                     .push(self.ctx.error_at_key(&format!("{at}.absent"), e));
             }
@@ -206,9 +201,7 @@ impl Validator<'_> {
             .any(Option::is_some)
             || set.regex.is_some();
         if out.is_empty() && !given {
-            let e = self
-                .ctx
-                .error_at_key(at, CheckErrorKind::Invalid("no matcher given".into()));
+            let e = self.ctx.error_at_key(at, CheckErrorKind::NoMatcher);
             self.errors.push(e.with_hint(
                 "use equals, one_of, not_one_of, type, non_empty, regex, absent, present, keys or not_contains",
             ));

@@ -9,13 +9,15 @@ pub use client::validate_client_check;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+use regex::Regex;
 
 use super::error::{did_you_mean, CheckError, CheckErrorKind};
 use super::fixture::FixtureCatalog;
 use super::model::{Check, Step};
 use super::position::Positions;
-use super::raw::RawCheck;
+use super::raw::{RawCheck, CHECK_ID_PATTERN};
 use super::source::SourceText;
 
 /// Variables every check can use without declaring them.
@@ -77,10 +79,8 @@ pub fn validate_check(
         .filter_map(|(i, step)| v.step(i, step))
         .collect();
     if raw.steps.is_empty() {
-        v.errors.push(ctx.error_at_key(
-            "steps",
-            CheckErrorKind::Invalid("a check needs at least one step".into()),
-        ));
+        v.errors
+            .push(ctx.error_at_key("steps", CheckErrorKind::NoSteps));
     }
     if !v.errors.is_empty() {
         return Err(v.errors);
@@ -175,22 +175,17 @@ fn from_errors(check: &Check, ctx: &FileContext, by_id: &HashMap<&str, &Check>) 
             continue;
         };
         if !check.requires.contains(&from.check) {
-            errors.push(ctx.error_at_value(
-                &at,
-                CheckErrorKind::Invalid(format!(
-                    "add `{}` to `requires`: a step judges only the answers of a check that passed before it",
-                    from.check
-                )),
-            ));
+            errors
+                .push(ctx.error_at_value(&at, CheckErrorKind::FromNotRequired(from.check.clone())));
         }
         if !other.steps.iter().any(|s| s.name == from.step) {
             let names = other.steps.iter().map(|s| s.name.as_str());
             let e = ctx.error_at_value(
                 &format!("steps.{i}.from.step"),
-                CheckErrorKind::Invalid(format!(
-                    "check `{}` has no step named `{}`",
-                    from.check, from.step
-                )),
+                CheckErrorKind::UnknownStep {
+                    check: from.check.clone(),
+                    step: from.step.clone(),
+                },
             );
             errors.push(match did_you_mean(&from.step, names) {
                 Some(hint) => e.with_hint(hint),
@@ -237,10 +232,10 @@ impl Validator<'_> {
         }
         for (field, text) in [("title", title), ("hint", hint)] {
             if text.trim().is_empty() {
-                self.errors.push(self.ctx.error_at_key(
-                    field,
-                    CheckErrorKind::Invalid(format!("`{field}` must not be empty")),
-                ));
+                self.errors.push(
+                    self.ctx
+                        .error_at_key(field, CheckErrorKind::EmptyField(field)),
+                );
             }
         }
     }
@@ -270,17 +265,11 @@ impl Validator<'_> {
     }
 }
 
-/// `area::name` ids: lowercase words joined by `-`, groups joined by `::`.
+/// Whether `id` follows [`CHECK_ID_PATTERN`].
 fn is_check_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.split("::").all(|part| {
-            !part.is_empty()
-                && part.split('-').all(|w| {
-                    !w.is_empty()
-                        && w.chars()
-                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-                })
-        })
+    static CHECK_ID: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(CHECK_ID_PATTERN).expect("the check id pattern is valid"));
+    CHECK_ID.is_match(id)
 }
 
 #[cfg(test)]
@@ -292,7 +281,9 @@ mod tests {
         for ok in ["auth::missing-key", "a", "x1::y-2::z_3"] {
             assert!(is_check_id(ok), "{ok}");
         }
-        for bad in ["", "Auth::x", "a::", "a--b", "a b", "a:b"] {
+        for bad in [
+            "", "Auth::x", "a::", "a--b", "a b", "a:b", "-a", "a-", "::a", "a\n",
+        ] {
             assert!(!is_check_id(bad), "{bad}");
         }
     }

@@ -23,23 +23,17 @@ impl Validator<'_> {
             self.body_expectations(&format!("{at}.inconclusive_when"), &raw.inconclusive_when);
         let always = self.body_expectations(&format!("{at}.always"), &raw.always);
         if !raw.always.is_empty() && raw.from.is_none() {
-            self.errors.push(self.ctx.error_at_key(
-                &format!("{at}.always"),
-                CheckErrorKind::Invalid(
-                    "`always` judges the answers of a `from` step; for a request you send, use `poll.always`"
-                        .into(),
-                ),
-            ));
+            self.errors.push(
+                self.ctx
+                    .error_at_key(&format!("{at}.always"), CheckErrorKind::AlwaysWithoutFrom),
+            );
         }
         let poll = match (&raw.poll, &raw.request, &raw.from) {
             (Some(_), _, Some(_)) => {
-                self.errors.push(self.ctx.error_at_key(
-                    &format!("{at}.poll"),
-                    CheckErrorKind::Invalid(
-                        "a `from` step sends nothing to poll: it judges the answers the other check's step received (use `always` for each of them)"
-                            .into(),
-                    ),
-                ));
+                self.errors.push(
+                    self.ctx
+                        .error_at_key(&format!("{at}.poll"), CheckErrorKind::PollOnFrom),
+                );
                 None
             }
             (Some(p), Some(request), None) => {
@@ -89,10 +83,10 @@ impl Validator<'_> {
             }
         }
         if raw.budget.0.is_zero() {
-            self.errors.push(self.ctx.error_at_value(
-                &format!("{here}.budget"),
-                CheckErrorKind::Invalid("a budget must be above zero".into()),
-            ));
+            self.errors.push(
+                self.ctx
+                    .error_at_value(&format!("{here}.budget"), CheckErrorKind::ZeroBudget),
+            );
         }
         Within {
             budget: raw.budget.0,
@@ -110,23 +104,15 @@ impl Validator<'_> {
                 step: from.step.clone(),
             })),
             (Some(_), Some(_)) => {
-                self.errors.push(self.ctx.error_at_key(
-                    &format!("{at}.from"),
-                    CheckErrorKind::Invalid(
-                        "a step has `request` (what to send) or `from` (another check's step to judge), not both"
-                            .into(),
-                    ),
-                ));
+                self.errors.push(
+                    self.ctx
+                        .error_at_key(&format!("{at}.from"), CheckErrorKind::RequestAndFrom),
+                );
                 None
             }
             (None, None) => {
-                self.errors.push(self.ctx.error_at_key(
-                    at,
-                    CheckErrorKind::Invalid(
-                        "a step needs `request` (what to send) or `from` (another check's step to judge)"
-                            .into(),
-                    ),
-                ));
+                self.errors
+                    .push(self.ctx.error_at_key(at, CheckErrorKind::NoRequestNorFrom));
                 None
             }
         }
@@ -137,13 +123,9 @@ impl Validator<'_> {
         if !raw.path.starts_with('/') {
             // The path is appended to the base URL: anything else (`@host`,
             // `.example.com`, a variable) could send the key to another host.
-            let e = self.ctx.error_at_value(
-                &path_at,
-                CheckErrorKind::Invalid(format!(
-                    "the request path `{}` must start with `/`",
-                    raw.path
-                )),
-            );
+            let e = self
+                .ctx
+                .error_at_value(&path_at, CheckErrorKind::RelativePath(raw.path.clone()));
             self.errors.push(e.with_hint(
                 "a path is appended to the base URL, e.g. `/v1/executions/{{ execution_id }}`",
             ));
@@ -159,10 +141,7 @@ impl Validator<'_> {
                         .error_at_key(&here, CheckErrorKind::HeaderName(name.clone())),
                 );
             } else if name.eq_ignore_ascii_case("x-api-key") {
-                let e = self.ctx.error_at_key(
-                    &here,
-                    CheckErrorKind::Invalid("`x-api-key` cannot be set as a header".into()),
-                );
+                let e = self.ctx.error_at_key(&here, CheckErrorKind::KeyAsHeader);
                 self.errors.push(e.with_hint("choose the credential with `key:` (account, none, invalid or a secret fixture)"));
             } else if let Some(t) = self.template(&here, value) {
                 headers.push((name.to_ascii_lowercase(), t));
@@ -341,19 +320,17 @@ impl Validator<'_> {
             return None;
         }
         if raw.until.is_empty() {
-            self.errors.push(self.ctx.error_at_key(
-                &format!("{here}.until"),
-                CheckErrorKind::Invalid("`until` needs at least one condition".into()),
-            ));
+            self.errors.push(
+                self.ctx
+                    .error_at_key(&format!("{here}.until"), CheckErrorKind::NoUntil),
+            );
         }
         let (interval_min, interval_max) = match &raw.interval {
             Some(i) if i.min.0 > i.max.0 || i.min.0.is_zero() => {
-                self.errors.push(self.ctx.error_at_key(
-                    &format!("{here}.interval"),
-                    CheckErrorKind::Invalid(
-                        "interval `min` must be above zero and at most `max`".into(),
-                    ),
-                ));
+                self.errors.push(
+                    self.ctx
+                        .error_at_key(&format!("{here}.interval"), CheckErrorKind::BadInterval),
+                );
                 (i.min.0, i.max.0)
             }
             Some(i) => (i.min.0, i.max.0),
@@ -371,9 +348,22 @@ impl Validator<'_> {
     }
 }
 
+/// Whether `name` is a valid HTTP header name (an RFC 9110 token).
 pub(super) fn is_header_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    http::HeaderName::from_bytes(name.as_bytes()).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_header_name;
+
+    #[test]
+    fn header_names_are_http_tokens() {
+        for ok in ["x-api-key", "X-Request-Id", "a", "!#$%&'*+-.^_`|~09"] {
+            assert!(is_header_name(ok), "{ok}");
+        }
+        for bad in ["", "x api", "x:y", "é", "a\n", "(x)"] {
+            assert!(!is_header_name(bad), "{bad}");
+        }
+    }
 }

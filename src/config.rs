@@ -6,9 +6,8 @@ use std::path::{Path, PathBuf};
 
 use crate::check::FixtureCatalog;
 use crate::cli::RunArgs;
-use crate::error::AppError;
 use crate::file::{read_regular, strip_bom, ReadError};
-use crate::secret::{Redactor, Secret};
+use crate::secret::{Redactor, Secret, SecretError};
 use crate::source::Source;
 
 /// The default base URL, from the API reference.
@@ -40,8 +39,83 @@ pub struct TargetSources {
 /// `--env-file` behind it.
 pub type SourcedEnv<'a> = &'a dyn Fn(&str) -> Option<(String, Source)>;
 
-fn setting(message: impl Into<String>) -> AppError {
-    AppError::Setting(message.into())
+/// A setting of the target that is missing or invalid, with what to do
+/// about it. No variant holds a secret's value: a path or pair that may be
+/// a pasted key is not shown, and a base URL's text is redacted with the
+/// key before it is kept.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no API key: set WAPZI_API_KEY or pass --api-key-file PATH (the key is never taken as a flag value)")]
+    NoApiKey,
+    #[error("{0}: set it to the key copied from /dashboard/settings")]
+    InvalidKey(SecretError),
+    #[error("no entry point: pass --entry-point ID or set WAPZI_ENTRY_POINT_ID")]
+    NoEntryPoint,
+    /// A secret fixture's value from the environment.
+    #[error("{0}")]
+    InvalidSecret(SecretError),
+    #[error("{error} ({path})")]
+    InvalidSecretFile { error: SecretError, path: PathBuf },
+    #[error("cannot read {what} at {shown}: {reason}")]
+    UnreadableSecretFile {
+        what: String,
+        shown: String,
+        reason: String,
+    },
+    #[error("--secret-file {name}: not a secret fixture; secret fixtures: {known}")]
+    NotASecretFixture { name: String, known: String },
+    #[error("--fixture {name}: unknown fixture; known: {known}")]
+    UnknownFixture { name: String, known: String },
+    #[error("--fixture {name}: `{name}` is a secret; supply it with {var} or --secret-file {name}=PATH, never as a flag value")]
+    SecretAsFlag { name: String, var: String },
+    #[error("--fixture {name}: the sandbox supplies `{name}` itself; with --sandbox, --fixture only adds a fixture it does not (such as completion_budget=600ms)")]
+    SuppliedBySandbox { name: String },
+    #[error("{flag} {shown}: expected {shape}")]
+    MalformedPair {
+        flag: &'static str,
+        shown: String,
+        shape: &'static str,
+    },
+    #[error(transparent)]
+    BaseUrl(#[from] BaseUrlError),
+    #[error("cannot read --env-file {path}: {reason}")]
+    UnreadableEnvFile { path: String, reason: String },
+    #[error("--env-file {path}: {line} is not `NAME=VALUE` (quote values that hold spaces or `#`; the value is not shown)")]
+    MalformedEnvLine { path: String, line: String },
+}
+
+/// Why a base URL (`--base-url`, `WAPZI_BASE_URL`, `--upstream`) is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum BaseUrlError {
+    #[error("invalid base URL `{text}`: {reason} (expected e.g. https://api.wapzi.com.br)")]
+    Unparsable { text: String, reason: String },
+    #[error("invalid base URL `{text}`: use http:// or https:// with a host")]
+    NotHttp { text: String },
+    #[error("invalid base URL `{shown}` (its credentials, query or fragment not shown): no credentials, query or fragment allowed (the key goes in x-api-key)")]
+    HoldsSecrets { shown: String },
+    #[error("refusing plain http:// to {host}: the API key would travel unencrypted; use https:// or pass --allow-insecure-http")]
+    InsecureHttp { host: String },
+}
+
+impl BaseUrlError {
+    /// The error with a key pasted into the URL's text redacted.
+    fn redacted(self, redactor: &Redactor) -> BaseUrlError {
+        match self {
+            BaseUrlError::Unparsable { text, reason } => BaseUrlError::Unparsable {
+                text: redactor.redact(&text),
+                reason,
+            },
+            BaseUrlError::NotHttp { text } => BaseUrlError::NotHttp {
+                text: redactor.redact(&text),
+            },
+            BaseUrlError::HoldsSecrets { shown } => BaseUrlError::HoldsSecrets {
+                shown: redactor.redact(&shown),
+            },
+            BaseUrlError::InsecureHttp { host } => BaseUrlError::InsecureHttp {
+                host: redactor.redact(&host),
+            },
+        }
+    }
 }
 
 /// Reads the target from `args`, falling back to `env` (the process
@@ -51,25 +125,26 @@ pub fn resolve_target(
     args: &RunArgs,
     catalog: &FixtureCatalog,
     env: SourcedEnv<'_>,
-) -> Result<TargetConfig, AppError> {
+) -> Result<TargetConfig, ConfigError> {
     let (api_key, api_key_source) = match &args.api_key_file {
         Some(path) => (
             read_secret_file(path, "the key file (--api-key-file)")?,
             Source::FlagFile("--api-key-file", path.clone()),
         ),
         None => match env("WAPZI_API_KEY") {
-            Some((value, source)) => (Secret::new(&value, "WAPZI_API_KEY").map_err(|e| setting(format!("{e}: set it to the key copied from /dashboard/settings")))?, source),
-            None => return Err(setting("no API key: set WAPZI_API_KEY or pass --api-key-file PATH (the key is never taken as a flag value)")),
+            Some((value, source)) => (
+                Secret::new(&value, "WAPZI_API_KEY").map_err(ConfigError::InvalidKey)?,
+                source,
+            ),
+            None => return Err(ConfigError::NoApiKey),
         },
     };
     let (base_url, base_url_source) =
         flag_or_env(&args.base_url, "--base-url", "WAPZI_BASE_URL", env)
             .unwrap_or_else(|| (DEFAULT_BASE_URL.to_string(), Source::Default));
     // A key pasted into the base URL must not be printed back.
-    let base_url = check_base_url(&base_url, args.allow_insecure_http).map_err(|e| match e {
-        AppError::Setting(m) => setting(Redactor::new([&api_key]).redact(&m)),
-        other => other,
-    })?;
+    let base_url = check_base_url(&base_url, args.allow_insecure_http)
+        .map_err(|e| e.redacted(&Redactor::new([&api_key])))?;
     let (entry_point_id, entry_point_source) = flag_or_env(
         &args.entry_point,
         "--entry-point",
@@ -78,7 +153,7 @@ pub fn resolve_target(
     )
     .map(|(s, source)| (s.trim().to_string(), source))
     .filter(|(s, _)| !s.is_empty())
-    .ok_or_else(|| setting("no entry point: pass --entry-point ID or set WAPZI_ENTRY_POINT_ID"))?;
+    .ok_or(ConfigError::NoEntryPoint)?;
     let fixtures = resolve_fixtures(args, catalog, env)?;
     Ok(TargetConfig {
         base_url,
@@ -120,7 +195,7 @@ fn resolve_fixtures(
     args: &RunArgs,
     catalog: &FixtureCatalog,
     env: SourcedEnv<'_>,
-) -> Result<Fixtures, AppError> {
+) -> Result<Fixtures, ConfigError> {
     let mut found = Fixtures::default();
     let Fixtures {
         plain,
@@ -134,7 +209,7 @@ fn resolve_fixtures(
         if fixture.secret {
             secret.insert(
                 fixture.name.clone(),
-                Secret::new(&value, &fixture.env_var()).map_err(|e| setting(e.to_string()))?,
+                Secret::new(&value, &fixture.env_var()).map_err(ConfigError::InvalidSecret)?,
             );
         } else if !value.trim().is_empty() {
             plain.insert(fixture.name.clone(), value.trim().to_string());
@@ -179,15 +254,15 @@ fn resolve_fixtures(
                 );
             }
             _ => {
-                return Err(setting(format!(
-                    "--secret-file {name}: not a secret fixture; secret fixtures: {}",
-                    catalog
+                return Err(ConfigError::NotASecretFixture {
+                    name: name.to_string(),
+                    known: catalog
                         .iter()
                         .filter(|f| f.secret)
                         .map(|f| f.name.as_str())
                         .collect::<Vec<_>>()
-                        .join(", ")
-                )))
+                        .join(", "),
+                })
             }
         }
     }
@@ -198,17 +273,22 @@ fn resolve_fixtures(
 pub(crate) fn fixture_flags(
     pairs: &[String],
     catalog: &FixtureCatalog,
-) -> Result<Vec<(String, String)>, AppError> {
+) -> Result<Vec<(String, String)>, ConfigError> {
     let mut found = Vec::new();
     for pair in pairs {
         let (name, value) = split_pair(pair, "--fixture", "NAME=VALUE")?;
         match catalog.get(name) {
-            None => return Err(setting(format!("--fixture {name}: unknown fixture; known: {}", catalog.names().collect::<Vec<_>>().join(", ")))),
+            None => {
+                return Err(ConfigError::UnknownFixture {
+                    name: name.to_string(),
+                    known: catalog.names().collect::<Vec<_>>().join(", "),
+                })
+            }
             Some(f) if f.secret => {
-                return Err(setting(format!(
-                    "--fixture {name}: `{name}` is a secret; supply it with {} or --secret-file {name}=PATH, never as a flag value",
-                    f.env_var()
-                )))
+                return Err(ConfigError::SecretAsFlag {
+                    name: name.to_string(),
+                    var: f.env_var(),
+                })
             }
             Some(_) => found.push((name.to_string(), value.to_string())),
         };
@@ -216,7 +296,11 @@ pub(crate) fn fixture_flags(
     Ok(found)
 }
 
-fn split_pair<'a>(pair: &'a str, flag: &str, shape: &str) -> Result<(&'a str, &'a str), AppError> {
+fn split_pair<'a>(
+    pair: &'a str,
+    flag: &'static str,
+    shape: &'static str,
+) -> Result<(&'a str, &'a str), ConfigError> {
     // What was given to --secret-file may be a key pasted in place of
     // NAME=PATH: only --fixture's plain values are shown back.
     let shown = if flag == "--fixture" {
@@ -227,15 +311,17 @@ fn split_pair<'a>(pair: &'a str, flag: &str, shape: &str) -> Result<(&'a str, &'
     pair.split_once('=')
         .map(|(n, v)| (n.trim(), v))
         .filter(|(n, v)| !n.is_empty() && !v.trim().is_empty())
-        .ok_or_else(|| setting(format!("{flag} {shown}: expected {shape}")))
+        .ok_or(ConfigError::MalformedPair { flag, shown, shape })
 }
 
 /// More than any key: a larger file (or `/dev/zero`) is not a key file.
 const SECRET_FILE_CAP: u64 = 64 * 1024;
 
-pub(crate) fn read_secret_file(path: &Path, what: &str) -> Result<Secret, AppError> {
-    let cannot = |e: &dyn std::fmt::Display| {
-        setting(format!("cannot read {what} at {}: {e}", shown_path(path)))
+pub(crate) fn read_secret_file(path: &Path, what: &str) -> Result<Secret, ConfigError> {
+    let cannot = |e: &dyn std::fmt::Display| ConfigError::UnreadableSecretFile {
+        what: what.to_string(),
+        shown: shown_path(path),
+        reason: e.to_string(),
     };
     let bytes = match read_regular(path, SECRET_FILE_CAP, "64 KiB") {
         Ok(bytes) => bytes,
@@ -244,7 +330,10 @@ pub(crate) fn read_secret_file(path: &Path, what: &str) -> Result<Secret, AppErr
     };
     let text = String::from_utf8(bytes).map_err(|_| cannot(&"it is not UTF-8 text"))?;
     // A byte order mark is no part of the key: sent, it would be refused.
-    Secret::new(strip_bom(&text), what).map_err(|e| setting(format!("{e} ({})", path.display())))
+    Secret::new(strip_bom(&text), what).map_err(|error| ConfigError::InvalidSecretFile {
+        error,
+        path: path.to_path_buf(),
+    })
 }
 
 /// A path as an error may show it: one that names no file and looks like
@@ -261,18 +350,17 @@ fn shown_path(path: &Path) -> String {
 
 /// Accepts `http(s)://host[:port][/prefix]`; plain http only to loopback
 /// unless `allow_insecure` (the key would cross the network in clear).
-pub fn check_base_url(text: &str, allow_insecure: bool) -> Result<String, AppError> {
+pub fn check_base_url(text: &str, allow_insecure: bool) -> Result<String, BaseUrlError> {
     let text = text.trim();
-    let url = reqwest::Url::parse(text).map_err(|e| {
-        setting(format!(
-            "invalid base URL `{text}`: {e} (expected e.g. https://api.wapzi.com.br)"
-        ))
+    let url = reqwest::Url::parse(text).map_err(|e| BaseUrlError::Unparsable {
+        text: text.to_string(),
+        reason: e.to_string(),
     })?;
     let host = url.host_str().unwrap_or_default().to_string();
     if !matches!(url.scheme(), "http" | "https") || host.is_empty() {
-        return Err(setting(format!(
-            "invalid base URL `{text}`: use http:// or https:// with a host"
-        )));
+        return Err(BaseUrlError::NotHttp {
+            text: text.to_string(),
+        });
     }
     if !url.username().is_empty()
         || url.password().is_some()
@@ -281,12 +369,10 @@ pub fn check_base_url(text: &str, allow_insecure: bool) -> Result<String, AppErr
     {
         // Shown without those parts: they are where a secret would be.
         let shown = format!("{}://{}{}", url.scheme(), host_port(&url), url.path());
-        return Err(setting(format!("invalid base URL `{shown}` (its credentials, query or fragment not shown): no credentials, query or fragment allowed (the key goes in x-api-key)")));
+        return Err(BaseUrlError::HoldsSecrets { shown });
     }
     if url.scheme() == "http" && !allow_insecure && !is_loopback(&host) {
-        return Err(setting(format!(
-            "refusing plain http:// to {host}: the API key would travel unencrypted; use https:// or pass --allow-insecure-http"
-        )));
+        return Err(BaseUrlError::InsecureHttp { host });
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
@@ -314,7 +400,7 @@ mod tests {
     #[test]
     fn a_key_pasted_in_place_of_a_path_or_pair_is_not_shown_back() {
         let key = "ak_live_pasted0000000000000000001";
-        let shown = |e: AppError| e.to_string();
+        let shown = |e: ConfigError| e.to_string();
         let missing = shown(read_secret_file(Path::new(key), "the key file").unwrap_err());
         assert!(!missing.contains(key), "{missing}");
         assert!(missing.contains("not shown"), "{missing}");

@@ -1,9 +1,12 @@
 //! The binary's error: every layer's error, each mapped to a documented
 //! exit code by one exhaustive match.
 
+use std::path::PathBuf;
+
 use thiserror::Error;
 
 use crate::check::CheckErrors;
+use crate::config::ConfigError;
 use crate::exit;
 use crate::report::ReportError;
 use crate::run::RunError;
@@ -13,9 +16,25 @@ use crate::sandbox::SandboxError;
 pub enum AppError {
     #[error(transparent)]
     Checks(#[from] CheckErrors),
-    /// A missing or invalid setting, with what to do about it.
-    #[error("{0}")]
-    Setting(String),
+    /// A missing or invalid setting of the target, with what to do about it.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A command line that cannot be carried out as given.
+    #[error(transparent)]
+    Usage(#[from] UsageError),
+    /// `init` refusing to write, or unable to.
+    #[error(transparent)]
+    Init(#[from] InitError),
+    /// The client's COMMAND (`client -- COMMAND`).
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    /// A file the command writes besides the reports.
+    #[error("cannot write {what} to {}: {source}", .path.display())]
+    Write {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Run(#[from] RunError),
     #[error("cannot start the sandbox: {0}")]
@@ -30,6 +49,75 @@ pub enum AppError {
     /// Files that held a secret and were deleted.
     #[error("a secret was found in {} written file(s), which were deleted: {}", .0.len(), .0.join(", "))]
     Leak(Vec<String>),
+}
+
+/// A command line that cannot be carried out as given.
+#[derive(Debug, Error)]
+pub enum UsageError {
+    #[error("--ignored selects checks marked ignored in advance, and no check is: a check is ignored only at run time (a fixture not supplied, a prerequisite that failed), and the reports list those with how to supply what they need. Run without --ignored (or --include-ignored).")]
+    IgnoredSelection,
+    #[error(transparent)]
+    UnknownFault(#[from] crate::sandbox::UnknownFault),
+    #[error(transparent)]
+    UnknownScenario(#[from] crate::sandbox::UnknownScenario),
+    #[error("unknown check `{id}`: {hint}")]
+    UnknownCheck { id: String, hint: String },
+    #[error("{}:{line}:{column}: this check file holds a secret (the API key or a secret fixture) in clear: never write a key in a check file; choose the credential a request sends with `key:`", .file.display())]
+    SecretInCheckFile {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+    },
+    /// This machine's open-files limit leaves room for no check.
+    #[error("{0}")]
+    FileLimit(String),
+    #[error("--fault makes the sandbox deviate; with --upstream the real API answers: drop --fault or --upstream")]
+    FaultWithUpstream,
+    #[error("no client checks in {sources}: client checks live under checks/client/ (docs/client.md); `--checks builtin` grades with the built-in ones")]
+    NoClientChecks { sources: String },
+    /// A fixture of the sandbox that cannot be a secret (a build mistake).
+    #[error("{0}")]
+    SandboxFixture(crate::secret::SecretError),
+}
+
+/// Why `init` wrote nothing, or could not write.
+#[derive(Debug, Error)]
+pub enum InitError {
+    #[error("init never writes through a symbolic link, even with --force (it would overwrite the file the link points to); nothing was written. Remove these links, or copy what they point to in their place:\n{}", indented(.0))]
+    Links(Vec<PathBuf>),
+    #[error("init would overwrite {} existing file(s); nothing was written (pass --skip-existing to keep them and write only what is missing, or --force to overwrite them):\n{}", .0.len(), indented(.0))]
+    WouldOverwrite(Vec<PathBuf>),
+    #[error("cannot write into {}: {source}", .dir.display())]
+    Write {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Why the client's COMMAND could not be run.
+#[derive(Debug, Error)]
+pub enum CommandError {
+    #[error("no COMMAND after `--`")]
+    Empty,
+    #[error("cannot run the client command `{program}`: {reason}")]
+    Spawn { program: String, reason: String },
+    #[error("cannot wait for the client command: {0}")]
+    Wait(std::io::Error),
+}
+
+impl From<crate::config::BaseUrlError> for AppError {
+    fn from(error: crate::config::BaseUrlError) -> AppError {
+        AppError::Config(error.into())
+    }
+}
+
+/// Paths, one per line, indented.
+fn indented(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| format!("  {}", p.display()))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 impl AppError {
@@ -58,7 +146,11 @@ impl AppError {
     pub fn exit_code(&self) -> u8 {
         match self {
             AppError::Checks(_)
-            | AppError::Setting(_)
+            | AppError::Config(_)
+            | AppError::Usage(_)
+            | AppError::Init(_)
+            | AppError::Command(_)
+            | AppError::Write { .. }
             | AppError::Run(_)
             | AppError::Sandbox(_)
             | AppError::Recorder(_)

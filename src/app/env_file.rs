@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::config::ConfigError;
 use crate::error::AppError;
 use crate::source::Source;
 
@@ -26,8 +27,12 @@ impl EnvFile {
     pub fn load(path: &Path) -> Result<EnvFile, AppError> {
         let shown = path.display();
         // A dotenv file of a megabyte is already far more than settings.
-        let bytes = crate::file::read_regular(path, 1024 * 1024, "1 MiB")
-            .map_err(|e| AppError::Setting(format!("cannot read --env-file {shown}: {e}")))?;
+        let bytes = crate::file::read_regular(path, 1024 * 1024, "1 MiB").map_err(|e| {
+            ConfigError::UnreadableEnvFile {
+                path: shown.to_string(),
+                reason: e.to_string(),
+            }
+        })?;
         let mut vars = BTreeMap::new();
         for item in dotenvy::from_read_iter(&bytes[..]) {
             match item {
@@ -35,16 +40,18 @@ impl EnvFile {
                     vars.insert(key, value);
                 }
                 Err(dotenvy::Error::LineParse(line, _)) => {
-                    return Err(AppError::Setting(format!(
-                        "--env-file {shown}: {} is not `NAME=VALUE` (quote values that hold spaces or `#`; the value is not shown)",
-                        describe_line(&bytes, &line)
-                    )))
+                    return Err(ConfigError::MalformedEnvLine {
+                        path: shown.to_string(),
+                        line: describe_line(&bytes, &line),
+                    }
+                    .into())
                 }
                 Err(e) => {
-                    return Err(AppError::Setting(format!(
-                        "cannot read --env-file {shown}: {}",
-                        describe_error(&e)
-                    )))
+                    return Err(ConfigError::UnreadableEnvFile {
+                        path: shown.to_string(),
+                        reason: describe_error(&e),
+                    }
+                    .into())
                 }
             }
         }

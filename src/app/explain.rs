@@ -23,7 +23,7 @@ use std::io::Write as _;
 
 use crate::check::{did_you_mean, Check, CheckSet, ClientCheck, Severity};
 use crate::cli::ExplainArgs;
-use crate::error::AppError;
+use crate::error::{AppError, UsageError};
 use crate::exit;
 
 /// Width the free text (description, hint) is wrapped to.
@@ -39,7 +39,7 @@ pub fn explain(args: ExplainArgs) -> Result<u8, AppError> {
     let Some(check) = set.checks.iter().find(|c| c.id == args.id) else {
         let under = under_prefix(&args.id, &set);
         if under.is_empty() {
-            return Err(AppError::Setting(unknown(&args.id, &set)));
+            return Err(unknown(&args.id, &set).into());
         }
         for (id, title) in &under {
             super::stdout::line(format_args!("{id:<44} {title}"));
@@ -71,7 +71,7 @@ fn under_prefix<'a>(prefix: &str, set: &'a CheckSet) -> Vec<(&'a str, &'a str)> 
 }
 
 /// "unknown check" with the closest id, if one is close.
-fn unknown(id: &str, set: &CheckSet) -> String {
+fn unknown(id: &str, set: &CheckSet) -> UsageError {
     let ids = set
         .checks
         .iter()
@@ -79,7 +79,10 @@ fn unknown(id: &str, set: &CheckSet) -> String {
         .chain(set.client_checks.iter().map(|c| c.id.as_str()));
     let hint = did_you_mean(id, ids)
         .unwrap_or_else(|| "`wapzi-homolog list` lists the checks".to_string());
-    format!("unknown check `{id}`: {hint}")
+    UsageError::UnknownCheck {
+        id: id.to_string(),
+        hint,
+    }
 }
 
 /// The whole explanation of a client check: what it grades in the

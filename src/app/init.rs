@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::InitArgs;
-use crate::error::AppError;
+use crate::error::{AppError, InitError};
 use crate::exit;
 use crate::scaffold::{self, Wrote, DEFAULT_CHECKS, GITLAB_PIPELINE_FILE};
 
@@ -17,18 +17,11 @@ pub fn init(args: InitArgs) -> Result<u8, AppError> {
     let mut plan = scaffold::plan(args.from_source);
     let links = scaffold::links(&args.dir, &plan);
     if !links.is_empty() {
-        return Err(AppError::Setting(format!(
-            "init never writes through a symbolic link, even with --force (it would overwrite the file the link points to); nothing was written. Remove these links, or copy what they point to in their place:\n{}",
-            indented(&links)
-        )));
+        return Err(InitError::Links(links).into());
     }
     let existing = scaffold::conflicts(&args.dir, &plan);
     if !existing.is_empty() && !args.force && !args.skip_existing {
-        return Err(AppError::Setting(format!(
-            "init would overwrite {} existing file(s); nothing was written (pass --skip-existing to keep them and write only what is missing, or --force to overwrite them):\n{}",
-            existing.len(),
-            indented(&existing)
-        )));
+        return Err(InitError::WouldOverwrite(existing).into());
     }
     let kept: Vec<PathBuf> = if args.skip_existing {
         plan.retain(|p| !existing.contains(&args.dir.join(&p.path)));
@@ -36,8 +29,10 @@ pub fn init(args: InitArgs) -> Result<u8, AppError> {
     } else {
         Vec::new()
     };
-    let wrote = scaffold::write(&args.dir, &plan)
-        .map_err(|e| AppError::Setting(format!("cannot write into {}: {e}", args.dir.display())))?;
+    let wrote = scaffold::write(&args.dir, &plan).map_err(|source| InitError::Write {
+        dir: args.dir.clone(),
+        source,
+    })?;
     say_what_was_done(&args, &wrote, &existing, &kept);
     Ok(exit::READY)
 }

@@ -97,7 +97,7 @@ fn sandbox_config(behaviour: &SandboxBehaviour) -> Result<SandboxConfig, AppErro
     let faults = behaviour
         .faults
         .iter()
-        .map(|f| Fault::parse(f).map_err(|e| AppError::Setting(e.to_string())))
+        .map(|f| Fault::parse(f).map_err(|e| AppError::Usage(e.into())))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(SandboxConfig {
         latency: behaviour.latency,

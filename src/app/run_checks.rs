@@ -10,9 +10,9 @@ use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 
 use crate::check::builtin_text;
 use crate::cli::{ColorChoice, OutputFormat, RunArgs};
-use crate::config::{resolve_target, TargetConfig, TargetSources};
+use crate::config::{resolve_target, ConfigError, TargetConfig, TargetSources};
 use crate::console::{Console, Mode};
-use crate::error::AppError;
+use crate::error::{AppError, UsageError};
 use crate::result::{RunResult, Target};
 use crate::run::{self, Observer, RunSettings, Timeouts};
 use crate::sandbox::{Sandbox, FIXTURES};
@@ -31,13 +31,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     // Decided once for everything printed, libtest's lines too.
     let colour = super::configure_colour(args.output.color.and_then(ColorChoice::forced));
     if args.output.ignored || args.output.include_ignored {
-        return Err(AppError::Setting(
-            "--ignored selects checks marked ignored in advance, and no check is: a check is \
-             ignored only at run time (a fixture not supplied, a prerequisite that failed), and \
-             the reports list those with how to supply what they need. Run without --ignored \
-             (or --include-ignored)."
-                .into(),
-        ));
+        return Err(UsageError::IgnoredSelection.into());
     }
     let env_file = match &args.env_file {
         Some(path) => EnvFile::load(path)?,
@@ -74,10 +68,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         // environment variable none, so a sandbox run stays the same anywhere.
         for (name, value) in crate::config::fixture_flags(&args.fixtures, &set.catalog)? {
             if target.fixtures.contains_key(&name) {
-                return Err(AppError::Setting(format!(
-                    "--fixture {name}: the sandbox supplies `{name}` itself; with --sandbox, \
-                     --fixture only adds a fixture it does not (such as completion_budget=600ms)"
-                )));
+                return Err(ConfigError::SuppliedBySandbox { name }.into());
             }
             target.fixtures.insert(name.clone(), value);
             target
@@ -183,8 +174,8 @@ fn fit_to_file_limit(settings: &mut RunSettings, in_process: bool) -> Result<(),
     let per_request = if in_process { 2 } else { 1 };
     // One keep-alive pool per key: the account's, none, an invalid one, and each secret fixture.
     let clients = 3 + settings.secret_fixtures.len() as u64;
-    let fit =
-        run::fit(settings.concurrency, per_request, clients, room).map_err(AppError::Setting)?;
+    let fit = run::fit(settings.concurrency, per_request, clients, room)
+        .map_err(UsageError::FileLimit)?;
     if fit.concurrency < settings.concurrency || !fit.keep_alive {
         eprintln!(
             "note: this machine lets the run open {} files (`ulimit -n`): running {} check(s) at once instead of {}, without keep-alive",
@@ -221,12 +212,12 @@ fn refuse_secrets_in_checks(files: &[PathBuf], redactor: &Redactor) -> Result<()
                 .take_while(|(a, b)| a == b)
                 .count()
                 + 1;
-            return Err(AppError::Setting(format!(
-                "{}:{}:{column}: this check file holds a secret (the API key or a secret fixture) in clear: \
-                 never write a key in a check file; choose the credential a request sends with `key:`",
-                file.display(),
-                n + 1
-            )));
+            return Err(UsageError::SecretInCheckFile {
+                file: file.clone(),
+                line: n + 1,
+                column,
+            }
+            .into());
         }
     }
     Ok(())
@@ -310,8 +301,7 @@ fn run_settings(
 
 /// The sandbox's fixtures as a target configuration.
 fn sandbox_target(base_url: String) -> Result<TargetConfig, AppError> {
-    let secret =
-        |v: &str, what: &str| Secret::new(v, what).map_err(|e| AppError::Setting(e.to_string()));
+    let secret = |v: &str, what: &str| Secret::new(v, what).map_err(UsageError::SandboxFixture);
     let mut config = TargetConfig {
         base_url,
         api_key: secret(FIXTURES.api_key, "sandbox key")?,

@@ -113,11 +113,10 @@ fn epoch_ms(at: SystemTime) -> f64 {
 /// Writes `stats` to a temporary sibling, then renames it over `path`, so a
 /// reader waiting for the file never sees it half written.
 fn write_stats(path: &Path, stats: &Value) -> Result<(), AppError> {
-    let fail = |e: std::io::Error| {
-        AppError::Setting(format!(
-            "cannot write the sandbox stats to {}: {e}",
-            path.display()
-        ))
+    let fail = |source: std::io::Error| AppError::Write {
+        what: "the sandbox stats",
+        path: path.to_path_buf(),
+        source,
     };
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".tmp-{}", std::process::id()));

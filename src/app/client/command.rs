@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::process::{Child, Command};
 use tokio::sync::watch;
 
-use crate::error::AppError;
+use crate::error::CommandError;
 use crate::result::CommandExit;
 use crate::run::Signal;
 
@@ -31,17 +31,15 @@ pub struct CommandRun {
 ///
 /// # Errors
 ///
-/// [`AppError::Setting`] when the command cannot be started (not found,
-/// not executable).
+/// [`CommandError`] when the command cannot be started (not found, not
+/// executable) or waited for.
 pub async fn run_command(
     argv: &[String],
     env: &[(String, String)],
     deadline: Duration,
     signals: watch::Receiver<Option<Signal>>,
-) -> Result<CommandRun, AppError> {
-    let (program, args) = argv
-        .split_first()
-        .ok_or_else(|| AppError::Setting("no COMMAND after `--`".into()))?;
+) -> Result<CommandRun, CommandError> {
+    let (program, args) = argv.split_first().ok_or(CommandError::Empty)?;
     let mut command = Command::new(program);
     command
         .args(args)
@@ -49,11 +47,9 @@ pub async fn run_command(
         .kill_on_drop(true);
     #[cfg(unix)]
     command.process_group(0);
-    let mut child = command.spawn().map_err(|error| {
-        AppError::Setting(format!(
-            "cannot run the client command `{program}`: {}",
-            describe_spawn(&error)
-        ))
+    let mut child = command.spawn().map_err(|error| CommandError::Spawn {
+        program: program.clone(),
+        reason: describe_spawn(&error),
     })?;
     let group = child.id();
     let mut timed_out = false;
@@ -76,8 +72,7 @@ pub async fn run_command(
     };
     // What the command left running in its group goes too.
     signal_group(group, GroupSignal::Terminate);
-    let status = status
-        .map_err(|e| AppError::Setting(format!("cannot wait for the client command: {e}")))?;
+    let status = status.map_err(CommandError::Wait)?;
     Ok(CommandRun {
         exit: exit_of(status, timed_out),
         interrupted,

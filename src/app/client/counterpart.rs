@@ -3,7 +3,8 @@
 
 use crate::cli::ClientArgs;
 use crate::config::check_base_url;
-use crate::error::AppError;
+use crate::config::ConfigError;
+use crate::error::{AppError, UsageError};
 use crate::recorder::{upstream_client, RecordedServer};
 use crate::recording::Recording;
 use crate::sandbox::{SandboxConfig, Scenario, FIXTURES};
@@ -31,11 +32,7 @@ impl Counterpart {
     ) -> Result<Counterpart, AppError> {
         if let Some(upstream) = &args.upstream {
             if !args.behaviour.faults.is_empty() {
-                return Err(AppError::Setting(
-                    "--fault makes the sandbox deviate; with --upstream the real API answers: \
-                     drop --fault or --upstream"
-                        .into(),
-                ));
+                return Err(UsageError::FaultWithUpstream.into());
             }
             let url = check_base_url(upstream, args.allow_insecure_http)?;
             return Ok(Counterpart::Upstream(url));
@@ -46,7 +43,7 @@ impl Counterpart {
             .iter()
             .map(|name| name.parse::<Scenario>())
             .collect::<Result<_, _>>()
-            .map_err(|e| AppError::Setting(e.to_string()))?;
+            .map_err(|e| AppError::Usage(UsageError::UnknownScenario(e)))?;
         Ok(Counterpart::Sandbox(config))
     }
 
@@ -60,8 +57,12 @@ impl Counterpart {
         let server = match self {
             Counterpart::Sandbox(config) => RecordedServer::sandbox(addr, config.clone()).await?,
             Counterpart::Upstream(url) => {
-                let url = reqwest::Url::parse(url)
-                    .map_err(|e| AppError::Setting(format!("--upstream {url}: {e}")))?;
+                let url = reqwest::Url::parse(url).map_err(|e| {
+                    ConfigError::from(crate::config::BaseUrlError::Unparsable {
+                        text: url.clone(),
+                        reason: e.to_string(),
+                    })
+                })?;
                 let client = upstream_client(&url, UPSTREAM_TIMEOUT, env)?;
                 RecordedServer::upstream(addr, url, client).await?
             }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use crate::cli::{ClientArgs, ColorChoice};
-use crate::error::AppError;
+use crate::error::{AppError, UsageError};
 use crate::exit;
 use crate::grade::{self, ClientFacts, ClientTimes, GradeContext, Grading};
 use crate::recording::Recording;
@@ -45,11 +45,10 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
     let checks = check_sources(&args.checks, Path::new(DEFAULT_CHECKS_DIR));
     let set = super::known_secrets::load_checks_from(&checks.value, &known_secrets(None, &env))?;
     if set.client_checks.is_empty() {
-        return Err(AppError::Setting(format!(
-            "no client checks in {}: client checks live under checks/client/ (docs/client.md); \
-             `--checks builtin` grades with the built-in ones",
-            describe_sources(&checks.value)
-        )));
+        return Err(UsageError::NoClientChecks {
+            sources: describe_sources(&checks.value),
+        }
+        .into());
     }
     let rt = runtime()?;
     let run_id = run::new_run_id(SystemTime::now());

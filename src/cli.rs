@@ -253,7 +253,8 @@ pub struct RunArgs {
     /// Deadline of the whole run: checks still running then end as errors [default: 10m].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub deadline: Option<Duration>,
-    /// How many checks may run at once [default: 16].
+    /// How many checks may send requests at once [default: 16]; a check that only judges
+    /// other checks' answers (`from`) takes no turn.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: Option<u16>,
 

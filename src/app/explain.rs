@@ -145,6 +145,12 @@ fn explanation(check: &Check, set: &CheckSet) -> String {
         )
     };
     let _ = writeln!(text, "requires:       {requires}");
+    if let Some(overlapped) = &check.overlaps {
+        let _ = writeln!(
+            text,
+            "overlaps:       {overlapped} (takes the next turn to send, while its executions run)"
+        );
+    }
     let _ = writeln!(
         text,
         "file:           {}:{}",

@@ -43,9 +43,20 @@ pub struct Check {
     pub needs: Vec<String>,
     /// Checks whose failure makes this one pointless to run.
     pub requires: Vec<String>,
+    /// A required check whose executions this one must overlap: it is
+    /// given the next turn to send once its prerequisites have passed.
+    pub overlaps: Option<String>,
     pub steps: Vec<Step>,
     pub file: PathBuf,
     pub line: usize,
+}
+
+impl Check {
+    /// Whether any step sends a request (rather than judging another
+    /// check's answers with `from`).
+    pub fn sends_requests(&self) -> bool {
+        self.steps.iter().any(|s| s.from().is_none())
+    }
 }
 
 /// One request of a check, with what must hold of its response.

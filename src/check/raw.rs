@@ -45,6 +45,11 @@ pub struct RawCheck {
     /// Ids of checks that must pass before this one runs.
     #[serde(default)]
     pub requires: Vec<String>,
+    /// A check in `requires` whose executions this check must overlap: once its prerequisites
+    /// have passed, it takes the next turn to send, ahead of checks waiting for one. The check
+    /// must still observe that the overlap happened (`inconclusive_when` the execution had ended).
+    #[serde(default)]
+    pub overlaps: Option<String>,
     /// Fixtures this file declares, by name (lower case, digits, `_`).
     #[serde(default)]
     pub fixtures: IndexMap<String, RawFixture>,

@@ -12,7 +12,7 @@ use std::time::{Instant, SystemTime};
 
 use futures_util::FutureExt;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::watch;
 
 use crate::check::{Check, CheckSet};
 use crate::result::{CheckResult, Exchange, Outcome, Unreachable, Verdict};
@@ -25,6 +25,7 @@ use super::http::Target;
 use super::interrupt::{interrupted, Signal};
 use super::observer::{watched, Observer};
 use super::settings::RunSettings;
+use super::turns::{Queue, Turns};
 
 /// What a run produced.
 #[derive(Debug)]
@@ -152,7 +153,7 @@ pub fn execute(
         target,
         settings: settings.clone(),
         catalog: set.catalog.clone(),
-        semaphore: Semaphore::new(settings.concurrency.max(1)),
+        turns: Turns::new(settings.concurrency),
         collected: Mutex::default(),
         interrupt: interrupt.clone(),
     });
@@ -198,7 +199,7 @@ struct Shared {
     target: Arc<Target>,
     settings: RunSettings,
     catalog: crate::check::FixtureCatalog,
-    semaphore: Semaphore,
+    turns: Turns,
     collected: Mutex<Vec<Arc<CheckResult>>>,
     deadline: Option<Instant>,
     interrupt: watch::Receiver<Option<Signal>>,
@@ -219,8 +220,10 @@ async fn check_task(
     let work = async {
         let gate = await_prerequisites(prerequisites).await;
         let ignored = missing_fixtures(&check, &shared.settings, &shared.catalog);
-        // A closed semaphore is impossible here; run unbounded rather than fail.
-        let _permit = shared.semaphore.acquire().await.ok();
+        let _turn = match turn_queue(&check) {
+            Some(queue) => Some(shared.turns.take(queue).await),
+            None => None,
+        };
         let now = Instant::now();
         let check_budget = shared.settings.timeouts.check;
         let budget = shared.deadline.map_or(check_budget, |d| {
@@ -252,6 +255,19 @@ async fn check_task(
     slot_tx.send_replace(Some(result.clone()));
     // The trial may be gone (libtest stopped early): nothing to tell.
     let _ = tx.send(result);
+}
+
+/// Where `check` waits for its turn: none for a check that sends nothing
+/// (it only judges answers other checks received), ahead of the others for
+/// a check that must run while another's execution is still running.
+fn turn_queue(check: &Check) -> Option<Queue> {
+    if !check.sends_requests() {
+        None
+    } else if check.overlaps.is_some() {
+        Some(Queue::Ahead)
+    } else {
+        Some(Queue::Normal)
+    }
 }
 
 fn finish(results: Vec<CheckResult>, started_at: SystemTime, clock: RunClock) -> Executed {

@@ -24,6 +24,7 @@ mod settings;
 mod step;
 mod tls;
 mod transport;
+mod turns;
 mod verdict;
 
 pub use assemble::{assemble, new_run_id};

@@ -389,8 +389,9 @@ const FAULTS: &[Row] = &[
         &["body"],
         &[],
     ),
-    // The same with one check at a time: the plain execution is still
-    // running when latest-wins sends its messages.
+    // The same with one check at a time: latest-wins `overlaps` the plain
+    // execution, so it takes the turn after it is created and its messages
+    // arrive while it still runs, by construction.
     (
         "cross-conversation-supersede",
         &["conversation::latest-wins", "execution::completes"],

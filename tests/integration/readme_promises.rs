@@ -19,13 +19,20 @@ fn assert_exit(ran: &Ran, code: u8) {
     assert_eq!(ran.code, i32::from(code), "{}\n{}", ran.stdout, ran.stderr);
 }
 
-/// `(started_ms, ended_ms)` of each check that ran, in report.json, by start.
+/// `(started_ms, ended_ms)` of each check that ran and sent a request, in
+/// report.json, by start. A check that only judges answers other checks
+/// received (`from`) sends nothing and takes no turn.
 fn check_spans(report: &serde_json::Value) -> Vec<(f64, f64)> {
+    let sent = |c: &serde_json::Value| {
+        c["exchanges"]
+            .as_array()
+            .is_some_and(|all| all.iter().any(|e| e["reused_from"].is_null()))
+    };
     let mut spans: Vec<(f64, f64)> = report["checks"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|c| c["verdict"] != "ignored")
+        .filter(|c| c["verdict"] != "ignored" && sent(c))
         .map(|c| {
             let start = c["started_ms"].as_f64().unwrap();
             (start, start + c["duration_ms"].as_f64().unwrap())

@@ -567,3 +567,45 @@ fn checks_are_in_id_order_and_expect_comes_before_inconclusive_when() {
     );
     assert_eq!(ran.failed(), ["order::aa-second"], "{}", ran.stdout);
 }
+
+/// Isolation between conversations is provoked by construction: with one
+/// check at a time, latest-wins (`overlaps`) still takes the turn after the
+/// plain execution is created, so that execution is still queued when its
+/// messages arrive, and it reads it so.
+#[test]
+fn latest_wins_overlaps_the_plain_execution_even_one_check_at_a_time() {
+    let reports = temp_dir();
+    let ran = run(bin()
+        .args([
+            "run",
+            "--sandbox",
+            "--latency",
+            "300ms",
+            "--concurrency",
+            "1",
+        ])
+        .arg("--reports")
+        .arg(reports.path()));
+    assert_eq!(ran.code, i32::from(exit::READY), "{}", ran.stdout);
+    let text = std::fs::read_to_string(reports.path().join("latest/report.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let latest_wins = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "conversation::latest-wins")
+        .unwrap();
+    assert_eq!(latest_wins["verdict"], "passed");
+    let read = latest_wins["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["step"]
+                == "read the plain execution of the other conversation once both messages are accepted"
+        })
+        .expect("latest-wins read the plain execution");
+    let body: serde_json::Value =
+        serde_json::from_str(read["response"]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["status"], "queued", "{read}");
+}

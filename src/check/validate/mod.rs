@@ -94,6 +94,7 @@ pub fn validate_check(
         description: raw.description,
         needs: raw.needs,
         requires: raw.requires,
+        overlaps: raw.overlaps,
         steps,
         file: ctx.file.clone(),
         line: ctx.line_of("id"),
@@ -149,6 +150,16 @@ pub fn validate_set(checks: &[(Check, FileContext)], known: &[String]) -> Vec<Ch
             }
         }
         errors.extend(from_errors(check, ctx, &by_id));
+        if let Some(overlapped) = &check.overlaps {
+            if !check.requires.contains(overlapped) {
+                errors.push(ctx.error_at_value(
+                    "overlaps",
+                    CheckErrorKind::Invalid(format!(
+                        "add `{overlapped}` to `requires`: a check overlaps the executions of a check that passed before it"
+                    )),
+                ));
+            }
+        }
         if reaches(&by_id, check, &check.id, &mut BTreeSet::new()) {
             errors.push(ctx.error_at_key(
                 "requires",

@@ -305,11 +305,7 @@ fn parse_file(
     parsed: &mut Documents,
     errors: &mut Vec<CheckError>,
 ) {
-    let has_content = source.text().lines().any(|l| {
-        let l = l.trim();
-        !l.is_empty() && !l.starts_with('#') && l != "---" && l != "..."
-    });
-    if !has_content {
+    if !has_content(source.text()) {
         errors.push(no_check(file));
         return;
     }
@@ -327,62 +323,74 @@ fn parse_file(
     let mut last_error = None;
     for document in serde_yaml::Deserializer::from_str(source.text()) {
         found += 1;
-        let document_positions = positions.next().unwrap_or_default();
-        // A client check is told by its shape: `rules:` where an API check
-        // has `steps:`.
-        // A file the indexer could not read (a syntax error) is told by its
-        // top-level lines, so its error is the right kind's.
-        let has = |key: &str| {
-            if indexed {
-                document_positions.has_top_key(key)
-            } else {
-                source
-                    .text()
-                    .lines()
-                    .any(|l| l.starts_with(&format!("{key}:")))
-            }
-        };
-        let is_client = has("rules") && !has("steps");
-        let context = |positions| FileContext {
+        let context = FileContext {
             file: file.to_path_buf(),
             source: Arc::clone(source),
-            positions,
+            positions: positions.next().unwrap_or_default(),
         };
-        let result = if is_client {
-            RawClientCheck::deserialize(document).map(|raw| {
-                parsed.client.push(ParsedClient {
-                    raw,
-                    context: context(document_positions),
-                })
-            })
-        } else {
-            RawCheck::deserialize(document).map(|raw| {
-                parsed.api.push(Parsed {
-                    raw,
-                    context: context(document_positions),
-                })
-            })
+        let Err(e) = parse_document(document, context, indexed, parsed) else {
+            continue;
         };
-        match result {
-            Ok(()) => {}
-            Err(e) => {
-                // A stream that failed to parse yields the same error forever.
-                let text = e.to_string();
-                if last_error.as_ref() == Some(&text) {
-                    break;
-                }
-                errors.push(yaml_error(file, source, &e));
-                // After a syntax error the rest of the stream is unreliable.
-                if e.location().is_none() || !indexed {
-                    break;
-                }
-                last_error = Some(text);
-            }
+        // A stream that failed to parse yields the same error forever.
+        let text = e.to_string();
+        if last_error.as_ref() == Some(&text) {
+            break;
         }
+        errors.push(yaml_error(file, source, &e));
+        // After a syntax error the rest of the stream is unreliable.
+        if e.location().is_none() || !indexed {
+            break;
+        }
+        last_error = Some(text);
     }
     if found == 0 {
         errors.push(no_check(file));
     }
+}
+
+/// Whether `text` has a line that is not blank, a comment or a document
+/// marker.
+fn has_content(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim();
+        !l.is_empty() && !l.starts_with('#') && l != "---" && l != "..."
+    })
+}
+
+/// Parses one `document` as the kind of check its shape says, into
+/// `parsed`; `indexed` says whether the positions of `context` were read.
+fn parse_document(
+    document: serde_yaml::Deserializer<'_>,
+    context: FileContext,
+    indexed: bool,
+    parsed: &mut Documents,
+) -> Result<(), serde_yaml::Error> {
+    if is_client_document(&context, indexed) {
+        let raw = RawClientCheck::deserialize(document)?;
+        parsed.client.push(ParsedClient { raw, context });
+    } else {
+        let raw = RawCheck::deserialize(document)?;
+        parsed.api.push(Parsed { raw, context });
+    }
+    Ok(())
+}
+
+/// A client check is told by its shape: `rules:` where an API check has
+/// `steps:`. A file the indexer could not read (a syntax error) is told by
+/// its top-level lines, so its error is the right kind's.
+fn is_client_document(context: &FileContext, indexed: bool) -> bool {
+    let has = |key: &str| {
+        if indexed {
+            context.positions.has_top_key(key)
+        } else {
+            context
+                .source
+                .text()
+                .lines()
+                .any(|l| l.starts_with(&format!("{key}:")))
+        }
+    };
+    has("rules") && !has("steps")
 }
 
 fn no_check(file: &Path) -> CheckError {

@@ -61,6 +61,32 @@ fn watched(poll: &Poll) -> String {
     }
 }
 
+/// How a poll ended: on an answer (reached, gave up, stopped), or with
+/// the step's end (no answer, broken, timed out).
+type PollOutcome = Result<(PollEnd, Incoming), (PollEnd, StepEnd)>;
+
+/// What an answer means for the poll loop.
+enum Turn {
+    /// Poll again after `wait` (a `Retry-After`), the schedule counting on
+    /// from `due`.
+    After { wait: Duration, due: Duration },
+    /// Poll again when `due` (from the first poll) comes.
+    At(Duration),
+    /// Stop polling.
+    End(PollOutcome),
+}
+
+/// One poll loop's request and bounds, shared by its steps.
+#[derive(Clone, Copy)]
+struct Polling<'a> {
+    step_name: &'a str,
+    step_at: &'a str,
+    out: &'a Outgoing,
+    poll: &'a Poll,
+    timeout: Duration,
+    start: Instant,
+}
+
 impl CheckRun<'_> {
     /// Polls `out` as `poll` says; `Err` ends the step.
     pub async fn poll(
@@ -72,9 +98,14 @@ impl CheckRun<'_> {
     ) -> Result<Polled, StepEnd> {
         let timeout = self.settings.poll_timeout.unwrap_or(poll.timeout);
         let _polling = super::observer::polling();
-        let start = Instant::now();
-        // When the current poll was due, from `start`.
-        let mut due = Duration::ZERO;
+        let polling = Polling {
+            step_name,
+            step_at,
+            out,
+            poll,
+            timeout,
+            start: Instant::now(),
+        };
         let mut record = PollRecord {
             step: step_name.to_string(),
             path: self.target.redactor().redact(&out.path),
@@ -83,92 +114,145 @@ impl CheckRun<'_> {
             time_to_end_ms: 0.0,
             end: PollEnd::Error,
         };
-        let result = loop {
-            record.polls += 1;
-            let (exchange, result) = self.target.send(step_name, out, Some(record.polls)).await;
-            let at_ms = exchange.started_ms + exchange.duration_ms;
-            super::observer::exchange(&exchange);
-            self.exchanges.push(exchange);
-            let response = match result {
-                Ok(r) => r,
-                Err(why) => {
-                    break Err((
-                        PollEnd::Error,
-                        StepEnd::error(self.no_answer(step_at, &self.sent(out), why)),
-                    ))
-                }
-            };
-            record.observations.push(Observation {
-                at_ms,
-                http_status: Some(response.status),
-                value: observed(poll, &response),
-            });
-            let waited = start.elapsed();
-            if matches!(response.status, 429 | 503) {
-                // Never sooner than the usual interval: `Retry-After: 0`
-                // would otherwise make the poll hammer a rate-limited target.
-                let usual = next_interval(waited, poll);
-                let now = SystemTime::now();
-                let wait = response
-                    .retry_after(now)
-                    .map_or(usual, |after| after.max(usual));
-                if waited + wait >= timeout {
-                    let left = timeout.saturating_sub(waited);
-                    let because = response.retry_after_beyond(now, left, timeout);
-                    let ended = (step_at, out, &response, because);
-                    break Err((
-                        PollEnd::TimedOut,
-                        self.timed_out(ended, poll, timeout, record.polls),
-                    ));
-                }
-                tokio::time::sleep(wait).await;
-                due = waited + wait;
-                continue;
-            }
-            if !(200..300).contains(&response.status) {
-                break Ok((PollEnd::Stopped, response));
-            }
-            let broken = mismatches(&poll.always, &response, &self.vars, &self.file);
-            if !broken.is_empty() {
-                let failure = self.failure(
-                    step_at,
-                    &self.sent(out),
-                    Some(&response),
-                    FailureKind::Body,
-                    String::new(),
-                );
-                break Err((PollEnd::Broken, StepEnd::failed(failure, broken)));
-            }
-            if holds(&poll.until, &response, &self.vars) {
-                break Ok((PollEnd::Reached, response));
-            }
-            if !poll.give_up_when.is_empty() && holds(&poll.give_up_when, &response, &self.vars) {
-                break Ok((PollEnd::GaveUp, response));
-            }
-            let next = next_due(due, waited, poll);
-            if next >= timeout {
-                let ended = (step_at, out, &response, None);
-                break Err((
-                    PollEnd::TimedOut,
-                    self.timed_out(ended, poll, timeout, record.polls),
-                ));
-            }
-            tokio::time::sleep_until((start + next).into()).await;
-            due = next;
+        let outcome = self.poll_to_end(polling, &mut record).await;
+        record.time_to_end_ms = super::clock::ms(polling.start.elapsed());
+        let (end, result) = match outcome {
+            Ok((end, response)) => (end, Ok(Polled { response })),
+            Err((end, step_end)) => (end, Err(step_end)),
         };
-        record.time_to_end_ms = super::clock::ms(start.elapsed());
-        match result {
-            Ok((end, response)) => {
-                record.end = end;
-                self.polls.push(record);
-                Ok(Polled { response })
-            }
-            Err((end, step_end)) => {
-                record.end = end;
-                self.polls.push(record);
-                Err(step_end)
+        record.end = end;
+        self.polls.push(record);
+        result
+    }
+
+    /// Sends the polls, counting them in `record`, until one ends the loop.
+    async fn poll_to_end(&mut self, p: Polling<'_>, record: &mut PollRecord) -> PollOutcome {
+        // When the current poll was due, from `p.start`.
+        let mut due = Duration::ZERO;
+        loop {
+            record.polls += 1;
+            let response = match self.send_poll(p, record).await {
+                Ok(response) => response,
+                Err(step_end) => return Err((PollEnd::Error, step_end)),
+            };
+            match self.turn(p, response, due, record.polls) {
+                Turn::After { wait, due: next } => {
+                    tokio::time::sleep(wait).await;
+                    due = next;
+                }
+                Turn::At(next) => {
+                    tokio::time::sleep_until((p.start + next).into()).await;
+                    due = next;
+                }
+                Turn::End(outcome) => return outcome,
             }
         }
+    }
+
+    /// Sends one poll, keeping its exchange and, when answered, what it
+    /// observed.
+    async fn send_poll(
+        &mut self,
+        p: Polling<'_>,
+        record: &mut PollRecord,
+    ) -> Result<Incoming, StepEnd> {
+        let (exchange, result) = self
+            .target
+            .send(p.step_name, p.out, Some(record.polls))
+            .await;
+        let at_ms = exchange.started_ms + exchange.duration_ms;
+        super::observer::exchange(&exchange);
+        self.exchanges.push(exchange);
+        let response = match result {
+            Ok(r) => r,
+            Err(why) => {
+                return Err(StepEnd::error(self.no_answer(
+                    p.step_at,
+                    &self.sent(p.out),
+                    why,
+                )))
+            }
+        };
+        record.observations.push(Observation {
+            at_ms,
+            http_status: Some(response.status),
+            value: observed(p.poll, &response),
+        });
+        Ok(response)
+    }
+
+    /// What the `polls`th answer, `response`, to the poll `due` then, means:
+    /// the end, or when to poll again.
+    fn turn(&self, p: Polling<'_>, response: Incoming, due: Duration, polls: u32) -> Turn {
+        let waited = p.start.elapsed();
+        if matches!(response.status, 429 | 503) {
+            return self.turn_throttled(p, response, waited, polls);
+        }
+        if !(200..300).contains(&response.status) {
+            return Turn::End(Ok((PollEnd::Stopped, response)));
+        }
+        if let Some(broken) = self.broken(p, &response) {
+            return Turn::End(Err((PollEnd::Broken, broken)));
+        }
+        if holds(&p.poll.until, &response, &self.vars) {
+            return Turn::End(Ok((PollEnd::Reached, response)));
+        }
+        if !p.poll.give_up_when.is_empty() && holds(&p.poll.give_up_when, &response, &self.vars) {
+            return Turn::End(Ok((PollEnd::GaveUp, response)));
+        }
+        let next = next_due(due, waited, p.poll);
+        if next >= p.timeout {
+            let ended = (p.step_at, p.out, &response, None);
+            let step_end = self.timed_out(ended, p.poll, p.timeout, polls);
+            return Turn::End(Err((PollEnd::TimedOut, step_end)));
+        }
+        Turn::At(next)
+    }
+
+    /// A 429 or 503 after `waited`: wait as `Retry-After` says, within the
+    /// timeout.
+    fn turn_throttled(
+        &self,
+        p: Polling<'_>,
+        response: Incoming,
+        waited: Duration,
+        polls: u32,
+    ) -> Turn {
+        // Never sooner than the usual interval: `Retry-After: 0`
+        // would otherwise make the poll hammer a rate-limited target.
+        let usual = next_interval(waited, p.poll);
+        let now = SystemTime::now();
+        let wait = response
+            .retry_after(now)
+            .map_or(usual, |after| after.max(usual));
+        if waited + wait >= p.timeout {
+            let left = p.timeout.saturating_sub(waited);
+            let because = response.retry_after_beyond(now, left, p.timeout);
+            let ended = (p.step_at, p.out, &response, because);
+            let step_end = self.timed_out(ended, p.poll, p.timeout, polls);
+            return Turn::End(Err((PollEnd::TimedOut, step_end)));
+        }
+        Turn::After {
+            wait,
+            due: waited + wait,
+        }
+    }
+
+    /// The failure of an answer that breaks one of the poll's `always`
+    /// expectations, if it does.
+    fn broken(&self, p: Polling<'_>, response: &Incoming) -> Option<StepEnd> {
+        let broken = mismatches(&p.poll.always, response, &self.vars, &self.file);
+        if broken.is_empty() {
+            return None;
+        }
+        let failure = self.failure(
+            p.step_at,
+            &self.sent(p.out),
+            Some(response),
+            FailureKind::Body,
+            String::new(),
+        );
+        Some(StepEnd::failed(failure, broken))
     }
 
     /// The failure of a poll that `timeout` ended, on its `last` answer,

@@ -9,8 +9,8 @@ use tokio::sync::watch;
 
 use super::faults::ActiveFaults;
 use super::scenario::ActiveScenarios;
+use super::server::SandboxConfig;
 use super::state::{Clock, SandboxStats, Settings, Store};
-use super::SandboxConfig;
 
 /// Everything the handlers share.
 #[derive(Debug)]

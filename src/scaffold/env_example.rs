@@ -4,27 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde::Deserialize;
-
-use crate::check::{Fixture, BUILTIN_FIXTURES};
-
-/// What `.env.example` needs of a check document; the loader has already
-/// validated the shipped checks, so the rest of the document is skipped.
-#[derive(Deserialize)]
-struct Needs {
-    id: String,
-    #[serde(default)]
-    needs: Vec<String>,
-    #[serde(default)]
-    fixtures: BTreeMap<String, Declared>,
-}
-
-#[derive(Deserialize)]
-struct Declared {
-    description: String,
-    #[serde(default)]
-    secret: bool,
-}
+use crate::check::{Check, CheckSet};
 
 const HEADER: &str = "\
 # wapzi-homolog settings and fixtures, for `wapzi-homolog run --env-file .env`.
@@ -49,51 +29,19 @@ WAPZI_ENTRY_POINT_ID=
 # those you can supply (an empty secret is an error).
 ";
 
-/// The `.env.example` for the checks in `files` (path, contents): the
-/// built-in fixtures and those the files declare, each with the checks
-/// that use it.
-pub fn env_example(files: &[(&str, &str)]) -> String {
-    let mut fixtures: BTreeMap<String, (Fixture, Vec<String>)> = BUILTIN_FIXTURES
-        .iter()
-        .map(|(name, secret, description)| {
-            let fixture = Fixture {
-                name: (*name).to_string(),
-                description: (*description).to_string(),
-                secret: *secret,
-            };
-            ((*name).to_string(), (fixture, Vec::new()))
-        })
-        .collect();
-    for (_, text) in files {
-        for document in serde_yaml::Deserializer::from_str(text) {
-            let Ok(check) = Needs::deserialize(document) else {
-                continue;
-            };
-            for (name, declared) in check.fixtures {
-                fixtures.entry(name.clone()).or_insert_with(|| {
-                    let fixture = Fixture {
-                        name,
-                        description: declared.description,
-                        secret: declared.secret,
-                    };
-                    (fixture, Vec::new())
-                });
-            }
-            for name in check.needs {
-                if let Some((_, users)) = fixtures.get_mut(&name) {
-                    users.push(check.id.clone());
-                }
-            }
-        }
-    }
+/// The `.env.example` for the checks of `set`: every fixture of its
+/// catalog (the built-in ones and those its files declare), each with the
+/// checks that use it in file order.
+pub fn env_example(set: &CheckSet) -> String {
+    let users = users_by_fixture(&set.checks);
     let mut text = String::from(HEADER);
-    for (fixture, users) in fixtures.values() {
+    for fixture in set.catalog.iter() {
         let _ = write!(text, "\n# ");
         if fixture.secret {
             text.push_str("SECRET. ");
         }
         let _ = writeln!(text, "{}: {}.", fixture.name, fixture.description);
-        if !users.is_empty() {
+        if let Some(users) = users.get(fixture.name.as_str()) {
             let _ = writeln!(text, "# Used by: {}.", users.join(", "));
         }
         let _ = writeln!(text, "# {}=", fixture.env_var());
@@ -101,28 +49,55 @@ pub fn env_example(files: &[(&str, &str)]) -> String {
     text
 }
 
+/// The ids of the checks that need each fixture, by fixture name, in the
+/// order of the checks' files and lines.
+fn users_by_fixture(checks: &[Check]) -> BTreeMap<&str, Vec<&str>> {
+    let mut in_file_order: Vec<&Check> = checks.iter().collect();
+    in_file_order.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    let mut users: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for check in in_file_order {
+        for name in &check.needs {
+            users.entry(name).or_default().push(&check.id);
+        }
+    }
+    users
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::load_paths;
 
-    const CHECK: &str = "\
-id: acme::orders
-needs: [order_question, previous_api_key]
-fixtures:
-  order_question:
-    description: a question the agent answers
----
-id: acme::keys
-needs: [vault_key]
-fixtures:
-  vault_key:
-    description: a key from the vault
-    secret: true
-";
+    /// A check needing `needs` and declaring `fixtures` (YAML lines).
+    fn check(id: &str, needs: &str, fixtures: &str) -> String {
+        format!(
+            "id: {id}\ntitle: t\nchecklist: valid-key\nhint: h\nneeds: [{needs}]\n\
+             fixtures:\n{fixtures}steps:\n  - request: {{method: GET, path: /v1/x}}\n    \
+             expect: {{status: 200}}\n"
+        )
+    }
+
+    /// The `.env.example` of two checks in one file of a folder of its own.
+    fn example() -> String {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let orders = check(
+            "acme::orders",
+            "order_question, previous_api_key",
+            "  order_question:\n    description: a question the agent answers\n",
+        );
+        let keys = check(
+            "acme::keys",
+            "vault_key",
+            "  vault_key:\n    description: a key from the vault\n    secret: true\n",
+        );
+        let file = dir.path().join("orders.yaml");
+        std::fs::write(&file, format!("{orders}---\n{keys}")).expect("a file can be written");
+        env_example(&load_paths(&[file]).expect("the checks load"))
+    }
 
     #[test]
     fn lists_every_fixture_with_its_variable_and_users() {
-        let text = env_example(&[("acme/orders.yaml", CHECK)]);
+        let text = example();
         assert!(text.contains(
             "\n# order_question: a question the agent answers.\n# Used by: acme::orders.\n# WAPZI_ORDER_QUESTION=\n"
         ), "{text}");
@@ -136,8 +111,19 @@ fixtures:
     }
 
     #[test]
+    fn names_users_in_file_order() {
+        let set = crate::check::load_sources(&[crate::check::CheckSource::Builtin])
+            .expect("the built-in checks load");
+        let text = env_example(&set);
+        assert!(
+            text.contains("# Used by: key::rotated-refused-on-a-finished-execution, key::rotated."),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn holds_no_value() {
-        let text = env_example(&[("acme/orders.yaml", CHECK)]);
+        let text = example();
         for line in text
             .lines()
             .filter(|l| !l.starts_with('#') && !l.is_empty())

@@ -22,7 +22,7 @@ mod gitignore;
 
 use std::path::{Path, PathBuf};
 
-use crate::check::check_schema_json;
+use crate::check::{check_schema_json, load_sources, CheckSet, CheckSource};
 
 pub use env_example::env_example;
 pub use gitignore::{completed, missing_lines, GITIGNORE};
@@ -113,6 +113,11 @@ pub enum Wrote {
     Appended(PathBuf, Vec<String>),
 }
 
+/// The shipped checks, loaded as `run` loads them.
+fn builtin_set() -> CheckSet {
+    load_sources(&[CheckSource::Builtin]).expect("the built-in checks load: their tests load them")
+}
+
 /// Every file `init` writes, in the order it writes them; `from_source`
 /// picks the CI recipes that build from the git repository.
 pub fn plan(from_source: bool) -> Vec<Planned> {
@@ -126,7 +131,7 @@ pub fn plan(from_source: bool) -> Vec<Planned> {
         .collect();
     let rest = [
         (SCHEMA_FILE, check_schema_json(), How::Whole),
-        (".env.example", env_example(DEFAULT_CHECKS), How::Whole),
+        (".env.example", env_example(&builtin_set()), How::Whole),
         (
             GITHUB_WORKFLOW_FILE,
             github_workflow(from_source),

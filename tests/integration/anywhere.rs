@@ -5,7 +5,7 @@
 use wapzi_homolog::exit;
 use wapzi_homolog::scaffold::DEFAULT_CHECKS;
 
-use crate::support::{bin, run, temp_dir};
+use crate::support::{assert_exit, assert_exit_case, bin, run, temp_dir};
 
 /// The built-in API checks `run` runs: every shipped file but the client
 /// checks (`checks/client/`, graded by `client`).
@@ -20,13 +20,7 @@ fn api_checks() -> usize {
 fn run_sandbox_from_an_empty_folder_runs_the_builtin_checks_and_the_report_says_so() {
     let dir = temp_dir();
     let ran = run(bin().current_dir(dir.path()).args(["run", "--sandbox"]));
-    assert_eq!(
-        ran.code,
-        i32::from(exit::READY),
-        "{}\n{}",
-        ran.stdout,
-        ran.stderr
-    );
+    assert_exit(&ran, exit::READY);
     assert_eq!(ran.passed().len(), api_checks(), "{}", ran.stdout);
     let json = std::fs::read_to_string(dir.path().join("reports/latest/report.json")).unwrap();
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -48,14 +42,14 @@ fn run_sandbox_from_an_empty_folder_runs_the_builtin_checks_and_the_report_says_
 fn list_explain_and_validate_work_from_an_empty_folder() {
     let dir = temp_dir();
     let ran = run(bin().current_dir(dir.path()).arg("list"));
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_exit(&ran, exit::READY);
     assert_eq!(ran.stdout.lines().count(), DEFAULT_CHECKS.len());
     assert!(ran.stdout.contains("key::accepted"), "{}", ran.stdout);
 
     let ran = run(bin()
         .current_dir(dir.path())
         .args(["explain", "key::accepted"]));
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_exit(&ran, exit::READY);
     assert!(
         ran.stdout
             .contains("file:           builtin:key/accepted.yaml:2"),
@@ -64,7 +58,7 @@ fn list_explain_and_validate_work_from_an_empty_folder() {
     );
 
     let ran = run(bin().current_dir(dir.path()).arg("validate"));
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_exit(&ran, exit::READY);
     let count = DEFAULT_CHECKS.len();
     assert!(
         ran.stdout
@@ -92,7 +86,7 @@ fn a_checks_folder_replaces_the_builtin_set_and_builtin_adds_it_back() {
     let dir = own_checks();
     let ids = |args: &[&str]| {
         let ran = run(bin().current_dir(dir.path()).arg("list").args(args));
-        assert_eq!(ran.code, 0, "{}", ran.stderr);
+        assert_exit(&ran, exit::READY);
         ran.stdout
             .lines()
             .filter_map(|l| l.split_whitespace().next())
@@ -118,7 +112,7 @@ fn a_check_both_built_in_and_in_a_folder_is_a_duplicate_named_with_a_hint() {
     let ran = run(bin()
         .current_dir(dir.path())
         .args(["validate", "builtin", "checks"]));
-    assert_eq!(ran.code, i32::from(exit::SETUP), "{}", ran.stderr);
+    assert_exit(&ran, exit::SETUP);
     assert!(
         ran.stderr.contains(
             "checks/copy.yaml:2:5: duplicate check id `key::accepted`, first defined in builtin:key/accepted.yaml:2"
@@ -146,7 +140,7 @@ fn explain_a_prefix_lists_the_checks_under_it() {
     keys.sort_by_key(|k| k.replace('/', "::"));
     for prefix in ["key", "key::"] {
         let ran = run(bin().current_dir(dir.path()).args(["explain", prefix]));
-        assert_eq!(ran.code, 0, "{}", ran.stderr);
+        assert_exit(&ran, exit::READY);
         let ids: Vec<String> = ran
             .stdout
             .lines()
@@ -163,11 +157,6 @@ fn explain_a_prefix_lists_the_checks_under_it() {
         );
     }
     let ran = run(bin().current_dir(dir.path()).args(["explain", "ke"]));
-    assert_eq!(
-        ran.code,
-        i32::from(exit::SETUP),
-        "not an area: {}",
-        ran.stdout
-    );
+    assert_exit_case(&ran, exit::SETUP, "not an area");
     assert!(ran.stderr.contains("unknown check `ke`"), "{}", ran.stderr);
 }

@@ -10,7 +10,7 @@ use serde_json::Value;
 use wapzi_homolog::exit;
 use wapzi_homolog::sandbox::FIXTURES;
 
-use crate::support::{bin, run, temp_dir};
+use crate::support::{assert_exit, bin, run, temp_dir};
 
 /// A `wapzi-homolog sandbox` process on a free port, and its base URL.
 fn start_sandbox(latency: &str, stats: &Path) -> (Child, String) {
@@ -60,7 +60,7 @@ fn sandbox_stats_file_times_each_execution_the_run_polled() {
             .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id)
             .args(["run", "--exact", "execution::completes", "--reports"])
             .arg(dir.path().join("reports")));
-        assert_eq!(ran.code, i32::from(exit::INCOMPLETE), "{}", ran.stdout);
+        assert_exit(&ran, exit::INCOMPLETE);
         assert!(!stats_path.exists(), "written before the sandbox stopped");
         assert_eq!(stop(child, signal), i32::from(exit::READY), "{signal}");
 

@@ -15,7 +15,8 @@ use std::time::Duration;
 use serde_yaml::Value;
 use wapzi_homolog::scaffold::{github_workflow, gitlab_job, GITLAB_PIPELINE};
 
-use crate::support::temp_dir;
+use crate::support::{assert_exit, temp_dir};
+use wapzi_homolog::exit;
 
 const TARGET: &str = "x86_64-unknown-linux-musl";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -161,7 +162,7 @@ fn the_install_script_installs_a_release_whose_checksum_matches() {
     let server = FileServer::start(dir.path());
     let into = temp_dir();
     let ran = install(&server, into.path());
-    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_exit(&ran, exit::READY);
     let installed = into.path().join("bin/wapzi-homolog");
     let output = Command::new(&installed).output().unwrap();
     assert_eq!(

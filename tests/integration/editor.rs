@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use wapzi_homolog::exit;
 
-use crate::support::{bin, files_below, run, temp_dir};
+use crate::support::{assert_exit, assert_exit_case, bin, files_below, run, temp_dir};
 
 const SETUP: i32 = exit::SETUP as i32;
 const SCHEMA_FILE: &str = "docs/check.schema.json";
@@ -51,7 +51,7 @@ fn shipped_checks() -> Vec<PathBuf> {
 #[test]
 fn the_checked_in_schema_is_what_the_schema_command_prints() {
     let ran = run(bin().arg("schema"));
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_exit(&ran, exit::READY);
     let path = root().join(SCHEMA_FILE);
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::write(&path, &ran.stdout).unwrap();
@@ -200,7 +200,7 @@ fn every_shipped_check_starts_with_the_schema_line() {
 #[test]
 fn explain_says_everything_about_a_check() {
     let ran = run(bin().args(["explain", "key::rotated"]));
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_exit(&ran, exit::READY);
     for expected in [
         "key::rotated: A rotated (previous) key is refused",
         "checklist item: valid-key: Valid key copied from the dashboard.",
@@ -222,7 +222,7 @@ fn explain_says_everything_about_a_check() {
 #[test]
 fn explain_shows_requires_description_and_polled_steps() {
     let ran = run(bin().args(["explain", "execution::completes"]));
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_exit(&ran, exit::READY);
     assert!(
         ran.stdout
             .contains("requires:       entry-point::accepts-execute"),
@@ -245,7 +245,7 @@ fn explain_shows_requires_description_and_polled_steps() {
 #[test]
 fn explain_of_an_unknown_id_suggests_the_closest() {
     let ran = run(bin().args(["explain", "key::rotatd"]));
-    assert_eq!(ran.code, SETUP);
+    assert_exit(&ran, exit::SETUP);
     assert!(
         ran.stderr
             .contains("unknown check `key::rotatd`: did you mean `key::rotated`?"),
@@ -253,7 +253,7 @@ fn explain_of_an_unknown_id_suggests_the_closest() {
         ran.stderr
     );
     let ran = run(bin().args(["explain", "zzz"]));
-    assert_eq!(ran.code, SETUP);
+    assert_exit(&ran, exit::SETUP);
     assert!(
         ran.stderr.contains("`wapzi-homolog list` lists the checks"),
         "{}",
@@ -264,7 +264,7 @@ fn explain_of_an_unknown_id_suggests_the_closest() {
 #[test]
 fn completions_cover_every_subcommand_in_every_shell() {
     let ran = run(bin().args(["completions", "bash"]));
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_exit(&ran, exit::READY);
     for sub in [
         "run",
         "list",
@@ -280,7 +280,7 @@ fn completions_cover_every_subcommand_in_every_shell() {
     assert!(ran.stdout.contains("--env-file") && ran.stdout.contains("--verbose"));
     for shell in ["zsh", "fish", "powershell", "elvish"] {
         let ran = run(bin().args(["completions", shell]));
-        assert_eq!(ran.code, 0, "{shell}: {}", ran.stderr);
+        assert_exit_case(&ran, exit::READY, shell);
         assert!(ran.stdout.contains("explain"), "{shell}");
     }
     assert_eq!(run(bin().args(["completions", "tcsh"])).code, SETUP);
@@ -304,14 +304,14 @@ fn bash_completes(script: &Path, words: &[&str]) -> Vec<String> {
     );
     let ran =
         run(std::process::Command::new("bash").args(["--norc", "--noprofile", "-c", &program]));
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_exit(&ran, exit::READY);
     ran.stdout.lines().map(str::to_string).collect()
 }
 
 #[test]
 fn bash_completes_every_subcommands_options() {
     let ran = run(bin().args(["completions", "bash"]));
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_exit(&ran, exit::READY);
     let dir = temp_dir();
     let script = dir.path().join("wapzi-homolog.bash");
     std::fs::write(&script, &ran.stdout).unwrap();

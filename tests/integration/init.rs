@@ -8,7 +8,7 @@ use wapzi_homolog::exit;
 use wapzi_homolog::sandbox::FIXTURES;
 use wapzi_homolog::scaffold::{github_workflow, DEFAULT_CHECKS};
 
-use crate::support::{bin, files_below, run, temp_dir, TestSandbox};
+use crate::support::{assert_exit, bin, files_below, run, temp_dir, TestSandbox};
 
 const SETUP: i32 = exit::SETUP as i32;
 
@@ -29,14 +29,11 @@ fn init_with(dir: &Path, flags: &[&str]) -> crate::support::Ran {
     run(bin().arg("init").arg(dir).args(flags))
 }
 
-/// A filtered run evidences part of the checklist only.
-const INCOMPLETE: i32 = wapzi_homolog::exit::INCOMPLETE as i32;
-
 #[test]
 fn an_inited_folder_validates_and_passes_against_the_sandbox() {
     let dir = temp_dir();
     let ran = init(dir.path(), false);
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_exit(&ran, exit::READY);
     let written = files_below(dir.path());
     assert_eq!(
         written.len(),
@@ -48,7 +45,7 @@ fn an_inited_folder_validates_and_passes_against_the_sandbox() {
     }
     let checks = dir.path().join("checks");
     let ran = run(bin().arg("validate").arg(&checks));
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_exit(&ran, exit::READY);
     assert!(
         ran.stdout
             .contains(&format!("{} checks", DEFAULT_CHECKS.len())),
@@ -58,7 +55,7 @@ fn an_inited_folder_validates_and_passes_against_the_sandbox() {
     let ran = run(bin()
         .args(["run", "--sandbox", "--no-reports", "--checks"])
         .arg(&checks));
-    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_exit(&ran, exit::READY);
     assert!(ran.failed().is_empty());
 }
 
@@ -95,7 +92,7 @@ fn init_refuses_to_overwrite_and_names_each_file_unless_forced() {
     let edited = dir.path().join("checks/key/missing.yaml");
     std::fs::write(&edited, "# mine\n").unwrap();
     let ran = init(dir.path(), false);
-    assert_eq!(ran.code, SETUP);
+    assert_exit(&ran, exit::SETUP);
     assert!(ran.stderr.contains("nothing was written"), "{}", ran.stderr);
     assert!(ran.stderr.contains("--force"), "{}", ran.stderr);
     assert!(ran.stderr.contains("--skip-existing"), "{}", ran.stderr);
@@ -110,7 +107,7 @@ fn init_refuses_to_overwrite_and_names_each_file_unless_forced() {
     assert_eq!(std::fs::read_to_string(&edited).unwrap(), "# mine\n");
 
     let ran = init(dir.path(), true);
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_exit(&ran, exit::READY);
     assert!(ran.stdout.contains("overwritten"), "{}", ran.stdout);
     assert!(std::fs::read_to_string(&edited)
         .unwrap()
@@ -122,7 +119,7 @@ fn init_names_only_the_files_in_the_way() {
     let dir = temp_dir();
     std::fs::write(dir.path().join(".gitlab-ci.yml"), "stages: [build]\n").unwrap();
     let ran = init(dir.path(), false);
-    assert_eq!(ran.code, SETUP);
+    assert_exit(&ran, exit::SETUP);
     assert!(ran.stderr.contains("1 existing file(s)"), "{}", ran.stderr);
     assert!(ran.stderr.contains(".gitlab-ci.yml"));
     assert!(
@@ -140,7 +137,7 @@ fn skip_existing_writes_what_is_missing_and_keeps_the_users_files() {
     std::fs::create_dir_all(mine.parent().unwrap()).unwrap();
     std::fs::write(&mine, "# mine\n").unwrap();
     let ran = init_with(dir.path(), &["--skip-existing"]);
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_exit(&ran, exit::READY);
     assert_eq!(
         std::fs::read_to_string(dir.path().join(".gitlab-ci.yml")).unwrap(),
         pipeline
@@ -165,7 +162,7 @@ fn skip_existing_writes_what_is_missing_and_keeps_the_users_files() {
     assert_eq!(written.len(), DEFAULT_CHECKS.len() + OTHER_FILES.len() + 1);
 
     let ran = init_with(dir.path(), &["--skip-existing"]);
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_exit(&ran, exit::READY);
     assert!(ran.stdout.contains("wrote 0 files"), "{}", ran.stdout);
     let ran = init_with(dir.path(), &["--skip-existing", "--force"]);
     assert_eq!(ran.code, SETUP, "the two flags contradict each other");
@@ -177,7 +174,7 @@ fn gitignore_is_completed_never_replaced_even_with_force() {
     let gitignore = dir.path().join(".gitignore");
     std::fs::write(&gitignore, "/target\n/.env").unwrap();
     let ran = init(dir.path(), false);
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_exit(&ran, exit::READY);
     assert!(
         ran.stdout.contains(".gitignore: added reports/"),
         "{}",
@@ -189,7 +186,7 @@ fn gitignore_is_completed_never_replaced_even_with_force() {
     assert!(!text.contains("\n.env\n"), "already ignored: {text}");
 
     let ran = init(dir.path(), true);
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_exit(&ran, exit::READY);
     assert!(ran.stdout.contains("already ignores .env and reports/"));
     assert_eq!(std::fs::read_to_string(&gitignore).unwrap(), text);
 
@@ -275,7 +272,7 @@ fn env_file_supplies_the_key_and_entry_point() {
         .args(["run", "--no-reports", "--env-file"])
         .arg(&path)
         .arg("entry-point::configured-active"));
-    assert_eq!(ran.code, INCOMPLETE, "{}\n{}", ran.stdout, ran.stderr);
+    assert_exit(&ran, exit::INCOMPLETE);
     assert_eq!(ran.passed(), ["entry-point::configured-active"]);
     assert!(sandbox.stats().requests > 0);
     assert!(!ran.stdout.contains(FIXTURES.api_key) && !ran.stderr.contains(FIXTURES.api_key));
@@ -293,7 +290,7 @@ fn the_environment_wins_over_the_env_file() {
         .args(["run", "--no-reports", "--env-file"])
         .arg(&path)
         .arg("key::accepted"));
-    assert_eq!(ran.code, INCOMPLETE, "{}\n{}", ran.stdout, ran.stderr);
+    assert_exit(&ran, exit::INCOMPLETE);
     assert_eq!(ran.passed(), ["key::accepted"]);
 }
 
@@ -301,7 +298,7 @@ fn the_environment_wins_over_the_env_file() {
 fn a_malformed_env_file_is_a_setup_error_that_shows_no_value() {
     let (_dir, path) = env_file("WAPZI_ENTRY_POINT_ID=ep\nWAPZI_API_KEY=ak_secret part two\n");
     let ran = run(bin().args(["run", "--env-file"]).arg(&path));
-    assert_eq!(ran.code, SETUP);
+    assert_exit(&ran, exit::SETUP);
     assert!(
         ran.stderr
             .contains("line 2 (WAPZI_API_KEY) is not `NAME=VALUE`"),
@@ -311,7 +308,7 @@ fn a_malformed_env_file_is_a_setup_error_that_shows_no_value() {
     assert!(!ran.stderr.contains("ak_secret") && !ran.stdout.contains("ak_secret"));
 
     let ran = run(bin().args(["run", "--env-file", "/nonexistent/.env"]));
-    assert_eq!(ran.code, SETUP);
+    assert_exit(&ran, exit::SETUP);
     assert!(
         ran.stderr
             .contains("cannot read --env-file /nonexistent/.env"),
@@ -334,12 +331,12 @@ fn readme_walkthrough_check_runs_in_an_inited_folder() {
     std::fs::write(&file, check).unwrap();
     let checks = dir.path().join("checks");
     let ran = run(bin().arg("validate").arg(&checks));
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_exit(&ran, exit::READY);
     let ran = run(bin()
         .args(["run", "--sandbox", "--no-reports", "--checks"])
         .arg(&checks)
         .arg("acme::"));
-    assert_eq!(ran.code, INCOMPLETE, "{}\n{}", ran.stdout, ran.stderr);
+    assert_exit(&ran, exit::INCOMPLETE);
     assert_eq!(ran.passed(), ["acme::follow-up"]);
 }
 
@@ -355,7 +352,7 @@ fn init_never_writes_through_a_symlink_even_with_force() {
     std::os::unix::fs::symlink(&elsewhere, dir.path().join(".github")).unwrap();
     for force in [false, true] {
         let ran = init(dir.path(), force);
-        assert_eq!(ran.code, SETUP, "{}", ran.stderr);
+        assert_exit(&ran, exit::SETUP);
         assert!(
             ran.stderr
                 .contains("init never writes through a symbolic link, even with --force"),

@@ -12,12 +12,7 @@ use wapzi_homolog::exit;
 use wapzi_homolog::sandbox::FIXTURES;
 
 use crate::hostile::{latest_report, run_within, Listener};
-use crate::support::{bin, files_below, run, temp_dir, Ran, TestSandbox};
-
-/// Asserts `ran` exited with `code`, showing its output if not.
-fn assert_exit(ran: &Ran, code: u8) {
-    assert_eq!(ran.code, i32::from(code), "{}\n{}", ran.stdout, ran.stderr);
-}
+use crate::support::{assert_exit, bin, files_below, run, temp_dir, TestSandbox};
 
 /// `(started_ms, ended_ms)` of each check that ran and sent a request, in
 /// report.json, by start. A check that only judges answers other checks

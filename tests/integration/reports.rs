@@ -4,6 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::assert_exit;
+use crate::support::assert_exit_case;
+use wapzi_homolog::exit;
 use wapzi_homolog::report::{self, render_html, write_all};
 use wapzi_homolog::result::RunResult;
 use wapzi_homolog::secret::Redactor;
@@ -168,7 +171,7 @@ fn a_real_run_writes_reports_that_parse_and_agree_with_the_terminal() {
             .args(["run", "--reports"])
             .arg(root.path()),
     );
-    assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
+    assert_exit(&ran, exit::NOT_READY);
     let latest = root.path().join(report::LATEST_DIR);
 
     let json = std::fs::read_to_string(latest.join(report::JSON_FILE)).unwrap();
@@ -244,7 +247,7 @@ fn a_real_html_injection_run_renders_as_text_in_a_browser() {
             .args(["run", "--sandbox", "--fault", "html-injection", "--reports"])
             .arg(root.path()),
     );
-    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    assert_exit(&ran, exit::NOT_READY);
     let page = root.path().join(report::LATEST_DIR).join(report::HTML_FILE);
     let dom = dump_dom(&page, &root.path().join("profile"));
     assert!(dom.contains("NOT READY"), "the verdict is not shown");
@@ -269,12 +272,7 @@ fn reports_that_cannot_be_written_exit_3_after_the_results_are_printed() {
             .args(["run", "--sandbox", "--reports"])
             .arg(&blocker),
     );
-    assert_eq!(
-        ran.code,
-        i32::from(wapzi_homolog::exit::REPORTS),
-        "{}",
-        ran.stderr
-    );
+    assert_exit(&ran, exit::REPORTS);
     assert!(
         ran.stdout.contains("test result: ok"),
         "the results were printed first:\n{}",
@@ -310,7 +308,7 @@ fn github_actions_get_annotations_and_a_step_summary() {
             ])
             .arg(dir.path().join("reports")),
     );
-    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    assert_exit(&ran, exit::NOT_READY);
     let annotations: Vec<&str> = ran
         .stdout
         .lines()
@@ -354,7 +352,11 @@ fn an_unwritable_step_summary_is_a_warning_and_keeps_the_exit_code() {
                 ])
                 .arg(dir.path().join("reports")),
         );
-        assert_eq!(ran.code, 1, "NOT READY, as without it: {}", ran.stderr);
+        assert_exit_case(
+            &ran,
+            exit::NOT_READY,
+            format_args!("NOT READY, as without it"),
+        );
         let warning = ran
             .stderr
             .lines()

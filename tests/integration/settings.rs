@@ -4,7 +4,7 @@
 use wapzi_homolog::exit;
 use wapzi_homolog::sandbox::FIXTURES;
 
-use crate::support::{bin, run, temp_dir, Ran, TestSandbox};
+use crate::support::{assert_exit, bin, run, temp_dir, Ran, TestSandbox};
 
 /// The `setting: ` lines of stderr, in order.
 fn setting_lines(ran: &Ran) -> Vec<&str> {
@@ -35,13 +35,7 @@ fn assert_no_key_shown(ran: &Ran) {
 #[test]
 fn run_sandbox_verbose_says_every_setting_is_the_sandboxs_own_or_a_default() {
     let ran = run(bin().args(["run", "--sandbox", "-v", "--no-reports", "key::missing"]));
-    assert_eq!(
-        ran.code,
-        i32::from(exit::INCOMPLETE),
-        "{}\n{}",
-        ran.stdout,
-        ran.stderr
-    );
+    assert_exit(&ran, exit::INCOMPLETE);
     let lines = setting_lines(&ran);
     let own = "(the sandbox's own, --sandbox)";
     assert!(
@@ -118,13 +112,7 @@ fn run_verbose_names_the_environment_the_env_file_line_and_the_flags() {
         .arg("--reports")
         .arg(&reports)
         .arg("key::missing"));
-    assert_eq!(
-        ran.code,
-        i32::from(exit::INCOMPLETE),
-        "{}\n{}",
-        ran.stdout,
-        ran.stderr
-    );
+    assert_exit(&ran, exit::INCOMPLETE);
     let in_file = |var: &str, line: u32| {
         format!(
             "from {var} in --env-file {}, line {line}",
@@ -179,13 +167,7 @@ fn run_verbose_names_the_key_file_and_the_proxy_by_its_host_alone() {
         .arg(&key_file)
         .args(["--entry-point", FIXTURES.entry_point_id])
         .args(["--base-url", "https://127.0.0.1:9"]));
-    assert_eq!(
-        ran.code,
-        i32::from(exit::UNREACHABLE),
-        "{}\n{}",
-        ran.stdout,
-        ran.stderr
-    );
+    assert_exit(&ran, exit::UNREACHABLE);
     let lines = setting_lines(&ran);
     let api_key = format!(
         "setting: API key (from --api-key-file {})",

@@ -74,6 +74,25 @@ impl Ran {
     }
 }
 
+/// Asserts `ran` exited with `code` (an `exit` constant), showing what it
+/// printed if not.
+#[track_caller]
+pub fn assert_exit(ran: &Ran, code: u8) {
+    assert_exit_case(ran, code, "");
+}
+
+/// [`assert_exit`] for one `case` of a table, named in the message.
+#[track_caller]
+pub fn assert_exit_case(ran: &Ran, code: u8, case: impl std::fmt::Display) {
+    assert_eq!(
+        ran.code,
+        i32::from(code),
+        "{case}\nstdout:\n{}\nstderr:\n{}",
+        ran.stdout,
+        ran.stderr
+    );
+}
+
 pub fn run(cmd: &mut Command) -> Ran {
     let Output {
         status,

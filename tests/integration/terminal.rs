@@ -6,7 +6,8 @@ use std::process::Command;
 
 use wapzi_homolog::sandbox::FIXTURES;
 
-use crate::support::{bin, run, Ran};
+use crate::support::{assert_exit, bin, run, Ran};
+use wapzi_homolog::exit;
 
 /// An SGR sequence: what colours and bold text are made of.
 fn has_colour(text: &str) -> bool {
@@ -22,13 +23,10 @@ fn sandbox_run(filter: &str, extra: &[&str]) -> Command {
     cmd
 }
 
-/// A filtered run evidences part of the checklist only.
-const INCOMPLETE: i32 = wapzi_homolog::exit::INCOMPLETE as i32;
-
 #[test]
 fn color_always_colours_even_piped_and_with_no_color() {
     let ran = run(&mut sandbox_run("key::accepted", &["--color", "always"]));
-    assert_eq!(ran.code, INCOMPLETE, "{}", ran.stderr);
+    assert_exit(&ran, exit::INCOMPLETE);
     assert!(has_colour(&ran.stdout), "{}", ran.stdout);
 }
 
@@ -36,7 +34,7 @@ fn color_always_colours_even_piped_and_with_no_color() {
 fn no_colour_when_piped_with_no_color_or_color_never() {
     // bin() sets NO_COLOR; stdout is a pipe.
     let ran = run(&mut sandbox_run("key::accepted", &[]));
-    assert_eq!(ran.code, INCOMPLETE, "{}", ran.stderr);
+    assert_exit(&ran, exit::INCOMPLETE);
     assert!(!ran.stdout.contains('\x1b'), "{}", ran.stdout);
     let mut auto = sandbox_run("key::accepted", &["--color", "auto"]);
     auto.env_remove("NO_COLOR");
@@ -62,7 +60,7 @@ fn exchange_lines(ran: &Ran) -> Vec<&str> {
 #[test]
 fn verbose_prints_each_exchange_on_stderr_redacted() {
     let ran = run(&mut sandbox_run("key::", &["-v"]));
-    assert_eq!(ran.code, INCOMPLETE, "{}", ran.stderr);
+    assert_exit(&ran, exit::INCOMPLETE);
     let lines = exchange_lines(&ran);
     let line = regex::Regex::new(
         r"^\[key::[a-z-]+\] (GET|POST) http://127\.0\.0\.1:\d+/v1/\S+ -> \d{3} \(\d+ ms\)$",
@@ -92,7 +90,7 @@ fn verbose_prints_each_exchange_on_stderr_redacted() {
 #[test]
 fn very_verbose_adds_the_bodies_and_polls() {
     let ran = run(&mut sandbox_run("execution::completes", &["-vv"]));
-    assert_eq!(ran.code, INCOMPLETE, "{}", ran.stderr);
+    assert_exit(&ran, exit::INCOMPLETE);
     assert!(ran.stderr.contains("    > {\"message\":"), "{}", ran.stderr);
     assert!(
         ran.stderr.contains("    < {\"conversationId\":"),
@@ -115,7 +113,7 @@ fn no_live_line_when_stdout_is_not_a_terminal() {
         "execution::completes",
         &["--latency", "800ms"],
     ));
-    assert_eq!(ran.code, INCOMPLETE, "{}", ran.stderr);
+    assert_exit(&ran, exit::INCOMPLETE);
     assert!(!ran.stdout.contains("waiting:"), "{}", ran.stdout);
     assert!(!ran.stdout.contains('\r') && !ran.stdout.contains('\x1b'));
 }
@@ -161,7 +159,7 @@ fn a_live_line_shows_polled_executions_on_a_terminal_and_is_cleared() {
     let Some(ran) = on_a_terminal(&cmd) else {
         return;
     };
-    assert_eq!(ran.code, INCOMPLETE, "{}", ran.stdout);
+    assert_exit(&ran, exit::INCOMPLETE);
     let live = regex::Regex::new(r"\r\x1b\[2Kwaiting: 1 execution, \d+\.\d s").unwrap();
     assert!(live.is_match(&ran.stdout), "{:?}", ran.stdout);
     // Cleared before libtest's line: the check's line starts a line of its own.
@@ -187,7 +185,7 @@ fn a_terminal_gets_colour_unless_no_color() {
     let Some(ran) = on_a_terminal(&cmd) else {
         return;
     };
-    assert_eq!(ran.code, INCOMPLETE, "{}", ran.stdout);
+    assert_exit(&ran, exit::INCOMPLETE);
     assert!(has_colour(&ran.stdout), "{:?}", ran.stdout);
 }
 
@@ -199,14 +197,14 @@ fn an_empty_no_color_is_unset_and_a_dumb_terminal_gets_no_colour_nor_live_line()
     let Some(ran) = on_a_terminal(&cmd) else {
         return;
     };
-    assert_eq!(ran.code, INCOMPLETE, "{}", ran.stdout);
+    assert_exit(&ran, exit::INCOMPLETE);
     assert!(has_colour(&ran.stdout), "{:?}", ran.stdout);
     let mut cmd = sandbox_run("execution::completes", &["--latency", "800ms"]);
     cmd.env_remove("NO_COLOR").env("TERM", "dumb");
     let Some(ran) = on_a_terminal(&cmd) else {
         return;
     };
-    assert_eq!(ran.code, INCOMPLETE, "{}", ran.stdout);
+    assert_exit(&ran, exit::INCOMPLETE);
     assert!(!has_colour(&ran.stdout), "{:?}", ran.stdout);
     assert!(!ran.stdout.contains("waiting:"), "{:?}", ran.stdout);
 }
@@ -253,7 +251,7 @@ fn a_fast_checks_line_appears_when_it_ends_with_the_live_line_below() {
     let Some(ran) = on_a_terminal(&cmd) else {
         return;
     };
-    assert_eq!(ran.code, INCOMPLETE, "{}", ran.stdout);
+    assert_exit(&ran, exit::INCOMPLETE);
     let at = |pattern: &str| {
         regex::Regex::new(pattern)
             .unwrap()

@@ -11,11 +11,7 @@ use wapzi_homolog::exit;
 use wapzi_homolog::sandbox::FIXTURES;
 
 use crate::hostile::{http_response, read_head, Listener};
-use crate::support::{bin, run, temp_dir, Ran, TestSandbox};
-
-fn code(c: u8) -> i32 {
-    i32::from(c)
-}
+use crate::support::{assert_exit, bin, run, temp_dir, Ran, TestSandbox};
 
 fn report(reports: &Path) -> Value {
     let text = std::fs::read_to_string(reports.join("latest/report.json")).unwrap();
@@ -53,7 +49,7 @@ fn every_report_says(reports: &Path, label: &str) {
 fn a_filter_that_matches_nothing_is_incomplete_not_ready() {
     let reports = temp_dir();
     let ran = sandbox_run(&["zzz"], reports.path());
-    assert_eq!(ran.code, code(exit::INCOMPLETE), "{}", ran.stdout);
+    assert_exit(&ran, exit::INCOMPLETE);
     assert!(
         ran.stdout.contains(&format!(
             "no check was selected: the filter `zzz` matches none of the {} loaded checks",
@@ -76,7 +72,7 @@ fn a_filter_that_matches_nothing_is_incomplete_not_ready() {
 fn a_partial_filter_names_the_items_that_lack_evidence() {
     let reports = temp_dir();
     let ran = sandbox_run(&["key::accepted"], reports.path());
-    assert_eq!(ran.code, code(exit::INCOMPLETE), "{}", ran.stdout);
+    assert_exit(&ran, exit::INCOMPLETE);
     assert!(ran.stdout.contains("test key::accepted") && ran.stdout.contains("... ok"));
     assert!(
         ran.stdout.contains("5 checklist item(s) have no passed required check (see above): active-entry-point, attendant-available, execute-202, execution-status, documented-behaviour"),
@@ -100,7 +96,7 @@ fn a_partial_filter_names_the_items_that_lack_evidence() {
 #[test]
 fn ignored_is_refused_with_a_reason() {
     let ran = run(bin().args(["run", "--sandbox", "--no-reports", "--ignored"]));
-    assert_eq!(ran.code, code(exit::SETUP));
+    assert_exit(&ran, exit::SETUP);
     assert!(
         ran.stderr
             .contains("--ignored selects checks marked ignored in advance, and no check is"),
@@ -117,7 +113,7 @@ fn missing_fixtures_are_gaps_that_say_how_to_supply_them_and_the_run_is_ready() 
         .command()
         .args(["run", "--reports"])
         .arg(reports.path()));
-    assert_eq!(ran.code, code(exit::READY), "{}", ran.stdout);
+    assert_exit(&ran, exit::READY);
     assert!(
         ran.stdout
             .contains("[gaps] Valid key copied from the dashboard."),
@@ -154,7 +150,7 @@ fn a_panic_is_an_error_of_its_check_and_fails_the_gate() {
         .env("WAPZI_HOMOLOG_TEST_PANIC", "key::invalid")
         .args(["run", "--sandbox", "--reports"])
         .arg(reports.path()));
-    assert_eq!(ran.code, code(exit::NOT_READY), "{}", ran.stdout);
+    assert_exit(&ran, exit::NOT_READY);
     let json = report(reports.path());
     let check = json["checks"]
         .as_array()
@@ -197,13 +193,7 @@ fn a_host_that_does_not_resolve_is_unreachable_in_one_line() {
             "--reports",
         ])
         .arg(reports.path()));
-    assert_eq!(
-        ran.code,
-        code(exit::UNREACHABLE),
-        "{}\n{}",
-        ran.stdout,
-        ran.stderr
-    );
+    assert_exit(&ran, exit::UNREACHABLE);
     let line = format!("UNREACHABLE: DNS lookup of {host} failed");
     assert!(ran.stdout.starts_with(&line), "{}", ran.stdout);
     assert!(ran.stdout.contains("check the host name in the base URL"));
@@ -249,13 +239,7 @@ fn a_base_url_where_everything_is_404_is_unreachable_and_says_v1() {
     let target = not_found_everywhere(false);
     let reports = temp_dir();
     let ran = against(&format!("{}/v1", target.base_url()), reports.path());
-    assert_eq!(
-        ran.code,
-        code(exit::UNREACHABLE),
-        "{}\n{}",
-        ran.stdout,
-        ran.stderr
-    );
+    assert_exit(&ran, exit::UNREACHABLE);
     assert!(
         ran.stdout.contains("every request answered 404"),
         "{}",
@@ -276,13 +260,7 @@ fn no_check_passes_against_a_target_that_answers_404() {
     let target = not_found_everywhere(true);
     let reports = temp_dir();
     let ran = against(&target.base_url(), reports.path());
-    assert_eq!(
-        ran.code,
-        code(exit::NOT_READY),
-        "{}\n{}",
-        ran.stdout,
-        ran.stderr
-    );
+    assert_exit(&ran, exit::NOT_READY);
     assert!(
         ran.passed().is_empty(),
         "passed against a 404: {:?}",
@@ -327,13 +305,7 @@ fn no_check_passes_against_an_html_error_page() {
         });
         let reports = temp_dir();
         let ran = against(&target.base_url(), reports.path());
-        assert_eq!(
-            ran.code,
-            code(exit::NOT_READY),
-            "{}\n{}",
-            ran.stdout,
-            ran.stderr
-        );
+        assert_exit(&ran, exit::NOT_READY);
         assert!(
             ran.passed().is_empty(),
             "{status}: passed {:?}",
@@ -353,13 +325,7 @@ fn a_bom_before_the_json_is_shown_and_hinted_as_what_it_is() {
     });
     let reports = temp_dir();
     let ran = against(&target.base_url(), reports.path());
-    assert_eq!(
-        ran.code,
-        code(exit::NOT_READY),
-        "{}\n{}",
-        ran.stdout,
-        ran.stderr
-    );
+    assert_exit(&ran, exit::NOT_READY);
     assert!(
         ran.stdout
             .contains("it starts with a byte order mark (\\u{feff})"),
@@ -404,7 +370,7 @@ fn the_root_cause_is_the_failure_the_others_follow_from() {
         ],
         reports.path(),
     );
-    assert_eq!(ran.code, code(exit::NOT_READY), "{}", ran.stdout);
+    assert_exit(&ran, exit::NOT_READY);
     assert!(
         ran.stdout
             .contains("root cause: 3 checks (execution::completes, "),
@@ -446,7 +412,7 @@ fn a_report_of_a_run_whose_executions_all_time_out_stays_small() {
         ],
         reports.path(),
     );
-    assert_eq!(ran.code, code(exit::NOT_READY), "{}", ran.stdout);
+    assert_exit(&ran, exit::NOT_READY);
     let html = std::fs::read_to_string(reports.path().join("latest/report.html")).unwrap();
     assert!(html.contains("polls not shown (report.json has them all)"));
     assert!(
@@ -590,13 +556,7 @@ fn an_advisory_failure_shows_as_failed_in_its_line_and_does_not_fail_the_gate() 
         .arg(&file));
     // INCOMPLETE, not NOT READY: the advisory failure does not gate, and
     // one check evidences no checklist item.
-    assert_eq!(
-        ran.code,
-        code(exit::INCOMPLETE),
-        "{}\n{}",
-        ran.stdout,
-        ran.stderr
-    );
+    assert_exit(&ran, exit::INCOMPLETE);
     assert!(
         ran.stdout
             .contains("test [advisory] key::missing ... FAILED"),

@@ -124,6 +124,24 @@ impl Validator<'_> {
     }
 
     fn matcher_set(&mut self, at: &str, set: &MatcherSet) -> Vec<Matcher> {
+        let mut out = self.value_matchers(at, set);
+        self.check_no_false_flags(at, set);
+        out.extend(self.shape_matchers(at, set));
+        if set.absent == Some(true) {
+            if !out.is_empty() {
+                let e = CheckErrorKind::AbsentWithOthers;
+                self.errors
+                    .push(self.ctx.error_at_key(&format!("{at}.absent"), e));
+            }
+            out.push(Matcher::Absent);
+        }
+        self.check_some_matcher(at, set, &out);
+        out
+    }
+
+    /// The matchers on the value itself: equals, one_of, not_one_of, type,
+    /// non_empty and regex, in that order.
+    fn value_matchers(&mut self, at: &str, set: &MatcherSet) -> Vec<Matcher> {
         let mut out = Vec::new();
         if let Some(v) = &set.equals {
             out.push(Matcher::Equals(
@@ -147,21 +165,29 @@ impl Validator<'_> {
             out.push(Matcher::NonEmpty);
         }
         if let Some(pattern) = &set.regex {
-            match Regex::new(pattern) {
-                Ok(re) => out.push(Matcher::Regex(re)),
-                Err(e) => {
-                    let text = e.to_string();
-                    let last = text.lines().last().unwrap_or_default().trim();
-                    let message = last.strip_prefix("error: ").unwrap_or(last).to_string();
-                    let here = format!("{at}.regex");
-                    self.errors.push(
-                        self.ctx
-                            .error_at_value(&here, CheckErrorKind::Regex(message)),
-                    );
-                }
+            out.extend(self.regex(&format!("{at}.regex"), pattern));
+        }
+        out
+    }
+
+    /// The regex matcher of `pattern`, or an error at `at` with the regex
+    /// library's own last line.
+    fn regex(&mut self, at: &str, pattern: &str) -> Option<Matcher> {
+        match Regex::new(pattern) {
+            Ok(re) => Some(Matcher::Regex(re)),
+            Err(e) => {
+                let text = e.to_string();
+                let last = text.lines().last().unwrap_or_default().trim();
+                let message = last.strip_prefix("error: ").unwrap_or(last).to_string();
+                self.errors
+                    .push(self.ctx.error_at_value(at, CheckErrorKind::Regex(message)));
+                None
             }
         }
-        // `false` would silently check nothing.
+    }
+
+    /// `false` would silently check nothing.
+    fn check_no_false_flags(&mut self, at: &str, set: &MatcherSet) {
         for (name, flag) in [
             ("non_empty", set.non_empty),
             ("absent", set.absent),
@@ -175,6 +201,12 @@ impl Validator<'_> {
                     .push(e.with_hint(format!("remove `{name}`, or write `{name}: true`")));
             }
         }
+    }
+
+    /// The matchers on where the value is and what it holds: present, keys
+    /// and not_contains, in that order.
+    fn shape_matchers(&mut self, at: &str, set: &MatcherSet) -> Vec<Matcher> {
+        let mut out = Vec::new();
         if set.present == Some(true) {
             out.push(Matcher::Present);
         }
@@ -188,14 +220,12 @@ impl Validator<'_> {
                 out.push(Matcher::NotContains(t));
             }
         }
-        if set.absent == Some(true) {
-            if !out.is_empty() {
-                let e = CheckErrorKind::AbsentWithOthers;
-                self.errors
-                    .push(self.ctx.error_at_key(&format!("{at}.absent"), e));
-            }
-            out.push(Matcher::Absent);
-        }
+        out
+    }
+
+    /// A set with no matcher (`out` empty, and none given that failed)
+    /// checks nothing.
+    fn check_some_matcher(&mut self, at: &str, set: &MatcherSet, out: &[Matcher]) {
         let given = [set.non_empty, set.absent, set.present]
             .iter()
             .any(Option::is_some)
@@ -206,6 +236,5 @@ impl Validator<'_> {
                 "use equals, one_of, not_one_of, type, non_empty, regex, absent, present, keys or not_contains",
             ));
         }
-        out
     }
 }

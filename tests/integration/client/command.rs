@@ -11,7 +11,7 @@ use wapzi_homolog::exit;
 use wapzi_homolog::sandbox::FIXTURES;
 
 use super::clients::{drive, Api, Behaviour};
-use crate::support::{bin, run, temp_dir, Ran, TestSandbox};
+use crate::support::{assert_exit, bin, run, temp_dir, TestSandbox};
 
 /// The variable that makes [`child_client`] act, and how.
 const ROLE: &str = "WAPZI_TEST_CLIENT";
@@ -72,17 +72,6 @@ fn with_child(mut cmd: Command) -> Command {
 fn report(dir: &Path) -> Value {
     let text = std::fs::read_to_string(dir.join("latest/report.json")).unwrap();
     serde_json::from_str(&text).unwrap()
-}
-
-#[track_caller]
-fn assert_exit(ran: &Ran, code: u8) {
-    assert_eq!(
-        ran.code,
-        i32::from(code),
-        "stdout:\n{}\nstderr:\n{}",
-        ran.stdout,
-        ran.stderr
-    );
 }
 
 #[test]

@@ -3,8 +3,8 @@
 use wapzi_homolog::exit;
 use wapzi_homolog::sandbox::FIXTURES;
 
-use super::{latest_report, messages, Listener, NOT_READY};
-use crate::support::{bin, files_below, run, temp_dir, Ran};
+use super::{latest_report, messages, Listener};
+use crate::support::{assert_exit, assert_exit_case, bin, files_below, run, temp_dir, Ran};
 
 // Redirects.
 
@@ -27,7 +27,7 @@ fn a_redirect_is_not_followed_and_the_key_never_reaches_the_other_origin() {
     );
     assert!(received.is_empty(), "a redirect was followed: {received:?}");
 
-    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
+    assert_exit(&ran, exit::NOT_READY);
     let location = format!("{other_url}/v1/");
     let report = latest_report(reports.path());
     let failed = messages(&report, "failed");
@@ -177,7 +177,7 @@ fn assert_no_key_anywhere(fault: &str) -> (Ran, Vec<u8>) {
 fn an_echoed_key_appears_in_no_output_byte_in_any_encoding() {
     let (ran, reports) = assert_no_key_anywhere("echo-key");
     // Echoes are fields beside an error's message: shape::error-bodies fails.
-    assert_eq!(ran.code, i32::from(exit::NOT_READY), "{}", ran.stdout);
+    assert_exit(&ran, exit::NOT_READY);
     assert_eq!(ran.failed(), ["shape::error-bodies"], "{}", ran.stdout);
     let text = String::from_utf8_lossy(&reports);
     // The echoes did arrive, and were recorded redacted.
@@ -205,7 +205,7 @@ fn an_echoed_key_appears_in_no_output_byte_in_any_encoding() {
 #[test]
 fn html_injection_leaks_no_key_either() {
     let (ran, _) = assert_no_key_anywhere("html-injection");
-    assert_eq!(ran.code, NOT_READY, "{}", ran.stdout);
+    assert_exit(&ran, exit::NOT_READY);
 }
 
 // Proxies.
@@ -232,13 +232,7 @@ fn a_plain_http_target_never_goes_through_a_proxy_whatever_the_environment_says(
         received.is_empty(),
         "a request went through the proxy: {received:?}"
     );
-    assert_eq!(
-        ran.code,
-        i32::from(exit::READY),
-        "{}\n{}",
-        ran.stdout,
-        ran.stderr
-    );
+    assert_exit(&ran, exit::READY);
     assert!(latest_report(reports.path())["target"]["proxy"].is_null());
 }
 
@@ -263,13 +257,7 @@ fn an_https_target_goes_through_the_proxy_in_a_tunnel_and_no_proxy_exempts_it() 
         .env("HTTPS_PROXY", proxy.base_url())
         .args(["run", "--base-url", &target, "--reports"])
         .arg(reports.path()));
-    assert_eq!(
-        ran.code,
-        i32::from(exit::UNREACHABLE),
-        "{}\n{}",
-        ran.stdout,
-        ran.stderr
-    );
+    assert_exit(&ran, exit::UNREACHABLE);
     assert!(
         ran.stdout.starts_with(&format!(
             "UNREACHABLE: the proxy did not open a tunnel to 127.0.0.1:{port}"
@@ -301,7 +289,7 @@ fn an_https_target_goes_through_the_proxy_in_a_tunnel_and_no_proxy_exempts_it() 
         .env("HTTPS_PROXY", bypassed.base_url())
         .env("NO_PROXY", "localhost,127.0.0.1")
         .args(["run", "--no-reports", "--base-url", &target]));
-    assert_eq!(ran.code, i32::from(exit::UNREACHABLE), "{}", ran.stdout);
+    assert_exit(&ran, exit::UNREACHABLE);
     assert!(
         ran.stdout.starts_with("UNREACHABLE: connection refused"),
         "{}",
@@ -349,11 +337,7 @@ fn a_key_echoed_with_json_escapes_reaches_no_output_nor_the_logfile() {
             .arg(&logfile)
             .arg("--reports")
             .arg(dir.path().join("reports")));
-        assert_eq!(
-            ran.code, NOT_READY,
-            "{format}: {}\n{}",
-            ran.stdout, ran.stderr
-        );
+        assert_exit_case(&ran, exit::NOT_READY, format);
         let log = std::fs::read_to_string(&logfile).unwrap_or_default();
         for (name, text) in [
             ("stdout", &ran.stdout),
@@ -389,13 +373,7 @@ fn a_check_file_that_holds_the_key_is_refused_without_showing_it() {
     let ran = run(bin()
         .args(["run", "--sandbox", "--no-reports", "--checks"])
         .arg(&file));
-    assert_eq!(
-        ran.code,
-        i32::from(exit::SETUP),
-        "{}\n{}",
-        ran.stdout,
-        ran.stderr
-    );
+    assert_exit(&ran, exit::SETUP);
     assert!(
         ran.stderr.contains(&format!(
             "{}:4:18: this check file holds a secret",

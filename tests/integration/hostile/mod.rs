@@ -21,11 +21,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use wapzi_homolog::exit;
 
-use crate::support::Ran;
+use crate::support::{assert_exit, Ran};
 
 const NOT_READY: i32 = exit::NOT_READY as i32;
-const UNREACHABLE: i32 = exit::UNREACHABLE as i32;
-const SETUP: i32 = exit::SETUP as i32;
 
 /// A port on 127.0.0.1 where nothing listens (bound, read, released).
 fn closed_port() -> u16 {
@@ -129,7 +127,7 @@ fn assert_one_clear_line(ran: &Ran, expected: &str) {
 /// The run stopped at its preflight with one line naming `expected`, then
 /// what to check, and no check ran.
 fn assert_unreachable_line(ran: &Ran, expected: &str) {
-    assert_eq!(ran.code, UNREACHABLE, "{}\n{}", ran.stdout, ran.stderr);
+    assert_exit(ran, exit::UNREACHABLE);
     let line = ran.stdout.lines().next().unwrap_or_default();
     assert!(
         line.starts_with(&format!("UNREACHABLE: {expected}; check ")),

@@ -5,8 +5,9 @@ use std::time::Duration;
 use wapzi_homolog::sandbox::FIXTURES;
 
 use super::key::leaks;
-use super::{run_within, Listener, SETUP};
-use crate::support::{bin, run, temp_dir, Ran};
+use super::{run_within, Listener};
+use crate::support::{assert_exit, assert_exit_case, bin, run, temp_dir, Ran};
+use wapzi_homolog::exit;
 
 // Settings refused before anything is sent.
 
@@ -135,7 +136,7 @@ fn empty_or_short_secrets_and_unsafe_base_urls_are_refused_before_anything_is_se
             cmd.env_remove("WAPZI_API_KEY");
         }
         let ran = run(cmd.args(["run", "--no-reports"]).args(*args));
-        assert_eq!(ran.code, SETUP, "{env:?} {args:?}: {}", ran.stderr);
+        assert_exit_case(&ran, exit::SETUP, format_args!("{env:?} {args:?}"));
         assert!(ran.stderr.contains(says.as_str()), "{says}\n{}", ran.stderr);
         assert!(leaks(ran.stderr.as_bytes()).is_empty(), "{}", ran.stderr);
         for (_, value) in *env {
@@ -161,7 +162,7 @@ fn flags_that_conflict_are_usage_errors() {
     ];
     for args in conflicts {
         let ran = run(bin().arg("run").args(args));
-        assert_eq!(ran.code, SETUP, "{args:?}: {}", ran.stderr);
+        assert_exit_case(&ran, exit::SETUP, format_args!("{args:?}"));
         assert!(
             ran.stderr.contains("cannot be used with"),
             "{args:?}: {}",
@@ -170,7 +171,7 @@ fn flags_that_conflict_are_usage_errors() {
     }
     // --fixture adds a fixture the sandbox lacks; one it supplies is refused.
     let ran = run(bin().args(["run", "--sandbox", "--fixture", "failing_message=x"]));
-    assert_eq!(ran.code, SETUP, "{}", ran.stderr);
+    assert_exit(&ran, exit::SETUP);
     assert!(
         ran.stderr
             .contains("--fixture failing_message: the sandbox supplies `failing_message` itself"),
@@ -187,7 +188,7 @@ fn assert_refused_within(cmd: &mut std::process::Command, said: &str) -> Ran {
     let shown = format!("{cmd:?}");
     let ran =
         run_within(cmd, Duration::from_secs(60)).unwrap_or_else(|| panic!("{shown} did not end"));
-    assert_eq!(ran.code, SETUP, "{shown}: {}", ran.stderr);
+    assert_exit_case(&ran, exit::SETUP, &shown);
     let head: String = ran.stderr.chars().take(2_000).collect();
     assert!(ran.stderr.contains(said), "{said}\n{head}");
     ran
@@ -245,7 +246,7 @@ fn a_file_mistaken_for_a_check_file_is_quoted_without_any_known_secret() {
             cmd.arg(&broken);
         }
         let ran = run(cmd.envs(vars.iter().copied()));
-        assert_eq!(ran.code, SETUP, "{args:?}: {}", ran.stderr);
+        assert_exit_case(&ran, exit::SETUP, format_args!("{args:?}"));
         assert!(
             ran.stderr.contains("[redacted]"),
             "{args:?}: {}",
@@ -415,13 +416,7 @@ fn a_byte_order_mark_is_dropped_from_check_and_key_files() {
         .arg(&check));
     // The sandbox accepts the key only as it is, without the mark (one
     // check evidences part of the checklist only: INCOMPLETE).
-    assert_eq!(
-        ran.code,
-        i32::from(wapzi_homolog::exit::INCOMPLETE),
-        "{}\n{}",
-        ran.stdout,
-        ran.stderr
-    );
+    assert_exit(&ran, exit::INCOMPLETE);
     assert!(
         ran.stdout.contains("test key::accepted ... ok"),
         "{}",

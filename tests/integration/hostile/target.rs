@@ -2,6 +2,7 @@
 //! refusing, resetting, speaking no TLS, rate limiting.
 
 use std::io::Write;
+use std::path::Path;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -11,7 +12,10 @@ use super::{
     assert_one_clear_line, assert_unreachable_line, check, check_outcome, closed_port,
     http_response, latest_report, messages, read_head, run_within, Listener, NOT_READY,
 };
-use crate::support::{bin, files_below, run, temp_dir, Ran, TestSandbox};
+use crate::support::{
+    assert_exit, assert_exit_case, bin, files_below, run, temp_dir, Ran, TestSandbox,
+};
+use wapzi_homolog::exit;
 
 // Slow targets.
 
@@ -26,7 +30,7 @@ fn the_deadline_ends_a_run_against_a_target_that_never_answers() {
         Duration::from_secs(60),
     )
     .expect("the run ends at its deadline, not at the 30 s request timeout");
-    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
+    assert_exit(&ran, exit::NOT_READY);
     let errors = messages(&latest_report(reports.path()), "error");
     assert!(!errors.is_empty(), "{}", ran.stdout);
     for message in errors {
@@ -53,7 +57,7 @@ fn the_check_budget_ends_a_check_that_waits_too_long() {
         "--exact",
         "key::missing",
     ]));
-    assert_eq!(ran.code, NOT_READY);
+    assert_exit(&ran, exit::NOT_READY);
     assert_one_clear_line(
         &ran,
         "gave up after 500ms: the check's time budget (--check-timeout 500ms) ran out",
@@ -79,7 +83,7 @@ fn the_request_timeout_stops_a_silent_target_and_a_stalled_body() {
             .args(["run", "--sandbox", "--fault", fault, "--timeout", "500ms"])
             .args(["--exact", check, "--reports"])
             .arg(reports.path()));
-        assert_eq!(ran.code, NOT_READY, "{fault}: {}", ran.stdout);
+        assert_exit_case(&ran, exit::NOT_READY, fault);
         assert_one_clear_line(&ran, expected);
         assert_eq!(
             check_outcome(reports.path(), check),
@@ -126,11 +130,7 @@ fn bad_bodies_are_named_and_a_huge_one_is_read_only_up_to_the_cap() {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     for ((fault, id, expected), (ran, reports)) in cases.iter().zip(runs) {
-        assert_eq!(
-            ran.code, NOT_READY,
-            "{fault}: {}\n{}",
-            ran.stdout, ran.stderr
-        );
+        assert_exit_case(&ran, exit::NOT_READY, fault);
         let (status, message) = check_outcome(reports.path(), id);
         assert_eq!(status, "failed", "{fault}");
         assert!(message.starts_with(expected), "{fault}: {message}");
@@ -139,15 +139,15 @@ fn bad_bodies_are_named_and_a_huge_one_is_read_only_up_to_the_cap() {
                 message.ends_with("polls, and the last answer's body is not JSON: body is larger than the 1 MiB cap: the first 1048576 bytes were read, the rest discarded"),
                 "{message}"
             );
+            assert_huge_body_read_up_to_the_cap(reports.path());
         }
     }
-    let huge = temp_dir();
-    let ran = run(bin()
-        .args(["run", "--sandbox", "--fault", "huge-body", "--exact"])
-        .args(["execution::completes", "--poll-timeout", "1s", "--reports"])
-        .arg(huge.path()));
-    assert_eq!(ran.code, NOT_READY, "{}", ran.stdout);
-    let report = latest_report(huge.path());
+}
+
+/// The last read of `execution::completes` in the report under `root`
+/// kept the cap's worth of a huge body and a 4 KiB excerpt of it.
+fn assert_huge_body_read_up_to_the_cap(root: &Path) {
+    let report = latest_report(root);
     let exchanges = check(&report, "execution::completes")["exchanges"]
         .as_array()
         .unwrap();
@@ -356,17 +356,24 @@ fn run_poll_check(target: &Listener, timeout: &str) -> Ran {
 
 #[test]
 fn a_retry_after_of_zero_does_not_make_the_poll_hammer() {
-    let target = Listener::start(|stream| {
-        let head = read_head(stream);
-        let now = "retry-after: 0\r\n";
-        let _ = stream.write_all(&http_response("429 Too Many Requests", now, b"{}"));
-        Some(head)
-    });
+    let target =
+        poll_target(|_| http_response("429 Too Many Requests", "retry-after: 0\r\n", b"{}"));
     let ran = run_poll_check(&target, "1s");
-    let polls = target.finish().len();
-    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
-    // The check's interval is 300ms: four polls fit in a second.
-    assert!((3..=5).contains(&polls), "{polls} polls in 1s");
+    let came: Vec<u128> = target
+        .finish()
+        .iter()
+        .map(|ms| ms.parse().unwrap())
+        .collect();
+    assert_exit(&ran, exit::NOT_READY);
+    // The check's interval is 300 ms: a loaded machine only makes the
+    // gaps longer, so they are measured rather than the polls counted in
+    // a second. Four polls at most fit in it; the second comes unless the
+    // first answer took over 700 ms.
+    assert!((2..=4).contains(&came.len()), "{came:?}");
+    assert!(
+        came.windows(2).all(|w| w[1] - w[0] >= 290),
+        "polls came sooner than the 300 ms interval: {came:?}"
+    );
 }
 
 /// A target that answers the preflight as documented and each poll with
@@ -403,7 +410,7 @@ fn a_retry_after_of_centuries_ends_the_poll_at_its_timeout() {
     });
     let ran = run_poll_check(&target, "5s");
     assert!(!ran.stderr.contains("panicked"), "{}", ran.stderr);
-    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
+    assert_exit(&ran, exit::NOT_READY);
     assert!(
         ran.stdout.contains(
             "`status` did not reach the expected value within 5s: 6 polls, last `status` was `(none)`"
@@ -419,7 +426,7 @@ fn a_retry_after_beyond_the_poll_timeout_says_so_with_its_value() {
         poll_target(|_| http_response("429 Too Many Requests", "retry-after: 3600\r\n", b"{}"));
     let ran = run_poll_check(&target, "10s");
     let polls = target.finish().len();
-    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
+    assert_exit(&ran, exit::NOT_READY);
     assert_eq!(
         polls, 1,
         "the poll ends at the first answer, without waiting"
@@ -460,8 +467,9 @@ fn a_retry_after_given_as_an_http_date_is_honoured() {
     );
     assert_eq!(came.len(), 2, "{came:?}");
     let waited = came[1] - came[0];
+    // The upper bound is generous: a loaded machine only delays the poll.
     assert!(
-        (900..=2_500).contains(&waited),
+        (900..=5_000).contains(&waited),
         "the HTTP date was not honoured: the second poll came {waited} ms after the first"
     );
 }
@@ -477,7 +485,7 @@ fn a_dot_segment_entry_point_is_not_sent_rather_than_resolved_away() {
         .env("WAPZI_ENTRY_POINT_ID", "..")
         .args(["run", "--reports"])
         .arg(reports.path()));
-    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
+    assert_exit(&ran, exit::NOT_READY);
     assert!(
         ran.stdout.contains(
             "not sent: `entry_point_id` is `..`, a dot segment the URL would resolve away"
@@ -545,7 +553,7 @@ fn oversized_response_headers_name_the_limit() {
         http_response("400 Bad Request", &many, br#"{"message":"x"}"#)
     });
     let (ran, _reports) = against_listener(&target, &["--exact", "key::accepted"]);
-    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
+    assert_exit(&ran, exit::NOT_READY);
     assert!(
         ran.stdout.contains(
             "sent response headers over the client's limits (100 headers, about 400 KiB in all)"
@@ -599,7 +607,7 @@ fn a_body_over_the_cap_is_said_to_be_cut_when_capturing() {
         http_response("202 Accepted", "", body.as_bytes())
     });
     let (ran, _reports) = against_listener(&target, &["--exact", "execution::completes"]);
-    assert_eq!(ran.code, NOT_READY);
+    assert_exit(&ran, exit::NOT_READY);
     assert!(
         ran.stdout.contains("body is larger than the 1 MiB cap"),
         "{}",
@@ -625,7 +633,7 @@ fn a_captured_value_that_cannot_be_a_header_value_names_the_header() {
     )
     .unwrap();
     let (ran, _reports) = against_listener(&target, &["--checks", check.to_str().unwrap()]);
-    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
+    assert_exit(&ran, exit::NOT_READY);
     assert!(
         ran.stdout
             .contains("not sent: the value of header `x-trace` cannot go in an HTTP header"),
@@ -646,7 +654,7 @@ fn bidirectional_controls_from_the_target_are_shown_escaped() {
         )
     });
     let (ran, _reports) = against_listener(&target, &["--exact", "execution::unknown"]);
-    assert_eq!(ran.code, NOT_READY, "{}\n{}", ran.stdout, ran.stderr);
+    assert_exit(&ran, exit::NOT_READY);
     for control in ['\u{202e}', '\u{2066}', '\u{2069}'] {
         assert!(
             !ran.stdout.contains(control),

@@ -228,6 +228,16 @@ pub struct Tool {
     pub version: String,
 }
 
+impl Tool {
+    /// This build of the tool.
+    pub fn this() -> Tool {
+        Tool {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
 /// What was checked.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Target {

@@ -54,10 +54,7 @@ pub fn assemble_client(
     let checks = graded.results;
     RunResult {
         schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: env!("CARGO_PKG_NAME").to_string(),
-            version: env!("CARGO_PKG_VERSION").to_string(),
-        },
+        tool: Tool::this(),
         side: Side::Client,
         run_id: run_id.to_string(),
         started_at: rfc3339(times.started_at),

@@ -94,6 +94,11 @@ pub(crate) fn layout(run: &RunResult, verdict_class: impl Fn(&CheckResult) -> To
         .enumerate()
         .map(|(i, c)| row(c, i, &scale, verdict_class(c)))
         .collect();
+    chart(&scale, rows)
+}
+
+/// A chart of `rows` on `scale`'s time axis.
+fn chart(scale: &Scale, rows: Vec<Row>) -> Timeline {
     let grid_bottom = TOP + ROW_H * rows.len() as f64;
     Timeline {
         width: WIDTH,
@@ -153,17 +158,7 @@ pub(crate) fn lanes(run: &RunResult) -> Option<Timeline> {
         .enumerate()
         .map(|(i, lane)| lane_row(lane, i, &scale))
         .collect();
-    let grid_bottom = TOP + ROW_H * rows.len() as f64;
-    Some(Timeline {
-        width: WIDTH,
-        height: grid_bottom + BOTTOM,
-        axis_y: AXIS_Y,
-        grid_top: TOP - 4.0,
-        grid_bottom,
-        row_h: ROW_H,
-        ticks: scale.ticks(),
-        rows,
-    })
+    Some(chart(&scale, rows))
 }
 
 fn lane_row(lane: &Lane, index: usize, scale: &Scale) -> Row {

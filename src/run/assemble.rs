@@ -37,10 +37,7 @@ pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target
     RunResult {
         schema_version: SCHEMA_VERSION,
         side: crate::result::Side::Api,
-        tool: Tool {
-            name: env!("CARGO_PKG_NAME").to_string(),
-            version: env!("CARGO_PKG_VERSION").to_string(),
-        },
+        tool: Tool::this(),
         run_id: run_id.to_string(),
         started_at: rfc3339(executed.started_at),
         finished_at: rfc3339(executed.finished_at),

@@ -30,15 +30,21 @@ impl Signal {
 }
 
 /// Starts watching for the signals on `runtime`: the receiver says which
-/// came first, if any.
+/// came first, if any. The handlers are registered before this returns,
+/// not when the watching task first runs: a signal sent as soon as the
+/// caller says it is ready is caught, never fatal.
 pub fn watch(runtime: &tokio::runtime::Runtime) -> watch::Receiver<Option<Signal>> {
     let (tx, rx) = watch::channel(None);
+    let mut listener = {
+        let _entered = runtime.enter();
+        Listener::register()
+    };
     runtime.spawn(async move {
-        let Some(first) = next_signal().await else {
+        let Some(first) = listener.next().await else {
             return;
         };
         tx.send_replace(Some(first));
-        if let Some(second) = next_signal().await {
+        if let Some(second) = listener.next().await {
             eprintln!("{} again: exiting at once, without reports", second.name());
             std::process::exit(i32::from(second.exit_code()));
         }
@@ -56,21 +62,49 @@ pub async fn interrupted(mut rx: watch::Receiver<Option<Signal>>) -> Signal {
     }
 }
 
-async fn next_signal() -> Option<Signal> {
+/// The process's SIGINT and SIGTERM handlers.
+struct Listener {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut terminate = signal(SignalKind::terminate()).ok()?;
-        tokio::select! {
-            ctrl_c = tokio::signal::ctrl_c() => ctrl_c.ok().map(|()| Signal::Interrupt),
-            _ = terminate.recv() => Some(Signal::Terminate),
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl Listener {
+    /// Registers the handlers; must run inside a runtime.
+    fn register() -> Listener {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Listener {
+                interrupt: signal(SignalKind::interrupt()).ok(),
+                terminate: signal(SignalKind::terminate()).ok(),
+            }
         }
+        #[cfg(not(unix))]
+        Listener {}
     }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c()
-            .await
-            .ok()
-            .map(|()| Signal::Interrupt)
+
+    /// The next signal; `None` when none can come (the handlers could not
+    /// be registered).
+    async fn next(&mut self) -> Option<Signal> {
+        #[cfg(unix)]
+        {
+            let (Some(interrupt), Some(terminate)) = (&mut self.interrupt, &mut self.terminate)
+            else {
+                return None;
+            };
+            tokio::select! {
+                got = interrupt.recv() => got.map(|()| Signal::Interrupt),
+                got = terminate.recv() => got.map(|()| Signal::Terminate),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c()
+                .await
+                .ok()
+                .map(|()| Signal::Interrupt)
+        }
     }
 }

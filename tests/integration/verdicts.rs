@@ -528,7 +528,12 @@ fn a_signal_mid_run_writes_the_reports_of_what_ran_and_marks_the_rest() {
             "passed",
             "what ran is kept"
         );
-        assert_eq!(outcome("execution::completes")["kind"], "interrupted");
+        assert_eq!(
+            outcome("execution::completes")["kind"],
+            "interrupted",
+            "{}",
+            outcome("execution::completes")
+        );
         assert_eq!(
             checks.len(),
             wapzi_homolog::scaffold::DEFAULT_CHECKS

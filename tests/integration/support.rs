@@ -182,3 +182,78 @@ pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// A running binary whose stdout lines are read as they come, so a test
+/// can act when a line shows (send a signal once the run is up); every
+/// wait is bounded.
+pub struct Watched {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    /// Every line read so far.
+    pub seen: Vec<String>,
+}
+
+/// How long a watched run may take to print a line, or to end.
+const WATCH_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl Watched {
+    /// Starts `cmd` with stdout piped and stderr dropped.
+    pub fn start(cmd: &mut Command) -> Watched {
+        use std::io::{BufRead, BufReader};
+        let mut child = cmd
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Watched {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Reads lines until one satisfies `wanted`.
+    pub fn wait_for(&mut self, what: &str, wanted: impl Fn(&str) -> bool) {
+        while !self.seen.iter().any(|l| wanted(l)) {
+            let line = self
+                .lines
+                .recv_timeout(WATCH_LIMIT)
+                .unwrap_or_else(|_| panic!("{what} within {WATCH_LIMIT:?}: {:?}", self.seen));
+            self.seen.push(line);
+        }
+    }
+
+    /// Sends `signal` (`TERM`, `INT`) to the process.
+    pub fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{signal}");
+    }
+
+    /// Waits for the process to end; its exit code (-1 when a signal ended
+    /// it) and every line it printed.
+    pub fn finish(mut self) -> (i32, String) {
+        let (tx, done) = std::sync::mpsc::channel();
+        let mut child = self.child;
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait());
+        });
+        let status = done
+            .recv_timeout(WATCH_LIMIT)
+            .expect("the run ends within 30 s")
+            .unwrap();
+        self.seen.extend(self.lines.try_iter());
+        (status.code().unwrap_or(-1), self.seen.join("\n"))
+    }
+}

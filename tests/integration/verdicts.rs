@@ -11,7 +11,7 @@ use wapzi_homolog::exit;
 use wapzi_homolog::sandbox::FIXTURES;
 
 use crate::hostile::{http_response, read_head, Listener};
-use crate::support::{assert_exit, bin, run, temp_dir, Ran, TestSandbox};
+use crate::support::{assert_exit, bin, run, temp_dir, Ran, TestSandbox, Watched};
 
 fn report(reports: &Path) -> Value {
     let text = std::fs::read_to_string(reports.join("latest/report.json")).unwrap();
@@ -437,54 +437,15 @@ fn a_report_of_a_run_whose_executions_all_time_out_stays_small() {
 /// each check's line when it ends), and returns the exit code and stdout;
 /// every wait is bounded.
 fn interrupted_run(args: &[&str], passed: &str, signal: &str) -> (i32, String) {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
-    use std::sync::mpsc;
-    use std::time::Duration;
-
-    let mut child = bin()
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (lines_tx, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut seen = Vec::new();
+    let mut watched = Watched::start(bin().args(args));
     // libtest pads the name when some check has a kind (`[advisory]`).
-    let is_wanted = |l: &String| {
+    watched.wait_for("the check passes", |l| {
         l.strip_prefix("test ")
             .is_some_and(|rest| rest.trim_start().starts_with(&format!("{passed} ")))
             && l.ends_with("... ok")
-    };
-    while !seen.iter().any(is_wanted) {
-        let line = lines
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the check passes within 30 s");
-        seen.push(line);
-    }
-    let killed = std::process::Command::new("kill")
-        .args([&format!("-{signal}"), &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let (done_tx, done) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done_tx.send(child.wait());
     });
-    let status = done
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the run ends within 30 s of the signal, not at its 60 s polls")
-        .unwrap();
-    seen.extend(lines.try_iter());
-    (status.code().unwrap_or(-1), seen.join("\n"))
+    watched.signal(signal);
+    watched.finish()
 }
 
 #[test]

@@ -11,7 +11,7 @@ use wapzi_homolog::exit;
 use wapzi_homolog::sandbox::FIXTURES;
 
 use super::clients::{drive, Api, Behaviour};
-use crate::support::{assert_exit, bin, run, temp_dir, TestSandbox};
+use crate::support::{assert_exit, bin, run, temp_dir, TestSandbox, Watched};
 
 /// The variable that makes [`child_client`] act, and how.
 const ROLE: &str = "WAPZI_TEST_CLIENT";
@@ -292,48 +292,10 @@ fn explain_tells_a_client_check_and_lists_the_area() {
 /// Starts `client` with `args`, waits (bounded) for a stdout line holding
 /// `ready`, sends SIGTERM, and returns the exit code.
 fn terminated_after(args: &[&str], ready: &str) -> i32 {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
-    use std::sync::mpsc;
-    use std::time::Duration;
-
-    let mut child = bin()
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    loop {
-        let line = lines
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the client run is up within 30 s");
-        if line.contains(ready) {
-            break;
-        }
-    }
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let (done_tx, done) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done_tx.send(child.wait());
-    });
-    let status = done
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the run ends within 30 s of the signal")
-        .unwrap();
-    status.code().unwrap_or(-1)
+    let mut watched = Watched::start(bin().args(args));
+    watched.wait_for("the client run is up", |line| line.contains(ready));
+    watched.signal("TERM");
+    watched.finish().0
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! own, stopped gracefully so that every call ends up in the recording.
 
 use std::future::{Future, IntoFuture};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
@@ -137,12 +137,7 @@ impl RecordedServer {
         upstream: Url,
         client: reqwest::Client,
     ) -> Result<RecordedServer, ListenError> {
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|error| ListenError { addr, error })?;
-        let local = listener
-            .local_addr()
-            .map_err(|error| ListenError { addr, error })?;
+        let (listener, local) = crate::sandbox::bind(addr).await?;
         let (stop, stopped) = watch::channel(false);
         let router = forward_until(upstream, client, until_stopped(stopped.clone()));
         let recorder = Recorder::new();
@@ -167,14 +162,9 @@ impl RecordedServer {
         self.addr
     }
 
-    /// Returns the server's URL, such as `http://127.0.0.1:41234` (a server
-    /// listening on every interface is reached on loopback).
+    /// Returns the server's URL ([`crate::sandbox::base_url_of`] its address).
     pub fn base_url(&self) -> String {
-        let mut addr = self.addr;
-        if addr.ip().is_unspecified() {
-            addr.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
-        }
-        format!("http://{addr}")
+        crate::sandbox::base_url_of(self.addr)
     }
 
     /// Returns the recorder, to watch the calls while the server runs.

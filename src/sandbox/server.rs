@@ -106,6 +106,32 @@ fn describe_io(error: &std::io::Error) -> String {
     }
 }
 
+/// Binds `addr` (port 0 picks a free port) and returns the listener with
+/// the address it got.
+///
+/// # Errors
+///
+/// [`SandboxError`] when `addr` cannot be bound, such as a port in use.
+pub async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), SandboxError> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|error| SandboxError { addr, error })?;
+    let local = listener
+        .local_addr()
+        .map_err(|error| SandboxError { addr, error })?;
+    Ok((listener, local))
+}
+
+/// The URL of a server listening on `addr`, such as
+/// `http://127.0.0.1:41234` (one listening on every interface is reached
+/// on loopback).
+pub fn base_url_of(mut addr: SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        addr.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+    format!("http://{addr}")
+}
+
 /// A sandbox running on a listener in the current tokio runtime; it shuts
 /// down on drop, and through [`Sandbox::shutdown`] to wait until it has.
 #[derive(Debug)]
@@ -138,12 +164,7 @@ impl Sandbox {
         config: SandboxConfig,
         wrap: impl FnOnce(Router) -> Router,
     ) -> Result<Sandbox, SandboxError> {
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|error| SandboxError { addr, error })?;
-        let local = listener
-            .local_addr()
-            .map_err(|error| SandboxError { addr, error })?;
+        let (listener, local) = bind(addr).await?;
         let shared = Shared::new(config);
         let router = wrap(routes::router(shared.clone()));
         let task = tokio::spawn(run(listener, router, shared.clone()));
@@ -159,14 +180,9 @@ impl Sandbox {
         self.addr
     }
 
-    /// Returns the URL of the sandbox, such as `http://127.0.0.1:41234`
-    /// (a sandbox listening on every interface is reached on loopback).
+    /// Returns the URL of the sandbox ([`base_url_of`] its address).
     pub fn base_url(&self) -> String {
-        let mut addr = self.addr;
-        if addr.ip().is_unspecified() {
-            addr.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
-        }
-        format!("http://{addr}")
+        base_url_of(self.addr)
     }
 
     /// Stops the sandbox and waits until it has stopped.

@@ -39,11 +39,7 @@ pub fn eval(traffic: &Traffic) -> RuleOutcome {
             )),
         }
     }
-    if applies {
-        RuleOutcome::of(violations)
-    } else {
-        RuleOutcome::NotApplicable
-    }
+    RuleOutcome::judged(applies, violations)
 }
 
 #[cfg(test)]

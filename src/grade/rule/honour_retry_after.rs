@@ -42,11 +42,7 @@ pub fn eval(traffic: &Traffic, slack: Duration) -> RuleOutcome {
             wait.insert(endpoint, (until, i, seconds));
         }
     }
-    if applies {
-        RuleOutcome::of(violations)
-    } else {
-        RuleOutcome::NotApplicable
-    }
+    RuleOutcome::judged(applies, violations)
 }
 
 fn endpoint(call: &RecordedCall, is_read: bool) -> String {

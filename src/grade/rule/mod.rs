@@ -54,6 +54,16 @@ impl RuleOutcome {
             RuleOutcome::Broken(violations)
         }
     }
+
+    /// `NotApplicable` unless the rule `applies`; else [`RuleOutcome::of`]
+    /// its violations, in the order of the calls.
+    pub fn judged(applies: bool, mut violations: Vec<Violation>) -> RuleOutcome {
+        if !applies {
+            return RuleOutcome::NotApplicable;
+        }
+        violations.sort_by_key(|v| v.index);
+        RuleOutcome::of(violations)
+    }
 }
 
 /// Judges `traffic` by `rule`.

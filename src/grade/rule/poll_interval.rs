@@ -34,11 +34,7 @@ pub fn eval(traffic: &Traffic, min_interval: Duration, slack: Duration) -> RuleO
             }
         }
     }
-    if !applies {
-        return RuleOutcome::NotApplicable;
-    }
-    violations.sort_by_key(|v| v.index);
-    RuleOutcome::of(violations)
+    RuleOutcome::judged(applies, violations)
 }
 
 #[cfg(test)]

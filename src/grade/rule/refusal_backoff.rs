@@ -72,11 +72,7 @@ pub fn eval(
             );
         }
     }
-    if applies {
-        RuleOutcome::of(violations)
-    } else {
-        RuleOutcome::NotApplicable
-    }
+    RuleOutcome::judged(applies, violations)
 }
 
 #[cfg(test)]

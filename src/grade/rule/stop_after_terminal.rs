@@ -28,11 +28,7 @@ pub fn eval(traffic: &Traffic, statuses: &[String]) -> RuleOutcome {
             ));
         }
     }
-    if !applies {
-        return RuleOutcome::NotApplicable;
-    }
-    violations.sort_by_key(|v| v.index);
-    RuleOutcome::of(violations)
+    RuleOutcome::judged(applies, violations)
 }
 
 #[cfg(test)]

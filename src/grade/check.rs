@@ -13,7 +13,7 @@ use crate::secret::Redactor;
 
 use super::context::{GradeContext, Grading};
 use super::rule::{eval_rule, RuleOutcome, Violation};
-use super::traffic::Traffic;
+use super::traffic::{describe, Traffic};
 
 /// How many offending calls a failure shows as exchanges.
 const MAX_EXCHANGES: usize = 3;
@@ -130,9 +130,9 @@ fn failure_of(
             .take(MAX_MISMATCHES)
             .map(|(rule, line, v)| Mismatch {
                 kind: FailureKind::ClientRule,
-                target: format!("call #{}", traffic.calls[v.index].seq),
+                target: redact(&describe(&traffic.calls[v.index])),
                 expected: rule.clone(),
-                actual: redact(&v.message),
+                actual: redact(&v.what),
                 location: format!("{file}:{line}"),
             })
             .collect(),

@@ -24,14 +24,18 @@ pub struct Violation {
     pub index: usize,
     /// `call #12 GET /v1/executions/exec_9 at 1.234 s: read after ...`.
     pub message: String,
+    /// What went wrong, without the call: `read after ...`.
+    pub what: String,
 }
 
 impl Violation {
     /// A violation by call `index` of `traffic`, saying `what`.
     pub fn at(traffic: &Traffic, index: usize, what: impl std::fmt::Display) -> Violation {
+        let what = what.to_string();
         Violation {
             index,
             message: format!("{}: {what}", describe(&traffic.calls[index])),
+            what,
         }
     }
 }

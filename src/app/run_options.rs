@@ -94,12 +94,12 @@ pub(super) fn check_sources(paths: &[PathBuf], default_dir: &Path) -> Sourced<Ve
 /// Every setting of the run, a `setting: ...` line each; the key and
 /// secret fixtures by their source alone.
 pub(super) fn setting_lines(
-    target: &TargetConfig,
+    config: &TargetConfig,
     checks: &Sourced<Vec<CheckSource>>,
     options: &RunOptions,
     proxy: Option<&ProxyChoice>,
 ) -> Vec<String> {
-    let sources = &target.sources;
+    let TargetConfig { target, sources } = config;
     let mut lines = vec![
         setting_line("base URL", Some(&target.base_url), &sources.base_url),
         setting_line(

@@ -34,5 +34,5 @@ pub use harness::{execute, print_results, Executed, Selection};
 pub use interrupt::{interrupted, watch as watch_signals, Signal};
 pub use observer::Observer;
 pub use proxy::{choose as choose_proxy, ProxyChoice};
-pub use settings::{RunSettings, Timeouts};
+pub use settings::{RunSettings, TargetSettings, Timeouts};
 pub use tls::probe_tls;

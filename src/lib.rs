@@ -13,6 +13,7 @@ pub mod config;
 pub mod console;
 pub mod error;
 pub mod exit;
+pub mod failure_text;
 pub mod file;
 pub mod grade;
 pub mod recorder;

@@ -85,15 +85,12 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         // --list: libtest prints the names; nothing is sent.
         let settings = listing_settings(&run_id)?;
         let relay = Relay::start(&libtest);
-        run::execute(
-            &set,
-            &settings,
-            &selection,
-            relay.args(),
-            &rt,
-            term::failure_text,
-            None,
-        )?;
+        let plan = run::Plan {
+            set: &set,
+            settings: &settings,
+            selection: &selection,
+        };
+        run::execute(plan, relay.args(), &rt, None)?;
         return Ok(exit::READY);
     };
     let mut target = target_of(&config, &args);
@@ -125,15 +122,12 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     let console = console(&args);
     let observer = console.clone().map(|c| c as Arc<dyn Observer>);
     let relay = Relay::start(&libtest);
-    let executed = run::execute(
-        &set,
-        &settings,
-        &selection,
-        relay.args(),
-        &rt,
-        term::failure_text,
-        observer,
-    );
+    let plan = run::Plan {
+        set: &set,
+        settings: &settings,
+        selection: &selection,
+    };
+    let executed = run::execute(plan, relay.args(), &rt, observer);
     drop(relay);
     if let Some(console) = console {
         console.finish();
@@ -401,12 +395,7 @@ pub(super) fn write_reports(
 /// verdict's summary.
 pub(super) fn print_graded(result: &RunResult, redactor: &Redactor) {
     let relay = Relay::start(&Arguments::default());
-    run::print_results(
-        &result.checks,
-        relay.args(),
-        term::failure_text,
-        redactor.clone(),
-    );
+    run::print_results(&result.checks, relay.args(), redactor.clone());
     drop(relay);
     stdout::line(redactor.redact(&term::summary(result)));
 }

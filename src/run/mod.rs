@@ -30,7 +30,7 @@ mod verdict;
 pub use assemble::{assemble, new_run_id};
 pub use error::RunError;
 pub use fds::{fd_room, fit, FdRoom, Fit};
-pub use harness::{execute, print_results, Executed, Selection};
+pub use harness::{execute, print_results, Executed, Plan, Selection};
 pub use interrupt::{interrupted, watch as watch_signals, Signal};
 pub use observer::Observer;
 pub use proxy::{choose as choose_proxy, ProxyChoice};

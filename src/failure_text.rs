@@ -108,7 +108,7 @@ pub fn failure_lines(failure: &Failure, layout: FailureLayout) -> Vec<String> {
 /// The multi-line detail of a failure, for JUnit and annotations: its
 /// message, then its [`failure_lines`] in the [`FailureLayout::Detail`]
 /// layout.
-pub(crate) fn failure_detail(failure: &Failure) -> String {
+pub fn failure_detail(failure: &Failure) -> String {
     let mut lines = vec![failure.message.clone()];
     lines.extend(failure_lines(failure, FailureLayout::Detail));
     lines.join("\n")

@@ -10,20 +10,21 @@ use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 
 use crate::check::builtin_text;
 use crate::cli::{ColorChoice, OutputFormat, RunArgs};
-use crate::config::{resolve_target, ConfigError, TargetConfig, TargetSources};
-use crate::console::{Console, Mode};
 use crate::error::{AppError, UsageError};
 use crate::result::{RunResult, Target};
 use crate::run::{self, Observer, RunSettings, TargetSettings, Timeouts};
 use crate::sandbox::{Sandbox, FIXTURES};
 use crate::secret::{Redactor, Secret};
 use crate::source::Source;
-use crate::{exit, report, term};
+use crate::{exit, report};
 
+use super::config::{resolve_target, ConfigError, TargetConfig, TargetSources};
+use super::console::{Console, Mode};
 use super::env_file::EnvFile;
 use super::known_secrets::{known_secrets, load_checks_from, DEFAULT_CHECKS_DIR};
 use super::run_options::{check_sources, setting_lines, RunOptions};
 use super::stdout::{self, Relay};
+use super::term;
 use super::{runtime, sandbox_config};
 
 /// Runs the checks selected by `args` and returns the gate's exit code.
@@ -66,7 +67,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         // The sandbox supplies its own fixtures; a `--fixture` flag adds one
         // it does not (a budget such as `completion_budget`), and an
         // environment variable none, so a sandbox run stays the same anywhere.
-        for (name, value) in crate::config::fixture_flags(&args.fixtures, &set.catalog)? {
+        for (name, value) in super::config::fixture_flags(&args.fixtures, &set.catalog)? {
             if sandboxed.target.fixtures.contains_key(&name) {
                 return Err(ConfigError::SuppliedBySandbox { name }.into());
             }

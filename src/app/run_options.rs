@@ -18,9 +18,10 @@ use std::time::Duration;
 
 use crate::check::CheckSource;
 use crate::cli::RunArgs;
-use crate::config::TargetConfig;
 use crate::run::{ProxyChoice, Timeouts};
 use crate::source::{setting_line, Source, Sourced};
+
+use super::config::TargetConfig;
 
 /// How many checks run at once unless `--concurrency` says.
 pub(super) const DEFAULT_CONCURRENCY: u16 = 16;

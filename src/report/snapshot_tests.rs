@@ -58,7 +58,7 @@ fn redact_for_snapshot(text: &str) -> String {
 fn assert_renderings(prefix: &str, run: &RunResult) {
     let redactor = Redactor::default();
     let renderings = [
-        ("summary", crate::term::summary(run)),
+        ("summary", crate::app::term::summary(run)),
         (
             "report_md",
             render_markdown(run, &redactor).expect("markdown renders"),

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::app::config::{BaseUrlError, ConfigError};
 use crate::check::CheckErrors;
-use crate::config::ConfigError;
 use crate::exit;
 use crate::report::ReportError;
 use crate::run::RunError;
@@ -105,8 +105,8 @@ pub enum CommandError {
     Wait(std::io::Error),
 }
 
-impl From<crate::config::BaseUrlError> for AppError {
-    fn from(error: crate::config::BaseUrlError) -> AppError {
+impl From<BaseUrlError> for AppError {
+    fn from(error: BaseUrlError) -> AppError {
         AppError::Config(error.into())
     }
 }

@@ -5,14 +5,20 @@
 //! runner ([`run`]) executes them over HTTP and produces a [`result`] model,
 //! and the reporters ([`report`]) render that model. The [`sandbox`] is the
 //! embedded reference server and depends on none of them.
+//!
+//! [`app`] wires them, one module per subcommand, and holds what only it
+//! uses: the target's settings from flags and the environment
+//! ([`app::config`]), the terminal's verdict ([`app::term`]) and its `-v`
+//! and live lines ([`app::console`]). Text shared by the layers sits at the
+//! root: [`text`] makes server-sent text visible, and [`failure_text`]
+//! lays a check's failure out for libtest's lines and the reports alike.
 
 pub mod app;
 pub mod check;
 pub mod cli;
-pub mod config;
-pub mod console;
 pub mod error;
 pub mod exit;
+pub mod failure_text;
 pub mod file;
 pub mod grade;
 pub mod recorder;
@@ -24,5 +30,4 @@ pub mod sandbox;
 pub mod scaffold;
 pub mod secret;
 pub mod source;
-pub mod term;
 pub mod text;

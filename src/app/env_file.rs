@@ -9,9 +9,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::config::ConfigError;
 use crate::error::AppError;
 use crate::source::Source;
+
+use super::config::ConfigError;
 
 /// The variables of a dotenv file, and where each is defined.
 #[derive(Debug, Default)]

@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 
 use crate::check::{env_var_for, load_sources, CheckSet, CheckSource, BUILTIN_FIXTURES};
 use crate::cli::RunArgs;
-use crate::config::read_secret_file;
 use crate::error::AppError;
 use crate::secret::{Redactor, Secret};
+
+use super::config::read_secret_file;
 
 /// The key and the built-in secret fixtures, from `env` (the environment,
 /// or an `--env-file` behind it) and the files `args` names. A value that

@@ -1,7 +1,12 @@
 //! Subcommand dispatch, one module per subcommand; `run` wires check
-//! loading -> run -> result -> reports.
+//! loading -> run -> result -> reports. The modules only the subcommands
+//! use live here too: `config` (the target from flags and the environment),
+//! `term` (the verdict on the terminal) and `console` (`-v` lines and the
+//! live line).
 
 mod client;
+pub mod config;
+pub mod console;
 mod editor;
 mod env_file;
 mod explain;
@@ -11,6 +16,7 @@ mod run_checks;
 mod run_options;
 mod sandbox;
 mod stdout;
+pub mod term;
 
 use crate::cli::{Cli, Command, ListArgs, SandboxBehaviour, ValidateArgs};
 use crate::error::AppError;
@@ -38,7 +44,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
 /// lines): `forced` first, else [`term::colour_on`] for stdout.
 fn configure_colour(forced: Option<bool>) -> bool {
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let on = crate::term::colour_on(forced, terminal, |name| std::env::var(name).ok());
+    let on = term::colour_on(forced, terminal, |name| std::env::var(name).ok());
     colored::control::set_override(on);
     on
 }

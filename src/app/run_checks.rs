@@ -10,20 +10,21 @@ use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 
 use crate::check::builtin_text;
 use crate::cli::{ColorChoice, OutputFormat, RunArgs};
-use crate::config::{resolve_target, ConfigError, TargetConfig, TargetSources};
-use crate::console::{Console, Mode};
 use crate::error::{AppError, UsageError};
 use crate::result::{RunResult, Target};
-use crate::run::{self, Observer, RunSettings, Timeouts};
+use crate::run::{self, Observer, RunSettings, TargetSettings, Timeouts};
 use crate::sandbox::{Sandbox, FIXTURES};
 use crate::secret::{Redactor, Secret};
 use crate::source::Source;
-use crate::{exit, report, term};
+use crate::{exit, report};
 
+use super::config::{resolve_target, ConfigError, TargetConfig, TargetSources};
+use super::console::{Console, Mode};
 use super::env_file::EnvFile;
 use super::known_secrets::{known_secrets, load_checks_from, DEFAULT_CHECKS_DIR};
 use super::run_options::{check_sources, setting_lines, RunOptions};
 use super::stdout::{self, Relay};
+use super::term;
 use super::{runtime, sandbox_config};
 
 /// Runs the checks selected by `args` and returns the gate's exit code.
@@ -62,22 +63,22 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     } else if args.sandbox {
         let config = sandbox_config(&args.sandbox_behaviour)?;
         let started = rt.block_on(Sandbox::start(([127, 0, 0, 1], 0).into(), config))?;
-        let mut target = sandbox_target(started.base_url())?;
+        let mut sandboxed = sandbox_target(started.base_url())?;
         // The sandbox supplies its own fixtures; a `--fixture` flag adds one
         // it does not (a budget such as `completion_budget`), and an
         // environment variable none, so a sandbox run stays the same anywhere.
-        for (name, value) in crate::config::fixture_flags(&args.fixtures, &set.catalog)? {
-            if target.fixtures.contains_key(&name) {
+        for (name, value) in super::config::fixture_flags(&args.fixtures, &set.catalog)? {
+            if sandboxed.target.fixtures.contains_key(&name) {
                 return Err(ConfigError::SuppliedBySandbox { name }.into());
             }
-            target.fixtures.insert(name.clone(), value);
-            target
+            sandboxed.target.fixtures.insert(name.clone(), value);
+            sandboxed
                 .sources
                 .fixtures
                 .insert(name, Source::Flag("--fixture"));
         }
         sandbox = Some(started);
-        Some(target)
+        Some(sandboxed)
     } else {
         Some(resolve_target(&args, &set.catalog, &sourced)?)
     };
@@ -85,27 +86,24 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         // --list: libtest prints the names; nothing is sent.
         let settings = listing_settings(&run_id)?;
         let relay = Relay::start(&libtest);
-        run::execute(
-            &set,
-            &settings,
-            &selection,
-            relay.args(),
-            &rt,
-            term::failure_text,
-            None,
-        )?;
+        let plan = run::Plan {
+            set: &set,
+            settings: &settings,
+            selection: &selection,
+        };
+        run::execute(plan, relay.args(), &rt, None)?;
         return Ok(exit::READY);
     };
     let mut target = target_of(&config, &args);
     let env = |name: &str| std::env::var(name).ok();
-    let proxy = run::choose_proxy(&config.base_url, &env)?;
+    let proxy = run::choose_proxy(&config.target.base_url, &env)?;
     target.proxy = proxy.as_ref().map(|p| p.host.clone());
     let lines = if args.verbose > 0 {
         setting_lines(&config, &checks, &options, proxy.as_ref())
     } else {
         Vec::new()
     };
-    let mut settings = run_settings(config, &options, run_id.clone(), proxy);
+    let mut settings = run_settings(config.target, &options, run_id.clone(), proxy);
     let redactor = Redactor::new(&settings.secrets());
     for line in lines {
         // Nothing here holds a secret's value; redacted all the same.
@@ -118,22 +116,19 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     // Through a proxy the target's TLS is reached by the tunnel only.
     let tls_probe = settings.proxy.is_none().then(|| {
         rt.spawn(run::probe_tls(
-            settings.base_url.clone(),
+            settings.target.base_url.clone(),
             options.connect_timeout.value,
         ))
     });
     let console = console(&args);
     let observer = console.clone().map(|c| c as Arc<dyn Observer>);
     let relay = Relay::start(&libtest);
-    let executed = run::execute(
-        &set,
-        &settings,
-        &selection,
-        relay.args(),
-        &rt,
-        term::failure_text,
-        observer,
-    );
+    let plan = run::Plan {
+        set: &set,
+        settings: &settings,
+        selection: &selection,
+    };
+    let executed = run::execute(plan, relay.args(), &rt, observer);
     drop(relay);
     if let Some(console) = console {
         console.finish();
@@ -173,7 +168,7 @@ fn fit_to_file_limit(settings: &mut RunSettings, in_process: bool) -> Result<(),
     };
     let per_request = if in_process { 2 } else { 1 };
     // One keep-alive pool per key: the account's, none, an invalid one, and each secret fixture.
-    let clients = 3 + settings.secret_fixtures.len() as u64;
+    let clients = 3 + settings.target.secret_fixtures.len() as u64;
     let fit = run::fit(settings.concurrency, per_request, clients, room)
         .map_err(UsageError::FileLimit)?;
     if fit.concurrency < settings.concurrency || !fit.keep_alive {
@@ -259,37 +254,29 @@ fn leaves_line_open(args: &Arguments) -> bool {
 /// The target as the result model records it.
 fn target_of(config: &TargetConfig, args: &RunArgs) -> Target {
     Target {
-        base_url: config.base_url.clone(),
-        entry_point_id: config.entry_point_id.clone(),
+        base_url: config.target.base_url.clone(),
+        entry_point_id: config.target.entry_point_id.clone(),
         sandbox: args.sandbox,
         faults: if args.sandbox {
             args.sandbox_behaviour.faults.clone()
         } else {
             Vec::new()
         },
-        fixtures_supplied: config
-            .fixtures
-            .keys()
-            .chain(config.secret_fixtures.keys())
-            .cloned()
-            .collect(),
+        fixtures_supplied: config.target.fixture_names().cloned().collect(),
         tls: None,
         proxy: None,
     }
 }
 
+/// The run's settings: the target, and the knobs `options` give.
 fn run_settings(
-    config: TargetConfig,
+    target: TargetSettings,
     options: &RunOptions,
     run_id: String,
     proxy: Option<run::ProxyChoice>,
 ) -> RunSettings {
     RunSettings {
-        base_url: config.base_url,
-        api_key: config.api_key,
-        entry_point_id: config.entry_point_id,
-        fixtures: config.fixtures,
-        secret_fixtures: config.secret_fixtures,
+        target,
         timeouts: options.timeouts(),
         poll_timeout: options.poll_timeout,
         concurrency: usize::from(options.concurrency.value),
@@ -302,7 +289,7 @@ fn run_settings(
 /// The sandbox's fixtures as a target configuration.
 fn sandbox_target(base_url: String) -> Result<TargetConfig, AppError> {
     let secret = |v: &str, what: &str| Secret::new(v, what).map_err(UsageError::SandboxFixture);
-    let mut config = TargetConfig {
+    let target = TargetSettings {
         base_url,
         api_key: secret(FIXTURES.api_key, "sandbox key")?,
         entry_point_id: FIXTURES.entry_point_id.to_string(),
@@ -329,32 +316,25 @@ fn sandbox_target(base_url: String) -> Result<TargetConfig, AppError> {
         .into_iter()
         .map(|(k, v)| Ok((k.to_string(), secret(v, k)?)))
         .collect::<Result<_, AppError>>()?,
-        sources: TargetSources {
-            base_url: Source::Sandbox,
-            api_key: Source::Sandbox,
-            entry_point_id: Source::Sandbox,
-            fixtures: Default::default(),
-        },
     };
-    config.sources.fixtures = config
-        .fixtures
-        .keys()
-        .chain(config.secret_fixtures.keys())
-        .map(|name| (name.clone(), Source::Sandbox))
-        .collect();
-    Ok(config)
+    let sources = TargetSources {
+        base_url: Source::Sandbox,
+        api_key: Source::Sandbox,
+        entry_point_id: Source::Sandbox,
+        fixtures: target
+            .fixture_names()
+            .map(|name| (name.clone(), Source::Sandbox))
+            .collect(),
+    };
+    Ok(TargetConfig { target, sources })
 }
 
 /// Settings for `--list`, which sends nothing.
 fn listing_settings(run_id: &str) -> Result<RunSettings, AppError> {
-    let mut config = sandbox_target("http://127.0.0.1:9".into())?;
-    config.secret_fixtures.clear();
+    let mut target = sandbox_target("http://127.0.0.1:9".into())?.target;
+    target.secret_fixtures.clear();
     Ok(RunSettings {
-        base_url: config.base_url,
-        api_key: config.api_key,
-        entry_point_id: config.entry_point_id,
-        fixtures: config.fixtures,
-        secret_fixtures: config.secret_fixtures,
+        target,
         timeouts: Timeouts::default(),
         poll_timeout: None,
         concurrency: 1,
@@ -416,12 +396,7 @@ pub(super) fn write_reports(
 /// verdict's summary.
 pub(super) fn print_graded(result: &RunResult, redactor: &Redactor) {
     let relay = Relay::start(&Arguments::default());
-    run::print_results(
-        &result.checks,
-        relay.args(),
-        term::failure_text,
-        redactor.clone(),
-    );
+    run::print_results(&result.checks, relay.args(), redactor.clone());
     drop(relay);
     stdout::line(redactor.redact(&term::summary(result)));
 }

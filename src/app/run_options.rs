@@ -18,9 +18,10 @@ use std::time::Duration;
 
 use crate::check::CheckSource;
 use crate::cli::RunArgs;
-use crate::config::TargetConfig;
 use crate::run::{ProxyChoice, Timeouts};
 use crate::source::{setting_line, Source, Sourced};
+
+use super::config::TargetConfig;
 
 /// How many checks run at once unless `--concurrency` says.
 pub(super) const DEFAULT_CONCURRENCY: u16 = 16;
@@ -94,12 +95,12 @@ pub(super) fn check_sources(paths: &[PathBuf], default_dir: &Path) -> Sourced<Ve
 /// Every setting of the run, a `setting: ...` line each; the key and
 /// secret fixtures by their source alone.
 pub(super) fn setting_lines(
-    target: &TargetConfig,
+    config: &TargetConfig,
     checks: &Sourced<Vec<CheckSource>>,
     options: &RunOptions,
     proxy: Option<&ProxyChoice>,
 ) -> Vec<String> {
-    let sources = &target.sources;
+    let TargetConfig { target, sources } = config;
     let mut lines = vec![
         setting_line("base URL", Some(&target.base_url), &sources.base_url),
         setting_line(

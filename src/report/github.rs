@@ -12,7 +12,7 @@ use std::path::Path;
 use super::error::ReportError;
 use super::markdown::render_markdown;
 use super::redact::redacted;
-use super::text::failure_detail;
+use crate::failure_text::failure_detail;
 use crate::result::{CheckResult, RunResult, RunVerdict, Verdict};
 use crate::secret::Redactor;
 

@@ -11,7 +11,8 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 
 use super::error::ReportError;
 use super::redact::redacted;
-use super::text::{failure_detail, format_ms};
+use super::text::format_ms;
+use crate::failure_text::failure_detail;
 use crate::result::{CheckResult, Failure, Outcome, RunResult, RunVerdict, Verdict};
 use crate::secret::Redactor;
 

@@ -21,9 +21,8 @@ use std::fmt::Write;
 
 use super::error::ReportError;
 use super::redact::redacted;
-use super::text::{
-    format_ms, item_icon, item_label, run_icon, verdict_icon, verdict_label, DETAIL_EXCERPT_CHARS,
-};
+use super::text::{format_ms, item_icon, item_label, run_icon, verdict_icon, verdict_label};
+use crate::failure_text::DETAIL_EXCERPT_CHARS;
 use crate::result::{CheckResult, ClientRun, RunResult, RunVerdict, Verdict};
 use crate::secret::Redactor;
 use crate::text::excerpt_lines;

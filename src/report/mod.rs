@@ -36,7 +36,6 @@ pub use html::render_html;
 pub use json::{render_digest, render_json};
 pub use junit::{render_junit, SUITE_NAME};
 pub use markdown::render_markdown;
-pub use text::{failure_field, failure_lines, FailureLayout};
 pub use write::{write_all, ReportSet};
 
 /// The result model, pretty JSON.

@@ -58,7 +58,7 @@ fn redact_for_snapshot(text: &str) -> String {
 fn assert_renderings(prefix: &str, run: &RunResult) {
     let redactor = Redactor::default();
     let renderings = [
-        ("summary", crate::term::summary(run)),
+        ("summary", crate::app::term::summary(run)),
         (
             "report_md",
             render_markdown(run, &redactor).expect("markdown renders"),
@@ -89,7 +89,13 @@ fn failure_texts_render_as_pinned() {
         .checks
         .iter()
         .filter(|c| c.failure().is_some())
-        .map(|c| format!("---- {} ----\n{}", c.id, crate::term::failure_text(c)))
+        .map(|c| {
+            format!(
+                "---- {} ----\n{}",
+                c.id,
+                crate::failure_text::failure_text(c)
+            )
+        })
         .collect();
     insta::assert_snapshot!("api_failure_text", redact_for_snapshot(&text.join("\n\n")));
 }

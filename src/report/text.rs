@@ -1,10 +1,6 @@
 //! Small text helpers shared by the writers: durations, labels, excerpts.
 
-use crate::result::{Exchange, Failure, ItemVerdict, RunVerdict, Verdict};
-use crate::text::excerpt_lines;
-
-/// Longest excerpt of a response kept in JUnit and Markdown details.
-pub(crate) const DETAIL_EXCERPT_CHARS: usize = 4000;
+use crate::result::{Exchange, ItemVerdict, RunVerdict, Verdict};
 
 /// `0.4 ms`, `120 ms`, `1.25 s`: a duration for people.
 pub(crate) fn format_ms(ms: f64) -> String {
@@ -170,91 +166,6 @@ pub(crate) fn poll_runs(exchanges: &[Exchange]) -> Vec<(usize, usize)> {
         i += len;
     }
     runs
-}
-
-/// How [`render_failure`] lays a failure out as plain text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureLayout {
-    /// Under libtest's `---- id ----` on the terminal: aligned labels,
-    /// every server-sent value [made visible](crate::text::visible) on one
-    /// line, the response before the mismatches, the hint always.
-    Terminal,
-    /// JUnit and GitHub annotations: `label: value`, the response excerpted
-    /// with its lines, the mismatches before it, the hint when there is one.
-    Detail,
-}
-
-/// `label: value`, the label aligned on the terminal.
-pub fn failure_field(layout: FailureLayout, label: &str, value: &str) -> String {
-    match layout {
-        FailureLayout::Terminal => {
-            format!(
-                "  {:<10}{}",
-                format!("{label}:"),
-                crate::text::visible(value)
-            )
-        }
-        FailureLayout::Detail => format!("{label}: {value}"),
-    }
-}
-
-/// The lines of a failure after its message: step, request, response,
-/// mismatches and hint, in `layout`. The message is the caller's, since
-/// each output words it its own way.
-///
-/// ```text
-/// Terminal                                  Detail
-///   step:     execute (checks/x.yaml:6)     step: execute (checks/x.yaml:6)
-///   request:  POST http://... (no key)      request: POST http://... (no key)
-///   response: 200 {"a":1}                   mismatch: status: expected 401, actual 200 (checks/x.yaml:9)
-///   status: expected 401, got 200 (...)     response: 200 {"a":1}
-///   hint:     ...                           hint: ...
-/// ```
-pub fn failure_lines(failure: &Failure, layout: FailureLayout) -> Vec<String> {
-    use crate::text::visible;
-    let field = |label: &str, value: &str| failure_field(layout, label, value);
-    let mut lines = vec![field("step", &failure.step)];
-    if let Some(request) = &failure.request {
-        lines.push(field("request", request));
-    }
-    let response = failure.response.as_deref().map(|r| match layout {
-        FailureLayout::Terminal => field("response", r),
-        FailureLayout::Detail => field("response", &excerpt_lines(r, DETAIL_EXCERPT_CHARS)),
-    });
-    if layout == FailureLayout::Terminal {
-        lines.extend(response.clone());
-    }
-    for m in &failure.mismatches {
-        lines.push(match layout {
-            FailureLayout::Terminal => format!(
-                "  {}: expected {}, got {} ({})",
-                visible(&m.target),
-                visible(&m.expected),
-                visible(&m.actual),
-                m.location
-            ),
-            FailureLayout::Detail => format!(
-                "mismatch: {}: expected {}, actual {} ({})",
-                m.target, m.expected, m.actual, m.location
-            ),
-        });
-    }
-    if layout == FailureLayout::Detail {
-        lines.extend(response);
-    }
-    if layout == FailureLayout::Terminal || !failure.hint.is_empty() {
-        lines.push(field("hint", &failure.hint));
-    }
-    lines
-}
-
-/// The multi-line detail of a failure, for JUnit and annotations: its
-/// message, then its [`failure_lines`] in the [`FailureLayout::Detail`]
-/// layout.
-pub(crate) fn failure_detail(failure: &Failure) -> String {
-    let mut lines = vec![failure.message.clone()];
-    lines.extend(failure_lines(failure, FailureLayout::Detail));
-    lines.join("\n")
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ pub fn missing_fixtures(
     let missing: Vec<String> = check
         .needs
         .iter()
-        .filter(|name| !settings.has_fixture(name))
+        .filter(|name| !settings.target.has_fixture(name))
         .map(|name| match catalog.get(name) {
             Some(f) => format!("`{name}`: {}", f.how_to_supply()),
             None => format!("`{name}`"),

@@ -15,6 +15,7 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use tokio::sync::watch;
 
 use crate::check::{Check, CheckSet};
+use crate::failure_text::failure_text;
 use crate::result::{CheckResult, Exchange, Outcome, Unreachable, Verdict};
 use crate::secret::Redactor;
 
@@ -75,17 +76,22 @@ const MAX_REPORTING_THREADS: usize = 1024;
 
 type Slot = watch::Receiver<Option<Arc<CheckResult>>>;
 
-/// Runs the selected checks of `set` against the target in `settings`.
-///
-/// `failure_text` renders a failed result for libtest's failure section;
-/// `observer`, if any, watches each check as it runs.
+/// What a run executes: the checks of `set` that `selection` picks, against
+/// the target in `settings`.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan<'a> {
+    pub set: &'a CheckSet,
+    pub settings: &'a RunSettings,
+    pub selection: &'a Selection,
+}
+
+/// Runs `plan`'s checks, each reported through libtest (`args`) as its
+/// result arrives; with `--list`, only lists them. `observer`, if any,
+/// watches each check as it runs.
 pub fn execute(
-    set: &CheckSet,
-    settings: &RunSettings,
-    selection: &Selection,
+    plan: Plan<'_>,
     args: &Arguments,
     runtime: &tokio::runtime::Runtime,
-    failure_text: fn(&CheckResult) -> String,
     observer: Option<Arc<dyn Observer>>,
 ) -> Result<Executed, RunError> {
     let clock = RunClock::start();
@@ -93,51 +99,15 @@ pub fn execute(
     // Everything libtest prints (and writes to --logfile) is redacted, like
     // every other output: a check file's step name or hint may hold text a
     // secret was built into.
-    let shown = Arc::new(Shown {
-        failure_text,
-        redactor: Redactor::new(&settings.secrets()),
-    });
+    let redactor = Arc::new(Redactor::new(&plan.settings.secrets()));
     if args.list {
-        let trials = set
-            .checks
-            .iter()
-            .filter(|c| selection.selects(&c.id))
-            .map(|c| trial(c, mpsc::channel().1, shown.clone(), None))
-            .collect();
-        let _listed = libtest_mimic::run(args, trials);
+        list(plan, args, redactor);
         return Ok(finish(Vec::new(), started_at, clock));
     }
-    // The selection is ours: the filter's checks and, with them, the checks
-    // whose answers they judge (`from`), as a test's fixtures run with it.
-    let chosen = selected(set, selection);
-    let mut trials = Vec::new();
-    let mut receivers = Vec::new();
-    for check in &set.checks {
-        let (tx, rx) = mpsc::channel::<Arc<CheckResult>>();
-        let selected = chosen.contains(check.id.as_str());
-        if selected {
-            trials.push(trial(check, rx, shown.clone(), observer.clone()));
-        }
-        receivers.push((check, tx, selected));
-    }
-    // libtest is given the selected trials only, and no filter of its own.
-    // Each trial only waits for its check's result, so a thread per trial
-    // (at least two, so that libtest prints whole lines) lets libtest print
-    // each result as it arrives: on fewer, a slow check would hold its
-    // thread and the results queued behind it.
-    let unfiltered = Arguments {
-        filter: None,
-        skip: Vec::new(),
-        exact: false,
-        test_threads: args
-            .test_threads
-            .or(Some(trials.len().clamp(2, MAX_REPORTING_THREADS))),
-        ..args.clone()
-    };
-    let args = &unfiltered;
-
-    let target = Arc::new(Target::new(settings, clock)?);
-    let probed = runtime.block_on(super::preflight::probe(&target, &settings.run_id));
+    let (trials, pending) = trials_for(chosen_checks(plan), &redactor, &observer);
+    let args = reporting_args(args, trials.len());
+    let target = Arc::new(Target::new(plan.settings, clock)?);
+    let probed = runtime.block_on(super::preflight::probe(&target, &plan.settings.run_id));
     if probed.unreachable.is_some() {
         return Ok(Executed {
             preflight: probed.exchanges,
@@ -146,25 +116,94 @@ pub fn execute(
         });
     }
     let interrupt = super::interrupt::watch(runtime);
-    let shared = Arc::new(Shared {
-        // A deadline past what the clock can hold (`--deadline
-        // 300000000000y`) is no deadline.
-        deadline: clock.origin().checked_add(settings.timeouts.deadline),
-        target,
-        settings: settings.clone(),
-        catalog: set.catalog.clone(),
-        turns: Turns::new(settings.concurrency),
-        collected: Mutex::default(),
-        interrupt: interrupt.clone(),
-    });
+    let shared = Arc::new(Shared::new(plan, target, clock, interrupt.clone()));
+    spawn_checks(runtime, &shared, pending, observer);
+    // The counts are libtest's; the exit code comes from the results.
+    let _conclusion = libtest_mimic::run(&args, trials);
+    let interrupted = *interrupt.borrow();
+    Ok(Executed {
+        preflight: probed.exchanges,
+        filters: plan.selection.filters.clone(),
+        interrupted,
+        ..finish(collected(&shared, plan.set), started_at, clock)
+    })
+}
+
+/// `--list`: libtest prints the names of the checks `plan` selects.
+fn list(plan: Plan<'_>, args: &Arguments, redactor: Arc<Redactor>) {
+    let trials = plan
+        .set
+        .checks
+        .iter()
+        .filter(|c| plan.selection.selects(&c.id))
+        .map(|c| trial(c, mpsc::channel().1, redactor.clone(), None))
+        .collect();
+    let _listed = libtest_mimic::run(args, trials);
+}
+
+/// A check to run and the sender of its result to its trial.
+type Pending<'a> = (&'a Check, mpsc::Sender<Arc<CheckResult>>);
+
+/// A trial per check, each awaiting the result its check's sender will
+/// send.
+fn trials_for<'a>(
+    checks: Vec<&'a Check>,
+    redactor: &Arc<Redactor>,
+    observer: &Option<Arc<dyn Observer>>,
+) -> (Vec<Trial>, Vec<Pending<'a>>) {
+    checks
+        .into_iter()
+        .map(|check| {
+            let (tx, rx) = mpsc::channel();
+            let trial = trial(check, rx, redactor.clone(), observer.clone());
+            (trial, (check, tx))
+        })
+        .unzip()
+}
+
+/// The checks `plan` runs, in check order. The selection is ours: the
+/// filter's checks and, with them, the checks whose answers they judge
+/// (`from`), as a test's fixtures run with it.
+fn chosen_checks(plan: Plan<'_>) -> Vec<&Check> {
+    let chosen = selected(plan.set, plan.selection);
+    plan.set
+        .checks
+        .iter()
+        .filter(|check| chosen.contains(check.id.as_str()))
+        .collect()
+}
+
+/// libtest's arguments for the run: the selected trials only, and no
+/// filter of its own. Each trial only waits for its check's result, so a
+/// thread per trial (at least two, so that libtest prints whole lines) lets
+/// libtest print each result as it arrives: on fewer, a slow check would
+/// hold its thread and the results queued behind it.
+fn reporting_args(args: &Arguments, trials: usize) -> Arguments {
+    Arguments {
+        filter: None,
+        skip: Vec::new(),
+        exact: false,
+        test_threads: args
+            .test_threads
+            .or(Some(trials.clamp(2, MAX_REPORTING_THREADS))),
+        ..args.clone()
+    }
+}
+
+/// Starts every pending check's task on `runtime`, each told of the
+/// results of the checks it requires.
+fn spawn_checks(
+    runtime: &tokio::runtime::Runtime,
+    shared: &Arc<Shared>,
+    pending: Vec<Pending<'_>>,
+    observer: Option<Arc<dyn Observer>>,
+) {
     let mut slots: HashMap<String, Slot> = HashMap::new();
     let mut senders = Vec::new();
-    for (check, tx, selected) in receivers {
-        if selected {
-            let (slot_tx, slot_rx) = watch::channel(None);
-            slots.insert(check.id.clone(), slot_rx);
-            senders.push((check.clone(), tx, slot_tx));
-        }
+    for (check, tx) in pending {
+        let (slot_tx, slot_rx) = watch::channel(None);
+        slots.insert(check.id.clone(), slot_rx);
+        senders.push((check.clone(), tx, slot_tx));
     }
     for (check, tx, slot_tx) in senders {
         let prerequisites: Vec<(String, Slot)> = check
@@ -176,8 +215,10 @@ pub fn execute(
         let task = check_task(shared.clone(), check, prerequisites, tx, slot_tx);
         runtime.spawn(watched(observer.clone(), check_id, task));
     }
-    // The counts are libtest's; the exit code comes from the results.
-    let _conclusion = libtest_mimic::run(args, trials);
+}
+
+/// The results the checks' tasks collected, in check order.
+fn collected(shared: &Shared, set: &CheckSet) -> Vec<CheckResult> {
     let mut results: Vec<CheckResult> = shared
         .collected
         .lock()
@@ -185,13 +226,7 @@ pub fn execute(
         .unwrap_or_default();
     let order = set.order();
     results.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
-    let interrupted = *interrupt.borrow();
-    Ok(Executed {
-        preflight: probed.exchanges,
-        filters: selection.filters.clone(),
-        interrupted,
-        ..finish(results, started_at, clock)
-    })
+    results
 }
 
 /// What every check's task shares.
@@ -203,6 +238,27 @@ struct Shared {
     collected: Mutex<Vec<Arc<CheckResult>>>,
     deadline: Option<Instant>,
     interrupt: watch::Receiver<Option<Signal>>,
+}
+
+impl Shared {
+    fn new(
+        plan: Plan<'_>,
+        target: Arc<Target>,
+        clock: RunClock,
+        interrupt: watch::Receiver<Option<Signal>>,
+    ) -> Shared {
+        Shared {
+            // A deadline past what the clock can hold (`--deadline
+            // 300000000000y`) is no deadline.
+            deadline: clock.origin().checked_add(plan.settings.timeouts.deadline),
+            target,
+            settings: plan.settings.clone(),
+            catalog: plan.set.catalog.clone(),
+            turns: Turns::new(plan.settings.concurrency),
+            collected: Mutex::default(),
+            interrupt,
+        }
+    }
 }
 
 /// Runs `check` once its prerequisites are known, within its budget, and
@@ -352,32 +408,18 @@ fn selected<'a>(set: &'a CheckSet, selection: &Selection) -> std::collections::H
     chosen
 }
 
-/// How libtest shows a result: the failure section's text, redacted.
-struct Shown {
-    failure_text: fn(&CheckResult) -> String,
-    redactor: Redactor,
-}
-
 /// Prints results graded elsewhere (a `client` run's) the way libtest
 /// prints a run's checks, in order, so both sides read alike.
-pub fn print_results(
-    results: &[CheckResult],
-    args: &Arguments,
-    failure_text: fn(&CheckResult) -> String,
-    redactor: Redactor,
-) {
-    let shown = Arc::new(Shown {
-        failure_text,
-        redactor,
-    });
+pub fn print_results(results: &[CheckResult], args: &Arguments, redactor: Redactor) {
+    let redactor = Arc::new(redactor);
     let trials = results
         .iter()
         .map(|result| {
             let result = Arc::new(result.clone());
-            let shown = shown.clone();
+            let redactor = redactor.clone();
             let advisory = result.severity == crate::result::Severity::Advisory;
             let trial =
-                Trial::ignorable_test(result.id.clone(), move || report(Ok(result), &shown));
+                Trial::ignorable_test(result.id.clone(), move || report(Ok(result), &redactor));
             if advisory {
                 trial.with_kind("advisory")
             } else {
@@ -393,7 +435,7 @@ pub fn print_results(
 fn trial(
     check: &Check,
     rx: mpsc::Receiver<Arc<CheckResult>>,
-    shown: Arc<Shown>,
+    redactor: Arc<Redactor>,
     observer: Option<Arc<dyn Observer>>,
 ) -> Trial {
     let trial = Trial::ignorable_test(check.id.clone(), move || {
@@ -401,7 +443,7 @@ fn trial(
         if let Some(observer) = &observer {
             observer.check_reported();
         }
-        report(received, &shown)
+        report(received, &redactor)
     });
     match check.severity {
         crate::check::Severity::Advisory => trial.with_kind("advisory"),
@@ -409,12 +451,13 @@ fn trial(
     }
 }
 
-/// What libtest prints for a check's result.
+/// What libtest prints for a check's result, redacted: its failure
+/// section is [`failure_text`].
 fn report(
     received: Result<Arc<CheckResult>, mpsc::RecvError>,
-    shown: &Shown,
+    redactor: &Redactor,
 ) -> Result<Completion, Failed> {
-    let redact = |text: &str| shown.redactor.redact(text);
+    let redact = |text: &str| redactor.redact(text);
     match received {
         Ok(result) => match result.verdict {
             Verdict::Passed => Ok(Completion::Completed),
@@ -422,15 +465,13 @@ fn report(
             // gate, which only the result model decides, does not count it.
             Verdict::AdvisoryFailed => Err(Failed::from(format!(
                 "advisory: this failure does not fail the gate\n{}",
-                redact(&(shown.failure_text)(&result))
+                redact(&failure_text(&result))
             ))),
             Verdict::Ignored => match &result.outcome {
                 Outcome::Ignored { reason } => Ok(Completion::ignored_with(redact(reason))),
                 _ => Ok(Completion::ignored()),
             },
-            Verdict::Failed | Verdict::Error => {
-                Err(Failed::from(redact(&(shown.failure_text)(&result))))
-            }
+            Verdict::Failed | Verdict::Error => Err(Failed::from(redact(&failure_text(&result)))),
         },
         Err(_) => Err(Failed::from(
             "internal error: the check's task ended without a result",

@@ -157,17 +157,20 @@ impl Target {
         let invalid = Secret::new(INVALID_KEY, "invalid key").map_err(RunError::InvalidKey)?;
         let variants = settings.key_variant_headers();
         let mut credentials: Vec<(KeyChoice, Credential)> = vec![
-            (KeyChoice::Account, Credential::Header(&settings.api_key)),
+            (
+                KeyChoice::Account,
+                Credential::Header(&settings.target.api_key),
+            ),
             (KeyChoice::None, Credential::None),
             (KeyChoice::Invalid, Credential::Header(&invalid)),
             (
                 KeyChoice::Variant(KeyVariant::Bearer),
-                Credential::Bearer(&settings.api_key),
+                Credential::Bearer(&settings.target.api_key),
             ),
             // The key goes in the query string, added when sending.
             (KeyChoice::Variant(KeyVariant::Query), Credential::None),
         ];
-        for (name, secret) in &settings.secret_fixtures {
+        for (name, secret) in &settings.target.secret_fixtures {
             credentials.push((KeyChoice::Fixture(name.clone()), Credential::Header(secret)));
         }
         for (variant, bytes) in &variants {
@@ -177,7 +180,7 @@ impl Target {
         for (choice, credential) in credentials {
             clients.insert(client_key(&choice), build_client(settings, credential)?);
         }
-        let base_url = settings.base_url.trim_end_matches('/').to_string();
+        let base_url = settings.target.base_url.trim_end_matches('/').to_string();
         let origin = origin_of(&base_url)
             .ok_or_else(|| RunError::Client("the base URL does not parse".into()))?;
         Ok(Target {
@@ -593,6 +596,7 @@ fn build_client(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::TargetSettings;
 
     #[tokio::test]
     async fn a_path_that_would_leave_the_base_url_host_is_not_sent() {
@@ -603,11 +607,13 @@ mod tests {
         let base_url = format!("http://{}", closed.local_addr().unwrap());
         drop(closed);
         let settings = RunSettings {
-            base_url,
-            api_key: Secret::new("ak_never_leaves_the_base_url_0001", "key").unwrap(),
-            entry_point_id: "entry_point_123".into(),
-            fixtures: Default::default(),
-            secret_fixtures: Default::default(),
+            target: TargetSettings {
+                base_url,
+                api_key: Secret::new("ak_never_leaves_the_base_url_0001", "key").unwrap(),
+                entry_point_id: "entry_point_123".into(),
+                fixtures: Default::default(),
+                secret_fixtures: Default::default(),
+            },
             timeouts: Timeouts {
                 request: Duration::from_millis(300),
                 ..Timeouts::default()

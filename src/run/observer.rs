@@ -1,6 +1,6 @@
 //! Watching a run as it happens: each exchange when it is recorded, and the
 //! polls in progress. The terminal's verbose lines and live line are built
-//! on this hook (`crate::console`); the runner itself never prints.
+//! on this hook (`crate::app::console`); the runner itself never prints.
 //!
 //! The observer travels with each check's task (a tokio task-local), so the
 //! step and poll code only says what happened, without passing it around.

@@ -7,9 +7,11 @@ use std::time::Duration;
 use crate::check::KeyVariant;
 use crate::secret::Secret;
 
-/// The target and the knobs of one run.
+/// The API a run is pointed at and what the integrator supplied for it: a
+/// real target's settings resolved from flags and the environment, or the
+/// sandbox's own.
 #[derive(Debug, Clone)]
-pub struct RunSettings {
+pub struct TargetSettings {
     /// Scheme, host and optional port, without a trailing slash.
     pub base_url: String,
     pub api_key: Secret,
@@ -18,6 +20,24 @@ pub struct RunSettings {
     pub fixtures: BTreeMap<String, String>,
     /// Secret fixtures (keys), by name.
     pub secret_fixtures: BTreeMap<String, Secret>,
+}
+
+impl TargetSettings {
+    /// Whether the fixture `name` was supplied (secret or not).
+    pub fn has_fixture(&self, name: &str) -> bool {
+        self.fixtures.contains_key(name) || self.secret_fixtures.contains_key(name)
+    }
+
+    /// The names of every fixture supplied, secret or not.
+    pub fn fixture_names(&self) -> impl Iterator<Item = &String> {
+        self.fixtures.keys().chain(self.secret_fixtures.keys())
+    }
+}
+
+/// The target and the knobs of one run.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    pub target: TargetSettings,
     pub timeouts: Timeouts,
     /// Overrides every check's polling timeout.
     pub poll_timeout: Option<Duration>,
@@ -63,8 +83,8 @@ impl RunSettings {
     /// text and hold the key whole: every occurrence of them is redacted
     /// through the key's own forms.
     pub fn secrets(&self) -> Vec<Secret> {
-        let mut all = vec![self.api_key.clone()];
-        all.extend(self.secret_fixtures.values().cloned());
+        let mut all = vec![self.target.api_key.clone()];
+        all.extend(self.target.secret_fixtures.values().cloned());
         all.extend(self.key_variants().into_iter().map(|(_, secret)| secret));
         all
     }
@@ -75,7 +95,7 @@ impl RunSettings {
             .iter()
             .filter(|(variant, _)| variant.in_header())
             .filter_map(|(variant, name)| {
-                let value = variant.derive(self.api_key.expose())?;
+                let value = variant.derive(self.target.api_key.expose())?;
                 Some((*variant, Secret::new(&value, name).ok()?))
             })
             .collect()
@@ -87,13 +107,11 @@ impl RunSettings {
         KeyVariant::ALL
             .iter()
             .filter_map(|(variant, _)| {
-                Some((*variant, variant.header_bytes(self.api_key.expose())?))
+                Some((
+                    *variant,
+                    variant.header_bytes(self.target.api_key.expose())?,
+                ))
             })
             .collect()
-    }
-
-    /// Whether the fixture `name` was supplied (secret or not).
-    pub fn has_fixture(&self, name: &str) -> bool {
-        self.fixtures.contains_key(name) || self.secret_fixtures.contains_key(name)
     }
 }

@@ -77,9 +77,9 @@ impl<'a> CheckRun<'a> {
         sources: &'a HashMap<String, Arc<CheckResult>>,
     ) -> CheckRun<'a> {
         let mut vars = Vars::default();
-        vars.set("entry_point_id", settings.entry_point_id.clone());
+        vars.set("entry_point_id", settings.target.entry_point_id.clone());
         vars.set("run_id", settings.run_id.clone());
-        for (name, value) in &settings.fixtures {
+        for (name, value) in &settings.target.fixtures {
             vars.set(name, value.clone());
         }
         CheckRun {
@@ -227,7 +227,7 @@ impl<'a> CheckRun<'a> {
         let (budget, from) = match within
             .fixture
             .as_ref()
-            .and_then(|name| Some((name, self.settings.fixtures.get(name)?)))
+            .and_then(|name| Some((name, self.settings.target.fixtures.get(name)?)))
         {
             Some((name, text)) => match humantime::parse_duration(text.trim()) {
                 Ok(budget) => (budget, format!("fixture `{name}`")),

@@ -153,9 +153,18 @@ fn on_a_terminal(cmd: &Command) -> Option<Ran> {
     Some(run(&mut script))
 }
 
+/// The sandbox's latency for the live-line tests: executions are polled for
+/// about this long, ten times what the live line needs to appear (its
+/// 150 ms hold after libtest prints, then a 100 ms tick), so a loaded
+/// machine that delays the ticker a second still sees it drawn.
+const LIVE_LINE_LATENCY: &str = "2500ms";
+
 #[test]
 fn a_live_line_shows_polled_executions_on_a_terminal_and_is_cleared() {
-    let cmd = sandbox_run("execution::completes", &["--latency", "1500ms", "--exact"]);
+    let cmd = sandbox_run(
+        "execution::completes",
+        &["--latency", LIVE_LINE_LATENCY, "--exact"],
+    );
     let Some(ran) = on_a_terminal(&cmd) else {
         return;
     };
@@ -240,7 +249,7 @@ fn a_fast_checks_line_appears_when_it_ends_with_the_live_line_below() {
         "--sandbox",
         "--no-reports",
         "--latency",
-        "1500ms",
+        LIVE_LINE_LATENCY,
         "--exact",
     ])
     .args([

@@ -1,9 +1,8 @@
 //! What answers the client: the embedded sandbox (with its scenarios and
 //! faults), or the real API behind a recorder (`--upstream`).
 
+use crate::app::config::{check_base_url, BaseUrlError, ConfigError};
 use crate::cli::ClientArgs;
-use crate::config::check_base_url;
-use crate::config::ConfigError;
 use crate::error::{AppError, UsageError};
 use crate::recorder::{upstream_client, RecordedServer};
 use crate::recording::Recording;
@@ -58,7 +57,7 @@ impl Counterpart {
             Counterpart::Sandbox(config) => RecordedServer::sandbox(addr, config.clone()).await?,
             Counterpart::Upstream(url) => {
                 let url = reqwest::Url::parse(url).map_err(|e| {
-                    ConfigError::from(crate::config::BaseUrlError::Unparsable {
+                    ConfigError::from(BaseUrlError::Unparsable {
                         text: url.clone(),
                         reason: e.to_string(),
                     })

@@ -1,14 +1,13 @@
-//! What the terminal shows besides libtest's lines: failure details and the
-//! homologation verdict. Text only; colour is decided once in `app`.
+//! What the terminal shows besides libtest's lines: the homologation
+//! verdict. Text only; colour is decided once in `app`.
 
 use std::fmt::Write as _;
 
 use colored::{ColoredString, Colorize};
 
-use crate::report::{failure_field, failure_lines, FailureLayout};
+use crate::failure_text::{failure_field, FailureLayout};
 use crate::result::{
-    CheckResult, ChecklistVerdict, ItemVerdict, Outcome, RootCause, RunResult, RunVerdict, Side,
-    Verdict,
+    CheckResult, ChecklistVerdict, ItemVerdict, RootCause, RunResult, RunVerdict, Side, Verdict,
 };
 pub use crate::text::visible as one_line;
 
@@ -29,29 +28,6 @@ pub fn colour_on(
 /// Whether `TERM` says the terminal cannot move its cursor nor colour.
 pub fn is_dumb(env: impl Fn(&str) -> Option<String>) -> bool {
     env("TERM").is_some_and(|t| t == "dumb")
-}
-
-/// The failure section of a check, as libtest prints it under `---- id ----`.
-///
-/// ```text
-/// expected status equal to 401, got 200
-///   step:     execute without a key (checks/key/missing.yaml:12)
-///   request:  POST http://127.0.0.1:8080/v1/entry-points/entry_point_123/execute (no key)
-///   response: 200 application/json {"executionId":"exec_1"}
-///   status: expected equal to 401, got 200 (checks/key/missing.yaml:16)
-///   hint:     The target must refuse unauthenticated calls...
-/// ```
-pub fn failure_text(result: &CheckResult) -> String {
-    let Some(failure) = result.failure() else {
-        return String::new();
-    };
-    let kind = match result.outcome {
-        Outcome::Error(_) => "error: ",
-        _ => "",
-    };
-    let mut lines = vec![format!("{kind}{}", one_line(&failure.message))];
-    lines.extend(failure_lines(failure, FailureLayout::Terminal));
-    lines.join("\n")
 }
 
 fn mark(verdict: ItemVerdict) -> ColoredString {

@@ -7,21 +7,20 @@ use std::path::{Path, PathBuf};
 use crate::check::FixtureCatalog;
 use crate::cli::RunArgs;
 use crate::file::{read_regular, strip_bom, ReadError};
+use crate::run::TargetSettings;
 use crate::secret::{Redactor, Secret, SecretError};
 use crate::source::Source;
 
 /// The default base URL, from the API reference.
 pub const DEFAULT_BASE_URL: &str = "https://api.wapzi.com.br";
 
-/// A real target's settings, as flags and environment give them.
+/// A target's settings, as flags and environment (or the sandbox) give
+/// them, with where each came from.
 #[derive(Debug)]
 pub struct TargetConfig {
-    pub base_url: String,
-    pub api_key: Secret,
-    pub entry_point_id: String,
-    pub fixtures: BTreeMap<String, String>,
-    pub secret_fixtures: BTreeMap<String, Secret>,
-    /// Where each of the above came from, recorded as it was resolved.
+    /// The settings the run is given.
+    pub target: TargetSettings,
+    /// Where each of them came from, recorded as it was resolved.
     pub sources: TargetSources,
 }
 
@@ -156,11 +155,13 @@ pub fn resolve_target(
     .ok_or(ConfigError::NoEntryPoint)?;
     let fixtures = resolve_fixtures(args, catalog, env)?;
     Ok(TargetConfig {
-        base_url,
-        api_key,
-        entry_point_id,
-        fixtures: fixtures.plain,
-        secret_fixtures: fixtures.secret,
+        target: TargetSettings {
+            base_url,
+            api_key,
+            entry_point_id,
+            fixtures: fixtures.plain,
+            secret_fixtures: fixtures.secret,
+        },
         sources: TargetSources {
             base_url: base_url_source,
             api_key: api_key_source,

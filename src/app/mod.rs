@@ -51,24 +51,20 @@ fn configure_colour(forced: Option<bool>) -> bool {
 
 fn list(args: ListArgs) -> Result<u8, AppError> {
     let set = known_secrets::load_checks_env(&args.checks)?;
-    for check in &set.checks {
-        stdout::line(format_args!(
-            "{:<44} {:<9} {:<21} {}",
-            check.id,
-            check.severity.as_str(),
-            check.checklist.id(),
-            check.title
-        ));
-    }
     // Client checks (graded by `client`) follow, their ids in `client::`
     // for the built-in ones, their item a checklist id or a practice.
-    for check in &set.client_checks {
+    let api = set.checks.iter().map(|c| {
+        let item = c.checklist.id();
+        (&c.id, c.severity, item, &c.title)
+    });
+    let client = set
+        .client_checks
+        .iter()
+        .map(|c| (&c.id, c.severity, c.item.id(), &c.title));
+    for (id, severity, item, title) in api.chain(client) {
         stdout::line(format_args!(
-            "{:<44} {:<9} {:<21} {}",
-            check.id,
-            check.severity.as_str(),
-            check.item.id(),
-            check.title
+            "{id:<44} {:<9} {item:<21} {title}",
+            severity.as_str()
         ));
     }
     Ok(exit::READY)

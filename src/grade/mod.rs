@@ -18,6 +18,10 @@ mod verdict;
 #[cfg(test)]
 mod tests;
 
+/// Recordings for tests elsewhere in the crate (the report snapshots).
+#[cfg(test)]
+pub(crate) use traffic::sample;
+
 pub use assemble::{assemble_client, ClientTimes};
 pub use check::{exchange, grade, Graded};
 pub use context::{GradeContext, Grading};

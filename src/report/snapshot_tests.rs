@@ -15,7 +15,6 @@ use super::sample::sample_run;
 use super::{render_json, render_junit, render_markdown};
 use crate::check::{load_sources, CheckSource};
 use crate::grade::{assemble_client, ClientFacts, ClientTimes, GradeContext};
-use crate::recording::{RecordedBody, RecordedCall, Recording};
 use crate::result::{RunResult, Target};
 use crate::secret::Redactor;
 
@@ -100,59 +99,6 @@ fn failure_texts_render_as_pinned() {
     insta::assert_snapshot!("api_failure_text", redact_for_snapshot(&text.join("\n\n")));
 }
 
-/// A call the client made `ms` into the run, answered 5 ms later.
-fn call(ms: u64, method: &str, path: &str, status: u16, response: &str) -> RecordedCall {
-    RecordedCall {
-        seq: 0,
-        at: Duration::from_millis(ms),
-        duration: Duration::from_millis(5),
-        method: method.into(),
-        path: path.into(),
-        query: None,
-        headers: vec![
-            (
-                "x-api-key".into(),
-                "ak_Sandbox0123456789abcdefghijklmn".into(),
-            ),
-            ("content-type".into(), "application/json".into()),
-        ],
-        body: RecordedBody::default(),
-        status,
-        response_headers: vec![("content-type".into(), "application/json".into())],
-        response_body: RecordedBody::of(response.as_bytes()),
-    }
-}
-
-/// A client that sends one message and polls it every 300 ms to the end.
-fn correct_client() -> Recording {
-    let answer = |status: &str| {
-        format!(r#"{{"conversationId":"conv_1","executionId":"exec_1","status":"{status}"}}"#)
-    };
-    let mut post = call(
-        0,
-        "POST",
-        "/v1/entry-points/ep_1/execute",
-        202,
-        &answer("queued"),
-    );
-    post.body = RecordedBody::of(br#"{"message":"hello"}"#);
-    let mut calls = vec![post];
-    for (i, status) in ["queued", "running", "completed"].iter().enumerate() {
-        let at = 300 * (i as u64 + 1);
-        calls.push(call(
-            at,
-            "GET",
-            "/v1/executions/exec_1",
-            200,
-            &answer(status),
-        ));
-    }
-    for (seq, c) in calls.iter_mut().enumerate() {
-        c.seq = seq as u64;
-    }
-    Recording { calls, dropped: 0 }
-}
-
 #[test]
 fn a_client_run_renders_as_pinned() {
     let set = load_sources(&[CheckSource::Builtin]).expect("the built-in checks load");
@@ -172,7 +118,7 @@ fn a_client_run_renders_as_pinned() {
     };
     let mut run = assemble_client(
         &set,
-        &correct_client(),
+        &crate::grade::sample::correct(),
         &GradeContext::new(&[]),
         ClientFacts::default(),
         times,

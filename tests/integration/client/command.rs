@@ -216,7 +216,11 @@ fn serving_for_a_while_with_no_call_is_incomplete() {
 
 #[test]
 fn setup_mistakes_exit_2_with_what_to_do() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port().to_string();
+    let in_use = format!("cannot listen on 127.0.0.1:{port}: address in use");
     let cases: &[(&[&str], &str)] = &[
+        (&["client", "--port", &port, "--", "true"], &in_use),
         (
             &["client", "--scenario", "key-rotate", "--", "true"],
             "did you mean `key-rotated`?",

@@ -42,7 +42,10 @@ fn run_sandbox_passes_every_check_and_exits_ready() {
 
 #[test]
 fn run_against_any_base_url_reads_the_environment_and_ignores_missing_fixtures() {
-    let sandbox = TestSandbox::start(20, &[]);
+    // 300 ms: latest-wins needs its first execution still running when the
+    // second message comes, however loaded the machine (at 20 ms it can
+    // end inconclusive, and ignored).
+    let sandbox = TestSandbox::start(300, &[]);
     let ran = run(sandbox.command().args(["run", "--no-reports"]));
     assert_exit(&ran, exit::READY);
     let ignored = ran.with_status("ignored");

@@ -529,8 +529,10 @@ fn latest_wins_overlaps_the_plain_execution_even_one_check_at_a_time() {
         .args([
             "run",
             "--sandbox",
+            // Long enough that a loaded machine cannot delay latest-wins'
+            // turn past the plain execution's end (it would be inconclusive).
             "--latency",
-            "300ms",
+            "1s",
             "--concurrency",
             "1",
         ])

@@ -31,6 +31,12 @@ pub fn lanes(recording: &Recording, graded: &Graded, redactor: &Redactor) -> Vec
             (None, Some(_), Some(created)) => created.clone(),
             _ => continue,
         };
+        // An execute answered with an id seen before (a mock that answers
+        // one id to every execute) starts a lane of its own.
+        let created = view.reads.is_none();
+        if created && by_id.contains_key(&id) {
+            by_id.remove(&id);
+        }
         let at = *by_id.entry(id.clone()).or_insert_with(|| {
             lanes.push(Lane {
                 execution_id: redactor.redact(&id),
@@ -65,6 +71,27 @@ pub fn lanes(recording: &Recording, graded: &Graded, redactor: &Redactor) -> Vec
 mod tests {
     use super::*;
     use crate::grade::traffic::sample::{get, post, recording};
+
+    #[test]
+    fn an_id_accepted_again_starts_a_lane_of_its_own() {
+        let m = r#"{"message":"a"}"#;
+        let rec = recording(vec![
+            post(0, m, "e1"),
+            get(300, "e1", "completed"),
+            post(400, m, "e1"),
+            get(700, "e1", "completed"),
+        ]);
+        let graded = Graded {
+            results: Vec::new(),
+            violations: Vec::new(),
+        };
+        let lanes = lanes(&rec, &graded, &Redactor::default());
+        let seqs: Vec<Vec<u64>> = lanes
+            .iter()
+            .map(|l| l.events.iter().map(|e| e.seq).collect())
+            .collect();
+        assert_eq!(seqs, [vec![0, 1], vec![2, 3]]);
+    }
 
     #[test]
     fn each_execution_gets_its_lane_with_its_violations() {

@@ -17,7 +17,7 @@ use crate::recording::Recording;
 use crate::result::{RunResult, RunVerdict, Target};
 use crate::run::{self, Signal};
 use crate::sandbox::{Scenario, FIXTURES};
-use crate::secret::Secret;
+use crate::secret::{Redactor, Secret};
 
 use super::known_secrets::{known_secrets, DEFAULT_CHECKS_DIR};
 use super::run_options::check_sources;
@@ -56,24 +56,13 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
     let started_at = SystemTime::now();
     let served = rt.block_on(counterpart.start(args.port, &env))?;
     let base_url = served.base_url();
-    let met = rt.block_on(async {
-        if args.command.is_empty() {
-            announce_serving(&counterpart, &base_url, args.serve_for);
-            serve_until_stopped(args.serve_for, signals).await;
-            Ok(Met::default())
-        } else {
-            eprintln!(
-                "client: {} at {base_url}; running `{}`",
-                counterpart.describe(),
-                args.command.join(" ")
-            );
-            let env = counterpart.command_env(&base_url);
-            let ran = run_command(&args.command, &env, args.deadline, signals).await?;
-            Ok::<_, AppError>(Met::from(ran))
-        }
-    });
+    let shown = Redactor::new(&secrets);
+    let met = rt.block_on(meet(&args, &counterpart, &base_url, &shown, signals));
     let recording: Recording = rt.block_on(served.finish());
-    let finished_at = SystemTime::now();
+    let times = ClientTimes {
+        started_at,
+        finished_at: SystemTime::now(),
+    };
     let met = met?;
     let secrets: Vec<String> = secrets.iter().map(|s| s.expose().to_string()).collect();
     let context = GradeContext::new(&secrets).with_variable(
@@ -88,12 +77,8 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
         scenarios: args.scenarios.clone(),
         upstream: counterpart.upstream_url(),
     };
-    let times = ClientTimes {
-        started_at,
-        finished_at,
-    };
     let target = Target {
-        base_url: base_url.clone(),
+        base_url,
         entry_point_id: counterpart.entry_point_id(&env),
         sandbox: counterpart.is_sandbox(),
         faults: args.behaviour.faults.clone(),
@@ -116,6 +101,34 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
         super::run_checks::write_reports(&result, root, &redactor, false)?;
     }
     Ok(code)
+}
+
+/// Lets the client meet the counterpart at `base_url`: runs the COMMAND,
+/// or serves until stopped. What is printed goes through `shown` (a key
+/// written in the command's arguments is not echoed).
+async fn meet(
+    args: &ClientArgs,
+    counterpart: &Counterpart,
+    base_url: &str,
+    shown: &Redactor,
+    signals: tokio::sync::watch::Receiver<Option<Signal>>,
+) -> Result<Met, AppError> {
+    if args.command.is_empty() {
+        announce_serving(counterpart, base_url, args.serve_for);
+        serve_until_stopped(args.serve_for, signals).await;
+        return Ok(Met::default());
+    }
+    eprintln!(
+        "{}",
+        shown.redact(&format!(
+            "client: {} at {base_url}; running `{}`",
+            counterpart.describe(),
+            args.command.join(" ")
+        ))
+    );
+    let env = counterpart.command_env(base_url);
+    let ran = run_command(&args.command, &env, args.deadline, signals).await?;
+    Ok(Met::from(ran))
 }
 
 /// `./checks`, `builtin`, ... as the person named them.

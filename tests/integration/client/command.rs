@@ -385,3 +385,24 @@ fn min_poll_interval_sets_the_polling_floor() {
     assert_eq!(ran.failed(), ["client::poll-interval"]);
     assert!(ran.stdout.contains("1000 ms"), "{}", ran.stdout);
 }
+
+#[test]
+fn a_key_in_the_commands_arguments_is_never_echoed() {
+    let upstream = TestSandbox::start(0, &[]);
+    let dir = temp_dir();
+    let ran = run(bin()
+        .env("WAPZI_API_KEY", FIXTURES.api_key)
+        .args(["client", "--upstream", &upstream.base_url(), "--reports"])
+        .arg(dir.path())
+        .args(["--", "sh", "-c", "true", FIXTURES.api_key]));
+    assert_exit(&ran, exit::INCOMPLETE);
+    assert!(
+        ran.stderr.contains("running `sh -c true "),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains(FIXTURES.api_key), "{}", ran.stderr);
+    assert!(!ran.stdout.contains(FIXTURES.api_key), "{}", ran.stdout);
+    let json = std::fs::read_to_string(dir.path().join("latest/report.json")).unwrap();
+    assert!(!json.contains(FIXTURES.api_key));
+}

@@ -98,7 +98,7 @@ pub enum BaseUrlError {
 
 impl BaseUrlError {
     /// The error with a key pasted into the URL's text redacted.
-    fn redacted(self, redactor: &Redactor) -> BaseUrlError {
+    pub(crate) fn redacted(self, redactor: &Redactor) -> BaseUrlError {
         match self {
             BaseUrlError::Unparsable { text, reason } => BaseUrlError::Unparsable {
                 text: redactor.redact(&text),

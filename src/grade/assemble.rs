@@ -8,6 +8,7 @@ use crate::recording::Recording;
 use crate::result::{
     ChecksDigest, ClientRun, RunResult, RunVerdict, Side, Summary, Target, Tool, SCHEMA_VERSION,
 };
+use crate::run::rfc3339;
 
 use super::check::grade;
 use super::context::{GradeContext, Grading};
@@ -72,10 +73,13 @@ pub fn assemble_client(
         reasons: judged.reasons,
         root_causes: judged.root_causes,
         unreachable: None,
-        interrupted_by: None,
+        interrupted_by: facts.interrupted.map(|s| s.name().to_string()),
         checklist: judged.checklist,
         ready: judged.verdict == RunVerdict::Ready,
-        exit_code: i32::from(judged.verdict.exit_code()),
+        exit_code: i32::from(match facts.interrupted {
+            Some(signal) => signal.exit_code(),
+            None => judged.verdict.exit_code(),
+        }),
         preflight: Vec::new(),
         checks,
         client: Some(ClientRun {
@@ -88,8 +92,4 @@ pub fn assemble_client(
             lanes,
         }),
     }
-}
-
-fn rfc3339(at: SystemTime) -> String {
-    humantime::format_rfc3339_millis(at).to_string()
 }

@@ -10,6 +10,7 @@ use crate::result::{
     CheckResult, ChecklistVerdict, CommandExit, Gap, ItemVerdict, Outcome, RootCause, RunVerdict,
     Verdict,
 };
+use crate::run::Signal;
 
 /// What happened to the client run besides its checks' results.
 #[derive(Debug, Clone, Default)]
@@ -22,6 +23,8 @@ pub struct ClientFacts {
     pub scenarios: Vec<String>,
     /// The real API the recorder forwarded to, if any.
     pub upstream: Option<String>,
+    /// The signal that stopped the run while the command ran, if one did.
+    pub interrupted: Option<Signal>,
 }
 
 /// What the client results mean for the gate.
@@ -48,6 +51,19 @@ pub fn judge_client(
         .map(|item| item_evidence(item, checks, &by_id))
         .collect();
     let root_causes = root_causes(checks, results);
+    if let Some(signal) = facts.interrupted {
+        // The command was stopped, not failed: what it did is graded and
+        // reported, but it is no verdict.
+        return ClientJudged {
+            verdict: RunVerdict::Interrupted,
+            reasons: vec![format!(
+                "the run was interrupted by {} while the client command ran",
+                signal.name()
+            )],
+            root_causes,
+            checklist,
+        };
+    }
     let exit = facts.command_exit.as_ref();
     let command_failed = exit.and_then(|e| command_failure(e, facts.command.as_deref()));
     let mut not_ready: Vec<String> = command_failed.into_iter().collect();
@@ -177,7 +193,7 @@ fn command_failure(exit: &CommandExit, command: Option<&[String]>) -> Option<Str
     match (&exit.code, &exit.signal) {
         (Some(0), _) => None,
         (Some(code), _) => Some(format!(
-            "{name} exited with code {code}: its own test failed"
+            "{name} exited with code {code}: the command itself failed (its output says why)"
         )),
         (None, Some(signal)) => Some(format!("{name} was killed by {signal}")),
         (None, None) => Some(format!("{name} ended without an exit code")),

@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 use wapzi_homolog::exit;
 use wapzi_homolog::sandbox::FIXTURES;
 
-use crate::support::{assert_exit, assert_exit_case, bin, run, temp_dir, TestSandbox};
+use crate::support::{
+    assert_exit, assert_exit_case, bin, latest_report, run, temp_dir, TestSandbox,
+};
 
 /// Every shipped check id, from `list`.
 fn all_check_ids() -> Vec<String> {
@@ -344,11 +346,7 @@ fn a_default_run_creates_three_executions_four_with_a_failing_message() {
         .args(["run", "--reports"])
         .arg(reports.path()));
     assert_exit(&ran, exit::READY);
-    let report = |dir: &std::path::Path| -> serde_json::Value {
-        serde_json::from_str(&std::fs::read_to_string(dir.join("latest/report.json")).unwrap())
-            .unwrap()
-    };
-    let json = report(reports.path());
+    let json = latest_report(reports.path());
     assert_eq!(json["executions_created"], 3, "{}", ran.stdout);
     assert!(
         ran.stdout.contains(" executions created)"),
@@ -363,7 +361,7 @@ fn a_default_run_creates_three_executions_four_with_a_failing_message() {
         .args(["run", "--sandbox", "--reports"])
         .arg(with_all.path()));
     assert_exit(&ran, exit::READY);
-    let json = report(with_all.path());
+    let json = latest_report(with_all.path());
     assert_eq!(json["executions_created"], 5);
     // Every check that needs the plain execution judged it with `from`.
     let reused = json["checks"]
@@ -539,8 +537,7 @@ fn latest_wins_overlaps_the_plain_execution_even_one_check_at_a_time() {
         .arg("--reports")
         .arg(reports.path()));
     assert_eq!(ran.code, i32::from(exit::READY), "{}", ran.stdout);
-    let text = std::fs::read_to_string(reports.path().join("latest/report.json")).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let json = latest_report(reports.path());
     let latest_wins = json["checks"]
         .as_array()
         .unwrap()

@@ -161,6 +161,14 @@ impl Drop for TestSandbox {
 }
 
 /// A fresh temporary directory.
+/// The `latest/report.json` of a reports root, parsed.
+pub fn latest_report(root: &Path) -> serde_json::Value {
+    let path = root.join("latest/report.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("no report at {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
 pub fn temp_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }

@@ -6,17 +6,11 @@
 use std::io::Write;
 use std::path::Path;
 
-use serde_json::Value;
 use wapzi_homolog::exit;
 use wapzi_homolog::sandbox::FIXTURES;
 
 use crate::hostile::{http_response, read_head, Listener};
-use crate::support::{assert_exit, bin, run, temp_dir, Ran, TestSandbox, Watched};
-
-fn report(reports: &Path) -> Value {
-    let text = std::fs::read_to_string(reports.join("latest/report.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
+use crate::support::{assert_exit, bin, latest_report, run, temp_dir, Ran, TestSandbox, Watched};
 
 fn sandbox_run(args: &[&str], reports: &Path) -> Ran {
     run(bin()
@@ -62,7 +56,7 @@ fn a_filter_that_matches_nothing_is_incomplete_not_ready() {
         ran.stdout
     );
     assert!(!ran.stdout.contains("READY for go-live"), "{}", ran.stdout);
-    let json = report(reports.path());
+    let json = latest_report(reports.path());
     assert_eq!(json["verdict"], "incomplete");
     assert_eq!(json["exit_code"], 6);
     every_report_says(reports.path(), "INCOMPLETE");
@@ -79,7 +73,7 @@ fn a_partial_filter_names_the_items_that_lack_evidence() {
         "{}",
         ran.stdout
     );
-    let json = report(reports.path());
+    let json = latest_report(reports.path());
     let items = json["checklist"].as_array().unwrap();
     assert_eq!(items[0]["id"], "valid-key");
     assert_eq!(items[0]["verdict"], "passed_with_gaps");
@@ -120,7 +114,7 @@ fn missing_fixtures_are_gaps_that_say_how_to_supply_them_and_the_run_is_ready() 
         "{}",
         ran.stdout
     );
-    let json = report(reports.path());
+    let json = latest_report(reports.path());
     assert_eq!(json["verdict"], "ready");
     let valid_key = &json["checklist"][0];
     let gaps: Vec<(&str, &str)> = valid_key["gaps"]
@@ -151,7 +145,7 @@ fn a_panic_is_an_error_of_its_check_and_fails_the_gate() {
         .args(["run", "--sandbox", "--reports"])
         .arg(reports.path()));
     assert_exit(&ran, exit::NOT_READY);
-    let json = report(reports.path());
+    let json = latest_report(reports.path());
     let check = json["checks"]
         .as_array()
         .unwrap()
@@ -207,7 +201,7 @@ fn a_host_that_does_not_resolve_is_unreachable_in_one_line() {
         "no key hint: {}",
         ran.stdout
     );
-    let json = report(reports.path());
+    let json = latest_report(reports.path());
     assert_eq!(json["verdict"], "unreachable");
     assert_eq!(json["unreachable"]["kind"], "dns");
     assert_eq!(json["checks"].as_array().unwrap().len(), 0);
@@ -345,7 +339,7 @@ fn a_bom_before_the_json_is_shown_and_hinted_as_what_it_is() {
         "{}",
         ran.stdout
     );
-    let json = report(reports.path());
+    let json = latest_report(reports.path());
     let cause = &json["root_causes"][0];
     assert_eq!(cause["kind"], "not_json");
     let hint = cause["failure"]["hint"].as_str().unwrap();
@@ -421,7 +415,7 @@ fn a_report_of_a_run_whose_executions_all_time_out_stays_small() {
         html.len()
     );
     assert!(html.find("id=\"why\"").unwrap() < html.find("<h2>Checklist</h2>").unwrap());
-    let json = report(reports.path());
+    let json = latest_report(reports.path());
     let polls = json["checks"]
         .as_array()
         .unwrap()
@@ -472,7 +466,7 @@ fn a_signal_mid_run_writes_the_reports_of_what_ran_and_marks_the_rest() {
             stdout.contains("INTERRUPTED: the run was stopped before it ended"),
             "{stdout}"
         );
-        let json = report(reports.path());
+        let json = latest_report(reports.path());
         assert_eq!(json["verdict"], "interrupted");
         assert_eq!(json["exit_code"], code);
         assert_eq!(json["interrupted_by"], format!("SIG{signal}"));

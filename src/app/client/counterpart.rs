@@ -5,9 +5,8 @@ use crate::app::config::{check_base_url, BaseUrlError, ConfigError};
 use crate::cli::ClientArgs;
 use crate::error::{AppError, UsageError};
 use crate::recorder::{upstream_client, RecordedServer};
-use crate::recording::Recording;
 use crate::sandbox::{SandboxConfig, Scenario, FIXTURES};
-use crate::secret::Secret;
+use crate::secret::{Redactor, Secret};
 
 use super::super::sandbox_config;
 
@@ -25,15 +24,18 @@ pub enum Counterpart {
 impl Counterpart {
     /// The counterpart `args` ask for; sandbox-only settings with
     /// `--upstream` are refused rather than ignored.
+    /// A key pasted in place of the URL is not shown back: the errors are
+    /// redacted with the client's key from `env`.
     pub fn from_args(
         args: &ClientArgs,
-        _env: &dyn Fn(&str) -> Option<String>,
+        env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Counterpart, AppError> {
         if let Some(upstream) = &args.upstream {
             if !args.behaviour.faults.is_empty() {
                 return Err(UsageError::FaultWithUpstream.into());
             }
-            let url = check_base_url(upstream, args.allow_insecure_http)?;
+            let url = check_base_url(upstream, args.allow_insecure_http)
+                .map_err(|e| e.redacted(&Redactor::new(&clients_key(env))))?;
             return Ok(Counterpart::Upstream(url));
         }
         let mut config = sandbox_config(&args.behaviour)?;
@@ -51,7 +53,7 @@ impl Counterpart {
         &self,
         port: u16,
         env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Served, AppError> {
+    ) -> Result<RecordedServer, AppError> {
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
         let server = match self {
             Counterpart::Sandbox(config) => RecordedServer::sandbox(addr, config.clone()).await?,
@@ -66,7 +68,7 @@ impl Counterpart {
                 RecordedServer::upstream(addr, url, client).await?
             }
         };
-        Ok(Served { server })
+        Ok(server)
     }
 
     /// The secrets a client run redacts: every key the sandbox knows, or
@@ -75,10 +77,7 @@ impl Counterpart {
     pub fn secrets(&self, env: &dyn Fn(&str) -> Option<String>) -> Vec<Secret> {
         match self {
             Counterpart::Sandbox(_) => super::sandbox_secrets(),
-            Counterpart::Upstream(_) => env("WAPZI_API_KEY")
-                .and_then(|key| Secret::new(key.trim(), "WAPZI_API_KEY").ok())
-                .into_iter()
-                .collect(),
+            Counterpart::Upstream(_) => clients_key(env),
         }
     }
 
@@ -156,18 +155,10 @@ impl Counterpart {
     }
 }
 
-/// The running counterpart.
-pub struct Served {
-    server: RecordedServer,
-}
-
-impl Served {
-    pub fn base_url(&self) -> String {
-        self.server.base_url()
-    }
-
-    /// Stops serving, then hands over everything recorded.
-    pub async fn finish(self) -> Recording {
-        self.server.shutdown().await
-    }
+/// The key the environment gives the client for the real API, if any.
+fn clients_key(env: &dyn Fn(&str) -> Option<String>) -> Vec<Secret> {
+    env("WAPZI_API_KEY")
+        .and_then(|key| Secret::new(key.trim(), "WAPZI_API_KEY").ok())
+        .into_iter()
+        .collect()
 }

@@ -14,7 +14,7 @@ use crate::error::{AppError, UsageError};
 use crate::exit;
 use crate::grade::{self, ClientFacts, ClientTimes, GradeContext, Grading};
 use crate::recording::Recording;
-use crate::result::{RunResult, RunVerdict, Target};
+use crate::result::Target;
 use crate::run::{self, Signal};
 use crate::sandbox::{Scenario, FIXTURES};
 use crate::secret::{Redactor, Secret};
@@ -58,7 +58,7 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
     let base_url = served.base_url();
     let shown = Redactor::new(&secrets);
     let met = rt.block_on(meet(&args, &counterpart, &base_url, &shown, signals));
-    let recording: Recording = rt.block_on(served.finish());
+    let recording: Recording = rt.block_on(served.shutdown());
     let times = ClientTimes {
         started_at,
         finished_at: SystemTime::now(),
@@ -76,6 +76,7 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
         command_exit: met.command.as_ref().map(|c| c.exit.clone()),
         scenarios: args.scenarios.clone(),
         upstream: counterpart.upstream_url(),
+        interrupted: met.interrupted,
     };
     let target = Target {
         base_url,
@@ -86,11 +87,7 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
         tls: None,
         proxy: None,
     };
-    let mut result =
-        grade::assemble_client(&set, &recording, &context, facts, times, &run_id, target);
-    if let Some(signal) = met.interrupted {
-        mark_interrupted(&mut result, signal);
-    }
+    let result = grade::assemble_client(&set, &recording, &context, facts, times, &run_id, target);
     super::run_checks::print_graded(&result, &redactor);
     let code = u8::try_from(result.exit_code).unwrap_or(exit::NOT_READY);
     if !args.no_reports {
@@ -188,22 +185,6 @@ fn announce_serving(counterpart: &Counterpart, base_url: &str, serve_for: Option
     stdout::line(format_args!(
         "Recording your client's calls {until}; then they are graded."
     ));
-}
-
-/// A run stopped by a signal while the command ran is INTERRUPTED: what
-/// was recorded is graded and reported, but it is no verdict.
-fn mark_interrupted(result: &mut RunResult, signal: Signal) {
-    result.verdict = RunVerdict::Interrupted;
-    result.ready = false;
-    result.exit_code = i32::from(signal.exit_code());
-    result.interrupted_by = Some(signal.name().to_string());
-    result.reasons.insert(
-        0,
-        format!(
-            "the run was interrupted by {} while the client command ran",
-            signal.name()
-        ),
-    );
 }
 
 /// The sandbox's keys are secrets in a client run too: the reports treat

@@ -6,12 +6,11 @@
 use std::path::Path;
 use std::process::Command;
 
-use serde_json::Value;
 use wapzi_homolog::exit;
 use wapzi_homolog::sandbox::FIXTURES;
 
 use super::clients::{drive, Api, Behaviour};
-use crate::support::{assert_exit, bin, run, temp_dir, TestSandbox, Watched};
+use crate::support::{assert_exit, bin, latest_report, run, temp_dir, TestSandbox, Watched};
 
 /// The variable that makes [`child_client`] act, and how.
 const ROLE: &str = "WAPZI_TEST_CLIENT";
@@ -69,11 +68,6 @@ fn with_child(mut cmd: Command) -> Command {
     cmd
 }
 
-fn report(dir: &Path) -> Value {
-    let text = std::fs::read_to_string(dir.join("latest/report.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
 #[test]
 fn a_correct_backend_met_with_every_scenario_is_ready() {
     let dir = temp_dir();
@@ -89,7 +83,7 @@ fn a_correct_backend_met_with_every_scenario_is_ready() {
         "{}",
         ran.stdout
     );
-    let json = report(dir.path());
+    let json = latest_report(dir.path());
     assert_eq!(json["side"], "client");
     assert_eq!(json["verdict"], "ready");
     let client = &json["client"];
@@ -123,7 +117,7 @@ fn a_failing_end_to_end_test_makes_the_run_not_ready_with_its_code() {
     cmd.env(EXIT, "3");
     let ran = run(&mut with_child(cmd));
     assert_exit(&ran, exit::NOT_READY);
-    let json = report(dir.path());
+    let json = latest_report(dir.path());
     assert_eq!(json["client"]["command_exit"]["code"], 3);
     let reasons = json["reasons"].to_string();
     assert!(reasons.contains('3'), "{reasons}");
@@ -136,7 +130,7 @@ fn a_violation_fails_its_check_and_is_marked_on_the_lane() {
     let ran = run(&mut with_child(client_command("browser", dir.path())));
     assert_exit(&ran, exit::NOT_READY);
     assert_eq!(ran.failed(), ["client::from-backend"]);
-    let json = report(dir.path());
+    let json = latest_report(dir.path());
     let marked = json["client"]["lanes"][0]["events"]
         .as_array()
         .unwrap()
@@ -172,7 +166,7 @@ fn through_upstream_the_real_api_answers_and_the_calls_are_graded_alike() {
     // No scenario: some practices are not exercised, the rest holds.
     assert_exit(&ran, exit::INCOMPLETE);
     assert!(ran.failed().is_empty(), "{}", ran.stdout);
-    let json = report(dir.path());
+    let json = latest_report(dir.path());
     assert_eq!(json["client"]["upstream"], upstream.base_url());
     assert!(upstream.stats().requests >= 3, "the upstream answered");
     assert!(
@@ -192,7 +186,7 @@ fn a_command_past_its_deadline_is_stopped_and_the_run_incomplete() {
     let ran = run(&mut cmd);
     assert_exit(&ran, exit::INCOMPLETE);
     assert!(ran.stderr.contains("--deadline"), "{}", ran.stderr);
-    let json = report(dir.path());
+    let json = latest_report(dir.path());
     assert_eq!(json["client"]["command_exit"]["timed_out"], true);
 }
 
@@ -209,7 +203,7 @@ fn serving_for_a_while_with_no_call_is_incomplete() {
         "{}",
         ran.stdout
     );
-    assert!(report(dir.path())["reasons"]
+    assert!(latest_report(dir.path())["reasons"]
         .to_string()
         .contains("no call"));
 }
@@ -319,7 +313,7 @@ fn sigterm_while_the_command_runs_stops_it_and_reports_interrupted() {
         "started",
     );
     assert_eq!(code, i32::from(exit::TERMINATED));
-    let json = report(dir.path());
+    let json = latest_report(dir.path());
     assert_eq!(json["verdict"], "interrupted");
     assert_eq!(json["interrupted_by"], "SIGTERM");
     assert_eq!(json["client"]["command_exit"]["signal"], "SIGTERM");
@@ -335,7 +329,7 @@ fn sigterm_ends_serving_without_a_command_and_grades() {
     );
     // The normal end of serving: graded, no call made.
     assert_eq!(code, i32::from(exit::INCOMPLETE));
-    assert_eq!(report(dir.path())["verdict"], "incomplete");
+    assert_eq!(latest_report(dir.path())["verdict"], "incomplete");
 }
 
 /// The custom check of docs/client.md, as an integrator would add it.
@@ -405,4 +399,19 @@ fn a_key_in_the_commands_arguments_is_never_echoed() {
     assert!(!ran.stdout.contains(FIXTURES.api_key), "{}", ran.stdout);
     let json = std::fs::read_to_string(dir.path().join("latest/report.json")).unwrap();
     assert!(!json.contains(FIXTURES.api_key));
+}
+
+#[test]
+fn a_key_pasted_in_place_of_the_upstream_is_not_shown_back() {
+    let ran = run(bin().env("WAPZI_API_KEY", FIXTURES.api_key).args([
+        "client",
+        "--upstream",
+        FIXTURES.api_key,
+        "--no-reports",
+        "--",
+        "true",
+    ]));
+    assert_exit(&ran, exit::SETUP);
+    assert!(ran.stderr.contains("invalid base URL"), "{}", ran.stderr);
+    assert!(!ran.stderr.contains(FIXTURES.api_key), "{}", ran.stderr);
 }

@@ -70,13 +70,7 @@ pub(crate) fn run_within(cmd: &mut Command, limit: Duration) -> Option<Ran> {
     })
 }
 
-/// The `latest/report.json` of a reports root, parsed.
-pub(crate) fn latest_report(root: &Path) -> Value {
-    let path = root.join("latest/report.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("no report at {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
+pub(crate) use crate::support::latest_report;
 
 /// The check `id` in a parsed report.
 fn check<'a>(report: &'a Value, id: &str) -> &'a Value {

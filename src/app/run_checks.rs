@@ -161,12 +161,14 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
 /// Lowers the run's concurrency (and gives up keep-alive) to fit the file
 /// descriptors this machine allows, saying so on stderr; refuses (exit 2)
 /// a limit that leaves room for no check. With the sandbox in this process
-/// each request holds two: the client's socket and the server's.
+/// each request holds three: the client's socket, the server's, and the
+/// server's previous one, which it may not have closed yet when the client
+/// (without keep-alive) opens the next.
 fn fit_to_file_limit(settings: &mut RunSettings, in_process: bool) -> Result<(), AppError> {
     let Some(room) = run::fd_room() else {
         return Ok(());
     };
-    let per_request = if in_process { 2 } else { 1 };
+    let per_request = if in_process { 3 } else { 1 };
     // One keep-alive pool per key: the account's, none, an invalid one, and each secret fixture.
     let clients = 3 + settings.target.secret_fixtures.len() as u64;
     let fit = run::fit(settings.concurrency, per_request, clients, room)

@@ -200,21 +200,78 @@ fn spawn_checks(
 ) {
     let mut slots: HashMap<String, Slot> = HashMap::new();
     let mut senders = Vec::new();
-    for (check, tx) in pending {
+    for (check, tx) in &pending {
         let (slot_tx, slot_rx) = watch::channel(None);
         slots.insert(check.id.clone(), slot_rx);
-        senders.push((check.clone(), tx, slot_tx));
+        senders.push((*check, tx.clone(), slot_tx));
     }
+    let checks: Vec<&Check> = pending.iter().map(|(check, _)| *check).collect();
     for (check, tx, slot_tx) in senders {
         let prerequisites: Vec<(String, Slot)> = check
             .requires
             .iter()
             .filter_map(|id| slots.get(id).map(|s| (id.clone(), s.clone())))
             .collect();
-        let check_id = check.id.clone();
-        let task = check_task(shared.clone(), check, prerequisites, tx, slot_tx);
-        runtime.spawn(watched(observer.clone(), check_id, task));
+        let task = CheckTask {
+            shared: shared.clone(),
+            check: check.clone(),
+            prerequisites,
+            handoff: handoff(check, &checks, &slots),
+            tx,
+            slot_tx,
+        };
+        runtime.spawn(watched(observer.clone(), check.id.clone(), task.run()));
     }
+}
+
+/// The check `check`'s turn goes to when it ends: the first that overlaps
+/// its executions, so that it sends before any check polls them to their
+/// end. Only once every check that one still waits for and that sends
+/// requests has ended (`waits_on`): it must not need a turn before it
+/// takes the one kept for it.
+struct Handoff {
+    to: String,
+    waits_on: Vec<Slot>,
+}
+
+impl Handoff {
+    fn ready(&self) -> bool {
+        self.waits_on.iter().all(|slot| slot.borrow().is_some())
+    }
+}
+
+fn handoff(check: &Check, checks: &[&Check], slots: &HashMap<String, Slot>) -> Option<Handoff> {
+    let overlapping = checks
+        .iter()
+        .find(|c| c.overlaps.as_deref() == Some(check.id.as_str()))?;
+    // What `check` required has ended before it does.
+    let mut ended = required_by(check, checks);
+    ended.insert(check.id.as_str());
+    let waits_on = required_by(overlapping, checks)
+        .into_iter()
+        .filter(|id| !ended.contains(id))
+        .filter(|id| checks.iter().any(|c| c.id == *id && c.sends_requests()))
+        .filter_map(|id| slots.get(id).cloned())
+        .collect();
+    Some(Handoff {
+        to: overlapping.id.clone(),
+        waits_on,
+    })
+}
+
+/// Every check of `checks` that `check` requires, directly or not.
+fn required_by<'a>(check: &'a Check, checks: &[&'a Check]) -> std::collections::HashSet<&'a str> {
+    let mut found = std::collections::HashSet::new();
+    let mut next: Vec<&str> = check.requires.iter().map(String::as_str).collect();
+    while let Some(id) = next.pop() {
+        let Some(required) = checks.iter().find(|c| c.id == id) else {
+            continue;
+        };
+        if found.insert(required.id.as_str()) {
+            next.extend(required.requires.iter().map(String::as_str));
+        }
+    }
+    found
 }
 
 /// The results the checks' tasks collected, in check order.
@@ -261,56 +318,81 @@ impl Shared {
     }
 }
 
-/// Runs `check` once its prerequisites are known, within its budget, and
-/// hands its result to its trial, to the checks that require it and to
-/// the run. A panic is an error of this check, with its message, and a
-/// signal ends it as interrupted: a result is never lost.
-async fn check_task(
+/// A check's task: its check, the results it waits for, and where its
+/// own result and turn go.
+struct CheckTask {
     shared: Arc<Shared>,
     check: Check,
     prerequisites: Vec<(String, Slot)>,
+    handoff: Option<Handoff>,
     tx: mpsc::Sender<Arc<CheckResult>>,
     slot_tx: watch::Sender<Option<Arc<CheckResult>>>,
-) {
-    let started = Instant::now();
-    let work = async {
-        let gate = await_prerequisites(prerequisites).await;
-        let ignored = missing_fixtures(&check, &shared.settings, &shared.catalog);
-        let _turn = match turn_queue(&check) {
-            Some(queue) => Some(shared.turns.take(queue).await),
-            None => None,
+}
+
+impl CheckTask {
+    /// Runs the check once its prerequisites are known, within its
+    /// budget, and hands its result to its trial, to the checks that
+    /// require it and to the run. A panic is an error of this check, with
+    /// its message, and a signal ends it as interrupted: a result is never
+    /// lost.
+    async fn run(self) {
+        let CheckTask {
+            shared,
+            check,
+            prerequisites,
+            handoff,
+            tx,
+            slot_tx,
+        } = self;
+        let started = Instant::now();
+        let work = async {
+            let gate = await_prerequisites(prerequisites).await;
+            let ignored = missing_fixtures(&check, &shared.settings, &shared.catalog);
+            let turn = match turn_queue(&check) {
+                Some(queue) => Some(shared.turns.take(queue, &check.id).await),
+                None => None,
+            };
+            let now = Instant::now();
+            let check_budget = shared.settings.timeouts.check;
+            let budget = shared.deadline.map_or(check_budget, |d| {
+                check_budget.min(d.saturating_duration_since(now))
+            });
+            let running = run_check(
+                &check,
+                &shared.target,
+                &shared.settings,
+                gate,
+                ignored,
+                budget,
+            );
+            let result = match AssertUnwindSafe(running).catch_unwind().await {
+                Ok(result) => result,
+                Err(payload) => {
+                    panicked(&check, &shared.target, now, panic_message(payload.as_ref()))
+                }
+            };
+            (result, turn)
         };
-        let now = Instant::now();
-        let check_budget = shared.settings.timeouts.check;
-        let budget = shared.deadline.map_or(check_budget, |d| {
-            check_budget.min(d.saturating_duration_since(now))
-        });
-        let running = run_check(
-            &check,
-            &shared.target,
-            &shared.settings,
-            gate,
-            ignored,
-            budget,
-        );
-        match AssertUnwindSafe(running).catch_unwind().await {
-            Ok(result) => result,
-            Err(payload) => panicked(&check, &shared.target, now, panic_message(payload.as_ref())),
+        let (result, turn) = tokio::select! {
+            done = work => done,
+            signal = interrupted(shared.interrupt.clone()) => {
+                (stopped(&check, &shared.target, started, signal.name()), None)
+            }
+        };
+        // Kept before the result is told: the check it is kept for asks
+        // for a turn as soon as it knows.
+        match (turn, handoff) {
+            (Some(turn), Some(handoff)) if handoff.ready() => turn.hand_to(&handoff.to),
+            (turn, _) => drop(turn),
         }
-    };
-    let result = tokio::select! {
-        result = work => result,
-        signal = interrupted(shared.interrupt.clone()) => {
-            stopped(&check, &shared.target, started, signal.name())
+        let result = Arc::new(result);
+        if let Ok(mut all) = shared.collected.lock() {
+            all.push(result.clone());
         }
-    };
-    let result = Arc::new(result);
-    if let Ok(mut all) = shared.collected.lock() {
-        all.push(result.clone());
+        slot_tx.send_replace(Some(result.clone()));
+        // The trial may be gone (libtest stopped early): nothing to tell.
+        let _ = tx.send(result);
     }
-    slot_tx.send_replace(Some(result.clone()));
-    // The trial may be gone (libtest stopped early): nothing to tell.
-    let _ = tx.send(result);
 }
 
 /// Where `check` waits for its turn: none for a check that sends nothing

@@ -291,7 +291,10 @@ impl Target {
         if let Some(body) = &out.body {
             request = request.body(body.to_string());
         }
-        let mut response = request.send().await.map_err(|e| self.transport(&e))?;
+        let request = request.build().map_err(|e| self.transport(&e))?;
+        let mut response = send_when_descriptors_allow(client, request)
+            .await
+            .map_err(|e| self.transport(&e))?;
         let status = response.status().as_u16();
         let headers = self.headers(response.headers());
         let (bytes, truncated) = read_capped(&mut response).await.map_err(|e| {
@@ -443,6 +446,32 @@ fn record(incoming: &Incoming) -> ResponseRecord {
 
 /// Reads `response`'s body up to [`BODY_CAP`] bytes; `true` when more was
 /// sent, which is dropped unread (with the connection).
+/// Pauses between attempts to connect while this machine is out of file
+/// descriptors: about 1.5 s in all.
+const DESCRIPTOR_WAITS_MS: [u64; 6] = [25, 50, 100, 200, 400, 800];
+
+/// Sends `request`, trying again a few times when the connection could not
+/// even be opened for want of a file descriptor (another request's socket
+/// may not be closed yet): nothing was sent, and it is no answer of the
+/// target's. Still out of descriptors after that, the error says so.
+async fn send_when_descriptors_allow(
+    client: &reqwest::Client,
+    request: reqwest::Request,
+) -> Result<reqwest::Response, reqwest::Error> {
+    for wait in DESCRIPTOR_WAITS_MS {
+        let Some(attempt) = request.try_clone() else {
+            break;
+        };
+        match client.execute(attempt).await {
+            Err(e) if e.is_connect() && super::transport::is_local_limit(&e) => {
+                tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+            }
+            answered => return answered,
+        }
+    }
+    client.execute(request).await
+}
+
 async fn read_capped(response: &mut reqwest::Response) -> Result<(Vec<u8>, bool), reqwest::Error> {
     let announced = response
         .content_length()
@@ -639,6 +668,72 @@ mod tests {
         assert!(exchange.response.is_none());
         let reached = collector.accept();
         assert!(reached.is_err(), "the request reached another host");
+    }
+
+    /// A resolver out of file descriptors `failures` times, then resolving
+    /// to `addr`.
+    struct OutOfDescriptorsFor {
+        failures: std::sync::atomic::AtomicU32,
+        addr: std::net::SocketAddr,
+    }
+
+    impl reqwest::dns::Resolve for OutOfDescriptorsFor {
+        fn resolve(&self, _: reqwest::dns::Name) -> reqwest::dns::Resolving {
+            use std::sync::atomic::Ordering;
+            let failing = self
+                .failures
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+            let addr = self.addr;
+            Box::pin(async move {
+                if failing {
+                    let error = std::io::Error::from_raw_os_error(24);
+                    return Err(Box::new(error) as Box<dyn std::error::Error + Send + Sync>);
+                }
+                Ok(Box::new(std::iter::once(addr)) as reqwest::dns::Addrs)
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_connection_refused_for_want_of_descriptors_is_tried_again_a_few_times() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut head = [0u8; 1024];
+                let _ = stream.read(&mut head).await;
+                let _ = stream
+                    .write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
+                    .await;
+            }
+        });
+        let client = |failures| {
+            let resolver = OutOfDescriptorsFor {
+                failures: std::sync::atomic::AtomicU32::new(failures),
+                addr,
+            };
+            reqwest::Client::builder()
+                .no_proxy()
+                .dns_resolver(std::sync::Arc::new(resolver))
+                .build()
+                .unwrap()
+        };
+        let request = |client: &reqwest::Client| {
+            client
+                .get(format!("http://wapzi.test:{}/v1", addr.port()))
+                .build()
+                .unwrap()
+        };
+        let passing = client(3);
+        let answer = send_when_descriptors_allow(&passing, request(&passing)).await;
+        assert_eq!(answer.map(|a| a.status().as_u16()).ok(), Some(204));
+        let never = client(u32::MAX);
+        let error = send_when_descriptors_allow(&never, request(&never))
+            .await
+            .unwrap_err();
+        assert!(super::super::transport::is_local_limit(&error), "{error:?}");
     }
 
     #[test]

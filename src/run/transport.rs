@@ -109,6 +109,11 @@ fn describe(error: &reqwest::Error) -> String {
     }
 }
 
+/// Whether `error` is a limit of this machine (out of file descriptors).
+pub fn is_local_limit(error: &reqwest::Error) -> bool {
+    local_limit(error).is_some()
+}
+
 /// How a message about a local limit starts.
 const LOCAL_LIMIT: &str = "this machine ran out of file descriptors";
 

@@ -4,6 +4,10 @@
 //! A plain FIFO semaphore would start such a check only after every check
 //! that became ready before it: with `--concurrency 1`, after the one that
 //! polls the execution to its end, when there is nothing left to overlap.
+//! Serving it ahead is not enough either: the checks that become ready at
+//! the same moment as it (those that poll that execution) may take the
+//! turn first. So the overlapped check hands its turn to it directly
+//! ([`Turn::hand_to`]).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -30,6 +34,8 @@ struct State {
     free: usize,
     ahead: VecDeque<oneshot::Sender<Turn>>,
     normal: VecDeque<oneshot::Sender<Turn>>,
+    /// Checks a turn is kept for, each taking it at once when it asks.
+    kept_for: Vec<String>,
 }
 
 /// A check's turn; handed to the next waiting check when dropped.
@@ -46,14 +52,19 @@ impl Turns {
                 free: limit.max(1),
                 ahead: VecDeque::new(),
                 normal: VecDeque::new(),
+                kept_for: Vec::new(),
             })),
         }
     }
 
-    /// Waits for a turn in `queue`.
-    pub async fn take(&self, queue: Queue) -> Turn {
+    /// Waits for a turn in `queue` for `check`, or takes the one kept for it.
+    pub async fn take(&self, queue: Queue, check: &str) -> Turn {
         let waiting = {
             let mut state = self.lock();
+            if let Some(at) = state.kept_for.iter().position(|id| id == check) {
+                state.kept_for.swap_remove(at);
+                return self.turn();
+            }
             if state.free > 0 {
                 state.free -= 1;
                 return self.turn();
@@ -100,6 +111,17 @@ impl Turns {
     }
 }
 
+impl Turn {
+    /// Keeps this turn for `check` instead of handing it to the next check
+    /// waiting: `check` must ask for a turn next, and must need no other
+    /// check's turn before it does (else it would wait for a turn it holds).
+    pub fn hand_to(mut self, check: &str) {
+        if let Some(turns) = self.turns.take() {
+            turns.lock().kept_for.push(check.to_string());
+        }
+    }
+}
+
 impl Drop for Turn {
     fn drop(&mut self) {
         if let Some(turns) = self.turns.take() {
@@ -122,7 +144,7 @@ mod tests {
     fn ahead_is_served_before_checks_that_waited_longer() {
         runtime().block_on(async {
             let turns = Turns::new(1);
-            let first = turns.take(Queue::Normal).await;
+            let first = turns.take(Queue::Normal, "a").await;
             let order = Arc::new(Mutex::new(Vec::new()));
             let mut tasks = Vec::new();
             for (name, queue) in [
@@ -132,7 +154,7 @@ mod tests {
             ] {
                 let (turns, order) = (turns.clone(), order.clone());
                 tasks.push(tokio::spawn(async move {
-                    let _turn = turns.take(queue).await;
+                    let _turn = turns.take(queue, name).await;
                     order.lock().unwrap().push(name);
                 }));
                 // Each is queued before the next is spawned.
@@ -150,24 +172,44 @@ mod tests {
     fn never_more_turns_than_the_limit_and_a_gone_waiter_passes_its_turn_on() {
         runtime().block_on(async {
             let turns = Turns::new(2);
-            let a = turns.take(Queue::Normal).await;
-            let _b = turns.take(Queue::Normal).await;
+            let a = turns.take(Queue::Normal, "a").await;
+            let _b = turns.take(Queue::Normal, "a").await;
             let gone = tokio::spawn({
                 let turns = turns.clone();
-                async move { turns.take(Queue::Ahead).await }
+                async move { turns.take(Queue::Ahead, "gone").await }
             });
             tokio::task::yield_now().await;
             gone.abort();
             let _ = gone.await;
             let waiting = tokio::spawn({
                 let turns = turns.clone();
-                async move { turns.take(Queue::Normal).await }
+                async move { turns.take(Queue::Normal, "a").await }
             });
             tokio::task::yield_now().await;
             assert!(!waiting.is_finished(), "two turns are taken");
             drop(a);
             let _c = waiting.await.unwrap();
             assert_eq!(turns.lock().free, 0);
+        });
+    }
+
+    #[test]
+    fn a_turn_handed_to_a_check_is_its_own_whoever_waited_before() {
+        runtime().block_on(async {
+            let turns = Turns::new(1);
+            let first = turns.take(Queue::Normal, "overlapped").await;
+            let waiting = tokio::spawn({
+                let turns = turns.clone();
+                async move { turns.take(Queue::Ahead, "waiting").await }
+            });
+            tokio::task::yield_now().await;
+            first.hand_to("overlapping");
+            tokio::task::yield_now().await;
+            assert!(!waiting.is_finished(), "the turn is kept for another");
+            let kept = turns.take(Queue::Normal, "overlapping").await;
+            drop(kept);
+            let _next = waiting.await.unwrap();
+            assert!(turns.lock().kept_for.is_empty());
         });
     }
 }

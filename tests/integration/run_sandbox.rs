@@ -517,9 +517,10 @@ fn checks_are_in_id_order_and_expect_comes_before_inconclusive_when() {
 }
 
 /// Isolation between conversations is provoked by construction: with one
-/// check at a time, latest-wins (`overlaps`) still takes the turn after the
-/// plain execution is created, so that execution is still queued when its
-/// messages arrive, and it reads it so.
+/// check at a time, latest-wins (`overlaps`) is handed the turn of the
+/// check that creates the plain execution, before the checks that poll it
+/// (ready at the same moment) can take it, so that execution is still
+/// queued when its messages arrive, and it reads it so.
 #[test]
 fn latest_wins_overlaps_the_plain_execution_even_one_check_at_a_time() {
     let reports = temp_dir();

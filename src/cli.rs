@@ -102,6 +102,13 @@ pub struct ClientArgs {
     /// When to colour the output.
     #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
+    /// One character per client check instead of one line (same as --format terse).
+    #[arg(short, long, conflicts_with = "format")]
+    pub quiet: bool,
+    /// How the graded client checks are printed; with `json`, stdout is JSON lines only (as
+    /// `run`'s), and the command's own output goes to stderr.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<OutputFormat>,
     /// Your end-to-end test, or a script that starts your backend and drives it; its output is
     /// passed through and its exit status is part of the verdict.
     #[arg(last = true, value_name = "COMMAND")]
@@ -323,11 +330,7 @@ impl RunOutput {
         libtest_mimic::Arguments {
             list: self.list,
             quiet: self.quiet,
-            format: self.format.map(|f| match f {
-                OutputFormat::Pretty => libtest_mimic::FormatSetting::Pretty,
-                OutputFormat::Terse => libtest_mimic::FormatSetting::Terse,
-                OutputFormat::Json => libtest_mimic::FormatSetting::Json,
-            }),
+            format: self.format.map(OutputFormat::libtest),
             logfile: self.logfile.as_ref().map(|p| p.display().to_string()),
             test_threads: self.test_threads.map(usize::from),
             ..libtest_mimic::Arguments::default()
@@ -344,7 +347,7 @@ impl RunOutput {
     }
 }
 
-/// `run --format`.
+/// `run --format` and `client --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
     /// A line per check, then the failures and the verdict (the default).
@@ -354,6 +357,33 @@ pub enum OutputFormat {
     /// JSON lines only on stdout, an object per event (docs/report-format.md); the verdict's
     /// text goes to stderr.
     Json,
+}
+
+impl OutputFormat {
+    /// libtest-mimic's setting for this format.
+    pub fn libtest(self) -> libtest_mimic::FormatSetting {
+        match self {
+            OutputFormat::Pretty => libtest_mimic::FormatSetting::Pretty,
+            OutputFormat::Terse => libtest_mimic::FormatSetting::Terse,
+            OutputFormat::Json => libtest_mimic::FormatSetting::Json,
+        }
+    }
+}
+
+impl ClientArgs {
+    /// libtest-mimic's arguments for printing the graded client checks.
+    pub fn libtest(&self) -> libtest_mimic::Arguments {
+        libtest_mimic::Arguments {
+            quiet: self.quiet,
+            format: self.format.map(OutputFormat::libtest),
+            ..libtest_mimic::Arguments::default()
+        }
+    }
+
+    /// Whether stdout is JSON lines only.
+    pub fn json(&self) -> bool {
+        self.format == Some(OutputFormat::Json)
+    }
 }
 
 /// `run --color`.

@@ -141,13 +141,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     }
     let result = run::assemble(&set, executed, &run_id, target);
     let json = args.output.format == Some(OutputFormat::Json);
-    if json {
-        // stdout is JSON lines only: the text is for the person watching.
-        eprintln!("{}", redactor.redact(&term::summary(&result)));
-        stdout::line(redactor.redact(&verdict_event(&result).to_string()));
-    } else {
-        stdout::line(redactor.redact(&term::summary(&result)));
-    }
+    print_verdict(&result, &redactor, json);
     let code = u8::try_from(result.exit_code).unwrap_or(exit::NOT_READY);
     // libtest wrote --logfile itself: the canary reads it too.
     let logfile: Vec<PathBuf> = args.output.logfile.iter().cloned().collect();
@@ -396,11 +390,27 @@ pub(super) fn write_reports(
 
 /// Prints a graded run (`client`): a libtest line per check, then the
 /// verdict's summary.
-pub(super) fn print_graded(result: &RunResult, redactor: &Redactor) {
-    let relay = Relay::start(&Arguments::default());
+pub(super) fn print_graded(result: &RunResult, redactor: &Redactor, libtest: &Arguments) {
+    let relay = Relay::start(libtest);
     run::print_results(&result.checks, relay.args(), redactor.clone());
     drop(relay);
-    stdout::line(redactor.redact(&term::summary(result)));
+    print_verdict(
+        result,
+        redactor,
+        libtest.format == Some(FormatSetting::Json),
+    );
+}
+
+/// The verdict's text on stdout; with `json`, its event there and the text
+/// on stderr, since stdout is JSON lines only (the text is for the person
+/// watching).
+fn print_verdict(result: &RunResult, redactor: &Redactor, json: bool) {
+    if json {
+        eprintln!("{}", redactor.redact(&term::summary(result)));
+        stdout::line(redactor.redact(&verdict_event(result).to_string()));
+    } else {
+        stdout::line(redactor.redact(&term::summary(result)));
+    }
 }
 
 /// `--format json`'s closing event: the verdict, its exit code and why.

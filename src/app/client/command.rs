@@ -27,7 +27,9 @@ pub struct CommandRun {
 }
 
 /// Runs `argv` with `env` added to this process's environment until it
-/// exits, the deadline passes or a signal comes.
+/// exits, the deadline passes or a signal comes. Its standard output is
+/// ours, or our standard error when ours must hold JSON lines only
+/// (`stdout_to_stderr`).
 ///
 /// # Errors
 ///
@@ -38,6 +40,7 @@ pub async fn run_command(
     env: &[(String, String)],
     deadline: Duration,
     signals: watch::Receiver<Option<Signal>>,
+    stdout_to_stderr: bool,
 ) -> Result<CommandRun, CommandError> {
     let (program, args) = argv.split_first().ok_or(CommandError::Empty)?;
     let mut command = Command::new(program);
@@ -45,6 +48,9 @@ pub async fn run_command(
         .args(args)
         .envs(env.iter().cloned())
         .kill_on_drop(true);
+    if stdout_to_stderr {
+        command.stdout(std::io::stderr());
+    }
     #[cfg(unix)]
     command.process_group(0);
     let mut child = command.spawn().map_err(|error| CommandError::Spawn {

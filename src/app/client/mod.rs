@@ -88,14 +88,14 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
         proxy: None,
     };
     let result = grade::assemble_client(&set, &recording, &context, facts, times, &run_id, target);
-    super::run_checks::print_graded(&result, &redactor);
+    super::run_checks::print_graded(&result, &redactor, &args.libtest());
     let code = u8::try_from(result.exit_code).unwrap_or(exit::NOT_READY);
     if !args.no_reports {
         let root = args
             .reports
             .clone()
             .unwrap_or_else(|| PathBuf::from(DEFAULT_REPORTS_DIR));
-        super::run_checks::write_reports(&result, root, &redactor, false)?;
+        super::run_checks::write_reports(&result, root, &redactor, args.json())?;
     }
     Ok(code)
 }
@@ -111,7 +111,7 @@ async fn meet(
     signals: tokio::sync::watch::Receiver<Option<Signal>>,
 ) -> Result<Met, AppError> {
     if args.command.is_empty() {
-        announce_serving(counterpart, base_url, args.serve_for);
+        announce_serving(counterpart, base_url, args.serve_for, args.json());
         serve_until_stopped(args.serve_for, signals).await;
         return Ok(Met::default());
     }
@@ -124,7 +124,7 @@ async fn meet(
         ))
     );
     let env = counterpart.command_env(base_url);
-    let ran = run_command(&args.command, &env, args.deadline, signals).await?;
+    let ran = run_command(&args.command, &env, args.deadline, signals, args.json()).await?;
     Ok(Met::from(ran))
 }
 
@@ -176,15 +176,27 @@ async fn serve_until_stopped(
     }
 }
 
-fn announce_serving(counterpart: &Counterpart, base_url: &str, serve_for: Option<Duration>) {
-    stdout::line(counterpart.describe_for_person(base_url));
+/// Where to call the counterpart, on stdout; on stderr when stdout is JSON
+/// lines only (`json`).
+fn announce_serving(
+    counterpart: &Counterpart,
+    base_url: &str,
+    serve_for: Option<Duration>,
+    json: bool,
+) {
     let until = match serve_for {
         Some(d) => format!("for {} (or until Ctrl-C)", humantime::format_duration(d)),
         None => "until Ctrl-C or SIGTERM".to_string(),
     };
-    stdout::line(format_args!(
-        "Recording your client's calls {until}; then they are graded."
-    ));
+    let text = format!(
+        "{}\nRecording your client's calls {until}; then they are graded.",
+        counterpart.describe_for_person(base_url)
+    );
+    if json {
+        eprintln!("{text}");
+    } else {
+        stdout::line(text);
+    }
 }
 
 /// The sandbox's keys are secrets in a client run too: the reports treat

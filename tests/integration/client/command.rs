@@ -125,6 +125,46 @@ fn a_failing_end_to_end_test_makes_the_run_not_ready_with_its_code() {
 }
 
 #[test]
+fn format_json_keeps_stdout_json_lines_and_the_commands_output_on_stderr() {
+    let dir = temp_dir();
+    let mut cmd = client_command("browser", dir.path());
+    cmd.args(["--format", "json"]);
+    let ran = run(&mut with_child(cmd));
+    assert_exit(&ran, exit::NOT_READY);
+    let events: Vec<serde_json::Value> = ran
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    let failed = events
+        .iter()
+        .find(|e| e["event"] == "failed" && e["name"] == "client::from-backend")
+        .unwrap_or_else(|| panic!("{}", ran.stdout));
+    assert!(
+        failed["message"].as_str().unwrap().contains("Origin"),
+        "{failed}"
+    );
+    let [.., verdict, reports] = events.as_slice() else {
+        panic!("{}", ran.stdout);
+    };
+    assert_eq!(verdict["type"], "verdict");
+    assert_eq!(verdict["exit_code"], 1);
+    assert_eq!(reports["type"], "reports");
+    // The child's own output (libtest's, this binary's) and the verdict's
+    // text are for the person watching.
+    assert!(ran.stderr.contains("running 1 test"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("NOT READY"), "{}", ran.stderr);
+}
+
+#[test]
+fn quiet_prints_a_character_per_client_check() {
+    let ran = run(bin().args(["client", "--for", "10ms", "--no-reports", "-q"]));
+    assert_exit(&ran, exit::INCOMPLETE);
+    assert!(ran.stdout.contains("\niiiiiiiiiiii\n"), "{}", ran.stdout);
+    assert!(!ran.stdout.contains("test client::"), "{}", ran.stdout);
+}
+
+#[test]
 fn a_violation_fails_its_check_and_is_marked_on_the_lane() {
     let dir = temp_dir();
     let ran = run(&mut with_child(client_command("browser", dir.path())));

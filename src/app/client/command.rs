@@ -171,6 +171,7 @@ mod tests {
                 &env,
                 Duration::from_secs(30),
                 rx,
+                false,
             ))
             .unwrap();
         assert_eq!(run.exit.code, Some(7));
@@ -189,6 +190,7 @@ mod tests {
                 &[],
                 Duration::from_millis(200),
                 rx,
+                false,
             ))
             .unwrap();
         assert!(run.exit.timed_out);
@@ -206,6 +208,7 @@ mod tests {
                 &[],
                 Duration::from_secs(60),
                 rx,
+                false,
             ))
             .unwrap();
         assert_eq!(run.interrupted, Some(Signal::Terminate));
@@ -221,6 +224,7 @@ mod tests {
                 &[],
                 Duration::from_secs(1),
                 rx,
+                false,
             ))
             .unwrap_err()
             .to_string();

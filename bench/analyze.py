@@ -137,7 +137,8 @@ def analyse_run(report: dict, completions: dict) -> dict:
     waits, lags, polls, superseded_lags = {}, [], [], []
     exchanges = 0
     for check in report["checks"]:
-        exchanges += len(check["exchanges"])
+        # An exchange judged again by another check (`from`) is reused, not sent.
+        exchanges += sum(1 for e in check["exchanges"] if e.get("reused_from") is None)
         intervals = []
         for exec_id, seen in polled_executions(check, start).items():
             done = completions.get(exec_id)

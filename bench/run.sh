@@ -115,9 +115,19 @@ measure_suite() { # N
     python3 bench/gen_suite.py "$n" "$dir/checks"
     log "$n generated independent checks, sandbox latency 0, $REPS_GEN runs"
     start_sandbox "$dir" 0ms
-    hyperfine -N --style none --warmup 1 --runs "$REPS_GEN" --export-json "$dir/hyperfine.json" \
+    # Generated checks evidence no checklist item: every one passes and the
+    # run ends INCOMPLETE (6), by design. Checked once here, so that
+    # hyperfine may accept that code (-i) without hiding a failing check.
+    local code=0
+    "$BIN" run --checks "$dir/checks" --no-reports -q >"$dir/check-run.out" 2>&1 || code=$?
+    if [ "$code" != 6 ] || ! grep -q "^INCOMPLETE: .* $n passed, 0 failed" "$dir/check-run.out"; then
+        log "the generated suite did not pass whole (exit $code): $dir/check-run.out"
+        tail -5 "$dir/check-run.out" >&2
+        exit 1
+    fi
+    hyperfine -N -i --style none --warmup 1 --runs "$REPS_GEN" --export-json "$dir/hyperfine.json" \
         "$BIN run --checks $dir/checks --reports $dir/reports -q" >"$dir/hyperfine.out"
-    hyperfine -N --style none --warmup 1 --runs "$REPS_GEN" --export-json "$dir/hyperfine-no-reports.json" \
+    hyperfine -N -i --style none --warmup 1 --runs "$REPS_GEN" --export-json "$dir/hyperfine-no-reports.json" \
         "$BIN run --checks $dir/checks --no-reports -q" >>"$dir/hyperfine.out"
     timed "$dir" "$BIN" run --checks "$dir/checks" --reports "$dir/reports" -q
     stop_sandbox
@@ -129,7 +139,15 @@ measure_startup() {
     log "start-up"
     (
         unset "${!WAPZI_@}"
-        hyperfine -N --style none --warmup 3 --runs $((REPS * 3)) --export-json "$dir/hyperfine.json" \
+        # A filtered run ends INCOMPLETE (6) at best: checked once, then
+        # accepted by hyperfine (-i).
+        local code=0
+        "$BIN" run --sandbox --no-reports --exact key::missing -q >"$dir/check-run.out" 2>&1 || code=$?
+        if [ "$code" != 6 ] || ! grep -q " 1 passed, 0 failed" "$dir/check-run.out"; then
+            log "key::missing alone did not pass (exit $code): $dir/check-run.out"
+            exit 1
+        fi
+        hyperfine -N -i --style none --warmup 3 --runs $((REPS * 3)) --export-json "$dir/hyperfine.json" \
             "$BIN --version" "$BIN validate checks" \
             "$BIN run --sandbox --no-reports --exact key::missing -q" >"$dir/hyperfine.out"
     )
@@ -166,10 +184,10 @@ hyperfine -N --warmup 3 --runs $REPS --export-json hyperfine.json "\$B run --rep
 kill -TERM %1                                                        # writes stats.json
 # generated suites (bench/gen_suite.py N DIR), N in ${SUITES[*]}, sandbox at --latency 0ms
 python3 bench/gen_suite.py N gen
-hyperfine -N --warmup 1 --runs $REPS_GEN "\$B run --checks gen --reports reports -q"
-hyperfine -N --warmup 1 --runs $REPS_GEN "\$B run --checks gen --no-reports -q"
+hyperfine -N -i --warmup 1 --runs $REPS_GEN "\$B run --checks gen --reports reports -q"   # exit 6 (INCOMPLETE) by design
+hyperfine -N -i --warmup 1 --runs $REPS_GEN "\$B run --checks gen --no-reports -q"
 # start-up (no WAPZI_ variables set)
-hyperfine -N --warmup 3 --runs $((REPS * 3)) "\$B --version" "\$B validate checks" "\$B run --sandbox --no-reports --exact key::missing -q"
+hyperfine -N -i --warmup 3 --runs $((REPS * 3)) "\$B --version" "\$B validate checks" "\$B run --sandbox --no-reports --exact key::missing -q"
 # huge-body: against \`\$B sandbox --latency 0ms --fault huge-body\`, then in one process
 /usr/bin/time -f '%e %U %S %M' \$B run --no-reports --poll-timeout 5s -q
 /usr/bin/time -f '%e %U %S %M' \$B run --sandbox --fault huge-body --no-reports --poll-timeout 5s -q

@@ -315,7 +315,7 @@ pub struct RunOutput {
     #[arg(long, value_enum, value_name = "WHEN", help_heading = "Output")]
     pub color: Option<ColorChoice>,
     /// How many checks' results are awaited at once; 1 prints them in check order, each line
-    /// opened before its check ends [default: every check, each printed as it ends]. How many checks run at once is
+    /// opened before its check ends [default: every check up to 64, each printed as it ends]. How many checks run at once is
     /// --concurrency.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Output")]
     pub test_threads: Option<u16>,

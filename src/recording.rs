@@ -131,6 +131,69 @@ impl RecordedCall {
     }
 }
 
+/// Names (lowercase, without `-` and `_`) under which a credential travels
+/// in a query string or a JSON body, as APIs and clients spell them.
+const CREDENTIAL_NAMES: [&str; 8] = [
+    "xapikey",
+    "apikey",
+    "key",
+    "apitoken",
+    "token",
+    "accesstoken",
+    "authorization",
+    "secret",
+];
+
+impl RecordedCall {
+    /// The values this call carries where a credential goes: `x-api-key`,
+    /// an `Authorization` header's token, and query parameters and
+    /// top-level JSON body strings named like a key or a token. A client's
+    /// key is a secret wherever it put it, even one the run was never told
+    /// (`--upstream`, a client that sends it only in the URL).
+    pub fn credentials(&self) -> Vec<String> {
+        let mut found: Vec<String> = Vec::new();
+        for (name, value) in &self.headers {
+            match name.as_str() {
+                "x-api-key" => found.push(value.clone()),
+                "authorization" => {
+                    // `Bearer <token>`, `Basic <base64>`, or the bare key.
+                    found.extend(value.split_whitespace().last().map(str::to_string));
+                }
+                _ => {}
+            }
+        }
+        let named = |name: &str| {
+            let name: String = name
+                .chars()
+                .filter(|c| !matches!(c, '-' | '_'))
+                .collect::<String>()
+                .to_ascii_lowercase();
+            CREDENTIAL_NAMES.contains(&name.as_str())
+        };
+        for pair in self.query.as_deref().unwrap_or_default().split('&') {
+            let decoded = |t: &str| {
+                percent_encoding::percent_decode_str(&t.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            if let Some((name, value)) = pair.split_once('=') {
+                if named(&decoded(name)) {
+                    found.push(decoded(value));
+                }
+            }
+        }
+        if let Some(serde_json::Value::Object(body)) = self.body.json() {
+            for (name, value) in body {
+                if let (true, Some(value)) = (named(&name), value.as_str()) {
+                    found.push(value.to_string());
+                }
+            }
+        }
+        found.retain(|v| !v.trim().is_empty());
+        found
+    }
+}
+
 fn first<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
         .iter()
@@ -175,6 +238,26 @@ mod tests {
             Some("exec_1")
         );
         assert_eq!(post.header("x-api-key"), Some("k"));
+    }
+
+    #[test]
+    fn a_key_is_found_wherever_a_client_put_it() {
+        let mut get = call("GET", "/v1/executions/exec_1");
+        get.headers = vec![
+            ("x-api-key".into(), "ak_header".into()),
+            ("authorization".into(), "Bearer ak_bearer".into()),
+            ("accept".into(), "application/json".into()),
+        ];
+        get.query = Some("page=2&api_key=ak%5Fquery&X-Api-Key=ak+plus&limit=".into());
+        let mut post = call("POST", "/v1/entry-points/e/execute");
+        post.headers = Vec::new();
+        post.body =
+            RecordedBody::of(br#"{"message":"hi","apiKey":"ak_body","conversationId":"c"}"#);
+        assert_eq!(
+            get.credentials(),
+            ["ak_header", "ak_bearer", "ak_query", "ak plus"]
+        );
+        assert_eq!(post.credentials(), ["ak_body"]);
     }
 
     #[test]

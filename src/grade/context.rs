@@ -53,14 +53,15 @@ pub struct Grading {
 
 impl Grading {
     /// Prepares `context` for `recording`: the secrets are the given ones
-    /// and every `x-api-key` value sent (too short a value cannot be told
-    /// from ordinary text, and is not searched for).
+    /// and every credential a call carried, wherever the client put it
+    /// ([`crate::recording::RecordedCall::credentials`]; too short a value
+    /// cannot be told from ordinary text, and is not searched for).
     pub fn new(context: &GradeContext, recording: &Recording) -> Grading {
-        let mut values: Vec<&str> = context.secrets.iter().map(String::as_str).collect();
+        let mut values: Vec<String> = context.secrets.clone();
         let mut seen = std::collections::HashSet::new();
         for call in &recording.calls {
-            if let Some(key) = call.header("x-api-key") {
-                if seen.insert(key) {
+            for key in call.credentials() {
+                if seen.insert(key.clone()) {
                     values.push(key);
                 }
             }

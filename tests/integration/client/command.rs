@@ -216,6 +216,89 @@ fn through_upstream_the_real_api_answers_and_the_calls_are_graded_alike() {
     );
 }
 
+/// Through `--upstream`, the client's key is one the run was never told
+/// (no WAPZI_API_KEY here): sent only in the URL, as a bearer token or in
+/// the body, it is a secret all the same, caught and kept out of every output.
+#[test]
+fn a_key_the_run_was_never_told_is_caught_and_never_shown_wherever_the_client_put_it() {
+    const KEY: &str = "ak_never0told0to0the0run000000000009";
+    let upstream = TestSandbox::start(0, &[]);
+    let dir = temp_dir();
+    let mut watched = Watched::start(
+        bin()
+            .args(["client", "--upstream", &upstream.base_url(), "--reports"])
+            .arg(dir.path())
+            .env_remove("WAPZI_API_KEY"),
+    );
+    watched.wait_for("the recorder is up", |l| {
+        l.contains("Recording your client's calls")
+    });
+    let base_url = watched
+        .seen
+        .iter()
+        .find_map(|l| l.strip_prefix("Point your backend's WAPZI_BASE_URL at "))
+        .and_then(|rest| rest.split(';').next())
+        .expect("the recorder's URL")
+        .to_string();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client = reqwest::Client::new();
+        let execute = format!(
+            "{base_url}/v1/entry-points/{}/execute",
+            FIXTURES.entry_point_id
+        );
+        let sent = [
+            client.get(format!("{base_url}/v1/executions/exec_1?api_key={KEY}")),
+            client
+                .get(format!("{base_url}/v1/executions/exec_2"))
+                .bearer_auth(KEY),
+            client
+                .post(&execute)
+                .header("content-type", "application/json")
+                .body(serde_json::json!({"message": "hi", "apiKey": KEY}).to_string()),
+        ];
+        for request in sent {
+            let answer = request.send().await.unwrap();
+            assert_eq!(
+                answer.status(),
+                401,
+                "the upstream refuses a key it does not know"
+            );
+        }
+    });
+    watched.signal("TERM");
+    let (code, stdout) = watched.finish();
+    assert_eq!(code, i32::from(exit::NOT_READY), "{stdout}");
+    assert!(!stdout.contains(KEY), "{stdout}");
+    let json = latest_report(dir.path());
+    let failed: Vec<&str> = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["verdict"] == "failed")
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert!(failed.contains(&"client::key-only-in-header"), "{failed:?}");
+    let failure = json.to_string();
+    assert!(
+        failure.contains("the key is in the query string"),
+        "{failure}"
+    );
+    assert!(failure.contains("the key is in the body"), "{failure}");
+    for entry in std::fs::read_dir(dir.path().join("latest")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read(&path).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&text).contains(KEY),
+            "{} holds the key",
+            path.display()
+        );
+    }
+}
+
 #[test]
 fn a_command_past_its_deadline_is_stopped_and_the_run_incomplete() {
     let dir = temp_dir();

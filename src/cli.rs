@@ -102,6 +102,10 @@ pub struct ClientArgs {
     /// When to colour the output.
     #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
+    /// Print each call of the client on stderr as it is recorded (method, path, status, time);
+    /// query values are shown as `…` and every key is redacted.
+    #[arg(short, long)]
+    pub verbose: bool,
     /// One character per client check instead of one line (same as --format terse).
     #[arg(short, long, conflicts_with = "format")]
     pub quiet: bool,

@@ -20,6 +20,6 @@ mod upstream;
 #[cfg(test)]
 mod tests;
 
-pub use record::{record, Recorder, MAX_REQUEST_BODY};
+pub use record::{record, CallWatcher, Recorder, MAX_REQUEST_BODY};
 pub use serve::{serve_recorded, ListenError, RecordedServer};
 pub use upstream::{forward, upstream_client, UpstreamError};

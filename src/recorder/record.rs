@@ -2,7 +2,7 @@
 //! client makes and the answer it gets into a [`Recording`].
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
@@ -53,6 +53,19 @@ struct Inner {
     dropped: AtomicU64,
     /// Calls in the order they ended; [`Recorder::snapshot`] sorts them.
     calls: Mutex<Vec<RecordedCall>>,
+    watcher: OnceLock<Watcher>,
+}
+
+/// Told of each call as it is kept (`client -v` prints it), on the task
+/// that served it: it must be quick.
+pub type CallWatcher = Arc<dyn Fn(&RecordedCall) + Send + Sync>;
+
+struct Watcher(CallWatcher);
+
+impl std::fmt::Debug for Watcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Watcher")
+    }
 }
 
 impl Default for Recorder {
@@ -81,8 +94,15 @@ impl Recorder {
                 next_seq: AtomicU64::new(0),
                 dropped: AtomicU64::new(0),
                 calls: Mutex::new(Vec::new()),
+                watcher: OnceLock::new(),
             }),
         }
+    }
+
+    /// Has `watcher` told of every call kept from now on (the first one
+    /// set stays).
+    pub fn watch(&self, watcher: CallWatcher) {
+        let _ = self.inner.watcher.set(Watcher(watcher));
     }
 
     /// Returns the calls ended so far, in the order they arrived. A call
@@ -304,6 +324,9 @@ impl CallInProgress {
             text: String::from_utf8_lossy(&self.tap).into_owned(),
             len: self.seen,
         };
+        if let Some(Watcher(watcher)) = self.recorder.inner.watcher.get() {
+            watcher(&call);
+        }
         self.recorder.calls().push(call);
     }
 }

@@ -5,6 +5,7 @@
 
 mod command;
 mod counterpart;
+mod live;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -55,6 +56,9 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
     let signals = run::watch_signals(&rt);
     let started_at = SystemTime::now();
     let served = rt.block_on(counterpart.start(args.port, &env))?;
+    if args.verbose {
+        served.recorder().watch(live::printer(secrets.clone()));
+    }
     let base_url = served.base_url();
     let shown = Redactor::new(&secrets);
     let met = rt.block_on(meet(&args, &counterpart, &base_url, &shown, signals));

@@ -182,9 +182,18 @@ fn a_violation_fails_its_check_and_is_marked_on_the_lane() {
 #[test]
 fn a_key_in_the_query_string_is_caught_and_never_shown() {
     let dir = temp_dir();
-    let ran = run(&mut with_child(client_command("key-in-query", dir.path())));
+    let mut cmd = client_command("key-in-query", dir.path());
+    // Each call is printed as it is recorded: the query's values never.
+    cmd.arg("-v");
+    let ran = run(&mut with_child(cmd));
     assert_exit(&ran, exit::NOT_READY);
     assert_eq!(ran.failed(), ["client::key-only-in-header"]);
+    let execute = format!(
+        "POST /v1/entry-points/{}/execute?api_key=… → 202 in ",
+        FIXTURES.entry_point_id
+    );
+    assert!(ran.stderr.contains("client: call #0 at "), "{}", ran.stderr);
+    assert!(ran.stderr.contains(&execute), "{}", ran.stderr);
     assert!(!ran.stdout.contains(FIXTURES.api_key));
     assert!(!ran.stderr.contains(FIXTURES.api_key));
     for entry in std::fs::read_dir(dir.path().join("latest")).unwrap() {

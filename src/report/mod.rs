@@ -26,7 +26,7 @@ mod timeline;
 mod write;
 
 #[cfg(test)]
-mod sample;
+pub(crate) mod sample;
 #[cfg(test)]
 mod snapshot_tests;
 

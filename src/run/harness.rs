@@ -80,6 +80,8 @@ impl Selection {
 const MAX_REPORTING_THREADS: usize = 64;
 
 type Slot = watch::Receiver<Option<Arc<CheckResult>>>;
+/// Where a check's task tells its result to the checks that require it.
+type SlotSender = watch::Sender<Option<Arc<CheckResult>>>;
 
 /// What a run executes: the checks of `set` that `selection` picks, against
 /// the target in `settings`.
@@ -247,9 +249,10 @@ impl Handoff {
 }
 
 fn handoff(check: &Check, checks: &[&Check], slots: &HashMap<String, Slot>) -> Option<Handoff> {
+    // A check that sends nothing takes no turn: none is kept for it.
     let overlapping = checks
         .iter()
-        .find(|c| c.overlaps.as_deref() == Some(check.id.as_str()))?;
+        .find(|c| c.overlaps.as_deref() == Some(check.id.as_str()) && c.sends_requests())?;
     // What `check` required has ended before it does.
     let mut ended = required_by(check, checks);
     ended.insert(check.id.as_str());
@@ -332,7 +335,7 @@ struct CheckTask {
     prerequisites: Vec<(String, Slot)>,
     handoff: Option<Handoff>,
     tx: mpsc::Sender<Arc<CheckResult>>,
-    slot_tx: watch::Sender<Option<Arc<CheckResult>>>,
+    slot_tx: SlotSender,
 }
 
 impl CheckTask {
@@ -564,5 +567,70 @@ fn report(
         Err(_) => Err(Failed::from(
             "internal error: the check's task ended without a result",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{load_sources, CheckSource};
+
+    /// The built-in checks, each with a slot that says whether it ended.
+    fn slots_of(set: &CheckSet) -> (HashMap<String, Slot>, Vec<SlotSender>) {
+        let mut slots = HashMap::new();
+        let mut senders = Vec::new();
+        for check in &set.checks {
+            let (tx, rx) = watch::channel(None);
+            slots.insert(check.id.clone(), rx);
+            senders.push(tx);
+        }
+        (slots, senders)
+    }
+
+    #[test]
+    fn the_plain_execution_hands_its_turn_to_latest_wins_which_waits_for_no_sender() {
+        let set = load_sources(&[CheckSource::Builtin]).expect("the built-in checks load");
+        let checks: Vec<&Check> = set.checks.iter().collect();
+        let (slots, _senders) = slots_of(&set);
+        let by_id = |id: &str| *checks.iter().find(|c| c.id == id).unwrap();
+        let plain = by_id("entry-point::configured-active");
+        let handoff = handoff(plain, &checks, &slots).expect("latest-wins overlaps it");
+        assert_eq!(handoff.to, "conversation::latest-wins");
+        // What latest-wins still waits for (accepts-execute, has-attendant)
+        // only judges answers: the turn can be kept at once.
+        assert!(handoff.waits_on.is_empty());
+        assert!(handoff.ready());
+        // A check nobody overlaps keeps no turn.
+        assert!(handoff_for(&checks, &slots, "key::accepted").is_none());
+    }
+
+    #[test]
+    fn no_turn_is_kept_while_the_overlapping_check_waits_for_a_check_that_sends() {
+        let set = load_sources(&[CheckSource::Builtin]).expect("the built-in checks load");
+        let mut owned: Vec<Check> = set.checks.clone();
+        // latest-wins made to wait for a check that sends and has not ended.
+        let latest = owned
+            .iter_mut()
+            .find(|c| c.id == "conversation::latest-wins")
+            .unwrap();
+        latest.requires.push("key::missing".to_string());
+        let checks: Vec<&Check> = owned.iter().collect();
+        let (slots, senders) = slots_of(&set);
+        let handoff = handoff_for(&checks, &slots, "entry-point::configured-active").unwrap();
+        assert_eq!(handoff.waits_on.len(), 1);
+        assert!(!handoff.ready(), "key::missing has not ended");
+        let at = set
+            .checks
+            .iter()
+            .position(|c| c.id == "key::missing")
+            .unwrap();
+        let ended = crate::report::sample::sample_run().checks.remove(0);
+        senders[at].send_replace(Some(Arc::new(ended)));
+        assert!(handoff.ready());
+    }
+
+    fn handoff_for(checks: &[&Check], slots: &HashMap<String, Slot>, id: &str) -> Option<Handoff> {
+        let check = *checks.iter().find(|c| c.id == id).unwrap();
+        handoff(check, checks, slots)
     }
 }

@@ -45,6 +45,11 @@ pub struct RunResult {
     /// it sent): each is answered by the account's real agents.
     #[serde(default)]
     pub executions_created: usize,
+    /// Of those, the ones created with another credential than the
+    /// account's key: on a faithful target, `other_api_key`'s, answered by
+    /// the second account's agents, not the account's.
+    #[serde(default)]
+    pub executions_with_other_keys: usize,
     /// Requests the run sent (the preflight's included).
     #[serde(default)]
     pub requests_sent: usize,
@@ -70,6 +75,20 @@ pub struct RunResult {
     /// What the client did, for a `client` run; `null` for `run`.
     #[serde(default)]
     pub client: Option<ClientRun>,
+}
+
+impl RunResult {
+    /// `5 executions created (1 with another key than the account's)`: the
+    /// cost of the run to the account's agents, as every output says it.
+    pub fn executions_text(&self) -> String {
+        match self.executions_with_other_keys {
+            0 => format!("{} executions created", self.executions_created),
+            other => format!(
+                "{} executions created ({other} with another key than the account's)",
+                self.executions_created
+            ),
+        }
+    }
 }
 
 /// The side of the integration a run homologated.

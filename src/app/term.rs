@@ -171,7 +171,7 @@ pub fn summary(run: &RunResult) -> String {
     };
     let _ = write!(
         text,
-        "\n{}: {} passed, {} failed, {} errors, {} advisory failed, {} ignored {against} {} ({} {sent}, {} executions created)",
+        "\n{}: {} passed, {} failed, {} errors, {} advisory failed, {} ignored {against} {} ({} {sent}, {})",
         verdict_colour(run.verdict),
         s.passed,
         s.failed,
@@ -180,7 +180,7 @@ pub fn summary(run: &RunResult) -> String {
         s.ignored,
         run.target.base_url,
         run.requests_sent,
-        run.executions_created
+        run.executions_text()
     );
     text
 }

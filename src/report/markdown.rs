@@ -123,7 +123,7 @@ fn header_rows(run: &RunResult) -> Vec<(&'static str, String)> {
         (
             "Summary",
             format!(
-                "{} checks: {} passed, {} failed, {} errored, {} advisory failed, {} ignored; {} requests sent, {} executions created",
+                "{} checks: {} passed, {} failed, {} errored, {} advisory failed, {} ignored; {} requests sent, {}",
                 s.total,
                 s.passed,
                 s.failed,
@@ -131,7 +131,7 @@ fn header_rows(run: &RunResult) -> Vec<(&'static str, String)> {
                 s.advisory_failed,
                 s.ignored,
                 run.requests_sent,
-                run.executions_created
+                run.executions_text()
             ),
         ),
     ];

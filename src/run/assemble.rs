@@ -2,9 +2,10 @@
 
 use std::time::SystemTime;
 
-use crate::check::CheckSet;
+use crate::check::{CheckSet, KeyChoice};
 use crate::result::{
-    ChecksDigest, Exchange, RunResult, RunVerdict, Summary, Target, Tool, SCHEMA_VERSION,
+    CheckResult, ChecksDigest, Exchange, RunResult, RunVerdict, Summary, Target, Tool,
+    SCHEMA_VERSION,
 };
 
 use super::harness::Executed;
@@ -33,6 +34,7 @@ pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target
         .filter(|e| e.reused_from.is_none())
         .collect();
     let executions_created = sent.iter().filter(|e| created_an_execution(e)).count();
+    let executions_with_other_keys = created_with_another_key(set, &checks);
     let requests_sent = sent.len();
     RunResult {
         schema_version: SCHEMA_VERSION,
@@ -49,6 +51,7 @@ pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target
         },
         summary: Summary::of(&checks),
         executions_created,
+        executions_with_other_keys,
         requests_sent,
         verdict: judged.verdict,
         reasons: judged.reasons,
@@ -62,6 +65,26 @@ pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target
         checks,
         client: None,
     }
+}
+
+/// Executions created by a step that sends another key than the
+/// account's (the check model says which key each step sent).
+fn created_with_another_key(set: &CheckSet, results: &[CheckResult]) -> usize {
+    results
+        .iter()
+        .filter_map(|result| Some((result, set.checks.iter().find(|c| c.id == result.id)?)))
+        .flat_map(|(result, check)| {
+            result
+                .exchanges
+                .iter()
+                .filter(|e| e.reused_from.is_none() && created_an_execution(e))
+                .filter(move |e| {
+                    let step = check.steps.iter().find(|s| s.name == e.step);
+                    step.and_then(|s| s.request())
+                        .is_some_and(|r| r.key != KeyChoice::Account)
+                })
+        })
+        .count()
 }
 
 /// Whether `exchange` was an execute the target accepted.

@@ -363,6 +363,14 @@ fn a_default_run_creates_three_executions_four_with_a_failing_message() {
     assert_exit(&ran, exit::READY);
     let json = latest_report(with_all.path());
     assert_eq!(json["executions_created"], 5);
+    // At most 4 on the account: the fifth is the second account's.
+    assert_eq!(json["executions_with_other_keys"], 1);
+    assert!(
+        ran.stdout
+            .contains(", 5 executions created (1 with another key than the account's))"),
+        "{}",
+        ran.stdout
+    );
     // Every check that needs the plain execution judged it with `from`.
     let reused = json["checks"]
         .as_array()

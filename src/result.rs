@@ -45,11 +45,11 @@ pub struct RunResult {
     /// it sent): each is answered by the account's real agents.
     #[serde(default)]
     pub executions_created: usize,
-    /// Of those, the ones created with another credential than the
-    /// account's key: on a faithful target, `other_api_key`'s, answered by
-    /// the second account's agents, not the account's.
+    /// Of those, the ones created with another account's key
+    /// (`other_api_key`'s, answered by the second account's agents, not
+    /// the account's).
     #[serde(default)]
-    pub executions_with_other_keys: usize,
+    pub executions_on_other_accounts: usize,
     /// Requests the run sent (the preflight's included).
     #[serde(default)]
     pub requests_sent: usize,
@@ -78,13 +78,13 @@ pub struct RunResult {
 }
 
 impl RunResult {
-    /// `5 executions created (1 with another key than the account's)`: the
+    /// `5 executions created (1 on another account)`: the
     /// cost of the run to the account's agents, as every output says it.
     pub fn executions_text(&self) -> String {
-        match self.executions_with_other_keys {
+        match self.executions_on_other_accounts {
             0 => format!("{} executions created", self.executions_created),
             other => format!(
-                "{} executions created ({other} with another key than the account's)",
+                "{} executions created ({other} on another account)",
                 self.executions_created
             ),
         }

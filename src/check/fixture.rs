@@ -78,6 +78,10 @@ pub const BUILTIN_FIXTURES: &[(&str, bool, &str)] = &[
     ),
 ];
 
+/// The built-in fixtures that are keys of accounts other than the one under
+/// test: what is created with them is not the account's.
+pub const OTHER_ACCOUNT_KEYS: &[&str] = &["inactive_api_key", "other_api_key"];
+
 /// Every fixture checks may need: the built-ins plus those declared in
 /// check files.
 #[derive(Debug, Clone, Default)]

@@ -267,6 +267,15 @@ impl KeyVariant {
     }
 }
 
+impl KeyChoice {
+    /// Whether this is the key of another account than the one under test
+    /// (not a variant or an old key of the account's own).
+    pub fn is_another_accounts(&self) -> bool {
+        matches!(self, KeyChoice::Fixture(name)
+            if super::fixture::OTHER_ACCOUNT_KEYS.contains(&name.as_str()))
+    }
+}
+
 impl fmt::Display for KeyChoice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -69,7 +69,7 @@ pub fn assemble_client(
         summary: Summary::of(&checks),
         executions_created,
         // A client run's executions are its client's, whatever key it sent.
-        executions_with_other_keys: 0,
+        executions_on_other_accounts: 0,
         requests_sent: recording.calls.len(),
         verdict: judged.verdict,
         reasons: judged.reasons,

@@ -94,7 +94,7 @@ pub(crate) fn sample_run() -> RunResult {
         },
         summary,
         executions_created: 1,
-        executions_with_other_keys: 0,
+        executions_on_other_accounts: 0,
         requests_sent: 5,
         verdict,
         reasons: root_causes

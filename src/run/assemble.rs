@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use crate::check::{CheckSet, KeyChoice};
+use crate::check::CheckSet;
 use crate::result::{
     CheckResult, ChecksDigest, Exchange, RunResult, RunVerdict, Summary, Target, Tool,
     SCHEMA_VERSION,
@@ -34,7 +34,7 @@ pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target
         .filter(|e| e.reused_from.is_none())
         .collect();
     let executions_created = sent.iter().filter(|e| created_an_execution(e)).count();
-    let executions_with_other_keys = created_with_another_key(set, &checks);
+    let executions_on_other_accounts = created_on_other_accounts(set, &checks);
     let requests_sent = sent.len();
     RunResult {
         schema_version: SCHEMA_VERSION,
@@ -51,7 +51,7 @@ pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target
         },
         summary: Summary::of(&checks),
         executions_created,
-        executions_with_other_keys,
+        executions_on_other_accounts,
         requests_sent,
         verdict: judged.verdict,
         reasons: judged.reasons,
@@ -67,9 +67,9 @@ pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target
     }
 }
 
-/// Executions created by a step that sends another key than the
-/// account's (the check model says which key each step sent).
-fn created_with_another_key(set: &CheckSet, results: &[CheckResult]) -> usize {
+/// Executions created by a step that sends another account's key (the
+/// check model says which key each step sent).
+fn created_on_other_accounts(set: &CheckSet, results: &[CheckResult]) -> usize {
     results
         .iter()
         .filter_map(|result| Some((result, set.checks.iter().find(|c| c.id == result.id)?)))
@@ -81,7 +81,7 @@ fn created_with_another_key(set: &CheckSet, results: &[CheckResult]) -> usize {
                 .filter(move |e| {
                     let step = check.steps.iter().find(|s| s.name == e.step);
                     step.and_then(|s| s.request())
-                        .is_some_and(|r| r.key != KeyChoice::Account)
+                        .is_some_and(|r| r.key.is_another_accounts())
                 })
         })
         .count()

@@ -26,7 +26,7 @@ use super::http::Target;
 use super::interrupt::{interrupted, Signal};
 use super::observer::{watched, Observer};
 use super::settings::RunSettings;
-use super::turns::{Queue, Turns};
+use super::turns::{Queue, Turn, Turns};
 
 /// What a run produced.
 #[derive(Debug)]
@@ -327,6 +327,19 @@ impl Shared {
     }
 }
 
+impl Shared {
+    /// A turn in `queue` for `check`; none once the run's deadline has
+    /// passed (the check then ends at once, out of time), so no wait for a
+    /// turn outlives the run.
+    async fn turn(&self, queue: Queue, check: &str) -> Option<Turn> {
+        let taking = self.turns.take(queue, check);
+        match self.deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline.into(), taking).await.ok(),
+            None => Some(taking.await),
+        }
+    }
+}
+
 /// A check's task: its check, the results it waits for, and where its
 /// own result and turn go.
 struct CheckTask {
@@ -358,7 +371,7 @@ impl CheckTask {
             let gate = await_prerequisites(prerequisites).await;
             let ignored = missing_fixtures(&check, &shared.settings, &shared.catalog);
             let turn = match turn_queue(&check) {
-                Some(queue) => Some(shared.turns.take(queue, &check.id).await),
+                Some(queue) => shared.turn(queue, &check.id).await,
                 None => None,
             };
             let now = Instant::now();
@@ -389,9 +402,12 @@ impl CheckTask {
             }
         };
         // Kept before the result is told: the check it is kept for asks
-        // for a turn as soon as it knows.
+        // for a turn as soon as it knows. Only after a pass: then whatever
+        // this check required has ended too.
         match (turn, handoff) {
-            (Some(turn), Some(handoff)) if handoff.ready() => turn.hand_to(&handoff.to),
+            (Some(turn), Some(handoff)) if result.verdict == Verdict::Passed && handoff.ready() => {
+                turn.hand_to(&handoff.to)
+            }
             (turn, _) => drop(turn),
         }
         let result = Arc::new(result);

@@ -9,7 +9,7 @@
 //! turn first. So the overlapped check hands its turn to it directly
 //! ([`Turn::hand_to`]).
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
@@ -36,6 +36,9 @@ struct State {
     normal: VecDeque<oneshot::Sender<Turn>>,
     /// Checks a turn is kept for, each taking it at once when it asks.
     kept_for: Vec<String>,
+    /// Checks that have asked for a turn: one is never kept for them (it
+    /// would wait in a queue, or never be taken).
+    asked: HashSet<String>,
 }
 
 /// A check's turn; handed to the next waiting check when dropped.
@@ -53,6 +56,7 @@ impl Turns {
                 ahead: VecDeque::new(),
                 normal: VecDeque::new(),
                 kept_for: Vec::new(),
+                asked: HashSet::new(),
             })),
         }
     }
@@ -61,6 +65,7 @@ impl Turns {
     pub async fn take(&self, queue: Queue, check: &str) -> Turn {
         let waiting = {
             let mut state = self.lock();
+            state.asked.insert(check.to_string());
             if let Some(at) = state.kept_for.iter().position(|id| id == check) {
                 state.kept_for.swap_remove(at);
                 return self.turn();
@@ -113,11 +118,20 @@ impl Turns {
 
 impl Turn {
     /// Keeps this turn for `check` instead of handing it to the next check
-    /// waiting: `check` must ask for a turn next, and must need no other
-    /// check's turn before it does (else it would wait for a turn it holds).
+    /// waiting: `check` must need no other check's turn before it asks
+    /// (else it would wait for a turn it holds). A check that already
+    /// asked (it waits ahead, or ran) gets nothing kept: the turn goes on
+    /// as usual.
     pub fn hand_to(mut self, check: &str) {
-        if let Some(turns) = self.turns.take() {
-            turns.lock().kept_for.push(check.to_string());
+        let Some(turns) = self.turns.take() else {
+            return;
+        };
+        let mut state = turns.lock();
+        if state.asked.contains(check) {
+            drop(state);
+            turns.give_back();
+        } else {
+            state.kept_for.push(check.to_string());
         }
     }
 }
@@ -210,6 +224,29 @@ mod tests {
             drop(kept);
             let _next = waiting.await.unwrap();
             assert!(turns.lock().kept_for.is_empty());
+        });
+    }
+
+    #[test]
+    fn no_turn_is_kept_for_a_check_that_already_asked() {
+        runtime().block_on(async {
+            let turns = Turns::new(1);
+            let first = turns.take(Queue::Normal, "overlapped").await;
+            // The overlapping check asked already (its prerequisites failed
+            // early): it waits ahead, and the turn must reach it.
+            let waiting = tokio::spawn({
+                let turns = turns.clone();
+                async move { turns.take(Queue::Ahead, "overlapping").await }
+            });
+            tokio::task::yield_now().await;
+            first.hand_to("overlapping");
+            let _turn = waiting.await.unwrap();
+            assert!(turns.lock().kept_for.is_empty());
+            // And one that asked and ran gets nothing kept either.
+            drop(_turn);
+            let again = turns.take(Queue::Normal, "other").await;
+            again.hand_to("overlapping");
+            assert_eq!(turns.lock().free, 1, "the turn went back");
         });
     }
 }

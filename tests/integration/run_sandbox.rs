@@ -364,10 +364,10 @@ fn a_default_run_creates_three_executions_four_with_a_failing_message() {
     let json = latest_report(with_all.path());
     assert_eq!(json["executions_created"], 5);
     // At most 4 on the account: the fifth is the second account's.
-    assert_eq!(json["executions_with_other_keys"], 1);
+    assert_eq!(json["executions_on_other_accounts"], 1);
     assert!(
         ran.stdout
-            .contains(", 5 executions created (1 with another key than the account's))"),
+            .contains(", 5 executions created (1 on another account))"),
         "{}",
         ran.stdout
     );
@@ -566,4 +566,26 @@ fn latest_wins_overlaps_the_plain_execution_even_one_check_at_a_time() {
     let body: serde_json::Value =
         serde_json::from_str(read["response"]["body"].as_str().unwrap()).unwrap();
     assert_eq!(body["status"], "queued", "{read}");
+}
+
+/// A key the target refuses blocks every check that needs it, the plain
+/// execution's and latest-wins' among them: one check at a time, no turn is
+/// kept for latest-wins (it asked for one before the plain execution's
+/// check ended), and the run ends on its own, NOT READY for the key alone.
+#[test]
+fn a_refused_key_at_one_check_at_a_time_blocks_its_dependants_and_the_run_ends() {
+    let sandbox = TestSandbox::start(0, &[]);
+    let ran = run(sandbox
+        .command()
+        .env("WAPZI_API_KEY", "ak_not0a0key0of0this0sandbox000000009")
+        .args(["run", "--no-reports", "--concurrency", "1"])
+        // Bounds the run should a turn be lost: it would end in errors.
+        .args(["--deadline", "60s"]));
+    assert_exit(&ran, exit::NOT_READY);
+    assert!(
+        ran.failed().contains(&"key::accepted".to_string()),
+        "{}",
+        ran.stdout
+    );
+    assert!(!ran.stdout.contains("deadline"), "{}", ran.stdout);
 }

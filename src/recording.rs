@@ -132,65 +132,127 @@ impl RecordedCall {
 }
 
 /// Names (lowercase, without `-` and `_`) under which a credential travels
-/// in a query string or a JSON body, as APIs and clients spell them.
-const CREDENTIAL_NAMES: [&str; 8] = [
+/// in a header, a query string or a body, as APIs and clients spell them.
+const CREDENTIAL_NAMES: [&str; 13] = [
     "xapikey",
     "apikey",
     "key",
+    "xapitoken",
     "apitoken",
+    "xauthtoken",
+    "authtoken",
     "token",
     "accesstoken",
     "authorization",
+    "xapisecret",
+    "apisecret",
     "secret",
 ];
 
+/// How deep a JSON body is searched for credentials.
+const CREDENTIAL_DEPTH: usize = 8;
+
+/// Whether `name` is one a credential travels under.
+fn credential_name(name: &str) -> bool {
+    let name: String = name
+        .chars()
+        .filter(|c| !matches!(c, '-' | '_'))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    CREDENTIAL_NAMES.contains(&name.as_str())
+}
+
 impl RecordedCall {
-    /// The values this call carries where a credential goes: `x-api-key`,
-    /// an `Authorization` header's token, and query parameters and
-    /// top-level JSON body strings named like a key or a token. A client's
-    /// key is a secret wherever it put it, even one the run was never told
-    /// (`--upstream`, a client that sends it only in the URL).
+    /// The values this call carries where a credential goes: headers named
+    /// like a key or a token (`x-api-key`, `api-key`, `x-auth-token`...),
+    /// an `Authorization` header's token (and a `Basic` one's user and
+    /// password), and query parameters, form fields and JSON body fields
+    /// (at any depth) named so. A client's key is a secret wherever it put
+    /// it, even one the run was never told (`--upstream`, a client that
+    /// sends it only in the URL).
     pub fn credentials(&self) -> Vec<String> {
         let mut found: Vec<String> = Vec::new();
         for (name, value) in &self.headers {
-            match name.as_str() {
-                "x-api-key" => found.push(value.clone()),
-                "authorization" => {
-                    // `Bearer <token>`, `Basic <base64>`, or the bare key.
-                    found.extend(value.split_whitespace().last().map(str::to_string));
-                }
-                _ => {}
+            if name == "authorization" {
+                found.extend(authorization_parts(value));
+            } else if credential_name(name) {
+                found.push(value.clone());
             }
         }
-        let named = |name: &str| {
-            let name: String = name
-                .chars()
-                .filter(|c| !matches!(c, '-' | '_'))
-                .collect::<String>()
-                .to_ascii_lowercase();
-            CREDENTIAL_NAMES.contains(&name.as_str())
-        };
-        for pair in self.query.as_deref().unwrap_or_default().split('&') {
-            let decoded = |t: &str| {
-                percent_encoding::percent_decode_str(&t.replace('+', " "))
-                    .decode_utf8_lossy()
-                    .into_owned()
-            };
-            if let Some((name, value)) = pair.split_once('=') {
-                if named(&decoded(name)) {
-                    found.push(decoded(value));
-                }
-            }
-        }
-        if let Some(serde_json::Value::Object(body)) = self.body.json() {
-            for (name, value) in body {
-                if let (true, Some(value)) = (named(&name), value.as_str()) {
-                    found.push(value.to_string());
-                }
-            }
+        found.extend(form_credentials(self.query.as_deref().unwrap_or_default()));
+        match self.body.json() {
+            Some(body) => json_credentials(&body, 0, &mut found),
+            None => found.extend(form_credentials(&self.body.text)),
         }
         found.retain(|v| !v.trim().is_empty());
         found
+    }
+}
+
+/// `Bearer <token>`, `Basic <base64 of user:password>` (the token, the user
+/// and the password), or a bare key.
+fn authorization_parts(value: &str) -> Vec<String> {
+    use base64::Engine;
+    let mut parts: Vec<String> = value
+        .split_whitespace()
+        .last()
+        .map(str::to_string)
+        .into_iter()
+        .collect();
+    let basic = value
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+        .and_then(|(_, encoded)| {
+            base64::engine::general_purpose::STANDARD
+                .decode(encoded.trim())
+                .ok()
+        })
+        .and_then(|decoded| String::from_utf8(decoded).ok());
+    if let Some((user, password)) = basic.as_deref().and_then(|d| d.split_once(':')) {
+        parts.push(user.to_string());
+        parts.push(password.to_string());
+    }
+    parts
+}
+
+/// The values of `a=b&c=d` pairs named like a credential (a query string,
+/// or a form-encoded body), percent-decoded.
+fn form_credentials(text: &str) -> Vec<String> {
+    let decoded = |t: &str| {
+        percent_encoding::percent_decode_str(&t.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    text.split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(name, _)| credential_name(&decoded(name)))
+        .map(|(_, value)| decoded(value))
+        .collect()
+}
+
+/// The strings of `value` under a name like a credential, at any depth up
+/// to [`CREDENTIAL_DEPTH`].
+fn json_credentials(value: &serde_json::Value, depth: usize, found: &mut Vec<String>) {
+    if depth > CREDENTIAL_DEPTH {
+        return;
+    }
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (name, value) in fields {
+                match value {
+                    serde_json::Value::String(text) if credential_name(name) => {
+                        found.push(text.clone());
+                    }
+                    nested => json_credentials(nested, depth + 1, found),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                json_credentials(item, depth + 1, found);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -258,6 +320,32 @@ mod tests {
             ["ak_header", "ak_bearer", "ak_query", "ak plus"]
         );
         assert_eq!(post.credentials(), ["ak_body"]);
+        let mut elsewhere = call("POST", "/v1/entry-points/e/execute");
+        elsewhere.headers = vec![
+            ("api-key".into(), "ak_dash".into()),
+            ("x-auth-token".into(), "ak_token".into()),
+            // user:ak_basic
+            ("authorization".into(), "Basic dXNlcjpha19iYXNpYw==".into()),
+            ("idempotency-key".into(), "not-a-credential".into()),
+        ];
+        elsewhere.body = RecordedBody::of(
+            br#"{"message":"hi","auth":{"credentials":[{"apiKey":"ak_nested"}]}}"#,
+        );
+        assert_eq!(
+            elsewhere.credentials(),
+            [
+                "ak_dash",
+                "ak_token",
+                "dXNlcjpha19iYXNpYw==",
+                "user",
+                "ak_basic",
+                "ak_nested"
+            ]
+        );
+        let mut form = call("POST", "/v1/entry-points/e/execute");
+        form.headers = Vec::new();
+        form.body = RecordedBody::of(b"message=hi&api_key=ak%5Fform");
+        assert_eq!(form.credentials(), ["ak_form"]);
     }
 
     #[test]

@@ -444,8 +444,6 @@ fn record(incoming: &Incoming) -> ResponseRecord {
     }
 }
 
-/// Reads `response`'s body up to [`BODY_CAP`] bytes; `true` when more was
-/// sent, which is dropped unread (with the connection).
 /// Pauses between attempts to connect while this machine is out of file
 /// descriptors: about 1.5 s in all.
 const DESCRIPTOR_WAITS_MS: [u64; 6] = [25, 50, 100, 200, 400, 800];
@@ -472,6 +470,8 @@ async fn send_when_descriptors_allow(
     client.execute(request).await
 }
 
+/// Reads `response`'s body up to [`BODY_CAP`] bytes; `true` when more was
+/// sent, which is dropped unread (with the connection).
 async fn read_capped(response: &mut reqwest::Response) -> Result<(Vec<u8>, bool), reqwest::Error> {
     let announced = response
         .content_length()

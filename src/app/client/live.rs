@@ -8,29 +8,47 @@
 //!
 //! A line is written before the run knows every key (through `--upstream`
 //! the client's own key may never have been named): query values are never
-//! shown, and the path is redacted with the known secrets and whatever
-//! credential the call itself carries.
+//! shown, and the path is redacted with the known secrets and every
+//! credential the calls so far carried.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::recorder::CallWatcher;
 use crate::recording::RecordedCall;
 use crate::secret::{Redactor, Secret};
 
-/// A watcher that prints each call, redacted with `known` and the call's
-/// own credentials.
+/// The most distinct credentials remembered from the calls (a client that
+/// sends a new token each call does not grow the printer without bound).
+const MAX_SEEN: usize = 64;
+
+/// A watcher that prints each call, redacted with `known` and the
+/// credentials the calls carried so far.
 pub fn printer(known: Vec<Secret>) -> CallWatcher {
-    Arc::new(move |call: &RecordedCall| eprintln!("{}", line(call, &known)))
+    let seen = Mutex::new(known);
+    Arc::new(move |call: &RecordedCall| {
+        let mut secrets = seen.lock().unwrap_or_else(|p| p.into_inner());
+        remember(&mut secrets, call);
+        let text = line(call, &secrets);
+        drop(secrets);
+        eprintln!("{text}");
+    })
 }
 
-/// One call in one line.
-fn line(call: &RecordedCall, known: &[Secret]) -> String {
-    let carried: Vec<Secret> = call
-        .credentials()
-        .iter()
-        .filter_map(|value| Secret::new(value, "a key").ok())
-        .collect();
-    let redactor = Redactor::new(known.iter().chain(&carried));
+/// Adds the credentials `call` carries to `secrets`, up to [`MAX_SEEN`].
+fn remember(secrets: &mut Vec<Secret>, call: &RecordedCall) {
+    for value in call.credentials() {
+        let Ok(secret) = Secret::new(&value, "a key") else {
+            continue;
+        };
+        if secrets.len() < MAX_SEEN && !secrets.iter().any(|s| s.expose() == secret.expose()) {
+            secrets.push(secret);
+        }
+    }
+}
+
+/// One call in one line, redacted with `secrets`.
+fn line(call: &RecordedCall, secrets: &[Secret]) -> String {
+    let redactor = Redactor::new(secrets);
     let query = call
         .query
         .as_deref()
@@ -51,14 +69,14 @@ fn line(call: &RecordedCall, known: &[Secret]) -> String {
     ))
 }
 
-/// `a=1&b` as `a=…&b`: the names say what the client sent, the values may
-/// be a key nobody named.
+/// `a=1&b` as `a=…&…`: the names say what the client sent, the values (and
+/// a bare item, which may be a key alone) may be a key nobody named.
 fn names_only(query: &str) -> String {
     query
         .split('&')
         .map(|pair| match pair.split_once('=') {
             Some((name, _)) => format!("{name}=…"),
-            None => pair.to_string(),
+            None => "…".to_string(),
         })
         .collect::<Vec<_>>()
         .join("&")
@@ -91,32 +109,45 @@ mod tests {
         }
     }
 
+    /// The line the printer writes for `call` after `before`.
+    fn printed(before: &[RecordedCall], call: &RecordedCall) -> String {
+        let mut secrets = Vec::new();
+        for earlier in before.iter().chain([call]) {
+            remember(&mut secrets, earlier);
+        }
+        line(call, &secrets)
+    }
+
     #[test]
     fn a_call_is_one_line_and_no_key_shows_wherever_it_was_put() {
         let plain = call("/v1/executions/exec_1", None, &[("x-api-key", KEY)]);
         assert_eq!(
-            line(&plain, &[]),
+            printed(&[], &plain),
             "client: call #3 at 1.234 s: GET /v1/executions/exec_1 → 200 in 0.4 ms"
         );
         let in_query = call(
             "/v1/executions/exec_1",
-            Some(&format!("api_key={KEY}&page=2&flag")),
+            Some(&format!("api_key={KEY}&page=2&{KEY}")),
             &[],
         );
-        let shown = line(&in_query, &[]);
-        assert!(
-            shown.contains("exec_1?api_key=…&page=…&flag → 200"),
-            "{shown}"
-        );
-        // In the path, known only because the call carries it in a header.
+        let shown = printed(&[], &in_query);
+        assert!(shown.contains("exec_1?api_key=…&page=…&… → 200"), "{shown}");
+        // In the path, known because the call carries it in a header...
         let in_path = call(
             &format!("/v1/executions/{KEY}"),
             None,
             &[("x-api-key", KEY)],
         );
-        assert!(!line(&in_path, &[]).contains(KEY));
+        assert!(!printed(&[], &in_path).contains(KEY));
+        // ...or because an earlier call did.
+        let bare = call(&format!("/v1/executions/{KEY}"), None, &[]);
+        assert!(!printed(std::slice::from_ref(&plain), &bare).contains(KEY));
+        assert!(
+            line(&bare, &[]).contains(KEY),
+            "the test shows a leak without it"
+        );
         let mut unanswered = plain.clone();
         unanswered.status = 0;
-        assert!(line(&unanswered, &[]).contains("→ no answer (the recorder's 502)"));
+        assert!(printed(&[], &unanswered).contains("→ no answer (the recorder's 502)"));
     }
 }

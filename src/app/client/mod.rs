@@ -35,7 +35,16 @@ const DEFAULT_REPORTS_DIR: &str = "reports/client";
 pub fn client(args: ClientArgs) -> Result<u8, AppError> {
     if args.list_scenarios {
         for info in Scenario::ALL {
-            stdout::line(format_args!("{:<20} {}", info.name, info.description));
+            if args.json() {
+                let event = serde_json::json!({
+                    "type": "scenario",
+                    "name": info.name,
+                    "description": info.description,
+                });
+                stdout::line(event);
+            } else {
+                stdout::line(format_args!("{:<20} {}", info.name, info.description));
+            }
         }
         return Ok(exit::READY);
     }

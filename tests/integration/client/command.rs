@@ -391,6 +391,16 @@ fn list_scenarios_names_each_with_what_it_does() {
             ran.stdout
         );
     }
+    // With --format json, stdout is JSON lines there too.
+    let ran = run(bin().args(["client", "--list-scenarios", "--format", "json"]));
+    assert_exit(&ran, exit::READY);
+    let names: Vec<String> = ran
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap()["name"].to_string())
+        .collect();
+    assert_eq!(names.len(), wapzi_homolog::sandbox::Scenario::ALL.len());
+    assert!(names.contains(&"\"superseded\"".to_string()), "{names:?}");
 }
 
 #[test]

@@ -41,7 +41,7 @@ pub enum AppError {
     Sandbox(#[from] SandboxError),
     /// The client run's counterpart (recorded sandbox or forwarder).
     #[error("cannot start the recorder: {0}")]
-    Recorder(#[from] crate::recorder::ListenError),
+    Recorder(SandboxError),
     #[error("cannot forward to --upstream: {0}")]
     Upstream(#[from] crate::recorder::UpstreamError),
     #[error("cannot write the reports: {0}")]

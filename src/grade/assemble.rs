@@ -6,9 +6,9 @@ use std::time::SystemTime;
 use crate::check::CheckSet;
 use crate::recording::Recording;
 use crate::result::{
-    ChecksDigest, ClientRun, RunResult, RunVerdict, Side, Summary, Target, Tool, SCHEMA_VERSION,
+    ClientRun, RunResult, RunVerdict, Side, Summary, Target, Tool, SCHEMA_VERSION,
 };
-use crate::run::rfc3339;
+use crate::run::{checks_digest, rfc3339};
 
 use super::check::grade;
 use super::context::{GradeContext, Grading};
@@ -62,10 +62,7 @@ pub fn assemble_client(
         finished_at: rfc3339(times.finished_at),
         duration_ms: duration.as_secs_f64() * 1000.0,
         target,
-        checks_digest: ChecksDigest {
-            sha256: set.digest.clone(),
-            files: set.files.iter().map(|f| f.display().to_string()).collect(),
-        },
+        checks_digest: checks_digest(set),
         summary: Summary::of(&checks),
         executions_created,
         // A client run's executions are its client's, whatever key it sent.

@@ -21,5 +21,5 @@ mod upstream;
 mod tests;
 
 pub use record::{record, CallWatcher, Recorder, MAX_REQUEST_BODY};
-pub use serve::{serve_recorded, ListenError, RecordedServer};
+pub use serve::{serve_recorded, RecordedServer};
 pub use upstream::{forward, upstream_client, UpstreamError};

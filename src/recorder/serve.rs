@@ -20,35 +20,6 @@ use crate::sandbox::{Sandbox, SandboxConfig, SandboxError, SandboxStats};
 /// How long a stopping server waits for open answers before it lets go.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
-/// Why a recorded server could not start.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot listen on {addr}: {}", describe_io(.error))]
-pub struct ListenError {
-    /// The address the server was to listen on.
-    pub addr: SocketAddr,
-    /// The I/O error behind the failure.
-    pub error: std::io::Error,
-}
-
-impl From<SandboxError> for ListenError {
-    fn from(error: SandboxError) -> Self {
-        let addr = error.addr();
-        Self {
-            addr,
-            error: error.into_io_error(),
-        }
-    }
-}
-
-fn describe_io(error: &std::io::Error) -> String {
-    match error.kind() {
-        std::io::ErrorKind::AddrInUse => "address in use".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        std::io::ErrorKind::AddrNotAvailable => "address not available".to_string(),
-        _ => error.to_string(),
-    }
-}
-
 /// Serves `router` behind `recorder` on `listener` until `shutdown`
 /// resolves, then stops gracefully: open answers get a second to
 /// end before the server lets go (a router whose answers may never end
@@ -110,11 +81,11 @@ impl RecordedServer {
     ///
     /// # Errors
     ///
-    /// [`ListenError`] when `addr` cannot be bound.
+    /// [`SandboxError`] when `addr` cannot be bound.
     pub async fn sandbox(
         addr: SocketAddr,
         config: SandboxConfig,
-    ) -> Result<RecordedServer, ListenError> {
+    ) -> Result<RecordedServer, SandboxError> {
         let recorder = Recorder::new();
         let wrapping = recorder.clone();
         let sandbox =
@@ -131,12 +102,12 @@ impl RecordedServer {
     ///
     /// # Errors
     ///
-    /// [`ListenError`] when `addr` cannot be bound.
+    /// [`SandboxError`] when `addr` cannot be bound.
     pub async fn upstream(
         addr: SocketAddr,
         upstream: Url,
         client: reqwest::Client,
-    ) -> Result<RecordedServer, ListenError> {
+    ) -> Result<RecordedServer, SandboxError> {
         let (listener, local) = crate::sandbox::bind(addr).await?;
         let (stop, stopped) = watch::channel(false);
         let router = forward_until(upstream, client, until_stopped(stopped.clone()));

@@ -9,9 +9,8 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::recording::{Recording, MAX_BODY};
+use crate::sandbox::tests::client;
 use crate::sandbox::{Fault, Sandbox, SandboxConfig, FIXTURES};
-
-const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn loopback() -> SocketAddr {
     "127.0.0.1:0".parse().expect("valid address")
@@ -26,15 +25,6 @@ fn config(faults: &[&str]) -> SandboxConfig {
             .collect(),
         ..SandboxConfig::default()
     }
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(CLIENT_TIMEOUT)
-        .build()
-        .expect("client builds")
 }
 
 fn execute_path() -> String {

@@ -45,10 +45,7 @@ pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target
         finished_at: rfc3339(executed.finished_at),
         duration_ms: super::clock::ms(executed.duration),
         target,
-        checks_digest: ChecksDigest {
-            sha256: set.digest.clone(),
-            files: set.files.iter().map(|f| f.display().to_string()).collect(),
-        },
+        checks_digest: checks_digest(set),
         summary: Summary::of(&checks),
         executions_created,
         executions_on_other_accounts,
@@ -95,6 +92,14 @@ fn created_an_execution(exchange: &Exchange) -> bool {
         .is_some_and(|r| (200..300).contains(&r.status));
     let path = exchange.url.split('?').next().unwrap_or_default();
     accepted && exchange.method == "POST" && path.ends_with("/execute")
+}
+
+/// Which check files ran: `set`'s digest and file names.
+pub fn checks_digest(set: &CheckSet) -> ChecksDigest {
+    ChecksDigest {
+        sha256: set.digest.clone(),
+        files: set.files.iter().map(|f| f.display().to_string()).collect(),
+    }
 }
 
 /// RFC 3339 in UTC with milliseconds.

@@ -27,7 +27,7 @@ mod transport;
 mod turns;
 mod verdict;
 
-pub use assemble::{assemble, new_run_id, rfc3339};
+pub use assemble::{assemble, checks_digest, new_run_id, rfc3339};
 pub use error::RunError;
 pub use fds::{fd_room, fit, FdRoom, Fit};
 pub use harness::{execute, print_results, Executed, Plan, Selection};

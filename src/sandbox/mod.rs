@@ -23,7 +23,7 @@ mod shared;
 mod state;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use error::ApiError;
 pub use faults::{Fault, FaultInfo, UnknownFault, HTML_INJECTION, HTML_INJECTION_NOTE};

@@ -90,11 +90,6 @@ impl SandboxError {
     pub fn io_error(&self) -> &std::io::Error {
         &self.error
     }
-
-    /// Returns the I/O error behind the failure, owned.
-    pub fn into_io_error(self) -> std::io::Error {
-        self.error
-    }
 }
 
 fn describe_io(error: &std::io::Error) -> String {

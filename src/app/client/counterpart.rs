@@ -56,7 +56,9 @@ impl Counterpart {
     ) -> Result<RecordedServer, AppError> {
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
         let server = match self {
-            Counterpart::Sandbox(config) => RecordedServer::sandbox(addr, config.clone()).await?,
+            Counterpart::Sandbox(config) => RecordedServer::sandbox(addr, config.clone())
+                .await
+                .map_err(AppError::Recorder)?,
             Counterpart::Upstream(url) => {
                 let url = reqwest::Url::parse(url).map_err(|e| {
                     ConfigError::from(BaseUrlError::Unparsable {
@@ -65,7 +67,9 @@ impl Counterpart {
                     })
                 })?;
                 let client = upstream_client(&url, UPSTREAM_TIMEOUT, env)?;
-                RecordedServer::upstream(addr, url, client).await?
+                RecordedServer::upstream(addr, url, client)
+                    .await
+                    .map_err(AppError::Recorder)?
             }
         };
         Ok(server)

@@ -58,7 +58,8 @@ async fn start_instant(faults: &[&str]) -> Sandbox {
     start(Duration::ZERO, faults).await
 }
 
-fn client() -> reqwest::Client {
+/// A client for loopback tests: no proxy, no redirects, bounded.
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())

@@ -78,10 +78,17 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
     };
     let met = met?;
     let secrets: Vec<String> = secrets.iter().map(|s| s.expose().to_string()).collect();
-    let context = GradeContext::new(&secrets).with_variable(
-        "min_poll_interval",
-        &humantime::format_duration(args.min_poll_interval).to_string(),
-    );
+    let entry_point_id = counterpart.entry_point_id(&env);
+    // Every variable client checks may use (CLIENT_VARIABLES) has a value;
+    // an empty entry point (`--upstream` without WAPZI_ENTRY_POINT_ID)
+    // matches no call, so a check that names it ends ignored, not failed.
+    let context = GradeContext::new(&secrets)
+        .with_variable(
+            "min_poll_interval",
+            &humantime::format_duration(args.min_poll_interval).to_string(),
+        )
+        .with_variable("entry_point_id", &entry_point_id)
+        .with_variable("run_id", &run_id);
     // The keys the client sent are secrets too, whatever the counterpart.
     let redactor = Grading::new(&context, &recording).redactor;
     let facts = ClientFacts {
@@ -93,7 +100,7 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
     };
     let target = Target {
         base_url,
-        entry_point_id: counterpart.entry_point_id(&env),
+        entry_point_id,
         sandbox: counterpart.is_sandbox(),
         faults: args.behaviour.faults.clone(),
         fixtures_supplied: Vec::new(),

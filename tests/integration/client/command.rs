@@ -510,6 +510,45 @@ fn an_integrators_own_client_check_is_graded_with_the_built_in_ones() {
     assert!(ran.stdout.contains("advisory"), "{}", ran.stdout);
 }
 
+/// A client check naming the variables the command supplies.
+const VARIABLES_CHECK: &str = r#"id: acme::configured-entry-point
+title: Our backend executes on the configured entry point only
+checklist: execute-202
+severity: required
+hint: Read the entry point from WAPZI_ENTRY_POINT_ID.
+exercised_by: an execute call
+rules:
+  - name: executes name the configured entry point
+    select: {method: POST, path: "/v1/entry-points/{{ entry_point_id }}/execute"}
+    expect:
+      body: {message: {type: string}}
+  - name: no execute elsewhere
+    select: {method: POST, path: /v1/entry-points/*/execute}
+    expect:
+      body: {message: {not_one_of: ["{{ run_id }}"]}}
+"#;
+
+#[test]
+fn entry_point_id_and_run_id_have_their_values_in_client_checks() {
+    let checks = temp_dir();
+    std::fs::write(checks.path().join("configured.yaml"), VARIABLES_CHECK).unwrap();
+    let dir = temp_dir();
+    let mut cmd = client_command("correct", dir.path());
+    cmd.args(["--checks", "builtin", "--checks"])
+        .arg(checks.path());
+    for scenario in super::EVERYTHING {
+        cmd.args(["--scenario", scenario]);
+    }
+    let ran = run(&mut with_child(cmd));
+    assert_exit(&ran, exit::READY);
+    assert!(
+        ran.passed()
+            .contains(&"acme::configured-entry-point".to_string()),
+        "{}",
+        ran.stdout
+    );
+}
+
 #[test]
 fn min_poll_interval_sets_the_polling_floor() {
     let dir = temp_dir();

@@ -63,15 +63,21 @@ pub struct RecordedBody {
     pub text: String,
     /// The body's whole length in bytes.
     pub len: usize,
+    /// The credentials the whole body carried (JSON fields at any depth,
+    /// or form fields, named like a key or a token), found before it was
+    /// cut: a key past the kept bytes is a secret all the same.
+    pub credentials: Vec<Credential>,
 }
 
 impl RecordedBody {
-    /// Keeps the first [`MAX_BODY`] bytes of `bytes`.
+    /// Keeps the first [`MAX_BODY`] bytes of `bytes`, and the credentials
+    /// all of them carry.
     pub fn of(bytes: &[u8]) -> RecordedBody {
         let kept = &bytes[..bytes.len().min(MAX_BODY)];
         RecordedBody {
             text: String::from_utf8_lossy(kept).into_owned(),
             len: bytes.len(),
+            credentials: body_credentials(bytes),
         }
     }
 
@@ -131,11 +137,21 @@ impl RecordedCall {
     }
 }
 
-/// Names (lowercase, without `-` and `_`) under which a credential travels
-/// in a header, a query string or a body, as APIs and clients spell them.
-const CREDENTIAL_NAMES: [&str; 13] = [
-    "xapikey",
-    "apikey",
+/// A value a call carried where a credential goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub value: String,
+    /// Sent where an API key goes (`x-api-key`, `api_key`, `apiKey`, an
+    /// `Authorization` token), not merely under a name like `token` or
+    /// `secret`, which may hold something else (a cursor, say).
+    pub is_key: bool,
+}
+
+/// Names (lowercase, without `-` and `_`) an API key travels under.
+const KEY_NAMES: [&str; 4] = ["xapikey", "apikey", "xapisecret", "apisecret"];
+
+/// Names (lowercase, without `-` and `_`) other credentials travel under.
+const TOKEN_NAMES: [&str; 9] = [
     "key",
     "xapitoken",
     "apitoken",
@@ -144,22 +160,25 @@ const CREDENTIAL_NAMES: [&str; 13] = [
     "token",
     "accesstoken",
     "authorization",
-    "xapisecret",
-    "apisecret",
     "secret",
 ];
 
 /// How deep a JSON body is searched for credentials.
 const CREDENTIAL_DEPTH: usize = 8;
 
-/// Whether `name` is one a credential travels under.
-fn credential_name(name: &str) -> bool {
+/// Whether `name` is one a credential travels under, and whether it is an
+/// API key's (see [`Credential::is_key`]); `None` for any other name.
+pub fn credential_name(name: &str) -> Option<bool> {
     let name: String = name
         .chars()
         .filter(|c| !matches!(c, '-' | '_'))
         .collect::<String>()
         .to_ascii_lowercase();
-    CREDENTIAL_NAMES.contains(&name.as_str())
+    if KEY_NAMES.contains(&name.as_str()) {
+        Some(true)
+    } else {
+        TOKEN_NAMES.contains(&name.as_str()).then_some(false)
+    }
 }
 
 impl RecordedCall {
@@ -170,33 +189,37 @@ impl RecordedCall {
     /// (at any depth) named so. A client's key is a secret wherever it put
     /// it, even one the run was never told (`--upstream`, a client that
     /// sends it only in the URL).
-    pub fn credentials(&self) -> Vec<String> {
-        let mut found: Vec<String> = Vec::new();
+    pub fn credentials(&self) -> Vec<Credential> {
+        let mut found: Vec<Credential> = Vec::new();
         for (name, value) in &self.headers {
             if name == "authorization" {
                 found.extend(authorization_parts(value));
-            } else if credential_name(name) {
-                found.push(value.clone());
+            } else if let Some(is_key) = credential_name(name) {
+                found.push(Credential {
+                    value: value.clone(),
+                    is_key,
+                });
             }
         }
         found.extend(form_credentials(self.query.as_deref().unwrap_or_default()));
-        match self.body.json() {
-            Some(body) => json_credentials(&body, 0, &mut found),
-            None => found.extend(form_credentials(&self.body.text)),
-        }
-        found.retain(|v| !v.trim().is_empty());
+        found.extend(self.body.credentials.iter().cloned());
+        found.retain(|c| !c.value.trim().is_empty());
         found
     }
 }
 
-/// `Bearer <token>`, `Basic <base64 of user:password>` (the token, the user
-/// and the password), or a bare key.
-fn authorization_parts(value: &str) -> Vec<String> {
+/// `Bearer <token>` or a bare key (the token: a key), `Basic <base64 of
+/// user:password>` (also the user and the password, decoded).
+fn authorization_parts(value: &str) -> Vec<Credential> {
     use base64::Engine;
-    let mut parts: Vec<String> = value
+    let key = |value: &str| Credential {
+        value: value.to_string(),
+        is_key: true,
+    };
+    let mut parts: Vec<Credential> = value
         .split_whitespace()
         .last()
-        .map(str::to_string)
+        .map(key)
         .into_iter()
         .collect();
     let basic = value
@@ -209,15 +232,28 @@ fn authorization_parts(value: &str) -> Vec<String> {
         })
         .and_then(|decoded| String::from_utf8(decoded).ok());
     if let Some((user, password)) = basic.as_deref().and_then(|d| d.split_once(':')) {
-        parts.push(user.to_string());
-        parts.push(password.to_string());
+        parts.push(key(user));
+        parts.push(key(password));
     }
     parts
 }
 
+/// The credentials of a whole body: JSON fields at any depth, or, in a
+/// body that is not JSON, form fields.
+fn body_credentials(bytes: &[u8]) -> Vec<Credential> {
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(json) => {
+            let mut found = Vec::new();
+            json_credentials(&json, 0, &mut found);
+            found
+        }
+        Err(_) => form_credentials(&String::from_utf8_lossy(bytes)),
+    }
+}
+
 /// The values of `a=b&c=d` pairs named like a credential (a query string,
 /// or a form-encoded body), percent-decoded.
-fn form_credentials(text: &str) -> Vec<String> {
+fn form_credentials(text: &str) -> Vec<Credential> {
     let decoded = |t: &str| {
         percent_encoding::percent_decode_str(&t.replace('+', " "))
             .decode_utf8_lossy()
@@ -225,25 +261,30 @@ fn form_credentials(text: &str) -> Vec<String> {
     };
     text.split('&')
         .filter_map(|pair| pair.split_once('='))
-        .filter(|(name, _)| credential_name(&decoded(name)))
-        .map(|(_, value)| decoded(value))
+        .filter_map(|(name, value)| {
+            Some(Credential {
+                is_key: credential_name(&decoded(name))?,
+                value: decoded(value),
+            })
+        })
         .collect()
 }
 
 /// The strings of `value` under a name like a credential, at any depth up
 /// to [`CREDENTIAL_DEPTH`].
-fn json_credentials(value: &serde_json::Value, depth: usize, found: &mut Vec<String>) {
+fn json_credentials(value: &serde_json::Value, depth: usize, found: &mut Vec<Credential>) {
     if depth > CREDENTIAL_DEPTH {
         return;
     }
     match value {
         serde_json::Value::Object(fields) => {
             for (name, value) in fields {
-                match value {
-                    serde_json::Value::String(text) if credential_name(name) => {
-                        found.push(text.clone());
-                    }
-                    nested => json_credentials(nested, depth + 1, found),
+                match (value, credential_name(name)) {
+                    (serde_json::Value::String(text), Some(is_key)) => found.push(Credential {
+                        value: text.clone(),
+                        is_key,
+                    }),
+                    (nested, _) => json_credentials(nested, depth + 1, found),
                 }
             }
         }
@@ -316,10 +357,10 @@ mod tests {
         post.body =
             RecordedBody::of(br#"{"message":"hi","apiKey":"ak_body","conversationId":"c"}"#);
         assert_eq!(
-            get.credentials(),
+            values(&get),
             ["ak_header", "ak_bearer", "ak_query", "ak plus"]
         );
-        assert_eq!(post.credentials(), ["ak_body"]);
+        assert_eq!(values(&post), ["ak_body"]);
         let mut elsewhere = call("POST", "/v1/entry-points/e/execute");
         elsewhere.headers = vec![
             ("api-key".into(), "ak_dash".into()),
@@ -332,7 +373,7 @@ mod tests {
             br#"{"message":"hi","auth":{"credentials":[{"apiKey":"ak_nested"}]}}"#,
         );
         assert_eq!(
-            elsewhere.credentials(),
+            values(&elsewhere),
             [
                 "ak_dash",
                 "ak_token",
@@ -345,7 +386,23 @@ mod tests {
         let mut form = call("POST", "/v1/entry-points/e/execute");
         form.headers = Vec::new();
         form.body = RecordedBody::of(b"message=hi&api_key=ak%5Fform");
-        assert_eq!(form.credentials(), ["ak_form"]);
+        assert_eq!(values(&form), ["ak_form"]);
+        // A key past the bytes kept of a long body is found all the same.
+        let mut long = call("POST", "/v1/entry-points/e/execute");
+        long.headers = Vec::new();
+        let padding = "x".repeat(MAX_BODY);
+        long.body = RecordedBody::of(
+            format!(r#"{{"message":"{padding}","apiKey":"ak_past_the_cut"}}"#).as_bytes(),
+        );
+        assert!(!long.body.is_whole());
+        assert_eq!(values(&long), ["ak_past_the_cut"]);
+        // Only what names an API key is taken for one.
+        let keys: Vec<bool> = elsewhere.credentials().iter().map(|c| c.is_key).collect();
+        assert_eq!(keys, [true, false, true, true, true, true]);
+    }
+
+    fn values(call: &RecordedCall) -> Vec<String> {
+        call.credentials().into_iter().map(|c| c.value).collect()
     }
 
     #[test]

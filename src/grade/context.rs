@@ -44,9 +44,15 @@ impl GradeContext {
 }
 
 /// The context made ready for the rules: a redactor over every secret
-/// form, and the variables for matchers.
+/// form, the keys the client's calls are searched for, and the variables
+/// for matchers.
 pub struct Grading {
     pub redactor: Redactor,
+    /// The given secrets and the values sent where an API key goes: what
+    /// `key-only-in-header` looks for (a token or a cursor under a generic
+    /// name is redacted, not taken for the key). `None` when no key is
+    /// known at all.
+    pub keys: Option<Redactor>,
     pub vars: Vars,
     variables: BTreeMap<String, String>,
 }
@@ -57,25 +63,33 @@ impl Grading {
     /// ([`crate::recording::RecordedCall::credentials`]; too short a value
     /// cannot be told from ordinary text, and is not searched for).
     pub fn new(context: &GradeContext, recording: &Recording) -> Grading {
-        let mut values: Vec<String> = context.secrets.clone();
+        let secret = |value: &String| Secret::new(value, "a key").ok();
+        let given: Vec<Secret> = context.secrets.iter().filter_map(secret).collect();
+        let mut keys = given.clone();
+        let mut others = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for call in &recording.calls {
-            for key in call.credentials() {
-                if seen.insert(key.clone()) {
-                    values.push(key);
+            for credential in call.credentials() {
+                if !seen.insert(credential.value.clone()) {
+                    continue;
+                }
+                let Some(found) = secret(&credential.value) else {
+                    continue;
+                };
+                if credential.is_key {
+                    keys.push(found);
+                } else {
+                    others.push(found);
                 }
             }
         }
-        let secrets: Vec<Secret> = values
-            .iter()
-            .filter_map(|v| Secret::new(v, "a key").ok())
-            .collect();
         let mut vars = Vars::default();
         for (name, value) in &context.variables {
             vars.set(name, value.clone());
         }
         Grading {
-            redactor: Redactor::new(&secrets),
+            redactor: Redactor::new(keys.iter().chain(&others)),
+            keys: (!keys.is_empty()).then(|| Redactor::new(&keys)),
             vars,
             variables: context.variables.clone(),
         }

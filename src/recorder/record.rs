@@ -323,6 +323,8 @@ impl CallInProgress {
         call.response_body = RecordedBody {
             text: String::from_utf8_lossy(&self.tap).into_owned(),
             len: self.seen,
+            // What the counterpart answered carries no credential of the client's.
+            credentials: Vec::new(),
         };
         if let Some(Watcher(watcher)) = self.recorder.inner.watcher.get() {
             watcher(&call);

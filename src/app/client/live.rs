@@ -36,8 +36,8 @@ pub fn printer(known: Vec<Secret>) -> CallWatcher {
 
 /// Adds the credentials `call` carries to `secrets`, up to [`MAX_SEEN`].
 fn remember(secrets: &mut Vec<Secret>, call: &RecordedCall) {
-    for value in call.credentials() {
-        let Ok(secret) = Secret::new(&value, "a key") else {
+    for credential in call.credentials() {
+        let Ok(secret) = Secret::new(&credential.value, "a key") else {
             continue;
         };
         if secrets.len() < MAX_SEEN && !secrets.iter().any(|s| s.expose() == secret.expose()) {

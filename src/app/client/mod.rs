@@ -51,7 +51,10 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
     super::configure_colour(args.color.and_then(ColorChoice::forced));
     let env = |name: &str| std::env::var(name).ok();
     let counterpart = Counterpart::from_args(&args, &env)?;
-    let secrets = counterpart.secrets(&env);
+    let mut secrets = counterpart.secrets(&env);
+    // A key written in the command's arguments is echoed and reported
+    // redacted, even one the run was never told.
+    secrets.extend(command_credentials(&args.command));
     let checks = check_sources(&args.checks, Path::new(DEFAULT_CHECKS_DIR));
     let set = super::known_secrets::load_checks_from(&checks.value, &known_secrets(None, &env))?;
     if set.client_checks.is_empty() {
@@ -219,6 +222,24 @@ fn announce_serving(
     }
 }
 
+/// The values in `argv` given under a credential's name: `--api-key V`,
+/// `--token=V`, `API_KEY=V` (too short a value is no key, and is left).
+fn command_credentials(argv: &[String]) -> Vec<Secret> {
+    let named =
+        |name: &str| crate::recording::credential_name(name.trim_start_matches('-')).is_some();
+    let mut found = Vec::new();
+    for (i, arg) in argv.iter().enumerate() {
+        let value = match arg.split_once('=') {
+            Some((name, value)) if named(name) => Some(value),
+            Some(_) => None,
+            None if arg.starts_with('-') && named(arg) => argv.get(i + 1).map(String::as_str),
+            None => None,
+        };
+        found.extend(value.and_then(|v| Secret::new(v, "a key in the command").ok()));
+    }
+    found
+}
+
 /// The sandbox's keys are secrets in a client run too: the reports treat
 /// every key alike.
 fn sandbox_secrets() -> Vec<Secret> {
@@ -231,4 +252,38 @@ fn sandbox_secrets() -> Vec<Secret> {
     .iter()
     .filter_map(|k| Secret::new(k, "sandbox key").ok())
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::command_credentials;
+
+    #[test]
+    fn a_key_in_the_commands_arguments_is_found_under_its_name() {
+        const KEY: &str = "ak_in0the0command0line00000000000001";
+        let argv: Vec<String> = [
+            "./e2e.sh",
+            "--api-key",
+            KEY,
+            "--token=tok_0000000000000000000000000002",
+            "API_KEY=ak_0000000000000000000000000000003",
+            "--verbose",
+            "--message=hello0there0this0is0not0a0key",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        let found: Vec<String> = command_credentials(&argv)
+            .iter()
+            .map(|s| s.expose().to_string())
+            .collect();
+        assert_eq!(
+            found,
+            [
+                KEY,
+                "tok_0000000000000000000000000002",
+                "ak_0000000000000000000000000000003"
+            ]
+        );
+    }
 }

@@ -5,14 +5,17 @@ use super::super::context::Grading;
 use super::super::traffic::{decode, Traffic};
 use super::{RuleOutcome, Violation};
 
-/// Not applicable when the client made no call.
+/// Not applicable when the client made no call, or when no key is known
+/// (none given, none sent where a key goes): there is nothing to look for.
 pub fn eval(traffic: &Traffic, grading: &Grading) -> RuleOutcome {
+    let Some(keys) = grading.keys.as_ref() else {
+        return RuleOutcome::NotApplicable;
+    };
     if traffic.calls.is_empty() {
         return RuleOutcome::NotApplicable;
     }
     let found = |text: &str| {
-        grading.redactor.finds_secret_in(text.as_bytes())
-            || grading.redactor.finds_secret_in(decode(text).as_bytes())
+        keys.finds_secret_in(text.as_bytes()) || keys.finds_secret_in(decode(text).as_bytes())
     };
     let violations = traffic
         .calls
@@ -23,7 +26,13 @@ pub fn eval(traffic: &Traffic, grading: &Grading) -> RuleOutcome {
                 "the path"
             } else if call.query.as_deref().is_some_and(found) {
                 "the query string"
-            } else if grading.redactor.finds_secret_in(call.body.text.as_bytes()) {
+            } else if keys.finds_secret_in(call.body.text.as_bytes())
+                || call
+                    .body
+                    .credentials
+                    .iter()
+                    .any(|c| keys.finds_secret_in(c.value.as_bytes()))
+            {
                 "the body"
             } else {
                 return None;
@@ -72,5 +81,29 @@ mod tests {
         for (i, (rec, expected)) in cases.iter().enumerate() {
             assert_eq!(&grade(rec), expected, "case {i}");
         }
+    }
+
+    #[test]
+    fn a_token_under_a_generic_name_is_not_taken_for_the_key() {
+        // A pagination cursor (or any token) is redacted, not blamed.
+        let mut cursor = call(0, "GET", "/v1/executions/e", 200, "{}");
+        cursor.query = Some("token=cursor0000000000000000000001".to_string());
+        assert_eq!(
+            grade(&recording(vec![post(0, "{}", "e"), cursor])),
+            Some(vec![])
+        );
+        // With no key known at all, there is nothing to look for.
+        let none = Grading::new(&GradeContext::new(&[]), &recording(vec![]));
+        let mut bare = call(0, "GET", "/v1/executions/e", 401, "{}");
+        bare.headers.clear();
+        let rec = recording(vec![bare]);
+        assert_eq!(offending(&eval(&Traffic::index(&rec), &none)), None);
+        // A key past the kept bytes of a long body is found.
+        let mut long = post(0, "", "e");
+        let padding = "x".repeat(crate::recording::MAX_BODY);
+        long.body = RecordedBody::of(
+            format!(r#"{{"message":"{padding}","credentials":{{"apiKey":"{KEY}"}}}}"#).as_bytes(),
+        );
+        assert_eq!(grade(&recording(vec![long])), Some(vec![0]));
     }
 }

@@ -98,7 +98,10 @@ async fn overhead(samples: usize) -> Overhead {
         RecordedServer::upstream(([127, 0, 0, 1], 0).into(), upstream_url, forwarder_client)
             .await
             .expect("a forwarder");
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a client");
     let mut medians = Vec::new();
     for base in [direct.base_url(), recorded.base_url(), forwarder.base_url()] {
         medians.push(median_read(&client, &base, samples).await);
@@ -161,6 +164,7 @@ async fn load(rate: u64, secs: u64) -> Load {
     let base = server.base_url();
     let rss_before_mb = peak_rss_mb();
     let client = reqwest::Client::builder()
+        .no_proxy()
         .pool_max_idle_per_host(64)
         .build()
         .expect("a client");

@@ -150,8 +150,16 @@ mod tests {
 
     fn runtime() -> tokio::runtime::Runtime {
         tokio::runtime::Builder::new_current_thread()
+            .enable_time()
             .build()
             .expect("a runtime")
+    }
+
+    /// `waiting`, failing the test instead of hanging it if a turn is lost.
+    async fn bounded<T>(waiting: impl std::future::Future<Output = T>) -> T {
+        tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
+            .await
+            .expect("a turn within 5 s: none was lost")
     }
 
     #[test]
@@ -176,7 +184,7 @@ mod tests {
             }
             drop(first);
             for task in tasks {
-                task.await.unwrap();
+                bounded(task).await.unwrap();
             }
             assert_eq!(*order.lock().unwrap(), ["ahead", "normal-1", "normal-2"]);
         });
@@ -202,7 +210,7 @@ mod tests {
             tokio::task::yield_now().await;
             assert!(!waiting.is_finished(), "two turns are taken");
             drop(a);
-            let _c = waiting.await.unwrap();
+            let _c = bounded(waiting).await.unwrap();
             assert_eq!(turns.lock().free, 0);
         });
     }
@@ -220,9 +228,9 @@ mod tests {
             first.hand_to("overlapping");
             tokio::task::yield_now().await;
             assert!(!waiting.is_finished(), "the turn is kept for another");
-            let kept = turns.take(Queue::Normal, "overlapping").await;
+            let kept = bounded(turns.take(Queue::Normal, "overlapping")).await;
             drop(kept);
-            let _next = waiting.await.unwrap();
+            let _next = bounded(waiting).await.unwrap();
             assert!(turns.lock().kept_for.is_empty());
         });
     }
@@ -240,11 +248,11 @@ mod tests {
             });
             tokio::task::yield_now().await;
             first.hand_to("overlapping");
-            let _turn = waiting.await.unwrap();
+            let _turn = bounded(waiting).await.unwrap();
             assert!(turns.lock().kept_for.is_empty());
             // And one that asked and ran gets nothing kept either.
             drop(_turn);
-            let again = turns.take(Queue::Normal, "other").await;
+            let again = bounded(turns.take(Queue::Normal, "other")).await;
             again.hand_to("overlapping");
             assert_eq!(turns.lock().free, 1, "the turn went back");
         });

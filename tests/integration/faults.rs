@@ -383,20 +383,23 @@ const FAULTS: &[Row] = &[
         &["body"],
         &[],
     ),
+    // Latest-wins must send its messages while the plain execution still
+    // runs: 1 s leaves a loaded machine room (at 200 ms it could end
+    // inconclusive, and the row fail for want of an overlap).
     (
         "cross-conversation-supersede",
         &["conversation::latest-wins", "execution::completes"],
         &["body"],
-        &[],
+        &["--latency", "1s"],
     ),
     // The same with one check at a time: latest-wins `overlaps` the plain
-    // execution, so it takes the turn after it is created and its messages
-    // arrive while it still runs, by construction.
+    // execution, so it is handed the turn of the check that created it and
+    // its messages arrive while it still runs, by construction.
     (
         "cross-conversation-supersede",
         &["conversation::latest-wins", "execution::completes"],
         &["body"],
-        &["--concurrency", "1"],
+        &["--latency", "1s", "--concurrency", "1"],
     ),
     (
         "cross-account-supersede",
@@ -411,12 +414,17 @@ const FAULTS: &[Row] = &[
         &[],
     ),
     // Executions end 1.2 s after their execute (latency 200 ms + 1 s), over
-    // a budget set to 600 ms and within the poll timeout of 2 s.
+    // a budget set to 600 ms and well within a poll timeout of 5 s.
     (
         "slow-completion",
         &["execution::completes-within-budget"],
         &["over_budget"],
-        &["--fixture", "completion_budget=600ms"],
+        &[
+            "--fixture",
+            "completion_budget=600ms",
+            "--poll-timeout",
+            "5s",
+        ],
     ),
     // An advisory check fails: reported, and the run stays READY.
     ("cors-open", &["browser::cors-closed"], &["header"], &[]),
@@ -454,16 +462,20 @@ const ERROR_BODY_CHECKS: &[&str] = &[
 ];
 
 fn run_with_fault(fault: &str, extra: &[&str], reports: &Path) -> crate::support::Ran {
-    let poll_timeout: &[&str] = if extra.contains(&"--poll-timeout") {
-        &[]
-    } else {
-        &["--poll-timeout", "2s"]
+    // A row may set its own latency or poll timeout; these are the rest's.
+    let default = |flag: &'static str, value: &'static str| -> Vec<&'static str> {
+        if extra.contains(&flag) {
+            Vec::new()
+        } else {
+            vec![flag, value]
+        }
     };
     run(bin()
-        .args(["run", "--sandbox", "--latency", "200ms", "--timeout", "1s"])
+        .args(["run", "--sandbox", "--timeout", "1s"])
+        .args(default("--latency", "200ms"))
         .arg("--reports")
         .arg(reports)
-        .args(poll_timeout)
+        .args(default("--poll-timeout", "2s"))
         .args(["--fault", fault])
         .args(extra))
 }

@@ -197,6 +197,8 @@ pub fn files_below(dir: &Path) -> Vec<PathBuf> {
 pub struct Watched {
     child: std::process::Child,
     lines: std::sync::mpsc::Receiver<String>,
+    /// Everything written on stderr, read to the end by a thread of its own.
+    stderr: std::thread::JoinHandle<String>,
     /// Every line read so far.
     pub seen: Vec<String>,
 }
@@ -205,15 +207,16 @@ pub struct Watched {
 const WATCH_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl Watched {
-    /// Starts `cmd` with stdout piped and stderr dropped.
+    /// Starts `cmd` with stdout and stderr piped.
     pub fn start(cmd: &mut Command) -> Watched {
-        use std::io::{BufRead, BufReader};
+        use std::io::{BufRead, BufReader, Read};
         let mut child = cmd
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let mut stderr = child.stderr.take().unwrap();
         let (tx, lines) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -222,9 +225,15 @@ impl Watched {
                 }
             }
         });
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
         Watched {
             child,
             lines,
+            stderr,
             seen: Vec::new(),
         }
     }
@@ -251,7 +260,15 @@ impl Watched {
 
     /// Waits for the process to end; its exit code (-1 when a signal ended
     /// it) and every line it printed.
-    pub fn finish(mut self) -> (i32, String) {
+    pub fn finish(self) -> (i32, String) {
+        let (code, stdout, _) = self.finish_all();
+        (code, stdout)
+    }
+
+    /// [`Watched::finish`], with everything written on stderr too. Every
+    /// line is read to the end of the output, not only those already
+    /// passed on when the process ended.
+    pub fn finish_all(mut self) -> (i32, String, String) {
         let (tx, done) = std::sync::mpsc::channel();
         let mut child = self.child;
         std::thread::spawn(move || {
@@ -261,7 +278,11 @@ impl Watched {
             .recv_timeout(WATCH_LIMIT)
             .expect("the run ends within 30 s")
             .unwrap();
-        self.seen.extend(self.lines.try_iter());
-        (status.code().unwrap_or(-1), self.seen.join("\n"))
+        // The reader ends (and the channel closes) at the end of stdout.
+        while let Ok(line) = self.lines.recv_timeout(WATCH_LIMIT) {
+            self.seen.push(line);
+        }
+        let stderr = self.stderr.join().unwrap_or_default();
+        (status.code().unwrap_or(-1), self.seen.join("\n"), stderr)
     }
 }

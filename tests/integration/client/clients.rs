@@ -82,6 +82,7 @@ impl Behaviour {
 /// conversation, each polled to its end (in the client's own way).
 pub async fn drive(api: &Api, behaviour: Behaviour) {
     let client = Client::builder()
+        .no_proxy()
         .timeout(Duration::from_secs(10))
         .build()
         .expect("a client builds");

@@ -254,7 +254,7 @@ fn a_key_the_run_was_never_told_is_caught_and_never_shown_wherever_the_client_pu
         .build()
         .unwrap();
     rt.block_on(async {
-        let client = reqwest::Client::new();
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
         let execute = format!(
             "{base_url}/v1/entry-points/{}/execute",
             FIXTURES.entry_point_id
@@ -279,9 +279,10 @@ fn a_key_the_run_was_never_told_is_caught_and_never_shown_wherever_the_client_pu
         }
     });
     watched.signal("TERM");
-    let (code, stdout) = watched.finish();
+    let (code, stdout, stderr) = watched.finish_all();
     assert_eq!(code, i32::from(exit::NOT_READY), "{stdout}");
     assert!(!stdout.contains(KEY), "{stdout}");
+    assert!(!stderr.contains(KEY), "{stderr}");
     let json = latest_report(dir.path());
     let failed: Vec<&str> = json["checks"]
         .as_array()
@@ -526,6 +527,18 @@ rules:
     select: {method: POST, path: /v1/entry-points/*/execute}
     expect:
       body: {message: {not_one_of: ["{{ run_id }}"]}}
+---
+id: acme::names-the-run
+title: Fails on purpose, quoting the run id it was given
+checklist: execute-202
+severity: advisory
+hint: A test of the variables.
+exercised_by: an execute call
+rules:
+  - name: the message is the run id
+    select: {method: POST, path: /v1/entry-points/*/execute}
+    expect:
+      body: {message: {one_of: ["{{ run_id }}"]}}
 "#;
 
 #[test]
@@ -546,6 +559,23 @@ fn entry_point_id_and_run_id_have_their_values_in_client_checks() {
             .contains(&"acme::configured-entry-point".to_string()),
         "{}",
         ran.stdout
+    );
+    // The advisory check fails, quoting the run's own id.
+    let json = latest_report(dir.path());
+    let run_id = json["run_id"].as_str().unwrap();
+    let names_the_run = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "acme::names-the-run")
+        .unwrap();
+    assert_eq!(
+        names_the_run["verdict"], "advisory_failed",
+        "{names_the_run}"
+    );
+    assert!(
+        names_the_run.to_string().contains(run_id),
+        "{names_the_run}"
     );
 }
 

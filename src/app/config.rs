@@ -69,6 +69,14 @@ pub enum ConfigError {
     SecretAsFlag { name: String, var: String },
     #[error("--fixture {name}: the sandbox supplies `{name}` itself; with --sandbox, --fixture only adds a fixture it does not (such as completion_budget=600ms)")]
     SuppliedBySandbox { name: String },
+    #[error(
+        "fixture `{name}` is not a duration (`{shown}`: {reason}); write e.g. `30s` or `500ms`"
+    )]
+    NotADuration {
+        name: String,
+        shown: String,
+        reason: String,
+    },
     #[error("{flag} {shown}: expected {shape}")]
     MalformedPair {
         flag: &'static str,
@@ -451,4 +459,30 @@ mod tests {
             assert!(check_base_url(bad, false).is_err(), "{bad}");
         }
     }
+}
+
+/// Refuses, before anything is sent, a supplied fixture that a step's
+/// `within` reads as its time budget but that is no duration.
+pub fn check_duration_fixtures(
+    set: &crate::check::CheckSet,
+    fixtures: &std::collections::BTreeMap<String, String>,
+) -> Result<(), ConfigError> {
+    let named = set
+        .checks
+        .iter()
+        .flat_map(|c| &c.steps)
+        .filter_map(|step| step.within.as_ref()?.fixture.as_ref());
+    for name in named {
+        let Some(value) = fixtures.get(name) else {
+            continue;
+        };
+        if let Err(why) = humantime::parse_duration(value.trim()) {
+            return Err(ConfigError::NotADuration {
+                name: name.clone(),
+                shown: crate::text::excerpt(value, 40),
+                reason: why.to_string(),
+            });
+        }
+    }
+    Ok(())
 }

@@ -94,6 +94,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         run::execute(plan, relay.args(), &rt, None)?;
         return Ok(exit::READY);
     };
+    super::config::check_duration_fixtures(&set, &config.target.fixtures)?;
     let mut target = target_of(&config, &args);
     let env = |name: &str| std::env::var(name).ok();
     let proxy = run::choose_proxy(&config.target.base_url, &env)?;
@@ -163,10 +164,14 @@ fn fit_to_file_limit(settings: &mut RunSettings, in_process: bool) -> Result<(),
         return Ok(());
     };
     let per_request = if in_process { 3 } else { 1 };
-    // One keep-alive pool per key: the account's, none, an invalid one, and each secret fixture.
-    let clients = 3 + settings.target.secret_fixtures.len() as u64;
-    let fit = run::fit(settings.concurrency, per_request, clients, room)
-        .map_err(UsageError::FileLimit)?;
+    // One keep-alive pool per credential the run sends.
+    let fit = run::fit(
+        settings.concurrency,
+        per_request,
+        settings.client_count(),
+        room,
+    )
+    .map_err(UsageError::FileLimit)?;
     if fit.concurrency < settings.concurrency || !fit.keep_alive {
         eprintln!(
             "note: this machine lets the run open {} files (`ulimit -n`): running {} check(s) at once instead of {}, without keep-alive",

@@ -19,7 +19,9 @@ use super::position::{Positions, TooDeep, MAX_DEPTH};
 use super::raw::RawCheck;
 use super::raw_client::RawClientCheck;
 use super::source::SourceText;
-use super::validate::{validate_check, validate_client_check, validate_set, FileContext};
+use super::validate::{
+    duplicate_id, validate_check, validate_client_check, validate_set, FileContext,
+};
 
 /// The checks of a run, with what they were loaded from.
 #[derive(Debug, Clone)]
@@ -153,24 +155,19 @@ fn validate_clients(
     catalog: &FixtureCatalog,
     errors: &mut Vec<CheckError>,
 ) -> Vec<ClientCheck> {
-    let mut first: std::collections::HashMap<String, String> = api
+    let mut first: std::collections::HashMap<String, (PathBuf, usize)> = api
         .iter()
-        .map(|(c, _)| (c.id.clone(), format!("{}:{}", c.file.display(), c.line)))
+        .map(|(c, _)| (c.id.clone(), (c.file.clone(), c.line)))
         .collect();
     let mut checks = Vec::new();
     for ParsedClient { raw, context } in client {
         match validate_client_check(raw, &context, catalog) {
             Ok(check) => {
-                let here = format!("{}:{}", check.file.display(), check.line);
-                if let Some(previous) = first.get(&check.id) {
-                    let kind = CheckErrorKind::DuplicateId {
-                        id: check.id.clone(),
-                        first: previous.clone(),
-                    };
-                    errors.push(context.error_at_value("id", kind));
+                if let Some((file, line)) = first.get(&check.id) {
+                    errors.push(duplicate_id(&check.id, &context, file, *line));
                     continue;
                 }
-                first.insert(check.id.clone(), here);
+                first.insert(check.id.clone(), (check.file.clone(), check.line));
                 checks.push(check);
             }
             Err(mut e) => errors.append(&mut e),

@@ -180,6 +180,7 @@ impl Target {
         for (choice, credential) in credentials {
             clients.insert(client_key(&choice), build_client(settings, credential)?);
         }
+        debug_assert_eq!(clients.len() as u64, settings.client_count());
         let base_url = settings.target.base_url.trim_end_matches('/').to_string();
         let origin = origin_of(&base_url)
             .ok_or_else(|| RunError::Client("the base URL does not parse".into()))?;

@@ -103,6 +103,14 @@ impl RunSettings {
 
     /// The near misses of the key sent in `x-api-key`, each with the bytes
     /// it sends (the padded ones are not text).
+    /// How many HTTP clients (keep-alive pools) a run builds, one per
+    /// credential ([`super::http::Target::new`]): the account's key, none,
+    /// an invalid one, the key as a bearer token and in the query, each
+    /// secret fixture and each near miss sent in `x-api-key`.
+    pub fn client_count(&self) -> u64 {
+        (5 + self.target.secret_fixtures.len() + self.key_variant_headers().len()) as u64
+    }
+
     pub fn key_variant_headers(&self) -> Vec<(KeyVariant, Vec<u8>)> {
         KeyVariant::ALL
             .iter()

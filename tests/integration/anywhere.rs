@@ -160,3 +160,30 @@ fn explain_a_prefix_lists_the_checks_under_it() {
     assert_exit_case(&ran, exit::SETUP, "not an area");
     assert!(ran.stderr.contains("unknown check `ke`"), "{}", ran.stderr);
 }
+
+#[test]
+fn a_client_check_both_built_in_and_in_a_folder_has_the_same_hint() {
+    let dir = own_checks();
+    let (_, from_backend) = DEFAULT_CHECKS
+        .iter()
+        .find(|(path, _)| *path == "client/from-backend.yaml")
+        .unwrap();
+    std::fs::write(dir.path().join("checks/client-copy.yaml"), from_backend).unwrap();
+    let ran = run(bin()
+        .current_dir(dir.path())
+        .args(["validate", "builtin", "checks"]));
+    assert_exit(&ran, exit::SETUP);
+    assert!(
+        ran.stderr.contains(
+            "checks/client-copy.yaml:2:5: duplicate check id `client::from-backend`, first defined in builtin:client/from-backend.yaml:2"
+        ),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr
+            .contains("give `--checks builtin` only beside a folder of your own checks"),
+        "{}",
+        ran.stderr
+    );
+}

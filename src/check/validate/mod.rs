@@ -111,6 +111,26 @@ fn is_builtin(file: &std::path::Path) -> bool {
         .is_some_and(|f| f.starts_with(crate::check::BUILTIN_PREFIX))
 }
 
+/// `id` defined again at `ctx`, first at `first_file`:`first_line`; with
+/// a hint when the built-in set is one of the two (loaded twice).
+pub fn duplicate_id(
+    id: &str,
+    ctx: &FileContext,
+    first_file: &std::path::Path,
+    first_line: usize,
+) -> CheckError {
+    let kind = CheckErrorKind::DuplicateId {
+        id: id.to_string(),
+        first: format!("{}:{first_line}", first_file.display()),
+    };
+    let error = ctx.error_at_value("id", kind);
+    if is_builtin(first_file) || is_builtin(&ctx.file) {
+        error.with_hint(BUILTIN_TWICE)
+    } else {
+        error
+    }
+}
+
 /// Checks what only the whole set can tell: duplicate ids, unknown or
 /// circular requirements.
 pub fn validate_set(checks: &[(Check, FileContext)], known: &[String]) -> Vec<CheckError> {
@@ -118,19 +138,12 @@ pub fn validate_set(checks: &[(Check, FileContext)], known: &[String]) -> Vec<Ch
     let mut first: HashMap<&str, &FileContext> = HashMap::new();
     for (check, ctx) in checks {
         if let Some(previous) = first.get(check.id.as_str()) {
-            let at = format!("{}:{}", previous.file.display(), previous.line_of("id"));
-            let error = ctx.error_at_value(
-                "id",
-                CheckErrorKind::DuplicateId {
-                    id: check.id.clone(),
-                    first: at,
-                },
-            );
-            errors.push(if is_builtin(&previous.file) || is_builtin(&ctx.file) {
-                error.with_hint(BUILTIN_TWICE)
-            } else {
-                error
-            });
+            errors.push(duplicate_id(
+                &check.id,
+                ctx,
+                &previous.file,
+                previous.line_of("id"),
+            ));
         } else {
             first.insert(&check.id, ctx);
         }

@@ -492,3 +492,24 @@ fn a_low_file_limit_lowers_concurrency_and_too_low_a_limit_is_a_setup_error() {
         ran.stderr
     );
 }
+
+/// A time budget that is no duration is refused before anything is sent,
+/// naming the fixture, rather than blamed on a request later.
+#[test]
+fn a_completion_budget_that_is_no_duration_is_a_setup_error() {
+    let sandbox = crate::support::TestSandbox::start(0, &[]);
+    let ran = crate::support::run(
+        sandbox
+            .command()
+            .env("WAPZI_COMPLETION_BUDGET", "soon")
+            .args(["run", "--no-reports"]),
+    );
+    crate::support::assert_exit(&ran, wapzi_homolog::exit::SETUP);
+    assert!(
+        ran.stderr
+            .contains("fixture `completion_budget` is not a duration (`soon`: "),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(sandbox.stats().requests, 0, "nothing was sent");
+}

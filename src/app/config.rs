@@ -402,6 +402,32 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// Refuses, before anything is sent, a supplied fixture that a step's
+/// `within` reads as its time budget but that is no duration.
+pub fn check_duration_fixtures(
+    set: &crate::check::CheckSet,
+    fixtures: &std::collections::BTreeMap<String, String>,
+) -> Result<(), ConfigError> {
+    let named = set
+        .checks
+        .iter()
+        .flat_map(|c| &c.steps)
+        .filter_map(|step| step.within.as_ref()?.fixture.as_ref());
+    for name in named {
+        let Some(value) = fixtures.get(name) else {
+            continue;
+        };
+        if let Err(why) = humantime::parse_duration(value.trim()) {
+            return Err(ConfigError::NotADuration {
+                name: name.clone(),
+                shown: crate::text::excerpt(value, 40),
+                reason: why.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,30 +485,4 @@ mod tests {
             assert!(check_base_url(bad, false).is_err(), "{bad}");
         }
     }
-}
-
-/// Refuses, before anything is sent, a supplied fixture that a step's
-/// `within` reads as its time budget but that is no duration.
-pub fn check_duration_fixtures(
-    set: &crate::check::CheckSet,
-    fixtures: &std::collections::BTreeMap<String, String>,
-) -> Result<(), ConfigError> {
-    let named = set
-        .checks
-        .iter()
-        .flat_map(|c| &c.steps)
-        .filter_map(|step| step.within.as_ref()?.fixture.as_ref());
-    for name in named {
-        let Some(value) = fixtures.get(name) else {
-            continue;
-        };
-        if let Err(why) = humantime::parse_duration(value.trim()) {
-            return Err(ConfigError::NotADuration {
-                name: name.clone(),
-                shown: crate::text::excerpt(value, 40),
-                reason: why.to_string(),
-            });
-        }
-    }
-    Ok(())
 }

@@ -86,10 +86,12 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         // --list: libtest prints the names; nothing is sent.
         let settings = listing_settings(&run_id)?;
         let relay = Relay::start(&libtest);
+        let redactor = Arc::new(Redactor::new(&settings.secrets()));
         let plan = run::Plan {
             set: &set,
             settings: &settings,
             selection: &selection,
+            redactor: &redactor,
         };
         run::execute(plan, relay.args(), &rt, None)?;
         return Ok(exit::READY);
@@ -105,7 +107,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         Vec::new()
     };
     let mut settings = run_settings(config.target, &options, run_id.clone(), proxy);
-    let redactor = Redactor::new(&settings.secrets());
+    let redactor = Arc::new(Redactor::new(&settings.secrets()));
     for line in lines {
         // Nothing here holds a secret's value; redacted all the same.
         eprintln!("{}", redactor.redact(&line));
@@ -128,6 +130,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         set: &set,
         settings: &settings,
         selection: &selection,
+        redactor: &redactor,
     };
     let executed = run::execute(plan, relay.args(), &rt, observer);
     drop(relay);
@@ -395,7 +398,7 @@ pub(super) fn write_reports(
 
 /// Prints a graded run (`client`): a libtest line per check, then the
 /// verdict's summary.
-pub(super) fn print_graded(result: &RunResult, redactor: &Redactor, libtest: &Arguments) {
+pub(super) fn print_graded(result: &RunResult, redactor: &Arc<Redactor>, libtest: &Arguments) {
     let relay = Relay::start(libtest);
     run::print_results(&result.checks, relay.args(), redactor.clone());
     drop(relay);

@@ -90,6 +90,9 @@ pub struct Plan<'a> {
     pub set: &'a CheckSet,
     pub settings: &'a RunSettings,
     pub selection: &'a Selection,
+    /// Over `settings`' secrets: built once, for everything the run prints
+    /// and records.
+    pub redactor: &'a Arc<Redactor>,
 }
 
 /// Runs `plan`'s checks, each reported through libtest (`args`) as its
@@ -106,14 +109,14 @@ pub fn execute(
     // Everything libtest prints (and writes to --logfile) is redacted, like
     // every other output: a check file's step name or hint may hold text a
     // secret was built into.
-    let redactor = Arc::new(Redactor::new(&plan.settings.secrets()));
+    let redactor = plan.redactor.clone();
     if args.list {
         list(plan, args, redactor);
         return Ok(finish(Vec::new(), started_at, clock));
     }
     let (trials, pending) = trials_for(chosen_checks(plan), &redactor, &observer);
     let args = reporting_args(args, trials.len());
-    let target = Arc::new(Target::new(plan.settings, clock)?);
+    let target = Arc::new(Target::new(plan.settings, clock, redactor.clone())?);
     let probed = runtime.block_on(super::preflight::probe(&target, &plan.settings.run_id));
     if probed.unreachable.is_some() {
         return Ok(Executed {
@@ -517,8 +520,7 @@ fn selected<'a>(set: &'a CheckSet, selection: &Selection) -> std::collections::H
 
 /// Prints results graded elsewhere (a `client` run's) the way libtest
 /// prints a run's checks, in order, so both sides read alike.
-pub fn print_results(results: &[CheckResult], args: &Arguments, redactor: Redactor) {
-    let redactor = Arc::new(redactor);
+pub fn print_results(results: &[CheckResult], args: &Arguments, redactor: Arc<Redactor>) {
     let trials = results
         .iter()
         .map(|result| {

@@ -5,6 +5,7 @@
 //! read up to [`BODY_CAP`] and the rest is discarded.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -116,7 +117,7 @@ pub struct Target {
     /// and so the key, may go.
     origin: Origin,
     clients: HashMap<String, reqwest::Client>,
-    redactor: Redactor,
+    redactor: Arc<Redactor>,
     clock: RunClock,
     timeouts: Timeouts,
 }
@@ -153,7 +154,12 @@ enum Credential<'a> {
 }
 
 impl Target {
-    pub fn new(settings: &RunSettings, clock: RunClock) -> Result<Target, RunError> {
+    /// `redactor` is over `settings`' secrets (the run's one).
+    pub fn new(
+        settings: &RunSettings,
+        clock: RunClock,
+        redactor: Arc<Redactor>,
+    ) -> Result<Target, RunError> {
         let invalid = Secret::new(INVALID_KEY, "invalid key").map_err(RunError::InvalidKey)?;
         let variants = settings.key_variant_headers();
         let mut credentials: Vec<(KeyChoice, Credential)> = vec![
@@ -188,7 +194,7 @@ impl Target {
             base_url,
             origin,
             clients,
-            redactor: Redactor::new(&settings.secrets()),
+            redactor,
             clock,
             timeouts: settings.timeouts,
         })
@@ -654,7 +660,8 @@ mod tests {
             run_id: "r".into(),
             proxy: None,
         };
-        let target = Target::new(&settings, RunClock::start()).unwrap();
+        let redactor = Arc::new(Redactor::new(&settings.secrets()));
+        let target = Target::new(&settings, RunClock::start(), redactor).unwrap();
         let out = Outgoing {
             method: "GET",
             path: format!("@127.0.0.1:{port}/steal"),

@@ -93,7 +93,7 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
         .with_variable("entry_point_id", &entry_point_id)
         .with_variable("run_id", &run_id);
     // The keys the client sent are secrets too, whatever the counterpart.
-    let redactor = Grading::new(&context, &recording).redactor;
+    let redactor = std::sync::Arc::new(Grading::new(&context, &recording).redactor);
     let facts = ClientFacts {
         command: (!args.command.is_empty()).then(|| args.command.clone()),
         command_exit: met.command.as_ref().map(|c| c.exit.clone()),

@@ -311,8 +311,9 @@ fn split_pair<'a>(
     shape: &'static str,
 ) -> Result<(&'a str, &'a str), ConfigError> {
     // What was given to --secret-file may be a key pasted in place of
-    // NAME=PATH: only --fixture's plain values are shown back.
-    let shown = if flag == "--fixture" {
+    // NAME=PATH, and so may a --fixture with no `=`: only a --fixture pair
+    // with its `=` (a name or a value missing) is shown back.
+    let shown = if flag == "--fixture" && pair.contains('=') {
         format!("`{pair}`")
     } else {
         "(value not shown: it may hold a secret)".to_string()

@@ -122,7 +122,9 @@ fn failure_of(
         response: Some(redact(&format!(
             "{} {}",
             call.status,
-            excerpt(&call.response_body.text)
+            // Escaped like every answer shown: a body from --upstream may
+            // hold control or bidi characters.
+            crate::text::excerpt(&call.response_body.text, 200)
         ))),
         http_status: Some(call.status),
         mismatches: broken
@@ -138,15 +140,6 @@ fn failure_of(
             .collect(),
         hint: check.hint.clone(),
         last_value: None,
-    }
-}
-
-fn excerpt(text: &str) -> String {
-    const LIMIT: usize = 200;
-    if text.chars().count() > LIMIT {
-        format!("{}…", text.chars().take(LIMIT).collect::<String>())
-    } else {
-        text.to_string()
     }
 }
 

@@ -513,3 +513,21 @@ fn a_completion_budget_that_is_no_duration_is_a_setup_error() {
     );
     assert_eq!(sandbox.stats().requests, 0, "nothing was sent");
 }
+
+/// A key pasted after --fixture in place of NAME=VALUE is not shown back.
+#[test]
+fn a_key_pasted_as_a_fixture_is_refused_without_being_shown() {
+    const PASTED: &str = "ak_pasted0as0a0fixture0000000000009";
+    let ran = run(bin().args(["run", "--sandbox", "--fixture", PASTED]));
+    assert_exit(&ran, exit::SETUP);
+    assert!(ran.stderr.contains("--fixture"), "{}", ran.stderr);
+    assert!(!ran.stderr.contains(PASTED), "{}", ran.stderr);
+    // A pair with its `=` is shown, to say what is missing.
+    let ran = run(bin().args(["run", "--sandbox", "--fixture", "completion_budget="]));
+    assert_exit(&ran, exit::SETUP);
+    assert!(
+        ran.stderr.contains("`completion_budget=`"),
+        "{}",
+        ran.stderr
+    );
+}

@@ -22,4 +22,4 @@ mod tests;
 
 pub use record::{record, CallWatcher, Recorder, MAX_REQUEST_BODY};
 pub use serve::{serve_recorded, RecordedServer};
-pub use upstream::{forward, upstream_client, UpstreamError};
+pub use upstream::{upstream_client, UpstreamError};

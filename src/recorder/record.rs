@@ -326,10 +326,15 @@ impl CallInProgress {
             // What the counterpart answered carries no credential of the client's.
             credentials: Vec::new(),
         };
-        if let Some(Watcher(watcher)) = self.recorder.inner.watcher.get() {
-            watcher(&call);
+        // Kept first, then told: a watcher sees a call the recording has.
+        match self.recorder.inner.watcher.get() {
+            Some(Watcher(watcher)) => {
+                let told = call.clone();
+                self.recorder.calls().push(call);
+                watcher(&told);
+            }
+            None => self.recorder.calls().push(call),
         }
-        self.recorder.calls().push(call);
     }
 }
 

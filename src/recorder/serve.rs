@@ -128,11 +128,6 @@ impl RecordedServer {
         })
     }
 
-    /// Returns the address the server listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
     /// Returns the server's URL ([`crate::sandbox::base_url_of`] its address).
     pub fn base_url(&self) -> String {
         crate::sandbox::base_url_of(self.addr)
@@ -141,11 +136,6 @@ impl RecordedServer {
     /// Returns the recorder, to watch the calls while the server runs.
     pub fn recorder(&self) -> &Recorder {
         &self.recorder
-    }
-
-    /// Returns the calls ended so far ([`Recorder::snapshot`]).
-    pub fn recording(&self) -> Recording {
-        self.recorder.snapshot()
     }
 
     /// Returns what the sandbox counted, when the counterpart is the sandbox.

@@ -80,15 +80,27 @@ async fn three_calls(base_url: &str) -> Vec<Answer> {
     vec![created, read, stray]
 }
 
-/// Waits, boundedly, until `recorder` kept `count` calls.
-async fn wait_for_calls(recorder: &Recorder, count: usize) -> Recording {
-    for _ in 0..500 {
-        if recorder.len() >= count {
-            break;
-        }
-        tokio::task::yield_now().await;
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+/// Counts the calls `recorder` keeps, as it keeps them.
+fn counting(recorder: &Recorder) -> tokio::sync::watch::Receiver<usize> {
+    let (kept, count) = tokio::sync::watch::channel(0);
+    recorder.watch(std::sync::Arc::new(
+        move |_: &crate::recording::RecordedCall| {
+            kept.send_modify(|n| *n += 1);
+        },
+    ));
+    count
+}
+
+/// Waits, boundedly, until `count` says `recorder` kept `calls` calls.
+async fn wait_for_calls(
+    recorder: &Recorder,
+    count: &mut tokio::sync::watch::Receiver<usize>,
+    calls: usize,
+) -> Recording {
+    tokio::time::timeout(Duration::from_secs(5), count.wait_for(|n| *n >= calls))
+        .await
+        .expect("the calls are kept within 5 s")
+        .expect("the recorder is alive");
     recorder.snapshot()
 }
 
@@ -139,6 +151,7 @@ async fn a_huge_body_streams_through_and_is_kept_truncated() {
     let server = RecordedServer::sandbox(loopback(), config(&["huge-body"]))
         .await
         .expect("binds");
+    let mut kept = counting(server.recorder());
     let base = server.base_url();
     let client = client();
     send(
@@ -160,7 +173,7 @@ async fn a_huge_body_streams_through_and_is_kept_truncated() {
         received += chunk.len();
     }
     drop(response);
-    let recording = wait_for_calls(server.recorder(), 2).await;
+    let recording = wait_for_calls(server.recorder(), &mut kept, 2).await;
     let read = &recording.calls[1];
     assert_eq!(read.status, 200);
     assert_eq!(read.response_body.text.len(), MAX_BODY);
@@ -188,13 +201,20 @@ async fn a_stalled_or_hanging_answer_does_not_hold_the_recording() {
                 Err(_) => (0, false),
             }
         });
-        // The sandbox counts the request once the recorder passed it on.
+        // The sandbox counts the request once the recorder passed it on
+        // (the answer stalls or hangs: nothing else tells; bounded, and
+        // checked).
         for _ in 0..500 {
             if server.sandbox_stats().is_some_and(|s| s.requests == 1) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        assert_eq!(
+            server.sandbox_stats().map(|s| s.requests),
+            Some(1),
+            "{fault}: the sandbox got the request"
+        );
         let recording = tokio::time::timeout(Duration::from_secs(5), server.shutdown())
             .await
             .expect("shutdown completes");

@@ -77,14 +77,10 @@ struct Forwarder {
 
 /// Builds a router forwarding every request to `upstream`'s origin with
 /// `client` (build it with [`upstream_client`]: redirects must not be
-/// followed), and answering what the upstream answered.
-pub fn forward(upstream: Url, client: reqwest::Client) -> Router {
-    forward_until(upstream, client, std::future::pending())
-}
-
-/// Like [`forward`], and once `stop` resolves, answers waiting for the
-/// upstream end (`503`, recorded as no answer) and bodies being relayed
-/// are cut, so that a server can stop gracefully.
+/// followed), and answering what the upstream answered. Once `stop`
+/// resolves, answers waiting for the upstream end (`503`, recorded as no
+/// answer) and bodies being relayed are cut, so that a server can stop
+/// gracefully.
 pub(crate) fn forward_until(
     upstream: Url,
     client: reqwest::Client,

@@ -24,31 +24,39 @@ const MAX_SEEN: usize = 64;
 /// A watcher that prints each call, redacted with `known` and the
 /// credentials the calls carried so far.
 pub fn printer(known: Vec<Secret>) -> CallWatcher {
-    let seen = Mutex::new(known);
+    let redactor = Redactor::new(&known);
+    let seen = Mutex::new((known, redactor));
     Arc::new(move |call: &RecordedCall| {
-        let mut secrets = seen.lock().unwrap_or_else(|p| p.into_inner());
-        remember(&mut secrets, call);
-        let text = line(call, &secrets);
-        drop(secrets);
+        let mut guard = seen.lock().unwrap_or_else(|p| p.into_inner());
+        let (secrets, redactor) = &mut *guard;
+        // The redactor is built again only when a call brings a new one.
+        if remember(secrets, call) {
+            *redactor = Redactor::new(secrets.iter());
+        }
+        let text = line(call, redactor);
+        drop(guard);
         eprintln!("{text}");
     })
 }
 
-/// Adds the credentials `call` carries to `secrets`, up to [`MAX_SEEN`].
-fn remember(secrets: &mut Vec<Secret>, call: &RecordedCall) {
+/// Adds the credentials `call` carries to `secrets`, up to [`MAX_SEEN`];
+/// whether any was new.
+fn remember(secrets: &mut Vec<Secret>, call: &RecordedCall) -> bool {
+    let mut added = false;
     for credential in call.credentials() {
         let Ok(secret) = Secret::new(&credential.value, "a key") else {
             continue;
         };
         if secrets.len() < MAX_SEEN && !secrets.iter().any(|s| s.expose() == secret.expose()) {
             secrets.push(secret);
+            added = true;
         }
     }
+    added
 }
 
-/// One call in one line, redacted with `secrets`.
-fn line(call: &RecordedCall, secrets: &[Secret]) -> String {
-    let redactor = Redactor::new(secrets);
+/// One call in one line, redacted with `redactor`.
+fn line(call: &RecordedCall, redactor: &Redactor) -> String {
     let query = call
         .query
         .as_deref()
@@ -115,7 +123,7 @@ mod tests {
         for earlier in before.iter().chain([call]) {
             remember(&mut secrets, earlier);
         }
-        line(call, &secrets)
+        line(call, &Redactor::new(&secrets))
     }
 
     #[test]
@@ -143,7 +151,7 @@ mod tests {
         let bare = call(&format!("/v1/executions/{KEY}"), None, &[]);
         assert!(!printed(std::slice::from_ref(&plain), &bare).contains(KEY));
         assert!(
-            line(&bare, &[]).contains(KEY),
+            line(&bare, &Redactor::new(&[])).contains(KEY),
             "the test shows a leak without it"
         );
         let mut unanswered = plain.clone();

@@ -311,9 +311,11 @@ fn split_pair<'a>(
     shape: &'static str,
 ) -> Result<(&'a str, &'a str), ConfigError> {
     // What was given to --secret-file may be a key pasted in place of
-    // NAME=PATH, and so may a --fixture with no `=`: only a --fixture pair
-    // with its `=` (a name or a value missing) is shown back.
-    let shown = if flag == "--fixture" && pair.contains('=') {
+    // NAME=PATH, and so may a --fixture with no `=`: a --fixture value is
+    // shown back with its `=` (a name or a value missing), or when it is
+    // too short to be a key.
+    let could_be_a_key = !pair.contains('=') && Secret::new(pair, "a key").is_ok();
+    let shown = if flag == "--fixture" && !could_be_a_key {
         format!("`{pair}`")
     } else {
         "(value not shown: it may hold a secret)".to_string()

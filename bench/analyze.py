@@ -190,8 +190,25 @@ def max_overlap(checks: list) -> int:
 # ---------------------------------------------------------------- one folder
 
 
+def expected_exit(result: dict, allowed: set, what: str) -> dict:
+    """`result`, after checking that every run of it exited with a code in
+    `allowed`: hyperfine was told to accept a non-zero code (`-i`, for the
+    INCOMPLETE of filtered and generated runs), so a crash, a report that
+    could not be written or a leak would otherwise pass unseen."""
+    codes = set(result.get("exit_codes") or [])
+    if not codes <= allowed:
+        raise SystemExit(f"{what}: exit codes {sorted(codes)}, expected only {sorted(allowed)}")
+    return result
+
+
+def allowed_exits(folder: Path) -> set:
+    """The default checklist ends READY (0); generated suites INCOMPLETE (6)."""
+    return {6} if folder.name.startswith("gen-") else {0}
+
+
 def hyperfine_result(folder: Path, index: int = 0) -> dict:
-    return load_json(folder / "hyperfine.json")["results"][index]
+    result = load_json(folder / "hyperfine.json")["results"][index]
+    return expected_exit(result, allowed_exits(folder), str(folder))
 
 
 def analyse_folder(folder: Path) -> dict:
@@ -231,7 +248,7 @@ def analyse_folder(folder: Path) -> dict:
     }
     no_reports = folder / "hyperfine-no-reports.json"
     if no_reports.exists():
-        nr = load_json(no_reports)["results"][0]
+        nr = expected_exit(load_json(no_reports)["results"][0], allowed_exits(folder), str(no_reports))
         out["wall_no_reports_ms"] = nr["mean"] * 1000
         out["cpu_no_reports_ms"] = (nr["user"] + nr["system"]) * 1000
     return out
@@ -269,7 +286,11 @@ def build(out: Path) -> dict:
     data = {
         "latencies": [(latency_label(p), analyse_folder(p)) for p in latencies],
         "gens": [(int(p.name.removeprefix("gen-")), analyse_folder(p)) for p in gens],
-        "startup": load_json(out / "startup" / "hyperfine.json")["results"],
+        "startup": [
+            # --version and validate end 0; one filtered check, INCOMPLETE (6).
+            expected_exit(r, {0} if i < 2 else {6}, f"start-up command {i + 1}")
+            for i, r in enumerate(load_json(out / "startup" / "hyperfine.json")["results"])
+        ],
         "huge": time_txt(out / "huge-body" / "time.txt"),
         "huge_sandbox": time_txt(out / "huge-body" / "time-sandbox.txt"),
     }

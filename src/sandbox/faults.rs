@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use super::names::{did_you_mean, nearest};
+
 /// The one-line summary of a fault, as printed by `sandbox --list-faults`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FaultInfo {
@@ -206,12 +208,6 @@ pub enum UnknownFault {
     },
 }
 
-fn did_you_mean(suggestion: Option<&str>) -> String {
-    suggestion
-        .map(|name| format!(" (did you mean `{name}`?)"))
-        .unwrap_or_default()
-}
-
 fn valid_names() -> String {
     let names: Vec<&str> = Fault::ALL.iter().map(|info| info.name).collect();
     names.join(", ")
@@ -259,25 +255,13 @@ fn parse_redirect(input: &str) -> Result<Fault, UnknownFault> {
     }
 }
 
-/// Returns the valid name nearest to `input`, if it is a near miss.
+/// Returns the valid name nearest to `input` (its name part, before any
+/// `=`), if it is a near miss.
 fn suggest(input: &str) -> Option<&'static str> {
-    let input = input.to_ascii_lowercase();
-    let input = input.split('=').next().unwrap_or_default();
-    if input.is_empty() {
-        return None;
-    }
-    let (best, distance) = Fault::plain_names()
-        .iter()
-        .map(|name| (*name, strsim::levenshtein(input, name)))
-        .min_by_key(|(_, distance)| *distance)?;
-    if distance <= 2.max(best.len() / 3) {
-        return Some(best);
-    }
-    // A fragment such as `huge` or `rate-limit` names its fault too.
-    Fault::plain_names()
-        .iter()
-        .find(|name| input.len() >= 4 && name.contains(input))
-        .copied()
+    nearest(
+        input.split('=').next().unwrap_or_default(),
+        Fault::plain_names(),
+    )
 }
 
 impl fmt::Display for Fault {

@@ -15,6 +15,7 @@ mod accounts;
 mod error;
 mod faults;
 mod fixtures;
+mod names;
 mod render;
 mod routes;
 mod scenario;

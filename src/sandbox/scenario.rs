@@ -9,6 +9,8 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use super::names::{did_you_mean, nearest};
+
 /// The least time an execution takes under [`Scenario::Slow`].
 pub const SLOW_LATENCY: Duration = Duration::from_secs(3);
 
@@ -89,12 +91,6 @@ pub struct UnknownScenario {
     pub suggestion: Option<&'static str>,
 }
 
-fn did_you_mean(suggestion: Option<&str>) -> String {
-    suggestion
-        .map(|name| format!(" (did you mean `{name}`?)"))
-        .unwrap_or_default()
-}
-
 fn valid_names() -> String {
     let names: Vec<&str> = Scenario::ALL.iter().map(|info| info.name).collect();
     names.join(", ")
@@ -118,22 +114,8 @@ impl Scenario {
 
 /// Returns the valid name nearest to `input`, if it is a near miss.
 fn suggest(input: &str) -> Option<&'static str> {
-    let input = input.to_ascii_lowercase();
-    if input.is_empty() {
-        return None;
-    }
-    let names = Scenario::ALL.iter().map(|info| info.name);
-    let (best, distance) = names
-        .clone()
-        .map(|name| (name, strsim::levenshtein(&input, name)))
-        .min_by_key(|(_, distance)| *distance)?;
-    if distance <= 2.max(best.len() / 3) {
-        return Some(best);
-    }
-    // A fragment such as `rotated` or `inactive` names its scenario too.
-    names
-        .clone()
-        .find(|name| input.len() >= 4 && name.contains(input.as_str()))
+    let names: Vec<&'static str> = Scenario::ALL.iter().map(|info| info.name).collect();
+    nearest(input, &names)
 }
 
 impl fmt::Display for Scenario {

@@ -303,7 +303,10 @@ fn grading(calls: usize) -> Graded {
         calls: recorded,
         dropped: 0,
     };
-    let context = GradeContext::new(&[FIXTURES.api_key.to_string()]);
+    let context = GradeContext::new(
+        &[wapzi_homolog::secret::Secret::new(FIXTURES.api_key, "key")
+            .expect("the sandbox key is a secret")],
+    );
     let started = Instant::now();
     let graded = grade(&set.client_checks, &recording, &context);
     let elapsed = started.elapsed();

@@ -50,7 +50,8 @@ pub struct RecordedCall {
     pub headers: Vec<(String, String)>,
     pub body: RecordedBody,
     /// The status the client got; 0 when no answer was given (the
-    /// upstream could not be reached and the client got the recorder's 502).
+    /// upstream could not be reached and the client got the recorder's 502,
+    /// or the run stopped while it waited and the client got a 503).
     pub status: u16,
     pub response_headers: Vec<(String, String)>,
     pub response_body: RecordedBody,

@@ -188,7 +188,9 @@ pub fn exchange(call: &RecordedCall, redactor: &Redactor) -> Exchange {
             body_bytes: call.response_body.len as u64,
             truncated: !call.response_body.is_whole(),
         }),
-        error: (call.status == 0).then(|| "no answer: the upstream could not be reached".into()),
+        error: (call.status == 0).then(|| {
+            "no answer from the upstream: it could not be reached (the client got the recorder's 502), or the run stopped while waiting (503)".into()
+        }),
         started_ms: ms(call.at),
         duration_ms: ms(call.duration),
         poll: None,

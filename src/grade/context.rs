@@ -15,8 +15,8 @@ use super::error::GradeError;
 #[derive(Debug, Clone)]
 pub struct GradeContext {
     /// The keys the counterpart knows (the sandbox's, or the one given for
-    /// `--upstream`); every `x-api-key` value recorded is added to them.
-    pub secrets: Vec<String>,
+    /// `--upstream`); every credential recorded is added to them.
+    pub secrets: Vec<Secret>,
     /// Values of the client variables (`entry_point_id`, `run_id`,
     /// `min_poll_interval`); `min_poll_interval` defaults to 200ms.
     pub variables: BTreeMap<String, String>,
@@ -24,7 +24,7 @@ pub struct GradeContext {
 
 impl GradeContext {
     /// A context with `secrets` and the default variables.
-    pub fn new(secrets: &[String]) -> GradeContext {
+    pub fn new(secrets: &[Secret]) -> GradeContext {
         let mut variables = BTreeMap::new();
         variables.insert(
             "min_poll_interval".to_string(),
@@ -64,8 +64,7 @@ impl Grading {
     /// cannot be told from ordinary text, and is not searched for).
     pub fn new(context: &GradeContext, recording: &Recording) -> Grading {
         let secret = |value: &String| Secret::new(value, "a key").ok();
-        let given: Vec<Secret> = context.secrets.iter().filter_map(secret).collect();
-        let mut keys = given.clone();
+        let mut keys = context.secrets.clone();
         let mut others = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for call in &recording.calls {

@@ -20,7 +20,7 @@ fn failing(set: &CheckSet, rec: &Recording) -> BTreeSet<String> {
     let graded = grade(
         &set.client_checks,
         rec,
-        &GradeContext::new(&[KEY.to_string()]),
+        &GradeContext::new(&[crate::secret::Secret::new(KEY, "key").unwrap()]),
     );
     graded
         .results

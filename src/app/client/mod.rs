@@ -80,7 +80,6 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
         finished_at: SystemTime::now(),
     };
     let met = met?;
-    let secrets: Vec<String> = secrets.iter().map(|s| s.expose().to_string()).collect();
     let entry_point_id = counterpart.entry_point_id(&env);
     // Every variable client checks may use (CLIENT_VARIABLES) has a value;
     // an empty entry point (`--upstream` without WAPZI_ENTRY_POINT_ID)

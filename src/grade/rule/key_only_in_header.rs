@@ -56,7 +56,10 @@ mod tests {
     use crate::recording::{RecordedBody, Recording};
 
     fn grade(rec: &Recording) -> Option<Vec<usize>> {
-        let grading = Grading::new(&GradeContext::new(&[KEY.to_string()]), rec);
+        let grading = Grading::new(
+            &GradeContext::new(&[crate::secret::Secret::new(KEY, "key").unwrap()]),
+            rec,
+        );
         offending(&eval(&Traffic::index(rec), &grading))
     }
 

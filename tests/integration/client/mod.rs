@@ -63,7 +63,8 @@ async fn graded(behaviour: Behaviour, scenarios: &[&str], latency: Duration) -> 
     drive(&api, behaviour).await;
     let recording = server.shutdown().await;
     let set = builtin();
-    let context = GradeContext::new(&[FIXTURES.api_key.to_string()]);
+    let context =
+        GradeContext::new(&[wapzi_homolog::secret::Secret::new(FIXTURES.api_key, "key").unwrap()]);
     let results = grade(&set.client_checks, &recording, &context).results;
     let with = |verdict: Verdict| {
         let mut ids: Vec<String> = results

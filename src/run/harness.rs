@@ -273,17 +273,8 @@ fn handoff(check: &Check, checks: &[&Check], slots: &HashMap<String, Slot>) -> O
 
 /// Every check of `checks` that `check` requires, directly or not.
 fn required_by<'a>(check: &'a Check, checks: &[&'a Check]) -> std::collections::HashSet<&'a str> {
-    let mut found = std::collections::HashSet::new();
-    let mut next: Vec<&str> = check.requires.iter().map(String::as_str).collect();
-    while let Some(id) = next.pop() {
-        let Some(required) = checks.iter().find(|c| c.id == id) else {
-            continue;
-        };
-        if found.insert(required.id.as_str()) {
-            next.extend(required.requires.iter().map(String::as_str));
-        }
-    }
-    found
+    let requires = |c: &'a Check| c.requires.iter().map(String::as_str).collect();
+    reached(checks, requires(check), requires)
 }
 
 /// The results the checks' tasks collected, in check order.
@@ -496,26 +487,41 @@ async fn await_prerequisites(prerequisites: Vec<(String, Slot)>) -> Prerequisite
 /// The ids of the checks a run selects: those `selection` names, and the
 /// checks whose answers they judge with `from`, transitively.
 fn selected<'a>(set: &'a CheckSet, selection: &Selection) -> std::collections::HashSet<&'a str> {
-    let mut chosen: std::collections::HashSet<&str> = set
-        .checks
+    let all: Vec<&Check> = set.checks.iter().collect();
+    let named: Vec<&str> = all
         .iter()
         .filter(|c| selection.selects(&c.id))
         .map(|c| c.id.as_str())
         .collect();
-    let mut todo: Vec<&str> = chosen.iter().copied().collect();
+    // The named checks, and the checks whose answers they judge (`from`).
+    reached(&all, named, |check| {
+        check
+            .steps
+            .iter()
+            .filter_map(|s| s.from())
+            .map(|f| f.check.as_str())
+            .collect()
+    })
+}
+
+/// The checks of `checks` named in `start`, and every one reached from
+/// them through `next` (the ids a check leads to), directly or not.
+fn reached<'a>(
+    checks: &[&'a Check],
+    start: Vec<&'a str>,
+    next: impl Fn(&'a Check) -> Vec<&'a str>,
+) -> std::collections::HashSet<&'a str> {
+    let mut found = std::collections::HashSet::new();
+    let mut todo = start;
     while let Some(id) = todo.pop() {
-        let Some(check) = set.checks.iter().find(|c| c.id == id) else {
+        let Some(check) = checks.iter().find(|c| c.id == id) else {
             continue;
         };
-        for from in check.steps.iter().filter_map(|s| s.from()) {
-            if let Some(source) = set.checks.iter().find(|c| c.id == from.check) {
-                if chosen.insert(source.id.as_str()) {
-                    todo.push(source.id.as_str());
-                }
-            }
+        if found.insert(check.id.as_str()) {
+            todo.extend(next(check));
         }
     }
-    chosen
+    found
 }
 
 /// Prints results graded elsewhere (a `client` run's) the way libtest
@@ -529,11 +535,7 @@ pub fn print_results(results: &[CheckResult], args: &Arguments, redactor: Arc<Re
             let advisory = result.severity == crate::result::Severity::Advisory;
             let trial =
                 Trial::ignorable_test(result.id.clone(), move || report(Ok(result), &redactor));
-            if advisory {
-                trial.with_kind("advisory")
-            } else {
-                trial
-            }
+            marked(trial, advisory)
         })
         .collect();
     // The counts are libtest's; the exit code comes from the results.
@@ -554,9 +556,18 @@ fn trial(
         }
         report(received, &redactor)
     });
-    match check.severity {
-        crate::check::Severity::Advisory => trial.with_kind("advisory"),
-        crate::check::Severity::Required => trial,
+    marked(
+        trial,
+        matches!(check.severity, crate::check::Severity::Advisory),
+    )
+}
+
+/// `trial`, shown `[advisory]` in its line when it is.
+fn marked(trial: Trial, advisory: bool) -> Trial {
+    if advisory {
+        trial.with_kind("advisory")
+    } else {
+        trial
     }
 }
 

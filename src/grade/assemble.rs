@@ -11,9 +11,10 @@ use crate::result::{
 use crate::run::{checks_digest, rfc3339};
 
 use super::check::grade;
-use super::context::{GradeContext, Grading};
+use super::context::GradeContext;
 use super::lanes::lanes;
 use super::verdict::{judge_client, ClientFacts};
+use crate::secret::Redactor;
 
 /// When the client run started and ended.
 #[derive(Debug, Clone, Copy)]
@@ -23,7 +24,8 @@ pub struct ClientTimes {
 }
 
 /// The complete result of a client run: every client check of `set`
-/// graded over `recording`, judged with `facts`.
+/// graded over `recording`, judged with `facts`; with the redactor over
+/// every secret grading knew of, for whatever the run prints or writes.
 pub fn assemble_client(
     set: &CheckSet,
     recording: &Recording,
@@ -32,7 +34,7 @@ pub fn assemble_client(
     times: ClientTimes,
     run_id: &str,
     target: Target,
-) -> RunResult {
+) -> (RunResult, Redactor) {
     let graded = grade(&set.client_checks, recording, context);
     let judged = judge_client(
         &set.client_checks,
@@ -41,8 +43,7 @@ pub fn assemble_client(
         recording.dropped,
         &facts,
     );
-    let redactor = Grading::new(context, recording).redactor;
-    let lanes = lanes(recording, &graded, &redactor);
+    let lanes = lanes(recording, &graded, &graded.redactor);
     let executions_created = recording
         .calls
         .iter()
@@ -53,7 +54,8 @@ pub fn assemble_client(
         .duration_since(times.started_at)
         .unwrap_or_default();
     let checks = graded.results;
-    RunResult {
+    let redactor = graded.redactor;
+    let result = RunResult {
         schema_version: SCHEMA_VERSION,
         tool: Tool::this(),
         side: Side::Client,
@@ -90,5 +92,6 @@ pub fn assemble_client(
             calls_dropped: recording.dropped,
             lanes,
         }),
-    }
+    };
+    (result, redactor)
 }

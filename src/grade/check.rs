@@ -27,6 +27,9 @@ pub struct Graded {
     pub results: Vec<CheckResult>,
     /// (call seq, check id) for every violation.
     pub violations: Vec<(u64, String)>,
+    /// Over every secret grading knew of (the given ones and every
+    /// credential recorded): for whatever shows the recording.
+    pub redactor: Redactor,
 }
 
 /// Grades `recording` with every check of `checks`.
@@ -47,6 +50,7 @@ pub fn grade(checks: &[ClientCheck], recording: &Recording, context: &GradeConte
             .results
             .push(result_of(check, outcome, exchanges, started));
     }
+    graded.redactor = grading.redactor;
     graded
 }
 

@@ -81,10 +81,7 @@ mod tests {
             post(400, m, "e1"),
             get(700, "e1", "completed"),
         ]);
-        let graded = Graded {
-            results: Vec::new(),
-            violations: Vec::new(),
-        };
+        let graded = Graded::default();
         let lanes = lanes(&rec, &graded, &Redactor::default());
         let seqs: Vec<Vec<u64>> = lanes
             .iter()
@@ -107,6 +104,7 @@ mod tests {
                 (2, "client::stops-at-terminal".into()),
                 (2, "client::poll-interval".into()),
             ],
+            ..Graded::default()
         };
         let lanes = lanes(&rec, &graded, &Redactor::default());
         assert_eq!(lanes.len(), 2);

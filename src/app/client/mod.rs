@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 use crate::cli::{ClientArgs, ColorChoice};
 use crate::error::{AppError, UsageError};
 use crate::exit;
-use crate::grade::{self, ClientFacts, ClientTimes, GradeContext, Grading};
+use crate::grade::{self, ClientFacts, ClientTimes, GradeContext};
 use crate::recording::Recording;
 use crate::result::Target;
 use crate::run::{self, Signal};
@@ -91,8 +91,6 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
         )
         .with_variable("entry_point_id", &entry_point_id)
         .with_variable("run_id", &run_id);
-    // The keys the client sent are secrets too, whatever the counterpart.
-    let redactor = std::sync::Arc::new(Grading::new(&context, &recording).redactor);
     let facts = ClientFacts {
         command: (!args.command.is_empty()).then(|| args.command.clone()),
         command_exit: met.command.as_ref().map(|c| c.exit.clone()),
@@ -109,7 +107,11 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
         tls: None,
         proxy: None,
     };
-    let result = grade::assemble_client(&set, &recording, &context, facts, times, &run_id, target);
+    // The keys the client sent are secrets too, whatever the counterpart:
+    // the redactor grading built knows them.
+    let (result, redactor) =
+        grade::assemble_client(&set, &recording, &context, facts, times, &run_id, target);
+    let redactor = std::sync::Arc::new(redactor);
     super::run_checks::print_graded(&result, &redactor, &args.libtest());
     let code = u8::try_from(result.exit_code).unwrap_or(exit::NOT_READY);
     if !args.no_reports {

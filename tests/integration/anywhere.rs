@@ -101,22 +101,23 @@ fn a_checks_folder_replaces_the_builtin_set_and_builtin_adds_it_back() {
     assert!(both.contains(&"key::accepted".to_string()));
 }
 
-#[test]
-fn a_check_both_built_in_and_in_a_folder_is_a_duplicate_named_with_a_hint() {
+/// `validate builtin checks` with the built-in `builtin_path` copied as
+/// `checks/copy` too: a duplicate of `id`, named, with the hint.
+fn assert_copied_builtin_is_a_duplicate_with_a_hint(builtin_path: &str, copy: &str, id: &str) {
     let dir = own_checks();
-    let (_, accepted) = DEFAULT_CHECKS
+    let (_, text) = DEFAULT_CHECKS
         .iter()
-        .find(|(path, _)| *path == "key/accepted.yaml")
+        .find(|(path, _)| *path == builtin_path)
         .unwrap();
-    std::fs::write(dir.path().join("checks/copy.yaml"), accepted).unwrap();
+    std::fs::write(dir.path().join("checks").join(copy), text).unwrap();
     let ran = run(bin()
         .current_dir(dir.path())
         .args(["validate", "builtin", "checks"]));
     assert_exit(&ran, exit::SETUP);
     assert!(
-        ran.stderr.contains(
-            "checks/copy.yaml:2:5: duplicate check id `key::accepted`, first defined in builtin:key/accepted.yaml:2"
-        ),
+        ran.stderr.contains(&format!(
+            "checks/{copy}:2:5: duplicate check id `{id}`, first defined in builtin:{builtin_path}:2"
+        )),
         "{}",
         ran.stderr
     );
@@ -125,6 +126,24 @@ fn a_check_both_built_in_and_in_a_folder_is_a_duplicate_named_with_a_hint() {
             .contains("give `--checks builtin` only beside a folder of your own checks"),
         "{}",
         ran.stderr
+    );
+}
+
+#[test]
+fn a_check_both_built_in_and_in_a_folder_is_a_duplicate_named_with_a_hint() {
+    assert_copied_builtin_is_a_duplicate_with_a_hint(
+        "key/accepted.yaml",
+        "copy.yaml",
+        "key::accepted",
+    );
+}
+
+#[test]
+fn a_client_check_both_built_in_and_in_a_folder_has_the_same_hint() {
+    assert_copied_builtin_is_a_duplicate_with_a_hint(
+        "client/from-backend.yaml",
+        "client-copy.yaml",
+        "client::from-backend",
     );
 }
 
@@ -159,31 +178,4 @@ fn explain_a_prefix_lists_the_checks_under_it() {
     let ran = run(bin().current_dir(dir.path()).args(["explain", "ke"]));
     assert_exit_case(&ran, exit::SETUP, "not an area");
     assert!(ran.stderr.contains("unknown check `ke`"), "{}", ran.stderr);
-}
-
-#[test]
-fn a_client_check_both_built_in_and_in_a_folder_has_the_same_hint() {
-    let dir = own_checks();
-    let (_, from_backend) = DEFAULT_CHECKS
-        .iter()
-        .find(|(path, _)| *path == "client/from-backend.yaml")
-        .unwrap();
-    std::fs::write(dir.path().join("checks/client-copy.yaml"), from_backend).unwrap();
-    let ran = run(bin()
-        .current_dir(dir.path())
-        .args(["validate", "builtin", "checks"]));
-    assert_exit(&ran, exit::SETUP);
-    assert!(
-        ran.stderr.contains(
-            "checks/client-copy.yaml:2:5: duplicate check id `client::from-backend`, first defined in builtin:client/from-backend.yaml:2"
-        ),
-        "{}",
-        ran.stderr
-    );
-    assert!(
-        ran.stderr
-            .contains("give `--checks builtin` only beside a folder of your own checks"),
-        "{}",
-        ran.stderr
-    );
 }

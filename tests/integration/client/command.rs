@@ -490,20 +490,27 @@ rules:
       body: {conversationId: {type: string}}
 "#;
 
-#[test]
-fn an_integrators_own_client_check_is_graded_with_the_built_in_ones() {
+/// The correct client met with every scenario, graded by the built-in
+/// client checks and `check` (written as `file` of a folder of its own),
+/// its reports under `reports`.
+fn graded_with_own_check(file: &str, check: &str, reports: &Path) -> crate::support::Ran {
     let checks = temp_dir();
-    let client_dir = checks.path().join("client");
-    std::fs::create_dir_all(&client_dir).unwrap();
-    std::fs::write(client_dir.join("always-conversation.yaml"), CUSTOM_CHECK).unwrap();
-    let dir = temp_dir();
-    let mut cmd = client_command("correct", dir.path());
+    let path = checks.path().join(file);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, check).unwrap();
+    let mut cmd = client_command("correct", reports);
     cmd.args(["--checks", "builtin", "--checks"])
         .arg(checks.path());
     for scenario in super::EVERYTHING {
         cmd.args(["--scenario", scenario]);
     }
-    let ran = run(&mut with_child(cmd));
+    run(&mut with_child(cmd))
+}
+
+#[test]
+fn an_integrators_own_client_check_is_graded_with_the_built_in_ones() {
+    let dir = temp_dir();
+    let ran = graded_with_own_check("client/always-conversation.yaml", CUSTOM_CHECK, dir.path());
     // Advisory: its failure (the first message has no conversation yet)
     // is shown, and the gate still passes.
     assert_exit(&ran, exit::READY);
@@ -543,16 +550,8 @@ rules:
 
 #[test]
 fn entry_point_id_and_run_id_have_their_values_in_client_checks() {
-    let checks = temp_dir();
-    std::fs::write(checks.path().join("configured.yaml"), VARIABLES_CHECK).unwrap();
     let dir = temp_dir();
-    let mut cmd = client_command("correct", dir.path());
-    cmd.args(["--checks", "builtin", "--checks"])
-        .arg(checks.path());
-    for scenario in super::EVERYTHING {
-        cmd.args(["--scenario", scenario]);
-    }
-    let ran = run(&mut with_child(cmd));
+    let ran = graded_with_own_check("configured.yaml", VARIABLES_CHECK, dir.path());
     assert_exit(&ran, exit::READY);
     assert!(
         ran.passed()

@@ -99,6 +99,9 @@ pub fn failure_lines(failure: &Failure, layout: FailureLayout) -> Vec<String> {
     if layout == FailureLayout::Detail {
         lines.extend(response);
     }
+    if let Some(basis) = &failure.basis {
+        lines.push(field("basis", &basis.line()));
+    }
     if layout == FailureLayout::Terminal || !failure.hint.is_empty() {
         lines.push(field("hint", &failure.hint));
     }

@@ -301,6 +301,10 @@ pub struct Summary {
     /// Advisory checks that failed or errored: reported, not gating.
     pub advisory_failed: usize,
     pub ignored: usize,
+    /// Advisory findings of checks (expectations where the page is
+    /// silent that the target did not meet): reported, not gating.
+    #[serde(default)]
+    pub advisory_findings: usize,
 }
 
 /// One checklist item and the evidence for it.
@@ -391,7 +395,14 @@ pub struct CheckResult {
     pub hint: String,
     /// `file:line` of the check.
     pub location: String,
+    /// What the check's assertions rest on, as its file says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<BasisRecord>,
     pub outcome: Outcome,
+    /// Expectations where the page is silent that the target did not meet:
+    /// shown and reported, never failing the check or the gate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Failure>,
     /// The outcome as the gate sees it (derived from outcome and severity).
     pub verdict: Verdict,
     /// Milliseconds since the run started.
@@ -441,6 +452,54 @@ pub struct Failure {
     pub hint: String,
     /// The value a poll that timed out saw last (`queued`).
     pub last_value: Option<String>,
+    /// What the expectation that did not hold rests on: the page's words
+    /// beside what the target did, or the inference it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<BasisRecord>,
+}
+
+/// What an assertion rests on, as reports show it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BasisRecord {
+    /// The reference's own words: the assertion gates.
+    Quoted {
+        quotes: Vec<String>,
+        /// `the vendor's API page`, or the integrator's reference file.
+        reference: String,
+    },
+    /// A reading of what the reference leaves open: advisory.
+    Inferred { reason: String },
+}
+
+impl From<&crate::check::Basis> for BasisRecord {
+    fn from(basis: &crate::check::Basis) -> BasisRecord {
+        match basis {
+            crate::check::Basis::Quoted { quotes, reference } => BasisRecord::Quoted {
+                quotes: quotes.clone(),
+                reference: reference.name(),
+            },
+            crate::check::Basis::Inferred(reason) => BasisRecord::Inferred {
+                reason: reason.clone(),
+            },
+        }
+    }
+}
+
+impl BasisRecord {
+    /// One line: `the vendor's API page: "400 Invalid entryPointId"`, or
+    /// `inferred (the page does not say it): REASON`.
+    pub fn line(&self) -> String {
+        match self {
+            BasisRecord::Quoted { quotes, reference } => {
+                let quoted: Vec<String> = quotes.iter().map(|q| format!("\"{q}\"")).collect();
+                format!("{reference}: {}", quoted.join(" … "))
+            }
+            BasisRecord::Inferred { reason } => {
+                format!("inferred (the page does not say it): {reason}")
+            }
+        }
+    }
 }
 
 /// The kind of a failure or error.
@@ -510,6 +569,7 @@ impl Failure {
             mismatches: Vec::new(),
             hint: String::new(),
             last_value: None,
+            basis: None,
         }
     }
 }
@@ -741,6 +801,7 @@ impl Summary {
             ..Summary::default()
         };
         for check in checks {
+            s.advisory_findings += check.findings.len();
             match check.verdict {
                 Verdict::Passed => s.passed += 1,
                 Verdict::Failed => s.failed += 1,

@@ -138,6 +138,28 @@ pub fn summary(run: &RunResult) -> String {
             let _ = writeln!(text, "  {} {}: {message}", "warning".yellow(), check.id);
         }
     }
+    let findings: Vec<(&CheckResult, &crate::result::Failure)> = run
+        .checks
+        .iter()
+        .flat_map(|c| c.findings.iter().map(move |f| (c, f)))
+        .collect();
+    if !findings.is_empty() {
+        text.push_str(
+            "\nadvisory findings (where the page is silent; they do not fail the gate):\n",
+        );
+        for (check, finding) in findings {
+            let _ = writeln!(
+                text,
+                "  {} {}: {}",
+                "warning".yellow(),
+                check.id,
+                one_line(&finding.message)
+            );
+            if let Some(basis) = &finding.basis {
+                let _ = writeln!(text, "    {}", one_line(&basis.line()));
+            }
+        }
+    }
     for (i, cause) in run.root_causes.iter().enumerate() {
         cause_lines(&mut text, cause, i == 0);
     }
@@ -169,9 +191,14 @@ pub fn summary(run: &RunResult) -> String {
         Side::Api => ("against", "requests"),
         Side::Client => ("for the client's calls to", "calls recorded"),
     };
+    let findings = match s.advisory_findings {
+        0 => String::new(),
+        1 => ", 1 advisory finding".to_string(),
+        n => format!(", {n} advisory findings"),
+    };
     let _ = write!(
         text,
-        "\n{}: {} passed, {} failed, {} errors, {} advisory failed, {} ignored {against} {} ({} {sent}, {})",
+        "\n{}: {} passed, {} failed, {} errors, {} advisory failed{findings}, {} ignored {against} {} ({} {sent}, {})",
         verdict_colour(run.verdict),
         s.passed,
         s.failed,

@@ -25,6 +25,8 @@ pub struct ClientCheck {
     pub title: String,
     pub item: ClientItem,
     pub severity: Severity,
+    /// What the check rests on; `None` when its file does not say.
+    pub basis: Option<super::basis::Basis>,
     pub hint: String,
     pub description: Option<String>,
     /// What would exercise the check, shown when it ends ignored.

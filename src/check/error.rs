@@ -111,6 +111,12 @@ pub enum CheckErrorKind {
     DurationTemplate,
     #[error("invalid duration `{text}`: {reason}")]
     InvalidDuration { text: String, reason: String },
+    #[error("quote not found in {reference}: \"{quote}\"")]
+    QuoteNotFound { quote: String, reference: String },
+    #[error("a basis is `quote` or `inferred`, exactly one of them")]
+    BasisOneOf,
+    #[error("a required check needs at least one assertion quoted from the reference: every assertion of this one is inferred")]
+    RequiredWithoutQuote,
     /// Any other rule, in words; also a message with a secret redacted.
     #[error("{0}")]
     Invalid(String),

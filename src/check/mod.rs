@@ -5,6 +5,7 @@
 //! templates, regexes) -> `model` (what the runner executes). Every error
 //! carries the file, line and column of the node it is about.
 
+mod basis;
 mod builtin;
 mod checklist;
 mod client_model;
@@ -20,6 +21,7 @@ mod source;
 mod template;
 mod validate;
 
+pub use basis::{quote_found, Basis, Reference, VENDOR_PAGE, VENDOR_PAGE_NAME};
 pub use builtin::{
     builtin_name, builtin_text, CheckSource, BUILTIN_ARG, BUILTIN_CHECKS, BUILTIN_PREFIX,
 };
@@ -32,7 +34,7 @@ pub use error::{did_you_mean, CheckError, CheckErrorKind, CheckErrors};
 pub use fixture::{env_var_for, Fixture, FixtureCatalog, BUILTIN_FIXTURES};
 pub use load::{load_paths, load_sources, CheckSet};
 pub use model::{
-    Capture, Check, Expect, Expectation, FromStep, JsonPath, JsonTemplate, JsonType, KeyChoice,
+    Advisory, Capture, Check, Expect, Expectation, FromStep, JsonPath, JsonTemplate, JsonType, KeyChoice,
     KeyVariant, Matcher, MatcherTarget, Method, Poll, Request, Severity, Source, Step, Within,
 };
 pub use schema::{check_schema, check_schema_json};

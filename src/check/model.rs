@@ -9,6 +9,7 @@ use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::basis::Basis;
 use super::checklist::ChecklistItem;
 use super::template::Template;
 
@@ -37,6 +38,9 @@ pub struct Check {
     pub title: String,
     pub checklist: ChecklistItem,
     pub severity: Severity,
+    /// What the check's assertions rest on, unless a step says otherwise;
+    /// `None` when the file does not say (a check of the integrator's own).
+    pub basis: Option<Basis>,
     pub hint: String,
     pub description: Option<String>,
     /// Fixtures that must be supplied, or the check is ignored.
@@ -76,6 +80,34 @@ pub struct Step {
     pub always: Vec<Expectation>,
     /// The time the step's answer may take, from the check's first request.
     pub within: Option<Within>,
+    /// What `expect`, `always` and `within` rest on (the step's own basis,
+    /// else the check's).
+    pub basis: Option<Basis>,
+    /// Expectations where the page is silent: mismatches are findings.
+    pub advisory: Option<Advisory>,
+    /// At least one 2xx answer the step judged must hold these, or the
+    /// check is inconclusive: what it judges was never seen.
+    pub seen: Vec<Expectation>,
+}
+
+impl Step {
+    /// Whether the step's mismatches are advisory findings rather than
+    /// failures: what it expects is inferred, not quoted.
+    pub fn is_inferred(&self) -> bool {
+        matches!(self.basis, Some(Basis::Inferred(_)))
+    }
+}
+
+/// Expectations of a step's answer that rest on an inference: each
+/// mismatch is an advisory finding, never a failure.
+#[derive(Debug, Clone)]
+pub struct Advisory {
+    pub basis: Basis,
+    /// Judged on the step's (last) answer.
+    pub items: Vec<Expectation>,
+    /// Judged on every 2xx answer the step judged.
+    pub always: Vec<Expectation>,
+    pub line: usize,
 }
 
 /// A time budget of a step, measured from the start of the first request

@@ -39,6 +39,10 @@ pub struct RawCheck {
     /// Longer notes for whoever maintains the check; not printed by the runner.
     #[serde(default)]
     pub description: Option<String>,
+    /// What the check's assertions rest on: a quote of the vendor's page (they gate) or an
+    /// inference with its reason (advisory only). A step's own `basis` overrides it.
+    #[serde(default)]
+    pub basis: Option<RawBasis>,
     /// Fixtures the check uses; if one is not supplied, the check is ignored.
     #[serde(default)]
     pub needs: Vec<String>,
@@ -92,6 +96,20 @@ pub struct RawStep {
     /// What must hold of the response; omitted: any response passes.
     #[serde(default)]
     pub expect: RawExpect,
+    /// What this step's `expect` and `always` rest on, when not the check's `basis`. An
+    /// `inferred` step's mismatches are advisory findings: they never fail the check, which
+    /// goes on to its next step.
+    #[serde(default)]
+    pub basis: Option<RawBasis>,
+    /// What is expected of the same answer where the page is silent: each mismatch is an
+    /// advisory finding, reported beside the check's result and never failing it.
+    #[serde(default)]
+    pub advisory: Option<RawAdvisory>,
+    /// Body path -> matcher: at least one 2xx answer the step judged (a poll, or a `from`
+    /// step's history) must hold them all, or the check cannot be judged (inconclusive, saying
+    /// what was seen): evidence of what the check claims to judge, e.g. an in-progress read.
+    #[serde(default)]
+    pub inconclusive_unless_seen: IndexMap<String, MatcherSpec>,
     /// Variables for the following steps: variable name -> body path.
     #[serde(default)]
     pub capture: IndexMap<String, String>,
@@ -105,6 +123,62 @@ pub struct RawStep {
     /// first request the check sent or judged (for a `from` step, the other check's request).
     #[serde(default)]
     pub within: Option<RawWithin>,
+}
+
+/// What an assertion rests on: `quote` or `inferred`, not both.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawBasis {
+    /// Words of the reference text, verbatim (line breaks and runs of spaces aside): one
+    /// quote or a list. Each must be found in the reference, or the check does not load.
+    #[serde(default)]
+    pub quote: Option<Quotes>,
+    /// One line: why this is expected although the reference does not say it. Inferred
+    /// assertions are advisory: they are reported, and never fail the gate.
+    #[serde(default)]
+    pub inferred: Option<String>,
+    /// The reference text the quotes are from, a file path relative to the check file
+    /// (default: the vendor's API page built into the binary).
+    #[serde(default)]
+    pub reference: Option<String>,
+}
+
+/// One quote or several.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum Quotes {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Quotes {
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            Quotes::One(quote) => std::slice::from_ref(quote),
+            Quotes::Many(quotes) => quotes,
+        }
+    }
+}
+
+/// Expectations of a step's answer where the page is silent: advisory findings.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAdvisory {
+    /// Why they are expected: usually `inferred`.
+    pub basis: RawBasis,
+    /// The HTTP status.
+    #[serde(default)]
+    pub status: Option<MatcherSpec>,
+    /// Response header (case-insensitive name) -> matcher.
+    #[serde(default)]
+    pub headers: IndexMap<String, MatcherSpec>,
+    /// Body path -> matcher.
+    #[serde(default)]
+    pub body: IndexMap<String, MatcherSpec>,
+    /// Body path -> matcher that should hold on every 2xx answer the step judged (each poll,
+    /// or a `from` step's history).
+    #[serde(default)]
+    pub always: IndexMap<String, MatcherSpec>,
 }
 
 /// A time budget, overridable by a fixture.

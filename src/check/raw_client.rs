@@ -27,6 +27,10 @@ pub struct RawClientCheck {
     /// Whether a failure fails the gate (`required`, the default) or is only reported (`advisory`).
     #[serde(default)]
     pub severity: Severity,
+    /// What the check rests on: a quote of the vendor's page (it may gate) or an inference
+    /// with its reason (then the check must be `severity: advisory`).
+    #[serde(default)]
+    pub basis: Option<super::raw::RawBasis>,
     /// What the integrator should change in their client when the check fails.
     pub hint: String,
     /// Longer notes for whoever maintains the check; not printed.

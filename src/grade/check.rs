@@ -119,6 +119,7 @@ fn failure_of(
         n => format!(" (and {} more)", n - 1),
     };
     Failure {
+        basis: check.basis.as_ref().map(Into::into),
         kind: FailureKind::ClientRule,
         message: redact(&format!("{}{more}", first.message)),
         step: format!("{rule} ({file}:{line})"),
@@ -220,7 +221,9 @@ fn result_of(
         severity,
         hint: check.hint.clone(),
         location: format!("{}:{}", check.file.display(), check.line),
+        basis: check.basis.as_ref().map(Into::into),
         outcome,
+        findings: Vec::new(),
         verdict,
         started_ms: 0.0,
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,

@@ -42,6 +42,7 @@ pub fn github_outputs(
     Ok(verdict_annotation(&run)
         .into_iter()
         .chain(run.checks.iter().filter_map(annotation))
+        .chain(run.checks.iter().flat_map(finding_annotations))
         .map(|line| redactor.redact(&line))
         .collect())
 }
@@ -95,6 +96,16 @@ fn annotation(check: &CheckResult) -> Option<String> {
         props.join(","),
         escape_data(&message)
     ))
+}
+
+/// A `::warning` for each advisory finding of `check`.
+fn finding_annotations(check: &CheckResult) -> Vec<String> {
+    let title = escape_property(&format!("{} (advisory finding): {}", check.id, check.title));
+    check
+        .findings
+        .iter()
+        .map(|f| format!("::warning title={title}::{}", escape_data(&failure_detail(f))))
+        .collect()
 }
 
 /// `file:line` into its parts, when the part after the last colon is a

@@ -143,6 +143,7 @@ fn page(run: &RunResult) -> Page<'_> {
             counter("failed", s.failed, Tone::Fail),
             counter("errors", s.errors, Tone::Fail),
             counter("advisory failures", s.advisory_failed, Tone::Warn),
+            counter("advisory findings", s.advisory_findings, Tone::Warn),
             counter("ignored", s.ignored, Tone::Muted),
         ],
         checklist: run

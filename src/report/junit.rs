@@ -136,6 +136,10 @@ fn system_out(check: &CheckResult) -> String {
             lines.push(failure_detail(f));
         }
     }
+    for f in &check.findings {
+        lines.push("advisory finding (the page is silent; not gating):".to_string());
+        lines.push(failure_detail(f));
+    }
     for e in &check.exchanges {
         let answer = match (&e.response, &e.error) {
             (Some(r), _) => r.status.to_string(),

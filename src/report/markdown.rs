@@ -44,6 +44,7 @@ pub(super) fn render(run: &RunResult, redactor: &Redactor) -> String {
     write_failures(&mut out, run, "Advisory failures (not gating)", |v| {
         v == Verdict::AdvisoryFailed
     });
+    write_findings(&mut out, run);
     write_checks(&mut out, run);
     write_ignored(&mut out, run);
     redactor.redact(&out)
@@ -289,10 +290,34 @@ fn write_failure(out: &mut String, c: &CheckResult) {
         md_text(&c.title)
     );
     let Some(f) = c.failure() else { return };
+    write_failure_body(out, c, f, verdict_label(c.verdict));
+}
+
+/// The checks' advisory findings: expectations where the page is silent.
+fn write_findings(out: &mut String, run: &RunResult) {
+    let findings: Vec<_> = run
+        .checks
+        .iter()
+        .flat_map(|c| c.findings.iter().map(move |f| (c, f)))
+        .collect();
+    if findings.is_empty() {
+        return;
+    }
+    out.push_str("\n## Advisory findings (the page is silent; not gating)\n");
+    for (c, f) in findings {
+        let _ = writeln!(out, "\n### ⚠️ {}: {}\n", code_span(&c.id), md_text(&c.title));
+        write_failure_body(out, c, f, "advisory finding");
+    }
+}
+
+fn write_failure_body(out: &mut String, c: &CheckResult, f: &crate::result::Failure, label: &str) {
     let _ = writeln!(out, "**{}**\n", md_text(&f.message));
-    let _ = writeln!(out, "- Verdict: {}", verdict_label(c.verdict));
+    let _ = writeln!(out, "- Verdict: {label}");
     let _ = writeln!(out, "- Step: {}", md_text(&f.step));
     let _ = writeln!(out, "- Check: {}", md_text(&c.location));
+    if let Some(basis) = &f.basis {
+        let _ = writeln!(out, "- Basis: {}", md_text(&basis.line()));
+    }
     if !f.mismatches.is_empty() {
         out.push_str("\n| Expectation | Expected | Actual | At |\n|---|---|---|---|\n");
         for m in &f.mismatches {

@@ -88,6 +88,13 @@ pub async fn run_check(
         }
     };
     let mut result = result_of(check, target, started, outcome);
+    result.findings = std::mem::take(&mut run.findings)
+        .into_iter()
+        .map(|mut f| {
+            f.hint = hint(f.kind, f.http_status, &check.hint);
+            f
+        })
+        .collect();
     result.exchanges = std::mem::take(&mut run.exchanges);
     result.polls = std::mem::take(&mut run.polls);
     result
@@ -127,6 +134,8 @@ fn result_of(check: &Check, target: &Target, started: Instant, outcome: Outcome)
         severity,
         hint: check.hint.clone(),
         location: format!("{}:{}", check.file.display(), check.line),
+        basis: check.basis.as_ref().map(Into::into),
+        findings: Vec::new(),
         verdict: Verdict::of(&outcome, severity),
         outcome,
         started_ms: target.clock().offset_ms(started),

@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::check::{Check, FromStep, Request, Source, Step, Within};
+use crate::check::{Advisory, Basis, Check, FromStep, Request, Severity, Source, Step, Within};
 use crate::result::{CheckResult, Exchange, Failure, FailureKind, Mismatch, PollRecord};
 
 use super::expect::{excerpt, holds, mismatches};
@@ -30,7 +30,33 @@ pub enum StepEnd {
 }
 
 impl StepEnd {
-    pub fn failed(mut failure: Failure, mismatches: Vec<Mismatch>) -> StepEnd {
+    pub fn failed(failure: Failure, mismatches: Vec<Mismatch>) -> StepEnd {
+        StepEnd::Failed(Box::new(with_mismatches(failure, mismatches)))
+    }
+
+    pub fn failed_with(failure: Failure) -> StepEnd {
+        StepEnd::Failed(Box::new(failure))
+    }
+
+    pub fn error(failure: Failure) -> StepEnd {
+        StepEnd::Error(Box::new(failure))
+    }
+
+    /// The end with the basis of the step it happened at, for a failure.
+    fn resting_on(self, basis: Option<&Basis>) -> StepEnd {
+        match self {
+            StepEnd::Failed(mut f) if f.basis.is_none() => {
+                f.basis = basis.map(Into::into);
+                StepEnd::Failed(f)
+            }
+            other => other,
+        }
+    }
+}
+
+/// `failure` told by its first mismatch, with all of them.
+fn with_mismatches(mut failure: Failure, mismatches: Vec<Mismatch>) -> Failure {
+    {
         if let Some(first) = mismatches.first() {
             failure.kind = first.kind;
             failure.message = format!(
@@ -44,15 +70,7 @@ impl StepEnd {
             }
         }
         failure.mismatches = mismatches;
-        StepEnd::Failed(Box::new(failure))
-    }
-
-    pub fn failed_with(failure: Failure) -> StepEnd {
-        StepEnd::Failed(Box::new(failure))
-    }
-
-    pub fn error(failure: Failure) -> StepEnd {
-        StepEnd::Error(Box::new(failure))
+        failure
     }
 }
 
@@ -65,6 +83,8 @@ pub struct CheckRun<'a> {
     pub file: String,
     pub exchanges: Vec<Exchange>,
     pub polls: Vec<PollRecord>,
+    /// Advisory findings: what inferred expectations saw the target miss.
+    pub findings: Vec<Failure>,
     /// The results of the checks this one requires, for its `from` steps.
     pub sources: &'a HashMap<String, Arc<CheckResult>>,
 }
@@ -90,6 +110,7 @@ impl<'a> CheckRun<'a> {
             file: check.file.display().to_string(),
             exchanges: Vec::new(),
             polls: Vec::new(),
+            findings: Vec::new(),
             sources,
         }
     }
@@ -102,7 +123,23 @@ impl<'a> CheckRun<'a> {
         Ok(())
     }
 
+    /// Runs `step`; in a required check, an inferred step that fails adds
+    /// an advisory finding and the check goes on (it gates on the page's
+    /// words only).
     async fn run_step(&mut self, step: &Step) -> Result<(), StepEnd> {
+        let ended = self.judge_step(step).await;
+        match ended.map_err(|end| end.resting_on(step.basis.as_ref())) {
+            Err(StepEnd::Failed(finding))
+                if step.is_inferred() && self.check.severity == Severity::Required =>
+            {
+                self.findings.push(*finding);
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    async fn judge_step(&mut self, step: &Step) -> Result<(), StepEnd> {
         let at = format!("{} ({}:{})", step.name, self.file, step.line);
         let (sent, response) = match &step.source {
             Source::Request(request) => self.send(step, request, &at).await?,
@@ -125,6 +162,12 @@ impl<'a> CheckRun<'a> {
         }
         if let Some(within) = &step.within {
             self.judge_elapsed(within, &at, &sent, &response)?;
+        }
+        if let Some(advisory) = &step.advisory {
+            self.advise(step, advisory, &at, &sent, &response);
+        }
+        if !step.seen.is_empty() {
+            self.judge_seen(step)?;
         }
         if !step.inconclusive_when.is_empty()
             && holds(&step.inconclusive_when, &response, &self.vars)
@@ -212,6 +255,75 @@ impl<'a> CheckRun<'a> {
             e
         }));
         Ok((sent, response))
+    }
+
+    /// The 2xx answers `step` judged: each poll, a `from` step's history,
+    /// or its one answer.
+    fn answers_of(&self, step: &Step) -> Vec<Incoming> {
+        self.exchanges
+            .iter()
+            .filter(|e| match step.from() {
+                Some(from) => {
+                    e.reused_from.as_deref() == Some(from.check.as_str()) && e.step == from.step
+                }
+                None => e.reused_from.is_none() && e.step == step.name,
+            })
+            .filter(|e| e.response.as_ref().is_some_and(|r| (200..300).contains(&r.status)))
+            .map(super::http::incoming_of)
+            .collect()
+    }
+
+    /// Judges the step's advisory expectations: each answer that misses
+    /// them is a finding, never a failure.
+    fn advise(
+        &mut self,
+        step: &Step,
+        advisory: &Advisory,
+        at: &str,
+        sent: &str,
+        response: &Incoming,
+    ) {
+        let basis = Some((&advisory.basis).into());
+        let mut found = mismatches(&advisory.items, response, &self.vars, &self.file);
+        if !advisory.always.is_empty() {
+            for answer in self.answers_of(step) {
+                let broken = mismatches(&advisory.always, &answer, &self.vars, &self.file);
+                if !broken.is_empty() {
+                    found.extend(broken);
+                    break;
+                }
+            }
+        }
+        if !found.is_empty() {
+            let failure = self.failure(at, sent, Some(response), FailureKind::Body, String::new());
+            let mut finding = with_mismatches(failure, found);
+            finding.basis = basis;
+            self.findings.push(finding);
+        }
+    }
+
+    /// Whether the step saw what it judges: one 2xx answer at least must
+    /// hold `seen`, else the check is inconclusive and says what it saw.
+    fn judge_seen(&self, step: &Step) -> Result<(), StepEnd> {
+        let answers = self.answers_of(step);
+        if answers.iter().any(|a| holds(&step.seen, a, &self.vars)) {
+            return Ok(());
+        }
+        let wanted: Vec<String> = step.seen.iter().map(|e| e.target.to_string()).collect();
+        let statuses: Vec<String> = answers
+            .iter()
+            .filter_map(|a| a.json.as_ref().ok()?.get("status").map(|v| v.to_string()))
+            .collect();
+        Err(StepEnd::Inconclusive(format!(
+            "inconclusive against this target: step `{}` judged {} answer{} and none showed what it judges ({} as `inconclusive_unless_seen` says at {}:{}); statuses seen: {}",
+            step.name,
+            answers.len(),
+            if answers.len() == 1 { "" } else { "s" },
+            wanted.join(", "),
+            self.file,
+            step.line,
+            if statuses.is_empty() { "none".to_string() } else { statuses.join(", ") },
+        )))
     }
 
     /// Whether the step's last answer came within its budget of the start

@@ -27,8 +27,18 @@ pub fn validate_client_check(
         needs: &[],
         errors: Vec::new(),
         scope: CLIENT_VARIABLES.iter().map(|s| s.to_string()).collect(),
+        check_basis: None,
     };
     v.check_header(&raw.id, &raw.title, &raw.hint);
+    let basis = raw.basis.as_ref().and_then(|b| v.basis("basis", b));
+    if raw.severity == super::super::model::Severity::Required
+        && matches!(basis, Some(super::super::basis::Basis::Inferred(_)))
+    {
+        v.errors.push(
+            ctx.error_at_value("severity", CheckErrorKind::RequiredWithoutQuote)
+                .with_hint("quote the page in `basis:`, or make the check `severity: advisory`"),
+        );
+    }
     if raw.exercised_by.trim().is_empty() {
         v.errors
             .push(ctx.error_at_key("exercised_by", CheckErrorKind::EmptyField("exercised_by")));
@@ -51,6 +61,7 @@ pub fn validate_client_check(
         title: raw.title,
         item: raw.checklist,
         severity: raw.severity,
+        basis,
         hint: raw.hint.trim().to_string(),
         description: raw.description,
         exercised_by: raw.exercised_by.trim().to_string(),

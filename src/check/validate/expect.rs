@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::super::error::CheckErrorKind;
 use super::super::model::{Expectation, JsonPath, JsonTemplate, Matcher, MatcherTarget};
-use super::super::raw::{MatcherSet, MatcherSpec, RawStep};
+use super::super::raw::{MatcherSet, MatcherSpec};
 use super::step::is_header_name;
 use super::Validator;
 
@@ -15,9 +15,15 @@ use super::Validator;
 const MATCHER_WORDS: &[&str] = &["absent", "present", "non_empty", "non-empty"];
 
 impl Validator<'_> {
-    pub(super) fn expect(&mut self, at: &str, raw: &RawStep) -> Vec<Expectation> {
+    pub(super) fn expect(
+        &mut self,
+        at: &str,
+        status: Option<&MatcherSpec>,
+        headers: &IndexMap<String, MatcherSpec>,
+        body: &IndexMap<String, MatcherSpec>,
+    ) -> Vec<Expectation> {
         let mut items = Vec::new();
-        if let Some(spec) = &raw.expect.status {
+        if let Some(spec) = status {
             let here = format!("{at}.status");
             self.check_status_values(&here, spec);
             let matchers = self.matchers(&here, spec);
@@ -27,7 +33,7 @@ impl Validator<'_> {
                 line: self.ctx.line_of(&here),
             });
         }
-        for (name, spec) in &raw.expect.headers {
+        for (name, spec) in headers {
             let here = format!("{at}.headers.{name}");
             if !is_header_name(name) {
                 self.errors.push(
@@ -43,7 +49,7 @@ impl Validator<'_> {
                 line: self.ctx.line_of(&here),
             });
         }
-        items.extend(self.body_expectations(&format!("{at}.body"), &raw.expect.body));
+        items.extend(self.body_expectations(&format!("{at}.body"), body));
         items
     }
 

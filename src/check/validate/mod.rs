@@ -1,6 +1,7 @@
 //! Turning raw check documents into the model: cross-references, templates,
 //! regexes and paths are all checked here, against the file's positions.
 
+mod basis;
 mod client;
 mod expect;
 mod step;
@@ -69,8 +70,10 @@ pub fn validate_check(
         needs: &raw.needs,
         errors: Vec::new(),
         scope: BUILTIN_VARIABLES.iter().map(|s| s.to_string()).collect(),
+        check_basis: None,
     };
     v.check_header(&raw.id, &raw.title, &raw.hint);
+    v.check_basis = raw.basis.as_ref().and_then(|b| v.basis("basis", b));
     v.check_needs();
     let steps: Vec<Step> = raw
         .steps
@@ -82,6 +85,12 @@ pub fn validate_check(
         v.errors
             .push(ctx.error_at_key("steps", CheckErrorKind::NoSteps));
     }
+    if raw.severity == super::model::Severity::Required && !gates_somewhere(&steps) {
+        v.errors.push(
+            ctx.error_at_value("severity", CheckErrorKind::RequiredWithoutQuote)
+                .with_hint("quote the page in `basis:` where it speaks, or make the check `severity: advisory`"),
+        );
+    }
     if !v.errors.is_empty() {
         return Err(v.errors);
     }
@@ -90,6 +99,7 @@ pub fn validate_check(
         title: raw.title,
         checklist: raw.checklist,
         severity: raw.severity,
+        basis: v.check_basis.clone(),
         hint: raw.hint.trim().to_string(),
         description: raw.description,
         needs: raw.needs,
@@ -243,6 +253,20 @@ struct Validator<'a> {
     errors: Vec<CheckError>,
     /// Variables defined so far: built-ins, needed fixtures, earlier captures.
     scope: BTreeSet<String>,
+    /// The check's basis, the default of each step's.
+    check_basis: Option<super::basis::Basis>,
+}
+
+/// Whether some step's assertions can fail the check: a check whose every
+/// judging step is inferred has nothing that may gate. A check that states
+/// no basis at all (the integrator's own, written before bases) gates as
+/// its severity says.
+fn gates_somewhere(steps: &[Step]) -> bool {
+    let judging: Vec<&Step> = steps
+        .iter()
+        .filter(|s| !s.expect.items.is_empty() || !s.always.is_empty() || s.within.is_some())
+        .collect();
+    judging.is_empty() || judging.iter().any(|s| !s.is_inferred())
 }
 
 impl Validator<'_> {

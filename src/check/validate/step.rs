@@ -5,10 +5,10 @@ use serde_json::Value;
 
 use super::super::error::{did_you_mean, CheckErrorKind};
 use super::super::model::{
-    Capture, Expect, FromStep, JsonPath, JsonTemplate, KeyChoice, KeyVariant, Poll, Request,
+    Advisory, Capture, Expect, FromStep, JsonPath, JsonTemplate, KeyChoice, KeyVariant, Poll, Request,
     Source, Step, Within,
 };
-use super::super::raw::{RawPoll, RawRequest, RawStep, RawWithin};
+use super::super::raw::{RawAdvisory, RawPoll, RawRequest, RawStep, RawWithin};
 use super::super::template::{is_variable_name, Template};
 use super::{Validator, BUILTIN_VARIABLES};
 
@@ -17,8 +17,22 @@ impl Validator<'_> {
         let at = format!("steps.{i}");
         let source = self.source(&at, raw);
         let expect = Expect {
-            items: self.expect(&format!("{at}.expect"), raw),
+            items: self.expect(
+                &format!("{at}.expect"),
+                raw.expect.status.as_ref(),
+                &raw.expect.headers,
+                &raw.expect.body,
+            ),
         };
+        let basis = match &raw.basis {
+            Some(b) => self.basis(&format!("{at}.basis"), b),
+            None => self.check_basis.clone(),
+        };
+        let advisory = raw.advisory.as_ref().and_then(|a| self.advisory(&at, a));
+        let seen = self.body_expectations(
+            &format!("{at}.inconclusive_unless_seen"),
+            &raw.inconclusive_unless_seen,
+        );
         let inconclusive_when =
             self.body_expectations(&format!("{at}.inconclusive_when"), &raw.inconclusive_when);
         let always = self.body_expectations(&format!("{at}.always"), &raw.always);
@@ -61,6 +75,23 @@ impl Validator<'_> {
             inconclusive_when,
             always,
             within,
+            basis,
+            advisory,
+            seen,
+        })
+    }
+
+    /// A step's advisory expectations, with what they rest on.
+    fn advisory(&mut self, at: &str, raw: &RawAdvisory) -> Option<Advisory> {
+        let here = format!("{at}.advisory");
+        let basis = self.basis(&format!("{here}.basis"), &raw.basis);
+        let items = self.expect(&here, raw.status.as_ref(), &raw.headers, &raw.body);
+        let always = self.body_expectations(&format!("{here}.always"), &raw.always);
+        Some(Advisory {
+            basis: basis?,
+            items,
+            always,
+            line: self.ctx.line_of(&here),
         })
     }
 

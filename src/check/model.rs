@@ -379,6 +379,8 @@ pub enum Matcher {
     NonEmpty,
     Regex(Regex),
     Absent,
+    /// Absent, or `null`.
+    AbsentOrNull,
     Present,
     /// An object with exactly these fields.
     Keys(Vec<String>),

@@ -304,6 +304,10 @@ pub struct MatcherSet {
     /// Does not exist (`null` counts as present); cannot be combined with other matchers.
     #[serde(default)]
     pub absent: Option<bool>,
+    /// Does not exist, or is `null`: no value, however the server says it; cannot be combined
+    /// with other matchers.
+    #[serde(default)]
+    pub absent_or_null: Option<bool>,
     /// Exists (even `null`).
     #[serde(default)]
     pub present: Option<bool>,
@@ -334,7 +338,7 @@ impl<'de> Visitor<'de> for MatcherSpecVisitor {
     type Value = MatcherSpec;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a value to equal, a list of accepted values, or a map of matchers (equals, one_of, not_one_of, type, non_empty, regex, absent, present, keys, not_contains)")
+        f.write_str("a value to equal, a list of accepted values, or a map of matchers (equals, one_of, not_one_of, type, non_empty, regex, absent, absent_or_null, present, keys, not_contains)")
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<MatcherSpec, E> {

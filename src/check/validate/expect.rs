@@ -141,6 +141,14 @@ impl Validator<'_> {
             }
             out.push(Matcher::Absent);
         }
+        if set.absent_or_null == Some(true) {
+            if !out.is_empty() {
+                let e = CheckErrorKind::AbsentWithOthers;
+                self.errors
+                    .push(self.ctx.error_at_key(&format!("{at}.absent_or_null"), e));
+            }
+            out.push(Matcher::AbsentOrNull);
+        }
         self.check_some_matcher(at, set, &out);
         out
     }
@@ -197,6 +205,7 @@ impl Validator<'_> {
         for (name, flag) in [
             ("non_empty", set.non_empty),
             ("absent", set.absent),
+            ("absent_or_null", set.absent_or_null),
             ("present", set.present),
         ] {
             if flag == Some(false) {
@@ -232,14 +241,14 @@ impl Validator<'_> {
     /// A set with no matcher (`out` empty, and none given that failed)
     /// checks nothing.
     fn check_some_matcher(&mut self, at: &str, set: &MatcherSet, out: &[Matcher]) {
-        let given = [set.non_empty, set.absent, set.present]
+        let given = [set.non_empty, set.absent, set.absent_or_null, set.present]
             .iter()
             .any(Option::is_some)
             || set.regex.is_some();
         if out.is_empty() && !given {
             let e = self.ctx.error_at_key(at, CheckErrorKind::NoMatcher);
             self.errors.push(e.with_hint(
-                "use equals, one_of, not_one_of, type, non_empty, regex, absent, present, keys or not_contains",
+                "use equals, one_of, not_one_of, type, non_empty, regex, absent, absent_or_null, present, keys or not_contains",
             ));
         }
     }

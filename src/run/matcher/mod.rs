@@ -24,6 +24,7 @@ pub fn eval(matcher: &Matcher, actual: Option<&Value>, vars: &Vars) -> Result<()
         Matcher::NonEmpty => non_empty::eval_non_empty(actual),
         Matcher::Regex(re) => regex::eval_regex(re, actual),
         Matcher::Absent => presence::eval_absent(actual),
+        Matcher::AbsentOrNull => presence::eval_absent_or_null(actual),
         Matcher::Present => presence::eval_present(actual),
         Matcher::Keys(keys) => fields::eval_keys(keys, actual),
         Matcher::NotContains(needle) => fields::eval_not_contains(needle, actual, vars),
@@ -118,6 +119,9 @@ mod tests {
             (Matcher::Regex(re), Some(json!(9)), false),
             (Matcher::Absent, None, true),
             (Matcher::Absent, Some(json!(null)), false),
+            (Matcher::AbsentOrNull, None, true),
+            (Matcher::AbsentOrNull, Some(json!(null)), true),
+            (Matcher::AbsentOrNull, Some(json!("")), false),
             (Matcher::Present, Some(json!(null)), true),
             (Matcher::Present, None, false),
         ];

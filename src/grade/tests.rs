@@ -149,6 +149,119 @@ fn each_faulty_client_fails_exactly_its_check() {
     }
 }
 
+/// `call` answered `status` with `Retry-After: 1`, `answer_ms` after it arrived.
+fn told_to_wait(mut call: RecordedCall, status: u16, answer_ms: u64) -> RecordedCall {
+    call.status = status;
+    call.response_body = RecordedBody::of(br#"{"message":"Service unavailable"}"#);
+    call.response_headers
+        .push(("retry-after".into(), "1".into()));
+    call.duration = Duration::from_millis(answer_ms);
+    call
+}
+
+/// A call refused with 401 (the key was rotated).
+fn refused(mut call: RecordedCall) -> RecordedCall {
+    call.status = 401;
+    call.response_body = RecordedBody::of(br#"{"message":"Invalid API key"}"#);
+    call
+}
+
+/// Three users served at once, as a backend does, under `unavailable` and
+/// `key-rotated`: the first execute is answered 429 while the other two
+/// users' executes are in flight; each execution's first read is answered
+/// 503 while the other executions are read on; once a terminal status was
+/// shown the key is refused, and each user stops where the refusal meets
+/// it. `fault` is what a faulty variant does differently.
+fn three_users(fault: Option<&str>) -> Recording {
+    let message = |user: u32| format!(r#"{{"message":"user {user}"}}"#);
+    let mut calls = vec![
+        // User 1's execute is answered 429 at 30 ms, while users 2 and 3
+        // execute (in flight); user 1 executes again after its Retry-After.
+        told_to_wait(execute(0, 202, &message(1)), 429, 30),
+        post(10, &message(2), "e2"),
+        post(20, &message(3), "e3"),
+        post(1040, &message(1), "e1"),
+        // User 2: 503 on its first read, waits, reads to the end (the first
+        // terminal status: the key is rotated), and its follow-up in its
+        // conversation is refused.
+        told_to_wait(get(40, "e2", "queued"), 503, 5),
+        get(1050, "e2", "running"),
+        get(1350, "e2", "completed"),
+        refused(execute(
+            1400,
+            202,
+            r#"{"message":"user 2 again","conversationId":"conv_e2"}"#,
+        )),
+        // User 3: its reads go on through user 2's 503 (the sample's
+        // first read of e3 is not answered 503, to keep it short).
+        get(50, "e3", "queued"),
+        get(350, "e3", "running"),
+        get(650, "e3", "running"),
+        get(950, "e3", "running"),
+        get(1250, "e3", "running"),
+        // User 1: 503, then its read is refused: it stops.
+        told_to_wait(get(1045, "e1", "queued"), 503, 5),
+        refused(get(2055, "e1", "running")),
+    ];
+    match fault {
+        None => calls.push(refused(get(1550, "e3", "running"))),
+        // Re-reads at once the execution that was answered 503.
+        Some("ignores-retry-after") => {
+            calls.push(get(60, "e2", "queued"));
+            calls.push(refused(get(1550, "e3", "running")));
+        }
+        // Stops reading e3 for no reason: no refusal cut it.
+        Some("abandons") => {}
+        Some(other) => panic!("no fault {other}"),
+    }
+    calls.sort_by_key(|c| c.at);
+    recording(calls)
+}
+
+/// The seqs of the calls `rec` broke check `id` with.
+fn blamed(set: &CheckSet, rec: &Recording, id: &str) -> Vec<u64> {
+    grade(&set.client_checks, rec, &GradeContext::new(&[]))
+        .violations
+        .into_iter()
+        .filter(|(_, check)| check == id)
+        .map(|(seq, _)| seq)
+        .collect()
+}
+
+/// The seq of the call of `rec` that arrived at `ms`.
+fn seq_at(rec: &Recording, ms: u128) -> u64 {
+    rec.calls
+        .iter()
+        .find(|c| c.at.as_millis() == ms)
+        .expect("a call at that time")
+        .seq
+}
+
+#[test]
+fn concurrent_users_are_judged_per_wait_and_per_refusal() {
+    let set = builtin();
+    let cases: [(Option<&str>, &[&str]); 3] = [
+        (None, &[]),
+        (Some("ignores-retry-after"), &["honours-retry-after"]),
+        (Some("abandons"), &["reads-until-terminal"]),
+    ];
+    for (fault, expected) in cases {
+        let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
+        assert_eq!(failing(&set, &three_users(fault)), expected, "{fault:?}");
+    }
+    // Exactly the calls at fault: the re-read of e2, and the POST of e3.
+    let rec = three_users(Some("ignores-retry-after"));
+    assert_eq!(
+        blamed(&set, &rec, "client::honours-retry-after"),
+        [seq_at(&rec, 60)]
+    );
+    let rec = three_users(Some("abandons"));
+    assert_eq!(
+        blamed(&set, &rec, "client::reads-until-terminal"),
+        [seq_at(&rec, 20)]
+    );
+}
+
 #[test]
 fn a_correct_client_without_scenarios_is_incomplete_and_says_what_would_exercise_the_rest() {
     let set = builtin();

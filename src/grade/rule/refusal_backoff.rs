@@ -32,8 +32,11 @@ pub fn eval(
         let is_refused = http_statuses.contains(&call.status);
         applies |= is_refused;
         if let Some(before) = refused.get_mut(&same) {
-            before.repeats += 1;
             let last = &traffic.calls[before.last];
+            if call.at < last.answered_at() {
+                continue;
+            }
+            before.repeats += 1;
             let gap = call.at.saturating_sub(last.answered_at());
             let status = last.status;
             if gap < min_gap {
@@ -108,6 +111,19 @@ mod tests {
             (
                 recording((0..6).map(|n| refused(n * 2000, 401)).collect()),
                 Some(vec![4, 5]),
+            ),
+            // Sent before the first refusal was answered: in flight, not a repeat.
+            (
+                recording(vec![
+                    {
+                        let mut c = refused(0, 401);
+                        c.duration = Duration::from_millis(50);
+                        c
+                    },
+                    refused(20, 401),
+                    refused(1100, 401),
+                ]),
+                Some(vec![]),
             ),
             // Another key is another call.
             (

@@ -58,10 +58,19 @@ pub enum Behaviour {
     InventsConversation,
     /// Keeps reading an execution after its terminal status.
     ReadsAfterTerminal,
+    /// Correct, serving several users at once (`concurrent.rs`): each
+    /// Retry-After honoured for what it answered, each user stopping on a
+    /// 401/403.
+    Concurrent,
+    /// Concurrent, re-reading at once an execution answered 503.
+    ConcurrentIgnoresRetryAfter,
+    /// Concurrent, one user dropping its execution after its first read,
+    /// for no reason (no 401/403).
+    ConcurrentAbandons,
 }
 
 impl Behaviour {
-    pub const ALL: [Behaviour; 13] = [
+    pub const ALL: [Behaviour; 16] = [
         Behaviour::Correct,
         Behaviour::NodeFetch,
         Behaviour::TightPolling,
@@ -75,12 +84,29 @@ impl Behaviour {
         Behaviour::NotJson,
         Behaviour::InventsConversation,
         Behaviour::ReadsAfterTerminal,
+        Behaviour::Concurrent,
+        Behaviour::ConcurrentIgnoresRetryAfter,
+        Behaviour::ConcurrentAbandons,
     ];
+
+    /// Whether this client serves several users at once.
+    pub fn is_concurrent(self) -> bool {
+        matches!(
+            self,
+            Behaviour::Concurrent
+                | Behaviour::ConcurrentIgnoresRetryAfter
+                | Behaviour::ConcurrentAbandons
+        )
+    }
 }
 
 /// Runs the client `behaviour` against `api`: two messages in one
-/// conversation, each polled to its end (in the client's own way).
+/// conversation, each polled to its end (in the client's own way); the
+/// concurrent ones, that for each of their users at once.
 pub async fn drive(api: &Api, behaviour: Behaviour) {
+    if behaviour.is_concurrent() {
+        return super::concurrent::drive(api, behaviour).await;
+    }
     let client = Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(10))

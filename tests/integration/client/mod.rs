@@ -4,14 +4,15 @@
 
 mod clients;
 mod command;
+mod concurrent;
 mod docs;
 
 use std::time::Duration;
 
 use wapzi_homolog::check::{load_sources, CheckSet, CheckSource};
-use wapzi_homolog::grade::{grade, GradeContext};
+use wapzi_homolog::grade::{grade, judge_client, ClientFacts, GradeContext};
 use wapzi_homolog::recorder::RecordedServer;
-use wapzi_homolog::result::Verdict;
+use wapzi_homolog::result::{RunVerdict, Verdict};
 use wapzi_homolog::sandbox::{SandboxConfig, Scenario, FIXTURES};
 
 use clients::{drive, Api, Behaviour};
@@ -39,6 +40,8 @@ struct Graded {
     failed: Vec<String>,
     passed: Vec<String>,
     ignored: Vec<String>,
+    /// The verdict for go-live.
+    verdict: RunVerdict,
 }
 
 /// Serves a recorded sandbox presenting `scenarios`, lets `behaviour`
@@ -66,6 +69,12 @@ async fn graded(behaviour: Behaviour, scenarios: &[&str], latency: Duration) -> 
     let context =
         GradeContext::new(&[wapzi_homolog::secret::Secret::new(FIXTURES.api_key, "key").unwrap()]);
     let results = grade(&set.client_checks, &recording, &context).results;
+    let facts = ClientFacts {
+        scenarios: scenarios.iter().map(|s| s.to_string()).collect(),
+        ..ClientFacts::default()
+    };
+    let calls = recording.calls.len();
+    let judged = judge_client(&set.client_checks, &results, calls, 0, &facts);
     let with = |verdict: Verdict| {
         let mut ids: Vec<String> = results
             .iter()
@@ -79,6 +88,7 @@ async fn graded(behaviour: Behaviour, scenarios: &[&str], latency: Duration) -> 
         failed: with(Verdict::Failed),
         passed: with(Verdict::Passed),
         ignored: with(Verdict::Ignored),
+        verdict: judged.verdict,
     }
 }
 
@@ -121,6 +131,17 @@ fn each_client_fails_exactly_its_checks() {
             Behaviour::ReadsAfterTerminal,
             &["client::stops-at-terminal", "client::superseded-is-final"],
         ),
+        // Three users at once: their reads go on through one another's
+        // 503, and the key's refusal stops each where it meets it.
+        (Behaviour::Concurrent, &[]),
+        (
+            Behaviour::ConcurrentIgnoresRetryAfter,
+            &["client::honours-retry-after"],
+        ),
+        (
+            Behaviour::ConcurrentAbandons,
+            &["client::reads-until-terminal"],
+        ),
     ];
     assert_eq!(expected.len(), Behaviour::ALL.len());
     let rt = runtime();
@@ -147,34 +168,45 @@ fn each_client_fails_exactly_its_checks() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-    let correct = &all[0];
-    assert!(
-        correct.ignored.is_empty(),
-        "the scenarios exercise every check: {:?}",
-        correct.ignored
-    );
-    assert_eq!(correct.passed.len(), builtin().client_checks.len());
+    for correct in [Behaviour::Correct, Behaviour::Concurrent] {
+        let at = expected.iter().position(|(b, _)| *b == correct).unwrap();
+        let graded = &all[at];
+        assert!(
+            graded.ignored.is_empty(),
+            "{correct:?}: the scenarios exercise every check: {:?}",
+            graded.ignored
+        );
+        assert_eq!(graded.passed.len(), builtin().client_checks.len());
+        assert_eq!(graded.verdict, RunVerdict::Ready, "{correct:?}");
+    }
 }
 
-/// The correct client fails nothing under any one scenario, nor none, at
-/// latencies 0 and 300 ms: no false failures.
-#[test]
-fn the_correct_client_fails_nothing_under_any_scenario() {
+/// The scenario sets a correct client meets: none, each one alone, and all
+/// of them together.
+fn scenario_sets() -> Vec<Vec<&'static str>> {
+    let each = Scenario::ALL.iter().map(|s| vec![s.name]);
+    let all: Vec<&'static str> = Scenario::ALL.iter().map(|s| s.name).collect();
+    std::iter::once(Vec::new())
+        .chain(each)
+        .chain(std::iter::once(all))
+        .collect()
+}
+
+/// Runs `behaviour` under every scenario set, at latencies 0 and 300 ms,
+/// and asserts it failed nothing: no false failures.
+fn assert_fails_nothing(behaviour: Behaviour) {
     let rt = runtime();
-    let cases: Vec<(Vec<&str>, u64)> = std::iter::once(Vec::new())
-        .chain(Scenario::ALL.iter().map(|s| vec![s.name]))
+    let cases: Vec<(Vec<&'static str>, u64)> = scenario_sets()
+        .into_iter()
         .flat_map(|scenarios| [(scenarios.clone(), 0), (scenarios, 300)])
         .collect();
     let all = rt.block_on(async {
         let tasks: Vec<_> = cases
             .iter()
             .map(|(scenarios, ms)| {
-                let scenarios: Vec<&'static str> = scenarios
-                    .iter()
-                    .map(|s| Scenario::parse(s).unwrap().name())
-                    .collect();
+                let scenarios = scenarios.clone();
                 let latency = Duration::from_millis(*ms);
-                tokio::spawn(async move { graded(Behaviour::Correct, &scenarios, latency).await })
+                tokio::spawn(async move { graded(behaviour, &scenarios, latency).await })
             })
             .collect();
         let mut all = Vec::new();
@@ -186,12 +218,27 @@ fn the_correct_client_fails_nothing_under_any_scenario() {
     for ((scenarios, ms), graded) in cases.iter().zip(&all) {
         assert!(
             graded.failed.is_empty(),
-            "scenarios {scenarios:?} at {ms} ms: {:?}",
+            "{behaviour:?} under {scenarios:?} at {ms} ms: {:?}",
             graded.failed
         );
         assert!(
             !graded.passed.is_empty(),
-            "scenarios {scenarios:?}: nothing passed"
+            "{behaviour:?} under {scenarios:?}: nothing passed"
         );
     }
+}
+
+/// The correct client fails nothing under any one scenario, nor none, nor
+/// all together, at latencies 0 and 300 ms: no false failures.
+#[test]
+fn the_correct_client_fails_nothing_under_any_scenario() {
+    assert_fails_nothing(Behaviour::Correct);
+}
+
+/// Nor does a correct backend serving three users at once: a 503 on one
+/// execution holds none of the others' reads, and an execution whose reads
+/// the key's refusal cut is not one left unread.
+#[test]
+fn the_concurrent_correct_client_fails_nothing_under_any_scenario() {
+    assert_fails_nothing(Behaviour::Concurrent);
 }

@@ -111,7 +111,9 @@ pub enum SequenceName {
     NoDuplicateExecution,
     /// No read of an execution after one of `statuses` was shown for it.
     StopAfterTerminal,
-    /// No call to an endpoint before the `Retry-After` it was given (less `slack`).
+    /// No call sent after an answer with `Retry-After`, for what that answer was given for (an
+    /// execute: later executes; a read: later reads of that execution), before the wait is over
+    /// (less `slack`); calls already in flight are not held.
     HonourRetryAfter,
     /// Reads of one execution are at least `min_interval` apart (less `slack`).
     PollInterval,

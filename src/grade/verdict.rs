@@ -112,13 +112,18 @@ pub fn judge_client(
     }
 }
 
-/// The items a client is judged on: every best practice, and each item of
-/// the vendor's checklist a loaded client check names.
+/// The items a client is judged on: each item a loaded client check
+/// names, a practice only when a required check (one that rests on the
+/// page's words) evidences it: a practice whose checks are all inferred
+/// (polite polling, how refusals are met) is reported, never required.
 fn judged_items(checks: &[ClientCheck]) -> Vec<ClientItem> {
     ClientItem::ALL
         .into_iter()
         .filter(|item| {
-            ClientItem::PRACTICES.contains(item) || checks.iter().any(|c| c.item == *item)
+            checks.iter().any(|c| {
+                c.item == *item
+                    && (!ClientItem::PRACTICES.contains(item) || c.severity == Severity::Required)
+            })
         })
         .collect()
 }

@@ -3,6 +3,7 @@
 mod anywhere;
 mod bench_support;
 mod cli;
+mod dialects;
 mod client;
 mod distribution;
 mod editor;

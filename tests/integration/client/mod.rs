@@ -85,7 +85,14 @@ async fn graded(behaviour: Behaviour, scenarios: &[&str], latency: Duration) -> 
         ids
     };
     Graded {
-        failed: with(Verdict::Failed),
+        // Advisory checks (inferred from what the page leaves open) catch
+        // their faults too: reported, never gating.
+        failed: {
+            let mut ids = with(Verdict::Failed);
+            ids.extend(with(Verdict::AdvisoryFailed));
+            ids.sort();
+            ids
+        },
         passed: with(Verdict::Passed),
         ignored: with(Verdict::Ignored),
         verdict: judged.verdict,

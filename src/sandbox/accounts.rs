@@ -123,12 +123,18 @@ pub(crate) fn received_key<'h>(
     let value = headers.get(API_KEY_HEADER)?;
     let key: Cow<'h, str> = if dialects.has(Dialect::TrimsUnicodeWhitespace) {
         let latin1: String = value.as_bytes().iter().map(|b| char::from(*b)).collect();
-        Cow::Owned(latin1.trim().to_string())
+        Cow::Owned(latin1.trim_matches(is_js_whitespace).to_string())
     } else {
         Cow::Borrowed(value.to_str().unwrap_or("\u{fffd}").trim())
     };
     // Like a JavaScript server testing `if (!apiKey)`, an empty key is missing.
     (!key.is_empty()).then_some(key)
+}
+
+/// Whether JavaScript's `.trim()` strips `c`: Unicode's White_Space but
+/// U+0085 (NEXT LINE, a control character to JavaScript), and U+FEFF.
+fn is_js_whitespace(c: char) -> bool {
+    (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}'
 }
 
 /// A key sent where the API must not read it, read there only under the
@@ -343,5 +349,17 @@ mod tests {
             authenticate(&headers, None, &faults, &trimmed).ok(),
             Some(AccountId::Primary)
         );
+    }
+
+    #[test]
+    fn javascript_trims_what_its_trim_trims_and_not_next_line() {
+        for c in [
+            '\t', '\n', '\u{b}', '\u{c}', '\r', ' ', '\u{a0}', '\u{2028}', '\u{feff}',
+        ] {
+            assert!(is_js_whitespace(c), "{c:?}");
+        }
+        for c in ['\u{85}', 'a', '\u{0}', '\u{ad}'] {
+            assert!(!is_js_whitespace(c), "{c:?}");
+        }
     }
 }

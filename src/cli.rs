@@ -180,6 +180,9 @@ pub struct SandboxArgs {
     /// Print the faults that can be injected, a line each, and exit.
     #[arg(long)]
     pub list_faults: bool,
+    /// Print the dialects the sandbox can speak, a line each, and exit.
+    #[arg(long)]
+    pub list_dialects: bool,
     /// On stopping (Ctrl-C, SIGTERM), write what the sandbox counted as JSON: requests, and each
     /// execution's creation and terminal status times (for benchmarks; see docs/benchmarks.md).
     #[arg(long, value_name = "PATH")]
@@ -195,6 +198,10 @@ pub struct SandboxBehaviour {
     /// Make the sandbox deviate from the documented API (repeatable; see `sandbox --list-faults`).
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<String>,
+    /// Make the sandbox speak a faithful reading of a point the API page leaves open
+    /// (repeatable, any combination; see `sandbox --list-dialects`).
+    #[arg(long = "dialect", value_name = "NAME")]
+    pub dialects: Vec<String>,
 }
 
 #[derive(Debug, Args)]

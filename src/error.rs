@@ -60,6 +60,8 @@ pub enum UsageError {
     UnknownFault(#[from] crate::sandbox::UnknownFault),
     #[error(transparent)]
     UnknownScenario(#[from] crate::sandbox::UnknownScenario),
+    #[error(transparent)]
+    UnknownDialect(#[from] crate::sandbox::UnknownDialect),
     #[error("unknown check `{id}`: {hint}")]
     UnknownCheck { id: String, hint: String },
     #[error("{}:{line}:{column}: this check file holds a secret (the API key or a secret fixture) in clear: never write a key in a check file; choose the credential a request sends with `key:`", .file.display())]
@@ -73,6 +75,10 @@ pub enum UsageError {
     FileLimit(String),
     #[error("--fault makes the sandbox deviate; with --upstream the real API answers: drop --fault or --upstream")]
     FaultWithUpstream,
+    #[error("--dialect makes the sandbox speak a dialect; with --upstream the real API answers: drop --dialect or --upstream")]
+    DialectWithUpstream,
+    #[error("--dialect changes how the embedded sandbox answers, and this run is not against it: add --sandbox, or drop --dialect")]
+    DialectWithoutSandbox,
     #[error("no client checks in {sources}: client checks live under checks/client/ (docs/client.md); `--checks builtin` grades with the built-in ones")]
     NoClientChecks { sources: String },
     /// A fixture of the sandbox that cannot be a secret (a build mistake).

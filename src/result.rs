@@ -267,6 +267,9 @@ pub struct Target {
     /// Sandbox faults injected, if any.
     #[serde(default)]
     pub faults: Vec<String>,
+    /// Sandbox dialects spoken, if any.
+    #[serde(default)]
+    pub dialects: Vec<String>,
     /// Names of the fixtures that were supplied (never their values).
     pub fixtures_supplied: Vec<String>,
     pub tls: Option<TlsFacts>,

@@ -21,7 +21,7 @@ pub mod term;
 use crate::cli::{Cli, Command, ListArgs, SandboxBehaviour, ValidateArgs};
 use crate::error::AppError;
 use crate::exit;
-use crate::sandbox::{Fault, SandboxConfig};
+use crate::sandbox::{Dialect, Fault, SandboxConfig};
 
 /// Runs the command and returns the process exit code.
 pub fn run(cli: Cli) -> Result<u8, AppError> {
@@ -101,9 +101,15 @@ fn sandbox_config(behaviour: &SandboxBehaviour) -> Result<SandboxConfig, AppErro
         .iter()
         .map(|f| Fault::parse(f).map_err(|e| AppError::Usage(e.into())))
         .collect::<Result<Vec<_>, _>>()?;
+    let dialects = behaviour
+        .dialects
+        .iter()
+        .map(|d| Dialect::parse(d).map_err(|e| AppError::Usage(e.into())))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(SandboxConfig {
         latency: behaviour.latency,
         faults,
+        dialects,
         ..SandboxConfig::default()
     })
 }

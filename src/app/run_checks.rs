@@ -34,6 +34,9 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     if args.output.ignored || args.output.include_ignored {
         return Err(UsageError::IgnoredSelection.into());
     }
+    if !args.sandbox && !args.sandbox_behaviour.dialects.is_empty() {
+        return Err(UsageError::DialectWithoutSandbox.into());
+    }
     let env_file = match &args.env_file {
         Some(path) => EnvFile::load(path)?,
         None => EnvFile::default(),
@@ -266,6 +269,11 @@ fn target_of(config: &TargetConfig, args: &RunArgs) -> Target {
         } else {
             Vec::new()
         },
+        dialects: if args.sandbox {
+            args.sandbox_behaviour.dialects.clone()
+        } else {
+            Vec::new()
+        },
         fixtures_supplied: config.target.fixture_names().cloned().collect(),
         tls: None,
         proxy: None,
@@ -308,6 +316,7 @@ fn sandbox_target(base_url: String) -> Result<TargetConfig, AppError> {
             ),
             ("failing_message", FIXTURES.fail_marker),
             ("other_entry_point_id", FIXTURES.other_entry_point_id),
+            ("inactive_entry_point_id", FIXTURES.inactive_entry_point_id),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

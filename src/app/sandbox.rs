@@ -11,7 +11,7 @@ use crate::cli::SandboxArgs;
 use crate::error::AppError;
 use crate::exit;
 use crate::result::ms;
-use crate::sandbox::{Fault, Sandbox, SandboxStats, FIXTURES};
+use crate::sandbox::{Dialect, Fault, Sandbox, SandboxStats, FIXTURES};
 
 use super::{runtime, sandbox_config, stdout};
 
@@ -21,6 +21,12 @@ pub fn sandbox(args: SandboxArgs) -> Result<u8, AppError> {
     if args.list_faults {
         for info in Fault::ALL {
             stdout::line(format_args!("{:<34} {}", info.name, info.description));
+        }
+        return Ok(exit::READY);
+    }
+    if args.list_dialects {
+        for info in Dialect::ALL {
+            stdout::line(format_args!("{:<26} {}", info.name, info.description));
         }
         return Ok(exit::READY);
     }

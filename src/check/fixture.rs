@@ -76,6 +76,11 @@ pub const BUILTIN_FIXTURES: &[(&str, bool, &str)] = &[
         false,
         "an entry point whose agent attendants are all unavailable",
     ),
+    (
+        "inactive_entry_point_id",
+        false,
+        "an entry point of this account that is not active (the checklist asks for a \"correct and active\" entryPointId): it must get 400 \"Invalid entryPointId\"",
+    ),
 ];
 
 /// The built-in fixtures that are keys of accounts other than the one under

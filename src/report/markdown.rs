@@ -160,7 +160,7 @@ fn header_rows(run: &RunResult) -> Vec<(&'static str, String)> {
     rows
 }
 
-/// `` `http://...` (embedded sandbox, faults: `slow-completion`) ``.
+/// `` `http://...` (embedded sandbox, faults: `slow-completion`, dialects: `json-404`) ``.
 fn target_text(run: &RunResult) -> String {
     let t = &run.target;
     let mut text = code_span(&t.base_url);
@@ -169,6 +169,10 @@ fn target_text(run: &RunResult) -> String {
         if !t.faults.is_empty() {
             let faults: Vec<_> = t.faults.iter().map(|f| code_span(f)).collect();
             let _ = write!(text, ", faults: {}", faults.join(", "));
+        }
+        if !t.dialects.is_empty() {
+            let dialects: Vec<_> = t.dialects.iter().map(|d| code_span(d)).collect();
+            let _ = write!(text, ", dialects: {}", dialects.join(", "));
         }
         text.push(')');
     }

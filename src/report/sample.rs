@@ -84,6 +84,7 @@ pub(crate) fn sample_run() -> RunResult {
             entry_point_id: "entry_point_123".into(),
             sandbox: true,
             faults: vec!["slow-completion".into()],
+            dialects: Vec::new(),
             fixtures_supplied: vec!["CUSTOMER_PHONE".into()],
             tls: None,
             proxy: None,

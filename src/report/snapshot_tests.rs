@@ -112,6 +112,7 @@ fn a_client_run_renders_as_pinned() {
         entry_point_id: "ep_1".into(),
         sandbox: true,
         faults: vec![],
+        dialects: vec![],
         fixtures_supplied: vec![],
         tls: None,
         proxy: None,

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use axum::http::HeaderMap;
 
+use super::dialects::{ActiveDialects, Dialect};
 use super::error::ApiError;
 use super::faults::{ActiveFaults, Fault};
 use super::fixtures::FIXTURES;
@@ -41,6 +42,8 @@ pub(crate) enum EntryPointKind {
     NoAttendants,
     /// Has attendants, but no available agent attendant.
     Unavailable,
+    /// Exists, but is not active: executes are refused as for an unknown id.
+    Inactive,
 }
 
 /// An entry point and the account that owns it.
@@ -51,6 +54,10 @@ pub(crate) struct EntryPoint {
 }
 
 impl AccountId {
+    /// Every account of the sandbox.
+    pub(crate) const ALL: [AccountId; 3] =
+        [AccountId::Primary, AccountId::Inactive, AccountId::Other];
+
     fn is_active(self) -> bool {
         self != AccountId::Inactive
     }
@@ -94,6 +101,9 @@ pub(crate) fn lookup_entry_point(id: &str) -> Option<EntryPoint> {
         _ if id == FIXTURES.unavailable_entry_point_id => {
             (AccountId::Primary, EntryPointKind::Unavailable)
         }
+        _ if id == FIXTURES.inactive_entry_point_id => {
+            (AccountId::Primary, EntryPointKind::Inactive)
+        }
         _ if id == FIXTURES.other_entry_point_id => (AccountId::Other, EntryPointKind::Ready),
         _ => return None,
     };
@@ -103,21 +113,28 @@ pub(crate) fn lookup_entry_point(id: &str) -> Option<EntryPoint> {
 /// Returns the `x-api-key` of a request: `None` when absent or blank, the
 /// value otherwise (a value that is not visible ASCII becomes one no key
 /// matches). HTTP has already stripped the spaces and tabs around it; the
-/// `key-trimmed` fault reads it as Latin-1, as Node.js does, and trims
-/// Unicode whitespace, as JavaScript's `.trim()` does (U+00A0 included).
+/// `trims-unicode-whitespace` dialect reads it as Latin-1, as Node.js does,
+/// and trims Unicode whitespace, as JavaScript's `.trim()` does (U+00A0
+/// included): the page does not say how whitespace around a key is treated.
 pub(crate) fn received_key<'h>(
     headers: &'h HeaderMap,
-    faults: &ActiveFaults,
+    dialects: &ActiveDialects,
 ) -> Option<Cow<'h, str>> {
     let value = headers.get(API_KEY_HEADER)?;
-    let key: Cow<'h, str> = if faults.has(&Fault::KeyTrimmed) {
+    let key: Cow<'h, str> = if dialects.has(Dialect::TrimsUnicodeWhitespace) {
         let latin1: String = value.as_bytes().iter().map(|b| char::from(*b)).collect();
-        Cow::Owned(latin1.trim().to_string())
+        Cow::Owned(latin1.trim_matches(is_js_whitespace).to_string())
     } else {
         Cow::Borrowed(value.to_str().unwrap_or("\u{fffd}").trim())
     };
     // Like a JavaScript server testing `if (!apiKey)`, an empty key is missing.
     (!key.is_empty()).then_some(key)
+}
+
+/// Whether JavaScript's `.trim()` strips `c`: Unicode's White_Space but
+/// U+0085 (NEXT LINE, a control character to JavaScript), and U+FEFF.
+fn is_js_whitespace(c: char) -> bool {
+    (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}'
 }
 
 /// A key sent where the API must not read it, read there only under the
@@ -156,9 +173,10 @@ pub(crate) fn authenticate(
     headers: &HeaderMap,
     query: Option<&str>,
     faults: &ActiveFaults,
+    dialects: &ActiveDialects,
 ) -> Result<AccountId, ApiError> {
     let misplaced = misplaced_key(headers, query, faults);
-    let received = received_key(headers, faults);
+    let received = received_key(headers, dialects);
     let Some(key) = received.as_deref().or(misplaced.as_deref()) else {
         if faults.has(&Fault::AcceptMissingKey) {
             return Ok(AccountId::Primary);
@@ -188,7 +206,7 @@ pub(crate) fn authenticate_now(
     settings: &Settings,
 ) -> Result<AccountId, ApiError> {
     let faults = &settings.faults;
-    let account = authenticate(headers, query, faults)?;
+    let account = authenticate(headers, query, faults, &settings.dialects)?;
     if account != AccountId::Primary {
         return Ok(account);
     }
@@ -232,8 +250,14 @@ mod tests {
         if let Some(key) = key {
             headers.insert(API_KEY_HEADER, HeaderValue::from_str(key).expect("ascii"));
         }
-        authenticate(&headers, None, &ActiveFaults::new(faults.to_vec()))
-            .map_err(|e| (e.status().as_u16(), e.message().to_string()))
+        let dialects = ActiveDialects::default();
+        authenticate(
+            &headers,
+            None,
+            &ActiveFaults::new(faults.to_vec()),
+            &dialects,
+        )
+        .map_err(|e| (e.status().as_u16(), e.message().to_string()))
     }
 
     fn err(status: u16, message: &str) -> Result<AccountId, (u16, String)> {
@@ -316,13 +340,26 @@ mod tests {
             API_KEY_HEADER,
             HeaderValue::from_bytes(&padded).expect("obs-text"),
         );
-        let faithful = authenticate(&headers, None, &ActiveFaults::default())
+        let faults = ActiveFaults::default();
+        let faithful = authenticate(&headers, None, &faults, &ActiveDialects::default())
             .map_err(|e| (e.status().as_u16(), e.message().to_string()));
         assert_eq!(faithful, err(401, "Invalid API key"));
-        let trimmed = ActiveFaults::new(vec![Fault::KeyTrimmed]);
+        let trimmed = ActiveDialects::new(vec![Dialect::TrimsUnicodeWhitespace]);
         assert_eq!(
-            authenticate(&headers, None, &trimmed).ok(),
+            authenticate(&headers, None, &faults, &trimmed).ok(),
             Some(AccountId::Primary)
         );
+    }
+
+    #[test]
+    fn javascript_trims_what_its_trim_trims_and_not_next_line() {
+        for c in [
+            '\t', '\n', '\u{b}', '\u{c}', '\r', ' ', '\u{a0}', '\u{2028}', '\u{feff}',
+        ] {
+            assert!(is_js_whitespace(c), "{c:?}");
+        }
+        for c in ['\u{85}', 'a', '\u{0}', '\u{ad}'] {
+            assert!(!is_js_whitespace(c), "{c:?}");
+        }
     }
 }

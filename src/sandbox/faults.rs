@@ -97,8 +97,6 @@ define_faults! {
         "a key of 12 characters or more that a known key starts with is accepted as that key",
     KeyLastCharIgnored => "key-last-char-ignored":
         "keys of the same length are compared without their last character",
-    KeyTrimmed => "key-trimmed":
-        "x-api-key is read as Latin-1 and trimmed of Unicode whitespace (JavaScript's .trim(): U+00A0 NO-BREAK SPACE, byte 0xA0, included) before it is compared",
     BearerAccepted => "bearer-accepted":
         "without x-api-key, a key sent as Authorization: Bearer is accepted",
     KeyInQueryAccepted => "key-in-query-accepted":
@@ -131,6 +129,8 @@ define_faults! {
         "the entry point without attendants answers 202",
     UnavailableAccepted => "unavailable-accepted":
         "the entry point without an available agent answers 202",
+    InactiveEntryPointAccepted => "inactive-entry-point-accepted":
+        "the primary account's inactive entry point answers 202 instead of 400 \"Invalid entryPointId\"",
     Execute200 => "execute-200":
         "execute answers 200 instead of 202",
     ExecutionIdMissing => "execution-id-missing":

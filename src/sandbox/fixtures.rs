@@ -26,6 +26,8 @@ pub struct Fixtures {
     pub no_attendants_entry_point_id: &'static str,
     /// A primary account entry point whose agent attendant is unavailable.
     pub unavailable_entry_point_id: &'static str,
+    /// A primary account entry point that is not active.
+    pub inactive_entry_point_id: &'static str,
     /// Text that, anywhere in a message, makes its execution end `failed`.
     pub fail_marker: &'static str,
 }
@@ -40,6 +42,7 @@ pub const FIXTURES: Fixtures = Fixtures {
     other_entry_point_id: "entry_point_other",
     no_attendants_entry_point_id: "entry_point_no_attendants",
     unavailable_entry_point_id: "entry_point_unavailable",
+    inactive_entry_point_id: "entry_point_inactive",
     fail_marker: "[sandbox:fail]",
 };
 
@@ -88,6 +91,11 @@ impl Fixtures {
             &mut text,
             self.unavailable_entry_point_id,
             "primary account, 400 Entry point has no available agent attendant",
+        );
+        line(
+            &mut text,
+            self.inactive_entry_point_id,
+            "primary account, inactive (400 Invalid entryPointId)",
         );
         line(
             &mut text,
@@ -141,6 +149,7 @@ mod tests {
             FIXTURES.other_entry_point_id,
             FIXTURES.no_attendants_entry_point_id,
             FIXTURES.unavailable_entry_point_id,
+            FIXTURES.inactive_entry_point_id,
             FIXTURES.fail_marker,
         ];
         for value in values {

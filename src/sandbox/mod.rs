@@ -8,10 +8,12 @@
 //!
 //! [`serve`] runs it on a listener until told to stop, and [`Sandbox`] in
 //! the background; [`FIXTURES`] holds its keys and entry point ids;
-//! [`Fault`] lists the ways it can be told to deviate. It depends on no
-//! other module of the crate.
+//! [`Fault`] lists the ways it can be told to deviate, [`Dialect`] the
+//! faithful readings of what the vendor page leaves open that it can be
+//! told to speak. It depends on no other module of the crate.
 
 mod accounts;
+mod dialects;
 mod error;
 mod faults;
 mod fixtures;
@@ -26,6 +28,7 @@ mod state;
 #[cfg(test)]
 pub(crate) mod tests;
 
+pub use dialects::{Dialect, DialectInfo, UnknownDialect};
 pub use error::ApiError;
 pub use faults::{Fault, FaultInfo, UnknownFault, HTML_INJECTION, HTML_INJECTION_NOTE};
 pub use fixtures::{Fixtures, FIXTURES};

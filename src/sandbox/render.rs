@@ -12,8 +12,10 @@ use futures_util::{stream, StreamExt};
 use serde_json::{Map, Value};
 
 use super::accounts::API_KEY_HEADER;
+use super::dialects::Dialect;
 use super::error::ApiError;
 use super::faults::{ActiveFaults, Fault, HTML_INJECTION, HTML_INJECTION_NOTE};
+use super::state::Settings;
 
 /// How many filler bytes the `huge-body` fault streams (300 MiB).
 pub(crate) const HUGE_BODY_BYTES: u64 = 300 * 1024 * 1024;
@@ -34,6 +36,9 @@ pub(crate) struct Reply {
     status: StatusCode,
     payload: Payload,
     headers: HeaderMap,
+    /// An error rendered as a web framework renders its own, with
+    /// `statusCode` and `error` beside `message` (`json-404`).
+    framework: bool,
 }
 
 #[derive(Debug)]
@@ -75,6 +80,16 @@ impl Reply {
             status,
             payload,
             headers: HeaderMap::new(),
+            framework: false,
+        }
+    }
+
+    /// Answers `error` as a web framework renders its own errors:
+    /// `{"statusCode", "message", "error"}`.
+    pub(crate) fn framework_error(error: ApiError) -> Self {
+        Self {
+            framework: true,
+            ..Self::from(error)
         }
     }
 }
@@ -122,8 +137,11 @@ fn echoes(key: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Renders `reply` for a request that had `request` headers.
-pub(crate) fn render(reply: Reply, faults: &ActiveFaults, request: &HeaderMap) -> Response {
+/// Renders `reply` for a request that had `request` headers, as the
+/// faults and dialects of `settings` shape it.
+pub(crate) fn render(reply: Reply, settings: &Settings, request: &HeaderMap) -> Response {
+    let faults = &settings.faults;
+    let framework = reply.framework || settings.dialects.has(Dialect::ErrorExtraFields);
     let key = request
         .get(API_KEY_HEADER)
         .filter(|_| faults.has(&Fault::EchoKey));
@@ -133,7 +151,7 @@ pub(crate) fn render(reply: Reply, faults: &ActiveFaults, request: &HeaderMap) -
     let status = reply.status;
     let (content_type, body) = match reply.payload {
         Payload::Data(data) => render_data(status, data, faults, &echo),
-        Payload::Message(message) => render_message(status, message, faults, &echo),
+        Payload::Message(message) => render_message(status, message, faults, framework, &echo),
         Payload::Stream(body) => (json(), body),
     };
     let mut response = (status, body).into_response();
@@ -166,6 +184,7 @@ fn render_message(
     status: StatusCode,
     mut message: String,
     faults: &ActiveFaults,
+    framework: bool,
     echo: &[(&str, String)],
 ) -> (HeaderValue, Body) {
     if faults.has(&Fault::HtmlInjection) {
@@ -181,6 +200,13 @@ fn render_message(
         "message"
     };
     let mut body = Map::new();
+    if is_error && framework {
+        // NestJS's shape; under `error-without-message` the fault's own
+        // `error` field (the message) replaces the reason phrase below.
+        body.insert("statusCode".into(), Value::from(status.as_u16()));
+        let reason = status.canonical_reason().unwrap_or("Error");
+        body.insert("error".into(), Value::from(reason));
+    }
     body.insert(field.to_string(), Value::String(message));
     if is_error && faults.has(&Fault::ErrorBodiesLeakFields) {
         body.insert("accountId".into(), Value::String("acc_primary".into()));

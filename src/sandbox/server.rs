@@ -10,6 +10,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use super::dialects::Dialect;
 use super::faults::Fault;
 use super::routes;
 use super::scenario::Scenario;
@@ -26,6 +27,8 @@ pub struct SandboxConfig {
     pub latency: Duration,
     /// The faults to inject; empty for a faithful sandbox.
     pub faults: Vec<Fault>,
+    /// The dialects to speak; empty for the sandbox's own readings.
+    pub dialects: Vec<Dialect>,
     /// The documented situations to present; empty for none.
     pub scenarios: Vec<Scenario>,
 }
@@ -35,6 +38,7 @@ impl Default for SandboxConfig {
         Self {
             latency: Duration::from_millis(300),
             faults: Vec::new(),
+            dialects: Vec::new(),
             scenarios: Vec::new(),
         }
     }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::watch;
 
+use super::dialects::ActiveDialects;
 use super::faults::ActiveFaults;
 use super::scenario::ActiveScenarios;
 use super::server::SandboxConfig;
@@ -30,6 +31,7 @@ impl Shared {
             settings: Settings {
                 latency: scenarios.latency(config.latency),
                 faults: ActiveFaults::new(config.faults),
+                dialects: ActiveDialects::new(config.dialects),
                 scenarios,
             },
             store: Mutex::new(Store::default()),

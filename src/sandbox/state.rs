@@ -8,6 +8,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use tokio::time::Instant;
 
 use super::accounts::AccountId;
+use super::dialects::{ActiveDialects, Dialect};
 use super::error::ApiError;
 use super::faults::{ActiveFaults, Fault};
 use super::scenario::{ActiveScenarios, Scenario};
@@ -68,6 +69,7 @@ pub(crate) struct Settings {
     /// The latency executions take, already raised by `slow`.
     pub(crate) latency: Duration,
     pub(crate) faults: ActiveFaults,
+    pub(crate) dialects: ActiveDialects,
     pub(crate) scenarios: ActiveScenarios,
 }
 
@@ -108,6 +110,9 @@ impl Stage {
 struct Execution {
     account: AccountId,
     conversation_id: String,
+    /// The account whose conversation it is in: its own, but another's
+    /// when `cross-account-supersede` joined that one.
+    owner: AccountId,
     created: Instant,
     created_wall: SystemTime,
     /// The terminal status it reaches when its latency has passed.
@@ -117,6 +122,8 @@ struct Execution {
     completed_reads: u32,
     /// Reads of any kind (for `rate-limited`).
     reads: u32,
+    /// Reads that showed it in progress (for `processing-status`).
+    in_progress_reads: u32,
     /// Arrived from elsewhere under the `superseded` scenario: never
     /// returned to a client, and not superseded from elsewhere in turn.
     from_elsewhere: bool,
@@ -124,17 +131,20 @@ struct Execution {
     read_refused: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Conversation {
-    account: AccountId,
     /// Executions not yet seen terminal, oldest first.
     running: Vec<String>,
 }
 
+/// A conversation is its owner's: under `echo-conversation-id` two
+/// accounts may each have one under the same id.
+type ConversationKey = (AccountId, String);
+
 /// Conversations and executions of all accounts.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
-    conversations: HashMap<String, Conversation>,
+    conversations: HashMap<ConversationKey, Conversation>,
     executions: HashMap<String, Execution>,
     completions: Vec<Completion>,
     last_execution: u64,
@@ -166,6 +176,8 @@ pub(crate) struct ExecutionView {
     pub(crate) status: &'static str,
     pub(crate) response: Option<&'static str>,
     pub(crate) error: Option<&'static str>,
+    /// Whether the status shown is terminal (completed, failed, superseded).
+    pub(crate) terminal: bool,
 }
 
 impl Store {
@@ -180,35 +192,36 @@ impl Store {
         if self.executions.len() >= MAX_EXECUTIONS {
             return Err(ApiError::full());
         }
-        let conversation_id =
-            self.conversation_for(request.account, request.conversation_id, &settings.faults);
+        let key = self.conversation_for(request.account, request.conversation_id, settings)?;
         // Settling the older ones may create executions from elsewhere
         // (`superseded`), so the new id is taken after.
-        let newest_superseded = self.supersede_older(&conversation_id, clock, settings);
+        let newest_superseded = self.supersede_older(&key, clock, settings);
         self.last_execution += 1;
         let number = self.last_execution;
         let execution_id = format!("exec_{number}");
         let execution = Execution {
             account: request.account,
-            conversation_id: conversation_id.clone(),
+            conversation_id: key.1.clone(),
+            owner: key.0,
             created: clock.now,
             created_wall: clock.wall,
             outcome: outcome(request.fails, settings),
             stage: Stage::Queued,
             completed_reads: 0,
             reads: 0,
+            in_progress_reads: 0,
             from_elsewhere: false,
             read_refused: false,
         };
         self.executions.insert(execution_id.clone(), execution);
-        if let Some(conversation) = self.conversations.get_mut(&conversation_id) {
+        if let Some(conversation) = self.conversations.get_mut(&key) {
             conversation.running.push(execution_id.clone());
         }
         if newest_superseded {
             self.supersede(&execution_id, clock.wall);
         }
         Ok(Created {
-            conversation_id,
+            conversation_id: key.1,
             execution_id,
             number,
         })
@@ -219,12 +232,12 @@ impl Store {
     /// (`newest-superseded`).
     fn supersede_older(
         &mut self,
-        conversation_id: &str,
+        key: &ConversationKey,
         clock: Clock,
         settings: &Settings,
     ) -> bool {
         let faults = &settings.faults;
-        let older = self.running_in(conversation_id, clock.now, settings);
+        let older = self.running_in(key, clock.now, settings);
         if faults.has(&Fault::NewestSuperseded) {
             return !older.is_empty();
         }
@@ -234,12 +247,11 @@ impl Store {
             }
         }
         if faults.has(&Fault::CrossConversationSupersede) {
-            let account = self.conversations.get(conversation_id).map(|c| c.account);
-            let others: Vec<String> = self
+            let others: Vec<ConversationKey> = self
                 .conversations
-                .iter()
-                .filter(|(id, c)| id.as_str() != conversation_id && Some(c.account) == account)
-                .map(|(id, _)| id.clone())
+                .keys()
+                .filter(|other| *other != key && other.0 == key.0)
+                .cloned()
                 .collect();
             for other in others {
                 for id in self.running_in(&other, clock.now, settings) {
@@ -263,36 +275,60 @@ impl Store {
     /// A `requested` id of this account is joined. An id that exists nowhere
     /// starts a new conversation under that id, so that clients choosing
     /// their own ids keep latest-wins. An id of another account is not
-    /// revealed: a new conversation with a fresh id starts instead (unless
-    /// `cross-account-supersede` joins it).
+    /// revealed: a new conversation with a fresh id starts instead, or one
+    /// under that same id (`echo-conversation-id`); the execute is refused
+    /// under `invalid-conversation-id` (which also refuses an id that
+    /// exists nowhere), and `cross-account-supersede` joins the other's.
     fn conversation_for(
         &mut self,
         account: AccountId,
         requested: Option<String>,
-        faults: &ActiveFaults,
-    ) -> String {
-        let joins_any = faults.has(&Fault::CrossAccountSupersede);
-        let id = match requested {
-            Some(id) => match self.conversations.get(&id) {
-                Some(conversation) if conversation.account == account || joins_any => return id,
-                Some(_) => self.fresh_conversation_id(),
-                None => id,
-            },
-            None => self.fresh_conversation_id(),
+        settings: &Settings,
+    ) -> Result<ConversationKey, ApiError> {
+        let Some(id) = requested else {
+            let fresh = self.fresh_conversation_id();
+            return Ok(self.start_conversation(account, fresh));
         };
-        let conversation = Conversation {
-            account,
-            running: Vec::new(),
+        let own = (account, id);
+        if self.conversations.contains_key(&own) {
+            return Ok(own);
+        }
+        let (account, id) = own;
+        let foreign = AccountId::ALL
+            .into_iter()
+            .find(|owner| self.conversations.contains_key(&(*owner, id.clone())));
+        if let Some(owner) = foreign.filter(|_| settings.faults.has(&Fault::CrossAccountSupersede))
+        {
+            return Ok((owner, id));
+        }
+        let dialects = &settings.dialects;
+        if dialects.has(Dialect::InvalidConversationId) {
+            return Err(ApiError::bad_request("Invalid conversationId"));
+        }
+        let id = if foreign.is_some() && !dialects.has(Dialect::EchoConversationId) {
+            self.fresh_conversation_id()
+        } else {
+            id
         };
-        self.conversations.insert(id.clone(), conversation);
-        id
+        Ok(self.start_conversation(account, id))
     }
 
+    fn start_conversation(&mut self, account: AccountId, id: String) -> ConversationKey {
+        let key = (account, id);
+        self.conversations
+            .insert(key.clone(), Conversation::default());
+        key
+    }
+
+    /// A `conv_<n>` id that no account's conversation has.
     fn fresh_conversation_id(&mut self) -> String {
         loop {
             self.last_conversation += 1;
             let id = format!("conv_{}", self.last_conversation);
-            if !self.conversations.contains_key(&id) {
+            let taken = AccountId::ALL
+                .into_iter()
+                .any(|owner| self.conversations.contains_key(&(owner, id.clone())));
+            if !taken {
                 return id;
             }
         }
@@ -301,11 +337,11 @@ impl Store {
     /// Settles the executions of a conversation and returns those still queued.
     fn running_in(
         &mut self,
-        conversation_id: &str,
+        key: &ConversationKey,
         now: Instant,
         settings: &Settings,
     ) -> Vec<String> {
-        let ids = match self.conversations.get_mut(conversation_id) {
+        let ids = match self.conversations.get_mut(key) {
             Some(conversation) => std::mem::take(&mut conversation.running),
             None => return Vec::new(),
         };
@@ -316,7 +352,7 @@ impl Store {
         // Settling may have added executions from elsewhere (`superseded`).
         let added = self
             .conversations
-            .get_mut(conversation_id)
+            .get_mut(key)
             .map(|conversation| std::mem::take(&mut conversation.running))
             .unwrap_or_default();
         running.extend(
@@ -324,7 +360,7 @@ impl Store {
                 .into_iter()
                 .filter(|id| self.settle(id, now, settings) == Some(Stage::Queued)),
         );
-        if let Some(conversation) = self.conversations.get_mut(conversation_id) {
+        if let Some(conversation) = self.conversations.get_mut(key) {
             conversation.running.clone_from(&running);
         }
         running
@@ -354,18 +390,21 @@ impl Store {
         let newer = Execution {
             account: execution.account,
             conversation_id: execution.conversation_id.clone(),
+            owner: execution.owner,
             created,
             created_wall,
             outcome: outcome(false, settings),
             stage: Stage::Queued,
             completed_reads: 0,
             reads: 0,
+            in_progress_reads: 0,
             from_elsewhere: true,
             read_refused: false,
         };
         self.last_execution += 1;
         let newer_id = format!("exec_{}", self.last_execution);
-        if let Some(conversation) = self.conversations.get_mut(&newer.conversation_id) {
+        let key = (newer.owner, newer.conversation_id.clone());
+        if let Some(conversation) = self.conversations.get_mut(&key) {
             conversation.running.push(newer_id.clone());
         }
         self.executions.insert(newer_id.clone(), newer);
@@ -438,7 +477,7 @@ impl Store {
     ) -> Option<ExecutionView> {
         let stage = self.settle(id, now, settings)?;
         let execution = self.executions.get(id)?;
-        (stage != Stage::Queued).then(|| view(id, execution, stage, &settings.faults))
+        (stage != Stage::Queued).then(|| view(id, execution, stage, settings))
     }
 
     pub(crate) fn read(
@@ -469,10 +508,16 @@ impl Store {
         }
         let stage = self.settle(id, now, settings).unwrap_or(Stage::Queued);
         let execution = self.executions.get_mut(id).ok_or_else(invalid_execution)?;
-        if stage == Stage::Completed {
-            execution.completed_reads = execution.completed_reads.saturating_add(1);
+        match stage {
+            Stage::Completed => {
+                execution.completed_reads = execution.completed_reads.saturating_add(1);
+            }
+            Stage::Queued => {
+                execution.in_progress_reads = execution.in_progress_reads.saturating_add(1);
+            }
+            Stage::Failed | Stage::Superseded => {}
         }
-        Ok(view(id, execution, stage, faults))
+        Ok(view(id, execution, stage, settings))
     }
 }
 
@@ -511,16 +556,21 @@ fn unavailable() -> ApiError {
     .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
 }
 
-fn view(id: &str, execution: &Execution, stage: Stage, faults: &ActiveFaults) -> ExecutionView {
-    let queued = if faults.has(&Fault::UndocumentedStatus) {
+fn view(id: &str, execution: &Execution, stage: Stage, settings: &Settings) -> ExecutionView {
+    let faults = &settings.faults;
+    // Under `processing-status` the first read still sees it queued.
+    let processing =
+        settings.dialects.has(Dialect::ProcessingStatus) && execution.in_progress_reads > 1;
+    let queued = if faults.has(&Fault::UndocumentedStatus) || processing {
         "processing"
     } else {
         "queued"
     };
     let flaps = faults.has(&Fault::TerminalFlaps);
+    let flapped = flaps && stage == Stage::Completed && execution.completed_reads == 2;
     let (status, response, error) = match stage {
         Stage::Queued => (queued, None, None),
-        Stage::Completed if flaps && execution.completed_reads == 2 => (queued, None, None),
+        Stage::Completed if flapped => (queued, None, None),
         Stage::Completed if faults.has(&Fault::CompletedWithoutResponse) => {
             ("completed", None, None)
         }
@@ -558,5 +608,6 @@ fn view(id: &str, execution: &Execution, stage: Stage, faults: &ActiveFaults) ->
         status,
         response,
         error,
+        terminal: stage != Stage::Queued && !flapped,
     }
 }

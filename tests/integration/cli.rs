@@ -1,6 +1,7 @@
 //! Command-line behaviour: settings, usage errors and exit codes.
 
 use wapzi_homolog::exit;
+use wapzi_homolog::sandbox::Dialect;
 
 use crate::support::{assert_exit, assert_exit_case, bin, run};
 
@@ -104,6 +105,52 @@ fn unknown_fault_suggests_the_closest() {
         &run(bin().args(["run", "--sandbox", "--fault", "hnag"])),
         "did you mean `hang`?",
     );
+}
+
+#[test]
+fn unknown_dialect_suggests_the_closest_wherever_it_is_given() {
+    let cases: [&[&str]; 3] = [
+        &["sandbox", "--port", "0", "--dialect", "json404"],
+        &["run", "--sandbox", "--no-reports", "--dialect", "json404"],
+        &[
+            "client",
+            "--no-reports",
+            "--dialect",
+            "json404",
+            "--",
+            "true",
+        ],
+    ];
+    for args in cases {
+        assert_refused(
+            &run(bin().args(args)),
+            "unknown dialect `json404` (did you mean `json-404`?); valid dialects: error-extra-fields",
+        );
+    }
+}
+
+#[test]
+fn dialect_without_the_sandbox_is_refused() {
+    let ran = run_nowhere(
+        Some("ak_abcdefghijabcdefghijabcdefghij12"),
+        &["--no-reports", "--dialect", "json-404"],
+    );
+    assert_refused(
+        &ran,
+        "--dialect changes how the embedded sandbox answers, and this run is not against it: add --sandbox, or drop --dialect",
+    );
+}
+
+#[test]
+fn list_dialects_prints_each_with_what_it_reads() {
+    let ran = run(bin().args(["sandbox", "--list-dialects"]));
+    assert_exit(&ran, exit::READY);
+    let lines: Vec<&str> = ran.stdout.lines().collect();
+    assert_eq!(lines.len(), Dialect::ALL.len(), "{}", ran.stdout);
+    for (line, info) in lines.iter().zip(Dialect::ALL) {
+        assert!(line.starts_with(info.name), "{line}");
+        assert!(line.ends_with(info.description), "{line}");
+    }
 }
 
 #[test]

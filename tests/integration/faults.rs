@@ -332,12 +332,6 @@ const FAULTS: &[Row] = &[
         &[],
     ),
     (
-        "key-trimmed",
-        &["key::near-misses-refused"],
-        &["status"],
-        &[],
-    ),
-    (
         "bearer-accepted",
         &["key::only-in-x-api-key"],
         &["status"],

@@ -589,3 +589,36 @@ fn a_refused_key_at_one_check_at_a_time_blocks_its_dependants_and_the_run_ends()
     );
     assert!(!ran.stdout.contains("deadline"), "{}", ran.stdout);
 }
+
+#[test]
+fn dialects_and_the_inactive_entry_point_are_recorded_in_the_report() {
+    let reports = temp_dir();
+    let mut cmd = bin();
+    cmd.args([
+        "run",
+        "--sandbox",
+        "--deadline",
+        "60s",
+        "--exact",
+        "key::missing",
+    ]);
+    for info in wapzi_homolog::sandbox::Dialect::ALL {
+        cmd.args(["--dialect", info.name]);
+    }
+    let ran = run(cmd.arg("--reports").arg(reports.path()));
+    // A filtered run ends INCOMPLETE at best: key::missing itself passed.
+    assert_exit(&ran, exit::INCOMPLETE);
+    assert!(ran.with_status("FAILED").is_empty(), "{}", ran.stdout);
+    let target = &latest_report(reports.path())["target"];
+    let names: Vec<&str> = wapzi_homolog::sandbox::Dialect::ALL
+        .iter()
+        .map(|info| info.name)
+        .collect();
+    assert_eq!(target["dialects"], serde_json::json!(names));
+    assert_eq!(target["faults"], serde_json::json!([]));
+    let supplied = target["fixtures_supplied"].as_array().unwrap();
+    assert!(
+        supplied.contains(&serde_json::json!("inactive_entry_point_id")),
+        "{target}"
+    );
+}

@@ -48,6 +48,7 @@ fn run_sandbox_verbose_says_every_setting_is_the_sandboxs_own_or_a_default() {
         format!("setting: API key {own}"),
         format!("setting: fixture failing_message {own}"),
         format!("setting: fixture inactive_api_key {own}"),
+        format!("setting: fixture inactive_entry_point_id {own}"),
         format!("setting: fixture no_attendants_entry_point_id {own}"),
         format!("setting: fixture other_api_key {own}"),
         format!("setting: fixture other_entry_point_id {own}"),

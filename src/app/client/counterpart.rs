@@ -34,6 +34,9 @@ impl Counterpart {
             if !args.behaviour.faults.is_empty() {
                 return Err(UsageError::FaultWithUpstream.into());
             }
+            if !args.behaviour.dialects.is_empty() {
+                return Err(UsageError::DialectWithUpstream.into());
+            }
             let url = check_base_url(upstream, args.allow_insecure_http)
                 .map_err(|e| e.redacted(&Redactor::new(&clients_key(env))))?;
             return Ok(Counterpart::Upstream(url));

@@ -103,6 +103,7 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
         entry_point_id,
         sandbox: counterpart.is_sandbox(),
         faults: args.behaviour.faults.clone(),
+        dialects: args.behaviour.dialects.clone(),
         fixtures_supplied: Vec::new(),
         tls: None,
         proxy: None,

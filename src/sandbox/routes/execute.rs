@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use super::redirect;
 use crate::sandbox::accounts::{authenticate_now, lookup_entry_point, AccountId, EntryPointKind};
+use crate::sandbox::dialects::Dialect;
 use crate::sandbox::error::ApiError;
 use crate::sandbox::faults::{ActiveFaults, Fault};
 use crate::sandbox::fixtures::FIXTURES;
@@ -58,10 +59,10 @@ async fn handle(
     let faults = &shared.settings.faults;
     if faults.has(&Fault::Hang) {
         shared.stopped().await;
-        return render(ApiError::shutting_down().into(), faults, headers);
+        return render(ApiError::shutting_down().into(), &shared.settings, headers);
     }
     let reply = create(shared, headers, uri.query(), id, body).unwrap_or_else(Reply::from);
-    render(reply, faults, headers)
+    render(reply, &shared.settings, headers)
 }
 
 fn create(
@@ -72,10 +73,23 @@ fn create(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Reply, ApiError> {
     let faults = &shared.settings.faults;
+    // Reading the body has no effect: it is read first, and refused first
+    // only under `validate-before-auth`.
+    let parsed = parse_body(body, faults);
+    if shared.settings.dialects.has(Dialect::ValidateBeforeAuth) {
+        if let Err(error) = &parsed {
+            return Err(error.clone());
+        }
+    }
     let account = authenticate_now(headers, query, &shared.settings)?;
     check_entry_point(id, account, faults)?;
     refuse_first(shared, id, account)?;
-    let request = parse_body(account, body, faults)?;
+    let parsed = parsed?;
+    let request = NewExecution {
+        account,
+        conversation_id: parsed.conversation_id,
+        fails: parsed.fails,
+    };
     let created = shared
         .store()
         .create(request, Clock::now(), &shared.settings)?;
@@ -128,6 +142,11 @@ fn check_entry_point(id: &str, account: AccountId, faults: &ActiveFaults) -> Res
         EntryPointKind::Unavailable if !faults.has(&Fault::UnavailableAccepted) => Err(
             ApiError::bad_request("Entry point has no available agent attendant"),
         ),
+        // The page's checklist asks for a "correct and active" entryPointId,
+        // and its only wrong-id message is `Invalid entryPointId`.
+        EntryPointKind::Inactive if !faults.has(&Fault::InactiveEntryPointAccepted) => {
+            Err(invalid())
+        }
         _ => Ok(()),
     }
 }
@@ -150,15 +169,22 @@ fn refuse_first(shared: &Shared, id: &str, account: AccountId) -> Result<(), Api
     Ok(())
 }
 
+/// What an execute's body asks for.
+#[derive(Debug)]
+struct ParsedBody {
+    conversation_id: Option<String>,
+    /// The message holds the fail marker.
+    fails: bool,
+}
+
 /// Parses `{"message": string, "conversationId"?: string}`.
 ///
 /// The body is read as JSON whatever its Content-Type. A `conversationId`
 /// that is `null`, empty or blank counts as absent.
 fn parse_body(
-    account: AccountId,
     body: Result<Bytes, BytesRejection>,
     faults: &ActiveFaults,
-) -> Result<NewExecution, ApiError> {
+) -> Result<ParsedBody, ApiError> {
     let bytes =
         body.map_err(|rejection| ApiError::new(rejection.status(), rejection.body_text()))?;
     let value: Value = serde_json::from_slice(&bytes)
@@ -189,8 +215,7 @@ fn parse_body(
         Some(Value::String(id)) => Some(id.clone()),
         Some(_) => return Err(ApiError::bad_request("conversationId must be a string")),
     };
-    Ok(NewExecution {
-        account,
+    Ok(ParsedBody {
         conversation_id,
         fails: message.contains(FIXTURES.fail_marker),
     })

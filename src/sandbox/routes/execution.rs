@@ -11,6 +11,7 @@ use tokio::time::Instant;
 
 use super::redirect;
 use crate::sandbox::accounts::{authenticate_now, AccountId};
+use crate::sandbox::dialects::{ActiveDialects, Dialect};
 use crate::sandbox::error::ApiError;
 use crate::sandbox::faults::Fault;
 use crate::sandbox::render::{huge_body, render, Reply};
@@ -30,7 +31,7 @@ pub(super) async fn read(
     // An id that does not percent-decode to UTF-8 is one no execution has.
     let id = path.map(|Path(id)| id).unwrap_or_default();
     let reply = read_execution(&shared, &headers, uri.query(), id).unwrap_or_else(Reply::from);
-    render(reply, &shared.settings.faults, &headers)
+    render(reply, &shared.settings, &headers)
 }
 
 fn read_execution(
@@ -40,12 +41,13 @@ fn read_execution(
     mut id: String,
 ) -> Result<Reply, ApiError> {
     let faults = &shared.settings.faults;
+    let dialects = &shared.settings.dialects;
     if faults.has(&Fault::FinishedExecutionsCached) {
         let cached = shared
             .store()
             .finished(&id, Instant::now(), &shared.settings);
         if let Some(view) = cached {
-            return Ok(Reply::data(StatusCode::OK, to_json(view)));
+            return Ok(Reply::data(StatusCode::OK, to_json(view, dialects)));
         }
     }
     let account = authenticate_now(headers, query, &shared.settings)?;
@@ -68,20 +70,27 @@ fn read_execution(
         let body = huge_body(prefix, "\"}", shared.stopped());
         return Ok(Reply::stream(StatusCode::OK, body));
     }
-    if account == AccountId::Primary && view.status != "queued" && view.status != "running" {
+    if account == AccountId::Primary && view.terminal {
         shared.settings.scenarios.note_terminal_shown();
     }
-    Ok(Reply::data(StatusCode::OK, to_json(view)))
+    Ok(Reply::data(StatusCode::OK, to_json(view, dialects)))
 }
 
-/// `{"conversationId", "executionId", "status", "response"?, "error"?}`.
-fn to_json(view: ExecutionView) -> Map<String, Value> {
+/// `{"conversationId", "executionId", "status", "response"?, "error"?}`;
+/// under `null-response`, `"response": null` rather than no response.
+fn to_json(view: ExecutionView, dialects: &ActiveDialects) -> Map<String, Value> {
     let mut data = Map::new();
     data.insert("conversationId".into(), Value::String(view.conversation_id));
     data.insert("executionId".into(), Value::String(view.execution_id));
     data.insert("status".into(), Value::from(view.status));
-    if let Some(response) = view.response {
-        data.insert("response".into(), Value::from(response));
+    match view.response {
+        Some(response) => {
+            data.insert("response".into(), Value::from(response));
+        }
+        None if dialects.has(Dialect::NullResponse) => {
+            data.insert("response".into(), Value::Null);
+        }
+        None => {}
     }
     if let Some(error) = view.error {
         data.insert("error".into(), Value::from(error));

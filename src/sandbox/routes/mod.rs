@@ -7,13 +7,14 @@ mod execution;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 
 use super::accounts::API_KEY_HEADER;
+use super::dialects::Dialect;
 use super::error::ApiError;
 use super::render::{render, Reply};
 use super::shared::Shared;
@@ -43,20 +44,39 @@ async fn count(State(shared): State<Arc<Shared>>, request: Request, next: Next) 
     next.run(request).await
 }
 
-async fn not_found(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    render(
-        ApiError::not_found().into(),
-        &shared.settings.faults,
-        &headers,
-    )
+async fn not_found(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let reply =
+        unknown_route(&shared, &method, &uri).unwrap_or_else(|| ApiError::not_found().into());
+    render(reply, &shared.settings, &headers)
 }
 
-async fn method_not_allowed(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    render(
-        ApiError::method_not_allowed().into(),
-        &shared.settings.faults,
-        &headers,
-    )
+async fn method_not_allowed(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let reply = unknown_route(&shared, &method, &uri)
+        .unwrap_or_else(|| ApiError::method_not_allowed().into());
+    render(reply, &shared.settings, &headers)
+}
+
+/// Under `json-404`, the answer a web framework (NestJS on Express) gives
+/// a route it does not have, wrong methods included (Express has no 405):
+/// `404 {"statusCode":404,"message":"Cannot GET /v1/nope","error":"Not Found"}`.
+/// The path is named without its query, so no key sent there is echoed.
+fn unknown_route(shared: &Shared, method: &Method, uri: &Uri) -> Option<Reply> {
+    if !shared.settings.dialects.has(Dialect::Json404) {
+        return None;
+    }
+    let message = format!("Cannot {method} {}", uri.path());
+    let error = ApiError::new(StatusCode::NOT_FOUND, message);
+    Some(Reply::framework_error(error))
 }
 
 /// Answers the `redirect-to` fault's redirect, when it is active.
@@ -67,5 +87,5 @@ fn redirect(shared: &Shared, uri: &Uri, headers: &HeaderMap) -> Option<Response>
         .path_and_query()
         .map_or_else(|| uri.path(), |path| path.as_str());
     let reply = Reply::redirect(&format!("{target}{path}"));
-    Some(render(reply, faults, headers))
+    Some(render(reply, &shared.settings, headers))
 }

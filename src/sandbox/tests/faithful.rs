@@ -55,6 +55,18 @@ async fn every_documented_error_has_its_status_and_message() {
             400,
             "Entry point has no available agent attendant",
         ),
+        (
+            ep(FIXTURES.inactive_entry_point_id),
+            key,
+            400,
+            "Invalid entryPointId",
+        ),
+        (
+            ep(FIXTURES.inactive_entry_point_id),
+            Some(FIXTURES.other_api_key),
+            400,
+            "Invalid entryPointId",
+        ),
     ];
     for (path, key, status, message) in cases {
         let answer = post(&sandbox, &path, key, MESSAGE_BODY).await;

@@ -297,6 +297,12 @@ async fn entry_point_faults_accept_or_rename() {
             202,
             None,
         ),
+        (
+            "inactive-entry-point-accepted",
+            FIXTURES.inactive_entry_point_id,
+            202,
+            None,
+        ),
         ("empty-entry-point-404", "", 404, Some("Not found")),
     ];
     for (fault, entry_point, status, message) in cases {

@@ -1,6 +1,7 @@
 //! Tests of the sandbox: its store against a synthetic clock, and a real
-//! sandbox driven over loopback, faithful and with faults.
+//! sandbox driven over loopback, faithful, with faults and with dialects.
 
+mod dialects;
 mod faithful;
 mod faults;
 mod scenarios;
@@ -12,7 +13,7 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-use super::{Fault, Sandbox, SandboxConfig, Scenario, FIXTURES};
+use super::{Dialect, Fault, Sandbox, SandboxConfig, Scenario, FIXTURES};
 
 /// No answer in these tests takes longer than this unless it hangs on purpose.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -34,6 +35,27 @@ async fn start(latency: Duration, faults: &[&str]) -> Sandbox {
     )
     .await
     .expect("loopback port 0 is bindable")
+}
+
+/// Starts a sandbox speaking `dialects`, with `faults`, on an ephemeral
+/// loopback port.
+async fn start_dialects(latency: Duration, dialects: &[&str], faults: &[&str]) -> Sandbox {
+    let config = SandboxConfig {
+        latency,
+        faults: faults
+            .iter()
+            .map(|name| Fault::parse(name).expect("test faults are valid"))
+            .collect(),
+        dialects: dialects
+            .iter()
+            .map(|name| Dialect::parse(name).expect("test dialects are valid"))
+            .collect(),
+        ..SandboxConfig::default()
+    };
+    let addr: SocketAddr = "127.0.0.1:0".parse().expect("valid address");
+    Sandbox::start(addr, config)
+        .await
+        .expect("loopback port 0 is bindable")
 }
 
 /// Starts a sandbox presenting `scenarios` on an ephemeral loopback port.

@@ -15,6 +15,7 @@ fn settings(faults: &[Fault]) -> Settings {
     Settings {
         latency: LATENCY,
         faults: ActiveFaults::new(faults.to_vec()),
+        dialects: Default::default(),
         scenarios: Default::default(),
     }
 }

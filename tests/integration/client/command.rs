@@ -372,6 +372,22 @@ fn setup_mistakes_exit_2_with_what_to_do() {
             ],
             "drop --fault or --upstream",
         ),
+        (
+            &[
+                "client",
+                "--upstream",
+                "https://api.wapzi.com.br",
+                "--dialect",
+                "json-404",
+                "--",
+                "true",
+            ],
+            "drop --dialect or --upstream",
+        ),
+        (
+            &["client", "--dialect", "null-responses", "--", "true"],
+            "unknown dialect `null-responses` (did you mean `null-response`?)",
+        ),
     ];
     for (args, says) in cases {
         let dir = temp_dir();

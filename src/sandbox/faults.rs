@@ -104,7 +104,7 @@ define_faults! {
     CrossConversationSupersede => "cross-conversation-supersede":
         "a new execute supersedes the account's running executions of every conversation, not only its own (those bound to fail excepted)",
     CrossAccountSupersede => "cross-account-supersede":
-        "an execute with another account's conversationId joins that conversation (superseding its running executions) instead of starting one of its own",
+        "an execute with another account's conversationId joins that conversation (superseding its running executions, and readable by that account) instead of starting one of its own",
     SupersededRevives => "superseded-revives":
         "a superseded execution reads completed, with a response, from its third read on",
     CrossAccountEntryPoints => "cross-account-entry-points":

@@ -102,6 +102,12 @@ const FAULTS: &[Row] = &[
         &[],
     ),
     (
+        "inactive-entry-point-accepted",
+        &["entry-point::inactive"],
+        &["status"],
+        &[],
+    ),
+    (
         "unknown-entry-point-accepted",
         &["entry-point::unknown", "shape::error-bodies"],
         &["status"],
@@ -243,6 +249,7 @@ const FAULTS: &[Row] = &[
         "html-injection",
         &[
             "conversation::other-account",
+            "entry-point::inactive",
             "entry-point::no-attendants",
             "entry-point::other-account",
             "entry-point::unavailable",
@@ -265,6 +272,7 @@ const FAULTS: &[Row] = &[
         &[
             "entry-point::configured-active",
             "entry-point::empty",
+            "entry-point::inactive",
             "entry-point::no-attendants",
             "entry-point::other-account",
             "entry-point::unavailable",
@@ -395,7 +403,7 @@ const FAULTS: &[Row] = &[
     (
         "cross-account-supersede",
         &["conversation::other-account"],
-        &["body"],
+        &["status"],
         &[],
     ),
     (
@@ -448,7 +456,6 @@ const FINDINGS: &[(&str, &[&str])] = &[
     ("json-without-content-type", &["shape::success-bodies"]),
     ("error-bodies-leak-fields", &["shape::error-bodies"]),
     ("html-injection", &["entry-point::empty"]),
-    ("key-trimmed", &["key::near-misses-refused"]),
 ];
 
 /// The checks a fault must leave advisory findings in.
@@ -463,6 +470,7 @@ fn findings_of(fault: &str) -> &'static [&'static str] {
 const ERROR_BODY_CHECKS: &[&str] = &[
     "entry-point::blank-message-refused",
     "entry-point::empty",
+    "entry-point::inactive",
     "entry-point::no-attendants",
     "entry-point::other-account",
     "entry-point::unavailable",

@@ -249,3 +249,36 @@ fn run_help_is_this_tools_own() {
         assert_exit_case(&ran, exit::SETUP, flag);
     }
 }
+
+/// The README's table of dialects, as `Dialect::ALL` has them.
+fn dialects_table() -> String {
+    let mut table = String::from("| dialect | what the sandbox does |\n|---|---|\n");
+    for info in Dialect::ALL {
+        let description = info.description.replace('|', "\\|");
+        table.push_str(&format!("| `{}` | {description} |\n", info.name));
+    }
+    table
+}
+
+#[test]
+fn docs_dialects_table_is_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let actual = std::fs::read_to_string(&path).unwrap();
+    let begin = actual.find("<!-- dialects:begin").expect("a begin marker");
+    let after_begin = begin + actual[begin..].find("-->").unwrap() + 3;
+    let end = actual.find("<!-- dialects:end -->").expect("an end marker");
+    let expected = format!(
+        "{}\n{}{}",
+        &actual[..after_begin],
+        dialects_table(),
+        &actual[end..]
+    );
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &expected).unwrap();
+        return;
+    }
+    assert!(
+        actual == expected,
+        "README.md's dialects table is stale: run `UPDATE_DOCS=1 cargo test --test integration docs_dialects`"
+    );
+}

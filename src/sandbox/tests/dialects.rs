@@ -191,8 +191,8 @@ fn near_misses() -> Vec<Vec<u8>> {
     vec![
         swapped.into_bytes(),
         last_changed.into_bytes(),
-        key[..key.len() - 1].as_bytes().to_vec(),
-        key[..12].as_bytes().to_vec(),
+        key.as_bytes()[..key.len() - 1].to_vec(),
+        key.as_bytes()[..12].to_vec(),
         format!("{key}x").into_bytes(),
         // Padding the page's whitespace reading does not strip either.
         [key.as_bytes(), &[0x85]].concat(),

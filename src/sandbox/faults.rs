@@ -116,7 +116,7 @@ define_faults! {
     ErrorBodiesLeakFields => "error-bodies-leak-fields":
         "error answers carry fields beside message: the account's id and a stack trace",
     PollIdsWrongOnce => "poll-ids-wrong-once":
-        "the first two reads of an execution still queued answer another executionId and conversationId",
+        "the first two reads of an execution that started its conversation, while still queued, answer another executionId and conversationId",
     FinishedExecutionsCached => "finished-executions-cached":
         "a finished execution is served to any read, with or without a valid key (a cache in front of the API)",
     EmptyEntryPoint404 => "empty-entry-point-404":

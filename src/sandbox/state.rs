@@ -124,6 +124,8 @@ struct Execution {
     reads: u32,
     /// Reads that showed it in progress (for `processing-status`).
     in_progress_reads: u32,
+    /// Whether its execute named a conversationId (continued one).
+    continued: bool,
     /// Arrived from elsewhere under the `superseded` scenario: never
     /// returned to a client, and not superseded from elsewhere in turn.
     from_elsewhere: bool,
@@ -192,6 +194,7 @@ impl Store {
         if self.executions.len() >= MAX_EXECUTIONS {
             return Err(ApiError::full());
         }
+        let continued = request.conversation_id.is_some();
         let key = self.conversation_for(request.account, request.conversation_id, settings)?;
         // Settling the older ones may create executions from elsewhere
         // (`superseded`), so the new id is taken after.
@@ -210,6 +213,7 @@ impl Store {
             completed_reads: 0,
             reads: 0,
             in_progress_reads: 0,
+            continued,
             from_elsewhere: false,
             read_refused: false,
         };
@@ -398,6 +402,7 @@ impl Store {
             completed_reads: 0,
             reads: 0,
             in_progress_reads: 0,
+            continued: true,
             from_elsewhere: true,
             read_refused: false,
         };
@@ -598,8 +603,11 @@ fn view(id: &str, execution: &Execution, stage: Stage, settings: &Settings) -> E
     }
     // Two reads, not one: another check may read the execution once before
     // the one that polls it does (latest-wins reads the run's plain execution
-    // while it overlaps it), and the poller must still see the fault.
+    // while it overlaps it), and the poller must still see the fault. Only
+    // an execution that started its conversation: the fault is in reads of
+    // a new conversation's first execution.
     if faults.has(&Fault::PollIdsWrongOnce)
+        && !execution.continued
         && stage == Stage::Queued
         && (1..=2).contains(&execution.reads)
     {

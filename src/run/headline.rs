@@ -133,3 +133,63 @@ fn message_of(body: &str) -> Option<String> {
     }
     Some(cut)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{load_sources, CheckSource, JsonTemplate, Matcher, Step};
+    use serde_json::Value;
+
+    /// Whether `step` expects `status`, and `message` when one is given,
+    /// each with `equals`.
+    fn expects(step: &Step, status: u16, message: Option<&str>) -> bool {
+        let equals = |target: &str, value: Value| {
+            step.expect.items.iter().any(|e| {
+                e.target.to_string() == target
+                    && e.matchers.iter().any(|m| match m {
+                        Matcher::Equals(JsonTemplate::Literal(v)) => *v == value,
+                        Matcher::Equals(JsonTemplate::String(t)) => {
+                            t.render(|_| None).is_ok_and(|text| value == text.as_str())
+                        }
+                        _ => false,
+                    })
+            })
+        };
+        equals("status", Value::from(status))
+            && message.is_none_or(|m| equals("body message", Value::from(m)))
+    }
+
+    #[test]
+    fn every_refusal_is_what_its_shipped_check_expects() {
+        let set = load_sources(&[CheckSource::Builtin]).unwrap();
+        for refusal in REFUSALS {
+            let check = set.checks.iter().find(|c| c.id == refusal.check);
+            let check = check.unwrap_or_else(|| panic!("no shipped check {}", refusal.check));
+            assert!(
+                check
+                    .steps
+                    .iter()
+                    .any(|s| expects(s, refusal.status, refusal.message)),
+                "{} expects no {} {:?}",
+                refusal.check,
+                refusal.status,
+                refusal.message
+            );
+        }
+    }
+
+    #[test]
+    fn a_server_message_is_quoted_short() {
+        assert_eq!(
+            message_of(r#"{"message":"Unauthorized"}"#).as_deref(),
+            Some("Unauthorized")
+        );
+        assert_eq!(message_of(r#"{"status":"queued"}"#), None);
+        assert_eq!(message_of("<html>oops</html>"), None);
+        let long = format!(r#"{{"message":"{}"}}"#, "x".repeat(200));
+        assert_eq!(
+            message_of(&long).unwrap().chars().count(),
+            MESSAGE_LIMIT + 1
+        );
+    }
+}

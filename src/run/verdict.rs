@@ -85,6 +85,18 @@ pub fn judge(set: &CheckSet, results: &[CheckResult], facts: &RunFacts) -> Judge
             ))
             .chain(match verdict {
                 RunVerdict::Incomplete if results.is_empty() => Vec::new(),
+                // The items that lack evidence already name their checks.
+                RunVerdict::Incomplete => {
+                    let named = |c: &&Check| {
+                        c.severity == Severity::Required
+                            && checklist
+                                .iter()
+                                .any(|i| i.id == c.checklist.id() && !i.verdict.is_evidenced())
+                    };
+                    let rest: Vec<&Check> =
+                        left_out.iter().copied().filter(|c| !named(c)).collect();
+                    left_out_reasons(facts.selection, &rest)
+                }
                 _ => left_out_reasons(facts.selection, &left_out),
             })
             .collect(),

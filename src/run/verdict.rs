@@ -83,22 +83,13 @@ pub fn judge(set: &CheckSet, results: &[CheckResult], facts: &RunFacts) -> Judge
                 &root_causes,
                 &checklist,
             ))
-            .chain(match verdict {
-                RunVerdict::Incomplete if results.is_empty() => Vec::new(),
-                // The items that lack evidence already name their checks.
-                RunVerdict::Incomplete => {
-                    let named = |c: &&Check| {
-                        c.severity == Severity::Required
-                            && checklist
-                                .iter()
-                                .any(|i| i.id == c.checklist.id() && !i.verdict.is_evidenced())
-                    };
-                    let rest: Vec<&Check> =
-                        left_out.iter().copied().filter(|c| !named(c)).collect();
-                    left_out_reasons(facts.selection, &rest)
-                }
-                _ => left_out_reasons(facts.selection, &left_out),
-            })
+            .chain(left_out_reasons(
+                verdict,
+                facts.selection,
+                &left_out,
+                &checklist,
+                results.is_empty(),
+            ))
             .collect(),
     };
     Judged {
@@ -182,10 +173,29 @@ fn left_out_by(selection: &Selection, id: &str) -> String {
 
 /// What the run's `selection` left out, a line per way it did: the
 /// required checks (why the run is INCOMPLETE at best), then the advisory
-/// ones (which never gate).
-fn left_out_reasons(selection: &Selection, left_out: &[&Check]) -> Vec<String> {
+/// ones (which never gate). An INCOMPLETE run's reasons already name the
+/// required checks of its items that lack evidence, and a run that
+/// selected nothing says so; neither is repeated.
+fn left_out_reasons(
+    verdict: RunVerdict,
+    selection: &Selection,
+    left_out: &[&Check],
+    checklist: &[ChecklistVerdict],
+    nothing_ran: bool,
+) -> Vec<String> {
+    let incomplete = verdict == RunVerdict::Incomplete;
+    if incomplete && nothing_ran {
+        return Vec::new();
+    }
+    let named = |c: &Check| {
+        incomplete
+            && c.severity == Severity::Required
+            && checklist
+                .iter()
+                .any(|i| i.id == c.checklist.id() && !i.verdict.is_evidenced())
+    };
     let mut lines: Vec<(Severity, String, Vec<&str>)> = Vec::new();
-    for check in left_out {
+    for check in left_out.iter().filter(|c| !named(c)) {
         let how = left_out_by(selection, &check.id);
         match lines
             .iter_mut()
@@ -438,4 +448,63 @@ fn quoted(filters: &[impl AsRef<str>]) -> String {
         .map(|f| format!("`{}`", f.as_ref()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn selection(filters: &[&str], skip: &[&str], exact: bool) -> Selection {
+        let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        Selection {
+            filters: owned(filters),
+            skip: owned(skip),
+            exact,
+        }
+    }
+
+    #[test]
+    fn a_left_out_check_is_named_with_the_filter_that_left_it_out() {
+        for (selection, id, why) in [
+            (
+                selection(&[], &["invalid"], false),
+                "key::invalid",
+                "skipped by --skip `invalid`",
+            ),
+            (
+                selection(&["key::"], &["key::inv"], false),
+                "key::invalid",
+                "skipped by --skip `key::inv`",
+            ),
+            (
+                selection(&["key::"], &["key::inv"], false),
+                "execution::unknown",
+                "not selected by the run's filter `key::`",
+            ),
+            (
+                selection(&["key::missing"], &[], true),
+                "key::invalid",
+                "not selected by the run's filter `key::missing` (--exact)",
+            ),
+            (
+                selection(&["a", "b"], &[], false),
+                "key::invalid",
+                "not selected by the run's filters `a`, `b`",
+            ),
+        ] {
+            assert_eq!(left_out_by(&selection, id), why, "{selection:?}");
+        }
+    }
+
+    #[test]
+    fn key_checks_lead_then_entry_point_checks_then_the_others() {
+        let mut ids = [
+            "conversation::latest-wins",
+            "shape::error-bodies",
+            "entry-point::unknown",
+            "key::invalid",
+        ];
+        ids.sort_by_key(|id| tier(id));
+        assert_eq!(ids[..2], ["key::invalid", "entry-point::unknown"]);
+    }
 }

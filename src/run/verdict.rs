@@ -215,9 +215,21 @@ fn left_out_reasons(
                 }
                 Severity::Advisory => "advisory: they never gate",
             };
-            format!("{how}: {} ({why})", ids.join(", "))
+            format!("{how}: {} ({why})", listed(&ids))
         })
         .collect()
+}
+
+/// The most check ids a left-out line lists; the checklist's gaps list
+/// them all.
+const LISTED: usize = 10;
+
+/// `a, b, c`, or the first [`LISTED`] and how many more.
+fn listed(ids: &[&str]) -> String {
+    match ids.len().checked_sub(LISTED) {
+        Some(more) if more > 0 => format!("{} and {more} more", ids[..LISTED].join(", ")),
+        _ => ids.join(", "),
+    }
 }
 
 /// How basic a failing check is, most basic first: a key that is not

@@ -18,7 +18,8 @@ pub const SECRET_LEAK: u8 = 4;
 /// base URL, not a verdict on the target.
 pub const UNREACHABLE: u8 = 5;
 /// INCOMPLETE: nothing failed, but the run does not evidence the checklist
-/// (no check selected, or an item with no passed required check).
+/// (no check selected, a required check left out by a filter or `--skip`,
+/// or an item with no passed required check).
 pub const INCOMPLETE: u8 = 6;
 /// INTERRUPTED by SIGINT (Ctrl-C): the reports of what ran were written,
 /// unfinished checks marked interrupted (128 + 2, by convention).

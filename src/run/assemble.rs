@@ -14,7 +14,7 @@ use super::verdict::{judge, RunFacts};
 /// The complete result model of a run.
 pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target) -> RunResult {
     let facts = RunFacts {
-        filters: &executed.filters,
+        selection: &executed.selection,
         unreachable: executed.unreachable.as_ref(),
         interrupted: executed.interrupted,
     };

@@ -37,8 +37,8 @@ pub struct Executed {
     pub preflight: Vec<Exchange>,
     /// Why the target could not be reached: then no check ran.
     pub unreachable: Option<Unreachable>,
-    /// The run's name filters (none: every check).
-    pub filters: Vec<String>,
+    /// The run's name filters, `--skip` and `--exact` (none: every check).
+    pub selection: Selection,
     /// The signal that stopped the run, if one did.
     pub interrupted: Option<Signal>,
     pub started_at: SystemTime,
@@ -59,15 +59,30 @@ pub struct Selection {
 impl Selection {
     /// Whether this selection names the check `id` itself.
     pub fn selects(&self, id: &str) -> bool {
-        let matches = |pattern: &String| {
-            if self.exact {
-                id == pattern
-            } else {
-                id.contains(pattern.as_str())
-            }
-        };
-        (self.filters.is_empty() || self.filters.iter().any(matches))
-            && !self.skip.iter().any(matches)
+        self.is_named(id) && self.skipped_by(id).is_empty()
+    }
+
+    /// Whether the name filters take the check `id` (all do when there is
+    /// none), `--skip` aside.
+    pub fn is_named(&self, id: &str) -> bool {
+        self.filters.is_empty() || self.filters.iter().any(|f| self.matches(f, id))
+    }
+
+    /// The `--skip` patterns that leave out the check `id`.
+    pub fn skipped_by(&self, id: &str) -> Vec<&str> {
+        self.skip
+            .iter()
+            .filter(|s| self.matches(s, id))
+            .map(String::as_str)
+            .collect()
+    }
+
+    fn matches(&self, pattern: &str, id: &str) -> bool {
+        if self.exact {
+            id == pattern
+        } else {
+            id.contains(pattern)
+        }
     }
 }
 
@@ -133,7 +148,7 @@ pub fn execute(
     let interrupted = *interrupt.borrow();
     Ok(Executed {
         preflight: probed.exchanges,
-        filters: plan.selection.filters.clone(),
+        selection: plan.selection.clone(),
         interrupted,
         ..finish(collected(&shared, plan.set), started_at, clock)
     })
@@ -432,7 +447,7 @@ fn finish(results: Vec<CheckResult>, started_at: SystemTime, clock: RunClock) ->
         results,
         preflight: Vec::new(),
         unreachable: None,
-        filters: Vec::new(),
+        selection: Selection::default(),
         interrupted: None,
         started_at,
         finished_at: SystemTime::now(),

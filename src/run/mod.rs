@@ -12,6 +12,7 @@ mod error;
 mod expect;
 mod fds;
 mod harness;
+mod headline;
 mod http;
 mod interrupt;
 pub(crate) mod matcher;

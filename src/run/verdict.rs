@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::check::{Check, CheckSet, ChecklistItem, Severity};
 
+use super::harness::Selection;
 use super::interrupt::Signal;
 use crate::result::{
     CheckResult, ChecklistVerdict, Failure, FailureKind, Gap, ItemVerdict, Outcome, RootCause,
@@ -22,8 +23,9 @@ pub struct Judged {
 
 /// What happened to the run besides its checks' results.
 pub struct RunFacts<'a> {
-    /// The run's name filters (none: every check, less any `--skip`).
-    pub filters: &'a [String],
+    /// Which checks the run selected: its name filters (none: every
+    /// check), less any `--skip`, with or without `--exact`.
+    pub selection: &'a Selection,
     /// Why no check ran, if the target was unreachable.
     pub unreachable: Option<&'a Unreachable>,
     /// The signal that stopped the run, if one did.
@@ -34,20 +36,22 @@ pub struct RunFacts<'a> {
 pub fn judge(set: &CheckSet, results: &[CheckResult], facts: &RunFacts) -> Judged {
     let unreachable = facts.unreachable;
     let by_id: HashMap<&str, &CheckResult> = results.iter().map(|r| (r.id.as_str(), r)).collect();
-    let not_run = if unreachable.is_some() {
-        "not run: the target was unreachable".to_string()
-    } else if facts.filters.is_empty() {
-        "not selected by the run's filter (--skip)".to_string()
-    } else {
-        format!(
-            "not selected by the run's filter {} (FILTER, --exact, --skip)",
-            quoted(facts.filters)
-        )
+    let not_run = |id: &str| match unreachable {
+        Some(_) => "not run: the target was unreachable".to_string(),
+        None => left_out_by(facts.selection, id),
     };
     let checklist: Vec<ChecklistVerdict> = ChecklistItem::ALL
         .iter()
         .map(|item| item_evidence(*item, set, &by_id, &not_run))
         .collect();
+    // A filtered run cannot evidence the whole checklist: a required check
+    // it left out makes it INCOMPLETE at best, even when each item has
+    // another passed check. Advisory checks never gate, so leaving them
+    // out does not (the reasons say it all the same).
+    let left_out = match unreachable {
+        Some(_) => Vec::new(),
+        None => left_out(set, &by_id),
+    };
     let root_causes = root_causes(set, results);
     let verdict = if unreachable.is_some() {
         RunVerdict::Unreachable
@@ -61,6 +65,7 @@ pub fn judge(set: &CheckSet, results: &[CheckResult], facts: &RunFacts) -> Judge
     } else if results.is_empty()
         || results.iter().any(CheckResult::hit_local_limit)
         || checklist.iter().any(|i| !i.verdict.is_evidenced())
+        || left_out.iter().any(|c| c.severity == Severity::Required)
     {
         RunVerdict::Incomplete
     } else {
@@ -78,6 +83,13 @@ pub fn judge(set: &CheckSet, results: &[CheckResult], facts: &RunFacts) -> Judge
                 &root_causes,
                 &checklist,
             ))
+            .chain(left_out_reasons(
+                verdict,
+                facts.selection,
+                &left_out,
+                &checklist,
+                results.is_empty(),
+            ))
             .collect(),
     };
     Judged {
@@ -94,7 +106,7 @@ fn item_evidence(
     item: ChecklistItem,
     set: &CheckSet,
     by_id: &HashMap<&str, &CheckResult>,
-    not_run: &str,
+    not_run: &dyn Fn(&str) -> String,
 ) -> ChecklistVerdict {
     let mine: Vec<&Check> = set.checks.iter().filter(|c| c.checklist == item).collect();
     let (mut passed, mut failed, mut gaps) = (Vec::new(), Vec::new(), Vec::new());
@@ -112,8 +124,8 @@ fn item_evidence(
                 },
             }),
             None => gaps.push(Gap {
+                reason: not_run(&id),
                 check: id,
-                reason: not_run.to_string(),
             }),
         }
     }
@@ -129,11 +141,115 @@ fn item_evidence(
     }
 }
 
+/// The checks of `set` the run's selection left out (none ran nor was
+/// ignored), in check order.
+fn left_out<'a>(set: &'a CheckSet, by_id: &HashMap<&str, &CheckResult>) -> Vec<&'a Check> {
+    set.checks
+        .iter()
+        .filter(|c| !by_id.contains_key(c.id.as_str()))
+        .collect()
+}
+
+/// Why the run's `selection` left out the check `id`: the `--skip`
+/// patterns that match it, else the name filters that do not.
+fn left_out_by(selection: &Selection, id: &str) -> String {
+    let skipped_by = selection.skipped_by(id);
+    if !skipped_by.is_empty() && selection.is_named(id) {
+        return format!("skipped by --skip {}", quoted(&skipped_by));
+    }
+    let exact = if selection.exact { " (--exact)" } else { "" };
+    match selection.filters.len() {
+        0 => "not selected by the run's filter".to_string(),
+        1 => format!(
+            "not selected by the run's filter {}{exact}",
+            quoted(&selection.filters)
+        ),
+        _ => format!(
+            "not selected by the run's filters {}{exact}",
+            quoted(&selection.filters)
+        ),
+    }
+}
+
+/// What the run's `selection` left out, a line per way it did: the
+/// required checks (why the run is INCOMPLETE at best), then the advisory
+/// ones (which never gate). An INCOMPLETE run's reasons already name the
+/// required checks of its items that lack evidence, and a run that
+/// selected nothing says so; neither is repeated.
+fn left_out_reasons(
+    verdict: RunVerdict,
+    selection: &Selection,
+    left_out: &[&Check],
+    checklist: &[ChecklistVerdict],
+    nothing_ran: bool,
+) -> Vec<String> {
+    let incomplete = verdict == RunVerdict::Incomplete;
+    if incomplete && nothing_ran {
+        return Vec::new();
+    }
+    let named = |c: &Check| {
+        incomplete
+            && c.severity == Severity::Required
+            && checklist
+                .iter()
+                .any(|i| i.id == c.checklist.id() && !i.verdict.is_evidenced())
+    };
+    let mut lines: Vec<(Severity, String, Vec<&str>)> = Vec::new();
+    for check in left_out.iter().filter(|c| !named(c)) {
+        let how = left_out_by(selection, &check.id);
+        match lines
+            .iter_mut()
+            .find(|(severity, h, _)| *severity == check.severity && *h == how)
+        {
+            Some((_, _, ids)) => ids.push(&check.id),
+            None => lines.push((check.severity, how, vec![&check.id])),
+        }
+    }
+    lines.sort_by_key(|(severity, _, _)| *severity != Severity::Required);
+    lines
+        .into_iter()
+        .map(|(severity, how, ids)| {
+            let why = match severity {
+                Severity::Required => {
+                    "required: a filtered run cannot evidence the whole checklist"
+                }
+                Severity::Advisory => "advisory: they never gate",
+            };
+            format!("{how}: {} ({why})", listed(&ids))
+        })
+        .collect()
+}
+
+/// The most check ids a left-out line lists; the checklist's gaps list
+/// them all.
+const LISTED: usize = 10;
+
+/// `a, b, c`, or the first [`LISTED`] and how many more.
+fn listed(ids: &[&str]) -> String {
+    match ids.len().checked_sub(LISTED) {
+        Some(more) if more > 0 => format!("{} and {more} more", ids[..LISTED].join(", ")),
+        _ => ids.join(", "),
+    }
+}
+
+/// How basic a failing check is, most basic first: a key that is not
+/// refused as documented makes every other answer suspect, then an entry
+/// point that is not; shape, execution, conversation and other behaviour
+/// follow. Read from the check id's area (`key::invalid`).
+fn tier(id: &str) -> u8 {
+    match id.split_once("::").map(|(area, _)| area) {
+        Some("key") => 0,
+        Some("entry-point") => 1,
+        _ => 2,
+    }
+}
+
 /// The failures that fail the gate, grouped by how they failed, root cause
-/// first: a failure that blocks more checks comes before one that blocks
-/// fewer, an advisory prerequisite's echo never leads, and among equals the
-/// plainest reproduction leads: the check that needs fewer fixtures, then
-/// the one with fewer steps.
+/// first: an advisory prerequisite's echo never leads; then the most basic
+/// failure leads ([`tier`]: key checks, then entry point checks, then the
+/// others); within a tier a failure that blocks more checks comes before one
+/// that blocks fewer, and among equals the plainest reproduction leads: the
+/// check that needs fewer fixtures, then the one with fewer steps.
 fn root_causes(set: &CheckSet, results: &[CheckResult]) -> Vec<RootCause> {
     let order = set.order();
     let blocked_by = |id: &str| -> Vec<String> {
@@ -161,6 +277,7 @@ fn root_causes(set: &CheckSet, results: &[CheckResult]) -> Vec<RootCause> {
     failing.sort_by_key(|(r, f, blocked)| {
         (
             f.kind == FailureKind::Prerequisite,
+            tier(&r.id),
             std::cmp::Reverse(blocked.len()),
             plainness(&r.id),
             order.get(r.id.as_str()).copied().unwrap_or(usize::MAX),
@@ -168,7 +285,8 @@ fn root_causes(set: &CheckSet, results: &[CheckResult]) -> Vec<RootCause> {
     });
     let mut causes: Vec<RootCause> = Vec::new();
     for (result, failure, blocked) in failing {
-        let summary = signature(failure);
+        let summary =
+            super::headline::documented(result, failure).unwrap_or_else(|| signature(failure));
         let cause = match causes.iter_mut().find(|c| c.summary == summary) {
             Some(cause) => cause,
             None => {
@@ -283,7 +401,7 @@ fn reasons(
     root_causes: &[RootCause],
     checklist: &[ChecklistVerdict],
 ) -> Vec<String> {
-    let (filters, unreachable) = (facts.filters, facts.unreachable);
+    let (filters, unreachable) = (&facts.selection.filters[..], facts.unreachable);
     match verdict {
         RunVerdict::Ready | RunVerdict::Interrupted => Vec::new(),
         RunVerdict::Unreachable => unreachable.map(|u| u.message.clone()).into_iter().collect(),
@@ -296,6 +414,11 @@ fn reasons(
             })
             .collect(),
         RunVerdict::Incomplete if results.is_empty() => vec![match filters {
+            [] if !facts.selection.skip.is_empty() => format!(
+                "no check was selected: --skip {} leaves out all the {} loaded checks",
+                quoted(&facts.selection.skip),
+                set.checks.len()
+            ),
             [] => format!(
                 "no check was selected out of the {} loaded checks",
                 set.checks.len()
@@ -331,10 +454,69 @@ fn reasons(
 }
 
 /// `a`, `b`: the filters as the user wrote them.
-fn quoted(filters: &[String]) -> String {
+fn quoted(filters: &[impl AsRef<str>]) -> String {
     filters
         .iter()
-        .map(|f| format!("`{f}`"))
+        .map(|f| format!("`{}`", f.as_ref()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn selection(filters: &[&str], skip: &[&str], exact: bool) -> Selection {
+        let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        Selection {
+            filters: owned(filters),
+            skip: owned(skip),
+            exact,
+        }
+    }
+
+    #[test]
+    fn a_left_out_check_is_named_with_the_filter_that_left_it_out() {
+        for (selection, id, why) in [
+            (
+                selection(&[], &["invalid"], false),
+                "key::invalid",
+                "skipped by --skip `invalid`",
+            ),
+            (
+                selection(&["key::"], &["key::inv"], false),
+                "key::invalid",
+                "skipped by --skip `key::inv`",
+            ),
+            (
+                selection(&["key::"], &["key::inv"], false),
+                "execution::unknown",
+                "not selected by the run's filter `key::`",
+            ),
+            (
+                selection(&["key::missing"], &[], true),
+                "key::invalid",
+                "not selected by the run's filter `key::missing` (--exact)",
+            ),
+            (
+                selection(&["a", "b"], &[], false),
+                "key::invalid",
+                "not selected by the run's filters `a`, `b`",
+            ),
+        ] {
+            assert_eq!(left_out_by(&selection, id), why, "{selection:?}");
+        }
+    }
+
+    #[test]
+    fn key_checks_lead_then_entry_point_checks_then_the_others() {
+        let mut ids = [
+            "conversation::latest-wins",
+            "shape::error-bodies",
+            "entry-point::unknown",
+            "key::invalid",
+        ];
+        ids.sort_by_key(|id| tier(id));
+        assert_eq!(ids[..2], ["key::invalid", "entry-point::unknown"]);
+    }
 }

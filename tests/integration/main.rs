@@ -18,4 +18,5 @@ mod run_sandbox;
 mod settings;
 mod support;
 mod terminal;
+mod verdict_reasons;
 mod verdicts;

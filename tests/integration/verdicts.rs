@@ -83,7 +83,20 @@ fn a_partial_filter_names_the_items_that_lack_evidence() {
         .unwrap()
         .starts_with("not selected by the run's filter"));
     let reasons = json["reasons"].as_array().unwrap();
-    assert_eq!(reasons.len(), 5, "{reasons:?}");
+    // One per item that lacks evidence, then the checks the filter left out
+    // of the item it evidences, then the advisory ones.
+    assert_eq!(reasons.len(), 7, "{reasons:?}");
+    let left_out = reasons[5].as_str().unwrap();
+    assert!(
+        left_out.starts_with("not selected by the run's filter `key::accepted`: key::")
+            && left_out.contains("key::invalid")
+            && !left_out.contains("entry-point::"),
+        "{left_out}"
+    );
+    assert!(reasons[6]
+        .as_str()
+        .unwrap()
+        .ends_with("(advisory: they never gate)"));
     every_report_says(reports.path(), "INCOMPLETE");
 }
 

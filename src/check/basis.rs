@@ -91,9 +91,13 @@ mod tests {
     /// the project, byte for byte, wherever that copy is at hand.
     #[test]
     fn the_built_in_page_is_the_shared_one() {
-        let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/wapzi-api-reference.txt");
+        let shared =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/wapzi-api-reference.txt");
         if let Ok(text) = std::fs::read_to_string(&shared) {
-            assert_eq!(text, VENDOR_PAGE, "docs/wapzi-api-reference.txt drifted from {shared:?}");
+            assert_eq!(
+                text, VENDOR_PAGE,
+                "docs/wapzi-api-reference.txt drifted from {shared:?}"
+            );
         }
     }
 }

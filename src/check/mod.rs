@@ -34,8 +34,9 @@ pub use error::{did_you_mean, CheckError, CheckErrorKind, CheckErrors};
 pub use fixture::{env_var_for, Fixture, FixtureCatalog, BUILTIN_FIXTURES};
 pub use load::{load_paths, load_sources, CheckSet};
 pub use model::{
-    Advisory, Capture, Check, Expect, Expectation, FromStep, JsonPath, JsonTemplate, JsonType, KeyChoice,
-    KeyVariant, Matcher, MatcherTarget, Method, Poll, Request, Severity, Source, Step, Within,
+    Advisory, Capture, Check, Expect, Expectation, FromStep, JsonPath, JsonTemplate, JsonType,
+    KeyChoice, KeyVariant, Matcher, MatcherTarget, Method, Poll, Request, Severity, Source, Step,
+    Within,
 };
 pub use schema::{check_schema, check_schema_json};
 pub use template::{Segment, Template};

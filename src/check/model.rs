@@ -75,6 +75,9 @@ pub struct Step {
     /// When these hold, the check cannot be judged against this target and
     /// ends ignored with what was observed.
     pub inconclusive_when: Vec<Expectation>,
+    /// When these hold, the check passes at this step: nothing after it
+    /// is left to judge.
+    pub done_when: Vec<Expectation>,
     /// Body matchers every 2xx answer the step judged must hold (a `from`
     /// step's whole poll history).
     pub always: Vec<Expectation>,

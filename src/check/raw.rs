@@ -119,6 +119,11 @@ pub struct RawStep {
     /// Body path -> matcher: when all hold, the check cannot be judged against this target and ends ignored.
     #[serde(default)]
     pub inconclusive_when: IndexMap<String, MatcherSpec>,
+    /// Body path -> matcher: when all hold (once `expect` holds), the check has seen what it
+    /// judges and passes here; its later steps are not sent (a refusal that leaves nothing more
+    /// to judge, say).
+    #[serde(default)]
+    pub done_when: IndexMap<String, MatcherSpec>,
     /// A time budget: the step's (last) answer must have arrived within it of the start of the
     /// first request the check sent or judged (for a `from` step, the other check's request).
     #[serde(default)]

@@ -104,7 +104,12 @@ fn finding_annotations(check: &CheckResult) -> Vec<String> {
     check
         .findings
         .iter()
-        .map(|f| format!("::warning title={title}::{}", escape_data(&failure_detail(f))))
+        .map(|f| {
+            format!(
+                "::warning title={title}::{}",
+                escape_data(&failure_detail(f))
+            )
+        })
         .collect()
 }
 
@@ -143,7 +148,7 @@ mod tests {
     #[test]
     fn one_annotation_per_failed_check() {
         let lines = github_outputs(&sample_run(), &Redactor::default(), true).unwrap();
-        assert_eq!(lines.len(), 4, "{lines:#?}");
+        assert_eq!(lines.len(), 5, "{lines:#?}");
         assert!(lines[0].starts_with(
             "::error title=Wapzi homologation%3A NOT READY::1 check failed: expected status 401"
         ));
@@ -153,6 +158,9 @@ mod tests {
         ));
         assert!(lines[2].starts_with("::error title=execution%3A%3Apoll-timeout"));
         assert!(lines[3].starts_with("::warning title=headers%3A%3Arequest-id"));
+        // An advisory finding is a warning of its own, with its basis.
+        assert!(lines[4].starts_with("::warning title=execute%3A%3Ahappy-path (advisory finding)"));
+        assert!(lines[4].contains("basis: inferred"), "{}", lines[4]);
         assert!(lines.iter().all(|l| !l.contains('\n') && !l.contains('\r')));
     }
 

@@ -309,7 +309,12 @@ fn write_findings(out: &mut String, run: &RunResult) {
     }
     out.push_str("\n## Advisory findings (the page is silent; not gating)\n");
     for (c, f) in findings {
-        let _ = writeln!(out, "\n### ⚠️ {}: {}\n", code_span(&c.id), md_text(&c.title));
+        let _ = writeln!(
+            out,
+            "\n### ⚠️ {}: {}\n",
+            code_span(&c.id),
+            md_text(&c.title)
+        );
         write_failure_body(out, c, f, "advisory finding");
     }
 }

@@ -12,13 +12,14 @@ pub(crate) const HOSTILE: &str = "</pre></details><script>document.title='pwned'
 
 /// The sample run.
 pub(crate) fn sample_run() -> RunResult {
-    let checks = vec![
+    let mut checks = vec![
         happy_path(),
         missing_key(),
         poll_timeout(),
         request_id_advisory(),
         rate_limit_ignored(),
     ];
+    with_bases(&mut checks);
     let checklist = vec![
         item(
             "auth",
@@ -158,6 +159,8 @@ fn check(id: &str, item: &str, severity: Severity, outcome: Outcome) -> CheckRes
         severity,
         hint: format!("Hint for {id}."),
         location: format!("checks/{}.yaml:1", id.replace("::", "/")),
+        basis: None,
+        findings: vec![],
         verdict: Verdict::of(&outcome, severity),
         outcome,
         started_ms: 0.0,
@@ -274,6 +277,7 @@ fn missing_key() -> CheckResult {
         http_status: Some(200),
         hint: "Hint for auth::missing-key.".into(),
         last_value: None,
+        basis: None,
         mismatches: vec![Mismatch {
             kind: FailureKind::Status,
             target: "status".into(),
@@ -356,6 +360,7 @@ fn request_id_advisory() -> CheckResult {
         http_status: Some(202),
         hint: "Hint for headers::request-id.".into(),
         last_value: None,
+        basis: None,
         mismatches: vec![Mismatch {
             kind: FailureKind::Header,
             target: "header x-request-id".into(),
@@ -392,4 +397,43 @@ fn rate_limit_ignored() -> CheckResult {
         Severity::Required,
         Outcome::Ignored { reason },
     )
+}
+
+/// The sample's bases: the failed check quotes the page, the passed one
+/// carries an advisory finding where the page is silent (hostile text in
+/// it, as a server could send).
+fn with_bases(checks: &mut [CheckResult]) {
+    let quoted = BasisRecord::Quoted {
+        quotes: vec!["401 Missing API key".into()],
+        reference: "the vendor's API page".into(),
+    };
+    let inferred = BasisRecord::Inferred {
+        reason: "the page shows queued before the end, nothing else".into(),
+    };
+    if let Some(missing) = checks.iter_mut().find(|c| c.id == "auth::missing-key") {
+        missing.basis = Some(quoted.clone());
+        if let Outcome::Failed(f) = &mut missing.outcome {
+            f.basis = Some(quoted);
+        }
+    }
+    if let Some(happy) = checks.iter_mut().find(|c| c.id == "execute::happy-path") {
+        happy.findings.push(Failure {
+            kind: FailureKind::Body,
+            message: format!("expected body status one of queued, completed, failed, superseded, got \"running{HOSTILE}\""),
+            step: "poll (checks/execute/happy-path.yaml:12)".into(),
+            request: Some(format!("GET {BASE}/v1/executions/exec_1 (account key)")),
+            response: Some("200 {\"status\":\"running\"}".into()),
+            http_status: Some(200),
+            mismatches: vec![Mismatch {
+                kind: FailureKind::Body,
+                target: "body status".into(),
+                expected: "one of queued, completed, failed, superseded".into(),
+                actual: "\"running\"".into(),
+                location: "checks/execute/happy-path.yaml:20".into(),
+            }],
+            hint: "Hint for execute::happy-path.".into(),
+            last_value: None,
+            basis: Some(inferred),
+        });
+    }
 }

@@ -80,7 +80,7 @@ pub async fn run_check(
                 }
             };
             match ended {
-                Ok(()) => Outcome::Passed,
+                Ok(()) | Err(StepEnd::Done) => Outcome::Passed,
                 Err(StepEnd::Inconclusive(reason)) => Outcome::Ignored { reason },
                 Err(StepEnd::Failed(f)) => Outcome::Failed(*f),
                 Err(StepEnd::Error(f)) => Outcome::Error(*f),

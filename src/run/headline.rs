@@ -54,20 +54,17 @@ const fn refusal(
 /// executions). A check not listed keeps the matcher's wording.
 #[rustfmt::skip]
 const REFUSALS: &[Refusal] = {
-    use Endpoint::{Any, Execute, Read};
+    use Endpoint::{Any, Read};
     &[
         refusal("key::missing", Any, "a request without a key", 401, Some("Missing API key")),
         refusal("key::invalid", Any, "a request with an invalid key", 401, Some("Invalid API key")),
         refusal("key::rotated", Any, "a request with the rotated (previous) key", 401, Some("Invalid API key")),
-        refusal("key::inactive-account", Any, "a request with an inactive account's key", 403, None),
         refusal("entry-point::unknown", Any, "an execute on an entry point unknown to this key's account", 400, Some("Invalid entryPointId")),
-        refusal("entry-point::empty", Any, "an execute with an empty entry point id", 400, Some("entryPointId is required")),
         refusal("entry-point::no-attendants", Any, "an execute on an entry point with no attendants", 400, Some("Entry point has no attendants configured")),
         refusal("entry-point::unavailable", Any, "an execute on an entry point with no available agent", 400, Some("Entry point has no available agent attendant")),
         refusal("entry-point::other-account", Any, "an execute with an entry point and a key of different accounts", 400, Some("Invalid entryPointId")),
         refusal("execution::unknown", Any, "a read of an execution id unknown to this key's account", 400, Some("Invalid executionId for this account")),
         refusal("execution::other-account", Read, "a read of this account's execution with another account's key", 400, Some("Invalid executionId for this account")),
-        refusal("execution::other-account", Execute, "a message in this account's conversation with another account's key", 400, Some("Invalid entryPointId")),
     ]
 };
 

@@ -27,6 +27,9 @@ pub enum StepEnd {
     Failed(Box<Failure>),
     /// No usable answer.
     Error(Box<Failure>),
+    /// The step's `done_when` held: the check passes, nothing after it is
+    /// left to judge.
+    Done,
 }
 
 impl StepEnd {
@@ -118,7 +121,10 @@ impl<'a> CheckRun<'a> {
     /// Runs every step in order; the first that does not pass ends the check.
     pub async fn run_steps(&mut self) -> Result<(), StepEnd> {
         for step in &self.check.steps {
-            self.run_step(step).await?;
+            match self.run_step(step).await {
+                Err(StepEnd::Done) => return Ok(()),
+                other => other?,
+            }
         }
         Ok(())
     }
@@ -168,6 +174,9 @@ impl<'a> CheckRun<'a> {
         }
         if !step.seen.is_empty() {
             self.judge_seen(step)?;
+        }
+        if !step.done_when.is_empty() && holds(&step.done_when, &response, &self.vars) {
+            return Err(StepEnd::Done);
         }
         if !step.inconclusive_when.is_empty()
             && holds(&step.inconclusive_when, &response, &self.vars)
@@ -268,7 +277,11 @@ impl<'a> CheckRun<'a> {
                 }
                 None => e.reused_from.is_none() && e.step == step.name,
             })
-            .filter(|e| e.response.as_ref().is_some_and(|r| (200..300).contains(&r.status)))
+            .filter(|e| {
+                e.response
+                    .as_ref()
+                    .is_some_and(|r| (200..300).contains(&r.status))
+            })
             .map(super::http::incoming_of)
             .collect()
     }

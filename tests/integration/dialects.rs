@@ -19,7 +19,11 @@ fn all_dialects() -> Vec<&'static str> {
 /// A run against the sandbox speaking `dialects`: its exit code, its
 /// checks that failed or errored, advisory ones included (with why), and
 /// its stdout.
-fn run_in(dialects: &[&str], latency: &str, concurrency: Option<&str>) -> (i32, Vec<String>, String) {
+fn run_in(
+    dialects: &[&str],
+    latency: &str,
+    concurrency: Option<&str>,
+) -> (i32, Vec<String>, String) {
     let reports = temp_dir();
     let mut cmd = bin();
     cmd.args(["run", "--sandbox", "--latency", latency, "--reports"])
@@ -31,7 +35,8 @@ fn run_in(dialects: &[&str], latency: &str, concurrency: Option<&str>) -> (i32, 
         cmd.args(["--concurrency", n]);
     }
     let ran = run(&mut cmd);
-    let text = std::fs::read_to_string(reports.path().join("latest/report.json")).unwrap_or_default();
+    let text =
+        std::fs::read_to_string(reports.path().join("latest/report.json")).unwrap_or_default();
     let report: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     let not_passed = report["checks"]
         .as_array()
@@ -64,7 +69,14 @@ fn not_ready(cases: &[(Vec<&'static str>, &'static str, Option<&'static str>)]) 
             let handles: Vec<_> = chunk
                 .iter()
                 .map(|(dialects, latency, concurrency)| {
-                    s.spawn(move || (dialects, latency, concurrency, run_in(dialects, latency, *concurrency)))
+                    s.spawn(move || {
+                        (
+                            dialects,
+                            latency,
+                            concurrency,
+                            run_in(dialects, latency, *concurrency),
+                        )
+                    })
                 })
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()

@@ -3,8 +3,8 @@
 mod anywhere;
 mod bench_support;
 mod cli;
-mod dialects;
 mod client;
+mod dialects;
 mod distribution;
 mod editor;
 mod faults;

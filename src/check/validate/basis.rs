@@ -52,10 +52,10 @@ impl Validator<'_> {
                 None
             }
             (None, Some(_)) => {
-                self.errors.push(
-                    self.ctx
-                        .error_at_key(&format!("{at}.inferred"), CheckErrorKind::EmptyField("inferred")),
-                );
+                self.errors.push(self.ctx.error_at_key(
+                    &format!("{at}.inferred"),
+                    CheckErrorKind::EmptyField("inferred"),
+                ));
                 None
             }
             _ => {

@@ -5,8 +5,8 @@ use serde_json::Value;
 
 use super::super::error::{did_you_mean, CheckErrorKind};
 use super::super::model::{
-    Advisory, Capture, Expect, FromStep, JsonPath, JsonTemplate, KeyChoice, KeyVariant, Poll, Request,
-    Source, Step, Within,
+    Advisory, Capture, Expect, FromStep, JsonPath, JsonTemplate, KeyChoice, KeyVariant, Poll,
+    Request, Source, Step, Within,
 };
 use super::super::raw::{RawAdvisory, RawPoll, RawRequest, RawStep, RawWithin};
 use super::super::template::{is_variable_name, Template};
@@ -35,6 +35,7 @@ impl Validator<'_> {
         );
         let inconclusive_when =
             self.body_expectations(&format!("{at}.inconclusive_when"), &raw.inconclusive_when);
+        let done_when = self.body_expectations(&format!("{at}.done_when"), &raw.done_when);
         let always = self.body_expectations(&format!("{at}.always"), &raw.always);
         if !raw.always.is_empty() && raw.from.is_none() {
             self.errors.push(
@@ -73,6 +74,7 @@ impl Validator<'_> {
             captures,
             poll,
             inconclusive_when,
+            done_when,
             always,
             within,
             basis,

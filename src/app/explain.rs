@@ -21,7 +21,7 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use crate::check::{did_you_mean, Check, CheckSet, ClientCheck, Severity};
+use crate::check::{did_you_mean, Basis, Check, CheckSet, ClientCheck, Severity, Step};
 use crate::cli::ExplainArgs;
 use crate::error::{AppError, UsageError};
 use crate::exit;
@@ -100,6 +100,7 @@ fn client_explanation(check: &ClientCheck) -> String {
     let item = check.item;
     let _ = writeln!(text, "practice:       {}: {}", item.id(), item.text());
     let _ = writeln!(text, "severity:       {}", severity_text(check.severity));
+    basis(&mut text, check.basis.as_ref());
     let _ = writeln!(text, "exercised by:   {}", check.exercised_by);
     let _ = writeln!(
         text,
@@ -135,6 +136,7 @@ fn explanation(check: &Check, set: &CheckSet) -> String {
     let item = check.checklist;
     let _ = writeln!(text, "\nchecklist item: {}: {}", item.id(), item.text());
     let _ = writeln!(text, "severity:       {}", severity_text(check.severity));
+    basis(&mut text, check.basis.as_ref());
     fixtures(&mut text, check, set);
     let requires = if check.requires.is_empty() {
         "(none)".to_string()
@@ -161,6 +163,27 @@ fn explanation(check: &Check, set: &CheckSet) -> String {
     text.push_str("hint:\n");
     wrap(&mut text, "  ", &check.hint);
     text
+}
+
+/// What the check rests on: the page's words (they gate), or the inference
+/// (advisory), or that its file does not say.
+fn basis(text: &mut String, basis: Option<&Basis>) {
+    match basis {
+        None => {
+            let _ = writeln!(
+                text,
+                "basis:          not stated (the check's own rule: it gates as its severity says)"
+            );
+        }
+        Some(basis) => {
+            text.push_str("basis:\n");
+            wrap(text, "  ", &basis_line(basis));
+        }
+    }
+}
+
+fn basis_line(basis: &Basis) -> String {
+    crate::result::BasisRecord::from(basis).line()
 }
 
 fn fixtures(text: &mut String, check: &Check, set: &CheckSet) {
@@ -201,6 +224,7 @@ fn steps(text: &mut String, check: &Check) {
                     from.check
                 );
             }
+            step_bases(text, check, step);
             continue;
         };
         let polled = if step.poll.is_some() { ", polled" } else { "" };
@@ -216,6 +240,27 @@ fn steps(text: &mut String, check: &Check) {
         if step.name != default_name {
             let _ = writeln!(text, "     {}", step.name);
         }
+        step_bases(text, check, step);
+    }
+}
+
+/// A step's own basis, where it differs from the check's, and what its
+/// advisory expectations rest on.
+fn step_bases(text: &mut String, check: &Check, step: &Step) {
+    if step.basis != check.basis {
+        if let Some(basis) = &step.basis {
+            wrap(text, "     ", &format!("basis: {}", basis_line(basis)));
+        }
+    }
+    if let Some(advisory) = &step.advisory {
+        wrap(
+            text,
+            "     ",
+            &format!(
+                "advisory (a finding, never gating): {}",
+                basis_line(&advisory.basis)
+            ),
+        );
     }
 }
 

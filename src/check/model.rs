@@ -384,6 +384,8 @@ pub enum Matcher {
     Absent,
     /// Absent, or `null`.
     AbsentOrNull,
+    /// Holds none of the run's secrets.
+    NoSecret,
     Present,
     /// An object with exactly these fields.
     Keys(Vec<String>),

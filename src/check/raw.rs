@@ -316,6 +316,10 @@ pub struct MatcherSet {
     /// Exists (even `null`).
     #[serde(default)]
     pub present: Option<bool>,
+    /// Holds none of the run's secrets (the API key, a secret fixture) in any encoding the
+    /// harness knows (raw, base64, percent-encoded...): an answer must never echo a key.
+    #[serde(default)]
+    pub no_secret: Option<bool>,
     /// Is an object whose fields are exactly these, no more and no fewer (so an error body
     /// cannot carry another account's data or a stack trace beside its message).
     #[serde(default)]
@@ -343,7 +347,7 @@ impl<'de> Visitor<'de> for MatcherSpecVisitor {
     type Value = MatcherSpec;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a value to equal, a list of accepted values, or a map of matchers (equals, one_of, not_one_of, type, non_empty, regex, absent, absent_or_null, present, keys, not_contains)")
+        f.write_str("a value to equal, a list of accepted values, or a map of matchers (equals, one_of, not_one_of, type, non_empty, regex, absent, absent_or_null, present, keys, not_contains, no_secret)")
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<MatcherSpec, E> {

@@ -18,6 +18,7 @@ const SETUP: i32 = 2;
 /// Cases whose stderr is pinned in a golden file.
 const CASES: &[&str] = &[
     "bad-check-id",
+    "basis-both",
     "client-unknown-field",
     "client-unknown-sequence",
     "client-wrong-parameter",
@@ -31,6 +32,8 @@ const CASES: &[&str] = &[
     "missing-variable",
     "path-leaves-base-url",
     "poll-on-post",
+    "quote-not-found",
+    "required-all-inferred",
     "requires-cycle",
     "secret-in-template",
     "status-not-a-number",

@@ -55,6 +55,7 @@ fn run_against_any_base_url_reads_the_environment_and_ignores_missing_fixtures()
         ignored,
         [
             "conversation::other-account",
+            "entry-point::inactive",
             "entry-point::no-attendants",
             "entry-point::other-account",
             "entry-point::unavailable",
@@ -88,6 +89,10 @@ fn fixtures_from_environment_and_flags_enable_their_checks() {
         .env(
             "WAPZI_NO_ATTENDANTS_ENTRY_POINT_ID",
             FIXTURES.no_attendants_entry_point_id,
+        )
+        .env(
+            "WAPZI_INACTIVE_ENTRY_POINT_ID",
+            FIXTURES.inactive_entry_point_id,
         )
         .args([
             "run",

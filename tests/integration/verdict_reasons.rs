@@ -173,7 +173,7 @@ fn documented_refusals_headline_as_the_api_says_them() {
         ),
         (
             "inactive-account-allowed",
-            "key::inactive-account: a request with an inactive account's key was accepted: expected 403, got 202",
+            "key::inactive-account: a request with an inactive account's key was accepted: expected 401 or 403, got 202",
         ),
         (
             "cross-account-visible",

@@ -207,6 +207,7 @@ impl Validator<'_> {
             ("absent", set.absent),
             ("absent_or_null", set.absent_or_null),
             ("present", set.present),
+            ("no_secret", set.no_secret),
         ] {
             if flag == Some(false) {
                 let e = self
@@ -224,6 +225,9 @@ impl Validator<'_> {
         let mut out = Vec::new();
         if set.present == Some(true) {
             out.push(Matcher::Present);
+        }
+        if set.no_secret == Some(true) {
+            out.push(Matcher::NoSecret);
         }
         if let Some(keys) = &set.keys {
             let mut sorted = keys.clone();
@@ -248,7 +252,7 @@ impl Validator<'_> {
         if out.is_empty() && !given {
             let e = self.ctx.error_at_key(at, CheckErrorKind::NoMatcher);
             self.errors.push(e.with_hint(
-                "use equals, one_of, not_one_of, type, non_empty, regex, absent, absent_or_null, present, keys or not_contains",
+                "use equals, one_of, not_one_of, type, non_empty, regex, absent, absent_or_null, present, keys, not_contains or no_secret",
             ));
         }
     }

@@ -40,3 +40,19 @@ pub fn eval_not_contains(
         Err(format!("not containing {}", Value::String(needle)))
     }
 }
+
+/// Whether `actual` (its text, or its JSON text) holds none of the run's
+/// secrets; an absent value holds. Answers are redacted as they arrive,
+/// so a secret the server sent is found as the mark that replaced it.
+pub fn eval_no_secret(actual: Option<&Value>) -> Result<(), String> {
+    let text = match actual {
+        None => return Ok(()),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    };
+    if text.contains(crate::secret::REDACTED) {
+        Err("free of the API key and every secret (it echoes one)".to_string())
+    } else {
+        Ok(())
+    }
+}

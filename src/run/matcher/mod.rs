@@ -25,6 +25,7 @@ pub fn eval(matcher: &Matcher, actual: Option<&Value>, vars: &Vars) -> Result<()
         Matcher::Regex(re) => regex::eval_regex(re, actual),
         Matcher::Absent => presence::eval_absent(actual),
         Matcher::AbsentOrNull => presence::eval_absent_or_null(actual),
+        Matcher::NoSecret => fields::eval_no_secret(actual),
         Matcher::Present => presence::eval_present(actual),
         Matcher::Keys(keys) => fields::eval_keys(keys, actual),
         Matcher::NotContains(needle) => fields::eval_not_contains(needle, actual, vars),
@@ -122,6 +123,17 @@ mod tests {
             (Matcher::AbsentOrNull, None, true),
             (Matcher::AbsentOrNull, Some(json!(null)), true),
             (Matcher::AbsentOrNull, Some(json!("")), false),
+            (Matcher::NoSecret, None, true),
+            (
+                Matcher::NoSecret,
+                Some(json!({"message": "Invalid API key"})),
+                true,
+            ),
+            (
+                Matcher::NoSecret,
+                Some(json!({"echo": "[redacted]"})),
+                false,
+            ),
             (Matcher::Present, Some(json!(null)), true),
             (Matcher::Present, None, false),
         ];

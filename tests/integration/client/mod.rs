@@ -47,8 +47,22 @@ struct Graded {
 /// Serves a recorded sandbox presenting `scenarios`, lets `behaviour`
 /// drive it, and grades what it recorded with the built-in client checks.
 async fn graded(behaviour: Behaviour, scenarios: &[&str], latency: Duration) -> Graded {
+    graded_in(behaviour, scenarios, &[], latency).await
+}
+
+/// [`graded`] against a sandbox that also speaks `dialects`.
+async fn graded_in(
+    behaviour: Behaviour,
+    scenarios: &[&str],
+    dialects: &[&str],
+    latency: Duration,
+) -> Graded {
     let config = SandboxConfig {
         latency,
+        dialects: dialects
+            .iter()
+            .map(|d| wapzi_homolog::sandbox::Dialect::parse(d).unwrap())
+            .collect(),
         scenarios: scenarios
             .iter()
             .map(|s| Scenario::parse(s).unwrap())
@@ -248,4 +262,60 @@ fn the_correct_client_fails_nothing_under_any_scenario() {
 #[test]
 fn the_concurrent_correct_client_fails_nothing_under_any_scenario() {
     assert_fails_nothing(Behaviour::Concurrent);
+}
+
+/// A correct client, alone or serving three users at once, is READY against
+/// a sandbox speaking each dialect alone and all of them together, under
+/// the scenarios that exercise every check: the client checks judge what
+/// the page says, not one reading of what it leaves open.
+#[test]
+fn correct_clients_are_ready_whatever_the_dialect() {
+    let names: Vec<&'static str> = wapzi_homolog::sandbox::Dialect::ALL
+        .iter()
+        .map(|d| d.name)
+        .collect();
+    let sets: Vec<Vec<&'static str>> = names
+        .iter()
+        .map(|d| vec![*d])
+        .chain(std::iter::once(names.clone()))
+        .collect();
+    let cases: Vec<(Behaviour, Vec<&'static str>)> = [Behaviour::Correct, Behaviour::Concurrent]
+        .into_iter()
+        .flat_map(|b| sets.iter().map(move |s| (b, s.clone())))
+        .collect();
+    let rt = runtime();
+    let all = rt.block_on(async {
+        let tasks: Vec<_> = cases
+            .iter()
+            .map(|(behaviour, dialects)| {
+                let (behaviour, dialects) = (*behaviour, dialects.clone());
+                tokio::spawn(async move {
+                    graded_in(
+                        behaviour,
+                        &EVERYTHING,
+                        &dialects,
+                        Duration::from_millis(300),
+                    )
+                    .await
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for task in tasks {
+            all.push(task.await.unwrap());
+        }
+        all
+    });
+    let wrong: Vec<String> = cases
+        .iter()
+        .zip(&all)
+        .filter(|(_, g)| !g.failed.is_empty() || g.verdict != RunVerdict::Ready)
+        .map(|((b, d), g)| {
+            format!(
+                "{b:?} with {d:?}: {:?}, failed {:?}, ignored {:?}",
+                g.verdict, g.failed, g.ignored
+            )
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -146,6 +146,14 @@ const FAULTS: &[Row] = &[
         &[],
     ),
     ("undocumented-status", &[], &["body"], &[]),
+    // An in-progress status is seen at any --concurrency (latest-wins'
+    // read of the running plain execution): the same finding at 1.
+    (
+        "undocumented-status",
+        &[],
+        &["body"],
+        &["--concurrency", "1"],
+    ),
     (
         "never-finishes",
         &[
@@ -345,6 +353,15 @@ const FAULTS: &[Row] = &[
         &["execution::ids-hold"],
         &["body"],
         &[],
+    ),
+    // One check at a time, the plain execution may have ended before its
+    // poller's first read: ids-hold judges the read latest-wins made while
+    // it ran, so the verdict does not change with --concurrency.
+    (
+        "poll-ids-wrong-once",
+        &["execution::ids-hold"],
+        &["body"],
+        &["--concurrency", "1"],
     ),
     (
         "superseded-revives",

@@ -60,6 +60,8 @@ def fixtures(sandbox_stdout: str) -> str:
         "WAPZI_ENTRY_POINT_ID": value("primary account, agent available"),
         "WAPZI_NO_ATTENDANTS_ENTRY_POINT_ID": value("primary account, 400 Entry point has no attendants"),
         "WAPZI_UNAVAILABLE_ENTRY_POINT_ID": value("primary account, 400 Entry point has no available"),
+        "WAPZI_INACTIVE_ENTRY_POINT_ID": value("primary account, inactive"),
+        "WAPZI_OTHER_ENTRY_POINT_ID": value("other account (400"),
         "WAPZI_FAILING_MESSAGE": marker.group(1),
     }
     return "\n".join(f"export {k}='{v}'" for k, v in exports.items())
@@ -105,14 +107,16 @@ def requires_of(files: list) -> dict:
 
 
 def polled_executions(check: dict, start: float) -> dict:
-    """`execution id -> {polls, seen_ms}` for each execution `check` polled;
-    `seen_ms` (epoch) is the end of the first poll that saw it terminal."""
+    """`execution id -> {polls, seen_ms, at}` for each execution `check`
+    polled; `seen_ms` (epoch) is the end of the first poll that saw it
+    terminal, `at` the end of each poll (epoch)."""
     seen = {}
     for record in check.get("polls", []):
         exec_id = record["path"].rsplit("/", 1)[-1]
-        entry = seen.setdefault(exec_id, {"polls": 0, "seen_ms": None})
+        entry = seen.setdefault(exec_id, {"polls": 0, "seen_ms": None, "at": []})
         entry["polls"] += record["polls"]
         for obs in record["observations"]:
+            entry["at"].append(start + obs["at_ms"])
             if obs.get("value") in TERMINAL and entry["seen_ms"] is None:
                 entry["seen_ms"] = start + obs["at_ms"]
     return seen
@@ -134,7 +138,10 @@ def analyse_run(report: dict, completions: dict) -> dict:
     """Critical path, lags, polls and exchanges of one run."""
     start = epoch_ms(report["started_at"])
     graph = requires_of(report["checks_digest"]["files"])
-    waits, lags, polls, superseded_lags = {}, [], [], []
+    spans, lags, polls, superseded_lags = {}, [], [], []
+    # One entry per execution, whichever checks polled it: a check may poll
+    # again an execution its prerequisite already saw end.
+    executions = {}
     exchanges = 0
     for check in report["checks"]:
         # An exchange judged again by another check (`from`) is reused, not sent.
@@ -144,24 +151,37 @@ def analyse_run(report: dict, completions: dict) -> dict:
             done = completions.get(exec_id)
             if done is None:
                 continue
+            entry = executions.setdefault(exec_id, {"seen": [], "done": done})
+            entry["seen"].append(seen)
             if done["status"] in BY_LATENCY:
                 intervals.append((done["created_at_ms"], done["completed_at_ms"]))
-                polls.append(seen["polls"])
-                if seen["seen_ms"] is not None:
-                    lags.append(seen["seen_ms"] - done["completed_at_ms"])
-            elif seen["seen_ms"] is not None:
-                superseded_lags.append(seen["seen_ms"] - done["completed_at_ms"])
-        waits[check["id"]] = union_length(intervals)
+        spans[check["id"]] = intervals
+    for entry in executions.values():
+        done = entry["done"]
+        seen_ms = min((s["seen_ms"] for s in entry["seen"] if s["seen_ms"] is not None), default=None)
+        if done["status"] in BY_LATENCY:
+            # The polls that waited for it: up to the first that showed it
+            # ended, whichever check sent them.
+            polls.append(sum(1 for s in entry["seen"] for at in s["at"] if seen_ms is None or at <= seen_ms))
+            if seen_ms is not None:
+                lags.append(seen_ms - done["completed_at_ms"])
+        elif seen_ms is not None:
+            superseded_lags.append(seen_ms - done["completed_at_ms"])
 
     chain = {}
 
-    def longest(ident: str, depth: int = 0) -> float:
+    def longest(ident: str, depth: int = 0) -> list:
+        """The spans waited on along the longest chain of prerequisites
+        ending at `ident`: an execution waited on by two checks of one
+        chain (latest-wins' newer execution, read again by
+        conversation::other-account) is one wait, not two."""
         if ident not in chain:
-            before = [longest(r, depth + 1) for r in graph.get(ident, []) if r in waits and depth < 64]
-            chain[ident] = waits.get(ident, 0.0) + max(before, default=0.0)
+            own = spans.get(ident, [])
+            options = [own + longest(r, depth + 1) for r in graph.get(ident, []) if r in spans and depth < 64]
+            chain[ident] = max(options, key=union_length, default=own)
         return chain[ident]
 
-    critical = max((longest(i) for i in waits), default=0.0)
+    critical = max((union_length(longest(i)) for i in spans), default=0.0)
     return {
         "critical_ms": critical,
         "lags": lags,

@@ -178,7 +178,11 @@ const FAULTS: &[Row] = &[
     ),
     (
         "conversation-id-changes",
-        &["conversation::latest-wins", "execution::completes"],
+        &[
+            "conversation::latest-wins",
+            "execution::completes",
+            "execution::failed-is-reported",
+        ],
         &["body"],
         &[],
     ),

@@ -147,10 +147,27 @@ pub fn summary(run: &RunResult) -> String {
         text.push_str(
             "\nadvisory findings (where the page is silent; they do not fail the gate):\n",
         );
+        // One line per check and message: the same finding at several
+        // steps is counted, not repeated.
+        let mut folded: Vec<(&CheckResult, &crate::result::Failure, usize)> = Vec::new();
         for (check, finding) in findings {
+            match folded
+                .iter_mut()
+                .find(|(c, f, _)| c.id == check.id && f.message == finding.message)
+            {
+                Some((_, _, n)) => *n += 1,
+                None => folded.push((check, finding, 1)),
+            }
+        }
+        for (check, finding, n) in folded {
+            let times = if n > 1 {
+                format!(" (at {n} steps)")
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 text,
-                "  {} {}: {}",
+                "  {} {}: {}{times}",
                 "warning".yellow(),
                 check.id,
                 one_line(&finding.message)

@@ -65,7 +65,7 @@ fn actionlint(actionlint: &Path, shellcheck: &Path, dir: &Path, files: &[&str]) 
     let flag = format!("-shellcheck={}", shellcheck.display());
     let mut args: Vec<&std::ffi::OsStr> = vec!["-no-color".as_ref(), "-oneline".as_ref()];
     args.push(flag.as_ref());
-    args.extend(files.iter().map(|f| std::ffi::OsStr::new(f)));
+    args.extend(files.iter().map(std::ffi::OsStr::new));
     bounded(actionlint, &args, dir)
 }
 

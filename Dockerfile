@@ -6,9 +6,12 @@
 #
 #   docker build -t wapzi-homolog .                 # the runtime image (last stage)
 #   docker build --target ci -t wapzi-homolog:ci .  # with a shell, for GitLab CI jobs
-#   docker run --rm -e WAPZI_API_KEY -e WAPZI_ENTRY_POINT_ID -v "$PWD:/work" wapzi-homolog run
+#   docker run --rm --user "$(id -u):$(id -g)" -e WAPZI_API_KEY -e WAPZI_ENTRY_POINT_ID -v "$PWD:/work" wapzi-homolog run
 
 FROM rust:1-alpine AS build
+# Alpine's package versions change with each Alpine release of the rust
+# image: pinning musl-dev would break the build at the next one.
+# hadolint ignore=DL3018
 RUN apk add --no-cache musl-dev
 WORKDIR /src
 COPY . .

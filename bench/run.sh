@@ -142,8 +142,10 @@ measure_startup() {
         # A filtered run ends INCOMPLETE (6) at best: checked once, then
         # accepted by hyperfine (-i).
         # `--version` and `validate` must succeed: -i would hide it.
-        "$BIN" --version >/dev/null && "$BIN" validate checks >/dev/null ||
-            { log "--version or validate checks failed"; exit 1; }
+        if ! { "$BIN" --version >/dev/null && "$BIN" validate checks >/dev/null; }; then
+            log "--version or validate checks failed"
+            exit 1
+        fi
         local code=0
         "$BIN" run --sandbox --no-reports --exact key::missing -q >"$dir/check-run.out" 2>&1 || code=$?
         if [ "$code" != 6 ] || ! grep -q " 1 passed, 0 failed" "$dir/check-run.out"; then

@@ -89,7 +89,7 @@ pub struct ClientArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "200ms")]
     pub min_poll_interval: Duration,
     /// Check files or folders (repeatable); their client checks grade the calls; `builtin` names
-    /// the checks built into the binary [default: ./checks if it exists, else builtin].
+    /// the checks built into the binary [default: builtin, and ./checks if it exists].
     #[arg(long = "checks", value_name = "PATH")]
     pub checks: Vec<PathBuf>,
     /// Root folder of the reports (a run writes <DIR>/<run-id>/ and <DIR>/latest/)
@@ -125,7 +125,7 @@ pub struct ExplainArgs {
     #[arg(value_name = "CHECK_ID")]
     pub id: String,
     /// Check files or folders (repeatable); `builtin` names the checks built into the binary
-    /// [default: ./checks if it exists, else builtin].
+    /// [default: builtin, and ./checks if it exists].
     #[arg(long = "checks", value_name = "PATH")]
     pub checks: Vec<PathBuf>,
 }
@@ -145,6 +145,10 @@ pub struct InitArgs {
     /// cached) instead of using the released action and container image.
     #[arg(long)]
     pub from_source: bool,
+    /// Also copy the built-in checks into checks/, stamped with this version, to pin them: they
+    /// then run instead of the built-in ones (a run warns once the binary is newer).
+    #[arg(long)]
+    pub vendor: bool,
 }
 
 #[derive(Debug, Args)]
@@ -157,7 +161,7 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Check files or folders (repeatable); `builtin` names the checks built into the binary
-    /// [default: ./checks if it exists, else builtin].
+    /// [default: builtin, and ./checks if it exists].
     #[arg(long = "checks", value_name = "PATH")]
     pub checks: Vec<PathBuf>,
 }
@@ -165,7 +169,7 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Check files or folders; `builtin` names the checks built into the binary
-    /// [default: ./checks if it exists, else builtin].
+    /// [default: builtin, and ./checks if it exists].
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
 }
@@ -207,7 +211,7 @@ pub struct SandboxBehaviour {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Check files or folders (repeatable); `builtin` names the checks built into the binary
-    /// [default: ./checks if it exists, else builtin].
+    /// [default: builtin, and ./checks if it exists].
     #[arg(long = "checks", value_name = "PATH")]
     pub checks: Vec<PathBuf>,
 

@@ -3,7 +3,9 @@
 # the archive against its published SHA-256 checksum. Used by action.yml;
 # runs anywhere bash, curl and tar (unzip on Windows) are.
 #
-#   WAPZI_HOMOLOG_VERSION      the release, v0.1.0 or 0.1.0 (required)
+#   WAPZI_HOMOLOG_VERSION      the release, v0.1.0 or 0.1.0; empty: the version in
+#                              $GITHUB_ACTION_PATH/Cargo.toml (the action's own files,
+#                              so a tag of the action installs that release)
 #   WAPZI_HOMOLOG_INSTALL_DIR  where the binary goes (default: $RUNNER_TEMP/wapzi-homolog,
 #                              else ~/.local/bin); added to $GITHUB_PATH when set
 #   WAPZI_HOMOLOG_TARGET       the Rust target triple (default: from uname)
@@ -20,10 +22,23 @@ die() {
   exit 1
 }
 
+# The action's own version: the first `version = "..."` of its Cargo.toml,
+# [package]'s (release.yml refuses a tag that differs from it).
+own_version() {
+  local manifest="${GITHUB_ACTION_PATH:-}/Cargo.toml"
+  [[ -n "${GITHUB_ACTION_PATH:-}" && -f "$manifest" ]] || return 0
+  sed -n 's/^version = "\(.*\)"$/\1/p' "$manifest" | head -n 1
+}
+
 version="${WAPZI_HOMOLOG_VERSION:-}"
+from="WAPZI_HOMOLOG_VERSION"
+if [[ -z "$version" ]]; then
+  version="$(own_version)"
+  from="the action's Cargo.toml"
+fi
 version="${version#v}"
 [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$ ]] ||
-  die "no release version: WAPZI_HOMOLOG_VERSION is '${WAPZI_HOMOLOG_VERSION:-}' (give the action's 'version' input, e.g. v0.1.0, when it is used by branch or commit)"
+  die "no release version: $from gives '$version' (give the action's 'version' input, e.g. v0.1.0)"
 base_url="${WAPZI_HOMOLOG_RELEASE_URL:-https://github.com/wapzi/wapzi-homolog/releases/download}"
 
 detect_target() {
@@ -68,12 +83,12 @@ trap 'rm -rf "$work"' EXIT
 fetch() {
   # Bounded: a stalled server cannot hold the job.
   curl --fail --silent --show-error --location --retry 3 --connect-timeout 20 \
-    --max-time 300 --output "$2" "$1" || die "cannot download $1"
+    --max-time 300 --output "$2" "$1" || die "cannot download $1${3:+ $3}"
 }
 
 url="$base_url/v$version/$archive"
 echo "downloading $url"
-fetch "$url" "$work/$archive"
+fetch "$url" "$work/$archive" "(is $version released for $target? a branch or commit of the action may be ahead of its last release: give the 'version' input)"
 fetch "$url.sha256" "$work/$archive.sha256"
 
 expected="$(awk 'NR == 1 { print $1 }' "$work/$archive.sha256")"

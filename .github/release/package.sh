@@ -2,7 +2,8 @@
 # Packages a built binary as a release asset and its checksum:
 #   package.sh TARGET BINARY OUT_DIR VERSION
 # writes OUT_DIR/wapzi-homolog-vVERSION-TARGET.tar.gz (.zip for Windows),
-# holding wapzi-homolog-vVERSION-TARGET/{wapzi-homolog[.exe],README.md},
+# holding wapzi-homolog-vVERSION-TARGET/{wapzi-homolog[.exe],README.md,
+# LICENSE-MIT,LICENSE-APACHE},
 # and beside it the archive's .sha256 (`sha256sum` format). The names are
 # those .github/action/install.sh and [package.metadata.binstall] expect.
 set -euo pipefail
@@ -21,7 +22,9 @@ case "$target" in
 esac
 cp "$binary" "$stage/$name/$exe"
 chmod +x "$stage/$name/$exe"
-cp "$root/README.md" "$stage/$name/README.md"
+for file in README.md LICENSE-MIT LICENSE-APACHE; do
+  cp "$root/$file" "$stage/$name/$file"
+done
 out="$(cd "$out" && pwd)"
 case "$archive" in
   *.zip) (cd "$stage" && 7z a -tzip -bd "$out/$archive" "$name" >/dev/null) ;;

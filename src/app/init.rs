@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 use crate::cli::InitArgs;
 use crate::error::{AppError, InitError};
 use crate::exit;
-use crate::scaffold::{self, Wrote, DEFAULT_CHECKS, GITLAB_PIPELINE_FILE};
+use crate::scaffold::{self, Wrote, DEFAULT_CHECKS, EXAMPLE_CHECK_FILE, GITLAB_PIPELINE_FILE};
 
 use super::stdout::line;
 
 /// Writes the scaffold into `args.dir` and says what to do next.
 pub fn init(args: InitArgs) -> Result<u8, AppError> {
-    let mut plan = scaffold::plan(args.from_source);
+    let mut plan = scaffold::plan(args.from_source, args.vendor);
     let links = scaffold::links(&args.dir, &plan);
     if !links.is_empty() {
         return Err(InitError::Links(links).into());
@@ -51,16 +51,26 @@ fn say_what_was_done(args: &InitArgs, wrote: &[Wrote], existing: &[PathBuf], kep
     };
     line(format_args!("wrote {whole} files into {dir}{overwritten}:"));
     let written = |path: &str| wrote.contains(&Wrote::Whole(PathBuf::from(path)));
-    if wrote
+    let vendored = wrote
         .iter()
-        .any(|w| matches!(w, Wrote::Whole(p) if p.starts_with("checks")))
-    {
+        .filter(|w| matches!(w, Wrote::Whole(p) if p.starts_with("checks") && p.as_path() != Path::new(EXAMPLE_CHECK_FILE) && p.as_path() != Path::new(scaffold::SCHEMA_FILE)))
+        .count();
+    if vendored > 0 {
         line(format_args!(
-            "  checks/                             {} checks to extend, and check.schema.json for editors",
-            DEFAULT_CHECKS.len()
+            "  checks/<area>/                      {vendored} of the {} built-in checks, pinned at {}",
+            DEFAULT_CHECKS.len(),
+            env!("CARGO_PKG_VERSION")
         ));
     }
     let others = [
+        (
+            EXAMPLE_CHECK_FILE,
+            "a check of your own to start from (the built-in checks run beside it)",
+        ),
+        (
+            scaffold::SCHEMA_FILE,
+            "the checks' JSON Schema, for editors",
+        ),
         (
             ".env.example",
             "every variable and fixture (copy to .env, which git ignores)",
@@ -101,18 +111,18 @@ fn say_what_was_done(args: &InitArgs, wrote: &[Wrote], existing: &[PathBuf], kep
     next_commands(&args.dir);
 }
 
+/// The commands to run next, in `dir`: with no `--checks`, a run loads
+/// the built-in checks and those in `dir/checks` (`--checks` would replace
+/// them).
 fn next_commands(dir: &Path) {
-    let checks = dir.join("checks");
-    let checks = checks.display();
     line("\nnext:");
-    line(format_args!("  wapzi-homolog validate {checks}"));
-    line(format_args!(
-        "  wapzi-homolog run --sandbox --checks {checks}"
-    ));
-    line(format_args!(
-        "  wapzi-homolog run --checks {checks} --env-file {}",
-        dir.join(".env").display()
-    ));
+    if dir != Path::new(".") && dir != Path::new("") {
+        line(format_args!("  cd {}", dir.display()));
+    }
+    line("  wapzi-homolog validate                  # the built-in checks and yours in checks/");
+    line("  wapzi-homolog run --sandbox             # against the embedded sandbox: a self-test");
+    line("  cp .env.example .env                    # then fill in the key and entry point");
+    line("  wapzi-homolog run --env-file .env       # against your Wapzi setup");
 }
 
 /// One path a line, indented.

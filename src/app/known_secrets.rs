@@ -45,11 +45,14 @@ pub(super) fn known_secrets(
 pub(super) const DEFAULT_CHECKS_DIR: &str = "checks";
 
 /// Loads the checks `paths` name (`builtin`, files, folders; with none,
-/// `./checks` or else the built-in set); errors quote files with `secrets`
-/// redacted.
+/// the built-in set and `./checks` beside it, as `checks_set` chooses),
+/// saying its hints on stderr; errors quote files with `secrets` redacted.
 pub(super) fn load_checks(paths: &[PathBuf], secrets: &Redactor) -> Result<CheckSet, AppError> {
-    let sources = CheckSource::from_args(paths, Path::new(DEFAULT_CHECKS_DIR));
-    load_checks_from(&sources, secrets)
+    let choice = super::checks_set::choose_checks(paths, Path::new(DEFAULT_CHECKS_DIR));
+    for note in &choice.notes {
+        eprintln!("{note}");
+    }
+    load_checks_from(&choice.sources.value, secrets)
 }
 
 /// Loads the checks of `sources`; errors quote files with `secrets` redacted.

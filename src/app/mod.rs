@@ -4,6 +4,7 @@
 //! `term` (the verdict on the terminal) and `console` (`-v` lines and the
 //! live line).
 
+mod checks_set;
 mod client;
 pub mod config;
 pub mod console;

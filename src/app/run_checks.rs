@@ -22,7 +22,7 @@ use super::config::{resolve_target, ConfigError, TargetConfig, TargetSources};
 use super::console::{Console, Mode};
 use super::env_file::EnvFile;
 use super::known_secrets::{known_secrets, load_checks_from, DEFAULT_CHECKS_DIR};
-use super::run_options::{check_sources, setting_lines, RunOptions};
+use super::run_options::{setting_lines, RunOptions};
 use super::stdout::{self, Relay};
 use super::term;
 use super::{runtime, sandbox_config};
@@ -43,7 +43,12 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     };
     let sourced = |name: &str| env_file.lookup_sourced(name, |n| std::env::var(n).ok());
     let env = |name: &str| sourced(name).map(|(value, _)| value);
-    let checks = check_sources(&args.checks, std::path::Path::new(DEFAULT_CHECKS_DIR));
+    let choice =
+        super::checks_set::choose_checks(&args.checks, std::path::Path::new(DEFAULT_CHECKS_DIR));
+    for note in &choice.notes {
+        eprintln!("{note}");
+    }
+    let checks = choice.sources;
     let set = load_checks_from(&checks.value, &known_secrets(Some(&args), &env))?;
     let options = RunOptions::from_args(&args);
     let rt = runtime()?;

@@ -7,7 +7,7 @@
 //! setting: entry point = ep_1 (from --entry-point)
 //! setting: API key (from --api-key-file /home/me/.wapzi-key)
 //! setting: fixture previous_api_key (from WAPZI_PREVIOUS_API_KEY in --env-file .env, line 4)
-//! setting: checks = built-in (default: there is no ./checks)
+//! setting: checks = built-in, ./checks (default: the built-in checks and your own)
 //! setting: reports = reports (default)
 //! setting: request timeout = 30s (default)
 //! setting: proxy = proxy.corp:3128 (from HTTPS_PROXY)
@@ -80,16 +80,10 @@ impl RunOptions {
     }
 }
 
-/// Where the checks are loaded from: `--checks`, else the default choice.
+/// Where the checks are loaded from: `--checks`, else the default choice
+/// (`checks_set`), its hints and warnings left out.
 pub(super) fn check_sources(paths: &[PathBuf], default_dir: &Path) -> Sourced<Vec<CheckSource>> {
-    Sourced {
-        value: CheckSource::from_args(paths, default_dir),
-        source: if paths.is_empty() {
-            Source::Default
-        } else {
-            Source::Flag("--checks")
-        },
-    }
+    super::checks_set::choose_checks(paths, default_dir).sources
 }
 
 /// Every setting of the run, a `setting: ...` line each; the key and
@@ -165,8 +159,15 @@ fn checks_line(checks: &Sourced<Vec<CheckSource>>) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     let source = match (&checks.source, checks.value.as_slice()) {
-        (Source::Default, [CheckSource::Builtin]) => "default: there is no ./checks".to_string(),
-        (Source::Default, _) => "default: the folder exists".to_string(),
+        (Source::Default, [CheckSource::Builtin]) => {
+            "default: no checks of your own in ./checks".to_string()
+        }
+        (Source::Default, [CheckSource::Builtin, ..]) => {
+            "default: the built-in checks and your own".to_string()
+        }
+        (Source::Default, _) => {
+            "default: ./checks holds changed copies of built-in checks".to_string()
+        }
         (source, _) => source.to_string(),
     };
     format!("setting: checks = {shown} ({source})")
@@ -183,7 +184,7 @@ mod tests {
         let builtin = check_sources(&[], &missing);
         assert_eq!(
             checks_line(&builtin),
-            "setting: checks = built-in (default: there is no ./checks)"
+            "setting: checks = built-in (default: no checks of your own in ./checks)"
         );
         let given = check_sources(&[PathBuf::from("builtin"), PathBuf::from("mine")], &missing);
         assert_eq!(
@@ -196,7 +197,7 @@ mod tests {
         };
         assert_eq!(
             checks_line(&folder),
-            "setting: checks = ./checks (default: the folder exists)"
+            "setting: checks = ./checks (default: ./checks holds changed copies of built-in checks)"
         );
     }
 }

@@ -119,7 +119,11 @@ pub fn summary(run: &RunResult) -> String {
         let headline = "UNREACHABLE".red().bold();
         return format!("{headline}: {}", one_line(&why.message));
     }
-    let mut text = String::from("\nhomologation checklist:\n");
+    let mut text = if run.target.sandbox {
+        String::from("\nsandbox self-test: the embedded sandbox answered, not a Wapzi target; no evidence about an integration\nhomologation checklist:\n")
+    } else {
+        String::from("\nhomologation checklist:\n")
+    };
     for item in &run.checklist {
         item_lines(&mut text, item);
     }
@@ -213,9 +217,14 @@ pub fn summary(run: &RunResult) -> String {
         1 => ", 1 advisory finding".to_string(),
         n => format!(", {n} advisory findings"),
     };
+    let self_test = if run.target.sandbox {
+        " (sandbox self-test)"
+    } else {
+        ""
+    };
     let _ = write!(
         text,
-        "\n{}: {} passed, {} failed, {} errors, {} advisory failed{findings}, {} ignored {against} {} ({} {sent}, {})",
+        "\n{}{self_test}: {} passed, {} failed, {} errors, {} advisory failed{findings}, {} ignored {against} {} ({} {sent}, {})",
         verdict_colour(run.verdict),
         s.passed,
         s.failed,

@@ -43,8 +43,9 @@ impl CheckSource {
         }
     }
 
-    /// The sources `args` name; with none, `default` if it exists (the
-    /// folder `init` writes), else the built-in set.
+    /// The sources `args` name; with none, `default` if it exists, else the
+    /// built-in set. (Commands choose the default set in
+    /// `app::checks_set`: the built-in set and `./checks` beside it.)
     pub fn from_args(args: &[PathBuf], default: &Path) -> Vec<CheckSource> {
         if !args.is_empty() {
             return args.iter().map(|a| CheckSource::from_arg(a)).collect();

@@ -57,6 +57,9 @@ fn write_header(out: &mut String, run: &RunResult) {
         run_icon(run.verdict),
         run.verdict.label()
     );
+    if run.target.sandbox {
+        out.push_str("> **Sandbox self-test:** the embedded sandbox answered, not a Wapzi target; this report is no evidence about an integration.\n\n");
+    }
     out.push_str("| | |\n|---|---|\n");
     for (name, value) in header_rows(run) {
         let _ = writeln!(out, "| {name} | {value} |");

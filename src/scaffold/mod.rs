@@ -3,8 +3,9 @@
 //!
 //! ```text
 //! DIR/
-//!   checks/<area>/<name>.yaml          the shipped checks, to extend
-//!   checks/check.schema.json           their JSON Schema, for editors
+//!   checks/example/greeting-answered.yaml  a check of your own, to start from
+//!   checks/check.schema.json           the checks' JSON Schema, for editors
+//!   checks/<area>/<name>.yaml          with --vendor: the built-in checks, pinned
 //!   .env.example                       every variable and fixture, secrets marked
 //!   .github/workflows/homologation.yml GitHub Actions gate
 //!   .gitlab/homologation.yml           GitLab CI gate, a job to include
@@ -14,7 +15,8 @@
 //!
 //! `DIR` is meant to be the root of the integrator's repository: CI
 //! recipes only work there, and `wapzi-homolog run` finds `checks/` there
-//! by default. `.gitignore` is never replaced, only completed with the
+//! by default, beside the built-in checks, which come from the binary
+//! (`--vendor` copies them, stamped with this version, to pin them). `.gitignore` is never replaced, only completed with the
 //! lines it lacks.
 
 mod env_example;
@@ -40,6 +42,22 @@ const GITLAB_JOB: &str = include_str!("templates/gitlab-ci.yml");
 const GITLAB_JOB_FROM_SOURCE: &str = include_str!("templates/gitlab-ci-from-source.yml");
 /// The GitLab pipeline `init` writes when there is none: it includes the job.
 pub const GITLAB_PIPELINE: &str = include_str!("templates/gitlab-pipeline.yml");
+/// The example check of the integrator's own that `init` writes.
+pub const EXAMPLE_CHECK: &str = include_str!("templates/example-check.yaml");
+/// Where `init` writes the example check, relative to `DIR`.
+pub const EXAMPLE_CHECK_FILE: &str = "checks/example/greeting-answered.yaml";
+
+/// How a vendored copy's stamp line starts; the version follows, then `:`.
+pub const VENDOR_STAMP: &str = "# vendored from wapzi-homolog ";
+
+/// The stamp line `init --vendor` writes atop the copy of the built-in
+/// check at `path` (below `checks/`).
+pub fn vendor_stamp(path: &str) -> String {
+    format!(
+        "{VENDOR_STAMP}{}: builtin:{path}, run instead of the built-in check of its id; delete this file to run the built-in one",
+        env!("CARGO_PKG_VERSION")
+    )
+}
 
 /// The GitHub Actions recipe `init` writes, pinned to this version.
 pub fn github_workflow(from_source: bool) -> String {
@@ -119,16 +137,30 @@ fn builtin_set() -> CheckSet {
 }
 
 /// Every file `init` writes, in the order it writes them; `from_source`
-/// picks the CI recipes that build from the git repository.
-pub fn plan(from_source: bool) -> Vec<Planned> {
-    let mut files: Vec<Planned> = DEFAULT_CHECKS
-        .iter()
-        .map(|(path, text)| Planned {
-            path: Path::new("checks").join(path),
-            contents: with_schema_line(path, "check.schema.json", text),
-            how: How::Whole,
-        })
-        .collect();
+/// picks the CI recipes that build from the git repository, `vendor` adds
+/// copies of the built-in checks, stamped with this version.
+pub fn plan(from_source: bool, vendor: bool) -> Vec<Planned> {
+    let mut files: Vec<Planned> = if vendor {
+        DEFAULT_CHECKS
+            .iter()
+            .map(|(path, text)| {
+                let copy = with_schema_line(path, "check.schema.json", text);
+                let (schema, body) = copy.split_once('\n').unwrap_or((&copy, ""));
+                Planned {
+                    path: Path::new("checks").join(path),
+                    contents: format!("{schema}\n{}\n{body}", vendor_stamp(path)),
+                    how: How::Whole,
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    files.push(Planned {
+        path: PathBuf::from(EXAMPLE_CHECK_FILE),
+        contents: EXAMPLE_CHECK.into(),
+        how: How::Whole,
+    });
     let rest = [
         (SCHEMA_FILE, check_schema_json(), How::Whole),
         (".env.example", env_example(&builtin_set()), How::Whole),

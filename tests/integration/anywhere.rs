@@ -82,7 +82,7 @@ fn own_checks() -> tempfile::TempDir {
 }
 
 #[test]
-fn a_checks_folder_replaces_the_builtin_set_and_builtin_adds_it_back() {
+fn a_checks_folder_loads_beside_the_builtin_set_and_given_paths_replace_it() {
     let dir = own_checks();
     let ids = |args: &[&str]| {
         let ran = run(bin().current_dir(dir.path()).arg("list").args(args));
@@ -93,12 +93,15 @@ fn a_checks_folder_replaces_the_builtin_set_and_builtin_adds_it_back() {
             .map(String::from)
             .collect::<Vec<_>>()
     };
-    assert_eq!(ids(&[]), ["acme::accepted"], "./checks is the default");
+    // The default: the built-in checks and ./checks beside them.
+    let default = ids(&[]);
+    assert_eq!(default.len(), DEFAULT_CHECKS.len() + 1, "{default:?}");
+    assert!(default.contains(&"acme::accepted".to_string()));
+    assert!(default.contains(&"key::accepted".to_string()));
+    // Given paths replace it: your own checks alone, or both again.
     assert_eq!(ids(&["--checks", "checks"]), ["acme::accepted"]);
     let both = ids(&["--checks", "builtin", "--checks", "checks"]);
-    assert_eq!(both.len(), DEFAULT_CHECKS.len() + 1, "{both:?}");
-    assert!(both.contains(&"acme::accepted".to_string()));
-    assert!(both.contains(&"key::accepted".to_string()));
+    assert_eq!(both, default);
 }
 
 /// `validate builtin checks` with the built-in `builtin_path` copied as

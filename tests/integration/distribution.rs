@@ -137,7 +137,17 @@ fn release() -> (tempfile::TempDir, String) {
 
 /// The install script, pointed at `server`, installing into `into`.
 fn install(server: &FileServer, into: &Path) -> crate::support::Ran {
-    let mut cmd = Command::new(root().join(".github/action/install.sh"));
+    let mut cmd = install_command(server, into);
+    cmd.env("WAPZI_HOMOLOG_VERSION", format!("v{VERSION}"))
+        .env("WAPZI_HOMOLOG_TARGET", TARGET);
+    crate::support::run(&mut cmd)
+}
+
+/// The install script pointed at `server`, installing into `into`, its
+/// version and target left to the caller; bounded by coreutils' `timeout`.
+fn install_command(server: &FileServer, into: &Path) -> Command {
+    let mut cmd = Command::new("timeout");
+    cmd.arg("120").arg(root().join(".github/action/install.sh"));
     for proxy in [
         "http_proxy",
         "HTTP_PROXY",
@@ -148,12 +158,12 @@ fn install(server: &FileServer, into: &Path) -> crate::support::Ran {
     ] {
         cmd.env_remove(proxy);
     }
-    cmd.env("WAPZI_HOMOLOG_VERSION", format!("v{VERSION}"))
+    cmd.env_remove("WAPZI_HOMOLOG_VERSION")
+        .env_remove("GITHUB_ACTION_PATH")
         .env("WAPZI_HOMOLOG_RELEASE_URL", server.url())
-        .env("WAPZI_HOMOLOG_TARGET", TARGET)
         .env("WAPZI_HOMOLOG_INSTALL_DIR", into.join("bin"))
         .env("GITHUB_PATH", into.join("github_path"));
-    crate::support::run(&mut cmd)
+    cmd
 }
 
 #[test]
@@ -209,15 +219,170 @@ fn the_install_script_refuses_a_missing_asset_and_a_missing_version() {
     assert!(server.requests.load(Ordering::SeqCst) >= 1);
 
     let ran = crate::support::run(
-        Command::new(root().join(".github/action/install.sh"))
+        install_command(&server, into.path())
             .env("WAPZI_HOMOLOG_VERSION", "main")
-            .env("WAPZI_HOMOLOG_INSTALL_DIR", into.path()),
+            .env("WAPZI_HOMOLOG_TARGET", TARGET),
     );
     assert_ne!(ran.code, 0);
     assert!(
         ran.stderr.contains("give the action's 'version' input"),
         "{}",
         ran.stderr
+    );
+    // No input and no action folder to read a version from.
+    let ran = crate::support::run(
+        install_command(&server, into.path()).env("WAPZI_HOMOLOG_TARGET", TARGET),
+    );
+    assert_ne!(ran.code, 0);
+    assert!(ran.stderr.contains("no release version"), "{}", ran.stderr);
+}
+
+/// A release of `version` holding one stand-in asset per target.
+fn release_of(version: &str, targets: &[&str]) -> tempfile::TempDir {
+    let dir = temp_dir();
+    let binary = dir.path().join("wapzi-homolog");
+    std::fs::write(&binary, "#!/bin/sh\necho stand-in wapzi-homolog\n").unwrap();
+    for target in targets {
+        let packaged = Command::new(root().join(".github/release/package.sh"))
+            .arg(target)
+            .arg(&binary)
+            .arg(dir.path().join(format!("v{version}")))
+            .arg(version)
+            .output()
+            .unwrap();
+        assert!(
+            packaged.status.success(),
+            "{}",
+            String::from_utf8_lossy(&packaged.stderr)
+        );
+    }
+    dir
+}
+
+#[test]
+fn the_install_script_takes_the_version_from_its_input_else_from_the_actions_cargo_toml() {
+    let dir = release_of("9.8.7", &[TARGET]);
+    let own = release_of(VERSION, &[TARGET]);
+    for (release, input, expected) in [
+        (&dir, Some("v9.8.7"), "9.8.7"),
+        (&dir, Some("9.8.7"), "9.8.7"),
+        (&own, None, VERSION),
+        (&own, Some(""), VERSION),
+    ] {
+        let server = FileServer::start(release.path());
+        let into = temp_dir();
+        let mut cmd = install_command(&server, into.path());
+        // The action's folder is this repository: its Cargo.toml says VERSION.
+        cmd.env("GITHUB_ACTION_PATH", root())
+            .env("WAPZI_HOMOLOG_TARGET", TARGET);
+        if let Some(input) = input {
+            cmd.env("WAPZI_HOMOLOG_VERSION", input);
+        }
+        let ran = crate::support::run(&mut cmd);
+        assert_exit(&ran, exit::READY);
+        let asset = format!("/v{expected}/wapzi-homolog-v{expected}-{TARGET}.tar.gz");
+        assert!(ran.stdout.contains(&asset), "{input:?}: {}", ran.stdout);
+        assert!(into.path().join("bin/wapzi-homolog").is_file());
+    }
+}
+
+#[test]
+fn the_install_script_finds_the_asset_of_every_platform_it_names() {
+    let targets = [
+        "x86_64-unknown-linux-musl",
+        "aarch64-unknown-linux-musl",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+    ];
+    let dir = release_of(VERSION, &targets);
+    let server = FileServer::start(dir.path());
+    for target in targets {
+        let into = temp_dir();
+        let ran = crate::support::run(
+            install_command(&server, into.path())
+                .env("WAPZI_HOMOLOG_VERSION", VERSION)
+                .env("WAPZI_HOMOLOG_TARGET", target),
+        );
+        assert_exit(&ran, exit::READY);
+        assert!(
+            ran.stdout.contains(&format!("({target})")),
+            "{}",
+            ran.stdout
+        );
+        assert!(into.path().join("bin/wapzi-homolog").is_file(), "{target}");
+    }
+    // A platform the release does not build: its asset is missing, said so.
+    let into = temp_dir();
+    let ran = crate::support::run(
+        install_command(&server, into.path())
+            .env("WAPZI_HOMOLOG_VERSION", VERSION)
+            .env("WAPZI_HOMOLOG_TARGET", "riscv64gc-unknown-linux-musl"),
+    );
+    assert_ne!(ran.code, 0);
+    assert!(
+        ran.stderr.contains("cannot download") && ran.stderr.contains("riscv64gc"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!into.path().join("bin").exists(), "nothing is installed");
+}
+
+#[test]
+fn every_archive_carries_the_licences_and_the_repository_has_them() {
+    let license = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    assert!(license.contains("license = \"MIT OR Apache-2.0\""));
+    for file in ["LICENSE-MIT", "LICENSE-APACHE"] {
+        assert!(root().join(file).is_file(), "{file}");
+    }
+    let (dir, asset) = release();
+    let listing = Command::new("tar")
+        .arg("-tzf")
+        .arg(dir.path().join(format!("v{VERSION}/{asset}")))
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    for file in [
+        "wapzi-homolog",
+        "README.md",
+        "LICENSE-MIT",
+        "LICENSE-APACHE",
+    ] {
+        let entry = format!("wapzi-homolog-v{VERSION}-{TARGET}/{file}");
+        assert!(
+            listing.lines().any(|l| l == entry),
+            "{entry} not in\n{listing}"
+        );
+    }
+}
+
+#[test]
+fn the_release_image_is_assembled_from_the_musl_binaries_without_compiling() {
+    let (text, release) = read_yaml(".github/workflows/release.yml");
+    assert!(!text.contains("macos-13"), "a retired runner");
+    assert!(!text.contains("setup-qemu-action"), "no emulated compile");
+    let image = &release["jobs"]["image"];
+    assert_eq!(image["needs"].as_str(), Some("build"));
+    let steps = serde_yaml::to_string(&image["steps"]).unwrap();
+    assert!(steps.contains("sha256sum --check"), "{steps}");
+    assert!(
+        steps.contains("file: .github/release/Dockerfile"),
+        "{steps}"
+    );
+    assert!(steps.contains("linux/amd64,linux/arm64"), "{steps}");
+    let dockerfile = std::fs::read_to_string(root().join(".github/release/Dockerfile")).unwrap();
+    for line in dockerfile.lines().filter(|l| !l.starts_with('#')) {
+        assert!(
+            !line.starts_with("RUN "),
+            "no command runs in the image's build: {line}"
+        );
+    }
+    assert!(dockerfile
+        .contains("COPY --chmod=755 ${TARGETARCH}/wapzi-homolog /usr/local/bin/wapzi-homolog"));
+    let publish = serde_yaml::to_string(&release["jobs"]["publish"]).unwrap();
+    assert!(publish.contains("cargo publish --locked"), "{publish}");
+    assert_eq!(
+        release["jobs"]["publish"]["needs"].as_str(),
+        Some("release")
     );
 }
 
@@ -335,9 +500,11 @@ fn the_action_is_composite_and_feeds_the_key_through_the_environment() {
         .as_str()
         .unwrap()
         .contains(".github/action/install.sh"));
+    // Not `github.action_ref`, which GitHub does not promise in a composite
+    // action: the script falls back to the action's own Cargo.toml.
     assert_eq!(
         install["env"]["WAPZI_HOMOLOG_VERSION"].as_str(),
-        Some("${{ inputs.version || github.action_ref }}")
+        Some("${{ inputs.version }}")
     );
     let run = &steps[1];
     assert_eq!(

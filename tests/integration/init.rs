@@ -3,17 +3,18 @@
 
 use std::path::Path;
 
-use wapzi_homolog::check::load_paths;
+use wapzi_homolog::check::{load_sources, CheckSource};
 use wapzi_homolog::exit;
 use wapzi_homolog::sandbox::FIXTURES;
-use wapzi_homolog::scaffold::{github_workflow, DEFAULT_CHECKS};
+use wapzi_homolog::scaffold::{github_workflow, DEFAULT_CHECKS, EXAMPLE_CHECK_FILE, VENDOR_STAMP};
 
 use crate::support::{assert_exit, bin, files_below, run, temp_dir, TestSandbox};
 
 const SETUP: i32 = exit::SETUP as i32;
 
-/// What `init` writes whole besides the checks, relative to its folder.
-const OTHER_FILES: [&str; 5] = [
+/// What `init` writes whole, relative to its folder.
+const OTHER_FILES: [&str; 6] = [
+    EXAMPLE_CHECK_FILE,
     "checks/check.schema.json",
     ".env.example",
     ".github/workflows/homologation.yml",
@@ -29,34 +30,135 @@ fn init_with(dir: &Path, flags: &[&str]) -> crate::support::Ran {
     run(bin().arg("init").arg(dir).args(flags))
 }
 
+/// The number of built-in checks, API and client, as `validate` counts them.
+fn builtin_count() -> usize {
+    let set = load_sources(&[CheckSource::Builtin]).unwrap();
+    set.checks.len() + set.client_checks.len()
+}
+
 #[test]
 fn an_inited_folder_validates_and_passes_against_the_sandbox() {
     let dir = temp_dir();
     let ran = init(dir.path(), false);
     assert_exit(&ran, exit::READY);
     let written = files_below(dir.path());
-    assert_eq!(
-        written.len(),
-        DEFAULT_CHECKS.len() + OTHER_FILES.len() + 1,
-        "{written:?}"
-    );
+    assert_eq!(written.len(), OTHER_FILES.len() + 1, "{written:?}");
     for file in OTHER_FILES.iter().chain(&[".gitignore"]) {
         assert!(dir.path().join(file).is_file(), "{file}");
     }
-    let checks = dir.path().join("checks");
-    let ran = run(bin().arg("validate").arg(&checks));
-    assert_exit(&ran, exit::READY);
     assert!(
         ran.stdout
-            .contains(&format!("{} checks", DEFAULT_CHECKS.len())),
+            .contains(&format!("  cd {}\n", dir.path().display())),
         "{}",
         ran.stdout
     );
+    // In the folder, with no --checks: the built-in checks and the example.
+    let ran = run(bin().arg("validate").current_dir(dir.path()));
+    assert_exit(&ran, exit::READY);
+    assert!(
+        ran.stdout
+            .starts_with(&format!("{} checks in", builtin_count() + 1)),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran.stderr.is_empty(), "{}", ran.stderr);
     let ran = run(bin()
-        .args(["run", "--sandbox", "--no-reports", "--checks"])
-        .arg(&checks));
+        .args(["run", "--sandbox", "--no-reports"])
+        .current_dir(dir.path()));
     assert_exit(&ran, exit::READY);
     assert!(ran.failed().is_empty());
+    assert!(ran
+        .passed()
+        .contains(&"example::greeting-answered".to_string()));
+    assert!(ran.passed().contains(&"key::missing".to_string()));
+}
+
+#[test]
+fn init_vendor_pins_the_built_in_checks_and_a_newer_binary_warns() {
+    let dir = temp_dir();
+    let ran = init_with(dir.path(), &["--vendor"]);
+    assert_exit(&ran, exit::READY);
+    assert_eq!(
+        files_below(dir.path()).len(),
+        DEFAULT_CHECKS.len() + OTHER_FILES.len() + 1
+    );
+    let copy = dir.path().join("checks/key/missing.yaml");
+    let text = std::fs::read_to_string(&copy).unwrap();
+    let stamp = format!(
+        "{VENDOR_STAMP}{}: builtin:key/missing.yaml",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(text.lines().nth(1).unwrap().starts_with(&stamp), "{text}");
+    let ran = run(bin().arg("validate").current_dir(dir.path()));
+    assert_exit(&ran, exit::READY);
+    assert!(ran.stderr.is_empty(), "current copies: {}", ran.stderr);
+
+    // Copies stamped by an older version, changed since: they still run, said once.
+    for file in files_below(&dir.path().join("checks")) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        if text.contains(VENDOR_STAMP) {
+            let older = text.replace(
+                &format!("{VENDOR_STAMP}{}:", env!("CARGO_PKG_VERSION")),
+                &format!("{VENDOR_STAMP}0.0.1:"),
+            );
+            std::fs::write(&file, format!("{older}# pinned\n")).unwrap();
+        }
+    }
+    let ran = run(bin()
+        .args(["run", "--sandbox", "--no-reports"])
+        .current_dir(dir.path()));
+    assert_exit(&ran, exit::READY);
+    let warnings: Vec<&str> = ran
+        .stderr
+        .lines()
+        .filter(|l| {
+            l.starts_with("warning: ./checks holds built-in checks vendored by wapzi-homolog 0.0.1")
+        })
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", ran.stderr);
+    assert!(warnings[0].contains("init --vendor --force"));
+}
+
+#[test]
+fn a_folder_of_copies_from_an_earlier_init_keeps_working_with_a_hint() {
+    let dir = temp_dir();
+    assert_eq!(init(dir.path(), false).code, 0);
+    // What init wrote before the built-in checks ran beside ./checks:
+    // every built-in check, unstamped, one of them since edited.
+    for (path, text) in DEFAULT_CHECKS {
+        let file = dir.path().join("checks").join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, text).unwrap();
+    }
+    let edited = dir.path().join("checks/key/missing.yaml");
+    let text = std::fs::read_to_string(&edited).unwrap();
+    std::fs::write(&edited, format!("{text}# edited\n")).unwrap();
+    let ran = run(bin()
+        .args(["run", "--sandbox", "--no-reports"])
+        .current_dir(dir.path()));
+    assert_exit(&ran, exit::READY);
+    let hints: Vec<&str> = ran
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("hint: ./checks holds "))
+        .collect();
+    assert_eq!(hints.len(), 1, "{}", ran.stderr);
+    assert!(hints[0].contains("delete them"), "{}", hints[0]);
+    assert!(ran
+        .passed()
+        .contains(&"example::greeting-answered".to_string()));
+
+    // Unchanged copies are the built-in checks: no duplicate, no hint.
+    std::fs::write(&edited, text).unwrap();
+    let ran = run(bin().arg("validate").current_dir(dir.path()));
+    assert_exit(&ran, exit::READY);
+    assert!(ran.stderr.is_empty(), "{}", ran.stderr);
+    assert!(
+        ran.stdout
+            .starts_with(&format!("{} checks in", builtin_count() + 1)),
+        "{}",
+        ran.stdout
+    );
 }
 
 #[test]
@@ -89,14 +191,14 @@ fn inited_checks_point_at_the_schema_written_beside_them() {
 fn init_refuses_to_overwrite_and_names_each_file_unless_forced() {
     let dir = temp_dir();
     assert_eq!(init(dir.path(), false).code, 0);
-    let edited = dir.path().join("checks/key/missing.yaml");
+    let edited = dir.path().join(EXAMPLE_CHECK_FILE);
     std::fs::write(&edited, "# mine\n").unwrap();
     let ran = init(dir.path(), false);
     assert_exit(&ran, exit::SETUP);
     assert!(ran.stderr.contains("nothing was written"), "{}", ran.stderr);
     assert!(ran.stderr.contains("--force"), "{}", ran.stderr);
     assert!(ran.stderr.contains("--skip-existing"), "{}", ran.stderr);
-    for file in OTHER_FILES.iter().chain(["checks/key/missing.yaml"].iter()) {
+    for file in OTHER_FILES.iter() {
         let shown = dir.path().join(file).display().to_string();
         assert!(
             ran.stderr.contains(&shown),
@@ -111,7 +213,7 @@ fn init_refuses_to_overwrite_and_names_each_file_unless_forced() {
     assert!(ran.stdout.contains("overwritten"), "{}", ran.stdout);
     assert!(std::fs::read_to_string(&edited)
         .unwrap()
-        .contains("id: key::missing"));
+        .contains("id: example::greeting-answered"));
 }
 
 #[test]
@@ -133,7 +235,7 @@ fn skip_existing_writes_what_is_missing_and_keeps_the_users_files() {
     let dir = temp_dir();
     let pipeline = "stages: [build]\n";
     std::fs::write(dir.path().join(".gitlab-ci.yml"), pipeline).unwrap();
-    let mine = dir.path().join("checks/key/missing.yaml");
+    let mine = dir.path().join(EXAMPLE_CHECK_FILE);
     std::fs::create_dir_all(mine.parent().unwrap()).unwrap();
     std::fs::write(&mine, "# mine\n").unwrap();
     let ran = init_with(dir.path(), &["--skip-existing"]);
@@ -148,7 +250,7 @@ fn skip_existing_writes_what_is_missing_and_keeps_the_users_files() {
         "{}",
         ran.stdout
     );
-    for kept in [".gitlab-ci.yml", "checks/key/missing.yaml"] {
+    for kept in [".gitlab-ci.yml", EXAMPLE_CHECK_FILE] {
         let shown = format!("  {}\n", dir.path().join(kept).display());
         assert!(ran.stdout.contains(&shown), "{shown}\n{}", ran.stdout);
     }
@@ -159,7 +261,7 @@ fn skip_existing_writes_what_is_missing_and_keeps_the_users_files() {
         ran.stdout
     );
     let written = files_below(dir.path());
-    assert_eq!(written.len(), DEFAULT_CHECKS.len() + OTHER_FILES.len() + 1);
+    assert_eq!(written.len(), OTHER_FILES.len() + 1);
 
     let ran = init_with(dir.path(), &["--skip-existing"]);
     assert_exit(&ran, exit::READY);
@@ -228,7 +330,11 @@ fn env_example_documents_every_variable_and_fixture_and_marks_secrets() {
         assert!(text.contains(var), "{var}");
     }
     assert!(text.contains("# SECRET. The API key under test"), "{text}");
-    let set = load_paths(&[dir.path().join("checks")]).unwrap();
+    let set = load_sources(&[
+        CheckSource::Builtin,
+        CheckSource::Path(dir.path().join("checks")),
+    ])
+    .unwrap();
     for fixture in set.catalog.iter() {
         let var = format!("# {}=\n", fixture.env_var());
         assert!(text.contains(&var), "{var} missing from\n{text}");
@@ -329,13 +435,11 @@ fn readme_walkthrough_check_runs_in_an_inited_folder() {
     let file = dir.path().join("checks/acme/follow-up.yaml");
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(&file, check).unwrap();
-    let checks = dir.path().join("checks");
-    let ran = run(bin().arg("validate").arg(&checks));
+    let ran = run(bin().arg("validate").current_dir(dir.path()));
     assert_exit(&ran, exit::READY);
     let ran = run(bin()
-        .args(["run", "--sandbox", "--no-reports", "--checks"])
-        .arg(&checks)
-        .arg("acme::"));
+        .args(["run", "--sandbox", "--no-reports", "acme::"])
+        .current_dir(dir.path()));
     assert_exit(&ran, exit::INCOMPLETE);
     assert_eq!(ran.passed(), ["acme::follow-up"]);
 }

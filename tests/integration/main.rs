@@ -13,6 +13,7 @@ mod fuzz;
 mod hostile;
 mod init;
 mod invalid_checks;
+mod lint;
 mod readme_promises;
 mod reports;
 mod run_sandbox;

@@ -207,3 +207,44 @@ fn an_https_target_has_its_tls_facts_in_report_json() {
     let not_after = tls["certificate_not_after"].as_str().unwrap_or_default();
     assert!(not_after.starts_with("4096-01-01"), "{tls}");
 }
+
+/// The README's walkthrough, as a newcomer follows it: `init`, the check it
+/// shows in `checks/acme/`, then `validate`, whose line is the one the
+/// README prints (the built-in checks, the example and acme's, counted by
+/// the program).
+#[test]
+fn readme_walkthrough_prints_the_count_validate_prints() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let (_, section) = readme.split_once("## Write your own check").unwrap();
+    let promised = section
+        .lines()
+        .find_map(|l| l.strip_prefix("wapzi-homolog validate "))
+        .and_then(|l| l.split_once("# "))
+        .map(|(_, said)| said.to_string())
+        .unwrap();
+    let (_, rest) = section.split_once("```yaml\n").unwrap();
+    let (check, _) = rest.split_once("```").unwrap();
+    let dir = temp_dir();
+    assert_exit(&run(bin().arg("init").arg(dir.path())), exit::READY);
+    let file = dir.path().join("checks/acme/follow-up.yaml");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, check).unwrap();
+    let ran = run(bin().arg("validate").current_dir(dir.path()));
+    assert_exit(&ran, exit::READY);
+    assert_eq!(ran.stdout.trim(), promised);
+}
+
+/// Every command of the README that installs from source keeps to the
+/// tested lock file, and its Docker line runs as the user who mounts.
+#[test]
+fn readme_installs_from_source_with_locked_and_runs_docker_as_the_user() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for line in readme.lines().filter(|l| l.contains("cargo install ")) {
+        assert!(line.contains("--locked"), "{line}");
+    }
+    for line in readme.lines().filter(|l| l.starts_with("docker run ")) {
+        assert!(line.contains(r#"--user "$(id -u):$(id -g)""#), "{line}");
+    }
+}

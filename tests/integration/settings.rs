@@ -54,8 +54,10 @@ fn run_sandbox_verbose_says_every_setting_is_the_sandboxs_own_or_a_default() {
         format!("setting: fixture other_entry_point_id {own}"),
         format!("setting: fixture previous_api_key {own}"),
         format!("setting: fixture unavailable_entry_point_id {own}"),
-        // The repository's own checks/ folder: the test runs at its root.
-        "setting: checks = ./checks (default: the folder exists)".into(),
+        // The repository's own checks/ folder, the built-in checks' sources:
+        // the test runs at its root, and copies identical to the built-in
+        // checks are the built-in checks.
+        "setting: checks = built-in (default: no checks of your own in ./checks)".into(),
         "setting: reports = none (from --no-reports)".into(),
         "setting: request timeout = 30s (default)".into(),
         "setting: connect timeout = 10s (default)".into(),

@@ -27,11 +27,20 @@ fn every_report_says(reports: &Path, label: &str) {
         md.starts_with("# Wapzi homologation: ") && md.lines().next().unwrap().ends_with(label),
         "{md}"
     );
+    // A run against the sandbox says so in each report, as a self-test.
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(latest.join("report.json")).unwrap())
+            .unwrap();
+    let sandbox = json["target"]["sandbox"].as_bool().unwrap();
+    assert_eq!(md.contains("> **Sandbox self-test:**"), sandbox, "{md}");
     let html = std::fs::read_to_string(latest.join("report.html")).unwrap();
-    assert!(
-        html.contains(&format!("id=\"verdict\">{label}</div>")),
-        "banner"
-    );
+    let banner = if sandbox {
+        format!("id=\"verdict\">{label} · sandbox self-test</div>")
+    } else {
+        format!("id=\"verdict\">{label}</div>")
+    };
+    assert!(html.contains(&banner), "banner: {banner}");
+    assert_eq!(html.contains("id=\"self-test\""), sandbox, "banner");
     let junit = std::fs::read_to_string(latest.join("junit.xml")).unwrap();
     assert!(
         junit.contains(&format!("name=\"verdict\" value=\"{label}\"")),

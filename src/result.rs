@@ -82,10 +82,13 @@ impl RunResult {
     /// cost of the run to the account's agents, as every output says it.
     pub fn executions_text(&self) -> String {
         match self.executions_on_other_accounts {
-            0 => format!("{} executions created", self.executions_created),
+            0 => format!(
+                "{} created",
+                crate::text::counted(self.executions_created, "execution")
+            ),
             other => format!(
-                "{} executions created ({other} on another account)",
-                self.executions_created
+                "{} created ({other} on another account)",
+                crate::text::counted(self.executions_created, "execution")
             ),
         }
     }
@@ -308,6 +311,10 @@ pub struct Summary {
     /// silent that the target did not meet): reported, not gating.
     #[serde(default)]
     pub advisory_findings: usize,
+    /// Checks a signal stopped before they ended (not counted in
+    /// `errors`: they say nothing of the target).
+    #[serde(default)]
+    pub interrupted: usize,
 }
 
 /// One checklist item and the evidence for it.
@@ -808,6 +815,13 @@ impl Summary {
             match check.verdict {
                 Verdict::Passed => s.passed += 1,
                 Verdict::Failed => s.failed += 1,
+                Verdict::Error
+                    if check
+                        .failure()
+                        .is_some_and(|f| f.kind == FailureKind::Interrupted) =>
+                {
+                    s.interrupted += 1
+                }
                 Verdict::Error => s.errors += 1,
                 Verdict::AdvisoryFailed => s.advisory_failed += 1,
                 Verdict::Ignored => s.ignored += 1,

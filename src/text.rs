@@ -78,6 +78,15 @@ fn cut_at(text: &str, limit: usize) -> Option<usize> {
     text.char_indices().nth(limit).map(|(cut, _)| cut)
 }
 
+/// `1 execution`, `5 executions`: a count with its noun, singular for one.
+pub fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

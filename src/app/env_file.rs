@@ -35,6 +35,7 @@ impl EnvFile {
             }
         })?;
         let mut vars = BTreeMap::new();
+        let bytes = spaced_values_quoted(&bytes);
         for item in dotenvy::from_read_iter(&bytes[..]) {
             match item {
                 Ok((key, value)) => {
@@ -86,6 +87,37 @@ impl EnvFile {
         };
         Some((value, source))
     }
+}
+
+/// `bytes` with each unquoted value that holds a space single-quoted, so
+/// `NAME=please fail now` reads `please fail now` as Docker's env files
+/// and Node's dotenv read it (trailing blanks and a ` #` comment dropped,
+/// as Node does) instead of being refused; a value holding `'` is left as
+/// written.
+fn spaced_values_quoted(bytes: &[u8]) -> Vec<u8> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return bytes.to_vec();
+    };
+    let mut out = String::with_capacity(text.len() + 16);
+    for line in text.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(body) => (body.strip_suffix('\r').unwrap_or(body), &line[body.len()..]),
+            None => (line, ""),
+        };
+        match body.split_once('=') {
+            Some((name, value)) if entry_name(body).is_some() => {
+                let value = value.split(" #").next().unwrap_or_default().trim();
+                let quoted = value.starts_with(['"', '\'', '`']);
+                if !quoted && value.contains(char::is_whitespace) && !value.contains('\'') {
+                    out.push_str(&format!("{name}='{value}'{end}"));
+                    continue;
+                }
+                out.push_str(line);
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out.into_bytes()
 }
 
 /// The variable a `NAME=VALUE` line (or `export NAME=VALUE`) defines.
@@ -197,8 +229,26 @@ mod tests {
     }
 
     #[test]
+    fn a_value_with_spaces_is_read_as_docker_and_node_read_it() {
+        let (_dir, path) = write(
+            "WAPZI_FAILING_MESSAGE=please fail now  # the sandbox's marker\r\nexport WAPZI_X = a b\nWAPZI_Q=\"quoted  value\"\n",
+        );
+        let file = EnvFile::load(&path).unwrap();
+        let none = |_: &str| None;
+        assert_eq!(
+            file.lookup("WAPZI_FAILING_MESSAGE", none).as_deref(),
+            Some("please fail now")
+        );
+        assert_eq!(file.lookup("WAPZI_X", none).as_deref(), Some("a b"));
+        assert_eq!(
+            file.lookup("WAPZI_Q", none).as_deref(),
+            Some("quoted  value")
+        );
+    }
+
+    #[test]
     fn a_malformed_line_is_named_without_its_value() {
-        let (_dir, path) = write("WAPZI_ENTRY_POINT_ID=ep\nWAPZI_API_KEY=ak secret value\n");
+        let (_dir, path) = write("WAPZI_ENTRY_POINT_ID=ep\nWAPZI_API_KEY=\"ak secret value\n");
         let message = EnvFile::load(&path).unwrap_err().to_string();
         assert!(message.contains("line 2 (WAPZI_API_KEY)"), "{message}");
         assert!(!message.contains("secret"), "{message}");

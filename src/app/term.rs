@@ -209,13 +209,26 @@ pub fn summary(run: &RunResult) -> String {
     }
     let s = &run.summary;
     let (against, sent) = match run.side {
-        Side::Api => ("against", "requests"),
-        Side::Client => ("for the client's calls to", "calls recorded"),
+        Side::Api => (
+            "against",
+            crate::text::counted(run.requests_sent, "request"),
+        ),
+        Side::Client => (
+            "for the client's calls to",
+            format!(
+                "{} recorded",
+                crate::text::counted(run.requests_sent, "call")
+            ),
+        ),
     };
     let findings = match s.advisory_findings {
         0 => String::new(),
         1 => ", 1 advisory finding".to_string(),
         n => format!(", {n} advisory findings"),
+    };
+    let findings = match s.interrupted {
+        0 => findings,
+        n => format!("{findings}, {n} interrupted"),
     };
     let self_test = if run.target.sandbox {
         " (sandbox self-test)"
@@ -224,7 +237,7 @@ pub fn summary(run: &RunResult) -> String {
     };
     let _ = write!(
         text,
-        "\n{}{self_test}: {} passed, {} failed, {} errors, {} advisory failed{findings}, {} ignored {against} {} ({} {sent}, {})",
+        "\n{}{self_test}: {} passed, {} failed, {} errors, {} advisory failed{findings}, {} ignored {against} {} ({sent}, {})",
         verdict_colour(run.verdict),
         s.passed,
         s.failed,
@@ -232,7 +245,6 @@ pub fn summary(run: &RunResult) -> String {
         s.advisory_failed,
         s.ignored,
         run.target.base_url,
-        run.requests_sent,
         run.executions_text()
     );
     text

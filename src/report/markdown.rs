@@ -127,14 +127,14 @@ fn header_rows(run: &RunResult) -> Vec<(&'static str, String)> {
         (
             "Summary",
             format!(
-                "{} checks: {} passed, {} failed, {} errored, {} advisory failed, {} ignored; {} requests sent, {}",
+                "{} checks: {} passed, {} failed, {} errored, {} advisory failed, {} ignored; {} sent, {}",
                 s.total,
                 s.passed,
                 s.failed,
                 s.errors,
                 s.advisory_failed,
                 s.ignored,
-                run.requests_sent,
+                crate::text::counted(run.requests_sent, "request"),
                 run.executions_text()
             ),
         ),

@@ -21,7 +21,7 @@ use futures_util::future::{BoxFuture, FutureExt, Shared};
 use futures_util::StreamExt;
 use reqwest::Url;
 
-use super::record::{refusal, NoAnswer, MAX_REQUEST_BODY};
+use super::record::{own_answer, refusal, MAX_REQUEST_BODY};
 
 /// How long the upstream may take to accept a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -106,10 +106,10 @@ pub(crate) fn forward_until(
 async fn forward_request(State(forwarder): State<Arc<Forwarder>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_REQUEST_BODY).await else {
-        return refusal(
+        return own_answer(refusal(
             StatusCode::PAYLOAD_TOO_LARGE,
             "the request body is over 1 MiB",
-        );
+        ));
     };
     let mut url = forwarder.origin.clone();
     // Setting the path never changes the host, whatever the path holds.
@@ -164,9 +164,7 @@ fn relay(answer: reqwest::Response, stop: Stop) -> Response {
 
 /// The recorder's answer when the upstream gave none.
 fn no_answer(status: StatusCode, message: String) -> Response {
-    let mut response = refusal(status, &message);
-    response.extensions_mut().insert(NoAnswer);
-    response
+    own_answer(refusal(status, &message))
 }
 
 /// Why the upstream gave no answer, in a word or two (never the URL).

@@ -4,6 +4,9 @@
 //! client follows the newest. So is one whose last read was refused (401,
 //! 403) with the key that created it: the key was refused (rotated, or the
 //! account made inactive), and a client stops reading then, as it should.
+//! And so is one whose 202 the client never received (it hung up first):
+//! it cannot read an id it was never given; `no-duplicate-execution`
+//! judges the retry that follows.
 
 use std::collections::HashMap;
 
@@ -36,6 +39,7 @@ pub fn eval(traffic: &Traffic, statuses: &[String]) -> RuleOutcome {
                 .as_deref()
                 .is_none_or(|c| latest.get(c) == Some(&i))
         })
+        .filter(|&(i, _)| !traffic.calls[i].client_gone)
         .filter(|&(_, id)| traffic.first_shown(id, statuses).is_none())
         .filter(|&(i, id)| !is_cut_by_refusal(traffic, i, id))
         .map(|(i, id)| {

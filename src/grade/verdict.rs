@@ -153,10 +153,18 @@ fn item_evidence(
             }),
         }
     }
+    // An item evidenced by one check only is not evidenced by the others.
+    let evidenced = item.evidenced_only_by().is_none_or(|only| {
+        passed.iter().any(|p| p == only) || mine.iter().all(|c| c.id != only)
+    });
     ChecklistVerdict {
         id: item.id().to_string(),
         text: item.text().to_string(),
-        verdict: ItemVerdict::of(!failed.is_empty(), !passed.is_empty(), !gaps.is_empty()),
+        verdict: ItemVerdict::of(
+            !failed.is_empty(),
+            !passed.is_empty() && evidenced,
+            !gaps.is_empty(),
+        ),
         checks: mine.iter().map(|c| c.id.clone()).collect(),
         passed,
         failed,

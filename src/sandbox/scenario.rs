@@ -242,7 +242,7 @@ mod tests {
             text.starts_with("unknown scenario `key-rotate` (did you mean `key-rotated`?); valid scenarios: slow, failed, superseded"),
             "{text}"
         );
-        assert!(text.ends_with("unavailable"), "{text}");
+        assert!(text.ends_with("long-answer"), "{text}");
         assert_eq!(
             Scenario::parse("inactive").expect_err("unknown").suggestion,
             Some("inactive-account")

@@ -219,7 +219,10 @@ fn key_shaped(bytes: &[u8]) -> Vec<String> {
     while let Some(start) = bytes[at..].windows(3).position(|w| w == b"ak_") {
         let begin = at + start;
         let tail = &bytes[begin + 3..];
-        let run = tail.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+        let run = tail
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
         if run >= 16 {
             found.push(String::from_utf8_lossy(&bytes[begin..begin + 3 + run]).into_owned());
         }

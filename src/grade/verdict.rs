@@ -154,9 +154,9 @@ fn item_evidence(
         }
     }
     // An item evidenced by one check only is not evidenced by the others.
-    let evidenced = item.evidenced_only_by().is_none_or(|only| {
-        passed.iter().any(|p| p == only) || mine.iter().all(|c| c.id != only)
-    });
+    let evidenced = item
+        .evidenced_only_by()
+        .is_none_or(|only| passed.iter().any(|p| p == only) || mine.iter().all(|c| c.id != only));
     ChecklistVerdict {
         id: item.id().to_string(),
         text: item.text().to_string(),

@@ -24,7 +24,8 @@ const FAILURE: &str = "The agent could not answer this message.";
 /// The answer under the `long-answer` scenario: 3,000 characters, many of
 /// them accented (two bytes each in UTF-8), as an LLM agent may write.
 static LONG_ANSWER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let sentence = "Olá! A sua solicitação foi recebida e já estamos verificando a situação do pedido. ";
+    let sentence =
+        "Olá! A sua solicitação foi recebida e já estamos verificando a situação do pedido. ";
     sentence.chars().cycle().take(3000).collect()
 });
 

@@ -160,8 +160,9 @@ mod tests {
         let mut unanswered = plain.clone();
         unanswered.status = 0;
         unanswered.recorder_answer = Some(502);
-        assert!(printed(&[], &unanswered)
-            .contains("→ no answer from the API (the recorder's own 502)"));
+        assert!(
+            printed(&[], &unanswered).contains("→ no answer from the API (the recorder's own 502)")
+        );
         let mut gone = plain.clone();
         gone.client_gone = true;
         assert!(printed(&[], &gone).contains("→ 200 (client gone before the answer)"));

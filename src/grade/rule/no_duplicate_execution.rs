@@ -150,7 +150,10 @@ mod tests {
             // A retry sent before the first answer came back (a client-side
             // timeout) is a duplicate once the API accepted the first.
             (
-                recording(vec![gone(post(0, hello, "e1"), 5000), post(1000, hello, "e2")]),
+                recording(vec![
+                    gone(post(0, hello, "e1"), 5000),
+                    post(1000, hello, "e2"),
+                ]),
                 Some(vec![1]),
             ),
             // A refused POST may be retried.
@@ -174,7 +177,10 @@ mod tests {
     }
 
     /// `post` whose client hung up, answered `answer_ms` after it arrived.
-    fn gone(mut post: crate::recording::RecordedCall, answer_ms: u64) -> crate::recording::RecordedCall {
+    fn gone(
+        mut post: crate::recording::RecordedCall,
+        answer_ms: u64,
+    ) -> crate::recording::RecordedCall {
         post.client_gone = true;
         post.duration = Duration::from_millis(answer_ms);
         post

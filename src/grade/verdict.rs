@@ -199,9 +199,11 @@ fn command_failure(exit: &CommandExit, command: Option<&[String]>) -> Option<Str
     if exit.timed_out {
         return None;
     }
-    let name = command.and_then(|c| c.first()).map_or_else(
+    // The whole command line, so a reviewer knows which test failed (the
+    // reports' redactor hides any key written in it).
+    let name = command.filter(|c| !c.is_empty()).map_or_else(
         || "the client's command".to_string(),
-        |c| format!("the client's command `{c}`"),
+        |c| format!("the client's command `{}`", c.join(" ")),
     );
     match (&exit.code, &exit.signal) {
         (Some(0), _) => None,

@@ -338,6 +338,8 @@ fn call(
         body: RecordedBody::of(body.as_bytes()),
         status,
         response_headers: vec![("content-type".into(), "application/json".into())],
-        response_body: RecordedBody::of(response.as_bytes()),
+        response_body: RecordedBody::answer(response.as_bytes(), response.len()),
+        client_gone: false,
+        recorder_answer: None,
     }
 }

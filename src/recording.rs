@@ -55,12 +55,28 @@ pub struct RecordedCall {
     pub status: u16,
     pub response_headers: Vec<(String, String)>,
     pub response_body: RecordedBody,
+    /// The client hung up before the answer's head reached it: the answer
+    /// recorded is the one the counterpart gave all the same (an accepted
+    /// execute the client never saw).
+    pub client_gone: bool,
+    /// The status of the answer the recorder gave itself, when the
+    /// counterpart gave none ([`RecordedCall::status`] is then 0): a body
+    /// it would not pass on, an upstream it could not reach, a stop.
+    pub recorder_answer: Option<u16>,
 }
 
-/// A body, kept up to [`MAX_BODY`] bytes.
+/// The longest string a body's facts keep whole ([`RecordedBody::json`]
+/// of a body past [`MAX_BODY`]); longer ones are kept cut to this many
+/// bytes, and compared whole through [`RecordedBody::message_digest`].
+pub const MAX_FACT_STRING: usize = 256;
+/// The most JSON values a cut body's facts keep.
+const MAX_FACT_VALUES: usize = 64;
+
+/// A body: an excerpt of up to [`MAX_BODY`] bytes for display, and the
+/// facts the grader needs, taken from the whole body before it was cut.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecordedBody {
-    /// The first bytes, lossily decoded as UTF-8.
+    /// The first bytes, lossily decoded as UTF-8 (display only).
     pub text: String,
     /// The body's whole length in bytes.
     pub len: usize,
@@ -68,17 +84,115 @@ pub struct RecordedBody {
     /// or form fields, named like a key or a token), found before it was
     /// cut: a key past the kept bytes is a secret all the same.
     pub credentials: Vec<Credential>,
+    /// The whole body as JSON when it is JSON but longer than the excerpt:
+    /// its structure, with strings cut at [`MAX_FACT_STRING`] bytes and at
+    /// most [`MAX_FACT_VALUES`] values. `None` for a whole body (its text
+    /// is the body) or one that is not JSON.
+    pub cut_json: Option<serde_json::Value>,
+    /// A digest of what tells one message from another: the whole body's
+    /// `message` when it is a JSON object with a string `message`, else
+    /// the whole body. A retry wrapper's own fields (a `requestId`) do not
+    /// change it; two long questions sharing their first bytes differ.
+    pub message_digest: u64,
+    /// The body was read only in part (the recorder keeps at most
+    /// [`MAX_PARSED_BODY`] bytes of an answer to take facts from).
+    pub partial: bool,
 }
 
+/// The most bytes of an answer the recorder reads to take its facts
+/// (an agent's answer of a few thousand characters is well within); the
+/// buffer lives only while the answer streams.
+pub const MAX_PARSED_BODY: usize = 256 * 1024;
+
 impl RecordedBody {
-    /// Keeps the first [`MAX_BODY`] bytes of `bytes`, and the credentials
-    /// all of them carry.
+    /// Keeps the first [`MAX_BODY`] bytes of request body `bytes`, and the
+    /// facts and credentials all of them carry.
     pub fn of(bytes: &[u8]) -> RecordedBody {
+        let json = serde_json::from_slice::<serde_json::Value>(bytes).ok();
+        let credentials = match &json {
+            Some(json) => {
+                let mut found = Vec::new();
+                json_credentials(json, 0, &mut found);
+                found
+            }
+            None => form_credentials(&String::from_utf8_lossy(bytes)),
+        };
+        RecordedBody {
+            credentials,
+            ..Self::facts(bytes, bytes.len(), json)
+        }
+    }
+
+    /// Keeps an answer's body: `bytes` are its first bytes (all of them
+    /// unless it was over [`MAX_PARSED_BODY`]), `len` its whole length.
+    /// What the counterpart answered carries no credential of the client's.
+    pub fn answer(bytes: &[u8], len: usize) -> RecordedBody {
+        let json = if bytes.len() == len {
+            serde_json::from_slice::<serde_json::Value>(bytes).ok()
+        } else {
+            None
+        };
+        RecordedBody {
+            partial: bytes.len() < len,
+            ..Self::facts(bytes, len, json)
+        }
+    }
+
+    fn facts(bytes: &[u8], len: usize, json: Option<serde_json::Value>) -> RecordedBody {
         let kept = &bytes[..bytes.len().min(MAX_BODY)];
+        let message = json
+            .as_ref()
+            .and_then(|j| j.get("message"))
+            .and_then(serde_json::Value::as_str);
+        let message_digest = match message {
+            Some(message) => digest(b"message", message.as_bytes()),
+            None => digest(b"body", bytes),
+        };
+        let cut_json = json.filter(|_| len > MAX_BODY).map(|mut json| {
+            let mut budget = MAX_FACT_VALUES;
+            cut_strings(&mut json, &mut budget);
+            json
+        });
         RecordedBody {
             text: String::from_utf8_lossy(kept).into_owned(),
-            len: bytes.len(),
-            credentials: body_credentials(bytes),
+            len,
+            credentials: Vec::new(),
+            cut_json,
+            message_digest,
+            partial: false,
+        }
+    }
+
+    /// Notes, in a body cut for display, the credentials the whole of
+    /// `bytes` carries under names no rule knows: any of `keys` (the keys
+    /// the call sent where a key goes), raw or in an encoding the redactor
+    /// knows, and any string shaped like a Wapzi key (`ak_` and 16 or more
+    /// letters and digits). A whole body needs none of this: its text is
+    /// searched itself.
+    pub fn with_keys_found(mut self, bytes: &[u8], keys: &[String]) -> RecordedBody {
+        if self.is_whole() {
+            return self;
+        }
+        for key in keys {
+            let Ok(secret) = crate::secret::Secret::new(key, "a key") else {
+                continue;
+            };
+            if crate::secret::Redactor::new([&secret]).finds_secret_in(bytes) {
+                self.note_key(key);
+            }
+        }
+        for shaped in key_shaped(bytes) {
+            self.note_key(&shaped);
+        }
+        self
+    }
+
+    fn note_key(&mut self, value: &str) {
+        if !self.credentials.iter().any(|c| c.value == value) {
+            self.credentials.push(Credential {
+                value: value.to_string(),
+                is_key: true,
+            });
         }
     }
 
@@ -87,12 +201,81 @@ impl RecordedBody {
         self.len <= MAX_BODY
     }
 
-    /// The body as JSON, when it was kept whole and is JSON.
+    /// The body as JSON: the whole body when it was kept whole, else its
+    /// facts ([`RecordedBody::cut_json`]: long strings cut).
     pub fn json(&self) -> Option<serde_json::Value> {
         if !self.is_whole() {
-            return None;
+            return self.cut_json.clone();
         }
         serde_json::from_str(&self.text).ok()
+    }
+}
+
+/// The strings of `bytes` shaped like a Wapzi key: `ak_` followed by 16
+/// or more ASCII letters and digits.
+fn key_shaped(bytes: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(start) = bytes[at..].windows(3).position(|w| w == b"ak_") {
+        let begin = at + start;
+        let tail = &bytes[begin + 3..];
+        let run = tail
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        if run >= 16 {
+            found.push(String::from_utf8_lossy(&bytes[begin..begin + 3 + run]).into_owned());
+        }
+        at = begin + 3 + run;
+        if found.len() >= 8 {
+            break;
+        }
+    }
+    found
+}
+
+/// A digest of `bytes`, domain-separated by `kind`: stable within a run,
+/// which is all a comparison of two calls needs.
+fn digest(kind: &[u8], bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    kind.hash(&mut hasher);
+    bytes.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Cuts every string of `value` at [`MAX_FACT_STRING`] bytes (at a
+/// character boundary) and drops values past `budget`.
+fn cut_strings(value: &mut serde_json::Value, budget: &mut usize) {
+    use serde_json::Value;
+    *budget = budget.saturating_sub(1);
+    match value {
+        Value::String(text) => {
+            let mut end = text.len().min(MAX_FACT_STRING);
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text.truncate(end);
+        }
+        Value::Array(items) => {
+            items.retain_mut(|item| {
+                let keep = *budget > 0;
+                if keep {
+                    cut_strings(item, budget);
+                }
+                keep
+            });
+        }
+        Value::Object(fields) => {
+            fields.retain(|_, item| {
+                let keep = *budget > 0;
+                if keep {
+                    cut_strings(item, budget);
+                }
+                keep
+            });
+        }
+        _ => {}
     }
 }
 
@@ -239,19 +422,6 @@ fn authorization_parts(value: &str) -> Vec<Credential> {
     parts
 }
 
-/// The credentials of a whole body: JSON fields at any depth, or, in a
-/// body that is not JSON, form fields.
-fn body_credentials(bytes: &[u8]) -> Vec<Credential> {
-    match serde_json::from_slice::<serde_json::Value>(bytes) {
-        Ok(json) => {
-            let mut found = Vec::new();
-            json_credentials(&json, 0, &mut found);
-            found
-        }
-        Err(_) => form_credentials(&String::from_utf8_lossy(bytes)),
-    }
-}
-
 /// The values of `a=b&c=d` pairs named like a credential (a query string,
 /// or a form-encoded body), percent-decoded.
 fn form_credentials(text: &str) -> Vec<Credential> {
@@ -322,6 +492,8 @@ mod tests {
             status: 202,
             response_headers: Vec::new(),
             response_body: RecordedBody::of(br#"{"executionId":"exec_1","status":"queued"}"#),
+            client_gone: false,
+            recorder_answer: None,
         }
     }
 

@@ -153,6 +153,18 @@ impl ClientItem {
         }
     }
 
+    /// The check that alone evidences this item, when the others passing
+    /// says nothing of it: latest-wins is practised only by a follow-up
+    /// sent with the conversationId an answer gave; recognising a
+    /// superseded execution does not show that the client continues its
+    /// conversations.
+    pub fn evidenced_only_by(self) -> Option<&'static str> {
+        match self {
+            ClientItem::LatestWins => Some("client::conversation-from-api"),
+            _ => None,
+        }
+    }
+
     /// The item's text, as the vendor's page words it.
     pub fn text(self) -> &'static str {
         match self {

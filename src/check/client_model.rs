@@ -156,6 +156,8 @@ pub enum Sequence {
         min_gap: Duration,
         max_repeats: u32,
     },
+    NoResendSuperseded,
+    KeyOnlyInXApiKey,
 }
 
 impl Sequence {
@@ -171,6 +173,8 @@ impl Sequence {
             Sequence::PollInterval { .. } => "poll-interval",
             Sequence::ConversationFromApi => "conversation-from-api",
             Sequence::RefusalBackoff { .. } => "refusal-backoff",
+            Sequence::NoResendSuperseded => "no-resend-superseded",
+            Sequence::KeyOnlyInXApiKey => "key-only-in-x-api-key",
         }
     }
 }

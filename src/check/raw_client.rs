@@ -122,6 +122,10 @@ pub enum SequenceName {
     /// After a refusal (`http_statuses`), the same call waits `min_gap`, and is repeated at
     /// most `max_repeats` times.
     RefusalBackoff,
+    /// No message is sent again in the conversation where its execution was shown superseded.
+    NoResendSuperseded,
+    /// The key travels in no request header besides `x-api-key` (`Authorization` included).
+    KeyOnlyInXApiKey,
 }
 
 /// Parameters of a sequence rule; each rule takes only its own.

@@ -326,7 +326,7 @@ fn the_command_and_the_recorder_cap_weigh_on_the_verdict() {
     let judged = judge_client(&set.client_checks, &graded.results, 4, 0, &failed);
     assert_eq!(judged.verdict, RunVerdict::NotReady);
     assert!(
-        judged.reasons[0].contains("`npm` exited with code 3"),
+        judged.reasons[0].contains("`npm test` exited with code 3"),
         "{:?}",
         judged.reasons
     );

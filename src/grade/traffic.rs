@@ -28,6 +28,14 @@ pub struct CallView {
     pub executes: Option<String>,
 }
 
+impl CallView {
+    /// The `conversationId` the request sent (a string), if any.
+    pub fn request_conversation(&self) -> Option<String> {
+        let json = self.request_json.as_ref()?;
+        json.get("conversationId")?.as_str().map(str::to_string)
+    }
+}
+
 /// The recording with its index.
 pub struct Traffic<'a> {
     pub calls: &'a [RecordedCall],
@@ -146,6 +154,8 @@ pub mod sample {
             status,
             response_headers: vec![("content-type".into(), "application/json".into())],
             response_body: RecordedBody::of(response.as_bytes()),
+            client_gone: false,
+            recorder_answer: None,
         }
     }
 

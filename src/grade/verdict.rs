@@ -153,10 +153,18 @@ fn item_evidence(
             }),
         }
     }
+    // An item evidenced by one check only is not evidenced by the others.
+    let evidenced = item
+        .evidenced_only_by()
+        .is_none_or(|only| passed.iter().any(|p| p == only) || mine.iter().all(|c| c.id != only));
     ChecklistVerdict {
         id: item.id().to_string(),
         text: item.text().to_string(),
-        verdict: ItemVerdict::of(!failed.is_empty(), !passed.is_empty(), !gaps.is_empty()),
+        verdict: ItemVerdict::of(
+            !failed.is_empty(),
+            !passed.is_empty() && evidenced,
+            !gaps.is_empty(),
+        ),
         checks: mine.iter().map(|c| c.id.clone()).collect(),
         passed,
         failed,
@@ -191,9 +199,11 @@ fn command_failure(exit: &CommandExit, command: Option<&[String]>) -> Option<Str
     if exit.timed_out {
         return None;
     }
-    let name = command.and_then(|c| c.first()).map_or_else(
+    // The whole command line, so a reviewer knows which test failed (the
+    // reports' redactor hides any key written in it).
+    let name = command.filter(|c| !c.is_empty()).map_or_else(
         || "the client's command".to_string(),
-        |c| format!("the client's command `{c}`"),
+        |c| format!("the client's command `{}`", c.join(" ")),
     );
     match (&exit.code, &exit.signal) {
         (Some(0), _) => None,

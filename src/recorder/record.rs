@@ -1,9 +1,9 @@
 //! The recording layer: an axum middleware that notes every request a
 //! client makes and the answer it gets into a [`Recording`].
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -12,10 +12,11 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use futures_util::StreamExt;
+use tokio::sync::{oneshot, Notify};
 
 use super::body::RecordingBody;
 use crate::recording::{RecordedBody, RecordedCall, Recording, MAX_CALLS, MAX_HEADERS};
-use crate::recording::{MAX_BODY, MAX_HEADER_VALUE};
+use crate::recording::{MAX_HEADER_VALUE, MAX_PARSED_BODY};
 
 /// The largest request body the recorder passes on; a larger one is
 /// answered `413` by the recorder itself (and recorded so). The API takes
@@ -23,8 +24,9 @@ use crate::recording::{MAX_BODY, MAX_HEADER_VALUE};
 pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
 
 /// Marks a response the counterpart did not give (the upstream could not
-/// be reached, or the recorder stopped while waiting): recorded with
-/// status 0, as [`RecordedCall::status`] documents.
+/// be reached, the recorder stopped while waiting, or refused a body it
+/// would not pass on): recorded with status 0 and the recorder's own
+/// status apart, as [`RecordedCall::recorder_answer`] documents.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct NoAnswer;
 
@@ -53,6 +55,9 @@ struct Inner {
     dropped: AtomicU64,
     /// Calls in the order they ended; [`Recorder::snapshot`] sorts them.
     calls: Mutex<Vec<RecordedCall>>,
+    /// Calls begun and not yet kept, and a signal each time one is kept.
+    open: AtomicUsize,
+    kept: Notify,
     watcher: OnceLock<Watcher>,
 }
 
@@ -94,6 +99,8 @@ impl Recorder {
                 next_seq: AtomicU64::new(0),
                 dropped: AtomicU64::new(0),
                 calls: Mutex::new(Vec::new()),
+                open: AtomicUsize::new(0),
+                kept: Notify::new(),
                 watcher: OnceLock::new(),
             }),
         }
@@ -114,6 +121,22 @@ impl Recorder {
             calls,
             dropped: self.inner.dropped.load(Ordering::Relaxed),
         }
+    }
+
+    /// Waits, at most `bound`, until every call begun is kept: an
+    /// exchange whose client hung up goes on until the counterpart
+    /// answers, and is kept then.
+    pub async fn settled(&self, bound: Duration) {
+        let all_kept = async {
+            loop {
+                let kept = self.inner.kept.notified();
+                if self.inner.open.load(Ordering::Acquire) == 0 {
+                    return;
+                }
+                kept.await;
+            }
+        };
+        let _ = tokio::time::timeout(bound, all_kept).await;
     }
 
     /// Returns how many calls were kept so far.
@@ -156,7 +179,10 @@ impl Recorder {
             status: 0,
             response_headers: Vec::new(),
             response_body: RecordedBody::default(),
+            client_gone: false,
+            recorder_answer: None,
         };
+        self.inner.open.fetch_add(1, Ordering::AcqRel);
         Some(CallInProgress {
             recorder: self.clone(),
             arrived,
@@ -178,26 +204,66 @@ async fn record_call(State(recorder): State<Recorder>, request: Request, next: N
     let (parts, body) = request.into_parts();
     let bytes = match read_body(&parts.headers, body).await {
         Ok(bytes) => bytes,
-        Err(refusal) => return respond(call, refusal),
+        Err(refusal) => return respond(call, own_answer(refusal)).map(Body::new),
     };
     if let Some(call) = call.as_mut() {
-        call.set_request_body(RecordedBody::of(&bytes));
+        call.set_request_body(&bytes);
     }
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
-    respond(call, response)
+    let request = Request::from_parts(parts, Body::from(bytes));
+    // The exchange runs on a task of its own: a client that hangs up does
+    // not cancel it, and the counterpart's answer (an execution it created)
+    // is recorded all the same, marked "client gone".
+    let (deliver, delivered) = oneshot::channel::<Response<RecordingBody>>();
+    tokio::spawn(async move {
+        let response = next.run(request).await;
+        if deliver.is_closed() {
+            if let Some(call) = call.as_mut() {
+                call.client_gone();
+            }
+        }
+        if let Err(mut undelivered) = deliver.send(respond(call, response)) {
+            undelivered.body_mut().client_gone();
+            drain(undelivered.into_body()).await;
+        }
+    });
+    match delivered.await {
+        Ok(response) => response.map(Body::new),
+        // The task panicked: the call is kept by its drop.
+        Err(_) => refusal(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the exchange ended unexpectedly",
+        ),
+    }
+}
+
+/// Reads the answer nobody will receive, so that it is recorded: up to the
+/// bytes a record takes facts from, then lets it go.
+async fn drain(body: RecordingBody) {
+    let mut stream = Body::new(body).into_data_stream();
+    let mut seen = 0usize;
+    while let Some(Ok(chunk)) = stream.next().await {
+        seen = seen.saturating_add(chunk.len());
+        if seen > MAX_PARSED_BODY {
+            break;
+        }
+    }
+}
+
+/// Marks `response` as the recorder's own answer ([`NoAnswer`]).
+pub(crate) fn own_answer(mut response: Response) -> Response {
+    response.extensions_mut().insert(NoAnswer);
+    response
 }
 
 /// Notes the answer's head and passes its body through a tap.
-fn respond(call: Option<CallInProgress>, response: Response) -> Response {
-    let Some(mut call) = call else {
-        return response;
-    };
+fn respond(call: Option<CallInProgress>, response: Response) -> Response<RecordingBody> {
     let (parts, body) = response.into_parts();
+    let Some(mut call) = call else {
+        return Response::from_parts(parts, RecordingBody::untapped(body));
+    };
     let answered = parts.extensions.get::<NoAnswer>().is_none();
     call.answered(parts.status, &parts.headers, answered);
-    Response::from_parts(parts, Body::new(RecordingBody::new(body, call)))
+    Response::from_parts(parts, RecordingBody::new(body, call))
 }
 
 /// Reads a request body whole, up to [`MAX_REQUEST_BODY`].
@@ -278,25 +344,46 @@ pub(crate) struct CallInProgress {
     arrived: Instant,
     /// `None` once kept.
     call: Option<RecordedCall>,
-    /// The first [`MAX_BODY`] bytes of the response body.
+    /// The first [`MAX_PARSED_BODY`] bytes of the response body, to take
+    /// its facts from once it ends (a record keeps an excerpt of them).
     tap: Vec<u8>,
     /// The response body's bytes passed so far.
     seen: usize,
 }
 
 impl CallInProgress {
-    fn set_request_body(&mut self, body: RecordedBody) {
+    /// Keeps the facts of the whole request body `bytes`, with the keys
+    /// it carries under names no rule knows (those its own headers sent).
+    fn set_request_body(&mut self, bytes: &[u8]) {
         if let Some(call) = self.call.as_mut() {
-            call.body = body;
+            let keys: Vec<String> = call
+                .credentials()
+                .into_iter()
+                .filter(|c| c.is_key)
+                .map(|c| c.value)
+                .collect();
+            call.body = RecordedBody::of(bytes).with_keys_found(bytes, &keys);
+        }
+    }
+
+    /// Notes that the client hung up before the answer reached it.
+    pub(crate) fn client_gone(&mut self) {
+        if let Some(call) = self.call.as_mut() {
+            call.client_gone = true;
         }
     }
 
     /// Notes the answer's status and headers; `answered` is false when the
-    /// answer is not the counterpart's ([`NoAnswer`]).
+    /// answer is the recorder's own ([`NoAnswer`]).
     fn answered(&mut self, status: StatusCode, headers: &HeaderMap, answered: bool) {
         let duration = self.arrived.elapsed();
         if let Some(call) = self.call.as_mut() {
-            call.status = if answered { status.as_u16() } else { 0 };
+            if answered {
+                call.status = status.as_u16();
+            } else {
+                call.status = 0;
+                call.recorder_answer = Some(status.as_u16());
+            }
             call.response_headers = capture_headers(headers);
             call.duration = duration;
         }
@@ -305,7 +392,7 @@ impl CallInProgress {
     /// Notes `data` of the response body passing by.
     pub(crate) fn tap(&mut self, data: &[u8]) {
         self.seen = self.seen.saturating_add(data.len());
-        let room = MAX_BODY.saturating_sub(self.tap.len());
+        let room = MAX_PARSED_BODY.saturating_sub(self.tap.len());
         if room > 0 {
             self.tap.extend_from_slice(&data[..data.len().min(room)]);
         }
@@ -320,14 +407,11 @@ impl CallInProgress {
         if whole {
             call.duration = self.arrived.elapsed();
         }
-        call.response_body = RecordedBody {
-            text: String::from_utf8_lossy(&self.tap).into_owned(),
-            len: self.seen,
-            // What the counterpart answered carries no credential of the client's.
-            credentials: Vec::new(),
-        };
+        call.response_body = RecordedBody::answer(&self.tap, self.seen);
+        self.tap = Vec::new();
         // Kept first, then told: a watcher sees a call the recording has.
-        match self.recorder.inner.watcher.get() {
+        let inner = &self.recorder.inner;
+        match inner.watcher.get() {
             Some(Watcher(watcher)) => {
                 let told = call.clone();
                 self.recorder.calls().push(call);
@@ -335,6 +419,8 @@ impl CallInProgress {
             }
             None => self.recorder.calls().push(call),
         }
+        inner.open.fetch_sub(1, Ordering::AcqRel);
+        inner.kept.notify_waiters();
     }
 }
 

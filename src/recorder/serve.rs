@@ -163,6 +163,9 @@ impl RecordedServer {
                 }
             }
         }
+        // An exchange whose client hung up ends once the counterpart
+        // answers (the stop cuts what would wait longer).
+        self.recorder.settled(SHUTDOWN_GRACE).await;
         self.recorder.snapshot()
     }
 }

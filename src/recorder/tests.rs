@@ -251,7 +251,9 @@ async fn a_request_body_over_the_limit_is_refused_and_recorded() {
     assert_eq!(stats.requests, 0);
     let recording = server.shutdown().await;
     let call = &recording.calls[0];
-    assert_eq!((call.status, call.body.len), (413, 0));
+    // The refusal is the recorder's own, never the API's.
+    assert_eq!((call.status, call.body.len), (0, 0));
+    assert_eq!(call.recorder_answer, Some(413));
     assert_eq!(call.response_body.text, answer.text);
     assert!(answer.text.contains("wapzi-homolog recorder"));
 }
@@ -406,4 +408,186 @@ async fn recorder_overhead() {
         medians[1].saturating_sub(medians[0])
     );
     assert_eq!(recorded.recorder().len(), ROUNDS);
+}
+
+/// Sends `head` (a request line and headers, without the blank line) on
+/// a raw connection, as a client that does not normalise its path would,
+/// and returns the answer's status.
+async fn raw_status(base_url: &str, head: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base_url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connects");
+    let request = format!("{head}\r\nhost: {addr}\r\nconnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("writes");
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer));
+    read.await.expect("answers in time").expect("reads");
+    let text = String::from_utf8_lossy(&answer);
+    text.split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status line")
+}
+
+/// An upstream that answers every request with `answer` (raw bytes) and
+/// sends the request head it got on the returned channel.
+async fn raw_upstream(answer: &'static str) -> (String, tokio::sync::mpsc::Receiver<String>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind(loopback())
+        .await
+        .expect("binds");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    let (heads, received) = tokio::sync::mpsc::channel(8);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.is_ok_and(|n| n == 1)
+            {
+                head.push(byte[0]);
+            }
+            let _ = heads
+                .send(String::from_utf8_lossy(&head).into_owned())
+                .await;
+            let _ = stream.write_all(answer.as_bytes()).await;
+            let _ = stream.shutdown().await;
+        }
+    });
+    (url, received)
+}
+
+#[tokio::test]
+async fn paths_are_forwarded_as_recorded_or_refused_by_the_recorder() {
+    let answer = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
+    let (upstream, mut heads) = raw_upstream(answer).await;
+    let forwarder = forwarder_to(&format!("{upstream}/prefix/")).await;
+    let base = forwarder.base_url();
+    // The upstream's path prefix is kept, the path sent byte for byte.
+    assert_eq!(
+        raw_status(&base, "GET /v1/executions/exec%5F1 HTTP/1.1").await,
+        200
+    );
+    let head = heads.recv().await.expect("the upstream got it");
+    assert!(
+        head.starts_with("GET /prefix/v1/executions/exec%5F1 HTTP/1.1"),
+        "{head}"
+    );
+    // What URL parsing would rewrite is not forwarded.
+    for path in [
+        "/v1/executions/../entry-points/x/execute",
+        "/v1/executions/%2e%2E/x",
+        "/v1/executions/.%2e",
+        "/v1/executions/a\\b",
+    ] {
+        let status = raw_status(&base, &format!("GET {path} HTTP/1.1")).await;
+        assert_eq!(status, 400, "{path}");
+    }
+    let recording = forwarder.shutdown().await;
+    assert!(
+        heads.try_recv().is_err(),
+        "a refused path reached the upstream"
+    );
+    let paths: Vec<(&str, u16, Option<u16>)> = recording
+        .calls
+        .iter()
+        .map(|c| (c.path.as_str(), c.status, c.recorder_answer))
+        .collect();
+    assert_eq!(paths[0], ("/v1/executions/exec%5F1", 200, None));
+    assert_eq!(
+        paths[1],
+        ("/v1/executions/../entry-points/x/execute", 0, Some(400))
+    );
+    assert!(paths[1..]
+        .iter()
+        .all(|(_, status, own)| (*status, *own) == (0, Some(400))));
+}
+
+#[tokio::test]
+async fn a_content_length_beside_chunked_encoding_is_dropped() {
+    let answer = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ncontent-length: 3\r\nconnection: close\r\n\r\n9\r\n{\"a\":123}\r\n0\r\n\r\n";
+    let (upstream, _heads) = raw_upstream(answer).await;
+    let forwarder = forwarder_to(&upstream).await;
+    let got = send(client().get(format!("{}/v1/executions/e", forwarder.base_url()))).await;
+    assert_eq!(got.text, r#"{"a":123}"#);
+    let recording = forwarder.shutdown().await;
+    assert_eq!(recording.calls[0].response_body.text, r#"{"a":123}"#);
+}
+
+#[tokio::test]
+async fn an_execute_the_client_hung_up_on_is_recorded_with_the_apis_answer() {
+    let config = SandboxConfig {
+        scenarios: vec![crate::sandbox::Scenario::SlowAccept],
+        ..config(&[])
+    };
+    let server = RecordedServer::sandbox(loopback(), config)
+        .await
+        .expect("binds");
+    let gave_up = client()
+        .post(format!("{}{}", server.base_url(), execute_path()))
+        .header("x-api-key", FIXTURES.api_key)
+        .header("content-type", "application/json")
+        .body(r#"{"message":"hello"}"#)
+        .timeout(Duration::from_millis(300))
+        .send()
+        .await;
+    assert!(gave_up.is_err_and(|e| e.is_timeout()));
+    // The stop releases the late 202, which is recorded all the same.
+    let recording = server.shutdown().await;
+    let call = &recording.calls[0];
+    // Whether the server noticed the hang-up before the stop released the
+    // answer (`client_gone`) depends on when the client's connection
+    // closed; the API's answer is recorded either way.
+    assert_eq!(call.status, 202);
+    assert_eq!(
+        call.response_field("executionId").as_deref(),
+        Some("exec_1")
+    );
+}
+
+#[tokio::test]
+async fn long_bodies_are_graded_whole_and_shown_cut() {
+    let config = SandboxConfig {
+        scenarios: vec![crate::sandbox::Scenario::LongAnswer],
+        ..config(&[])
+    };
+    let server = RecordedServer::sandbox(loopback(), config)
+        .await
+        .expect("binds");
+    let message: String = "\\u00e3".repeat(400);
+    let accepted = send(
+        client()
+            .post(format!("{}{}", server.base_url(), execute_path()))
+            .header("x-api-key", FIXTURES.api_key)
+            .header("content-type", "application/json")
+            .body(format!(
+                r#"{{"message":"{message}","note":"{}"}}"#,
+                FIXTURES.api_key
+            )),
+    )
+    .await;
+    let id: Value = serde_json::from_str(&accepted.text).expect("JSON");
+    let id = id["executionId"].as_str().expect("an id").to_string();
+    let read = send(
+        client()
+            .get(format!("{}/v1/executions/{id}", server.base_url()))
+            .header("x-api-key", FIXTURES.api_key),
+    )
+    .await;
+    assert!(read.text.len() > MAX_BODY, "the answer is long");
+    let recording = server.shutdown().await;
+    let (post, get) = (&recording.calls[0], &recording.calls[1]);
+    assert!(!post.body.is_whole() && post.body.text.len() == MAX_BODY);
+    assert_eq!(
+        post.request_field("message").map(|m| m.chars().count()),
+        Some(256 / 2)
+    );
+    // The key under a name no rule knows, past the excerpt, is found.
+    assert!(post
+        .credentials()
+        .iter()
+        .any(|c| c.is_key && c.value == FIXTURES.api_key && post.header("x-api-key").is_some()));
+    assert_eq!(get.response_field("status").as_deref(), Some("completed"));
+    assert!(get.response_body.text.len() <= MAX_BODY);
 }

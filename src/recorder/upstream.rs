@@ -4,9 +4,13 @@
 //! the sandbox.
 //!
 //! The key a client sends goes to the upstream's origin and nowhere else:
-//! the target is always that origin plus the request's path and query (the
-//! upstream URL's own path is not used), and redirects are never followed,
-//! only passed back.
+//! the target is always that origin, the upstream URL's own path (a
+//! gateway's prefix, `/prefix`), then the request's path and query, byte for
+//! byte; redirects are never followed, only passed back. A path that would
+//! not reach the upstream as sent (dot segments, plain or percent-encoded,
+//! and backslashes, which URL parsing rewrites) is refused by the recorder
+//! itself with a 400, recorded as its own: what is recorded is what was
+//! forwarded.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -21,7 +25,7 @@ use futures_util::future::{BoxFuture, FutureExt, Shared};
 use futures_util::StreamExt;
 use reqwest::Url;
 
-use super::record::{refusal, NoAnswer, MAX_REQUEST_BODY};
+use super::record::{own_answer, refusal, MAX_REQUEST_BODY};
 
 /// How long the upstream may take to accept a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -69,8 +73,10 @@ type Stop = Shared<BoxFuture<'static, ()>>;
 
 /// What every forwarded request shares.
 struct Forwarder {
-    /// The upstream's origin, without credentials, path or query.
+    /// The upstream's origin, without credentials, query or fragment.
     origin: Url,
+    /// The upstream URL's path, without its trailing `/` (empty for none).
+    prefix: String,
     client: reqwest::Client,
     stop: Stop,
 }
@@ -87,6 +93,7 @@ pub(crate) fn forward_until(
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Router {
     let mut origin = upstream;
+    let prefix = origin.path().trim_end_matches('/').to_string();
     origin.set_path("/");
     origin.set_query(None);
     origin.set_fragment(None);
@@ -95,6 +102,7 @@ pub(crate) fn forward_until(
     let _ = origin.set_password(None);
     let forwarder = Forwarder {
         origin,
+        prefix,
         client,
         stop: stop.boxed().shared(),
     };
@@ -106,15 +114,17 @@ pub(crate) fn forward_until(
 async fn forward_request(State(forwarder): State<Arc<Forwarder>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_REQUEST_BODY).await else {
-        return refusal(
+        return own_answer(refusal(
             StatusCode::PAYLOAD_TOO_LARGE,
             "the request body is over 1 MiB",
-        );
+        ));
     };
-    let mut url = forwarder.origin.clone();
-    // Setting the path never changes the host, whatever the path holds.
-    url.set_path(parts.uri.path());
-    url.set_query(parts.uri.query());
+    let Some(url) = target(&forwarder, parts.uri.path(), parts.uri.query()) else {
+        return own_answer(refusal(
+            StatusCode::BAD_REQUEST,
+            "the path has dot segments or backslashes, which would not reach the upstream as sent: not forwarded",
+        ));
+    };
     let has_body = !bytes.is_empty()
         || parts.headers.contains_key(header::CONTENT_LENGTH)
         || parts.headers.contains_key(header::TRANSFER_ENCODING);
@@ -142,11 +152,36 @@ async fn forward_request(State(forwarder): State<Arc<Forwarder>>, request: Reque
     }
 }
 
+/// The URL a request for `path` and `query` goes to: the origin, the
+/// prefix, then `path` and `query` as sent; `None` when URL parsing would
+/// change the path on the way (what is forwarded must be what is recorded).
+fn target(forwarder: &Forwarder, path: &str, query: Option<&str>) -> Option<Url> {
+    let dot_segment = path.split('/').any(|segment| {
+        let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+        decoded == "." || decoded == ".."
+    });
+    let backslash = path.contains('\\') || path.to_ascii_lowercase().contains("%5c");
+    if dot_segment || backslash {
+        return None;
+    }
+    let mut url = forwarder.origin.clone();
+    let full = format!("{}{path}", forwarder.prefix);
+    // Setting the path never changes the host, whatever the path holds.
+    url.set_path(&full);
+    url.set_query(query);
+    (url.path() == full).then_some(url)
+}
+
 /// The upstream's answer as the client gets it: status, end-to-end
 /// headers and the body streamed as it comes.
 fn relay(answer: reqwest::Response, stop: Stop) -> Response {
     let status = answer.status();
-    let headers = end_to_end(answer.headers(), false);
+    let mut headers = end_to_end(answer.headers(), false);
+    // A Content-Length that came with chunked encoding is not the body's
+    // length (RFC 9112 §6.3): relaying it would cut the body.
+    if answer.headers().contains_key(header::TRANSFER_ENCODING) {
+        headers.remove(header::CONTENT_LENGTH);
+    }
     let chunks = futures_util::stream::unfold(Some(answer), |answer| async move {
         let mut answer = answer?;
         match answer.chunk().await {
@@ -164,9 +199,7 @@ fn relay(answer: reqwest::Response, stop: Stop) -> Response {
 
 /// The recorder's answer when the upstream gave none.
 fn no_answer(status: StatusCode, message: String) -> Response {
-    let mut response = refusal(status, &message);
-    response.extensions_mut().insert(NoAnswer);
-    response
+    own_answer(refusal(status, &message))
 }
 
 /// Why the upstream gave no answer, in a word or two (never the URL).

@@ -14,6 +14,11 @@ use super::names::{did_you_mean, nearest};
 /// The least time an execution takes under [`Scenario::Slow`].
 pub const SLOW_LATENCY: Duration = Duration::from_secs(3);
 
+/// How late the 202 of the first accepted execute is under
+/// [`Scenario::SlowAccept`]: longer than the timeouts clients commonly set
+/// (a few seconds).
+pub const SLOW_ACCEPT: Duration = Duration::from_secs(8);
+
 /// The one-line summary of a scenario, as `client --list-scenarios` prints it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScenarioInfo {
@@ -79,6 +84,10 @@ define_scenarios! {
         "the primary account becomes inactive once the client was shown its first terminal status: from then on its key gets 403 \"Account is inactive\"",
     Unavailable => "unavailable":
         "the first execute on the primary entry point answers 429 and the first read of each execution 503, both with Retry-After: 1; the next attempt succeeds",
+    SlowAccept => "slow-accept":
+        "the first accepted execute creates its execution at once but answers its 202 only after 8 s: a client that times out sooner and retries sends the message twice",
+    LongAnswer => "long-answer":
+        "every completed execution answers 3,000 characters, many accented, as an LLM agent may: a client must read the whole answer",
 }
 
 /// Why a `--scenario` value was not understood.
@@ -143,6 +152,8 @@ pub(crate) struct ActiveScenarios {
     execute_refused: AtomicBool,
     /// `no-available-agent` refused its execute.
     agent_refused: AtomicBool,
+    /// `slow-accept` delayed its 202.
+    accept_delayed: AtomicBool,
 }
 
 impl ActiveScenarios {
@@ -180,6 +191,12 @@ impl ActiveScenarios {
         self.has(scenario) && !flag.swap(true, Ordering::Relaxed)
     }
 
+    /// Whether `slow-accept` is active and this is the first accepted
+    /// execute: the one whose 202 is late.
+    pub(crate) fn delays_first_accept(&self) -> bool {
+        self.has(Scenario::SlowAccept) && !self.accept_delayed.swap(true, Ordering::Relaxed)
+    }
+
     /// Notes that the primary account was shown a terminal status: the
     /// moment `key-rotated` and `inactive-account` strike, so a client's
     /// first execution runs its whole course (and other scenarios can be
@@ -207,7 +224,7 @@ mod tests {
 
     #[test]
     fn every_listed_name_parses_back_to_its_scenario() {
-        assert_eq!(Scenario::ALL.len(), 7);
+        assert_eq!(Scenario::ALL.len(), 9);
         for info in Scenario::ALL {
             let scenario: Scenario = info.name.parse().expect("listed names parse");
             assert_eq!(scenario.to_string(), info.name);
@@ -225,7 +242,7 @@ mod tests {
             text.starts_with("unknown scenario `key-rotate` (did you mean `key-rotated`?); valid scenarios: slow, failed, superseded"),
             "{text}"
         );
-        assert!(text.ends_with("unavailable"), "{text}");
+        assert!(text.ends_with("long-answer"), "{text}");
         assert_eq!(
             Scenario::parse("inactive").expect_err("unknown").suggestion,
             Some("inactive-account")
@@ -250,6 +267,9 @@ mod tests {
         rotated.note_terminal_shown();
         assert!(rotated.is_key_rotated() && !rotated.is_account_inactive());
         assert_eq!(rotated.latency(Duration::ZERO), Duration::ZERO);
+        let late = ActiveScenarios::new(vec![Scenario::SlowAccept]);
+        assert!(late.delays_first_accept() && !late.delays_first_accept());
+        assert!(!active.delays_first_accept());
         let slow = ActiveScenarios::new(vec![Scenario::Slow]);
         assert_eq!(slow.latency(Duration::from_millis(5)), SLOW_LATENCY);
         assert_eq!(slow.latency(Duration::from_secs(9)), Duration::from_secs(9));

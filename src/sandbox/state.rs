@@ -21,6 +21,14 @@ const ANSWER: &str =
 const ANSWER_AGAIN: &str = "Hello again! The Wapzi sandbox answers the same message differently.";
 const FAILURE: &str = "The agent could not answer this message.";
 
+/// The answer under the `long-answer` scenario: 3,000 characters, many of
+/// them accented (two bytes each in UTF-8), as an LLM agent may write.
+static LONG_ANSWER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let sentence =
+        "Olá! A sua solicitação foi recebida e já estamos verificando a situação do pedido. ";
+    sentence.chars().cycle().take(3000).collect()
+});
+
 /// What the sandbox counted since it started.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SandboxStats {
@@ -585,6 +593,9 @@ fn view(id: &str, execution: &Execution, stage: Stage, settings: &Settings) -> E
         }
         Stage::Completed if flaps && execution.completed_reads > 2 => {
             ("completed", Some(ANSWER_AGAIN), None)
+        }
+        Stage::Completed if settings.scenarios.has(Scenario::LongAnswer) => {
+            ("completed", Some(LONG_ANSWER.as_str()), None)
         }
         Stage::Completed => ("completed", Some(ANSWER), None),
         Stage::Failed => ("failed", None, Some(FAILURE)),

@@ -101,6 +101,13 @@ impl Counterpart {
                 FIXTURES.entry_point_id.into(),
             ));
         }
+        // The scenarios on, comma-separated (empty for none), so a test
+        // can expect what each one makes happen.
+        let scenarios: Vec<&str> = match self {
+            Counterpart::Sandbox(config) => config.scenarios.iter().map(|s| s.name()).collect(),
+            Counterpart::Upstream(_) => Vec::new(),
+        };
+        env.push(("WAPZI_SCENARIOS".into(), scenarios.join(",")));
         env
     }
 

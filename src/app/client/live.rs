@@ -62,10 +62,11 @@ fn line(call: &RecordedCall, redactor: &Redactor) -> String {
         .as_deref()
         .map(|query| format!("?{}", names_only(query)))
         .unwrap_or_default();
-    let answer = if call.status == 0 {
-        "no answer (the recorder's 502)".to_string()
-    } else {
-        call.status.to_string()
+    let answer = match (call.status, call.recorder_answer) {
+        (0, Some(own)) => format!("no answer from the API (the recorder's own {own})"),
+        (0, None) => "no answer".to_string(),
+        (status, _) if call.client_gone => format!("{status} (client gone before the answer)"),
+        (status, _) => status.to_string(),
     };
     redactor.redact(&format!(
         "client: call #{} at {:.3} s: {} {}{query} → {answer} in {:.1} ms",
@@ -114,6 +115,8 @@ mod tests {
             status: 200,
             response_headers: Vec::new(),
             response_body: RecordedBody::default(),
+            client_gone: false,
+            recorder_answer: None,
         }
     }
 
@@ -156,6 +159,12 @@ mod tests {
         );
         let mut unanswered = plain.clone();
         unanswered.status = 0;
-        assert!(printed(&[], &unanswered).contains("→ no answer (the recorder's 502)"));
+        unanswered.recorder_answer = Some(502);
+        assert!(
+            printed(&[], &unanswered).contains("→ no answer from the API (the recorder's own 502)")
+        );
+        let mut gone = plain.clone();
+        gone.client_gone = true;
+        assert!(printed(&[], &gone).contains("→ 200 (client gone before the answer)"));
     }
 }

@@ -81,7 +81,9 @@ fn params_of(name: SequenceName) -> &'static [&'static str] {
         SequenceName::KeyOnlyInHeader
         | SequenceName::ReadsOnlyReturnedIds
         | SequenceName::NoDuplicateExecution
-        | SequenceName::ConversationFromApi => &[],
+        | SequenceName::ConversationFromApi
+        | SequenceName::NoResendSuperseded
+        | SequenceName::KeyOnlyInXApiKey => &[],
     }
 }
 
@@ -190,6 +192,8 @@ impl Validator<'_> {
                 slack: slack(10),
             },
             SequenceName::ConversationFromApi => Sequence::ConversationFromApi,
+            SequenceName::NoResendSuperseded => Sequence::NoResendSuperseded,
+            SequenceName::KeyOnlyInXApiKey => Sequence::KeyOnlyInXApiKey,
             SequenceName::RefusalBackoff => Sequence::RefusalBackoff {
                 http_statuses: with.http_statuses.clone().unwrap_or_else(|| vec![401, 403]),
                 min_gap: with.min_gap.map_or(Duration::from_secs(1), |d| d.0),

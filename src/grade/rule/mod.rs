@@ -4,7 +4,9 @@ mod calls;
 mod conversation_from_api;
 mod honour_retry_after;
 mod key_only_in_header;
+mod key_only_in_x_api_key;
 mod no_duplicate_execution;
+mod no_resend_superseded;
 mod poll_interval;
 mod read_until_terminal;
 mod reads_only_returned_ids;
@@ -97,6 +99,8 @@ pub fn eval_rule(
             min_gap,
             max_repeats,
         } => refusal_backoff::eval(traffic, http_statuses, *min_gap, *max_repeats),
+        Sequence::NoResendSuperseded => no_resend_superseded::eval(traffic),
+        Sequence::KeyOnlyInXApiKey => key_only_in_x_api_key::eval(traffic, grading),
     })
 }
 

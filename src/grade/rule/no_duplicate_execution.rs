@@ -1,6 +1,15 @@
-//! `no-duplicate-execution`: a POST is not sent again, with the same body
-//! to the same entry point, while an identical one is accepted and the
-//! client has not yet been shown its end.
+//! `no-duplicate-execution`: a message is not sent again, to the same
+//! entry point and in the same conversation, while an execution of it is
+//! unanswered or running as far as the client knows.
+//!
+//! A message is told by its whole text ([`RecordedBody::message_digest`]):
+//! a retry wrapper's own fields (a `requestId`) do not make it another one,
+//! and two long questions sharing their first bytes are two. An execute
+//! the client hung up on (a timeout) and the API accepted all the same is
+//! open from its arrival: the retry that follows is the duplicate this
+//! check exists for.
+//!
+//! [`RecordedBody::message_digest`]: crate::recording::RecordedBody::message_digest
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -14,7 +23,8 @@ use super::{RuleOutcome, Violation};
 struct Open<'t> {
     post: usize,
     execution: &'t str,
-    accepted_at: Duration,
+    /// When the execute arrived: from then on the message is in flight.
+    sent_at: Duration,
     /// When the client was shown its terminal status, if ever.
     ended_at: Option<Duration>,
 }
@@ -25,27 +35,31 @@ pub fn eval(traffic: &Traffic) -> RuleOutcome {
         return RuleOutcome::NotApplicable;
     }
     let terminal: Vec<String> = TERMINAL_STATUSES.iter().map(|s| s.to_string()).collect();
-    let mut open: HashMap<(&str, String), Vec<Open>> = HashMap::new();
+    let mut open: HashMap<(&str, u64, Option<String>), Vec<Open>> = HashMap::new();
     let mut violations = Vec::new();
     for (i, call) in traffic.calls.iter().enumerate() {
         let view = &traffic.views[i];
         let Some(entry_point) = view.executes.as_deref() else {
             continue;
         };
-        // Bodies compare as JSON (serde_json sorts keys), else as text.
-        let body = view
-            .request_json
-            .as_ref()
-            .map_or_else(|| call.body.text.clone(), |j| j.to_string());
-        let same = open.entry((entry_point, body)).or_default();
+        let conversation = view.request_conversation();
+        let same = open
+            .entry((entry_point, call.body.message_digest, conversation))
+            .or_default();
         same.retain(|o| o.ended_at.is_none_or(|end| end > call.at));
-        if let Some(earlier) = same.iter().find(|o| o.accepted_at <= call.at) {
+        if let Some(earlier) = same.iter().find(|o| o.sent_at < call.at) {
+            let first = &traffic.calls[earlier.post];
+            let how = if first.client_gone {
+                "the client hung up before its answer, but the API accepted it as"
+            } else {
+                "accepted as"
+            };
             violations.push(Violation::at(
                 traffic,
                 i,
                 format!(
-                    "sends again the body of call #{}, whose execution {} was accepted and not yet seen ended",
-                    traffic.calls[earlier.post].seq, earlier.execution
+                    "sends again the message of call #{} ({how} execution {}), before that execution was seen to end",
+                    first.seq, earlier.execution
                 ),
             ));
         }
@@ -53,7 +67,7 @@ pub fn eval(traffic: &Traffic) -> RuleOutcome {
             same.push(Open {
                 post: i,
                 execution,
-                accepted_at: call.answered_at(),
+                sent_at: call.at,
                 ended_at: traffic.first_shown(execution, &terminal).map(|(at, _)| at),
             });
         }
@@ -102,6 +116,46 @@ mod tests {
                 ]),
                 Some(vec![]),
             ),
+            // A retry wrapper's own field does not make another message.
+            (
+                recording(vec![
+                    post(0, r#"{"message":"hi","requestId":"r1"}"#, "e1"),
+                    post(100, r#"{"message":"hi","requestId":"r2"}"#, "e2"),
+                ]),
+                Some(vec![1]),
+            ),
+            // Another conversation is another message.
+            (
+                recording(vec![
+                    post(0, r#"{"message":"hi","conversationId":"c1"}"#, "e1"),
+                    post(100, r#"{"message":"hi","conversationId":"c2"}"#, "e2"),
+                ]),
+                Some(vec![]),
+            ),
+            // Long questions sharing their first bytes are two.
+            (
+                recording(vec![
+                    post(0, &long_question('a'), "e1"),
+                    post(100, &long_question('b'), "e2"),
+                ]),
+                Some(vec![]),
+            ),
+            (
+                recording(vec![
+                    post(0, &long_question('a'), "e1"),
+                    post(100, &long_question('a'), "e2"),
+                ]),
+                Some(vec![1]),
+            ),
+            // A retry sent before the first answer came back (a client-side
+            // timeout) is a duplicate once the API accepted the first.
+            (
+                recording(vec![
+                    gone(post(0, hello, "e1"), 5000),
+                    post(1000, hello, "e2"),
+                ]),
+                Some(vec![1]),
+            ),
             // A refused POST may be retried.
             (
                 recording(vec![refused, post(1000, hello, "e1")]),
@@ -115,5 +169,20 @@ mod tests {
                 "case {i}"
             );
         }
+    }
+
+    /// A message of 3,000 characters that ends with `last`.
+    fn long_question(last: char) -> String {
+        format!(r#"{{"message":"{}{last}"}}"#, "q".repeat(3000))
+    }
+
+    /// `post` whose client hung up, answered `answer_ms` after it arrived.
+    fn gone(
+        mut post: crate::recording::RecordedCall,
+        answer_ms: u64,
+    ) -> crate::recording::RecordedCall {
+        post.client_gone = true;
+        post.duration = Duration::from_millis(answer_ms);
+        post
     }
 }

@@ -4,6 +4,9 @@
 //! client follows the newest. So is one whose last read was refused (401,
 //! 403) with the key that created it: the key was refused (rotated, or the
 //! account made inactive), and a client stops reading then, as it should.
+//! And so is one whose 202 the client never received (it hung up first):
+//! it cannot read an id it was never given; `no-duplicate-execution`
+//! judges the retry that follows.
 
 use std::collections::HashMap;
 
@@ -36,6 +39,7 @@ pub fn eval(traffic: &Traffic, statuses: &[String]) -> RuleOutcome {
                 .as_deref()
                 .is_none_or(|c| latest.get(c) == Some(&i))
         })
+        .filter(|&(i, _)| !is_given_up(traffic, i))
         .filter(|&(_, id)| traffic.first_shown(id, statuses).is_none())
         .filter(|&(i, id)| !is_cut_by_refusal(traffic, i, id))
         .map(|(i, id)| {
@@ -62,6 +66,28 @@ pub fn eval(traffic: &Traffic, statuses: &[String]) -> RuleOutcome {
         })
         .collect();
     RuleOutcome::of(violations)
+}
+
+/// Whether the client gave up waiting for the 202 of execute `post`: it
+/// hung up, or sent the same message again before the answer came (a
+/// timeout whose hang-up the server had not yet noticed).
+fn is_given_up(traffic: &Traffic, post: usize) -> bool {
+    let call = &traffic.calls[post];
+    if call.client_gone {
+        return true;
+    }
+    let answered = call.answered_at();
+    let view = &traffic.views[post];
+    traffic.calls[post + 1..]
+        .iter()
+        .zip(&traffic.views[post + 1..])
+        .take_while(|(later, _)| later.at < answered)
+        .any(|(later, later_view)| {
+            later_view.executes.is_some()
+                && later_view.executes == view.executes
+                && later.body.message_digest == call.body.message_digest
+                && later_view.request_conversation() == view.request_conversation()
+        })
 }
 
 /// Whether the last read of execution `id` (created by call `post`) was

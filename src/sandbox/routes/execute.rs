@@ -16,7 +16,7 @@ use crate::sandbox::error::ApiError;
 use crate::sandbox::faults::{ActiveFaults, Fault};
 use crate::sandbox::fixtures::FIXTURES;
 use crate::sandbox::render::{render, stalled_body, Reply};
-use crate::sandbox::scenario::Scenario;
+use crate::sandbox::scenario::{Scenario, SLOW_ACCEPT};
 use crate::sandbox::shared::Shared;
 use crate::sandbox::state::{rate_limited, Clock, Created, NewExecution};
 
@@ -61,8 +61,17 @@ async fn handle(
         shared.stopped().await;
         return render(ApiError::shutting_down().into(), &shared.settings, headers);
     }
-    let reply = create(shared, headers, uri.query(), id, body).unwrap_or_else(Reply::from);
-    render(reply, &shared.settings, headers)
+    let reply = create(shared, headers, uri.query(), id, body);
+    if reply.is_ok() && shared.settings.scenarios.delays_first_accept() {
+        // The execution exists and runs; only its 202 is late (or sent at
+        // once when the sandbox stops), so a client that times out sooner
+        // meets what a slow gateway does to it.
+        tokio::select! {
+            () = tokio::time::sleep(SLOW_ACCEPT) => {}
+            () = shared.stopped() => {}
+        }
+    }
+    render(reply.unwrap_or_else(Reply::from), &shared.settings, headers)
 }
 
 fn create(

@@ -23,6 +23,9 @@ pub struct Api {
 const TERMINAL: [&str; 3] = ["completed", "failed", "superseded"];
 /// How often the polite clients poll.
 const POLITE: Duration = Duration::from_millis(250);
+/// How long the clients that retry after a timeout wait for an execute:
+/// shorter than the sandbox's late 202 under `slow-accept`.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(2);
 /// The most reads any client here makes of one execution: every loop ends.
 const MAX_READS: usize = 80;
 
@@ -67,6 +70,22 @@ pub enum Behaviour {
     /// Concurrent, one user dropping its execution after its first read,
     /// for no reason (no 401/403).
     ConcurrentAbandons,
+    /// Correct, with messages of 400 accented characters written as
+    /// `\u00e3` escapes (2,400 bytes of JSON, as Python's `json.dumps`
+    /// writes them).
+    LongMessages,
+    /// Gives up on an execute after 2 s and sends it again (the retry a
+    /// common HTTP client timeout makes).
+    RetriesAfterTimeout,
+    /// As `RetriesAfterTimeout`, each attempt with a `requestId` of its own.
+    RetriesWithRequestId,
+    /// Sends its message again, in its conversation, each time its
+    /// execution ends superseded (at most three times).
+    ResendsSuperseded,
+    /// Sends its second message without the conversationId it was given.
+    NeverContinues,
+    /// Sends the key as `Authorization: Bearer` too.
+    KeyAlsoBearer,
 }
 
 impl Behaviour {
@@ -87,6 +106,17 @@ impl Behaviour {
         Behaviour::Concurrent,
         Behaviour::ConcurrentIgnoresRetryAfter,
         Behaviour::ConcurrentAbandons,
+    ];
+
+    /// The clients of the mistakes teams make, each graded under the
+    /// scenarios that provoke it (`mod.rs`).
+    pub const MISTAKES: [Behaviour; 6] = [
+        Behaviour::LongMessages,
+        Behaviour::RetriesAfterTimeout,
+        Behaviour::RetriesWithRequestId,
+        Behaviour::ResendsSuperseded,
+        Behaviour::NeverContinues,
+        Behaviour::KeyAlsoBearer,
     ];
 
     /// Whether this client serves several users at once.
@@ -117,17 +147,17 @@ pub async fn drive(api: &Api, behaviour: Behaviour) {
         client,
         behaviour,
     };
-    let Some(first) = me.execute(None).await else {
+    let Some(first) = me.execute(message(behaviour, 0), None).await else {
         return;
     };
-    me.follow(&first).await;
-    let conversation = if behaviour == Behaviour::InventsConversation {
-        Some("conv_invented_by_the_client".to_string())
-    } else {
-        first.conversation.clone()
+    me.follow_resending(&first).await;
+    let conversation = match behaviour {
+        Behaviour::InventsConversation => Some("conv_invented_by_the_client".to_string()),
+        Behaviour::NeverContinues => None,
+        _ => first.conversation.clone(),
     };
-    if let Some(second) = me.execute(conversation).await {
-        me.follow(&second).await;
+    if let Some(second) = me.execute(message(behaviour, 1), conversation).await {
+        me.follow_resending(&second).await;
     }
     if behaviour == Behaviour::InventsIds {
         let _ = me.read("exec_the_api_never_returned").await;
@@ -144,11 +174,44 @@ struct Me<'a> {
 struct Accepted {
     execution: String,
     conversation: Option<String>,
+    /// The message it answers.
+    message: String,
+}
+
+/// The `n`th message (0, 1) a client sends: a short one, or for
+/// `LongMessages` 400 accented characters (the body written with `\u00e3`
+/// escapes by [`body_text`]), the two sharing their first 2 KiB.
+fn message(behaviour: Behaviour, n: usize) -> String {
+    match (behaviour, n) {
+        (Behaviour::LongMessages, n) => format!("{}{n}", "ã".repeat(400)),
+        (_, 0) => "Hello, I need help with my order".to_string(),
+        _ => "Thanks. When will it arrive?".to_string(),
+    }
+}
+
+/// `body` as JSON text, every non-ASCII character escaped (`\u00e3`), as
+/// Python's `json.dumps` writes it by default.
+fn body_text(body: &Value) -> String {
+    let mut text = String::new();
+    for c in body.to_string().chars() {
+        if c.is_ascii() {
+            text.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                text.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    text
 }
 
 impl Me<'_> {
     fn with_headers(&self, request: RequestBuilder) -> RequestBuilder {
         let request = request.header("x-api-key", &self.api.key);
+        if self.behaviour == Behaviour::KeyAlsoBearer {
+            return request.bearer_auth(&self.api.key);
+        }
         if self.behaviour == Behaviour::NodeFetch {
             return request
                 .header("sec-fetch-mode", "cors")
@@ -175,14 +238,24 @@ impl Me<'_> {
     }
 
     /// POSTs a message, retrying as the behaviour does after 429/503.
-    async fn execute(&self, conversation: Option<String>) -> Option<Accepted> {
+    async fn execute(&self, text: String, conversation: Option<String>) -> Option<Accepted> {
         let path = format!("/v1/entry-points/{}/execute", self.api.entry_point);
-        let mut body = json!({"message": "Hello, I need help with my order"});
+        let mut body = json!({ "message": text });
         if let Some(c) = &conversation {
             body["conversationId"] = json!(c);
         }
-        for _ in 0..5 {
-            let request = self.client.post(self.url(&path));
+        let times_out = matches!(
+            self.behaviour,
+            Behaviour::RetriesAfterTimeout | Behaviour::RetriesWithRequestId
+        );
+        for attempt in 0..5 {
+            if self.behaviour == Behaviour::RetriesWithRequestId {
+                body["requestId"] = json!(format!("req_{attempt}"));
+            }
+            let mut request = self.client.post(self.url(&path));
+            if times_out {
+                request = request.timeout(CLIENT_TIMEOUT);
+            }
             let request = if self.behaviour == Behaviour::NotJson {
                 request
                     .header("content-type", "text/plain")
@@ -190,7 +263,12 @@ impl Me<'_> {
             } else {
                 with_json(request, &body)
             };
-            let response = self.send(self.with_headers(request)).await?;
+            let response = match self.with_headers(request).send().await {
+                Ok(response) => response,
+                // The retry this client makes after its own timeout.
+                Err(error) if times_out && error.is_timeout() => continue,
+                Err(_) => return None,
+            };
             let status = response.status().as_u16();
             if self.backs_off(&response).await {
                 continue;
@@ -207,6 +285,7 @@ impl Me<'_> {
             let accepted = Accepted {
                 execution: json["executionId"].as_str()?.to_string(),
                 conversation: json["conversationId"].as_str().map(str::to_string),
+                message: text,
             };
             if self.behaviour == Behaviour::RePosts {
                 let request = with_json(self.client.post(self.url(&path)), &body);
@@ -217,14 +296,31 @@ impl Me<'_> {
         None
     }
 
-    /// Reads `accepted` until it ends, in the behaviour's way.
-    async fn follow(&self, accepted: &Accepted) {
+    /// Follows `accepted` to its end; `ResendsSuperseded` sends its
+    /// message again in its conversation when it ends superseded.
+    async fn follow_resending(&self, accepted: &Accepted) {
+        let mut ended = self.follow(accepted).await;
+        for _ in 0..3 {
+            if self.behaviour != Behaviour::ResendsSuperseded || ended != "superseded" {
+                return;
+            }
+            let conversation = accepted.conversation.clone();
+            let Some(again) = self.execute(accepted.message.clone(), conversation).await else {
+                return;
+            };
+            ended = self.follow(&again).await;
+        }
+    }
+
+    /// Reads `accepted` until it ends, in the behaviour's way; returns
+    /// the last status read.
+    async fn follow(&self, accepted: &Accepted) -> String {
         let mut reads = 0;
         let mut after_terminal = 0;
         while reads < MAX_READS {
             reads += 1;
             let Some(response) = self.read(&accepted.execution).await else {
-                return;
+                return String::new();
             };
             if self.backs_off(&response).await {
                 continue;
@@ -236,22 +332,23 @@ impl Me<'_> {
                     self.with_headers(self.client.get(self.url(&format!("/v1/executions/{id}"))))
                 })
                 .await;
-                return;
+                return String::new();
             }
             let json: Value = json_of(response).await.unwrap_or(Value::Null);
-            let state = json["status"].as_str().unwrap_or_default();
+            let state = json["status"].as_str().unwrap_or_default().to_string();
             if self.behaviour == Behaviour::StopsAtQueued {
-                return;
+                return state;
             }
-            if TERMINAL.contains(&state) {
+            if TERMINAL.contains(&state.as_str()) {
                 if self.behaviour == Behaviour::ReadsAfterTerminal && after_terminal < 2 {
                     after_terminal += 1;
                 } else {
-                    return;
+                    return state;
                 }
             }
             tokio::time::sleep(self.poll_interval()).await;
         }
+        String::new()
     }
 
     async fn read(&self, execution: &str) -> Option<Response> {
@@ -301,11 +398,11 @@ impl Me<'_> {
     }
 }
 
-/// A JSON body, as the page's examples send it.
+/// A JSON body, as the page's examples send it (non-ASCII escaped).
 fn with_json(request: RequestBuilder, body: &Value) -> RequestBuilder {
     request
         .header("content-type", "application/json")
-        .body(body.to_string())
+        .body(body_text(body))
 }
 
 async fn json_of(response: Response) -> Option<Value> {

@@ -202,6 +202,86 @@ fn each_client_fails_exactly_its_checks() {
     }
 }
 
+/// The mistakes real teams make, each graded under the scenarios that
+/// provoke it: what fails, and the verdict it earns.
+#[test]
+fn mistakes_teams_make_are_named() {
+    let everything_long: Vec<&str> = EVERYTHING.iter().copied().chain(["long-answer"]).collect();
+    let expected: Vec<(Behaviour, Vec<&str>, &[&str], RunVerdict)> = vec![
+        // 2,400-byte messages and 3,000-character answers: graded whole.
+        (
+            Behaviour::LongMessages,
+            everything_long,
+            &[],
+            RunVerdict::Ready,
+        ),
+        // The 202 is later than the client's timeout: its retry is the
+        // duplicate, requestId or not.
+        (
+            Behaviour::RetriesAfterTimeout,
+            vec!["slow-accept"],
+            &["client::no-duplicate-execution"],
+            RunVerdict::NotReady,
+        ),
+        (
+            Behaviour::RetriesWithRequestId,
+            vec!["slow-accept"],
+            &["client::no-duplicate-execution"],
+            RunVerdict::NotReady,
+        ),
+        (
+            Behaviour::ResendsSuperseded,
+            vec!["superseded"],
+            &["client::superseded-not-resent"],
+            RunVerdict::NotReady,
+        ),
+        // Nothing fails, but latest-wins was never practised.
+        (
+            Behaviour::NeverContinues,
+            EVERYTHING.to_vec(),
+            &[],
+            RunVerdict::Incomplete,
+        ),
+        // An advisory finding: reported, not gating.
+        (
+            Behaviour::KeyAlsoBearer,
+            EVERYTHING.to_vec(),
+            &["client::key-only-in-x-api-key"],
+            RunVerdict::Ready,
+        ),
+    ];
+    assert_eq!(expected.len(), Behaviour::MISTAKES.len());
+    let rt = runtime();
+    let all = rt.block_on(async {
+        let tasks: Vec<_> = expected
+            .iter()
+            .map(|(behaviour, scenarios, _, _)| {
+                let (behaviour, scenarios) = (*behaviour, scenarios.clone());
+                tokio::spawn(async move {
+                    graded(behaviour, &scenarios, Duration::from_millis(300)).await
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for task in tasks {
+            all.push(task.await.unwrap());
+        }
+        all
+    });
+    let wrong: Vec<String> = expected
+        .iter()
+        .zip(&all)
+        .filter(|((_, _, failing, verdict), g)| g.failed != *failing || g.verdict != *verdict)
+        .map(|((b, _, failing, verdict), g)| {
+            format!(
+                "{b:?}: expected {failing:?} and {verdict:?}, got {:?} and {:?} (ignored {:?})",
+                g.failed, g.verdict, g.ignored
+            )
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
 /// The scenario sets a correct client meets: none, each one alone, and all
 /// of them together.
 fn scenario_sets() -> Vec<Vec<&'static str>> {

@@ -167,8 +167,9 @@ fn scan(path: &Path) -> Vec<(PathBuf, Kind)> {
         .collect()
 }
 
-/// The `*.yaml` and `*.yml` files below `path`; links are not followed
-/// past a few levels (the loader says more about loops).
+/// The `*.yaml` and `*.yml` files below `path`. A link to a folder is not
+/// followed (two links to `.` would make the walk exponential; the loader
+/// reports loops), a link to a file is.
 fn collect(path: &Path, files: &mut Vec<PathBuf>, depth: usize) {
     if depth > 16 {
         return;
@@ -181,7 +182,11 @@ fn collect(path: &Path, files: &mut Vec<PathBuf>, depth: usize) {
     }
     if let Ok(entries) = std::fs::read_dir(path) {
         for entry in entries.flatten() {
-            collect(&entry.path(), files, depth + 1);
+            let linked_folder = entry.file_type().is_ok_and(|t| t.is_symlink())
+                && entry.path().is_dir();
+            if !linked_folder {
+                collect(&entry.path(), files, depth + 1);
+            }
         }
     }
 }

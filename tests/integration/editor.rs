@@ -207,7 +207,7 @@ fn explain_says_everything_about_a_check() {
         "severity:       required",
         "previous_api_key (secret): a key that was rotated away",
         "set WAPZI_PREVIOUS_API_KEY (or --secret-file previous_api_key=PATH)",
-        "file:           checks/key/rotated.yaml:2",
+        "file:           builtin:key/rotated.yaml:2",
         "1. POST /v1/entry-points/{{ entry_point_id }}/execute (fixture previous_api_key)",
         "hint:\n  Rotating the key",
     ] {

@@ -402,7 +402,7 @@ fn the_environment_wins_over_the_env_file() {
 
 #[test]
 fn a_malformed_env_file_is_a_setup_error_that_shows_no_value() {
-    let (_dir, path) = env_file("WAPZI_ENTRY_POINT_ID=ep\nWAPZI_API_KEY=ak_secret part two\n");
+    let (_dir, path) = env_file("WAPZI_ENTRY_POINT_ID=ep\nWAPZI_API_KEY=\"ak_secret part two\n");
     let ran = run(bin().args(["run", "--env-file"]).arg(&path));
     assert_exit(&ran, exit::SETUP);
     assert!(

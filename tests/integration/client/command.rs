@@ -429,7 +429,7 @@ fn explain_tells_a_client_check_and_lists_the_area() {
     for says in [
         "practice::polite-polling",
         "exercised by:",
-        "checks/client/poll-interval.yaml:2",
+        "builtin:client/poll-interval.yaml:2",
     ] {
         assert!(ran.stdout.contains(says), "{says}: {}", ran.stdout);
     }

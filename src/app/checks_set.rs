@@ -182,8 +182,8 @@ fn collect(path: &Path, files: &mut Vec<PathBuf>, depth: usize) {
     }
     if let Ok(entries) = std::fs::read_dir(path) {
         for entry in entries.flatten() {
-            let linked_folder = entry.file_type().is_ok_and(|t| t.is_symlink())
-                && entry.path().is_dir();
+            let linked_folder =
+                entry.file_type().is_ok_and(|t| t.is_symlink()) && entry.path().is_dir();
             if !linked_folder {
                 collect(&entry.path(), files, depth + 1);
             }

@@ -107,7 +107,7 @@ fn cause_lines(text: &mut String, cause: &RootCause, headline: bool) {
 fn verdict_colour(verdict: RunVerdict) -> ColoredString {
     let headline = verdict.headline();
     match verdict {
-        RunVerdict::Ready => headline.green().bold(),
+        RunVerdict::Ready | RunVerdict::ReadyWithWaivers => headline.green().bold(),
         RunVerdict::NotReady | RunVerdict::Unreachable => headline.red().bold(),
         RunVerdict::Incomplete | RunVerdict::Interrupted => headline.yellow().bold(),
     }

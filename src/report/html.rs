@@ -183,7 +183,7 @@ fn counter(label: &'static str, count: usize, class: Tone) -> Counter {
 fn failures_first(run: &RunResult) -> Vec<CheckView<'_>> {
     let rank = |c: &CheckResult| match c.verdict {
         Verdict::Failed | Verdict::Error => 0,
-        Verdict::AdvisoryFailed => 1,
+        Verdict::AdvisoryFailed | Verdict::Waived => 1,
         Verdict::Ignored => 2,
         Verdict::Passed => 3,
     };

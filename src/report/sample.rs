@@ -112,6 +112,7 @@ pub(crate) fn sample_run() -> RunResult {
         preflight: vec![],
         checks,
         client: None,
+        waivers: Vec::new(),
     }
 }
 
@@ -148,6 +149,7 @@ fn item(id: &str, text: &str, checks: &[CheckResult], ids: &[&str]) -> Checklist
         passed,
         failed,
         gaps,
+        waived: Vec::new(),
     }
 }
 

@@ -115,6 +115,17 @@ pub enum WaiverStatus {
     NotWaivable,
 }
 
+impl WaiverRecord {
+    /// One line: `entry-point::unknown until 2027-01-31 by Ana: REASON (the
+    /// failure is waived until 2027-01-31)`.
+    pub fn line(&self) -> String {
+        format!(
+            "{} until {} by {}: {} ({})",
+            self.check, self.expires, self.by, self.reason, self.note
+        )
+    }
+}
+
 impl WaiverStatus {
     /// `applied`, `expired`, `stale`, `not run`, `unknown check`, `not waivable`.
     pub fn label(self) -> &'static str {
@@ -741,6 +752,11 @@ pub struct Exchange {
     /// step (it sent nothing and created nothing): that check's id.
     #[serde(default)]
     pub reused_from: Option<String>,
+    /// The environment variable that holds the credential the request
+    /// sent (`WAPZI_API_KEY`, `WAPZI_PREVIOUS_API_KEY`), never its value:
+    /// how a reproduction names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_env: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

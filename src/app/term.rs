@@ -8,6 +8,7 @@ use colored::{ColoredString, Colorize};
 use crate::failure_text::{failure_field, FailureLayout};
 use crate::result::{
     CheckResult, ChecklistVerdict, ItemVerdict, RootCause, RunResult, RunVerdict, Side, Verdict,
+    WaiverStatus,
 };
 pub use crate::text::visible as one_line;
 
@@ -160,6 +161,16 @@ pub fn summary(run: &RunResult) -> String {
             }
         }
     }
+    if !run.waivers.is_empty() {
+        text.push_str("\nwaivers (waivers.yaml):\n");
+        for waiver in &run.waivers {
+            let status = match waiver.status {
+                WaiverStatus::Applied => waiver.status.label().yellow(),
+                _ => waiver.status.label().red(),
+            };
+            let _ = writeln!(text, "  [{status}] {}", one_line(&waiver.line()));
+        }
+    }
     for (i, cause) in run.root_causes.iter().enumerate() {
         cause_lines(&mut text, cause, i == 0);
     }
@@ -195,6 +206,10 @@ pub fn summary(run: &RunResult) -> String {
         0 => String::new(),
         1 => ", 1 advisory finding".to_string(),
         n => format!(", {n} advisory findings"),
+    };
+    let findings = match s.waived {
+        0 => findings,
+        n => format!("{findings}, {n} waived"),
     };
     let _ = write!(
         text,

@@ -85,6 +85,8 @@ struct CheckView<'a> {
     started: String,
     duration: String,
     failure: Option<&'a Failure>,
+    /// The failure's request as a curl command (keys as their variables).
+    curl: Option<String>,
     ignored: Option<&'a str>,
     exchanges: Vec<ExchangeView<'a>>,
     polls: Vec<PollView<'a>>,
@@ -226,6 +228,7 @@ fn check_view(n: usize, c: &CheckResult) -> CheckView<'_> {
         started: format_ms(c.started_ms),
         duration: format_ms(c.duration_ms),
         failure: c.failure(),
+        curl: super::curl::reproduction(c),
         ignored: match &c.outcome {
             Outcome::Ignored { reason } => Some(reason),
             Outcome::Passed | Outcome::Failed(_) | Outcome::Error(_) => None,

@@ -16,6 +16,7 @@
 
 mod atomic;
 pub mod attestation;
+pub mod curl;
 mod error;
 mod github;
 mod html;

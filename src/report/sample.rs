@@ -208,6 +208,7 @@ fn exchange(
         duration_ms: dur,
         poll: None,
         reused_from: None,
+        key_env: None,
     }
 }
 

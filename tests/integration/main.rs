@@ -14,6 +14,7 @@ mod hostile;
 mod init;
 mod invalid_checks;
 mod readme_promises;
+mod record;
 mod reports;
 mod run_sandbox;
 mod settings;

@@ -208,7 +208,7 @@ fn exchange(
         duration_ms: dur,
         poll: None,
         reused_from: None,
-        key_env: None,
+        key_env: Some("WAPZI_API_KEY".into()),
     }
 }
 

@@ -56,6 +56,17 @@ the calls with the client checks and exits with the same codes as `run`.",
         after_long_help = CLIENT_EXAMPLES
     )]
     Client(Box<ClientArgs>),
+    /// Check homologation records (attestation.json): signature, reports, expiry, verdict.
+    #[command(
+        long_about = "Checks one or more homologation records (the attestation.json a run \
+writes): the signature (with --public-key), that the reports match the digests the record names, \
+that the record has not expired, and which checks and harness version produced it. Prints a line \
+per record and the answer; exits 0 only for valid, unexpired READY records (READY WITH WAIVERS \
+included). Given the API side's and the client side's records, both must be READY.",
+        after_help = VERIFY_EXAMPLES,
+        after_long_help = VERIFY_EXAMPLES
+    )]
+    Verify(VerifyArgs),
 }
 
 /// `wapzi-homolog client`.
@@ -99,6 +110,8 @@ pub struct ClientArgs {
     /// Write no reports.
     #[arg(long, conflicts_with = "reports")]
     pub no_reports: bool,
+    #[command(flatten)]
+    pub record: RecordArgs,
     /// When to colour the output.
     #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<ColorChoice>,
@@ -286,10 +299,49 @@ pub struct RunArgs {
     /// Write no reports.
     #[arg(long, conflicts_with = "reports")]
     pub no_reports: bool,
+    #[command(flatten)]
+    pub record: RecordArgs,
 
     /// Which checks run and how their progress is printed (libtest's conventions).
     #[command(flatten)]
     pub output: RunOutput,
+}
+
+/// The homologation record (`attestation.json`) and the waivers it lists
+/// (shared by `run` and `client`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct RecordArgs {
+    /// Sign the record (attestation.json) with the Ed25519 private key in this file (PKCS#8 PEM
+    /// or OpenSSH); the key is never a flag value and never printed.
+    #[arg(long, value_name = "PATH", help_heading = "Record")]
+    pub sign_key: Option<PathBuf>,
+    /// How long the record holds after the run [default: 30d; a run with waivers: 14d at most].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Record")]
+    pub valid_for: Option<Duration>,
+    /// Waived checks (docs/waivers.md): their failures do not gate, the verdict is READY WITH
+    /// WAIVERS [default: ./waivers.yaml if it exists].
+    #[arg(long, value_name = "PATH", help_heading = "Record")]
+    pub waivers: Option<PathBuf>,
+}
+
+/// `wapzi-homolog verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Records to check (attestation.json files): one per side; given the API side's and the
+    /// client side's, the answer is for both.
+    #[arg(value_name = "RECORD", required = true)]
+    pub records: Vec<PathBuf>,
+    /// The folder of the reports the record names (report.json, junit.xml); with one record,
+    /// [default: the record's own folder, when the reports are there].
+    #[arg(long, value_name = "DIR")]
+    pub reports: Option<PathBuf>,
+    /// The signer's public key (PEM `BEGIN PUBLIC KEY`, or OpenSSH `ssh-ed25519 AAAA…`): the
+    /// record must be signed with its private half.
+    #[arg(long, value_name = "PATH")]
+    pub public_key: Option<PathBuf>,
+    /// Judge expiry at this time (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
 }
 
 /// The libtest arguments that mean something to a run of checks: which
@@ -435,6 +487,16 @@ Examples:
 
 Exit codes: 0 READY, 1 NOT READY, 2 setup error, 3 reports not written, 4 secret leaked,
 5 UNREACHABLE, 6 INCOMPLETE (a filtered run ends so at best), 130/143 interrupted.";
+
+/// `verify --help`'s closing text.
+const VERIFY_EXAMPLES: &str = "\
+Examples:
+  wapzi-homolog verify reports/latest/attestation.json
+  wapzi-homolog verify --public-key integrator.pub api/attestation.json client/attestation.json
+  wapzi-homolog verify --at 2027-01-15T00:00:00Z reports/latest/attestation.json
+Exit codes: 0 valid and READY (with or without waivers), 1 NOT READY, 2 setup error (a file or
+key that cannot be read), 5 UNREACHABLE, 6 INCOMPLETE (or a side missing), 7 record invalid
+(signature, reports changed, not a record), 8 record expired.";
 
 /// `client --help`'s closing text.
 const CLIENT_EXAMPLES: &str = "\

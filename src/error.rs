@@ -46,6 +46,16 @@ pub enum AppError {
     Upstream(#[from] crate::recorder::UpstreamError),
     #[error("cannot write the reports: {0}")]
     Reports(#[from] ReportError),
+    /// A signing or verifying key file that cannot be used (its content
+    /// is never shown).
+    #[error(transparent)]
+    Key(#[from] crate::record::KeyError),
+    /// A record `verify` cannot read.
+    #[error(transparent)]
+    Verify(#[from] crate::record::verify::VerifyError),
+    /// A waivers file that cannot be used.
+    #[error(transparent)]
+    Waivers(#[from] crate::waiver::WaiverError),
     /// Files that held a secret and were deleted.
     #[error("a secret was found in {} written file(s), which were deleted: {}", .0.len(), .0.join(", "))]
     Leak(Vec<String>),
@@ -81,6 +91,10 @@ pub enum UsageError {
     DialectWithoutSandbox,
     #[error("no client checks in {sources}: client checks live under checks/client/ (docs/client.md); `--checks builtin` grades with the built-in ones")]
     NoClientChecks { sources: String },
+    #[error("--at {text}: not a time: write RFC 3339, e.g. 2027-01-15T00:00:00Z")]
+    BadTime { text: String },
+    #[error("--reports names one record's reports: give it with one record, or keep each record beside its reports")]
+    ReportsWithSeveralRecords,
     /// A fixture of the sandbox that cannot be a secret (a build mistake).
     #[error("{0}")]
     SandboxFixture(crate::secret::SecretError),
@@ -160,7 +174,10 @@ impl AppError {
             | AppError::Run(_)
             | AppError::Sandbox(_)
             | AppError::Recorder(_)
-            | AppError::Upstream(_) => exit::SETUP,
+            | AppError::Upstream(_)
+            | AppError::Key(_)
+            | AppError::Waivers(_)
+            | AppError::Verify(_) => exit::SETUP,
             AppError::Reports(_) => exit::REPORTS,
             AppError::Leak(_) => exit::SECRET_LEAK,
         }

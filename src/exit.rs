@@ -21,6 +21,12 @@ pub const UNREACHABLE: u8 = 5;
 /// (no check selected, a required check left out by a filter or `--skip`,
 /// or an item with no passed required check).
 pub const INCOMPLETE: u8 = 6;
+/// `verify`: a record is not valid: its signature does not hold (or is
+/// missing where `--public-key` asks for one), a report no longer matches
+/// its digest, or the file is not a record.
+pub const RECORD_INVALID: u8 = 7;
+/// `verify`: a record has expired (its `validUntil` has passed).
+pub const RECORD_EXPIRED: u8 = 8;
 /// INTERRUPTED by SIGINT (Ctrl-C): the reports of what ran were written,
 /// unfinished checks marked interrupted (128 + 2, by convention).
 pub const INTERRUPTED: u8 = 130;

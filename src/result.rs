@@ -66,7 +66,7 @@ pub struct RunResult {
     pub interrupted_by: Option<String>,
     /// The checklist items, each with its verdict and evidence.
     pub checklist: Vec<ChecklistVerdict>,
-    /// True only for [`RunVerdict::Ready`].
+    /// True for [`RunVerdict::Ready`] and [`RunVerdict::ReadyWithWaivers`].
     pub ready: bool,
     pub exit_code: i32,
     /// The reachability probe sent before any check.
@@ -75,6 +75,81 @@ pub struct RunResult {
     /// What the client did, for a `client` run; `null` for `run`.
     #[serde(default)]
     pub client: Option<ClientRun>,
+    /// Every waiver the run read (`waivers.yaml`), with what became of it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<WaiverRecord>,
+}
+
+/// A waiver of a check's failure, as the run read it, and what became of it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct WaiverRecord {
+    /// The check id it names.
+    pub check: String,
+    /// Why the integrator cannot fix the failure (at least a sentence).
+    pub reason: String,
+    /// Who waived it.
+    pub by: String,
+    /// The last day it holds, `YYYY-MM-DD` (UTC).
+    pub expires: String,
+    pub status: WaiverStatus,
+    /// What the status means for this waiver, one line.
+    pub note: String,
+}
+
+/// What became of a waiver in a run.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum WaiverStatus {
+    /// It covered a failure of its check: the failure did not gate.
+    Applied,
+    /// Its expiry has passed: not applied.
+    Expired,
+    /// Its check passed: the waiver is no longer needed (remove it).
+    Stale,
+    /// Its check did not run (filtered, skipped, ignored): nothing to cover.
+    NotRun,
+    /// No loaded check has its id.
+    UnknownCheck,
+    /// Its check can never be waived (a key leak, another account's data),
+    /// or the failure cannot (an unreachable target, a harness failure).
+    NotWaivable,
+}
+
+impl WaiverRecord {
+    /// One line: `entry-point::unknown until 2027-01-31 by Ana: REASON (the
+    /// failure is waived until 2027-01-31)`.
+    pub fn line(&self) -> String {
+        format!(
+            "{} until {} by {}: {} ({})",
+            self.check, self.expires, self.by, self.reason, self.note
+        )
+    }
+}
+
+impl WaiverStatus {
+    /// `applied`, `expired`, `stale`, `not run`, `unknown check`, `not waivable`.
+    pub fn label(self) -> &'static str {
+        match self {
+            WaiverStatus::Applied => "applied",
+            WaiverStatus::Expired => "expired",
+            WaiverStatus::Stale => "stale",
+            WaiverStatus::NotRun => "not run",
+            WaiverStatus::UnknownCheck => "unknown check",
+            WaiverStatus::NotWaivable => "not waivable",
+        }
+    }
+
+    /// The status as `report.json` and the record write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaiverStatus::Applied => "applied",
+            WaiverStatus::Expired => "expired",
+            WaiverStatus::Stale => "stale",
+            WaiverStatus::NotRun => "not_run",
+            WaiverStatus::UnknownCheck => "unknown_check",
+            WaiverStatus::NotWaivable => "not_waivable",
+        }
+    }
 }
 
 impl RunResult {
@@ -170,6 +245,9 @@ pub struct LaneEvent {
 pub enum RunVerdict {
     /// No required check failed and every checklist item is evidenced.
     Ready,
+    /// READY, but only because waivers (`waivers.yaml`) cover some required
+    /// checks' failures: each is listed with its reason, who and until when.
+    ReadyWithWaivers,
     /// A required check failed or errored (a panic included).
     NotReady,
     /// The target could not be reached at all (DNS, refused, TLS, timeout,
@@ -186,7 +264,7 @@ impl RunVerdict {
     /// The process exit code of the verdict (README's contract).
     pub fn exit_code(self) -> u8 {
         match self {
-            RunVerdict::Ready => crate::exit::READY,
+            RunVerdict::Ready | RunVerdict::ReadyWithWaivers => crate::exit::READY,
             RunVerdict::NotReady => crate::exit::NOT_READY,
             RunVerdict::Unreachable => crate::exit::UNREACHABLE,
             RunVerdict::Incomplete => crate::exit::INCOMPLETE,
@@ -194,10 +272,16 @@ impl RunVerdict {
         }
     }
 
-    /// `READY`, `NOT READY`, `UNREACHABLE`, `INCOMPLETE`.
+    /// Whether the gate passes: READY, with waivers or without.
+    pub fn is_ready(self) -> bool {
+        matches!(self, RunVerdict::Ready | RunVerdict::ReadyWithWaivers)
+    }
+
+    /// `READY`, `READY WITH WAIVERS`, `NOT READY`, `UNREACHABLE`, `INCOMPLETE`.
     pub fn label(self) -> &'static str {
         match self {
             RunVerdict::Ready => "READY",
+            RunVerdict::ReadyWithWaivers => "READY WITH WAIVERS",
             RunVerdict::NotReady => "NOT READY",
             RunVerdict::Unreachable => "UNREACHABLE",
             RunVerdict::Incomplete => "INCOMPLETE",
@@ -209,6 +293,7 @@ impl RunVerdict {
     pub fn headline(self) -> &'static str {
         match self {
             RunVerdict::Ready => "READY for go-live",
+            RunVerdict::ReadyWithWaivers => "READY WITH WAIVERS for go-live",
             RunVerdict::NotReady => "NOT READY for go-live",
             RunVerdict::Unreachable => "UNREACHABLE: the target could not be reached",
             RunVerdict::Incomplete => "INCOMPLETE: the run does not evidence the checklist",
@@ -315,6 +400,13 @@ pub struct Summary {
     /// `errors`: they say nothing of the target).
     #[serde(default)]
     pub interrupted: usize,
+    /// Required checks that failed and a waiver covers: not gating.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub waived: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One checklist item and the evidence for it.
@@ -332,6 +424,10 @@ pub struct ChecklistVerdict {
     /// Its required checks that did not run, each with why and how to
     /// supply what it needs.
     pub gaps: Vec<Gap>,
+    /// Its required checks that failed and a waiver covers: they count as
+    /// evidence of the item, as waived.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waived: Vec<String>,
 }
 
 /// A required check that did not run.
@@ -663,6 +759,11 @@ pub struct Exchange {
     /// step (it sent nothing and created nothing): that check's id.
     #[serde(default)]
     pub reused_from: Option<String>,
+    /// The environment variable that holds the credential the request
+    /// sent (`WAPZI_API_KEY`, `WAPZI_PREVIOUS_API_KEY`), never its value:
+    /// how a reproduction names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_env: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -734,6 +835,9 @@ pub enum Verdict {
     /// An advisory check failed or errored: reported, not gating.
     AdvisoryFailed,
     Ignored,
+    /// A required check failed or errored, and a waiver covers it: reported
+    /// with the waiver, not gating (the run is READY WITH WAIVERS at best).
+    Waived,
 }
 
 impl Verdict {
@@ -744,6 +848,7 @@ impl Verdict {
             Verdict::Error => "error",
             Verdict::AdvisoryFailed => "advisory_failed",
             Verdict::Ignored => "ignored",
+            Verdict::Waived => "waived",
         }
     }
 }
@@ -825,6 +930,7 @@ impl Summary {
                 Verdict::Error => s.errors += 1,
                 Verdict::AdvisoryFailed => s.advisory_failed += 1,
                 Verdict::Ignored => s.ignored += 1,
+                Verdict::Waived => s.waived += 1,
             }
         }
         s

@@ -253,6 +253,7 @@ mod tests {
             duration_ms: 12.4,
             poll: None,
             reused_from: None,
+            key_env: None,
         }
     }
 

@@ -13,11 +13,13 @@ mod env_file;
 mod explain;
 mod init;
 mod known_secrets;
+mod record;
 mod run_checks;
 mod run_options;
 mod sandbox;
 mod stdout;
 pub mod term;
+mod verify;
 
 use crate::cli::{Cli, Command, ListArgs, SandboxBehaviour, ValidateArgs};
 use crate::error::AppError;
@@ -38,6 +40,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
         Command::Completions(args) => editor::completions(args),
         Command::Sandbox(args) => sandbox::sandbox(args),
         Command::Client(args) => client::client(*args),
+        Command::Verify(args) => verify::verify(args),
     }
 }
 

@@ -51,6 +51,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     let checks = choice.sources;
     let set = load_checks_from(&checks.value, &known_secrets(Some(&args), &env))?;
     let options = RunOptions::from_args(&args);
+    let (record, waivers) = super::record::record_settings(&args.record)?;
     let rt = runtime()?;
     let run_id = run::new_run_id(SystemTime::now());
     let mut sandbox = None;
@@ -145,13 +146,16 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     if let Some(console) = console {
         console.finish();
     }
-    let executed = executed?;
+    let mut executed = executed?;
+    let waived =
+        super::record::apply_waivers(&set, &mut executed.results, &waivers, executed.finished_at);
     // A probe that panicked leaves no evidence, like one that failed.
     target.tls = tls_probe.and_then(|probe| rt.block_on(probe).ok().flatten());
     if let Some(sandbox) = sandbox {
         rt.block_on(sandbox.shutdown());
     }
-    let result = run::assemble(&set, executed, &run_id, target);
+    let mut result = run::assemble(&set, executed, &run_id, target);
+    crate::waiver::record(&mut result, waived);
     let json = args.output.format == Some(OutputFormat::Json);
     print_verdict(&result, &redactor, json);
     let code = u8::try_from(result.exit_code).unwrap_or(exit::NOT_READY);
@@ -159,7 +163,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     let logfile: Vec<PathBuf> = args.output.logfile.iter().cloned().collect();
     refuse_leaks(&logfile, &redactor)?;
     if let Some(reports) = options.reports {
-        write_reports(&result, reports.value, &redactor, json)?;
+        write_reports(&result, reports.value, &redactor, json, &record)?;
     }
     Ok(code)
 }
@@ -371,8 +375,9 @@ pub(super) fn write_reports(
     root: PathBuf,
     redactor: &Redactor,
     json: bool,
+    record: &report::RecordSettings,
 ) -> Result<(), AppError> {
-    let written = report::write_all(result, &root, redactor)?;
+    let written = report::write_all_with(result, &root, redactor, record)?;
     refuse_leaks(&written.files, redactor)?;
     if json {
         let event = serde_json::json!({

@@ -8,6 +8,7 @@ use colored::{ColoredString, Colorize};
 use crate::failure_text::{failure_field, FailureLayout};
 use crate::result::{
     CheckResult, ChecklistVerdict, ItemVerdict, RootCause, RunResult, RunVerdict, Side, Verdict,
+    WaiverStatus,
 };
 pub use crate::text::visible as one_line;
 
@@ -107,7 +108,7 @@ fn cause_lines(text: &mut String, cause: &RootCause, headline: bool) {
 fn verdict_colour(verdict: RunVerdict) -> ColoredString {
     let headline = verdict.headline();
     match verdict {
-        RunVerdict::Ready => headline.green().bold(),
+        RunVerdict::Ready | RunVerdict::ReadyWithWaivers => headline.green().bold(),
         RunVerdict::NotReady | RunVerdict::Unreachable => headline.red().bold(),
         RunVerdict::Incomplete | RunVerdict::Interrupted => headline.yellow().bold(),
     }
@@ -181,6 +182,16 @@ pub fn summary(run: &RunResult) -> String {
             }
         }
     }
+    if !run.waivers.is_empty() {
+        text.push_str("\nwaivers (waivers.yaml):\n");
+        for waiver in &run.waivers {
+            let status = match waiver.status {
+                WaiverStatus::Applied => waiver.status.label().yellow(),
+                _ => waiver.status.label().red(),
+            };
+            let _ = writeln!(text, "  [{status}] {}", one_line(&waiver.line()));
+        }
+    }
     for (i, cause) in run.root_causes.iter().enumerate() {
         cause_lines(&mut text, cause, i == 0);
     }
@@ -229,6 +240,10 @@ pub fn summary(run: &RunResult) -> String {
     let findings = match s.interrupted {
         0 => findings,
         n => format!("{findings}, {n} interrupted"),
+    };
+    let findings = match s.waived {
+        0 => findings,
+        n => format!("{findings}, {n} waived"),
     };
     let self_test = if run.target.sandbox {
         " (sandbox self-test)"

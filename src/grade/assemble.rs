@@ -5,9 +5,7 @@ use std::time::SystemTime;
 
 use crate::check::CheckSet;
 use crate::recording::Recording;
-use crate::result::{
-    ClientRun, RunResult, RunVerdict, Side, Summary, Target, Tool, SCHEMA_VERSION,
-};
+use crate::result::{ClientRun, RunResult, Side, Summary, Target, Tool, SCHEMA_VERSION};
 use crate::run::{checks_digest, rfc3339};
 
 use super::check::grade;
@@ -35,7 +33,21 @@ pub fn assemble_client(
     run_id: &str,
     target: Target,
 ) -> (RunResult, Redactor) {
-    let graded = grade(&set.client_checks, recording, context);
+    let mut graded = grade(&set.client_checks, recording, context);
+    let side_ids: Vec<&str> = set.client_checks.iter().map(|c| c.id.as_str()).collect();
+    let all_ids: Vec<&str> = set
+        .checks
+        .iter()
+        .map(|c| c.id.as_str())
+        .chain(side_ids.iter().copied())
+        .collect();
+    let waived = crate::waiver::apply(
+        &mut graded.results,
+        &side_ids,
+        &all_ids,
+        &facts.waivers,
+        crate::waiver::Today::of(times.finished_at),
+    );
     let judged = judge_client(
         &set.client_checks,
         &graded.results,
@@ -55,7 +67,7 @@ pub fn assemble_client(
         .unwrap_or_default();
     let checks = graded.results;
     let redactor = graded.redactor;
-    let result = RunResult {
+    let mut result = RunResult {
         schema_version: SCHEMA_VERSION,
         tool: Tool::this(),
         side: Side::Client,
@@ -76,13 +88,14 @@ pub fn assemble_client(
         unreachable: None,
         interrupted_by: facts.interrupted.map(|s| s.name().to_string()),
         checklist: judged.checklist,
-        ready: judged.verdict == RunVerdict::Ready,
+        ready: judged.verdict.is_ready(),
         exit_code: i32::from(match facts.interrupted {
             Some(signal) => signal.exit_code(),
             None => judged.verdict.exit_code(),
         }),
         preflight: Vec::new(),
         checks,
+        waivers: Vec::new(),
         client: Some(ClientRun {
             command: facts.command,
             command_exit: facts.command_exit,
@@ -93,5 +106,6 @@ pub fn assemble_client(
             lanes,
         }),
     };
+    crate::waiver::record(&mut result, waived);
     (result, redactor)
 }

@@ -200,6 +200,7 @@ pub fn exchange(call: &RecordedCall, redactor: &Redactor) -> Exchange {
         duration_ms: ms(call.duration),
         poll: None,
         reused_from: None,
+        key_env: None,
     }
 }
 

@@ -25,6 +25,8 @@ pub struct ClientFacts {
     pub upstream: Option<String>,
     /// The signal that stopped the run while the command ran, if one did.
     pub interrupted: Option<Signal>,
+    /// The waivers to apply to the graded checks before the verdict.
+    pub waivers: crate::waiver::Waivers,
 }
 
 /// What the client results mean for the gate.
@@ -99,10 +101,12 @@ pub fn judge_client(
             .filter(|i| !i.verdict.is_evidenced())
             .map(unevidenced),
     );
-    let verdict = if incomplete.is_empty() {
-        RunVerdict::Ready
-    } else {
+    let verdict = if !incomplete.is_empty() {
         RunVerdict::Incomplete
+    } else if results.iter().any(|r| r.verdict == Verdict::Waived) {
+        RunVerdict::ReadyWithWaivers
+    } else {
+        RunVerdict::Ready
     };
     ClientJudged {
         verdict,
@@ -134,11 +138,13 @@ fn item_evidence(
     by_id: &HashMap<&str, &CheckResult>,
 ) -> ChecklistVerdict {
     let mine: Vec<&ClientCheck> = checks.iter().filter(|c| c.item == item).collect();
-    let (mut passed, mut failed, mut gaps) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut passed, mut failed, mut gaps, mut waived) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for check in mine.iter().filter(|c| c.severity == Severity::Required) {
         let id = check.id.clone();
         match by_id.get(check.id.as_str()) {
             Some(r) if r.verdict == Verdict::Passed => passed.push(id),
+            Some(r) if r.verdict == Verdict::Waived => waived.push(id),
             Some(r) if r.fails_gate() => failed.push(id),
             Some(r) => gaps.push(Gap {
                 check: id,
@@ -160,15 +166,17 @@ fn item_evidence(
     ChecklistVerdict {
         id: item.id().to_string(),
         text: item.text().to_string(),
+        // A waived failure counts as evidence of its item, as waived.
         verdict: ItemVerdict::of(
             !failed.is_empty(),
-            !passed.is_empty() && evidenced,
+            (!passed.is_empty() && evidenced) || !waived.is_empty(),
             !gaps.is_empty(),
         ),
         checks: mine.iter().map(|c| c.id.clone()).collect(),
         passed,
         failed,
         gaps,
+        waived,
     }
 }
 

@@ -52,7 +52,7 @@ pub fn github_outputs(
 fn verdict_annotation(run: &RunResult) -> Option<String> {
     let command = match run.verdict {
         RunVerdict::Ready => return None,
-        RunVerdict::Incomplete => "warning",
+        RunVerdict::Incomplete | RunVerdict::ReadyWithWaivers => "warning",
         RunVerdict::NotReady | RunVerdict::Unreachable | RunVerdict::Interrupted => "error",
     };
     let title = format!("Wapzi homologation: {}", run.verdict.label());
@@ -78,7 +78,7 @@ fn append(path: &Path, markdown: &str) -> Result<(), ReportError> {
 fn annotation(check: &CheckResult) -> Option<String> {
     let command = match check.verdict {
         Verdict::Failed | Verdict::Error => "error",
-        Verdict::AdvisoryFailed => "warning",
+        Verdict::AdvisoryFailed | Verdict::Waived => "warning",
         Verdict::Passed | Verdict::Ignored => return None,
     };
     let failure = check.failure()?;

@@ -85,6 +85,8 @@ struct CheckView<'a> {
     started: String,
     duration: String,
     failure: Option<&'a Failure>,
+    /// The failure's request as a curl command (keys as their variables).
+    curl: Option<String>,
     ignored: Option<&'a str>,
     exchanges: Vec<ExchangeView<'a>>,
     polls: Vec<PollView<'a>>,
@@ -183,7 +185,7 @@ fn counter(label: &'static str, count: usize, class: Tone) -> Counter {
 fn failures_first(run: &RunResult) -> Vec<CheckView<'_>> {
     let rank = |c: &CheckResult| match c.verdict {
         Verdict::Failed | Verdict::Error => 0,
-        Verdict::AdvisoryFailed => 1,
+        Verdict::AdvisoryFailed | Verdict::Waived => 1,
         Verdict::Ignored => 2,
         Verdict::Passed => 3,
     };
@@ -226,6 +228,7 @@ fn check_view(n: usize, c: &CheckResult) -> CheckView<'_> {
         started: format_ms(c.started_ms),
         duration: format_ms(c.duration_ms),
         failure: c.failure(),
+        curl: super::curl::reproduction(c),
         ignored: match &c.outcome {
             Outcome::Ignored { reason } => Some(reason),
             Outcome::Passed | Outcome::Failed(_) | Outcome::Error(_) => None,

@@ -71,14 +71,15 @@ fn properties(run: &RunResult) -> Vec<Property> {
 /// JUnit view of an INCOMPLETE or UNREACHABLE run (whose checks may all
 /// pass, or not run) is not green.
 fn verdict_case(run: &RunResult) -> TestCase {
-    let status = if run.verdict == RunVerdict::Ready {
+    let status = if run.verdict.is_ready() {
         TestCaseStatus::success()
     } else {
         let kind = match run.verdict {
             RunVerdict::NotReady | RunVerdict::Incomplete => NonSuccessKind::Failure,
-            RunVerdict::Ready | RunVerdict::Unreachable | RunVerdict::Interrupted => {
-                NonSuccessKind::Error
-            }
+            RunVerdict::Ready
+            | RunVerdict::ReadyWithWaivers
+            | RunVerdict::Unreachable
+            | RunVerdict::Interrupted => NonSuccessKind::Error,
         };
         let mut s = TestCaseStatus::non_success(kind);
         s.set_message(format!(
@@ -116,6 +117,15 @@ fn status(check: &CheckResult) -> TestCaseStatus {
     };
     match (&check.outcome, check.verdict) {
         (Outcome::Passed, _) | (_, Verdict::AdvisoryFailed) => TestCaseStatus::success(),
+        // Skipped, so a JUnit view shows it apart from a pass: the failure
+        // happened, a waiver covers it (system-out says which).
+        (Outcome::Failed(f) | Outcome::Error(f), Verdict::Waived) => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(format!("waived: {}", one_line(&f.message)))
+                .set_type("waived")
+                .set_description(failure_detail(f));
+            s
+        }
         (Outcome::Failed(f), _) => non_success(NonSuccessKind::Failure, "failure", f),
         (Outcome::Error(f), _) => non_success(NonSuccessKind::Error, "error", f),
         (Outcome::Ignored { reason }, _) => {

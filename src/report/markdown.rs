@@ -44,6 +44,10 @@ pub(super) fn render(run: &RunResult, redactor: &Redactor) -> String {
     write_failures(&mut out, run, "Advisory failures (not gating)", |v| {
         v == Verdict::AdvisoryFailed
     });
+    write_failures(&mut out, run, "Waived failures (not gating)", |v| {
+        v == Verdict::Waived
+    });
+    write_waivers(&mut out, run);
     write_findings(&mut out, run);
     write_checks(&mut out, run);
     write_ignored(&mut out, run);
@@ -350,8 +354,34 @@ fn write_failure_body(out: &mut String, c: &CheckResult, f: &crate::result::Fail
         let text = excerpt_lines(response, DETAIL_EXCERPT_CHARS);
         let _ = write!(out, "\nResponse:\n\n{}", code_block(&text));
     }
+    if let Some(command) = super::curl::reproduction(c) {
+        let _ = write!(
+            out,
+            "\nReproduce it (the key is read from its environment variable):\n\n```sh\n{command}\n```\n"
+        );
+    }
     if !f.hint.is_empty() {
         let _ = writeln!(out, "\n> **Hint:** {}", md_text(&f.hint));
+    }
+}
+
+/// Every waiver the run read, with what became of it.
+fn write_waivers(out: &mut String, run: &RunResult) {
+    if run.waivers.is_empty() {
+        return;
+    }
+    out.push_str("\n## Waivers\n\n| Check | Status | Expires | By | Reason | Note |\n|---|---|---|---|---|---|\n");
+    for w in &run.waivers {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            code_span(&w.check),
+            w.status.label(),
+            md_text(&w.expires),
+            md_text(&w.by),
+            md_text(&w.reason),
+            md_text(&w.note)
+        );
     }
 }
 

@@ -10,10 +10,13 @@
 //!                 junit.xml            one testcase per check
 //!                 report.md            homologation summary for a ticket
 //!                 report.html          self-contained page with a timeline
+//!                 attestation.json     the homologation record (in-toto, signed with --sign-key)
 //! <root>/latest/                       a copy of the newest run's set
 //! ```
 
 mod atomic;
+pub mod attestation;
+pub mod curl;
 mod error;
 mod github;
 mod html;
@@ -30,13 +33,15 @@ pub(crate) mod sample;
 #[cfg(test)]
 mod snapshot_tests;
 
+pub use crate::record::RECORD_FILE;
+pub use attestation::RecordSettings;
 pub use error::ReportError;
 pub use github::{github_outputs, write_step_summary};
 pub use html::render_html;
 pub use json::{render_digest, render_json};
 pub use junit::{render_junit, SUITE_NAME};
 pub use markdown::render_markdown;
-pub use write::{write_all, ReportSet};
+pub use write::{write_all, write_all_with, ReportSet};
 
 /// The result model, pretty JSON.
 pub const JSON_FILE: &str = "report.json";

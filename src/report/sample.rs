@@ -112,6 +112,7 @@ pub(crate) fn sample_run() -> RunResult {
         preflight: vec![],
         checks,
         client: None,
+        waivers: Vec::new(),
     }
 }
 
@@ -148,6 +149,7 @@ fn item(id: &str, text: &str, checks: &[CheckResult], ids: &[&str]) -> Checklist
         passed,
         failed,
         gaps,
+        waived: Vec::new(),
     }
 }
 
@@ -206,6 +208,7 @@ fn exchange(
         duration_ms: dur,
         poll: None,
         reused_from: None,
+        key_env: Some("WAPZI_API_KEY".into()),
     }
 }
 

@@ -22,6 +22,7 @@ pub(crate) fn verdict_label(verdict: Verdict) -> &'static str {
         Verdict::Error => "error",
         Verdict::AdvisoryFailed => "advisory failure",
         Verdict::Ignored => "ignored",
+        Verdict::Waived => "waived",
     }
 }
 
@@ -31,6 +32,7 @@ pub(crate) fn verdict_icon(verdict: Verdict) -> &'static str {
         Verdict::Passed => "✅",
         Verdict::Failed | Verdict::Error => "❌",
         Verdict::AdvisoryFailed => "⚠️",
+        Verdict::Waived => "🟨",
         Verdict::Ignored => "➖",
     }
 }
@@ -59,6 +61,7 @@ pub(crate) fn item_icon(verdict: ItemVerdict) -> &'static str {
 pub(crate) fn run_icon(verdict: RunVerdict) -> &'static str {
     match verdict {
         RunVerdict::Ready => "✅",
+        RunVerdict::ReadyWithWaivers => "☑️",
         RunVerdict::NotReady => "❌",
         RunVerdict::Unreachable => "🚫",
         RunVerdict::Incomplete => "⚠️",
@@ -102,7 +105,9 @@ impl Tone {
         match verdict {
             RunVerdict::Ready => Tone::Pass,
             RunVerdict::NotReady | RunVerdict::Unreachable => Tone::Fail,
-            RunVerdict::Incomplete | RunVerdict::Interrupted => Tone::Warn,
+            RunVerdict::Incomplete | RunVerdict::Interrupted | RunVerdict::ReadyWithWaivers => {
+                Tone::Warn
+            }
         }
     }
 
@@ -111,7 +116,7 @@ impl Tone {
         match verdict {
             Verdict::Passed => Tone::Pass,
             Verdict::Failed | Verdict::Error => Tone::Fail,
-            Verdict::AdvisoryFailed => Tone::Warn,
+            Verdict::AdvisoryFailed | Verdict::Waived => Tone::Warn,
             Verdict::Ignored => Tone::Muted,
         }
     }

@@ -3,12 +3,14 @@
 use std::borrow::Cow;
 use std::path::{Component, Path, PathBuf};
 
+use super::attestation::{self, RecordSettings};
 use super::error::ReportError;
 use super::redact::redacted_copy;
 use super::{atomic, html, json, junit, markdown};
 use super::{
     render_digest, HTML_FILE, JSON_DIGEST_FILE, JSON_FILE, JUNIT_FILE, LATEST_DIR, MARKDOWN_FILE,
 };
+use crate::record::RECORD_FILE;
 use crate::result::RunResult;
 use crate::secret::Redactor;
 
@@ -35,8 +37,20 @@ pub fn write_all(
     root: &Path,
     redactor: &Redactor,
 ) -> Result<ReportSet, ReportError> {
+    write_all_with(result, root, redactor, &RecordSettings::default())
+}
+
+/// [`write_all`], and `attestation.json` beside the reports when the run
+/// reached a verdict: the record of the run made as `record` says
+/// (validity, signing key).
+pub fn write_all_with(
+    result: &RunResult,
+    root: &Path,
+    redactor: &Redactor,
+    record: &RecordSettings,
+) -> Result<ReportSet, ReportError> {
     check_run_id(&result.run_id)?;
-    let rendered = render_all(result, redactor)?;
+    let rendered = render_all(result, redactor, record)?;
     atomic::create_dir(root)?;
     let dir = root.join(&result.run_id);
     atomic::replace_dir(&dir, &result.run_id, |staging| {
@@ -62,7 +76,8 @@ pub fn write_all(
 fn render_all(
     result: &RunResult,
     redactor: &Redactor,
-) -> Result<[(&'static str, String); 5], ReportError> {
+    record: &RecordSettings,
+) -> Result<Vec<(&'static str, String)>, ReportError> {
     let (json, may_hold_secret) = json::render_checked(result, redactor)?;
     let run = if may_hold_secret {
         Cow::Owned(redacted_copy(result, redactor)?)
@@ -70,13 +85,18 @@ fn render_all(
         Cow::Borrowed(result)
     };
     let digest = render_digest(&json);
-    Ok([
+    let junit = junit::render(&run, redactor)?;
+    let attestation = attestation::has_record(run.verdict)
+        .then(|| attestation::render(&run, &json, &junit, record));
+    let mut files = vec![
         (JSON_FILE, json),
         (JSON_DIGEST_FILE, digest),
-        (JUNIT_FILE, junit::render(&run, redactor)?),
+        (JUNIT_FILE, junit),
         (MARKDOWN_FILE, markdown::render(&run, redactor)),
         (HTML_FILE, html::render(&run, redactor)?),
-    ])
+    ];
+    files.extend(attestation.map(|text| (RECORD_FILE, text)));
+    Ok(files)
 }
 
 /// The run id must name one plain directory that is not `latest` or one of
@@ -108,12 +128,13 @@ mod tests {
     use crate::secret::Secret;
     use std::fs;
 
-    const NAMES: [&str; 5] = [
+    const NAMES: [&str; 6] = [
         JSON_FILE,
         JSON_DIGEST_FILE,
         JUNIT_FILE,
         MARKDOWN_FILE,
         HTML_FILE,
+        RECORD_FILE,
     ];
 
     #[test]
@@ -123,7 +144,7 @@ mod tests {
         let set = write_all(&run, root.path(), &Redactor::default()).unwrap();
         assert_eq!(set.dir, root.path().join(&run.run_id));
         assert_eq!(set.latest, root.path().join("latest"));
-        assert_eq!(set.files.len(), 10);
+        assert_eq!(set.files.len(), 12);
         for name in NAMES {
             let a = fs::read(set.dir.join(name)).unwrap();
             let b = fs::read(set.latest.join(name)).unwrap();

@@ -56,11 +56,12 @@ pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target
         unreachable: executed.unreachable,
         interrupted_by: executed.interrupted.map(|s| s.name().to_string()),
         checklist: judged.checklist,
-        ready: judged.verdict == RunVerdict::Ready,
+        ready: judged.verdict.is_ready(),
         exit_code: i32::from(exit_code),
         preflight: executed.preflight,
         checks,
         client: None,
+        waivers: Vec::new(),
     }
 }
 

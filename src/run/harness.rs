@@ -606,7 +606,11 @@ fn report(
                 Outcome::Ignored { reason } => Ok(Completion::ignored_with(redact(reason))),
                 _ => Ok(Completion::ignored()),
             },
-            Verdict::Failed | Verdict::Error => Err(Failed::from(redact(&failure_text(&result)))),
+            // Waivers are applied after the run; a check's own line says
+            // how it ended.
+            Verdict::Failed | Verdict::Error | Verdict::Waived => {
+                Err(Failed::from(redact(&failure_text(&result))))
+            }
         },
         Err(_) => Err(Failed::from(
             "internal error: the check's task ended without a result",

@@ -279,6 +279,11 @@ impl Target {
             duration_ms: ms(started.elapsed()),
             poll,
             reused_from: None,
+            key_env: match &out.key {
+                KeyChoice::Account | KeyChoice::Variant(_) => Some("WAPZI_API_KEY".to_string()),
+                KeyChoice::Fixture(name) => Some(crate::check::env_var_for(name)),
+                KeyChoice::None | KeyChoice::Invalid => None,
+            },
         };
         (exchange, result)
     }

@@ -108,6 +108,7 @@ mod tests {
             duration_ms: 1.0,
             poll: None,
             reused_from: None,
+            key_env: None,
         }
     }
 

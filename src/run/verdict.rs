@@ -68,6 +68,8 @@ pub fn judge(set: &CheckSet, results: &[CheckResult], facts: &RunFacts) -> Judge
         || left_out.iter().any(|c| c.severity == Severity::Required)
     {
         RunVerdict::Incomplete
+    } else if results.iter().any(|r| r.verdict == Verdict::Waived) {
+        RunVerdict::ReadyWithWaivers
     } else {
         RunVerdict::Ready
     };
@@ -109,11 +111,13 @@ fn item_evidence(
     not_run: &dyn Fn(&str) -> String,
 ) -> ChecklistVerdict {
     let mine: Vec<&Check> = set.checks.iter().filter(|c| c.checklist == item).collect();
-    let (mut passed, mut failed, mut gaps) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut passed, mut failed, mut gaps, mut waived) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for check in mine.iter().filter(|c| c.severity == Severity::Required) {
         let id = check.id.clone();
         match by_id.get(check.id.as_str()) {
             Some(r) if r.verdict == Verdict::Passed => passed.push(id),
+            Some(r) if r.verdict == Verdict::Waived => waived.push(id),
             Some(r) if r.fails_gate() && !r.hit_local_limit() => failed.push(id),
             Some(r) => gaps.push(Gap {
                 check: id,
@@ -129,7 +133,12 @@ fn item_evidence(
             }),
         }
     }
-    let verdict = ItemVerdict::of(!failed.is_empty(), !passed.is_empty(), !gaps.is_empty());
+    // A waived failure counts as evidence of its item, as waived.
+    let verdict = ItemVerdict::of(
+        !failed.is_empty(),
+        !passed.is_empty() || !waived.is_empty(),
+        !gaps.is_empty(),
+    );
     ChecklistVerdict {
         id: item.id().to_string(),
         text: item.text().to_string(),
@@ -138,6 +147,7 @@ fn item_evidence(
         passed,
         failed,
         gaps,
+        waived,
     }
 }
 
@@ -403,7 +413,8 @@ fn reasons(
 ) -> Vec<String> {
     let (filters, unreachable) = (&facts.selection.filters[..], facts.unreachable);
     match verdict {
-        RunVerdict::Ready | RunVerdict::Interrupted => Vec::new(),
+        // A waived run's reasons are its waivers' (crate::waiver).
+        RunVerdict::Ready | RunVerdict::ReadyWithWaivers | RunVerdict::Interrupted => Vec::new(),
         RunVerdict::Unreachable => unreachable.map(|u| u.message.clone()).into_iter().collect(),
         RunVerdict::NotReady => root_causes
             .iter()

@@ -15,6 +15,7 @@ mod init;
 mod invalid_checks;
 mod lint;
 mod readme_promises;
+mod record;
 mod reports;
 mod run_sandbox;
 mod settings;

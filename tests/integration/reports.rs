@@ -39,7 +39,8 @@ fn report_set_parses_back() {
     let run = fixture();
     let root = tempfile::tempdir().unwrap();
     let set = write_all(&run, root.path(), &Redactor::default()).unwrap();
-    assert_eq!(set.files.len(), 10);
+    // Five reports and the record, in the run's folder and in latest/.
+    assert_eq!(set.files.len(), 12);
 
     let json = std::fs::read_to_string(set.latest.join(report::JSON_FILE)).unwrap();
     let back: RunResult = serde_json::from_str(&json).unwrap();

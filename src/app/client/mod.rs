@@ -63,6 +63,7 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
         }
         .into());
     }
+    let (record, waivers) = super::record::record_settings(&args.record)?;
     let rt = runtime()?;
     let run_id = run::new_run_id(SystemTime::now());
     let signals = run::watch_signals(&rt);
@@ -97,6 +98,7 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
         scenarios: args.scenarios.clone(),
         upstream: counterpart.upstream_url(),
         interrupted: met.interrupted,
+        waivers,
     };
     let target = Target {
         base_url,
@@ -120,7 +122,7 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
             .reports
             .clone()
             .unwrap_or_else(|| PathBuf::from(DEFAULT_REPORTS_DIR));
-        super::run_checks::write_reports(&result, root, &redactor, args.json())?;
+        super::run_checks::write_reports(&result, root, &redactor, args.json(), &record)?;
     }
     Ok(code)
 }

@@ -559,6 +559,9 @@ pub enum FailureKind {
     /// The integrator's client broke a client check's rule over its
     /// recorded calls (`client`).
     ClientRule,
+    /// The integrator's client command (its end-to-end test) exited
+    /// non-zero or was killed by a signal (`client -- COMMAND`).
+    ClientCommand,
     /// This machine could not send the request: it ran out of file
     /// descriptors (`ulimit -n`). Never the target's fault: the run ends
     /// with the setup exit code.

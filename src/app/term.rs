@@ -67,21 +67,16 @@ fn cause_lines(text: &mut String, cause: &RootCause, headline: bool) {
     } else {
         "also".red()
     };
-    let n = cause.checks.len();
-    let who = if n == 1 {
-        cause.checks[0].clone()
-    } else {
-        format!("{n} checks ({})", cause.checks.join(", "))
+    // A cause no check names (the client's command failing) says so itself.
+    let who = match cause.checks.as_slice() {
+        [] => String::new(),
+        [one] => format!("{one}: "),
+        many => format!("{} checks ({}): ", many.len(), many.join(", ")),
     };
-    let _ = writeln!(text, "\n{label}: {who}: {}", one_line(&cause.summary));
+    let _ = writeln!(text, "\n{label}: {who}{}", one_line(&cause.summary));
     let failure = &cause.failure;
-    if failure.message != cause.summary {
-        let _ = writeln!(
-            text,
-            "  first:    {}: {}",
-            cause.checks[0],
-            one_line(&failure.message)
-        );
+    if let (Some(first), true) = (cause.checks.first(), failure.message != cause.summary) {
+        let _ = writeln!(text, "  first:    {first}: {}", one_line(&failure.message));
     }
     let field = |label, value| failure_field(FailureLayout::Terminal, label, value);
     for (label, value) in [
@@ -101,7 +96,9 @@ fn cause_lines(text: &mut String, cause: &RootCause, headline: bool) {
             cause.blocked.join(", ")
         );
     }
-    let _ = writeln!(text, "  breaks:   {}", cause.items.join(", "));
+    if !cause.items.is_empty() {
+        let _ = writeln!(text, "  breaks:   {}", cause.items.join(", "));
+    }
 }
 
 fn verdict_colour(verdict: RunVerdict) -> ColoredString {

@@ -330,6 +330,25 @@ fn the_command_and_the_recorder_cap_weigh_on_the_verdict() {
         "{:?}",
         judged.reasons
     );
+    // The command is the first root cause, named by its command line.
+    let first = &judged.root_causes[0];
+    assert_eq!(first.kind, crate::result::FailureKind::ClientCommand);
+    assert!(first.checks.is_empty() && first.items.is_empty());
+    assert!(first.summary.contains("`npm test` exited with code 3"));
+    let killed = ClientFacts {
+        command_exit: Some(crate::result::CommandExit {
+            code: None,
+            signal: Some("SIGKILL".into()),
+            timed_out: false,
+        }),
+        scenarios: vec!["superseded".into()],
+        ..failed.clone()
+    };
+    let judged = judge_client(&set.client_checks, &graded.results, 4, 0, &killed);
+    assert_eq!(judged.verdict, RunVerdict::NotReady);
+    let first = &judged.root_causes[0];
+    assert!(first.summary.contains("`npm test` was killed by SIGKILL"));
+    assert!(first.failure.hint.contains("--scenario superseded"));
     let nothing = judge_client(&set.client_checks, &[], 0, 0, &ClientFacts::default());
     assert_eq!(nothing.verdict, RunVerdict::Incomplete);
     assert!(nothing.reasons.iter().any(|r| r.contains("no call")));

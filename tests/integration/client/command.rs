@@ -115,14 +115,41 @@ fn a_failing_end_to_end_test_makes_the_run_not_ready_with_its_code() {
     let dir = temp_dir();
     let mut cmd = client_command("correct", dir.path());
     cmd.env(EXIT, "3");
-    let ran = run(&mut with_child(cmd));
+    // A second filter libtest matches nothing with: a key written in the
+    // command line, which no output may show.
+    let key_arg = format!("API_KEY={COMMAND_KEY}");
+    let ran = run(with_child(cmd).arg(&key_arg));
     assert_exit(&ran, exit::NOT_READY);
     let json = latest_report(dir.path());
     assert_eq!(json["client"]["command_exit"]["code"], 3);
     let reasons = json["reasons"].to_string();
     assert!(reasons.contains('3'), "{reasons}");
     assert!(ran.stdout.contains("NOT READY"), "{}", ran.stdout);
+    // The command is the root cause, named first, with its code and its
+    // command line (redacted), in the terminal and in report.json.
+    let exe = std::env::current_exe().unwrap().display().to_string();
+    let cause = ran
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("root cause:"))
+        .unwrap_or_else(|| panic!("no root cause: {}", ran.stdout));
+    assert!(cause.contains("exited with code 3"), "{cause}");
+    assert!(cause.contains(&exe), "{cause}");
+    assert!(cause.contains("API_KEY=[redacted]"), "{cause}");
+    let first = &json["root_causes"][0];
+    assert_eq!(first["kind"], "client_command", "{first}");
+    assert_eq!(first["checks"], serde_json::json!([]));
+    let summary = first["summary"].as_str().unwrap();
+    assert!(summary.contains("exited with code 3") && summary.contains(&exe));
+    for file in ["report.json", "report.md", "junit.xml", "report.html"] {
+        let text = std::fs::read_to_string(dir.path().join("latest").join(file)).unwrap();
+        assert!(!text.contains(COMMAND_KEY), "{file} holds the key");
+    }
+    assert!(!ran.stdout.contains(COMMAND_KEY) && !ran.stderr.contains(COMMAND_KEY));
 }
+
+/// A key written in a command line.
+const COMMAND_KEY: &str = "ak_written0in0the0command0line0000003";
 
 #[test]
 fn format_json_keeps_stdout_json_lines_and_the_commands_output_on_stderr() {

@@ -94,10 +94,14 @@ async fn overhead(samples: usize) -> Overhead {
     let env = |_: &str| None;
     let forwarder_client =
         upstream_client(&upstream_url, Duration::from_secs(10), &env).expect("a client");
-    let forwarder =
-        RecordedServer::upstream(([127, 0, 0, 1], 0).into(), upstream_url, forwarder_client)
-            .await
-            .expect("a forwarder");
+    let forwarder = RecordedServer::upstream(
+        ([127, 0, 0, 1], 0).into(),
+        upstream_url,
+        forwarder_client,
+        Vec::new(),
+    )
+    .await
+    .expect("a forwarder");
     let client = reqwest::Client::builder()
         .no_proxy()
         .build()
@@ -341,5 +345,6 @@ fn call(
         response_body: RecordedBody::answer(response.as_bytes(), response.len()),
         client_gone: false,
         recorder_answer: None,
+        presented: None,
     }
 }

@@ -162,6 +162,11 @@ pub struct LaneEvent {
     pub execution_status: Option<String>,
     /// The client checks this call violated, by id.
     pub violations: Vec<String>,
+    /// The scenario whose answer the recorder gave itself in front of the
+    /// real API (`--upstream`), without forwarding the call; absent when
+    /// the API (or the sandbox) answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presented: Option<String>,
 }
 
 /// The run's verdict, each with its documented exit code.

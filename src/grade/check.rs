@@ -181,7 +181,15 @@ pub fn exchange(call: &RecordedCall, redactor: &Redactor) -> Exchange {
     };
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     Exchange {
-        step: format!("call #{}", call.seq),
+        // Who answered, when it was not the API: a scenario the recorder
+        // presented in front of it.
+        step: match &call.presented {
+            Some(scenario) => format!(
+                "call #{} (answered by the recorder, scenario {scenario}; not forwarded)",
+                call.seq
+            ),
+            None => format!("call #{}", call.seq),
+        },
         method: call.method.clone(),
         url: redactor.redact(&url_of(call)),
         request_headers: headers(&call.headers),

@@ -217,8 +217,13 @@ fn event_title(e: &LaneEvent) -> String {
     } else {
         format!("; violates {}", e.violations.join(", "))
     };
+    let who = e
+        .presented
+        .as_deref()
+        .map(|s| format!(" by the recorder (scenario {s})"))
+        .unwrap_or_default();
     format!(
-        "call #{} {} {} → {}{status} at {}{violations}",
+        "call #{} {} {} → {}{status}{who} at {}{violations}",
         e.seq,
         e.method,
         e.path,

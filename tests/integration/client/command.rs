@@ -254,6 +254,83 @@ fn through_upstream_the_real_api_answers_and_the_calls_are_graded_alike() {
     );
 }
 
+/// Through `--upstream`, the recorder presents `key-rotated` and
+/// `unavailable` itself, without forwarding: a correct client meets them
+/// as it meets the sandbox's, the faithful upstream never sees those
+/// calls, and the run is READY, the reports saying who answered.
+#[test]
+fn through_upstream_the_recorder_presents_scenarios_and_a_correct_client_is_ready() {
+    let upstream = TestSandbox::start(100, &[]);
+    let dir = temp_dir();
+    let mut cmd = client_command("correct", dir.path());
+    cmd.args(["--upstream", &upstream.base_url()])
+        .args(["--scenario", "key-rotated", "--scenario", "unavailable"])
+        .env("WAPZI_API_KEY", FIXTURES.api_key)
+        .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id);
+    let ran = run(&mut with_child(cmd));
+    assert_exit(&ran, exit::READY);
+    assert!(ran.failed().is_empty(), "{}", ran.stdout);
+    let json = latest_report(dir.path());
+    assert_eq!(json["verdict"], "ready", "{}", json["reasons"]);
+    assert_eq!(
+        json["client"]["scenarios"],
+        serde_json::json!(["key-rotated", "unavailable"])
+    );
+    let events: Vec<&serde_json::Value> = json["client"]["lanes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| l["events"].as_array().unwrap())
+        .collect();
+    let presented = |scenario: &str, status: u16| {
+        events
+            .iter()
+            .filter(|e| e["presented"] == scenario && e["status"] == status)
+            .count()
+    };
+    assert!(presented("unavailable", 503) >= 1, "{events:?}");
+    // Both practices were exercised and passed, not left as gaps.
+    for check in [
+        "client::honours-retry-after",
+        "client::refusals-not-hammered",
+    ] {
+        let result = json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == check)
+            .unwrap_or_else(|| panic!("{check} graded"));
+        assert_eq!(result["verdict"], "passed", "{result}");
+    }
+    // The upstream never saw what the recorder answered: the first
+    // execute (429), the first read (503), and each call after the key
+    // was rotated (401).
+    let calls = json["requests_sent"].as_u64().unwrap();
+    assert!(upstream.stats().requests + 3 <= calls, "{calls} calls");
+}
+
+#[test]
+fn scenarios_the_recorder_cannot_present_upstream_are_refused_with_why() {
+    let dir = temp_dir();
+    let ran = run(bin()
+        .args(["client", "--upstream", "http://127.0.0.1:9", "--scenario"])
+        .args(["superseded", "--reports"])
+        .arg(dir.path())
+        .args(["--", "true"]));
+    assert_exit(&ran, exit::SETUP);
+    assert!(
+        ran.stderr
+            .contains("--scenario superseded cannot be presented in front of the real API")
+            && ran
+                .stderr
+                .contains("creating an execution the client never asked for")
+            && ran.stderr.contains("with --upstream the recorder presents")
+            && ran.stderr.contains("key-rotated"),
+        "{}",
+        ran.stderr
+    );
+}
+
 /// Through `--upstream`, the client's key is one the run was never told
 /// (no WAPZI_API_KEY here): sent only in the URL, as a bearer token or in
 /// the body, it is a secret all the same, caught and kept out of every output.
@@ -447,6 +524,26 @@ fn list_scenarios_names_each_with_what_it_does() {
         .collect();
     assert_eq!(names.len(), wapzi_homolog::sandbox::Scenario::ALL.len());
     assert!(names.contains(&"\"superseded\"".to_string()), "{names:?}");
+    // Each says whether it works with --upstream.
+    let upstream: Vec<String> = ran
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|event| event["upstream"] == true)
+        .map(|event| event["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        upstream.contains(&"key-rotated".to_string()),
+        "{upstream:?}"
+    );
+    assert!(
+        upstream.contains(&"unavailable".to_string()),
+        "{upstream:?}"
+    );
+    assert!(
+        !upstream.contains(&"superseded".to_string()),
+        "{upstream:?}"
+    );
 }
 
 #[test]

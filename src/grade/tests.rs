@@ -451,7 +451,7 @@ fn a_tight_loop_is_one_line_with_its_count_and_spread_in_plain_words() {
         m.expected
     );
     assert!(
-        failure.message.contains("(the same at 20 calls"),
+        failure.message.contains("(broken at 20 calls"),
         "{}",
         failure.message
     );

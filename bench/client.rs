@@ -62,8 +62,9 @@ fn main() {
         load.rss_before_mb, load.rss_after_mb
     );
     println!(
-        "| grading {} recorded calls (12 built-in checks) | {:.3} s | < 1 s |",
+        "| grading {} recorded calls ({} built-in checks) | {:.3} s | < 1 s |",
         graded.calls,
+        graded.checks,
         graded.elapsed.as_secs_f64()
     );
 }
@@ -259,6 +260,7 @@ fn peak_rss_mb() -> f64 {
 
 struct Graded {
     calls: usize,
+    checks: usize,
     elapsed: Duration,
 }
 
@@ -315,7 +317,11 @@ fn grading(calls: usize) -> Graded {
     let graded = grade(&set.client_checks, &recording, &context);
     let elapsed = started.elapsed();
     assert_eq!(graded.results.len(), set.client_checks.len());
-    Graded { calls, elapsed }
+    Graded {
+        calls,
+        checks: set.client_checks.len(),
+        elapsed,
+    }
 }
 
 fn call(

@@ -62,8 +62,9 @@ fn main() {
         load.rss_before_mb, load.rss_after_mb
     );
     println!(
-        "| grading {} recorded calls (12 built-in checks) | {:.3} s | < 1 s |",
+        "| grading {} recorded calls ({} built-in checks) | {:.3} s | < 1 s |",
         graded.calls,
+        graded.checks,
         graded.elapsed.as_secs_f64()
     );
 }
@@ -94,10 +95,14 @@ async fn overhead(samples: usize) -> Overhead {
     let env = |_: &str| None;
     let forwarder_client =
         upstream_client(&upstream_url, Duration::from_secs(10), &env).expect("a client");
-    let forwarder =
-        RecordedServer::upstream(([127, 0, 0, 1], 0).into(), upstream_url, forwarder_client)
-            .await
-            .expect("a forwarder");
+    let forwarder = RecordedServer::upstream(
+        ([127, 0, 0, 1], 0).into(),
+        upstream_url,
+        forwarder_client,
+        Vec::new(),
+    )
+    .await
+    .expect("a forwarder");
     let client = reqwest::Client::builder()
         .no_proxy()
         .build()
@@ -255,6 +260,7 @@ fn peak_rss_mb() -> f64 {
 
 struct Graded {
     calls: usize,
+    checks: usize,
     elapsed: Duration,
 }
 
@@ -311,7 +317,11 @@ fn grading(calls: usize) -> Graded {
     let graded = grade(&set.client_checks, &recording, &context);
     let elapsed = started.elapsed();
     assert_eq!(graded.results.len(), set.client_checks.len());
-    Graded { calls, elapsed }
+    Graded {
+        calls,
+        checks: set.client_checks.len(),
+        elapsed,
+    }
 }
 
 fn call(
@@ -341,5 +351,6 @@ fn call(
         response_body: RecordedBody::answer(response.as_bytes(), response.len()),
         client_gone: false,
         recorder_answer: None,
+        presented: None,
     }
 }

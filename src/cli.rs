@@ -77,8 +77,9 @@ pub struct ClientArgs {
     pub port: u16,
     #[command(flatten)]
     pub behaviour: SandboxBehaviour,
-    /// Present a documented situation to the client (repeatable; see --list-scenarios).
-    #[arg(long = "scenario", value_name = "NAME", conflicts_with = "upstream")]
+    /// Present a documented situation to the client (repeatable; see --list-scenarios, which
+    /// says those the recorder also presents with --upstream).
+    #[arg(long = "scenario", value_name = "NAME")]
     pub scenarios: Vec<String>,
     /// Print the scenarios the sandbox can present, a line each, and exit.
     #[arg(long)]

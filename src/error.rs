@@ -87,6 +87,12 @@ pub enum UsageError {
     FaultWithUpstream,
     #[error("--dialect makes the sandbox speak a dialect; with --upstream the real API answers: drop --dialect or --upstream")]
     DialectWithUpstream,
+    #[error("--scenario {name} cannot be presented in front of the real API: {reason}; drop it or --upstream (with --upstream the recorder presents {usable})")]
+    ScenarioWithUpstream {
+        name: &'static str,
+        reason: &'static str,
+        usable: String,
+    },
     #[error("--dialect changes how the embedded sandbox answers, and this run is not against it: add --sandbox, or drop --dialect")]
     DialectWithoutSandbox,
     #[error("no client checks in {sources}: client checks live under checks/client/ (docs/client.md); `--checks builtin` grades with the built-in ones")]

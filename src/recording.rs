@@ -63,6 +63,11 @@ pub struct RecordedCall {
     /// counterpart gave none ([`RecordedCall::status`] is then 0): a body
     /// it would not pass on, an upstream it could not reach, a stop.
     pub recorder_answer: Option<u16>,
+    /// The scenario whose answer the recorder presented itself in front of
+    /// the real API (`--upstream --scenario key-rotated`), without
+    /// forwarding the call: [`RecordedCall::status`] is the status the
+    /// client saw, graded as the API's, and this says who answered.
+    pub presented: Option<String>,
 }
 
 /// The longest string a body's facts keep whole ([`RecordedBody::json`]
@@ -297,15 +302,12 @@ impl RecordedCall {
 
     /// The entry point of an execute call (`POST /v1/entry-points/{id}/execute`).
     pub fn execute_entry_point(&self) -> Option<&str> {
-        let rest = self.path.strip_prefix("/v1/entry-points/")?;
-        let id = rest.strip_suffix("/execute")?;
-        (self.method == "POST" && !id.is_empty() && !id.contains('/')).then_some(id)
+        execute_entry_point_of(&self.method, &self.path)
     }
 
     /// The execution a read is for (`GET /v1/executions/{id}`).
     pub fn read_execution(&self) -> Option<&str> {
-        let id = self.path.strip_prefix("/v1/executions/")?;
-        (self.method == "GET" && !id.is_empty() && !id.contains('/')).then_some(id)
+        read_execution_of(&self.method, &self.path)
     }
 
     /// A string field of the response's JSON body (`executionId`, `status`...).
@@ -319,6 +321,21 @@ impl RecordedCall {
         let json = self.body.json()?;
         json.get(field)?.as_str().map(str::to_string)
     }
+}
+
+/// The entry point a request of `method` to `path` executes, when it is an
+/// execute (`POST /v1/entry-points/{id}/execute`).
+pub fn execute_entry_point_of<'a>(method: &str, path: &'a str) -> Option<&'a str> {
+    let rest = path.strip_prefix("/v1/entry-points/")?;
+    let id = rest.strip_suffix("/execute")?;
+    (method == "POST" && !id.is_empty() && !id.contains('/')).then_some(id)
+}
+
+/// The execution a request of `method` to `path` reads, when it is a read
+/// (`GET /v1/executions/{id}`).
+pub fn read_execution_of<'a>(method: &str, path: &'a str) -> Option<&'a str> {
+    let id = path.strip_prefix("/v1/executions/")?;
+    (method == "GET" && !id.is_empty() && !id.contains('/')).then_some(id)
 }
 
 /// A value a call carried where a credential goes.
@@ -494,6 +511,7 @@ mod tests {
             response_body: RecordedBody::of(br#"{"executionId":"exec_1","status":"queued"}"#),
             client_gone: false,
             recorder_answer: None,
+            presented: None,
         }
     }
 

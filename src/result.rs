@@ -237,6 +237,11 @@ pub struct LaneEvent {
     pub execution_status: Option<String>,
     /// The client checks this call violated, by id.
     pub violations: Vec<String>,
+    /// The scenario whose answer the recorder gave itself in front of the
+    /// real API (`--upstream`), without forwarding the call; absent when
+    /// the API (or the sandbox) answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presented: Option<String>,
 }
 
 /// The run's verdict, each with its documented exit code.
@@ -655,6 +660,9 @@ pub enum FailureKind {
     /// The integrator's client broke a client check's rule over its
     /// recorded calls (`client`).
     ClientRule,
+    /// The integrator's client command (its end-to-end test) exited
+    /// non-zero or was killed by a signal (`client -- COMMAND`).
+    ClientCommand,
     /// This machine could not send the request: it ran out of file
     /// descriptors (`ulimit -n`). Never the target's fault: the run ends
     /// with the setup exit code.

@@ -68,21 +68,16 @@ fn cause_lines(text: &mut String, cause: &RootCause, headline: bool) {
     } else {
         "also".red()
     };
-    let n = cause.checks.len();
-    let who = if n == 1 {
-        cause.checks[0].clone()
-    } else {
-        format!("{n} checks ({})", cause.checks.join(", "))
+    // A cause no check names (the client's command failing) says so itself.
+    let who = match cause.checks.as_slice() {
+        [] => String::new(),
+        [one] => format!("{one}: "),
+        many => format!("{} checks ({}): ", many.len(), many.join(", ")),
     };
-    let _ = writeln!(text, "\n{label}: {who}: {}", one_line(&cause.summary));
+    let _ = writeln!(text, "\n{label}: {who}{}", one_line(&cause.summary));
     let failure = &cause.failure;
-    if failure.message != cause.summary {
-        let _ = writeln!(
-            text,
-            "  first:    {}: {}",
-            cause.checks[0],
-            one_line(&failure.message)
-        );
+    if let (Some(first), true) = (cause.checks.first(), failure.message != cause.summary) {
+        let _ = writeln!(text, "  first:    {first}: {}", one_line(&failure.message));
     }
     let field = |label, value| failure_field(FailureLayout::Terminal, label, value);
     for (label, value) in [
@@ -102,7 +97,9 @@ fn cause_lines(text: &mut String, cause: &RootCause, headline: bool) {
             cause.blocked.join(", ")
         );
     }
-    let _ = writeln!(text, "  breaks:   {}", cause.items.join(", "));
+    if !cause.items.is_empty() {
+        let _ = writeln!(text, "  breaks:   {}", cause.items.join(", "));
+    }
 }
 
 fn verdict_colour(verdict: RunVerdict) -> ColoredString {
@@ -224,13 +221,21 @@ pub fn summary(run: &RunResult) -> String {
             "against",
             crate::text::counted(run.requests_sent, "request"),
         ),
-        Side::Client => (
-            "for the client's calls to",
-            format!(
-                "{} recorded",
-                crate::text::counted(run.requests_sent, "call")
-            ),
-        ),
+        Side::Client => {
+            // Calls past the recorder's cap were served but not graded: a
+            // reviewer must see it beside the verdict.
+            let dropped = match run.client.as_ref().map_or(0, |c| c.calls_dropped) {
+                0 => String::new(),
+                n => format!(", {n} more served past the recorder's cap and not graded"),
+            };
+            (
+                "for the client's calls to",
+                format!(
+                    "{} recorded{dropped}",
+                    crate::text::counted(run.requests_sent, "call")
+                ),
+            )
+        }
     };
     let findings = match s.advisory_findings {
         0 => String::new(),
@@ -296,5 +301,50 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("\\u{1b}[2J\\ntest"), "{shown}");
+    }
+}
+
+#[cfg(test)]
+mod client_tests {
+    use super::*;
+    use crate::result::{ClientRun, Failure, FailureKind, RootCause};
+
+    #[test]
+    fn a_client_summary_names_the_failed_command_first_and_the_dropped_calls() {
+        let mut run = crate::report::sample::sample_run();
+        run.side = Side::Client;
+        run.verdict = RunVerdict::NotReady;
+        run.client = Some(ClientRun {
+            command: Some(vec!["npm".into(), "test".into()]),
+            command_exit: None,
+            scenarios: Vec::new(),
+            upstream: None,
+            calls_recorded: 100_000,
+            calls_dropped: 7,
+            lanes: Vec::new(),
+        });
+        let message = "the client's command `npm test` exited with code 3".to_string();
+        run.root_causes.insert(
+            0,
+            RootCause {
+                summary: message.clone(),
+                kind: FailureKind::ClientCommand,
+                checks: Vec::new(),
+                failure: Failure::bare(FailureKind::ClientCommand, message, "command".into()),
+                blocked: Vec::new(),
+                items: Vec::new(),
+            },
+        );
+        let text = summary(&run);
+        // The first root cause line, whatever colour it is printed in.
+        let cause = text.lines().find(|l| l.contains("root cause")).unwrap();
+        assert!(
+            cause.ends_with(": the client's command `npm test` exited with code 3"),
+            "{cause}"
+        );
+        assert!(
+            text.contains("7 more served past the recorder's cap and not graded"),
+            "{text}"
+        );
     }
 }

@@ -112,11 +112,13 @@ fn failure_of(
 ) -> Failure {
     let redact = |text: &str| grading.redactor.redact(text);
     let file = check.file.display().to_string();
-    let (rule, line, first) = &broken[0];
+    let (_, _, first) = &broken[0];
+    let (rule, line) = (&broken[0].0, broken[0].1);
     let call = &traffic.calls[first.index];
+    let all: Vec<&Violation> = broken.iter().map(|(_, _, v)| v).collect();
     let more = match broken.len() {
         1 => String::new(),
-        n => format!(" (and {} more)", n - 1),
+        _ => format!(" ({})", spread(&all, traffic, "broken at")),
     };
     Failure {
         basis: check.basis.as_ref().map(Into::into),
@@ -132,19 +134,88 @@ fn failure_of(
             crate::text::excerpt(&call.response_body.text, 200)
         ))),
         http_status: Some(call.status),
-        mismatches: broken
-            .iter()
+        // One line per rule broken, in the check's own words, with how
+        // often and how widely: a tight loop is one line, not twenty.
+        mismatches: folded(broken)
+            .into_iter()
             .take(MAX_MISMATCHES)
-            .map(|(rule, line, v)| Mismatch {
-                kind: FailureKind::ClientRule,
-                target: redact(&describe(&traffic.calls[v.index])),
-                expected: rule.clone(),
-                actual: redact(&v.what),
-                location: format!("{file}:{line}"),
+            .map(|(line, vs)| {
+                let target = describe(&traffic.calls[vs[0].index]);
+                let target = match vs.len() {
+                    1 => target,
+                    _ => format!("{target} ({})", spread(&vs, traffic, "the same at")),
+                };
+                Mismatch {
+                    kind: FailureKind::ClientRule,
+                    target: redact(&target),
+                    expected: plain(&check.title),
+                    actual: redact(&vs[0].what),
+                    location: format!("{file}:{line}"),
+                }
             })
             .collect(),
         hint: check.hint.clone(),
         last_value: None,
+    }
+}
+
+/// The violations of each rule (by its line) that say the same thing but
+/// for their numbers (times, counts, ids' digits), in order of first
+/// violation: a key in the query and a key in the body stay apart, a
+/// hundred reads too soon are one.
+fn folded(broken: &[(String, usize, Violation)]) -> Vec<(usize, Vec<&Violation>)> {
+    let shape = |what: &str| -> String { what.chars().filter(|c| !c.is_ascii_digit()).collect() };
+    let mut rules: Vec<(usize, String, Vec<&Violation>)> = Vec::new();
+    for (_, line, v) in broken {
+        let said = shape(&v.what);
+        match rules.iter_mut().find(|(l, s, _)| l == line && *s == said) {
+            Some((_, _, vs)) => vs.push(v),
+            None => rules.push((*line, said, vec![v])),
+        }
+    }
+    rules.into_iter().map(|(line, _, vs)| (line, vs)).collect()
+}
+
+/// How often and how widely a rule was broken, in a reviewer's words,
+/// after `lead`: `the same at 102 calls, from call #3 at 0.600 s to call
+/// #204 at 20.400 s, over 1 execution`.
+fn spread(violations: &[&Violation], traffic: &Traffic, lead: &str) -> String {
+    let mut calls: Vec<usize> = violations.iter().map(|v| v.index).collect();
+    calls.sort_unstable();
+    calls.dedup();
+    let (first, last) = (calls[0], calls[calls.len() - 1]);
+    let mut executions: Vec<&str> = calls
+        .iter()
+        .filter_map(|&i| {
+            let view = &traffic.views[i];
+            view.reads.as_deref().or(view.execution_id.as_deref())
+        })
+        .collect();
+    executions.sort_unstable();
+    executions.dedup();
+    let at = |i: usize| {
+        let call = &traffic.calls[i];
+        format!("call #{} at {:.3} s", call.seq, call.at.as_secs_f64())
+    };
+    let over = match executions.len() {
+        0 => String::new(),
+        n => format!(", over {}", crate::text::counted(n, "execution")),
+    };
+    format!(
+        "{lead} {} calls, from {} to {}{over}",
+        calls.len(),
+        at(first),
+        at(last)
+    )
+}
+
+/// A check's title as the expectation of a sentence: `expected reads of
+/// one execution are no faster than ...`.
+fn plain(title: &str) -> String {
+    let mut chars = title.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -181,7 +252,15 @@ pub fn exchange(call: &RecordedCall, redactor: &Redactor) -> Exchange {
     };
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     Exchange {
-        step: format!("call #{}", call.seq),
+        // Who answered, when it was not the API: a scenario the recorder
+        // presented in front of it.
+        step: match &call.presented {
+            Some(scenario) => format!(
+                "call #{} (answered by the recorder, scenario {scenario}; not forwarded)",
+                call.seq
+            ),
+            None => format!("call #{}", call.seq),
+        },
         method: call.method.clone(),
         url: redactor.redact(&url_of(call)),
         request_headers: headers(&call.headers),

@@ -62,6 +62,7 @@ pub fn lanes(recording: &Recording, graded: &Graded, redactor: &Redactor) -> Vec
             status: call.status,
             execution_status: status,
             violations: broke.remove(&call.seq).unwrap_or_default(),
+            presented: call.presented.clone(),
         });
     }
     lanes

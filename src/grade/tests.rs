@@ -330,6 +330,25 @@ fn the_command_and_the_recorder_cap_weigh_on_the_verdict() {
         "{:?}",
         judged.reasons
     );
+    // The command is the first root cause, named by its command line.
+    let first = &judged.root_causes[0];
+    assert_eq!(first.kind, crate::result::FailureKind::ClientCommand);
+    assert!(first.checks.is_empty() && first.items.is_empty());
+    assert!(first.summary.contains("`npm test` exited with code 3"));
+    let killed = ClientFacts {
+        command_exit: Some(crate::result::CommandExit {
+            code: None,
+            signal: Some("SIGKILL".into()),
+            timed_out: false,
+        }),
+        scenarios: vec!["superseded".into()],
+        ..failed.clone()
+    };
+    let judged = judge_client(&set.client_checks, &graded.results, 4, 0, &killed);
+    assert_eq!(judged.verdict, RunVerdict::NotReady);
+    let first = &judged.root_causes[0];
+    assert!(first.summary.contains("`npm test` was killed by SIGKILL"));
+    assert!(first.failure.hint.contains("--scenario superseded"));
     let nothing = judge_client(&set.client_checks, &[], 0, 0, &ClientFacts::default());
     assert_eq!(nothing.verdict, RunVerdict::Incomplete);
     assert!(nothing.reasons.iter().any(|r| r.contains("no call")));
@@ -399,4 +418,41 @@ fn a_hundred_thousand_calls_grade_correctly() {
     assert!(lanes
         .iter()
         .all(|l| l.events.len() == 4 && l.terminal.as_deref() == Some("completed")));
+}
+
+#[test]
+fn a_tight_loop_is_one_line_with_its_count_and_spread_in_plain_words() {
+    let set = builtin();
+    let mut calls = vec![post(0, r#"{"message":"a"}"#, "exec_1")];
+    for n in 1..=21u64 {
+        calls.push(get(n * 3, "exec_1", "queued"));
+    }
+    calls.push(get(400, "exec_1", "completed"));
+    let rec = recording(calls);
+    let graded = grade(&set.client_checks, &rec, &GradeContext::new(&[]));
+    let poll = graded
+        .results
+        .iter()
+        .find(|r| r.id == "client::poll-interval")
+        .unwrap();
+    let failure = poll.failure().expect("the loop fails the floor");
+    assert_eq!(failure.mismatches.len(), 1, "{:?}", failure.mismatches);
+    let m = &failure.mismatches[0];
+    assert!(
+        m.target
+            .contains("the same at 20 calls, from call #2 at 0.006 s to call #21 at 0.063 s, over 1 execution"),
+        "{}",
+        m.target
+    );
+    // The check's own words, not the rule's name.
+    assert!(
+        m.expected.starts_with("reads of one execution"),
+        "{}",
+        m.expected
+    );
+    assert!(
+        failure.message.contains("(broken at 20 calls"),
+        "{}",
+        failure.message
+    );
 }

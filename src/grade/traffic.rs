@@ -156,6 +156,7 @@ pub mod sample {
             response_body: RecordedBody::of(response.as_bytes()),
             client_gone: false,
             recorder_answer: None,
+            presented: None,
         }
     }
 

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use crate::check::{ClientCheck, ClientItem, Severity};
 use crate::result::{
-    CheckResult, ChecklistVerdict, CommandExit, Gap, ItemVerdict, Outcome, RootCause, RunVerdict,
-    Verdict,
+    CheckResult, ChecklistVerdict, CommandExit, Failure, FailureKind, Gap, ItemVerdict, Outcome,
+    RootCause, RunVerdict, Verdict,
 };
 use crate::run::Signal;
 
@@ -68,10 +68,17 @@ pub fn judge_client(
     }
     let exit = facts.command_exit.as_ref();
     let command_failed = exit.and_then(|e| command_failure(e, facts.command.as_deref()));
+    let mut root_causes = root_causes;
+    // The team's own test failing is what a reviewer reads first: it is
+    // the first root cause, before any check's.
+    if let Some(message) = &command_failed {
+        root_causes.insert(0, command_cause(message, &facts.scenarios));
+    }
     let mut not_ready: Vec<String> = command_failed.into_iter().collect();
     not_ready.extend(
         root_causes
             .iter()
+            .filter(|c| !c.checks.is_empty())
             .map(|c| format!("1 check failed: {} ({})", c.summary, c.checks.join(", "))),
     );
     if !not_ready.is_empty() {
@@ -199,6 +206,37 @@ fn root_causes(checks: &[ClientCheck], results: &[CheckResult]) -> Vec<RootCause
             })
         })
         .collect()
+}
+
+/// The root cause a failed command is: no check names it (`checks` is
+/// empty); its hint points at the command's own output and, under
+/// `scenarios`, at what each one makes the test meet.
+fn command_cause(message: &str, scenarios: &[String]) -> RootCause {
+    let mut failure = Failure::bare(
+        FailureKind::ClientCommand,
+        message.to_string(),
+        "the client's command".to_string(),
+    );
+    failure.hint = if scenarios.is_empty() {
+        "Its output above says which assertion failed; the run grades the calls it made all the \
+         same."
+            .to_string()
+    } else {
+        format!(
+            "Its output above says which assertion failed. Under --scenario {} the test meets \
+             situations an ordinary end-to-end test does not expect (docs/client.md says what \
+             each one does and how to assert it; WAPZI_SCENARIOS tells the test which are on).",
+            scenarios.join(", --scenario ")
+        )
+    };
+    RootCause {
+        summary: message.to_string(),
+        kind: FailureKind::ClientCommand,
+        checks: Vec::new(),
+        failure,
+        blocked: Vec::new(),
+        items: Vec::new(),
+    }
 }
 
 /// Why a command's end fails the gate: a non-zero exit or a signal (a

@@ -13,6 +13,7 @@
 //! ```
 
 mod body;
+mod present;
 mod record;
 mod serve;
 mod upstream;

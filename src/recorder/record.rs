@@ -15,6 +15,7 @@ use futures_util::StreamExt;
 use tokio::sync::{oneshot, Notify};
 
 use super::body::RecordingBody;
+use super::present::Presented;
 use crate::recording::{RecordedBody, RecordedCall, Recording, MAX_CALLS, MAX_HEADERS};
 use crate::recording::{MAX_HEADER_VALUE, MAX_PARSED_BODY};
 
@@ -181,6 +182,7 @@ impl Recorder {
             response_body: RecordedBody::default(),
             client_gone: false,
             recorder_answer: None,
+            presented: None,
         };
         self.inner.open.fetch_add(1, Ordering::AcqRel);
         Some(CallInProgress {
@@ -263,6 +265,9 @@ fn respond(call: Option<CallInProgress>, response: Response) -> Response<Recordi
     };
     let answered = parts.extensions.get::<NoAnswer>().is_none();
     call.answered(parts.status, &parts.headers, answered);
+    if let Some(Presented(scenario)) = parts.extensions.get::<Presented>() {
+        call.presented(*scenario);
+    }
     Response::from_parts(parts, RecordingBody::new(body, call))
 }
 
@@ -386,6 +391,13 @@ impl CallInProgress {
             }
             call.response_headers = capture_headers(headers);
             call.duration = duration;
+        }
+    }
+
+    /// Notes that the answer was presented by the recorder under `scenario`.
+    fn presented(&mut self, scenario: crate::sandbox::Scenario) {
+        if let Some(call) = self.call.as_mut() {
+            call.presented = Some(scenario.name().to_string());
         }
     }
 

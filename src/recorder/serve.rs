@@ -12,10 +12,11 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::present::present;
 use super::record::{record, Recorder};
 use super::upstream::forward_until;
 use crate::recording::Recording;
-use crate::sandbox::{Sandbox, SandboxConfig, SandboxError, SandboxStats};
+use crate::sandbox::{Sandbox, SandboxConfig, SandboxError, SandboxStats, Scenario};
 
 /// How long a stopping server waits for open answers before it lets go.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
@@ -98,7 +99,9 @@ impl RecordedServer {
     }
 
     /// Binds `addr` and forwards every request to `upstream`'s origin with
-    /// `client` (see [`super::upstream_client`]) behind a new recorder.
+    /// `client` (see [`super::upstream_client`]) behind a new recorder,
+    /// which presents `scenarios` itself (each must be one that
+    /// [`Scenario::works_upstream`]; others are not presented).
     ///
     /// # Errors
     ///
@@ -107,10 +110,18 @@ impl RecordedServer {
         addr: SocketAddr,
         upstream: Url,
         client: reqwest::Client,
+        scenarios: Vec<Scenario>,
     ) -> Result<RecordedServer, SandboxError> {
         let (listener, local) = crate::sandbox::bind(addr).await?;
         let (stop, stopped) = watch::channel(false);
-        let router = forward_until(upstream, client, until_stopped(stopped.clone()));
+        let scenarios = scenarios
+            .into_iter()
+            .filter(|s| s.works_upstream())
+            .collect();
+        let router = present(
+            forward_until(upstream, client, until_stopped(stopped.clone())),
+            scenarios,
+        );
         let recorder = Recorder::new();
         let task = tokio::spawn(serve_recorded(
             listener,

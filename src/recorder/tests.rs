@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::*;
 use crate::recording::{Recording, MAX_BODY};
 use crate::sandbox::tests::client;
-use crate::sandbox::{Fault, Sandbox, SandboxConfig, FIXTURES};
+use crate::sandbox::{Fault, Sandbox, SandboxConfig, Scenario, FIXTURES};
 
 fn loopback() -> SocketAddr {
     "127.0.0.1:0".parse().expect("valid address")
@@ -284,9 +284,13 @@ async fn calls_past_the_cap_are_counted_not_kept() {
 }
 
 async fn forwarder_to(upstream: &str) -> RecordedServer {
+    presenting_to(upstream, Vec::new()).await
+}
+
+async fn presenting_to(upstream: &str, scenarios: Vec<Scenario>) -> RecordedServer {
     let url = reqwest::Url::parse(upstream).expect("valid URL");
     let client = upstream_client(&url, Duration::from_secs(5), &|_| None).expect("client");
-    RecordedServer::upstream(loopback(), url, client)
+    RecordedServer::upstream(loopback(), url, client, scenarios)
         .await
         .expect("binds")
 }
@@ -590,4 +594,96 @@ async fn long_bodies_are_graded_whole_and_shown_cut() {
         .any(|c| c.is_key && c.value == FIXTURES.api_key && post.header("x-api-key").is_some()));
     assert_eq!(get.response_field("status").as_deref(), Some("completed"));
     assert!(get.response_body.text.len() <= MAX_BODY);
+}
+
+/// What a client meeting `unavailable` and `key-rotated` sees: an execute
+/// retried once, reads until a terminal status, then one more of each call.
+async fn scenario_calls(base_url: &str) -> Vec<(u16, Option<String>, String)> {
+    let client = client();
+    let key = FIXTURES.api_key;
+    let execute = || {
+        client
+            .post(format!("{base_url}{}", execute_path()))
+            .header("x-api-key", key)
+            .header("content-type", "application/json")
+            .body(json!({ "message": "Hello" }).to_string())
+    };
+    let mut answers = vec![send(execute()).await, send(execute()).await];
+    let id: Value = serde_json::from_str(&answers[1].text).expect("JSON");
+    let id = id["executionId"].as_str().expect("an id").to_string();
+    let read = || {
+        client
+            .get(format!("{base_url}/v1/executions/{id}"))
+            .header("x-api-key", key)
+    };
+    for _ in 0..50 {
+        let answer = send(read()).await;
+        let status: Option<String> = serde_json::from_str::<Value>(&answer.text)
+            .ok()
+            .and_then(|v| v["status"].as_str().map(str::to_string));
+        answers.push(answer);
+        if status.is_some_and(|s| crate::check::TERMINAL_STATUSES.contains(&s.as_str())) {
+            break;
+        }
+    }
+    answers.push(send(read()).await);
+    answers.push(send(execute()).await);
+    answers
+        .into_iter()
+        .map(|a| {
+            // Ids differ between two sandboxes: refusals are compared whole,
+            // acceptances by status.
+            let text = if a.status < 300 {
+                String::new()
+            } else {
+                a.text
+            };
+            (a.status, a.content_type, text)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn scenarios_presented_upstream_answer_as_the_sandbox_and_are_never_forwarded() {
+    let scenarios = vec![Scenario::Unavailable, Scenario::KeyRotated];
+    let direct = Sandbox::start(
+        loopback(),
+        SandboxConfig {
+            scenarios: scenarios.clone(),
+            ..config(&[])
+        },
+    )
+    .await
+    .expect("binds");
+    let upstream = Sandbox::start(loopback(), config(&[]))
+        .await
+        .expect("binds");
+    let recorder = presenting_to(&upstream.base_url(), scenarios).await;
+    let expected = scenario_calls(&direct.base_url()).await;
+    let presented = scenario_calls(&recorder.base_url()).await;
+    assert_eq!(presented, expected);
+    let statuses: Vec<u16> = expected.iter().map(|a| a.0).collect();
+    assert_eq!(&statuses[..4], [429, 202, 503, 200]);
+    assert_eq!(&statuses[statuses.len() - 2..], [401, 401]);
+    let recording = recorder.shutdown().await;
+    let who: Vec<(u16, Option<&str>)> = recording
+        .calls
+        .iter()
+        .map(|c| (c.status, c.presented.as_deref()))
+        .collect();
+    assert_eq!(who[0], (429, Some("unavailable")));
+    assert_eq!(who[1], (202, None));
+    assert_eq!(who[2], (503, Some("unavailable")));
+    assert_eq!(who[who.len() - 1], (401, Some("key-rotated")));
+    assert!(recording.calls.iter().all(|c| c.recorder_answer.is_none()));
+    assert_eq!(recording.calls[0].response_header("retry-after"), Some("1"));
+    // Only what the recorder did not present reached the upstream: one
+    // execute, and the reads after the refused one.
+    let forwarded = recording.calls.iter().filter(|c| c.presented.is_none());
+    assert_eq!(upstream.stats().requests, forwarded.count() as u64);
+    let executes = recording
+        .calls
+        .iter()
+        .filter(|c| c.execute_entry_point().is_some());
+    assert_eq!(executes.filter(|c| c.presented.is_none()).count(), 1);
 }

@@ -201,12 +201,13 @@ fn write_why(out: &mut String, run: &RunResult) {
     for (i, cause) in run.root_causes.iter().enumerate() {
         let label = if i == 0 { "Root cause" } else { "Also" };
         let checks: Vec<String> = cause.checks.iter().map(|c| code_span(c)).collect();
-        let _ = writeln!(
-            out,
-            ">\n> **{label}:** {} ({})",
-            md_text(&cause.summary),
-            checks.join(", ")
-        );
+        // A cause no check names (the client's command failing) has no list.
+        let checks = if checks.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", checks.join(", "))
+        };
+        let _ = writeln!(out, ">\n> **{label}:** {}{checks}", md_text(&cause.summary));
         let f = &cause.failure;
         if let Some(m) = f.mismatches.first() {
             let _ = writeln!(
@@ -229,7 +230,9 @@ fn write_why(out: &mut String, run: &RunResult) {
             let _ = writeln!(out, "> - Not run because of it: {}", blocked.join(", "));
         }
         let items: Vec<String> = cause.items.iter().map(|c| code_span(c)).collect();
-        let _ = writeln!(out, "> - Breaks: {}", items.join(", "));
+        if !items.is_empty() {
+            let _ = writeln!(out, "> - Breaks: {}", items.join(", "));
+        }
     }
 }
 

@@ -25,6 +25,7 @@ fn advice(kind: FailureKind, status: Option<u16>) -> (&'static str, bool) {
         | K::Capture
         | K::PollTimedOut
         | K::ClientRule
+        | K::ClientCommand
         | K::OverBudget => ("", true),
         K::NotJson => (
             "The answer is not a JSON body, as the documentation shows. An HTML page or plain \

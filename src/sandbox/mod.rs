@@ -32,6 +32,7 @@ pub use dialects::{Dialect, DialectInfo, UnknownDialect};
 pub use error::ApiError;
 pub use faults::{Fault, FaultInfo, UnknownFault, HTML_INJECTION, HTML_INJECTION_NOTE};
 pub use fixtures::{Fixtures, FIXTURES};
+pub(crate) use scenario::ActiveScenarios;
 pub use scenario::{Scenario, ScenarioInfo, UnknownScenario, SLOW_ACCEPT, SLOW_LATENCY};
 pub use server::{base_url_of, bind, serve, Sandbox, SandboxConfig, SandboxError};
 pub use state::{Completion, SandboxStats};

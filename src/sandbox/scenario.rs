@@ -5,8 +5,10 @@
 //! acts on the primary fixtures ([`FIXTURES`](super::FIXTURES)`.api_key` and
 //! `.entry_point_id`) and a client needs no extra variables to meet it.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use super::names::{did_you_mean, nearest};
@@ -106,6 +108,30 @@ fn valid_names() -> String {
 }
 
 impl Scenario {
+    /// Why the recorder cannot present this scenario in front of the real
+    /// API (`client --upstream`); `None` for those it presents itself,
+    /// without forwarding the call: `key-rotated`, `inactive-account`,
+    /// `unavailable` and `no-available-agent`.
+    pub fn upstream_refusal(self) -> Option<&'static str> {
+        match self {
+            Scenario::KeyRotated
+            | Scenario::InactiveAccount
+            | Scenario::Unavailable
+            | Scenario::NoAvailableAgent => None,
+            Scenario::Slow => Some("how long an execution takes is the real API's doing: the recorder relays its statuses as they are"),
+            Scenario::Failed => Some("whether an execution fails is the real agents' doing: the recorder would have to forge the API's answer"),
+            Scenario::Superseded => Some("a newer message would have to be sent to the real API by the recorder, creating an execution the client never asked for"),
+            Scenario::SlowAccept => Some("the real API's 202 is relayed as it comes; a retry after a client-side timeout is graded whenever it happens, and provoked against the sandbox"),
+            Scenario::LongAnswer => Some("the answers are the real agents': the recorder never rewrites them"),
+        }
+    }
+
+    /// Tells whether the recorder presents this scenario in front of the
+    /// real API (`client --upstream`).
+    pub fn works_upstream(self) -> bool {
+        self.upstream_refusal().is_none()
+    }
+
     /// Parses a `--scenario` value: a name of [`Scenario::ALL`].
     ///
     /// # Errors
@@ -154,6 +180,9 @@ pub(crate) struct ActiveScenarios {
     agent_refused: AtomicBool,
     /// `slow-accept` delayed its 202.
     accept_delayed: AtomicBool,
+    /// The executions whose first read `unavailable` refused, when the
+    /// recorder presents it (the sandbox marks its own executions).
+    reads_refused: Mutex<HashSet<String>>,
 }
 
 impl ActiveScenarios {
@@ -189,6 +218,20 @@ impl ActiveScenarios {
             _ => return false,
         };
         self.has(scenario) && !flag.swap(true, Ordering::Relaxed)
+    }
+
+    /// Whether `unavailable` is active and this is the first read of
+    /// `execution_id` asked about: the one read of it refused.
+    pub(crate) fn refuses_first_read(&self, execution_id: &str) -> bool {
+        if !self.has(Scenario::Unavailable) {
+            return false;
+        }
+        // A panic while inserting leaves a usable set.
+        let mut refused = self
+            .reads_refused
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        refused.insert(execution_id.to_string())
     }
 
     /// Whether `slow-accept` is active and this is the first accepted
@@ -270,6 +313,10 @@ mod tests {
         let late = ActiveScenarios::new(vec![Scenario::SlowAccept]);
         assert!(late.delays_first_accept() && !late.delays_first_accept());
         assert!(!active.delays_first_accept());
+        let reads = ActiveScenarios::new(vec![Scenario::Unavailable]);
+        assert!(reads.refuses_first_read("exec_1") && !reads.refuses_first_read("exec_1"));
+        assert!(reads.refuses_first_read("exec_2"));
+        assert!(!rotated.refuses_first_read("exec_1"));
         let slow = ActiveScenarios::new(vec![Scenario::Slow]);
         assert_eq!(slow.latency(Duration::from_millis(5)), SLOW_LATENCY);
         assert_eq!(slow.latency(Duration::from_secs(9)), Duration::from_secs(9));

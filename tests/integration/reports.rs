@@ -389,6 +389,7 @@ fn client_lanes_render_as_text_in_a_browser() {
         status,
         execution_status: Some(HOSTILE[1].into()),
         violations: violations.iter().map(|v| v.to_string()).collect(),
+        presented: None,
     };
     run.client = Some(ClientRun {
         command: Some(vec!["npm".into(), HOSTILE[2].into()]),

@@ -17,8 +17,12 @@ const UPSTREAM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30)
 #[derive(Debug)]
 pub enum Counterpart {
     Sandbox(SandboxConfig),
-    /// The real API's base URL, checked like `run`'s.
-    Upstream(String),
+    /// The real API's base URL, checked like `run`'s, and the scenarios
+    /// the recorder presents itself in front of it.
+    Upstream {
+        url: String,
+        scenarios: Vec<Scenario>,
+    },
 }
 
 impl Counterpart {
@@ -39,16 +43,32 @@ impl Counterpart {
             }
             let url = check_base_url(upstream, args.allow_insecure_http)
                 .map_err(|e| e.redacted(&Redactor::new(&clients_key(env))))?;
-            return Ok(Counterpart::Upstream(url));
+            let scenarios = parse_scenarios(&args.scenarios)?;
+            // A scenario the recorder cannot present is refused, not ignored.
+            if let Some((scenario, reason)) = scenarios
+                .iter()
+                .find_map(|s| s.upstream_refusal().map(|r| (*s, r)))
+            {
+                return Err(UsageError::ScenarioWithUpstream {
+                    name: scenario.name(),
+                    reason,
+                    usable: upstream_scenarios(),
+                }
+                .into());
+            }
+            return Ok(Counterpart::Upstream { url, scenarios });
         }
         let mut config = sandbox_config(&args.behaviour)?;
-        config.scenarios = args
-            .scenarios
-            .iter()
-            .map(|name| name.parse::<Scenario>())
-            .collect::<Result<_, _>>()
-            .map_err(|e| AppError::Usage(UsageError::UnknownScenario(e)))?;
+        config.scenarios = parse_scenarios(&args.scenarios)?;
         Ok(Counterpart::Sandbox(config))
+    }
+
+    /// The scenarios presented to the client, by whichever side.
+    fn scenarios(&self) -> &[Scenario] {
+        match self {
+            Counterpart::Sandbox(config) => &config.scenarios,
+            Counterpart::Upstream { scenarios, .. } => scenarios,
+        }
     }
 
     /// Starts it behind the recorder on 127.0.0.1:`port`.
@@ -62,7 +82,7 @@ impl Counterpart {
             Counterpart::Sandbox(config) => RecordedServer::sandbox(addr, config.clone())
                 .await
                 .map_err(AppError::Recorder)?,
-            Counterpart::Upstream(url) => {
+            Counterpart::Upstream { url, scenarios } => {
                 let url = reqwest::Url::parse(url).map_err(|e| {
                     ConfigError::from(BaseUrlError::Unparsable {
                         text: url.clone(),
@@ -70,7 +90,7 @@ impl Counterpart {
                     })
                 })?;
                 let client = upstream_client(&url, UPSTREAM_TIMEOUT, env)?;
-                RecordedServer::upstream(addr, url, client)
+                RecordedServer::upstream(addr, url, client, scenarios.clone())
                     .await
                     .map_err(AppError::Recorder)?
             }
@@ -84,7 +104,7 @@ impl Counterpart {
     pub fn secrets(&self, env: &dyn Fn(&str) -> Option<String>) -> Vec<Secret> {
         match self {
             Counterpart::Sandbox(_) => super::sandbox_secrets(),
-            Counterpart::Upstream(_) => clients_key(env),
+            Counterpart::Upstream { .. } => clients_key(env),
         }
     }
 
@@ -103,10 +123,7 @@ impl Counterpart {
         }
         // The scenarios on, comma-separated (empty for none), so a test
         // can expect what each one makes happen.
-        let scenarios: Vec<&str> = match self {
-            Counterpart::Sandbox(config) => config.scenarios.iter().map(|s| s.name()).collect(),
-            Counterpart::Upstream(_) => Vec::new(),
-        };
+        let scenarios: Vec<&str> = self.scenarios().iter().map(|s| s.name()).collect();
         env.push(("WAPZI_SCENARIOS".into(), scenarios.join(",")));
         env
     }
@@ -119,7 +136,16 @@ impl Counterpart {
                 let names: Vec<&str> = config.scenarios.iter().map(|s| s.name()).collect();
                 format!("sandbox (scenarios: {})", names.join(", "))
             }
-            Counterpart::Upstream(url) => format!("recorder forwarding to {url}"),
+            Counterpart::Upstream { url, scenarios } if scenarios.is_empty() => {
+                format!("recorder forwarding to {url}")
+            }
+            Counterpart::Upstream { url, scenarios } => {
+                let names: Vec<&str> = scenarios.iter().map(|s| s.name()).collect();
+                format!(
+                    "recorder forwarding to {url} (scenarios it presents itself: {})",
+                    names.join(", ")
+                )
+            }
         }
     }
 
@@ -142,16 +168,31 @@ impl Counterpart {
                 }
                 text
             }
-            Counterpart::Upstream(url) => format!(
-                "Recorder at {base_url}, forwarding every call to {url}.\n\
-                 Point your backend's WAPZI_BASE_URL at {base_url}; it keeps its own key."
-            ),
+            Counterpart::Upstream { url, scenarios } => {
+                let mut text = format!(
+                    "Recorder at {base_url}, forwarding every call to {url}.\n\
+                     Point your backend's WAPZI_BASE_URL at {base_url}; it keeps its own key."
+                );
+                if !scenarios.is_empty() {
+                    text.push_str(
+                        "\nScenarios the recorder presents itself (those calls are not forwarded):\n",
+                    );
+                    for scenario in scenarios {
+                        text.push_str(&format!(
+                            "  {:<20} {}\n",
+                            scenario.name(),
+                            scenario.description()
+                        ));
+                    }
+                }
+                text
+            }
         }
     }
 
     pub fn upstream_url(&self) -> Option<String> {
         match self {
-            Counterpart::Upstream(url) => Some(url.clone()),
+            Counterpart::Upstream { url, .. } => Some(url.clone()),
             Counterpart::Sandbox(_) => None,
         }
     }
@@ -164,7 +205,7 @@ impl Counterpart {
     pub fn entry_point_id(&self, env: &dyn Fn(&str) -> Option<String>) -> String {
         match self {
             Counterpart::Sandbox(_) => FIXTURES.entry_point_id.to_string(),
-            Counterpart::Upstream(_) => env("WAPZI_ENTRY_POINT_ID").unwrap_or_default(),
+            Counterpart::Upstream { .. } => env("WAPZI_ENTRY_POINT_ID").unwrap_or_default(),
         }
     }
 }
@@ -175,4 +216,27 @@ fn clients_key(env: &dyn Fn(&str) -> Option<String>) -> Vec<Secret> {
         .and_then(|key| Secret::new(key.trim(), "WAPZI_API_KEY").ok())
         .into_iter()
         .collect()
+}
+
+/// Parses the `--scenario` values.
+fn parse_scenarios(names: &[String]) -> Result<Vec<Scenario>, AppError> {
+    names
+        .iter()
+        .map(|name| name.parse::<Scenario>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| AppError::Usage(UsageError::UnknownScenario(e)))
+}
+
+/// The scenarios that work with `--upstream`, comma-separated.
+fn upstream_scenarios() -> String {
+    let names: Vec<&str> = crate::sandbox::Scenario::ALL
+        .iter()
+        .filter(|info| {
+            info.name
+                .parse::<Scenario>()
+                .is_ok_and(Scenario::works_upstream)
+        })
+        .map(|info| info.name)
+        .collect();
+    names.join(", ")
 }

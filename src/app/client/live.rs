@@ -66,6 +66,10 @@ fn line(call: &RecordedCall, redactor: &Redactor) -> String {
         (0, Some(own)) => format!("no answer from the API (the recorder's own {own})"),
         (0, None) => "no answer".to_string(),
         (status, _) if call.client_gone => format!("{status} (client gone before the answer)"),
+        (status, _) if call.presented.is_some() => format!(
+            "{status} (the recorder's, scenario {}; not forwarded)",
+            call.presented.as_deref().unwrap_or_default()
+        ),
         (status, _) => status.to_string(),
     };
     redactor.redact(&format!(
@@ -117,6 +121,7 @@ mod tests {
             response_body: RecordedBody::default(),
             client_gone: false,
             recorder_answer: None,
+            presented: None,
         }
     }
 

@@ -35,16 +35,30 @@ const DEFAULT_REPORTS_DIR: &str = "reports/client";
 pub fn client(args: ClientArgs) -> Result<u8, AppError> {
     if args.list_scenarios {
         for info in Scenario::ALL {
+            let upstream = info
+                .name
+                .parse::<Scenario>()
+                .is_ok_and(Scenario::works_upstream);
             if args.json() {
                 let event = serde_json::json!({
                     "type": "scenario",
                     "name": info.name,
                     "description": info.description,
+                    "upstream": upstream,
                 });
                 stdout::line(event);
             } else {
-                stdout::line(format_args!("{:<20} {}", info.name, info.description));
+                let where_ = if upstream { "+upstream" } else { "" };
+                stdout::line(format_args!(
+                    "{:<20} {:<10} {}",
+                    info.name, where_, info.description
+                ));
             }
+        }
+        if !args.json() {
+            stdout::line(
+                "\nEvery scenario works against the sandbox; with --upstream the recorder presents those marked +upstream itself (those calls are not forwarded) and refuses the others.",
+            );
         }
         return Ok(exit::READY);
     }

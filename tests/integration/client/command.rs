@@ -115,14 +115,41 @@ fn a_failing_end_to_end_test_makes_the_run_not_ready_with_its_code() {
     let dir = temp_dir();
     let mut cmd = client_command("correct", dir.path());
     cmd.env(EXIT, "3");
-    let ran = run(&mut with_child(cmd));
+    // A second filter libtest matches nothing with: a key written in the
+    // command line, which no output may show.
+    let key_arg = format!("API_KEY={COMMAND_KEY}");
+    let ran = run(with_child(cmd).arg(&key_arg));
     assert_exit(&ran, exit::NOT_READY);
     let json = latest_report(dir.path());
     assert_eq!(json["client"]["command_exit"]["code"], 3);
     let reasons = json["reasons"].to_string();
     assert!(reasons.contains('3'), "{reasons}");
     assert!(ran.stdout.contains("NOT READY"), "{}", ran.stdout);
+    // The command is the root cause, named first, with its code and its
+    // command line (redacted), in the terminal and in report.json.
+    let exe = std::env::current_exe().unwrap().display().to_string();
+    let cause = ran
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("root cause:"))
+        .unwrap_or_else(|| panic!("no root cause: {}", ran.stdout));
+    assert!(cause.contains("exited with code 3"), "{cause}");
+    assert!(cause.contains(&exe), "{cause}");
+    assert!(cause.contains("API_KEY=[redacted]"), "{cause}");
+    let first = &json["root_causes"][0];
+    assert_eq!(first["kind"], "client_command", "{first}");
+    assert_eq!(first["checks"], serde_json::json!([]));
+    let summary = first["summary"].as_str().unwrap();
+    assert!(summary.contains("exited with code 3") && summary.contains(&exe));
+    for file in ["report.json", "report.md", "junit.xml", "report.html"] {
+        let text = std::fs::read_to_string(dir.path().join("latest").join(file)).unwrap();
+        assert!(!text.contains(COMMAND_KEY), "{file} holds the key");
+    }
+    assert!(!ran.stdout.contains(COMMAND_KEY) && !ran.stderr.contains(COMMAND_KEY));
 }
+
+/// A key written in a command line.
+const COMMAND_KEY: &str = "ak_written0in0the0command0line0000003";
 
 #[test]
 fn format_json_keeps_stdout_json_lines_and_the_commands_output_on_stderr() {
@@ -224,6 +251,83 @@ fn through_upstream_the_real_api_answers_and_the_calls_are_graded_alike() {
         !std::fs::read_to_string(dir.path().join("latest/report.json"))
             .unwrap()
             .contains(FIXTURES.api_key)
+    );
+}
+
+/// Through `--upstream`, the recorder presents `key-rotated` and
+/// `unavailable` itself, without forwarding: a correct client meets them
+/// as it meets the sandbox's, the faithful upstream never sees those
+/// calls, and the run is READY, the reports saying who answered.
+#[test]
+fn through_upstream_the_recorder_presents_scenarios_and_a_correct_client_is_ready() {
+    let upstream = TestSandbox::start(100, &[]);
+    let dir = temp_dir();
+    let mut cmd = client_command("correct", dir.path());
+    cmd.args(["--upstream", &upstream.base_url()])
+        .args(["--scenario", "key-rotated", "--scenario", "unavailable"])
+        .env("WAPZI_API_KEY", FIXTURES.api_key)
+        .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id);
+    let ran = run(&mut with_child(cmd));
+    assert_exit(&ran, exit::READY);
+    assert!(ran.failed().is_empty(), "{}", ran.stdout);
+    let json = latest_report(dir.path());
+    assert_eq!(json["verdict"], "ready", "{}", json["reasons"]);
+    assert_eq!(
+        json["client"]["scenarios"],
+        serde_json::json!(["key-rotated", "unavailable"])
+    );
+    let events: Vec<&serde_json::Value> = json["client"]["lanes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| l["events"].as_array().unwrap())
+        .collect();
+    let presented = |scenario: &str, status: u16| {
+        events
+            .iter()
+            .filter(|e| e["presented"] == scenario && e["status"] == status)
+            .count()
+    };
+    assert!(presented("unavailable", 503) >= 1, "{events:?}");
+    // Both practices were exercised and passed, not left as gaps.
+    for check in [
+        "client::honours-retry-after",
+        "client::refusals-not-hammered",
+    ] {
+        let result = json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == check)
+            .unwrap_or_else(|| panic!("{check} graded"));
+        assert_eq!(result["verdict"], "passed", "{result}");
+    }
+    // The upstream never saw what the recorder answered: the first
+    // execute (429), the first read (503), and each call after the key
+    // was rotated (401).
+    let calls = json["requests_sent"].as_u64().unwrap();
+    assert!(upstream.stats().requests + 3 <= calls, "{calls} calls");
+}
+
+#[test]
+fn scenarios_the_recorder_cannot_present_upstream_are_refused_with_why() {
+    let dir = temp_dir();
+    let ran = run(bin()
+        .args(["client", "--upstream", "http://127.0.0.1:9", "--scenario"])
+        .args(["superseded", "--reports"])
+        .arg(dir.path())
+        .args(["--", "true"]));
+    assert_exit(&ran, exit::SETUP);
+    assert!(
+        ran.stderr
+            .contains("--scenario superseded cannot be presented in front of the real API")
+            && ran
+                .stderr
+                .contains("creating an execution the client never asked for")
+            && ran.stderr.contains("with --upstream the recorder presents")
+            && ran.stderr.contains("key-rotated"),
+        "{}",
+        ran.stderr
     );
 }
 
@@ -420,6 +524,26 @@ fn list_scenarios_names_each_with_what_it_does() {
         .collect();
     assert_eq!(names.len(), wapzi_homolog::sandbox::Scenario::ALL.len());
     assert!(names.contains(&"\"superseded\"".to_string()), "{names:?}");
+    // Each says whether it works with --upstream.
+    let upstream: Vec<String> = ran
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|event| event["upstream"] == true)
+        .map(|event| event["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        upstream.contains(&"key-rotated".to_string()),
+        "{upstream:?}"
+    );
+    assert!(
+        upstream.contains(&"unavailable".to_string()),
+        "{upstream:?}"
+    );
+    assert!(
+        !upstream.contains(&"superseded".to_string()),
+        "{upstream:?}"
+    );
 }
 
 #[test]

@@ -8,11 +8,17 @@ use wapzi_homolog::check::Severity;
 use wapzi_homolog::sandbox::Scenario;
 
 fn scenarios_table() -> String {
-    let mut table = String::from("| scenario | what the client meets |\n|---|---|\n");
+    let mut table =
+        String::from("| scenario | what the client meets | with `--upstream` |\n|---|---|---|\n");
     for s in Scenario::ALL {
+        let scenario: Scenario = s.name.parse().unwrap();
+        let upstream = match scenario.upstream_refusal() {
+            None => "presented by the recorder, not forwarded".to_string(),
+            Some(reason) => format!("refused: {reason}"),
+        };
         let _ = writeln!(
             table,
-            "| `{}` | {} |",
+            "| `{}` | {} | {upstream} |",
             s.name,
             s.description.replace('|', "\\|")
         );

@@ -154,6 +154,9 @@ impl Selection {
 mod tests {
     use super::*;
 
+    /// An unmatched pattern as a table row: where it was given, it, and its suggestion.
+    type Expected = (PatternKind, &'static str, Suggestion);
+
     const IDS: [&str; 3] = ["key::invalid", "key::missing", "execution::completes"];
 
     fn selection(filters: &[&str], skip: &[&str], exact: bool) -> Selection {
@@ -166,7 +169,7 @@ mod tests {
 
     #[test]
     fn each_pattern_that_matches_no_id_is_named_with_what_it_likely_meant() {
-        let cases: [(Selection, Vec<(PatternKind, &str, Suggestion)>); 6] = [
+        let cases: [(Selection, Vec<Expected>); 6] = [
             (
                 selection(&["key::", "execution::"], &["key::missing"], false),
                 vec![],

@@ -23,7 +23,8 @@ mod validate;
 
 pub use basis::{quote_found, Basis, Reference, VENDOR_PAGE, VENDOR_PAGE_NAME};
 pub use builtin::{
-    builtin_name, builtin_text, CheckSource, BUILTIN_ARG, BUILTIN_CHECKS, BUILTIN_PREFIX,
+    builtin_ids, builtin_name, builtin_text, CheckSource, BUILTIN_ARG, BUILTIN_CHECKS,
+    BUILTIN_PREFIX,
 };
 pub use checklist::{ChecklistItem, ClientItem};
 pub use client_model::{

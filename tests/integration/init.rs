@@ -345,6 +345,9 @@ fn gitlab_if_holds(expression: &str, vars: &[(&str, &str)]) -> bool {
     })
 }
 
+/// Predefined variables of a GitLab pipeline, name and value.
+type Vars = Vec<(&'static str, &'static str)>;
+
 /// Whether GitLab adds `job` to a pipeline with `vars`: the first rule whose
 /// `if` holds decides (`when: never` leaves it out); none, it is left out.
 fn gitlab_runs(job: &serde_yaml::Value, vars: &[(&str, &str)]) -> bool {
@@ -359,7 +362,7 @@ fn gitlab_runs(job: &serde_yaml::Value, vars: &[(&str, &str)]) -> bool {
 fn the_gitlab_gate_runs_where_the_key_is_and_a_fork_pipeline_is_told_why_not() {
     const MR: (&str, &str) = ("CI_PIPELINE_SOURCE", "merge_request_event");
     // Project 1 is the repository init wrote into; project 2 a fork of it.
-    let cases: [(&str, Vec<(&str, &str)>, bool); 6] = [
+    let cases: [(&str, Vars, bool); 6] = [
         (
             "merge request from a branch of this project",
             vec![

@@ -351,7 +351,7 @@ pub struct VerifyArgs {
 #[derive(Debug, Args, Clone, Default)]
 pub struct RunOutput {
     /// Run only the checks whose id contains FILTER; several filters run the checks that match
-    /// any (a filtered run ends INCOMPLETE, exit 6).
+    /// any (a filtered run ends INCOMPLETE, exit 6; a filter that matches no id is refused, exit 2).
     #[arg(value_name = "FILTER", help_heading = "Selection")]
     pub filters: Vec<String>,
     /// Match FILTER and --skip against whole check ids, not substrings.

@@ -72,6 +72,15 @@ pub enum UsageError {
     UnknownScenario(#[from] crate::sandbox::UnknownScenario),
     #[error(transparent)]
     UnknownDialect(#[from] crate::sandbox::UnknownDialect),
+    /// Run filters or `--skip` patterns that match no check id.
+    #[error("{}\nnothing was sent; `wapzi-homolog list` shows the check ids", unmatched_text(.0))]
+    UnmatchedSelection(Vec<crate::run::Unmatched>),
+    /// `--skip` patterns that leave out every check the filters take.
+    #[error("--skip {} leaves out {}: no check is left to run; nothing was sent", code_list(.skip), every_check(.filters))]
+    AllSkipped {
+        skip: Vec<String>,
+        filters: Vec<String>,
+    },
     #[error("unknown check `{id}`: {hint}")]
     UnknownCheck { id: String, hint: String },
     #[error("{}:{line}:{column}: this check file holds a secret (the API key or a secret fixture) in clear: never write a key in a check file; choose the credential a request sends with `key:`", .file.display())]
@@ -135,6 +144,33 @@ impl From<BaseUrlError> for AppError {
     fn from(error: BaseUrlError) -> AppError {
         AppError::Config(error.into())
     }
+}
+
+/// The unmatched patterns, a line each.
+fn unmatched_text(unmatched: &[crate::run::Unmatched]) -> String {
+    unmatched
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The checks `filters` take.
+fn every_check(filters: &[String]) -> String {
+    if filters.is_empty() {
+        "every loaded check".to_string()
+    } else {
+        format!("every check selected by {}", code_list(filters))
+    }
+}
+
+/// `a`, `b`.
+fn code_list(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| format!("`{w}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Paths, one per line, indented.

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 
-use crate::check::builtin_text;
+use crate::check::{builtin_text, CheckSet};
 use crate::cli::{ColorChoice, OutputFormat, RunArgs};
 use crate::error::{AppError, UsageError};
 use crate::result::{RunResult, Target};
@@ -50,6 +50,8 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     }
     let checks = choice.sources;
     let set = load_checks_from(&checks.value, &known_secrets(Some(&args), &env))?;
+    let selection = args.output.selection();
+    refuse_unmatched(&selection, &set)?;
     let options = RunOptions::from_args(&args);
     let (record, waivers) = super::record::record_settings(&args.record)?;
     let rt = runtime()?;
@@ -66,7 +68,6 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         }),
         ..args.output.libtest()
     };
-    let selection = args.output.selection();
     let config = if args.output.list {
         None
     } else if args.sandbox {
@@ -166,6 +167,27 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         write_reports(&result, reports.value, &redactor, json, &record)?;
     }
     Ok(code)
+}
+
+/// Refuses (exit 2) a filter or `--skip` that matches no check id, and a
+/// `--skip` that leaves out every check the filters take, before
+/// the sandbox starts or the target is resolved: a typo would otherwise
+/// run everything (`--skip`) or nothing (a filter), preflight included.
+fn refuse_unmatched(selection: &run::Selection, set: &CheckSet) -> Result<(), UsageError> {
+    let ids: Vec<&str> = set.checks.iter().map(|c| c.id.as_str()).collect();
+    let client_ids: Vec<&str> = set.client_checks.iter().map(|c| c.id.as_str()).collect();
+    let unmatched = selection.unmatched(&ids, &client_ids);
+    if !unmatched.is_empty() {
+        return Err(UsageError::UnmatchedSelection(unmatched));
+    }
+    // Each pattern matches, yet `--skip` leaves out all the filters take.
+    if !selection.skip.is_empty() && !ids.iter().any(|id| selection.selects(id)) {
+        return Err(UsageError::AllSkipped {
+            skip: selection.skip.clone(),
+            filters: selection.filters.clone(),
+        });
+    }
+    Ok(())
 }
 
 /// Lowers the run's concurrency (and gives up keep-alive) to fit the file

@@ -58,6 +58,24 @@ impl CheckSource {
     }
 }
 
+/// The ids of the built-in checks (API and client ones), in path order,
+/// read once from their files.
+pub fn builtin_ids() -> &'static [String] {
+    static IDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    IDS.get_or_init(|| {
+        /// A check file's id; the rest is the loader's to read.
+        #[derive(serde::Deserialize)]
+        struct Id {
+            id: String,
+        }
+        BUILTIN_CHECKS
+            .iter()
+            .filter_map(|(_, text)| serde_yaml::from_str::<Id>(text).ok())
+            .map(|file| file.id)
+            .collect()
+    })
+}
+
 /// The name a built-in file is shown by, `builtin:key/accepted.yaml`.
 pub fn builtin_name(path: &str) -> PathBuf {
     PathBuf::from(format!("{BUILTIN_PREFIX}{path}"))
@@ -75,6 +93,19 @@ pub fn builtin_text(name: &Path) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_builtin_file_has_its_id_read() {
+        let ids = builtin_ids();
+        assert_eq!(ids.len(), BUILTIN_CHECKS.len());
+        for id in [
+            "entry-point::accepts-execute",
+            "key::invalid",
+            "client::from-backend",
+        ] {
+            assert!(ids.iter().any(|i| i == id), "{id}: {ids:?}");
+        }
+    }
 
     #[test]
     fn builtin_names_the_embedded_set_and_anything_else_a_path() {

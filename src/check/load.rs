@@ -132,6 +132,9 @@ pub fn load_sources(sources: &[CheckSource]) -> Result<CheckSet, CheckErrors> {
     }
     errors.extend(validate_set(&checks, &known));
     let client_checks = validate_clients(client, &checks, &catalog, &mut errors);
+    if !sources.contains(&CheckSource::Builtin) {
+        hint_builtin_requirements(&mut errors, sources);
+    }
     if !errors.is_empty() {
         errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
         return Err(CheckErrors(errors));
@@ -145,6 +148,35 @@ pub fn load_sources(sources: &[CheckSource]) -> Result<CheckSet, CheckErrors> {
         files,
         digest: hex::encode(hasher.finalize()),
     })
+}
+
+/// Gives each unknown requirement that names a built-in check (the set was
+/// not loaded: `validate checks/acme`) the hint of how to load it beside
+/// the folders of `sources`.
+fn hint_builtin_requirements(errors: &mut [CheckError], sources: &[CheckSource]) {
+    let paths: Vec<String> = sources
+        .iter()
+        .filter_map(|s| match s {
+            CheckSource::Path(path) => Some(path.display().to_string()),
+            CheckSource::Builtin => None,
+        })
+        .collect();
+    let builtin = super::builtin::builtin_ids();
+    for error in errors.iter_mut() {
+        let CheckErrorKind::UnknownRequirement(id) = &error.kind else {
+            continue;
+        };
+        if !builtin.contains(id) {
+            continue;
+        }
+        let checks_args: String = paths.iter().map(|p| format!(" --checks {p}")).collect();
+        error.hint = Some(format!(
+            "`{id}` is a built-in check, and the built-in set is not loaded: load it beside yours \
+             (`wapzi-homolog validate builtin {}`, `wapzi-homolog run --checks builtin{checks_args}`), \
+             or give no path: the built-in checks and ./checks load together",
+            paths.join(" ")
+        ));
+    }
 }
 
 /// Validates the client checks; an id is unique across both kinds (a

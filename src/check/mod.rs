@@ -23,14 +23,15 @@ mod validate;
 
 pub use basis::{quote_found, Basis, Reference, VENDOR_PAGE, VENDOR_PAGE_NAME};
 pub use builtin::{
-    builtin_name, builtin_text, CheckSource, BUILTIN_ARG, BUILTIN_CHECKS, BUILTIN_PREFIX,
+    builtin_ids, builtin_name, builtin_text, CheckSource, BUILTIN_ARG, BUILTIN_CHECKS,
+    BUILTIN_PREFIX,
 };
 pub use checklist::{ChecklistItem, ClientItem};
 pub use client_model::{
     CallExpectation, CallRule, CallTarget, ClientCheck, DurationParam, PathPattern, Rule, RuleKind,
     Sequence, SequenceName, CLIENT_VARIABLES, DEFAULT_MIN_POLL_INTERVAL, TERMINAL_STATUSES,
 };
-pub use error::{did_you_mean, CheckError, CheckErrorKind, CheckErrors};
+pub use error::{closest, did_you_mean, CheckError, CheckErrorKind, CheckErrors};
 pub use fixture::{env_var_for, Fixture, FixtureCatalog, BUILTIN_FIXTURES};
 pub use load::{load_paths, load_sources, CheckSet};
 pub use model::{

@@ -25,6 +25,7 @@ use super::error::RunError;
 use super::http::Target;
 use super::interrupt::{interrupted, Signal};
 use super::observer::{watched, Observer};
+use super::selection::Selection;
 use super::settings::RunSettings;
 use super::turns::{Queue, Turn, Turns};
 
@@ -44,46 +45,6 @@ pub struct Executed {
     pub started_at: SystemTime,
     pub finished_at: SystemTime,
     pub duration: std::time::Duration,
-}
-
-/// Which checks a run selects, as cargo test does: those whose id contains
-/// any of `filters` (all when there is none; with `exact`, equals one),
-/// less those matching any of `skip`.
-#[derive(Debug, Clone, Default)]
-pub struct Selection {
-    pub filters: Vec<String>,
-    pub skip: Vec<String>,
-    pub exact: bool,
-}
-
-impl Selection {
-    /// Whether this selection names the check `id` itself.
-    pub fn selects(&self, id: &str) -> bool {
-        self.is_named(id) && self.skipped_by(id).is_empty()
-    }
-
-    /// Whether the name filters take the check `id` (all do when there is
-    /// none), `--skip` aside.
-    pub fn is_named(&self, id: &str) -> bool {
-        self.filters.is_empty() || self.filters.iter().any(|f| self.matches(f, id))
-    }
-
-    /// The `--skip` patterns that leave out the check `id`.
-    pub fn skipped_by(&self, id: &str) -> Vec<&str> {
-        self.skip
-            .iter()
-            .filter(|s| self.matches(s, id))
-            .map(String::as_str)
-            .collect()
-    }
-
-    fn matches(&self, pattern: &str, id: &str) -> bool {
-        if self.exact {
-            id == pattern
-        } else {
-            id.contains(pattern)
-        }
-    }
 }
 
 /// The most threads libtest is given to await results on by default: a

@@ -6,8 +6,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::check::{Check, CheckSet, ChecklistItem, Severity};
 
-use super::harness::Selection;
 use super::interrupt::Signal;
+use super::selection::Selection;
 use crate::result::{
     CheckResult, ChecklistVerdict, Failure, FailureKind, Gap, ItemVerdict, Outcome, RootCause,
     RunVerdict, Unreachable, Verdict,
@@ -421,28 +421,30 @@ fn reasons(
             .map(|c| {
                 let n = c.checks.len();
                 let checks = if n == 1 { "check" } else { "checks" };
-                format!("{n} {checks} failed: {} ({})", c.summary, c.checks.join(", "))
+                format!(
+                    "{n} {checks} failed: {} ({})",
+                    c.summary,
+                    c.checks.join(", ")
+                )
             })
             .collect(),
+        // A filter or `--skip` that matches no id is refused before the
+        // run (exit 2); what is left is a selection whose `--skip` leaves
+        // out every check its filters take, or a set with no check.
         RunVerdict::Incomplete if results.is_empty() => vec![match filters {
-            [] if !facts.selection.skip.is_empty() => format!(
+            _ if facts.selection.skip.is_empty() => format!(
+                "no check was selected out of the {} loaded checks",
+                set.checks.len()
+            ),
+            [] => format!(
                 "no check was selected: --skip {} leaves out all the {} loaded checks",
                 quoted(&facts.selection.skip),
                 set.checks.len()
             ),
-            [] => format!(
-                "no check was selected out of the {} loaded checks",
-                set.checks.len()
-            ),
-            [_] => format!(
-                "no check was selected: the filter {} matches none of the {} loaded checks (`wapzi-homolog list` shows their ids)",
-                quoted(filters),
-                set.checks.len()
-            ),
             _ => format!(
-                "no check was selected: the filters {} match none of the {} loaded checks (`wapzi-homolog list` shows their ids)",
+                "no check was selected: --skip {} leaves out every check {} selects",
+                quoted(&facts.selection.skip),
                 quoted(filters),
-                set.checks.len()
             ),
         }],
         RunVerdict::Incomplete => checklist

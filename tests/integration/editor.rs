@@ -349,3 +349,105 @@ fn zsh_and_fish_complete_run_options_under_run() {
         .expect("zsh completes `run`");
     assert!(run_section.contains("'--sandbox["), "{run_section}");
 }
+
+#[test]
+fn completions_offer_faults_dialects_scenarios_and_check_ids() {
+    let ran = run(bin().args(["completions", "bash"]));
+    assert_exit(&ran, exit::READY);
+    for value in ["trims-unicode-whitespace", "key-rotated", "key::invalid"] {
+        assert!(
+            ran.stdout.contains(value),
+            "bash completions lack `{value}`"
+        );
+    }
+    let dir = temp_dir();
+    let script = dir.path().join("wapzi-homolog.bash");
+    std::fs::write(&script, &ran.stdout).unwrap();
+    for (words, offered) in [
+        (
+            &["wapzi-homolog", "run", "--dialect", "trims"][..],
+            &["trims-unicode-whitespace"][..],
+        ),
+        (
+            &["wapzi-homolog", "sandbox", "--fault", "accept-"][..],
+            &["accept-missing-key", "accept-invalid-key"][..],
+        ),
+        (
+            &["wapzi-homolog", "client", "--scenario", "key-"][..],
+            &["key-rotated"][..],
+        ),
+        (
+            &["wapzi-homolog", "explain", "key::inv"][..],
+            &["key::invalid"][..],
+        ),
+        (
+            &["wapzi-homolog", "run", "--skip", "key::mis"][..],
+            &["key::missing"][..],
+        ),
+    ] {
+        let mut completed = bash_completes(&script, words);
+        completed.sort();
+        let mut offered = offered.to_vec();
+        offered.sort();
+        assert_eq!(completed, offered, "{words:?}");
+    }
+    // A fault that takes a value is typed, not completed as its placeholder.
+    assert!(!ran.stdout.contains("redirect-to=URL"));
+    for shell in ["zsh", "fish"] {
+        let ran = run(bin().args(["completions", shell]));
+        for value in ["trims-unicode-whitespace", "key-rotated", "key::invalid"] {
+            // zsh's script escapes the colons of a value.
+            let escaped = value.replace(':', "\\:");
+            assert!(
+                ran.stdout.contains(value) || ran.stdout.contains(&escaped),
+                "{shell} completions lack `{value}`"
+            );
+        }
+    }
+    // A description in zsh's script is between double quotes: none inside.
+    let zsh = run(bin().args(["completions", "zsh"])).stdout;
+    let line = zsh
+        .lines()
+        .find(|l| l.starts_with("invalid-key-wrong-message\\:"))
+        .expect("zsh offers invalid-key-wrong-message");
+    assert_eq!(line.matches('"').count(), 2, "{line}");
+}
+
+#[test]
+fn a_mistyped_value_is_still_told_what_was_meant() {
+    for (args, said) in [
+        (
+            &["run", "--sandbox", "--fault", "accept-missing-kye"][..],
+            "did you mean `accept-missing-key`?",
+        ),
+        (
+            &["run", "--sandbox", "--dialect", "trims-unicode"][..],
+            "did you mean `trims-unicode-whitespace`?",
+        ),
+        (
+            &["explain", "key::invalidd"][..],
+            "did you mean `key::invalid`?",
+        ),
+    ] {
+        let ran = run(bin().args(args));
+        assert_exit_case(&ran, exit::SETUP, args.join(" "));
+        assert!(ran.stderr.contains(said), "{args:?}: {}", ran.stderr);
+    }
+    // A fault with a value still parses (it is only left out of completion).
+    let ran = run(bin().args([
+        "run",
+        "--sandbox",
+        "--no-reports",
+        "--exact",
+        "key::missing",
+        "--fault",
+        "redirect-to=http://127.0.0.1:9/",
+    ]));
+    assert!(
+        ran.code == i32::from(exit::NOT_READY)
+            || ran.code == i32::from(exit::INCOMPLETE)
+            || ran.code == i32::from(exit::UNREACHABLE),
+        "{}",
+        ran.stderr
+    );
+}

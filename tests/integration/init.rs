@@ -321,6 +321,133 @@ fn the_gitlab_job_runs_in_merge_request_pipelines_and_says_not_to_protect_the_ke
     );
 }
 
+/// The value of one side of a GitLab `rules:if` comparison: a variable
+/// (`None` when unset) or a quoted string.
+fn gitlab_operand<'a>(text: &'a str, vars: &[(&str, &'a str)]) -> Option<&'a str> {
+    match text.strip_prefix('$') {
+        Some(name) => vars.iter().find(|(n, _)| *n == name).map(|(_, v)| *v),
+        None => Some(text.trim_matches('"')),
+    }
+}
+
+/// Whether a GitLab `rules:if` of `==`/`!=` comparisons joined by `&&` (all
+/// the recipe uses) holds with the predefined variables `vars`.
+fn gitlab_if_holds(expression: &str, vars: &[(&str, &str)]) -> bool {
+    expression.split(" && ").all(|clause| {
+        let (left, equal, right) = match clause.split_once(" == ") {
+            Some((l, r)) => (l, true, r),
+            None => {
+                let (l, r) = clause.split_once(" != ").expect("== or !=");
+                (l, false, r)
+            }
+        };
+        (gitlab_operand(left.trim(), vars) == gitlab_operand(right.trim(), vars)) == equal
+    })
+}
+
+/// Predefined variables of a GitLab pipeline, name and value.
+type Vars = Vec<(&'static str, &'static str)>;
+
+/// Whether GitLab adds `job` to a pipeline with `vars`: the first rule whose
+/// `if` holds decides (`when: never` leaves it out); none, it is left out.
+fn gitlab_runs(job: &serde_yaml::Value, vars: &[(&str, &str)]) -> bool {
+    let rules = job["rules"].as_sequence().expect("the job has rules");
+    rules
+        .iter()
+        .find(|rule| gitlab_if_holds(rule["if"].as_str().expect("an if"), vars))
+        .is_some_and(|rule| rule["when"].as_str() != Some("never"))
+}
+
+#[test]
+fn the_gitlab_gate_runs_where_the_key_is_and_a_fork_pipeline_is_told_why_not() {
+    const MR: (&str, &str) = ("CI_PIPELINE_SOURCE", "merge_request_event");
+    // Project 1 is the repository init wrote into; project 2 a fork of it.
+    let cases: [(&str, Vars, bool); 6] = [
+        (
+            "merge request from a branch of this project",
+            vec![
+                MR,
+                ("CI_PROJECT_ID", "1"),
+                ("CI_MERGE_REQUEST_PROJECT_ID", "1"),
+                ("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "1"),
+            ],
+            true,
+        ),
+        (
+            "merge request from a fork, its pipeline in the fork",
+            vec![
+                MR,
+                ("CI_PROJECT_ID", "2"),
+                ("CI_MERGE_REQUEST_PROJECT_ID", "1"),
+                ("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "2"),
+            ],
+            false,
+        ),
+        (
+            "merge request from a fork, run in this project by a maintainer",
+            vec![
+                MR,
+                ("CI_PROJECT_ID", "1"),
+                ("CI_MERGE_REQUEST_PROJECT_ID", "1"),
+                ("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "2"),
+            ],
+            true,
+        ),
+        (
+            "pipeline run from the web",
+            vec![("CI_PIPELINE_SOURCE", "web"), ("CI_PROJECT_ID", "1")],
+            true,
+        ),
+        (
+            "scheduled pipeline",
+            vec![("CI_PIPELINE_SOURCE", "schedule"), ("CI_PROJECT_ID", "1")],
+            true,
+        ),
+        (
+            "push",
+            vec![("CI_PIPELINE_SOURCE", "push"), ("CI_PROJECT_ID", "1")],
+            false,
+        ),
+    ];
+    for flags in [&[][..], &["--from-source"][..]] {
+        let dir = temp_dir();
+        assert_eq!(init_with(dir.path(), flags).code, 0);
+        let text = std::fs::read_to_string(dir.path().join(".gitlab/homologation.yml")).unwrap();
+        let jobs: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        for (case, vars, gate) in &cases {
+            let in_fork = vars.contains(&("CI_PROJECT_ID", "2"));
+            assert_eq!(
+                gitlab_runs(&jobs["homologation"], vars),
+                *gate,
+                "{flags:?} {case}: gate"
+            );
+            assert_eq!(
+                gitlab_runs(&jobs["homologation-fork"], vars),
+                in_fork,
+                "{flags:?} {case}: fork job"
+            );
+        }
+        // The fork job's script says why, and passes.
+        let script: Vec<&str> = jobs["homologation-fork"]["script"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter_map(serde_yaml::Value::as_str)
+            .collect();
+        let ran = run(std::process::Command::new("sh")
+            .args(["-eu", "-c", &script.join("\n")])
+            .env("CI_PROJECT_PATH", "contributor/acme-fork")
+            .env("CI_MERGE_REQUEST_PROJECT_PATH", "acme/integration"));
+        assert_exit(&ran, exit::READY);
+        assert!(
+            ran.stdout.starts_with("homologation skipped: this merge request pipeline runs in the fork contributor/acme-fork")
+                && ran.stdout.contains("A maintainer of acme/integration runs the gate there"),
+            "{}",
+            ran.stdout
+        );
+    }
+}
+
 #[test]
 fn env_example_documents_every_variable_and_fixture_and_marks_secrets() {
     let dir = temp_dir();

@@ -34,6 +34,7 @@ const CASES: &[&str] = &[
     "poll-on-post",
     "quote-not-found",
     "required-all-inferred",
+    "requires-builtin",
     "requires-cycle",
     "secret-in-template",
     "status-not-a-number",
@@ -157,6 +158,49 @@ fn invalid_check_files_match_their_golden_errors() {
         problems.len(),
         CASES.len(),
         problems.join("\n\n")
+    );
+}
+
+#[test]
+fn a_folder_requiring_a_builtin_check_validates_as_its_hint_says() {
+    let folder = case_path("requires-builtin");
+    let alone = homolog(&["validate", &folder], &[]);
+    assert_eq!(alone.status.code(), Some(SETUP));
+    let hint = format!("(`wapzi-homolog validate builtin {folder}`, `wapzi-homolog run --checks builtin --checks {folder}`)");
+    assert!(
+        text(&alone.stderr).contains(&hint),
+        "{}",
+        text(&alone.stderr)
+    );
+    let beside = homolog(&["validate", "builtin", &folder], &[]);
+    assert_eq!(beside.status.code(), Some(0), "{}", text(&beside.stderr));
+    assert!(text(&beside.stdout).contains("are valid"));
+    // With no path, the built-in set loads beside ./checks.
+    let dir = tempfile::tempdir().unwrap();
+    let acme = dir.path().join("checks/acme");
+    fs::create_dir_all(&acme).unwrap();
+    fs::copy(
+        root().join(&folder).join("after-execute.yaml"),
+        acme.join("after-execute.yaml"),
+    )
+    .unwrap();
+    let validate_in = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_wapzi-homolog"))
+            .current_dir(dir.path())
+            .arg("validate")
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let default = validate_in(&[]);
+    assert_eq!(default.status.code(), Some(0), "{}", text(&default.stderr));
+    let acme_only = validate_in(&["checks/acme"]);
+    assert_eq!(acme_only.status.code(), Some(SETUP));
+    assert!(
+        text(&acme_only.stderr).contains("`wapzi-homolog validate builtin checks/acme`"),
+        "{}",
+        text(&acme_only.stderr)
     );
 }
 

@@ -48,27 +48,82 @@ fn every_report_says(reports: &Path, label: &str) {
     );
 }
 
+/// Selections that select nothing, and the line each is refused with.
+const SELECTING_NOTHING: [(&[&str], &str); 5] = [
+    (
+        &["key::invalidd"],
+        "the filter `key::invalidd` matches no check id: did you mean `key::invalid`?",
+    ),
+    (
+        &["--exact", "key::rotatd"],
+        "the filter `key::rotatd` matches no check id: did you mean `key::rotated`?",
+    ),
+    (
+        &["--exact", "key::"],
+        "the filter `key::` matches no check id (--exact takes whole ids; without it, it matches",
+    ),
+    (
+        &["key::", "--skip", "key::misssing"],
+        "--skip `key::misssing` matches no check id: did you mean `key::missing`?",
+    ),
+    (
+        &["key::missing", "--skip", "key::"],
+        "--skip `key::` leaves out every check selected by `key::missing`: no check is left to run; nothing was sent",
+    ),
+];
+
 #[test]
-fn a_filter_that_matches_nothing_is_incomplete_not_ready() {
+fn a_selection_that_selects_nothing_is_refused_with_a_suggestion_before_the_sandbox_starts() {
+    for (args, line) in SELECTING_NOTHING {
+        let reports = temp_dir();
+        let ran = sandbox_run(args, reports.path());
+        let case = args.join(" ");
+        crate::support::assert_exit_case(&ran, exit::SETUP, &case);
+        assert!(ran.stderr.contains(line), "{case}: {}", ran.stderr);
+        assert!(
+            ran.stderr.contains("nothing was sent"),
+            "{case}: {}",
+            ran.stderr
+        );
+        // No check ran and no report was written.
+        assert!(!ran.stdout.contains("running "), "{case}: {}", ran.stdout);
+        assert!(
+            crate::support::files_below(reports.path()).is_empty(),
+            "{case}"
+        );
+    }
+}
+
+#[test]
+fn a_selection_that_selects_nothing_sends_no_request_not_even_the_preflight() {
+    let sandbox = TestSandbox::start(0, &[]);
+    for (args, line) in SELECTING_NOTHING {
+        let ran = run(sandbox.command().args(["run", "--no-reports"]).args(args));
+        let case = args.join(" ");
+        crate::support::assert_exit_case(&ran, exit::SETUP, &case);
+        assert!(ran.stderr.contains(line), "{case}: {}", ran.stderr);
+    }
+    assert_eq!(sandbox.stats().requests, 0, "the sandbox was sent requests");
+    // The same target is reached when the filter matches.
+    let ran = run(sandbox
+        .command()
+        .args(["run", "--no-reports", "--exact", "key::missing"]));
+    assert_eq!(ran.passed(), ["key::missing"], "{}", ran.stdout);
+    assert!(sandbox.stats().requests > 0);
+}
+
+#[test]
+fn a_filter_naming_a_client_check_says_which_command_grades_it() {
     let reports = temp_dir();
-    let ran = sandbox_run(&["zzz"], reports.path());
-    assert_exit(&ran, exit::INCOMPLETE);
+    let ran = sandbox_run(&["client::from-backend"], reports.path());
+    assert_exit(&ran, exit::SETUP);
     assert!(
-        ran.stdout.contains(&format!(
-            "no check was selected: the filter `zzz` matches none of the {} loaded checks",
-            wapzi_homolog::scaffold::DEFAULT_CHECKS
-                .iter()
-                .filter(|(path, _)| !path.starts_with("client/"))
-                .count()
-        )),
+        ran.stderr.contains(
+            "`client::from-backend` is a client check, graded by `wapzi-homolog client`, not run by `run`"
+        ),
         "{}",
-        ran.stdout
+        ran.stderr
     );
-    assert!(!ran.stdout.contains("READY for go-live"), "{}", ran.stdout);
-    let json = latest_report(reports.path());
-    assert_eq!(json["verdict"], "incomplete");
-    assert_eq!(json["exit_code"], 6);
-    every_report_says(reports.path(), "INCOMPLETE");
 }
 
 #[test]

@@ -49,18 +49,14 @@ pub fn eval(traffic: &Traffic, grading: &Grading) -> RuleOutcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::offending;
+    use super::super::testing::{offending, offending_with_key};
     use super::*;
     use crate::grade::context::GradeContext;
     use crate::grade::traffic::sample::{call, correct, post, recording, KEY};
     use crate::recording::{RecordedBody, Recording};
 
     fn grade(rec: &Recording) -> Option<Vec<usize>> {
-        let grading = Grading::new(
-            &GradeContext::new(&[crate::secret::Secret::new(KEY, "key").unwrap()]),
-            rec,
-        );
-        offending(&eval(&Traffic::index(rec), &grading))
+        offending_with_key(eval, rec)
     }
 
     #[test]

@@ -117,4 +117,18 @@ pub mod testing {
             RuleOutcome::Broken(v) => Some(v.iter().map(|v| v.index).collect()),
         }
     }
+
+    /// [`offending`] for a rule that `eval`s `rec` knowing the sample key.
+    pub fn offending_with_key(
+        eval: fn(&crate::grade::traffic::Traffic, &crate::grade::context::Grading) -> RuleOutcome,
+        rec: &crate::recording::Recording,
+    ) -> Option<Vec<usize>> {
+        let key = crate::secret::Secret::new(crate::grade::traffic::sample::KEY, "key")
+            .expect("the sample key is a valid secret");
+        let grading = crate::grade::context::Grading::new(
+            &crate::grade::context::GradeContext::new(&[key]),
+            rec,
+        );
+        offending(&eval(&crate::grade::traffic::Traffic::index(rec), &grading))
+    }
 }

@@ -1,7 +1,9 @@
 //! Shared test support: the real binary, and a real sandbox on loopback.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use wapzi_homolog::sandbox::{Fault, Sandbox, SandboxConfig, SandboxStats, FIXTURES};
 
@@ -94,17 +96,52 @@ pub fn assert_exit_case(ran: &Ran, code: u8, case: impl std::fmt::Display) {
     );
 }
 
+/// How long any run of the binary may take in a test: a hang fails its
+/// test, naming the command, instead of holding CI until its own limit.
+const RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Runs `cmd` to its end (within [`RUN_LIMIT`], or the test fails).
 pub fn run(cmd: &mut Command) -> Ran {
-    let Output {
-        status,
+    let shown = format!("{cmd:?}");
+    run_within(cmd, RUN_LIMIT)
+        .unwrap_or_else(|| panic!("{shown} did not end within {}s", RUN_LIMIT.as_secs()))
+}
+
+/// Runs `cmd`, killing it if it has not finished within `limit`.
+pub fn run_within(cmd: &mut Command, limit: Duration) -> Option<Ran> {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
+    status.map(|status| Ran {
+        code: status.code().unwrap_or(-1),
         stdout,
         stderr,
-    } = cmd.output().expect("the binary runs");
-    Ran {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
+    })
 }
 
 /// A sandbox served on 127.0.0.1 by a runtime of its own, stopped on drop.

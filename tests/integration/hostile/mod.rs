@@ -12,11 +12,8 @@ mod target;
 
 pub use listener::{http_response, read_head, Listener};
 
-use std::io::Read;
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use wapzi_homolog::exit;
@@ -34,41 +31,7 @@ fn closed_port() -> u16 {
         .port()
 }
 
-/// Runs `cmd`, killing it if it has not finished within `limit`.
-pub(crate) fn run_within(cmd: &mut Command, limit: Duration) -> Option<Ran> {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            text
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
-    status.map(|status| Ran {
-        code: status.code().unwrap_or(-1),
-        stdout,
-        stderr,
-    })
-}
+pub(crate) use crate::support::run_within;
 
 pub(crate) use crate::support::latest_report;
 

@@ -10,79 +10,31 @@
 
 use std::fmt;
 
-use super::names::{did_you_mean, nearest};
+use super::names::{did_you_mean, named_values, nearest, NameInfo};
 
 /// The one-line summary of a dialect, as `sandbox --list-dialects` prints it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DialectInfo {
-    /// The name given to `--dialect`.
-    pub name: &'static str,
-    /// What the sandbox does under this dialect.
-    pub description: &'static str,
-}
+pub type DialectInfo = NameInfo;
 
-macro_rules! define_dialects {
-    ($($variant:ident => $name:literal : $description:literal,)*) => {
-        /// A faithful reading of a point the vendor page leaves open.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Dialect {
-            $(
-                #[doc = $description]
-                $variant,
-            )*
-        }
-
-        impl Dialect {
-            /// Every dialect, in the order `sandbox --list-dialects` prints them.
-            pub const ALL: &'static [DialectInfo] = &[
-                $(DialectInfo { name: $name, description: $description },)*
-            ];
-
-            /// Returns the dialect's name.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(Dialect::$variant => $name,)*
-                }
-            }
-
-            /// Returns what the sandbox does under this dialect.
-            pub fn description(self) -> &'static str {
-                match self {
-                    $(Dialect::$variant => $description,)*
-                }
-            }
-
-            fn from_name(name: &str) -> Option<Dialect> {
-                match name {
-                    $($name => Some(Dialect::$variant),)*
-                    _ => None,
-                }
-            }
-
-            fn names() -> &'static [&'static str] {
-                &[$($name,)*]
-            }
-        }
-    };
-}
-
-define_dialects! {
-    ErrorExtraFields => "error-extra-fields":
-        "error bodies carry statusCode and error (the reason phrase) beside the documented message, NestJS-style: {\"statusCode\":401,\"message\":\"Missing API key\",\"error\":\"Unauthorized\"}",
-    NullResponse => "null-response":
-        "executions without a response (queued, processing, failed, superseded) carry \"response\": null instead of omitting the key",
-    ProcessingStatus => "processing-status":
-        "an execution in progress reads queued on its first read, then processing until its terminal status (execute still answers queued)",
-    TrimsUnicodeWhitespace => "trims-unicode-whitespace":
-        "x-api-key is read as Latin-1 and trimmed of Unicode whitespace as JavaScript's .trim() does (byte 0xA0, NO-BREAK SPACE, included) before it is compared",
-    EchoConversationId => "echo-conversation-id":
-        "a conversationId of another account starts a conversation of the sender's own under that same id (the other account's executions are untouched)",
-    InvalidConversationId => "invalid-conversation-id":
-        "a conversationId of another account, or one that exists nowhere, is answered 400 \"Invalid conversationId\" (wins over echo-conversation-id)",
-    Json404 => "json-404":
-        "unknown routes and wrong methods answer a framework-style JSON 404: {\"statusCode\":404,\"message\":\"Cannot GET /v1/nope\",\"error\":\"Not Found\"}",
-    ValidateBeforeAuth => "validate-before-auth":
-        "an execute's body is validated before its key: a malformed body (not JSON, no message, message not a string, blank message) gets 400 even without a valid key",
+named_values! {
+    /// A faithful reading of a point the vendor page leaves open.
+    Dialect {
+        ErrorExtraFields => "error-extra-fields":
+            "error bodies carry statusCode and error (the reason phrase) beside the documented message, NestJS-style: {\"statusCode\":401,\"message\":\"Missing API key\",\"error\":\"Unauthorized\"}",
+        NullResponse => "null-response":
+            "executions without a response (queued, processing, failed, superseded) carry \"response\": null instead of omitting the key",
+        ProcessingStatus => "processing-status":
+            "an execution in progress reads queued on its first read, then processing until its terminal status (execute still answers queued)",
+        TrimsUnicodeWhitespace => "trims-unicode-whitespace":
+            "x-api-key is read as Latin-1 and trimmed of Unicode whitespace as JavaScript's .trim() does (byte 0xA0, NO-BREAK SPACE, included) before it is compared",
+        EchoConversationId => "echo-conversation-id":
+            "a conversationId of another account starts a conversation of the sender's own under that same id (the other account's executions are untouched)",
+        InvalidConversationId => "invalid-conversation-id":
+            "a conversationId of another account, or one that exists nowhere, is answered 400 \"Invalid conversationId\" (wins over echo-conversation-id)",
+        Json404 => "json-404":
+            "unknown routes and wrong methods answer a framework-style JSON 404: {\"statusCode\":404,\"message\":\"Cannot GET /v1/nope\",\"error\":\"Not Found\"}",
+        ValidateBeforeAuth => "validate-before-auth":
+            "an execute's body is validated before its key: a malformed body (not JSON, no message, message not a string, blank message) gets 400 even without a valid key",
+    }
 }
 
 /// Why a `--dialect` value was not understood.

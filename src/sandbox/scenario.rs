@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use super::names::{did_you_mean, nearest};
+use super::names::{did_you_mean, named_values, nearest, NameInfo};
 
 /// The least time an execution takes under [`Scenario::Slow`].
 pub const SLOW_LATENCY: Duration = Duration::from_secs(3);
@@ -22,74 +22,30 @@ pub const SLOW_LATENCY: Duration = Duration::from_secs(3);
 pub const SLOW_ACCEPT: Duration = Duration::from_secs(8);
 
 /// The one-line summary of a scenario, as `client --list-scenarios` prints it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ScenarioInfo {
-    /// The name given to `--scenario`.
-    pub name: &'static str,
-    /// What the sandbox does under this scenario.
-    pub description: &'static str,
-}
+pub type ScenarioInfo = NameInfo;
 
-macro_rules! define_scenarios {
-    ($($variant:ident => $name:literal : $description:literal,)*) => {
-        /// A documented situation the sandbox presents on request.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Scenario {
-            $(
-                #[doc = $description]
-                $variant,
-            )*
-        }
-
-        impl Scenario {
-            /// Every scenario, in the order `client --list-scenarios` prints them.
-            pub const ALL: &'static [ScenarioInfo] = &[
-                $(ScenarioInfo { name: $name, description: $description },)*
-            ];
-
-            /// Returns the scenario's name.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(Scenario::$variant => $name,)*
-                }
-            }
-
-            /// Returns what the sandbox does under this scenario.
-            pub fn description(self) -> &'static str {
-                match self {
-                    $(Scenario::$variant => $description,)*
-                }
-            }
-
-            fn from_name(name: &str) -> Option<Scenario> {
-                match name {
-                    $($name => Some(Scenario::$variant),)*
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-
-define_scenarios! {
-    Slow => "slow":
-        "executions take at least 3 s (or the configured latency if longer), so polling shows",
-    Failed => "failed":
-        "every execution ends failed",
-    Superseded => "superseded":
-        "half its latency after each execute, a newer message arrives in the same conversation from elsewhere: the client's execution ends superseded",
-    NoAvailableAgent => "no-available-agent":
-        "the first execute on the primary entry point answers 400 \"Entry point has no available agent attendant\"; later ones are accepted",
-    KeyRotated => "key-rotated":
-        "the primary key is rotated once the client was shown its first terminal status: from then on it gets 401 \"Invalid API key\" on both endpoints",
-    InactiveAccount => "inactive-account":
-        "the primary account becomes inactive once the client was shown its first terminal status: from then on its key gets 403 \"Account is inactive\"",
-    Unavailable => "unavailable":
-        "the first execute on the primary entry point answers 429 and the first read of each execution 503, both with Retry-After: 1; the next attempt succeeds",
-    SlowAccept => "slow-accept":
-        "the first accepted execute creates its execution at once but answers its 202 only after 8 s: a client that times out sooner and retries sends the message twice",
-    LongAnswer => "long-answer":
-        "every completed execution answers 3,000 characters, many accented, as an LLM agent may: a client must read the whole answer",
+named_values! {
+    /// A documented situation the sandbox presents on request.
+    Scenario {
+        Slow => "slow":
+            "executions take at least 3 s (or the configured latency if longer), so polling shows",
+        Failed => "failed":
+            "every execution ends failed",
+        Superseded => "superseded":
+            "half its latency after each execute, a newer message arrives in the same conversation from elsewhere: the client's execution ends superseded",
+        NoAvailableAgent => "no-available-agent":
+            "the first execute on the primary entry point answers 400 \"Entry point has no available agent attendant\"; later ones are accepted",
+        KeyRotated => "key-rotated":
+            "the primary key is rotated once the client was shown its first terminal status: from then on it gets 401 \"Invalid API key\" on both endpoints",
+        InactiveAccount => "inactive-account":
+            "the primary account becomes inactive once the client was shown its first terminal status: from then on its key gets 403 \"Account is inactive\"",
+        Unavailable => "unavailable":
+            "the first execute on the primary entry point answers 429 and the first read of each execution 503, both with Retry-After: 1; the next attempt succeeds",
+        SlowAccept => "slow-accept":
+            "the first accepted execute creates its execution at once but answers its 202 only after 8 s: a client that times out sooner and retries sends the message twice",
+        LongAnswer => "long-answer":
+            "every completed execution answers 3,000 characters, many accented, as an LLM agent may: a client must read the whole answer",
+    }
 }
 
 /// Why a `--scenario` value was not understood.
@@ -103,8 +59,7 @@ pub struct UnknownScenario {
 }
 
 fn valid_names() -> String {
-    let names: Vec<&str> = Scenario::ALL.iter().map(|info| info.name).collect();
-    names.join(", ")
+    Scenario::names().join(", ")
 }
 
 impl Scenario {
@@ -149,8 +104,7 @@ impl Scenario {
 
 /// Returns the valid name nearest to `input`, if it is a near miss.
 fn suggest(input: &str) -> Option<&'static str> {
-    let names: Vec<&'static str> = Scenario::ALL.iter().map(|info| info.name).collect();
-    nearest(input, &names)
+    nearest(input, Scenario::names())
 }
 
 impl fmt::Display for Scenario {

@@ -496,6 +496,15 @@ pub enum Severity {
     Advisory,
 }
 
+impl From<crate::check::Severity> for Severity {
+    fn from(severity: crate::check::Severity) -> Severity {
+        match severity {
+            crate::check::Severity::Required => Severity::Required,
+            crate::check::Severity::Advisory => Severity::Advisory,
+        }
+    }
+}
+
 /// One check's result.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CheckResult {

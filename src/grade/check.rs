@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use crate::check::{ClientCheck, Severity};
+use crate::check::ClientCheck;
 use crate::recording::{RecordedCall, Recording};
 use crate::result::{
     self, CheckResult, Exchange, Failure, FailureKind, Header, Mismatch, Outcome, ResponseRecord,
@@ -289,10 +289,7 @@ fn result_of(
     exchanges: Vec<Exchange>,
     started: Instant,
 ) -> CheckResult {
-    let severity = match check.severity {
-        Severity::Required => result::Severity::Required,
-        Severity::Advisory => result::Severity::Advisory,
-    };
+    let severity = result::Severity::from(check.severity);
     let verdict = Verdict::of(&outcome, severity);
     CheckResult {
         id: check.id.clone(),
@@ -306,7 +303,7 @@ fn result_of(
         findings: Vec::new(),
         verdict,
         started_ms: 0.0,
-        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        duration_ms: crate::result::ms(started.elapsed()),
         exchanges,
         polls: Vec::new(),
     }

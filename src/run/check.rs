@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::check::{Check, Severity};
+use crate::check::Check;
 use crate::result::{self, CheckResult, Failure, FailureKind, Outcome, Verdict};
 
 use super::clock::ms;
@@ -123,10 +123,7 @@ pub fn stopped(check: &Check, target: &Target, started: Instant, signal: &str) -
 /// and no exchanges yet.
 fn result_of(check: &Check, target: &Target, started: Instant, outcome: Outcome) -> CheckResult {
     let outcome = with_hint(outcome, &check.hint);
-    let severity = match check.severity {
-        Severity::Required => result::Severity::Required,
-        Severity::Advisory => result::Severity::Advisory,
-    };
+    let severity = result::Severity::from(check.severity);
     CheckResult {
         id: check.id.clone(),
         title: check.title.clone(),

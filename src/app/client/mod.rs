@@ -83,6 +83,8 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
     let signals = run::watch_signals(&rt);
     let started_at = SystemTime::now();
     let served = rt.block_on(counterpart.start(args.port, &env))?;
+    // Redacted before anything is cut: a key straddling a cut leaves no part.
+    served.recorder().know(&secrets);
     if args.verbose {
         served.recorder().watch(live::printer(secrets.clone()));
     }

@@ -166,9 +166,84 @@ async fn meet(
             args.command.join(" ")
         ))
     );
-    let env = counterpart.command_env(base_url);
+    let mut env = counterpart.command_env(base_url);
+    let proxy = Proxying::of(&|name: &str| std::env::var(name).ok());
+    env.extend(proxy.no_proxy());
+    if let Some(note) = proxy.note() {
+        eprintln!("{}", shown.redact(&note));
+    }
     let ran = run_command(&args.command, &env, args.deadline, signals, args.json()).await?;
     Ok(Met::from(ran))
+}
+
+/// The proxy settings of the environment the COMMAND inherits: the
+/// recorder is plain HTTP on loopback, and many clients (curl, Python)
+/// send even loopback calls through `HTTP_PROXY` unless `NO_PROXY` says.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Proxying {
+    /// The proxy variables set (and not empty), by name.
+    set: Vec<&'static str>,
+    /// `NO_PROXY` and `no_proxy` as they were, joined.
+    no_proxy: Vec<String>,
+}
+
+/// The proxy variables clients honour.
+const PROXY_VARS: [&str; 6] = [
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// What `NO_PROXY` gets so that calls to the recorder go direct.
+const LOOPBACK: [&str; 3] = ["127.0.0.1", "localhost", "::1"];
+
+impl Proxying {
+    fn of(env: &dyn Fn(&str) -> Option<String>) -> Proxying {
+        let set = PROXY_VARS
+            .into_iter()
+            .filter(|name| env(name).is_some_and(|v| !v.trim().is_empty()))
+            .collect();
+        let mut no_proxy: Vec<String> = Vec::new();
+        for name in ["NO_PROXY", "no_proxy"] {
+            for host in env(name).unwrap_or_default().split(',') {
+                let host = host.trim();
+                if !host.is_empty() && !no_proxy.iter().any(|h| h == host) {
+                    no_proxy.push(host.to_string());
+                }
+            }
+        }
+        Proxying { set, no_proxy }
+    }
+
+    /// `NO_PROXY` and `no_proxy` for the command: what they held, and the
+    /// loopback names.
+    fn no_proxy(&self) -> Vec<(String, String)> {
+        let mut hosts = self.no_proxy.clone();
+        for host in LOOPBACK {
+            if !hosts.iter().any(|h| h == host) {
+                hosts.push(host.to_string());
+            }
+        }
+        let value = hosts.join(",");
+        vec![
+            ("NO_PROXY".to_string(), value.clone()),
+            ("no_proxy".to_string(), value),
+        ]
+    }
+
+    /// What to tell the person when a proxy is set.
+    fn note(&self) -> Option<String> {
+        (!self.set.is_empty()).then(|| {
+            format!(
+                "client: {} set in the environment: the command gets NO_PROXY={} so its calls reach the recorder directly; a client that ignores NO_PROXY sends them (with its key) to the proxy, and they are not recorded",
+                self.set.join(", "),
+                LOOPBACK.join(",")
+            )
+        })
+    }
 }
 
 /// `./checks`, `builtin`, ... as the person named them.

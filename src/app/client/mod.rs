@@ -128,7 +128,7 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
     };
     // The keys the client sent are secrets too, whatever the counterpart:
     // the redactor grading built knows them.
-    let (result, redactor) =
+    let (result, redactor, canary) =
         grade::assemble_client(&set, &recording, &context, facts, times, &run_id, target);
     let redactor = std::sync::Arc::new(redactor);
     super::run_checks::print_graded(&result, &redactor, &args.libtest());
@@ -138,7 +138,13 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
             .reports
             .clone()
             .unwrap_or_else(|| PathBuf::from(DEFAULT_REPORTS_DIR));
-        super::run_checks::write_reports(&result, root, &redactor, args.json(), &record)?;
+        super::run_checks::write_reports(
+            &result,
+            root,
+            (&redactor, &canary),
+            args.json(),
+            &record,
+        )?;
     }
     Ok(code)
 }

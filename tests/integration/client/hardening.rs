@@ -1,9 +1,80 @@
 //! `client` hardened (issue 23): the command's environment, its process
 //! tree and what reaches output of the keys it holds.
 
+use std::io::{Read, Write};
+use std::process::Command;
+use std::time::Duration;
+
 use wapzi_homolog::exit;
+use wapzi_homolog::sandbox::FIXTURES;
 
 use crate::support::{assert_exit, bin, run, temp_dir};
+
+/// The requests [`raw_client`] sends: one per line, the request line's
+/// target, then a tab and any header lines, tab-separated.
+const REQUESTS: &str = "WAPZI_TEST_REQUESTS";
+
+/// A client process of these tests: sends [`REQUESTS`] as raw HTTP/1.1 to
+/// `WAPZI_BASE_URL`, each on a connection of its own, and reads each
+/// answer to its end (bounded).
+#[test]
+#[ignore = "the client process of the hardening tests, run by them"]
+fn raw_client() {
+    let base = std::env::var("WAPZI_BASE_URL").expect("run by `client`");
+    let addr = base.trim_start_matches("http://").trim_end_matches('/');
+    let requests = std::env::var(REQUESTS).expect("run with requests");
+    for request in requests.lines() {
+        let mut parts = request.split('\t');
+        let target = parts.next().unwrap();
+        let headers: String = parts.map(|h| format!("{h}\r\n")).collect();
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        write!(
+            stream,
+            "GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{headers}\r\n"
+        )
+        .unwrap();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+    }
+}
+
+/// `client` running [`raw_client`] with `requests`.
+fn with_raw_client(cmd: &mut Command, requests: &[&str]) {
+    cmd.env(REQUESTS, requests.join("\n"))
+        .arg("--")
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--include-ignored",
+            "--exact",
+            "client::hardening::raw_client",
+        ])
+        .arg("--quiet");
+}
+
+#[test]
+fn a_value_under_a_generic_name_equal_to_report_text_does_not_delete_the_report() {
+    let dir = temp_dir();
+    let mut cmd = bin();
+    cmd.args(["client", "--reports"]).arg(dir.path());
+    let first = format!(
+        "/v1/executions/exec_1?token=executions_created\tx-api-key: {}",
+        FIXTURES.api_key
+    );
+    with_raw_client(
+        &mut cmd,
+        &[
+            &first,
+            "/v1/executions/exec_1\tx-api-key: executions_created",
+        ],
+    );
+    let ran = run(&mut cmd);
+    assert_ne!(ran.code, i32::from(exit::SECRET_LEAK), "{}", ran.stderr);
+    let json = std::fs::read_to_string(dir.path().join("latest/report.json")).unwrap();
+    assert!(json.contains("\"executions_created\""), "{json}");
+}
 
 #[test]
 fn the_command_gets_no_proxy_for_the_recorder_and_a_proxy_is_said() {

@@ -323,22 +323,86 @@ fn announce_serving(
     }
 }
 
-/// The values in `argv` given under a credential's name: `--api-key V`,
-/// `--token=V`, `API_KEY=V` (too short a value is no key, and is left).
+/// The values in `argv` given under a credential's name, in any argument
+/// and in any word of one (a script after `sh -c`): `--api-key V`,
+/// `--token=V`, `API_KEY=V`, `WAPZI_API_KEY=V`, a header after `-H` or
+/// `--header` (`x-api-key: V`, `Authorization: Bearer V`) and a URL's
+/// query (`?api_key=V`). Too short a value is no key, and is left.
 fn command_credentials(argv: &[String]) -> Vec<Secret> {
-    let named =
-        |name: &str| crate::recording::credential_name(name.trim_start_matches('-')).is_some();
-    let mut found = Vec::new();
-    for (i, arg) in argv.iter().enumerate() {
-        let value = match arg.split_once('=') {
-            Some((name, value)) if named(name) => Some(value),
-            Some(_) => None,
-            None if arg.starts_with('-') && named(arg) => argv.get(i + 1).map(String::as_str),
-            None => None,
-        };
-        found.extend(value.and_then(|v| Secret::new(v, "a key in the command").ok()));
+    let words: Vec<&str> = argv.iter().flat_map(|arg| shell_words(arg)).collect();
+    let mut found: Vec<&str> = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        let next = words.get(i + 1).copied();
+        let word = word
+            .strip_prefix("--header=")
+            .or_else(|| word.strip_prefix("-H").filter(|w| !w.is_empty()))
+            .unwrap_or(word);
+        if let Some((name, value)) = word.split_once(':').filter(|(n, _)| !n.contains('/')) {
+            if name.eq_ignore_ascii_case("authorization") || is_credential_name(name) {
+                let value = Some(value).filter(|v| !v.is_empty()).or(next);
+                let value = match (value, words.get(i + 2)) {
+                    (Some(scheme), Some(token)) if is_auth_scheme(scheme) => Some(*token),
+                    (value, _) => value,
+                };
+                found.extend(value);
+                continue;
+            }
+        }
+        let query = word.split_once('?').map_or(word, |(_, q)| q);
+        for pair in query.split(['&', ';']) {
+            match pair.split_once('=') {
+                Some((name, value)) if is_credential_name(name) => found.push(value),
+                Some(_) => {}
+                None if word.starts_with('-') && is_credential_name(word) => {
+                    found.extend(next);
+                }
+                None => {}
+            }
+        }
     }
     found
+        .into_iter()
+        .map(unquoted)
+        .filter_map(|v| Secret::new(v, "a key in the command").ok())
+        .collect()
+}
+
+/// The words of `arg` as a shell would see them, roughly: split at
+/// whitespace, quotes and `;` stripped from either end.
+fn shell_words(arg: &str) -> impl Iterator<Item = &str> {
+    arg.split_whitespace()
+        .map(unquoted)
+        .filter(|w| !w.is_empty())
+}
+
+/// `word` without the quotes, `;`, backticks and parentheses around it.
+fn unquoted(word: &str) -> &str {
+    word.trim_matches(|c| matches!(c, '\'' | '"' | ';' | '`' | '(' | ')'))
+}
+
+/// Whether `name` (an option, a variable, a header or a query parameter)
+/// names a credential: one [`crate::recording::credential_name`] knows,
+/// or one ending like a key's (`WAPZI_API_KEY`, `MY_TOKEN`).
+fn is_credential_name(name: &str) -> bool {
+    let name = name.trim_start_matches('-');
+    if crate::recording::credential_name(name).is_some() {
+        return true;
+    }
+    let flat: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    ["apikey", "apisecret", "token", "secret", "password"]
+        .iter()
+        .any(|end| flat.ends_with(end))
+}
+
+/// `Bearer`, `Basic`, `Token`, `ApiKey`: the word before a token.
+fn is_auth_scheme(word: &str) -> bool {
+    ["bearer", "basic", "token", "apikey"]
+        .iter()
+        .any(|s| word.eq_ignore_ascii_case(s))
 }
 
 /// The sandbox's keys are secrets in a client run too: the reports treat
@@ -386,5 +450,47 @@ mod tests {
                 "ak_0000000000000000000000000000003"
             ]
         );
+    }
+
+    #[test]
+    fn a_key_in_a_header_option_a_url_or_a_script_is_found() {
+        const KEY: &str = "ak_in0the0command0line00000000000001";
+        let cases = [
+            vec![format!("WAPZI_API_KEY={KEY}"), "./e2e.sh".into()],
+            vec!["curl".into(), "-H".into(), format!("x-api-key: {KEY}")],
+            vec!["curl".into(), format!("--header=x-api-key:{KEY}")],
+            vec![
+                "curl".into(),
+                "-H".into(),
+                format!("Authorization: Bearer {KEY}"),
+            ],
+            vec![
+                "curl".into(),
+                format!("http://h/v1/x?trace=1&api_key={KEY}"),
+            ],
+            vec![
+                "sh".into(),
+                "-c".into(),
+                format!("WAPZI_API_KEY='{KEY}' ./e2e.sh && curl -H 'x-api-key: {KEY}' u"),
+            ],
+        ];
+        for argv in cases {
+            let found: Vec<String> = command_credentials(&argv)
+                .iter()
+                .map(|s| s.expose().to_string())
+                .collect();
+            assert!(!found.is_empty(), "{argv:?}");
+            assert!(found.iter().all(|f| f == KEY), "{argv:?}: {found:?}");
+        }
+        let plain: Vec<String> = [
+            "curl",
+            "-H",
+            "content-type: application/json",
+            "https://example.com/v1/entry-points",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        assert!(command_credentials(&plain).is_empty());
     }
 }

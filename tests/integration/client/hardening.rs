@@ -101,3 +101,24 @@ fn the_command_gets_no_proxy_for_the_recorder_and_a_proxy_is_said() {
     );
     assert!(!ran.stderr.contains("127.0.0.1:9"), "{}", ran.stderr);
 }
+
+#[test]
+fn a_key_in_a_script_header_or_url_of_the_command_is_never_echoed_or_reported() {
+    const KEY: &str = "ak_only0in0the0command0line0000009";
+    let dir = temp_dir();
+    let script = format!(
+        "WAPZI_API_KEY='{KEY}' true; true -H 'x-api-key: {KEY}' 'http://h/v1?api_key={KEY}'"
+    );
+    let ran = run(bin()
+        .args(["client", "--reports"])
+        .arg(dir.path())
+        .args(["--", "sh", "-c", &script]));
+    assert_exit(&ran, exit::INCOMPLETE);
+    assert!(ran.stderr.contains("running `sh -c "), "{}", ran.stderr);
+    assert!(!ran.stderr.contains(KEY), "{}", ran.stderr);
+    assert!(!ran.stdout.contains(KEY), "{}", ran.stdout);
+    for file in ["report.json", "report.md", "report.html", "junit.xml"] {
+        let text = std::fs::read_to_string(dir.path().join("latest").join(file)).unwrap();
+        assert!(!text.contains(KEY), "{file}");
+    }
+}

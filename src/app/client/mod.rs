@@ -6,6 +6,7 @@
 mod command;
 mod counterpart;
 mod live;
+mod tree;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -178,7 +179,16 @@ async fn meet(
     if let Some(note) = proxy.note() {
         eprintln!("{}", shown.redact(&note));
     }
-    let ran = run_command(&args.command, &env, args.deadline, signals, args.json()).await?;
+    let adopted = tree::adopt_orphans();
+    let ran = run_command(
+        &args.command,
+        &env,
+        args.deadline,
+        signals,
+        args.json(),
+        adopted,
+    )
+    .await?;
     Ok(Met::from(ran))
 }
 

@@ -122,3 +122,64 @@ fn a_key_in_a_script_header_or_url_of_the_command_is_never_echoed_or_reported() 
         assert!(!text.contains(KEY), "{file}");
     }
 }
+
+/// The processes whose command line is `sleep <seconds>`.
+fn sleeping(seconds: u32) -> Vec<u32> {
+    let wanted = format!("sleep\0{seconds}\0");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let zombie = stat
+                .rsplit_once(')')
+                .is_some_and(|(_, r)| r.trim_start().starts_with('Z'));
+            !zombie
+                && std::fs::read(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|c| c == wanted.as_bytes())
+        })
+        .collect()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn what_the_command_leaves_running_is_killed_after_the_grace_even_detached() {
+    // Numbers no other process sleeps for, to find these two again.
+    let stubborn = 200_000 + std::process::id();
+    let detached = 300_000 + std::process::id();
+    let dir = temp_dir();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    // Each says it is in place before the script ends (bounded by --deadline);
+    // their output goes elsewhere so that a failure cannot hold the test.
+    let script = format!(
+        "sh -c 'trap \"\" TERM; : > {a}; exec sleep {stubborn} >/dev/null 2>&1' & \
+         setsid sh -c ': > {b}; exec sleep {detached} >/dev/null 2>&1' & \
+         while [ ! -e {a} ] || [ ! -e {b} ]; do :; done; echo started",
+        a = a.display(),
+        b = b.display()
+    );
+    let started = std::time::Instant::now();
+    let mut watched = crate::support::Watched::start(
+        bin()
+            .args(["client", "--no-reports", "--deadline", "60s", "--"])
+            .args(["sh", "-c", &script]),
+    );
+    watched.wait_for("the script started", |l| l == "started");
+    let (code, _, stderr) = watched.finish_all();
+    let left: Vec<u32> = [stubborn, detached]
+        .into_iter()
+        .flat_map(sleeping)
+        .collect();
+    for pid in &left {
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    drop(dir);
+    assert!(left.is_empty(), "still running: {left:?}\n{stderr}");
+    assert_eq!(code, i32::from(exit::INCOMPLETE), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(25), "{stderr}");
+    assert!(stderr.contains("killed (SIGKILL)"), "{stderr}");
+    assert!(stderr.contains("(sleep)"), "{stderr}");
+}

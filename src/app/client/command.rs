@@ -50,6 +50,10 @@ pub async fn run_command(
     command
         .args(args)
         .envs(env.iter().cloned())
+        // A command reading the terminal (a prompt) would be stopped by
+        // SIGTTIN, being in a group of its own, until --deadline: it reads
+        // the end of input instead.
+        .stdin(std::process::Stdio::null())
         .kill_on_drop(true);
     if stdout_to_stderr {
         command.stdout(std::io::stderr());

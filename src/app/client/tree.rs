@@ -35,6 +35,9 @@ pub async fn stop_tree(leader: Option<u32>, adopted: bool, grace: Duration) -> S
         return Stopped::default();
     };
     let mut stopped = Stopped::default();
+    // Without `/proc` to look in, the group at least is told to stop.
+    #[cfg(not(target_os = "linux"))]
+    signal_all(leader, &[], Kill::Term);
     let left = members(leader, adopted);
     if left.is_empty() {
         return stopped;

@@ -183,3 +183,21 @@ fn what_the_command_leaves_running_is_killed_after_the_grace_even_detached() {
     assert!(stderr.contains("killed (SIGKILL)"), "{stderr}");
     assert!(stderr.contains("(sleep)"), "{stderr}");
 }
+
+#[test]
+fn a_command_reading_its_input_gets_the_end_of_it_not_a_wait_until_the_deadline() {
+    let started = std::time::Instant::now();
+    // The client's own input stays open (held by `Watched`): the command
+    // must not be given it.
+    let mut watched = crate::support::Watched::start(
+        bin()
+            .stdin(std::process::Stdio::piped())
+            .args(["client", "--no-reports", "--deadline", "20s", "--"])
+            .args(["sh", "-c", "read answer; echo \"answered:$answer.\""]),
+    );
+    watched.wait_for("the command's line", |l| l == "answered:.");
+    let (code, _, stderr) = watched.finish_all();
+    assert_eq!(code, i32::from(exit::INCOMPLETE), "{stderr}");
+    assert!(!stderr.contains("--deadline"), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(20), "{stderr}");
+}

@@ -728,3 +728,23 @@ async fn a_key_straddling_a_cut_is_redacted_before_the_cut() {
         assert_eq!(call.header("x-api-key"), Some(key));
     }
 }
+
+#[tokio::test]
+async fn a_key_sent_past_the_header_cap_is_recorded_and_learned() {
+    use crate::recording::MAX_HEADERS;
+    let server = RecordedServer::sandbox(loopback(), config(&[]))
+        .await
+        .expect("binds");
+    let mut request = client().get(format!("{}/v1/executions/exec_1", server.base_url()));
+    for i in 0..MAX_HEADERS {
+        request = request.header(format!("x-filler-{i}"), "f");
+    }
+    send(request.header("x-api-key", FIXTURES.api_key)).await;
+    let recording = server.shutdown().await;
+    let call = &recording.calls[0];
+    assert_eq!(call.header("x-api-key"), Some(FIXTURES.api_key));
+    assert!(call
+        .credentials()
+        .iter()
+        .any(|c| c.is_key && c.value == FIXTURES.api_key));
+}

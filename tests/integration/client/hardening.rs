@@ -201,3 +201,11 @@ fn a_command_reading_its_input_gets_the_end_of_it_not_a_wait_until_the_deadline(
     assert!(!stderr.contains("--deadline"), "{stderr}");
     assert!(started.elapsed() < Duration::from_secs(20), "{stderr}");
 }
+
+#[test]
+fn a_deadline_of_zero_is_refused() {
+    let ran = run(bin().args(["client", "--no-reports", "--deadline", "0s", "--", "true"]));
+    assert_exit(&ran, exit::SETUP);
+    assert!(ran.stderr.contains("--deadline"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("more than zero"), "{}", ran.stderr);
+}

@@ -95,7 +95,7 @@ pub struct ClientArgs {
     #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration, conflicts_with = "command")]
     pub serve_for: Option<Duration>,
     /// With a COMMAND: stop it (SIGTERM, then SIGKILL 5 s later) after this long.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10m")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration, default_value = "10m")]
     pub deadline: Duration,
     /// The shortest interval between two reads of one execution that polling may use.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "200ms")]
@@ -511,6 +511,15 @@ Exit codes: as `run`: 0 READY, 1 NOT READY (a client check failed, or COMMAND fa
 error, 3 reports not written, 4 secret leaked, 6 INCOMPLETE, 130/143 interrupted.";
 
 /// Parses a humantime duration (`30s`, `500ms`, `2m`).
+/// [`parse_duration`], refusing zero (a deadline of `0s` would stop the
+/// command before it could make a call).
+fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        d if d.is_zero() => Err("must be more than zero (write e.g. `10m` or `30s`)".to_string()),
+        d => Ok(d),
+    }
+}
+
 fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text).map_err(|e| format!("{e} (write e.g. `30s` or `500ms`)"))
 }

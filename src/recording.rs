@@ -11,6 +11,8 @@
 
 use std::time::Duration;
 
+use crate::secret::Redactor;
+
 /// The most calls a recording keeps; later calls are served but only
 /// counted ([`Recording::dropped`]), so memory stays bounded.
 pub const MAX_CALLS: usize = 100_000;
@@ -113,6 +115,13 @@ impl RecordedBody {
     /// Keeps the first [`MAX_BODY`] bytes of request body `bytes`, and the
     /// facts and credentials all of them carry.
     pub fn of(bytes: &[u8]) -> RecordedBody {
+        Self::of_redacted(bytes, &Redactor::default())
+    }
+
+    /// [`RecordedBody::of`], with what is cut for display redacted with
+    /// `redactor` before it is cut: a key straddling the cut leaves no part
+    /// of itself in the excerpt.
+    pub fn of_redacted(bytes: &[u8], redactor: &Redactor) -> RecordedBody {
         let json = serde_json::from_slice::<serde_json::Value>(bytes).ok();
         let credentials = match &json {
             Some(json) => {
@@ -124,7 +133,7 @@ impl RecordedBody {
         };
         RecordedBody {
             credentials,
-            ..Self::facts(bytes, bytes.len(), json)
+            ..Self::facts(bytes, bytes.len(), json, redactor)
         }
     }
 
@@ -132,6 +141,11 @@ impl RecordedBody {
     /// unless it was over [`MAX_PARSED_BODY`]), `len` its whole length.
     /// What the counterpart answered carries no credential of the client's.
     pub fn answer(bytes: &[u8], len: usize) -> RecordedBody {
+        Self::answer_redacted(bytes, len, &Redactor::default())
+    }
+
+    /// [`RecordedBody::answer`], redacted with `redactor` before it is cut.
+    pub fn answer_redacted(bytes: &[u8], len: usize, redactor: &Redactor) -> RecordedBody {
         let json = if bytes.len() == len {
             serde_json::from_slice::<serde_json::Value>(bytes).ok()
         } else {
@@ -139,12 +153,16 @@ impl RecordedBody {
         };
         RecordedBody {
             partial: bytes.len() < len,
-            ..Self::facts(bytes, len, json)
+            ..Self::facts(bytes, len, json, redactor)
         }
     }
 
-    fn facts(bytes: &[u8], len: usize, json: Option<serde_json::Value>) -> RecordedBody {
-        let kept = &bytes[..bytes.len().min(MAX_BODY)];
+    fn facts(
+        bytes: &[u8],
+        len: usize,
+        json: Option<serde_json::Value>,
+        redactor: &Redactor,
+    ) -> RecordedBody {
         let message = json
             .as_ref()
             .and_then(|j| j.get("message"))
@@ -155,11 +173,11 @@ impl RecordedBody {
         };
         let cut_json = json.filter(|_| len > MAX_BODY).map(|mut json| {
             let mut budget = MAX_FACT_VALUES;
-            cut_strings(&mut json, &mut budget);
+            cut_strings(&mut json, &mut budget, redactor);
             json
         });
         RecordedBody {
-            text: String::from_utf8_lossy(kept).into_owned(),
+            text: excerpt(bytes, MAX_BODY, redactor),
             len,
             credentials: Vec::new(),
             cut_json,
@@ -249,24 +267,43 @@ fn digest(kind: &[u8], bytes: &[u8]) -> u64 {
     hasher.finish()
 }
 
+/// The first `max` bytes of `bytes` (at a character boundary), lossily
+/// decoded; when they are cut, redacted with `redactor` first, so that no
+/// part of a secret straddling the cut is kept.
+pub fn excerpt(bytes: &[u8], max: usize, redactor: &Redactor) -> String {
+    if bytes.len() <= max {
+        return String::from_utf8_lossy(bytes).into_owned();
+    }
+    let mut text = redactor.redact(&String::from_utf8_lossy(bytes));
+    cut_at(&mut text, max);
+    text
+}
+
+/// Cuts `text` at `max` bytes, at a character boundary.
+fn cut_at(text: &mut String, max: usize) {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+}
+
 /// Cuts every string of `value` at [`MAX_FACT_STRING`] bytes (at a
-/// character boundary) and drops values past `budget`.
-fn cut_strings(value: &mut serde_json::Value, budget: &mut usize) {
+/// character boundary, redacted with `redactor` first) and drops values
+/// past `budget`.
+fn cut_strings(value: &mut serde_json::Value, budget: &mut usize, redactor: &Redactor) {
     use serde_json::Value;
     *budget = budget.saturating_sub(1);
     match value {
-        Value::String(text) => {
-            let mut end = text.len().min(MAX_FACT_STRING);
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
-            text.truncate(end);
+        Value::String(text) if text.len() > MAX_FACT_STRING => {
+            *text = redactor.redact(text);
+            cut_at(text, MAX_FACT_STRING);
         }
         Value::Array(items) => {
             items.retain_mut(|item| {
                 let keep = *budget > 0;
                 if keep {
-                    cut_strings(item, budget);
+                    cut_strings(item, budget, redactor);
                 }
                 keep
             });
@@ -275,7 +312,7 @@ fn cut_strings(value: &mut serde_json::Value, budget: &mut usize) {
             fields.retain(|_, item| {
                 let keep = *budget > 0;
                 if keep {
-                    cut_strings(item, budget);
+                    cut_strings(item, budget, redactor);
                 }
                 keep
             });

@@ -104,7 +104,7 @@ impl Redactor {
         let Some(searcher) = &self.searcher else {
             return text.to_string();
         };
-        let spans = searcher.spans(text.as_bytes());
+        let spans = all_spans(searcher, text);
         if spans.is_empty() {
             return text.to_string();
         }
@@ -131,8 +131,84 @@ impl Redactor {
     /// Whether `bytes` still hold any secret form (the leak canary): one
     /// vectorised multi-pattern scan, whatever the number of forms.
     pub fn finds_secret_in(&self, bytes: &[u8]) -> bool {
-        self.searcher.as_ref().is_some_and(|s| s.is_match(bytes))
+        self.searcher.as_ref().is_some_and(|s| {
+            s.is_match(bytes) || unescaped(bytes).is_some_and(|(u, _)| s.is_match(&u))
+        })
     }
+}
+
+/// Where the forms are in `text`, as written and with its escapes undone
+/// (a key with one character escaped, `ak%5F...` or `ak\u005f...`), left
+/// to right and merged where they overlap; every span lies on character
+/// boundaries of `text`.
+fn all_spans(searcher: &FormSearcher, text: &str) -> Vec<Range<usize>> {
+    let mut spans = searcher.spans(text.as_bytes());
+    if let Some((plain, origin)) = unescaped(text.as_bytes()) {
+        spans.extend(
+            searcher
+                .spans(&plain)
+                .into_iter()
+                .map(|span| origin[span.start]..origin[span.end]),
+        );
+        spans.sort_by_key(|span| span.start);
+        let mut merged: Vec<Range<usize>> = Vec::with_capacity(spans.len());
+        for span in spans {
+            match merged.last_mut() {
+                Some(last) if span.start < last.end => last.end = last.end.max(span.end),
+                _ => merged.push(span),
+            }
+        }
+        spans = merged;
+    }
+    spans
+}
+
+/// `bytes` with every escape of an ASCII character undone (`%5F`,
+/// `\u005f`, `\u005F`), and for each byte of the result (and its end)
+/// the offset in `bytes` it came from; `None` when there is no escape.
+/// An escape is undone only to ASCII, so every offset is a character
+/// boundary of `bytes` when they are UTF-8.
+fn unescaped(bytes: &[u8]) -> Option<(Vec<u8>, Vec<usize>)> {
+    let hex = |digits: &[u8]| -> Option<u8> {
+        let text = std::str::from_utf8(digits).ok()?;
+        u8::from_str_radix(text, 16).ok().filter(u8::is_ascii)
+    };
+    let escape_at = |at: usize| -> Option<(u8, usize)> {
+        match bytes[at] {
+            b'%' => Some((hex(bytes.get(at + 1..at + 3)?)?, 3)),
+            b'\\' if bytes.get(at + 1) == Some(&b'u') => {
+                let digits = bytes.get(at + 2..at + 6)?;
+                (digits.starts_with(b"00")).then_some(())?;
+                Some((hex(&digits[2..])?, 6))
+            }
+            _ => None,
+        }
+    };
+    if !bytes.iter().any(|b| matches!(b, b'%' | b'\\')) {
+        return None;
+    }
+    let (mut plain, mut origin) = (
+        Vec::with_capacity(bytes.len()),
+        Vec::with_capacity(bytes.len() + 1),
+    );
+    let mut at = 0;
+    let mut undone = false;
+    while at < bytes.len() {
+        origin.push(at);
+        match escape_at(at) {
+            Some((byte, width)) => {
+                plain.push(byte);
+                at += width;
+                undone = true;
+            }
+            None => {
+                plain.push(bytes[at]);
+                at += 1;
+            }
+        }
+    }
+    origin.push(bytes.len());
+    undone.then_some((plain, origin))
 }
 
 /// A leftmost-longest search for many literal forms at once, so a form that
@@ -367,6 +443,26 @@ mod tests {
             reserved_lower.into(),
         ] {
             assert_eq!(r.redact(&format!("k={text}&")), "k=[redacted]&");
+        }
+    }
+
+    #[test]
+    fn a_key_with_some_characters_escaped_is_redacted_and_found() {
+        let s = Secret::new("ak_0123456789abcdef0123456789abcdef", "key").unwrap();
+        let r = Redactor::new([&s]);
+        for text in [
+            "k=ak%5F0123456789abcdef0123456789abcdef&",
+            "k=ak%5f0123456789abcdef0123456789abcd%65f&",
+            r#"k=ak\u005f0123456789abcdef0123456789abcdef&"#,
+            r#"k=\u0061k_0123456789abcdef0123456789abcdef&"#,
+        ] {
+            assert_eq!(r.redact(text), "k=[redacted]&", "{text}");
+            assert!(r.finds_secret_in(text.as_bytes()), "{text}");
+        }
+        // Text without a key is left as it was, escapes and all.
+        for text in ["100% sure", r#"a\u00e9b %zz \"#, "ak%5F0123"] {
+            assert_eq!(r.redact(text), text);
+            assert!(!r.finds_secret_in(text.as_bytes()));
         }
     }
 

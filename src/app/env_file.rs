@@ -35,7 +35,10 @@ impl EnvFile {
             }
         })?;
         let mut vars = BTreeMap::new();
-        let bytes = spaced_values_quoted(&bytes);
+        // Editors on Windows start a UTF-8 file with a byte order mark;
+        // dotenv tools read the file as if it were not there.
+        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+        let bytes = spaced_values_quoted(bytes);
         for item in dotenvy::from_read_iter(&bytes[..]) {
             match item {
                 Ok((key, value)) => {
@@ -199,6 +202,16 @@ mod tests {
             Some("ak_from_env")
         );
         assert_eq!(file.lookup("WAPZI_OTHER", none), None);
+    }
+
+    #[test]
+    fn a_byte_order_mark_at_the_start_is_skipped() {
+        let (_dir, path) = write("\u{feff}WAPZI_BASE_URL=http://127.0.0.1:1\n");
+        let file = EnvFile::load(&path).unwrap();
+        assert_eq!(
+            file.lookup("WAPZI_BASE_URL", |_| None).as_deref(),
+            Some("http://127.0.0.1:1")
+        );
     }
 
     #[test]

@@ -164,7 +164,13 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     let logfile: Vec<PathBuf> = args.output.logfile.iter().cloned().collect();
     refuse_leaks(&logfile, &redactor)?;
     if let Some(reports) = options.reports {
-        write_reports(&result, reports.value, &redactor, json, &record)?;
+        write_reports(
+            &result,
+            reports.value,
+            (&redactor, &redactor),
+            json,
+            &record,
+        )?;
     }
     Ok(code)
 }
@@ -388,19 +394,20 @@ fn listing_settings(run_id: &str) -> Result<RunSettings, AppError> {
     })
 }
 
-/// Writes the report set, then scans every written file for secrets (the
-/// leak canary): a file holding one is deleted and the run fails.
+/// Writes the report set redacted with `redactor`, then scans every
+/// written file for the secrets of `canary` (the leak canary): a file
+/// holding one is deleted and the run fails.
 /// With `json`, stdout gets a `reports` event instead of the line, and the
 /// GitHub annotations go to stderr (the runner reads commands there too).
 pub(super) fn write_reports(
     result: &RunResult,
     root: PathBuf,
-    redactor: &Redactor,
+    (redactor, canary): (&Redactor, &Redactor),
     json: bool,
     record: &report::RecordSettings,
 ) -> Result<(), AppError> {
     let written = report::write_all_with(result, &root, redactor, record)?;
-    refuse_leaks(&written.files, redactor)?;
+    refuse_leaks(&written.files, canary)?;
     if json {
         let event = serde_json::json!({
             "type": "reports",

@@ -23,7 +23,8 @@ pub struct ClientTimes {
 
 /// The complete result of a client run: every client check of `set`
 /// graded over `recording`, judged with `facts`; with the redactor over
-/// every secret grading knew of, for whatever the run prints or writes.
+/// every secret grading knew of, for whatever the run prints or writes,
+/// and the leak canary's ([`crate::grade::Graded::canary`]).
 pub fn assemble_client(
     set: &CheckSet,
     recording: &Recording,
@@ -32,7 +33,7 @@ pub fn assemble_client(
     times: ClientTimes,
     run_id: &str,
     target: Target,
-) -> (RunResult, Redactor) {
+) -> (RunResult, Redactor, Redactor) {
     let mut graded = grade(&set.client_checks, recording, context);
     let side_ids: Vec<&str> = set.client_checks.iter().map(|c| c.id.as_str()).collect();
     let all_ids: Vec<&str> = set
@@ -67,6 +68,7 @@ pub fn assemble_client(
         .unwrap_or_default();
     let checks = graded.results;
     let redactor = graded.redactor;
+    let canary = graded.canary;
     let mut result = RunResult {
         schema_version: SCHEMA_VERSION,
         tool: Tool::this(),
@@ -107,5 +109,5 @@ pub fn assemble_client(
         }),
     };
     crate::waiver::record(&mut result, waived);
-    (result, redactor)
+    (result, redactor, canary)
 }

@@ -30,6 +30,12 @@ pub struct Graded {
     /// Over every secret grading knew of (the given ones and every
     /// credential recorded): for whatever shows the recording.
     pub redactor: Redactor,
+    /// What the leak canary hunts in written files: the given secrets and
+    /// the values sent where a key goes that are shaped like a key (see
+    /// [`super::context::Grading::canary`]). A value under a generic name
+    /// (`?token=...`) is redacted for display, never hunted: it could be
+    /// any text of the report, and its presence would delete the report.
+    pub canary: Redactor,
 }
 
 /// Grades `recording` with every check of `checks`.
@@ -51,6 +57,7 @@ pub fn grade(checks: &[ClientCheck], recording: &Recording, context: &GradeConte
             .push(result_of(check, outcome, exchanges, started));
     }
     graded.redactor = grading.redactor;
+    graded.canary = grading.canary;
     graded
 }
 

@@ -43,6 +43,14 @@ impl GradeContext {
     }
 }
 
+/// Whether a value a client sent where a key goes is shaped like a key
+/// (letters and digits both, as generated keys and tokens are), so that
+/// the leak canary hunts it: a word of the report's own vocabulary sent as
+/// a key (`executions_created`) must not make the canary delete the report.
+pub fn is_key_shaped(value: &str) -> bool {
+    value.bytes().any(|b| b.is_ascii_digit()) && value.bytes().any(|b| b.is_ascii_alphabetic())
+}
+
 /// The context made ready for the rules: a redactor over every secret
 /// form, the keys the client's calls are searched for, and the variables
 /// for matchers.
@@ -53,6 +61,10 @@ pub struct Grading {
     /// name is redacted, not taken for the key). `None` when no key is
     /// known at all.
     pub keys: Option<Redactor>,
+    /// What the leak canary hunts: the given secrets, and the values sent
+    /// where an API key goes that are shaped like one
+    /// ([`is_key_shaped`]); never a value sent under a generic name.
+    pub canary: Redactor,
     pub vars: Vars,
     variables: BTreeMap<String, String>,
 }
@@ -65,6 +77,7 @@ impl Grading {
     pub fn new(context: &GradeContext, recording: &Recording) -> Grading {
         let secret = |value: &String| Secret::new(value, "a key").ok();
         let mut keys = context.secrets.clone();
+        let mut hunted = context.secrets.clone();
         let mut others = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for call in &recording.calls {
@@ -76,6 +89,9 @@ impl Grading {
                     continue;
                 };
                 if credential.is_key {
+                    if is_key_shaped(found.expose()) {
+                        hunted.push(found.clone());
+                    }
                     keys.push(found);
                 } else {
                     others.push(found);
@@ -89,6 +105,7 @@ impl Grading {
         Grading {
             redactor: Redactor::new(keys.iter().chain(&others)),
             keys: (!keys.is_empty()).then(|| Redactor::new(&keys)),
+            canary: Redactor::new(&hunted),
             vars,
             variables: context.variables.clone(),
         }

@@ -16,8 +16,9 @@ use tokio::sync::{oneshot, Notify};
 
 use super::body::RecordingBody;
 use super::present::Presented;
+use crate::recording::{excerpt, MAX_HEADER_VALUE, MAX_PARSED_BODY};
 use crate::recording::{RecordedBody, RecordedCall, Recording, MAX_CALLS, MAX_HEADERS};
-use crate::recording::{MAX_HEADER_VALUE, MAX_PARSED_BODY};
+use crate::secret::{Redactor, Secret};
 
 /// The largest request body the recorder passes on; a larger one is
 /// answered `413` by the recorder itself (and recorded so). The API takes
@@ -60,6 +61,24 @@ struct Inner {
     open: AtomicUsize,
     kept: Notify,
     watcher: OnceLock<Watcher>,
+    /// The secrets redacted from whatever is cut, before it is cut.
+    known: Mutex<Known>,
+}
+
+/// The most credentials the recorder learns from calls (besides the
+/// secrets it is given) to redact before it cuts anything.
+const MAX_LEARNED: usize = 64;
+
+/// The most credential headers a call keeps past [`MAX_HEADERS`] (a key
+/// sent as a request's 65th header is recorded, so learned).
+const MAX_EXTRA_CREDENTIAL_HEADERS: usize = 16;
+
+/// Secrets given and credentials learned, with one redactor over them.
+#[derive(Debug, Default)]
+struct Known {
+    given: usize,
+    secrets: Vec<Secret>,
+    redactor: Arc<Redactor>,
 }
 
 /// Told of each call as it is kept (`client -v` prints it), on the task
@@ -103,6 +122,7 @@ impl Recorder {
                 open: AtomicUsize::new(0),
                 kept: Notify::new(),
                 watcher: OnceLock::new(),
+                known: Mutex::new(Known::default()),
             }),
         }
     }
@@ -111,6 +131,47 @@ impl Recorder {
     /// set stays).
     pub fn watch(&self, watcher: CallWatcher) {
         let _ = self.inner.watcher.set(Watcher(watcher));
+    }
+
+    /// Has `secrets` redacted, before anything is cut, from every call
+    /// recorded from now on (with the credentials the calls carry).
+    pub fn know(&self, secrets: &[Secret]) {
+        let mut known = self.known();
+        for secret in secrets {
+            if !known.secrets.contains(secret) {
+                known.secrets.push(secret.clone());
+                known.given += 1;
+            }
+        }
+        known.redactor = Arc::new(Redactor::new(&known.secrets));
+    }
+
+    /// Learns `values` (credentials a call carried, too short ones left)
+    /// and returns the redactor over every secret known.
+    fn learn(&self, values: impl IntoIterator<Item = String>) -> Arc<Redactor> {
+        let mut known = self.known();
+        let mut grew = false;
+        for value in values {
+            let Ok(secret) = Secret::new(&value, "a key") else {
+                continue;
+            };
+            let full = known.secrets.len() >= known.given + MAX_LEARNED;
+            if !full && !known.secrets.contains(&secret) {
+                known.secrets.push(secret);
+                grew = true;
+            }
+        }
+        if grew {
+            known.redactor = Arc::new(Redactor::new(&known.secrets));
+        }
+        known.redactor.clone()
+    }
+
+    fn known(&self) -> MutexGuard<'_, Known> {
+        self.inner
+            .known
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Returns the calls ended so far, in the order they arrived. A call
@@ -175,7 +236,7 @@ impl Recorder {
             method: request.method().as_str().to_string(),
             path: uri.path().to_string(),
             query: uri.query().map(str::to_string),
-            headers: capture_headers(request.headers()),
+            headers: capture_headers(request.headers(), usize::MAX, &Redactor::default()),
             body: RecordedBody::default(),
             status: 0,
             response_headers: Vec::new(),
@@ -184,6 +245,11 @@ impl Recorder {
             recorder_answer: None,
             presented: None,
         };
+        // Credentials are learned from the whole values, then the values
+        // are redacted and cut.
+        let mut call = call;
+        let redactor = self.learn(call.credentials().into_iter().map(|c| c.value));
+        call.headers = capture_headers(request.headers(), MAX_HEADER_VALUE, &redactor);
         self.inner.open.fetch_add(1, Ordering::AcqRel);
         Some(CallInProgress {
             recorder: self.clone(),
@@ -321,21 +387,30 @@ pub(crate) fn refusal(status: StatusCode, message: &str) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// Headers as a call keeps them: at most [`MAX_HEADERS`], names lowercase
-/// (as `http` stores them), values cut at [`MAX_HEADER_VALUE`] bytes and
-/// lossily decoded. Names come in their first-arrival order, the values of
-/// one name together.
-fn capture_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+/// Headers as a call keeps them: the first [`MAX_HEADERS`] and up to
+/// [`MAX_EXTRA_CREDENTIAL_HEADERS`] more named like a credential, names
+/// lowercase (as `http` stores them), values lossily decoded and, past
+/// `max_value` bytes, redacted with `redactor` and cut. Names come in
+/// their first-arrival order, the values of one name together.
+fn capture_headers(
+    headers: &HeaderMap,
+    max_value: usize,
+    redactor: &Redactor,
+) -> Vec<(String, String)> {
+    let is_credential =
+        |name: &str| name == "authorization" || crate::recording::credential_name(name).is_some();
+    let extra = headers
+        .iter()
+        .skip(MAX_HEADERS)
+        .filter(|(name, _)| is_credential(name.as_str()))
+        .take(MAX_EXTRA_CREDENTIAL_HEADERS);
     headers
         .iter()
         .take(MAX_HEADERS)
+        .chain(extra)
         .map(|(name, value)| {
-            let bytes = value.as_bytes();
-            let kept = &bytes[..bytes.len().min(MAX_HEADER_VALUE)];
-            (
-                name.as_str().to_string(),
-                String::from_utf8_lossy(kept).into_owned(),
-            )
+            let kept = excerpt(value.as_bytes(), max_value, redactor);
+            (name.as_str().to_string(), kept)
         })
         .collect()
 }
@@ -367,7 +442,16 @@ impl CallInProgress {
                 .filter(|c| c.is_key)
                 .map(|c| c.value)
                 .collect();
-            call.body = RecordedBody::of(bytes).with_keys_found(bytes, &keys);
+            let body = RecordedBody::of(bytes).with_keys_found(bytes, &keys);
+            if body.is_whole() {
+                call.body = body;
+                return;
+            }
+            // A cut body is redacted before it is cut, with every key known
+            // and those the whole body carries.
+            let learned = body.credentials.iter().map(|c| c.value.clone());
+            let redactor = self.recorder.learn(learned);
+            call.body = RecordedBody::of_redacted(bytes, &redactor).with_keys_found(bytes, &keys);
         }
     }
 
@@ -389,7 +473,8 @@ impl CallInProgress {
                 call.status = 0;
                 call.recorder_answer = Some(status.as_u16());
             }
-            call.response_headers = capture_headers(headers);
+            let redactor = self.recorder.learn([]);
+            call.response_headers = capture_headers(headers, MAX_HEADER_VALUE, &redactor);
             call.duration = duration;
         }
     }
@@ -419,7 +504,8 @@ impl CallInProgress {
         if whole {
             call.duration = self.arrived.elapsed();
         }
-        call.response_body = RecordedBody::answer(&self.tap, self.seen);
+        let redactor = self.recorder.learn([]);
+        call.response_body = RecordedBody::answer_redacted(&self.tap, self.seen, &redactor);
         self.tap = Vec::new();
         // Kept first, then told: a watcher sees a call the recording has.
         let inner = &self.recorder.inner;

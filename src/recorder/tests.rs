@@ -687,3 +687,64 @@ async fn scenarios_presented_upstream_answer_as_the_sandbox_and_are_never_forwar
         .filter(|c| c.execute_entry_point().is_some());
     assert_eq!(executes.filter(|c| c.presented.is_none()).count(), 1);
 }
+
+#[tokio::test]
+async fn a_key_straddling_a_cut_is_redacted_before_the_cut() {
+    use crate::recording::MAX_HEADER_VALUE;
+    let server = RecordedServer::sandbox(loopback(), config(&[]))
+        .await
+        .expect("binds");
+    let given = crate::secret::Secret::new("ak_given0straddling0the0cut0000001", "k").unwrap();
+    server.recorder().know(std::slice::from_ref(&given));
+    // A key the recorder was never told, learned from the call's header.
+    let learned = "ak_learned0straddling0the0cut000002";
+    let straddle = |cut: usize, key: &str| format!("{}{key}", "x".repeat(cut - 10));
+    let body = format!(
+        r#"{{"message":"hi","note":"{}"}}"#,
+        straddle(MAX_BODY - 22, given.expose())
+    );
+    assert!(body.find(given.expose()).unwrap() < MAX_BODY && body.len() > MAX_BODY);
+    let client = client();
+    for (key, header) in [(given.expose(), "x-api-key"), (learned, "x-api-key")] {
+        send(
+            client
+                .post(format!("{}{}", server.base_url(), execute_path()))
+                .header(header, key)
+                .header("x-note", straddle(MAX_HEADER_VALUE, key))
+                .header("content-type", "application/json")
+                .body(body.replace(given.expose(), key)),
+        )
+        .await;
+    }
+    let recording = server.shutdown().await;
+    assert_eq!(recording.calls.len(), 2);
+    for (call, key) in recording.calls.iter().zip([given.expose(), learned]) {
+        let note = call.header("x-note").expect("kept");
+        let part = &key[..6];
+        assert!(!note.contains(part), "{note}");
+        assert!(!call.body.text.contains(part), "{}", call.body.text);
+        assert!(call.body.text.ends_with("[redacte"), "{}", call.body.text);
+        // The key sent where a key goes is kept whole for grading.
+        assert_eq!(call.header("x-api-key"), Some(key));
+    }
+}
+
+#[tokio::test]
+async fn a_key_sent_past_the_header_cap_is_recorded_and_learned() {
+    use crate::recording::MAX_HEADERS;
+    let server = RecordedServer::sandbox(loopback(), config(&[]))
+        .await
+        .expect("binds");
+    let mut request = client().get(format!("{}/v1/executions/exec_1", server.base_url()));
+    for i in 0..MAX_HEADERS {
+        request = request.header(format!("x-filler-{i}"), "f");
+    }
+    send(request.header("x-api-key", FIXTURES.api_key)).await;
+    let recording = server.shutdown().await;
+    let call = &recording.calls[0];
+    assert_eq!(call.header("x-api-key"), Some(FIXTURES.api_key));
+    assert!(call
+        .credentials()
+        .iter()
+        .any(|c| c.is_key && c.value == FIXTURES.api_key));
+}

@@ -117,7 +117,7 @@ fn a_client_run_renders_as_pinned() {
         tls: None,
         proxy: None,
     };
-    let (mut run, _) = assemble_client(
+    let (mut run, _, _) = assemble_client(
         &set,
         &crate::grade::sample::correct(),
         &GradeContext::new(&[]),

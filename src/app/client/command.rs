@@ -24,6 +24,8 @@ pub struct CommandRun {
     pub exit: CommandExit,
     /// The signal that stopped the whole client run, if one did.
     pub interrupted: Option<Signal>,
+    /// What the command left running after its leader ended, stopped.
+    pub left_running: super::tree::Stopped,
 }
 
 /// Runs `argv` with `env` added to this process's environment until it
@@ -41,12 +43,17 @@ pub async fn run_command(
     deadline: Duration,
     signals: watch::Receiver<Option<Signal>>,
     stdout_to_stderr: bool,
+    adopted: bool,
 ) -> Result<CommandRun, CommandError> {
     let (program, args) = argv.split_first().ok_or(CommandError::Empty)?;
     let mut command = Command::new(program);
     command
         .args(args)
         .envs(env.iter().cloned())
+        // A command reading the terminal (a prompt) would be stopped by
+        // SIGTTIN, being in a group of its own, until --deadline: it reads
+        // the end of input instead.
+        .stdin(std::process::Stdio::null())
         .kill_on_drop(true);
     if stdout_to_stderr {
         command.stdout(std::io::stderr());
@@ -76,13 +83,34 @@ pub async fn run_command(
             stop(&mut child, group).await
         }
     };
-    // What the command left running in its group goes too.
-    signal_group(group, GroupSignal::Terminate);
+    // What the command left running goes too: its group, what is below
+    // it, and what it detached (given back to us when `adopted`).
+    let left_running = super::tree::stop_tree(group, adopted, STOP_GRACE).await;
+    say_stopped(&left_running);
     let status = status.map_err(CommandError::Wait)?;
     Ok(CommandRun {
         exit: exit_of(status, timed_out),
         interrupted,
+        left_running,
     })
+}
+
+/// Tells what had to be stopped after the command ended.
+fn say_stopped(stopped: &super::tree::Stopped) {
+    if !stopped.terminated.is_empty() {
+        eprintln!(
+            "client: the command left {} process(es) running, told to stop (SIGTERM): {}",
+            stopped.terminated.len(),
+            stopped.terminated.join(", ")
+        );
+    }
+    if !stopped.killed.is_empty() {
+        eprintln!(
+            "client: still running {} after SIGTERM, killed (SIGKILL): {}",
+            humantime::format_duration(STOP_GRACE),
+            stopped.killed.join(", ")
+        );
+    }
 }
 
 /// Tells the group to stop, then kills it if it has not after [`STOP_GRACE`].
@@ -172,6 +200,7 @@ mod tests {
                 Duration::from_secs(30),
                 rx,
                 false,
+                false,
             ))
             .unwrap();
         assert_eq!(run.exit.code, Some(7));
@@ -191,6 +220,7 @@ mod tests {
                 Duration::from_millis(200),
                 rx,
                 false,
+                false,
             ))
             .unwrap();
         assert!(run.exit.timed_out);
@@ -209,6 +239,7 @@ mod tests {
                 Duration::from_secs(60),
                 rx,
                 false,
+                false,
             ))
             .unwrap();
         assert_eq!(run.interrupted, Some(Signal::Terminate));
@@ -224,6 +255,7 @@ mod tests {
                 &[],
                 Duration::from_secs(1),
                 rx,
+                false,
                 false,
             ))
             .unwrap_err()

@@ -72,14 +72,16 @@ fn line(call: &RecordedCall, redactor: &Redactor) -> String {
         ),
         (status, _) => status.to_string(),
     };
-    redactor.redact(&format!(
+    // What the client sent is made visible: a control or bidirectional
+    // character cannot move the cursor or reorder the line.
+    crate::text::visible(&redactor.redact(&format!(
         "client: call #{} at {:.3} s: {} {}{query} → {answer} in {:.1} ms",
         call.seq,
         call.at.as_secs_f64(),
         call.method,
         call.path,
         call.duration.as_secs_f64() * 1000.0,
-    ))
+    )))
 }
 
 /// `a=1&b` as `a=…&…`: the names say what the client sent, the values (and
@@ -171,5 +173,20 @@ mod tests {
         let mut gone = plain.clone();
         gone.client_gone = true;
         assert!(printed(&[], &gone).contains("→ 200 (client gone before the answer)"));
+    }
+
+    #[test]
+    fn control_and_bidirectional_characters_a_client_sent_are_escaped() {
+        let hostile = call(
+            "/v1/\u{202e}gpj.exe\u{85}\u{1b}[2J",
+            Some("a\u{2066}=1"),
+            &[],
+        );
+        let shown = printed(&[], &hostile);
+        assert!(
+            shown.contains("/v1/\\u{202e}gpj.exe\\u{85}\\u{1b}[2J?a\\u{2066}=…"),
+            "{shown}"
+        );
+        assert!(!shown.chars().any(crate::text::is_invisible), "{shown}");
     }
 }

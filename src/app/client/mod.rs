@@ -6,6 +6,7 @@
 mod command;
 mod counterpart;
 mod live;
+mod tree;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -83,6 +84,8 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
     let signals = run::watch_signals(&rt);
     let started_at = SystemTime::now();
     let served = rt.block_on(counterpart.start(args.port, &env))?;
+    // Redacted before anything is cut: a key straddling a cut leaves no part.
+    served.recorder().know(&secrets);
     if args.verbose {
         served.recorder().watch(live::printer(secrets.clone()));
     }
@@ -126,7 +129,7 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
     };
     // The keys the client sent are secrets too, whatever the counterpart:
     // the redactor grading built knows them.
-    let (result, redactor) =
+    let (result, redactor, canary) =
         grade::assemble_client(&set, &recording, &context, facts, times, &run_id, target);
     let redactor = std::sync::Arc::new(redactor);
     super::run_checks::print_graded(&result, &redactor, &args.libtest());
@@ -136,7 +139,13 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
             .reports
             .clone()
             .unwrap_or_else(|| PathBuf::from(DEFAULT_REPORTS_DIR));
-        super::run_checks::write_reports(&result, root, &redactor, args.json(), &record)?;
+        super::run_checks::write_reports(
+            &result,
+            root,
+            (&redactor, &canary),
+            args.json(),
+            &record,
+        )?;
     }
     Ok(code)
 }
@@ -164,9 +173,93 @@ async fn meet(
             args.command.join(" ")
         ))
     );
-    let env = counterpart.command_env(base_url);
-    let ran = run_command(&args.command, &env, args.deadline, signals, args.json()).await?;
+    let mut env = counterpart.command_env(base_url);
+    let proxy = Proxying::of(&|name: &str| std::env::var(name).ok());
+    env.extend(proxy.no_proxy());
+    if let Some(note) = proxy.note() {
+        eprintln!("{}", shown.redact(&note));
+    }
+    let adopted = tree::adopt_orphans();
+    let ran = run_command(
+        &args.command,
+        &env,
+        args.deadline,
+        signals,
+        args.json(),
+        adopted,
+    )
+    .await?;
     Ok(Met::from(ran))
+}
+
+/// The proxy settings of the environment the COMMAND inherits: the
+/// recorder is plain HTTP on loopback, and many clients (curl, Python)
+/// send even loopback calls through `HTTP_PROXY` unless `NO_PROXY` says.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Proxying {
+    /// The proxy variables set (and not empty), by name.
+    set: Vec<&'static str>,
+    /// `NO_PROXY` and `no_proxy` as they were, joined.
+    no_proxy: Vec<String>,
+}
+
+/// The proxy variables clients honour.
+const PROXY_VARS: [&str; 6] = [
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// What `NO_PROXY` gets so that calls to the recorder go direct.
+const LOOPBACK: [&str; 3] = ["127.0.0.1", "localhost", "::1"];
+
+impl Proxying {
+    fn of(env: &dyn Fn(&str) -> Option<String>) -> Proxying {
+        let set = PROXY_VARS
+            .into_iter()
+            .filter(|name| env(name).is_some_and(|v| !v.trim().is_empty()))
+            .collect();
+        let mut no_proxy: Vec<String> = Vec::new();
+        for name in ["NO_PROXY", "no_proxy"] {
+            for host in env(name).unwrap_or_default().split(',') {
+                let host = host.trim();
+                if !host.is_empty() && !no_proxy.iter().any(|h| h == host) {
+                    no_proxy.push(host.to_string());
+                }
+            }
+        }
+        Proxying { set, no_proxy }
+    }
+
+    /// `NO_PROXY` and `no_proxy` for the command: what they held, and the
+    /// loopback names.
+    fn no_proxy(&self) -> Vec<(String, String)> {
+        let mut hosts = self.no_proxy.clone();
+        for host in LOOPBACK {
+            if !hosts.iter().any(|h| h == host) {
+                hosts.push(host.to_string());
+            }
+        }
+        let value = hosts.join(",");
+        vec![
+            ("NO_PROXY".to_string(), value.clone()),
+            ("no_proxy".to_string(), value),
+        ]
+    }
+
+    /// What to tell the person when a proxy is set.
+    fn note(&self) -> Option<String> {
+        (!self.set.is_empty()).then(|| {
+            format!(
+                "client: {} set in the environment: the command gets NO_PROXY={} so its calls reach the recorder directly; a client that ignores NO_PROXY sends them (with its key) to the proxy, and they are not recorded",
+                self.set.join(", "),
+                LOOPBACK.join(",")
+            )
+        })
+    }
 }
 
 /// `./checks`, `builtin`, ... as the person named them.
@@ -240,22 +333,86 @@ fn announce_serving(
     }
 }
 
-/// The values in `argv` given under a credential's name: `--api-key V`,
-/// `--token=V`, `API_KEY=V` (too short a value is no key, and is left).
+/// The values in `argv` given under a credential's name, in any argument
+/// and in any word of one (a script after `sh -c`): `--api-key V`,
+/// `--token=V`, `API_KEY=V`, `WAPZI_API_KEY=V`, a header after `-H` or
+/// `--header` (`x-api-key: V`, `Authorization: Bearer V`) and a URL's
+/// query (`?api_key=V`). Too short a value is no key, and is left.
 fn command_credentials(argv: &[String]) -> Vec<Secret> {
-    let named =
-        |name: &str| crate::recording::credential_name(name.trim_start_matches('-')).is_some();
-    let mut found = Vec::new();
-    for (i, arg) in argv.iter().enumerate() {
-        let value = match arg.split_once('=') {
-            Some((name, value)) if named(name) => Some(value),
-            Some(_) => None,
-            None if arg.starts_with('-') && named(arg) => argv.get(i + 1).map(String::as_str),
-            None => None,
-        };
-        found.extend(value.and_then(|v| Secret::new(v, "a key in the command").ok()));
+    let words: Vec<&str> = argv.iter().flat_map(|arg| shell_words(arg)).collect();
+    let mut found: Vec<&str> = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        let next = words.get(i + 1).copied();
+        let word = word
+            .strip_prefix("--header=")
+            .or_else(|| word.strip_prefix("-H").filter(|w| !w.is_empty()))
+            .unwrap_or(word);
+        if let Some((name, value)) = word.split_once(':').filter(|(n, _)| !n.contains('/')) {
+            if name.eq_ignore_ascii_case("authorization") || is_credential_name(name) {
+                let value = Some(value).filter(|v| !v.is_empty()).or(next);
+                let value = match (value, words.get(i + 2)) {
+                    (Some(scheme), Some(token)) if is_auth_scheme(scheme) => Some(*token),
+                    (value, _) => value,
+                };
+                found.extend(value);
+                continue;
+            }
+        }
+        let query = word.split_once('?').map_or(word, |(_, q)| q);
+        for pair in query.split(['&', ';']) {
+            match pair.split_once('=') {
+                Some((name, value)) if is_credential_name(name) => found.push(value),
+                Some(_) => {}
+                None if word.starts_with('-') && is_credential_name(word) => {
+                    found.extend(next);
+                }
+                None => {}
+            }
+        }
     }
     found
+        .into_iter()
+        .map(unquoted)
+        .filter_map(|v| Secret::new(v, "a key in the command").ok())
+        .collect()
+}
+
+/// The words of `arg` as a shell would see them, roughly: split at
+/// whitespace, quotes and `;` stripped from either end.
+fn shell_words(arg: &str) -> impl Iterator<Item = &str> {
+    arg.split_whitespace()
+        .map(unquoted)
+        .filter(|w| !w.is_empty())
+}
+
+/// `word` without the quotes, `;`, backticks and parentheses around it.
+fn unquoted(word: &str) -> &str {
+    word.trim_matches(|c| matches!(c, '\'' | '"' | ';' | '`' | '(' | ')'))
+}
+
+/// Whether `name` (an option, a variable, a header or a query parameter)
+/// names a credential: one [`crate::recording::credential_name`] knows,
+/// or one ending like a key's (`WAPZI_API_KEY`, `MY_TOKEN`).
+fn is_credential_name(name: &str) -> bool {
+    let name = name.trim_start_matches('-');
+    if crate::recording::credential_name(name).is_some() {
+        return true;
+    }
+    let flat: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    ["apikey", "apisecret", "token", "secret", "password"]
+        .iter()
+        .any(|end| flat.ends_with(end))
+}
+
+/// `Bearer`, `Basic`, `Token`, `ApiKey`: the word before a token.
+fn is_auth_scheme(word: &str) -> bool {
+    ["bearer", "basic", "token", "apikey"]
+        .iter()
+        .any(|s| word.eq_ignore_ascii_case(s))
 }
 
 /// The sandbox's keys are secrets in a client run too: the reports treat
@@ -303,5 +460,47 @@ mod tests {
                 "ak_0000000000000000000000000000003"
             ]
         );
+    }
+
+    #[test]
+    fn a_key_in_a_header_option_a_url_or_a_script_is_found() {
+        const KEY: &str = "ak_in0the0command0line00000000000001";
+        let cases = [
+            vec![format!("WAPZI_API_KEY={KEY}"), "./e2e.sh".into()],
+            vec!["curl".into(), "-H".into(), format!("x-api-key: {KEY}")],
+            vec!["curl".into(), format!("--header=x-api-key:{KEY}")],
+            vec![
+                "curl".into(),
+                "-H".into(),
+                format!("Authorization: Bearer {KEY}"),
+            ],
+            vec![
+                "curl".into(),
+                format!("http://h/v1/x?trace=1&api_key={KEY}"),
+            ],
+            vec![
+                "sh".into(),
+                "-c".into(),
+                format!("WAPZI_API_KEY='{KEY}' ./e2e.sh && curl -H 'x-api-key: {KEY}' u"),
+            ],
+        ];
+        for argv in cases {
+            let found: Vec<String> = command_credentials(&argv)
+                .iter()
+                .map(|s| s.expose().to_string())
+                .collect();
+            assert!(!found.is_empty(), "{argv:?}");
+            assert!(found.iter().all(|f| f == KEY), "{argv:?}: {found:?}");
+        }
+        let plain: Vec<String> = [
+            "curl",
+            "-H",
+            "content-type: application/json",
+            "https://example.com/v1/entry-points",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        assert!(command_credentials(&plain).is_empty());
     }
 }

@@ -6,6 +6,7 @@ mod clients;
 mod command;
 mod concurrent;
 mod docs;
+mod hardening;
 
 use std::time::Duration;
 

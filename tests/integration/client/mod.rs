@@ -80,10 +80,53 @@ async fn graded_in(
     };
     drive(&api, behaviour).await;
     let recording = server.shutdown().await;
+    graded_recording(&recording, scenarios)
+}
+
+/// Serves a recorder forwarding to a sandbox that presents
+/// `upstream_scenarios` itself (the real API, as `--upstream` meets it),
+/// lets `behaviour` drive it, and grades what the recorder kept.
+async fn graded_through_upstream(behaviour: Behaviour, upstream_scenarios: &[&str]) -> Graded {
+    let upstream = wapzi_homolog::sandbox::Sandbox::start(
+        ([127, 0, 0, 1], 0).into(),
+        SandboxConfig {
+            latency: Duration::from_millis(300),
+            scenarios: upstream_scenarios
+                .iter()
+                .map(|s| Scenario::parse(s).unwrap())
+                .collect(),
+            ..SandboxConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let url = reqwest::Url::parse(&upstream.base_url()).unwrap();
+    let client =
+        wapzi_homolog::recorder::upstream_client(&url, Duration::from_secs(30), &|_| None).unwrap();
+    let server = RecordedServer::upstream(([127, 0, 0, 1], 0).into(), url, client, Vec::new())
+        .await
+        .unwrap();
+    let api = Api {
+        base_url: server.base_url(),
+        key: FIXTURES.api_key.to_string(),
+        entry_point: FIXTURES.entry_point_id.to_string(),
+    };
+    drive(&api, behaviour).await;
+    // The upstream first: stopping, it sends the 202 it held back, which
+    // the recorder forwards to a client long gone, and keeps.
+    upstream.shutdown().await;
+    server.recorder().settled(Duration::from_secs(10)).await;
+    let recording = server.shutdown().await;
+    graded_recording(&recording, &[])
+}
+
+/// Grades `recording` with the built-in client checks, the sandbox having
+/// presented `scenarios`.
+fn graded_recording(recording: &wapzi_homolog::recording::Recording, scenarios: &[&str]) -> Graded {
     let set = builtin();
     let context =
         GradeContext::new(&[wapzi_homolog::secret::Secret::new(FIXTURES.api_key, "key").unwrap()]);
-    let results = grade(&set.client_checks, &recording, &context).results;
+    let results = grade(&set.client_checks, recording, &context).results;
     let facts = ClientFacts {
         scenarios: scenarios.iter().map(|s| s.to_string()).collect(),
         ..ClientFacts::default()
@@ -399,4 +442,27 @@ fn correct_clients_are_ready_whatever_the_dialect() {
         })
         .collect();
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Through `--upstream` too, a retry after the client's own timeout is the
+/// duplicate the API created, requestId or not: the recorder keeps the
+/// exchange the client hung up on, with the API's late 202.
+#[test]
+fn a_retry_after_a_timeout_is_a_duplicate_through_upstream_too() {
+    let rt = runtime();
+    for behaviour in [
+        Behaviour::RetriesAfterTimeout,
+        Behaviour::RetriesWithRequestId,
+    ] {
+        let graded = rt.block_on(graded_through_upstream(behaviour, &["slow-accept"]));
+        assert!(
+            graded
+                .failed
+                .contains(&"client::no-duplicate-execution".to_string()),
+            "{behaviour:?}: failed {:?}, ignored {:?}",
+            graded.failed,
+            graded.ignored
+        );
+        assert_eq!(graded.verdict, RunVerdict::NotReady, "{behaviour:?}");
+    }
 }

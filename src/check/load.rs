@@ -215,6 +215,21 @@ const CHECK_FILE_CAP: u64 = 64 * 1024 * 1024;
 /// The text of a check file: UTF-8, a leading byte order mark dropped; a
 /// byte that is not UTF-8 is an error at its line and column.
 fn utf8_text(file: &Path, bytes: Vec<u8>, errors: &mut Vec<CheckError>) -> Option<String> {
+    if let Some(at) = memchr::memchr(0, &bytes) {
+        // A NUL byte: no YAML text holds one. A binary file, or a link to
+        // /proc/self/environ: nothing of it is shown, so no variable of the
+        // job's environment reaches the error.
+        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        errors.push(CheckError::new(
+            file,
+            line,
+            1,
+            CheckErrorKind::Invalid(
+                "a NUL byte: this is not a text file (its content is not shown)".into(),
+            ),
+        ));
+        return None;
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         let bytes = e.as_bytes();
         let valid = &bytes[..e.utf8_error().valid_up_to()];

@@ -531,3 +531,23 @@ fn a_key_pasted_as_a_fixture_is_refused_without_being_shown() {
         ran.stderr
     );
 }
+
+/// A check file that is a link to `/proc/self/environ` (issue 23, item 7):
+/// refused as not text, and no variable of the job's environment is shown.
+#[test]
+fn a_check_file_linked_to_the_environment_shows_none_of_it() {
+    let dir = temp_dir();
+    let link = dir.path().join("environ.yaml");
+    std::os::unix::fs::symlink("/proc/self/environ", &link).unwrap();
+    let ran = assert_refused_within(
+        bin()
+            .env("WAPZI_HOMOLOG_TEST_MARKER", "marker-value-4f2a9c")
+            .arg("validate")
+            .arg(&link),
+        "a NUL byte: this is not a text file",
+    );
+    for output in [&ran.stdout, &ran.stderr] {
+        assert!(!output.contains("marker-value-4f2a9c"), "{output}");
+        assert!(!output.contains("WAPZI_HOMOLOG_TEST_MARKER"), "{output}");
+    }
+}

@@ -56,8 +56,19 @@ pub fn normalized(text: &str) -> String {
 
 /// Whether `quote` is found in `reference_text`, whitespace aside.
 pub fn quote_found(quote: &str, reference_text: &str) -> bool {
+    quote_found_in(quote, &normalized(reference_text))
+}
+
+/// Whether `quote` is found in a reference already [`normalized`].
+pub(crate) fn quote_found_in(quote: &str, normalized_reference: &str) -> bool {
     let quote = normalized(quote);
-    !quote.is_empty() && normalized(reference_text).contains(&quote)
+    !quote.is_empty() && normalized_reference.contains(&quote)
+}
+
+/// The vendor's page [`normalized`], once: every built-in check quotes it.
+pub(crate) fn normalized_vendor_page() -> &'static str {
+    static PAGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| normalized(VENDOR_PAGE));
+    &PAGE
 }
 
 /// The reference file named by a check at `check_file`: relative paths

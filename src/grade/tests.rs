@@ -456,3 +456,30 @@ fn a_tight_loop_is_one_line_with_its_count_and_spread_in_plain_words() {
         failure.message
     );
 }
+
+/// A set of advisory client checks alone cannot make a client READY: no
+/// item is judged, so nothing evidences it.
+#[test]
+fn advisory_client_checks_alone_are_no_evidence() {
+    let set = builtin();
+    let advisory: Vec<_> = set
+        .client_checks
+        .iter()
+        .filter(|c| c.severity == crate::check::Severity::Advisory)
+        .cloned()
+        .collect();
+    assert!(!advisory.is_empty());
+    let rec = correct();
+    let graded = grade(&advisory, &rec, &GradeContext::new(&[]));
+    let judged = judge_client(&advisory, &graded.results, 4, 0, &ClientFacts::default());
+    assert_eq!(
+        judged.verdict,
+        RunVerdict::Incomplete,
+        "{:?}",
+        judged.reasons
+    );
+    assert!(judged
+        .reasons
+        .iter()
+        .any(|r| r.contains("no required client check")));
+}

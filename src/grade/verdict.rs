@@ -93,6 +93,11 @@ pub fn judge_client(
     if exit.is_some_and(|e| e.timed_out) {
         incomplete.push("the client's command was stopped at --deadline before it ended: what it did until then was graded".to_string());
     }
+    if checklist.is_empty() {
+        // Only advisory checks were loaded: nothing may evidence the
+        // client, so nothing says it is ready.
+        incomplete.push("no required client check was loaded: nothing evidences the client (load the built-in client checks)".to_string());
+    }
     if calls == 0 {
         incomplete.push("the client made no call to the API: nothing could be graded (check that it reads WAPZI_BASE_URL)".to_string());
     }

@@ -1,7 +1,9 @@
 //! Validates what assertions rest on: each quote is found in its reference
 //! text, and a required check quotes the reference at least once.
 
-use super::super::basis::{quote_found, reference_path, Basis, Reference, VENDOR_PAGE};
+use super::super::basis::{
+    normalized, normalized_vendor_page, quote_found_in, reference_path, Basis, Reference,
+};
 use super::super::error::CheckErrorKind;
 use super::super::raw::RawBasis;
 use super::Validator;
@@ -18,7 +20,7 @@ impl Validator<'_> {
                 let text = self.reference_text(&format!("{at}.reference"), &reference)?;
                 let mut found = true;
                 for (i, quote) in quotes.as_slice().iter().enumerate() {
-                    if !quote_found(quote, &text) {
+                    if !quote_found_in(quote, &text) {
                         found = false;
                         let here = match raw.quote {
                             Some(super::super::raw::Quotes::Many(_)) => format!("{at}.quote.{i}"),
@@ -66,25 +68,32 @@ impl Validator<'_> {
         }
     }
 
-    /// The text of `reference`; a file that cannot be read is an error at `at`.
+    /// The text of `reference`, [`normalized`]; a file is read once per
+    /// check, and one that cannot be read is an error at `at`.
     fn reference_text(&mut self, at: &str, reference: &Reference) -> Option<String> {
-        match reference {
-            Reference::VendorPage => Some(VENDOR_PAGE.to_string()),
-            Reference::File(path) => match crate::file::read_regular(path, REFERENCE_CAP, "4 MiB")
-                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            {
-                Ok(text) => Some(text),
-                Err(why) => {
-                    self.errors.push(self.ctx.error_at_value(
-                        at,
-                        CheckErrorKind::Invalid(format!(
-                            "cannot read the reference `{}`: {why}",
-                            path.display()
-                        )),
-                    ));
-                    None
-                }
-            },
+        let path = match reference {
+            Reference::VendorPage => return Some(normalized_vendor_page().to_string()),
+            Reference::File(path) => path,
+        };
+        if let Some(text) = self.references.get(path) {
+            return Some(text.clone());
+        }
+        match crate::file::read_regular(path, REFERENCE_CAP, "4 MiB") {
+            Ok(bytes) => {
+                let text = normalized(&String::from_utf8_lossy(&bytes));
+                self.references.insert(path.clone(), text.clone());
+                Some(text)
+            }
+            Err(why) => {
+                self.errors.push(self.ctx.error_at_value(
+                    at,
+                    CheckErrorKind::Invalid(format!(
+                        "cannot read the reference `{}`: {why}",
+                        path.display()
+                    )),
+                ));
+                None
+            }
         }
     }
 }

@@ -28,6 +28,7 @@ pub fn validate_client_check(
         errors: Vec::new(),
         scope: CLIENT_VARIABLES.iter().map(|s| s.to_string()).collect(),
         check_basis: None,
+        references: Default::default(),
     };
     v.check_header(&raw.id, &raw.title, &raw.hint);
     let basis = raw.basis.as_ref().and_then(|b| v.basis("basis", b));

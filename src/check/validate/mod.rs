@@ -71,6 +71,7 @@ pub fn validate_check(
         errors: Vec::new(),
         scope: BUILTIN_VARIABLES.iter().map(|s| s.to_string()).collect(),
         check_basis: None,
+        references: Default::default(),
     };
     v.check_header(&raw.id, &raw.title, &raw.hint);
     v.check_basis = raw.basis.as_ref().and_then(|b| v.basis("basis", b));
@@ -255,6 +256,8 @@ struct Validator<'a> {
     scope: BTreeSet<String>,
     /// The check's basis, the default of each step's.
     check_basis: Option<super::basis::Basis>,
+    /// Reference files read so far, normalized, by path.
+    references: std::collections::HashMap<PathBuf, String>,
 }
 
 /// Whether some step's assertions can fail the check: a check whose every

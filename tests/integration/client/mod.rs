@@ -45,13 +45,35 @@ struct Graded {
     verdict: RunVerdict,
 }
 
-/// Serves a recorded sandbox presenting `scenarios`, lets `behaviour`
-/// drive it, and grades what it recorded with the built-in client checks.
-async fn graded(behaviour: Behaviour, scenarios: &[&str], latency: Duration) -> Graded {
-    graded_in(behaviour, scenarios, &[], latency).await
+/// The sandbox's latency in the matrices.
+const LATENCY: Duration = Duration::from_millis(300);
+
+/// A case to grade: a client, the scenarios and dialects of the sandbox it
+/// meets, and the sandbox's latency.
+type Case = (Behaviour, Vec<&'static str>, Vec<&'static str>, Duration);
+
+/// Grades every case at once, each on a recorded sandbox of its own.
+fn graded_all(cases: Vec<Case>) -> Vec<Graded> {
+    runtime().block_on(async {
+        let tasks: Vec<_> = cases
+            .into_iter()
+            .map(|(behaviour, scenarios, dialects, latency)| {
+                tokio::spawn(
+                    async move { graded_in(behaviour, &scenarios, &dialects, latency).await },
+                )
+            })
+            .collect();
+        let mut all = Vec::new();
+        for task in tasks {
+            all.push(task.await.unwrap());
+        }
+        all
+    })
 }
 
-/// [`graded`] against a sandbox that also speaks `dialects`.
+/// Serves a recorded sandbox presenting `scenarios` and speaking
+/// `dialects`, lets `behaviour` drive it, and grades what it recorded with
+/// the built-in client checks.
 async fn graded_in(
     behaviour: Behaviour,
     scenarios: &[&str],
@@ -209,20 +231,12 @@ fn each_client_fails_exactly_its_checks() {
         ),
     ];
     assert_eq!(expected.len(), Behaviour::ALL.len());
-    let rt = runtime();
-    let all = rt.block_on(async {
-        let tasks: Vec<_> = expected
+    let all = graded_all(
+        expected
             .iter()
-            .map(|(behaviour, _)| {
-                tokio::spawn(graded(*behaviour, &EVERYTHING, Duration::from_millis(300)))
-            })
-            .collect();
-        let mut all = Vec::new();
-        for task in tasks {
-            all.push(task.await.unwrap());
-        }
-        all
-    });
+            .map(|(behaviour, _)| (*behaviour, EVERYTHING.to_vec(), vec![], LATENCY))
+            .collect(),
+    );
     let mut wrong = Vec::new();
     for ((behaviour, failing), graded) in expected.iter().zip(&all) {
         if graded.failed != *failing {
@@ -295,23 +309,12 @@ fn mistakes_teams_make_are_named() {
         ),
     ];
     assert_eq!(expected.len(), Behaviour::MISTAKES.len());
-    let rt = runtime();
-    let all = rt.block_on(async {
-        let tasks: Vec<_> = expected
+    let all = graded_all(
+        expected
             .iter()
-            .map(|(behaviour, scenarios, _, _)| {
-                let (behaviour, scenarios) = (*behaviour, scenarios.clone());
-                tokio::spawn(async move {
-                    graded(behaviour, &scenarios, Duration::from_millis(300)).await
-                })
-            })
-            .collect();
-        let mut all = Vec::new();
-        for task in tasks {
-            all.push(task.await.unwrap());
-        }
-        all
-    });
+            .map(|(behaviour, scenarios, _, _)| (*behaviour, scenarios.clone(), vec![], LATENCY))
+            .collect(),
+    );
     let wrong: Vec<String> = expected
         .iter()
         .zip(&all)
@@ -340,26 +343,23 @@ fn scenario_sets() -> Vec<Vec<&'static str>> {
 /// Runs `behaviour` under every scenario set, at latencies 0 and 300 ms,
 /// and asserts it failed nothing: no false failures.
 fn assert_fails_nothing(behaviour: Behaviour) {
-    let rt = runtime();
     let cases: Vec<(Vec<&'static str>, u64)> = scenario_sets()
         .into_iter()
         .flat_map(|scenarios| [(scenarios.clone(), 0), (scenarios, 300)])
         .collect();
-    let all = rt.block_on(async {
-        let tasks: Vec<_> = cases
+    let all = graded_all(
+        cases
             .iter()
             .map(|(scenarios, ms)| {
-                let scenarios = scenarios.clone();
-                let latency = Duration::from_millis(*ms);
-                tokio::spawn(async move { graded(behaviour, &scenarios, latency).await })
+                (
+                    behaviour,
+                    scenarios.clone(),
+                    vec![],
+                    Duration::from_millis(*ms),
+                )
             })
-            .collect();
-        let mut all = Vec::new();
-        for task in tasks {
-            all.push(task.await.unwrap());
-        }
-        all
-    });
+            .collect(),
+    );
     for ((scenarios, ms), graded) in cases.iter().zip(&all) {
         assert!(
             graded.failed.is_empty(),
@@ -407,29 +407,14 @@ fn correct_clients_are_ready_whatever_the_dialect() {
         .into_iter()
         .flat_map(|b| sets.iter().map(move |s| (b, s.clone())))
         .collect();
-    let rt = runtime();
-    let all = rt.block_on(async {
-        let tasks: Vec<_> = cases
+    let all = graded_all(
+        cases
             .iter()
             .map(|(behaviour, dialects)| {
-                let (behaviour, dialects) = (*behaviour, dialects.clone());
-                tokio::spawn(async move {
-                    graded_in(
-                        behaviour,
-                        &EVERYTHING,
-                        &dialects,
-                        Duration::from_millis(300),
-                    )
-                    .await
-                })
+                (*behaviour, EVERYTHING.to_vec(), dialects.clone(), LATENCY)
             })
-            .collect();
-        let mut all = Vec::new();
-        for task in tasks {
-            all.push(task.await.unwrap());
-        }
-        all
-    });
+            .collect(),
+    );
     let wrong: Vec<String> = cases
         .iter()
         .zip(&all)

@@ -14,6 +14,7 @@
 //! lays a check's failure out for libtest's lines and the reports alike.
 
 pub mod app;
+pub mod assemble;
 pub mod check;
 pub mod cli;
 pub mod error;
@@ -21,6 +22,8 @@ pub mod exit;
 pub mod failure_text;
 pub mod file;
 pub mod grade;
+pub mod interrupt;
+pub mod lang;
 pub mod record;
 pub mod recorder;
 pub mod recording;

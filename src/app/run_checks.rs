@@ -55,7 +55,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     let options = RunOptions::from_args(&args);
     let (record, waivers) = super::record::record_settings(&args.record)?;
     let rt = runtime()?;
-    let run_id = run::new_run_id(SystemTime::now());
+    let run_id = crate::assemble::new_run_id(SystemTime::now());
     let mut sandbox = None;
     // A log file is coloured only when asked for.
     let forced = args.output.color.and_then(ColorChoice::forced);

@@ -3,10 +3,10 @@
 
 use std::time::SystemTime;
 
+use crate::assemble::{checks_digest, rfc3339};
 use crate::check::CheckSet;
 use crate::recording::Recording;
 use crate::result::{ClientRun, RunResult, Side, Summary, Target, Tool, SCHEMA_VERSION};
-use crate::run::{checks_digest, rfc3339};
 
 use super::check::grade;
 use super::context::GradeContext;

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::check::{DurationParam, DEFAULT_MIN_POLL_INTERVAL};
+use crate::lang::render::Vars;
 use crate::recording::Recording;
-use crate::run::render::Vars;
 use crate::secret::{Redactor, Secret};
 
 use super::error::GradeError;

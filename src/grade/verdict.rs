@@ -6,11 +6,11 @@
 use std::collections::HashMap;
 
 use crate::check::{ClientCheck, ClientItem, Severity};
+use crate::interrupt::Signal;
 use crate::result::{
     CheckResult, ChecklistVerdict, CommandExit, Failure, FailureKind, Gap, ItemVerdict, Outcome,
     RootCause, RunVerdict, Verdict,
 };
-use crate::run::Signal;
 
 /// What happened to the client run besides its checks' results.
 #[derive(Debug, Clone, Default)]

@@ -1,15 +1,13 @@
 //! Building the run's [`RunResult`] from the checks' results.
 
-use std::time::SystemTime;
-
 use crate::check::CheckSet;
 use crate::result::{
-    CheckResult, ChecksDigest, Exchange, RunResult, RunVerdict, Summary, Target, Tool,
-    SCHEMA_VERSION,
+    CheckResult, Exchange, RunResult, RunVerdict, Summary, Target, Tool, SCHEMA_VERSION,
 };
 
 use super::harness::Executed;
 use super::verdict::{judge, RunFacts};
+use crate::assemble::{checks_digest, rfc3339};
 
 /// The complete result model of a run.
 pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target) -> RunResult {
@@ -93,32 +91,4 @@ fn created_an_execution(exchange: &Exchange) -> bool {
         .is_some_and(|r| (200..300).contains(&r.status));
     let path = exchange.url.split('?').next().unwrap_or_default();
     accepted && exchange.method == "POST" && path.ends_with("/execute")
-}
-
-/// Which check files ran: `set`'s digest and file names.
-pub fn checks_digest(set: &CheckSet) -> ChecksDigest {
-    ChecksDigest {
-        sha256: set.digest.clone(),
-        files: set.files.iter().map(|f| f.display().to_string()).collect(),
-    }
-}
-
-/// RFC 3339 in UTC with milliseconds.
-pub fn rfc3339(at: SystemTime) -> String {
-    humantime::format_rfc3339_millis(at).to_string()
-}
-
-/// A run id sortable by time: `20261128T141535Z-1f2e`.
-pub fn new_run_id(at: SystemTime) -> String {
-    let stamp: String = humantime::format_rfc3339_seconds(at)
-        .to_string()
-        .chars()
-        .filter(|c| !matches!(c, '-' | ':'))
-        .collect();
-    let nanos = at
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or_default();
-    let salt = (nanos ^ std::process::id().rotate_left(16)) & 0xffff;
-    format!("{stamp}-{salt:04x}")
 }

@@ -7,8 +7,8 @@ use crate::check::{Expectation, MatcherTarget};
 use crate::result::{FailureKind, Mismatch};
 
 use super::http::Incoming;
-use super::matcher::{eval, show};
-use super::render::Vars;
+use crate::lang::matcher::{eval, show};
+use crate::lang::render::Vars;
 
 /// How much of an actual value a mismatch shows.
 const SHOW_LIMIT: usize = 200;

@@ -23,11 +23,11 @@ use super::check::{missing_fixtures, panicked, run_check, stopped, Prerequisites
 use super::clock::RunClock;
 use super::error::RunError;
 use super::http::Target;
-use super::interrupt::{interrupted, Signal};
 use super::observer::{watched, Observer};
 use super::selection::Selection;
 use super::settings::RunSettings;
 use super::turns::{Queue, Turn, Turns};
+use crate::interrupt::{interrupted, Signal};
 
 /// What a run produced.
 #[derive(Debug)]
@@ -101,7 +101,7 @@ pub fn execute(
             ..finish(Vec::new(), started_at, clock)
         });
     }
-    let interrupt = super::interrupt::watch(runtime);
+    let interrupt = crate::interrupt::watch(runtime);
     let shared = Arc::new(Shared::new(plan, target, clock, interrupt.clone()));
     spawn_checks(runtime, &shared, pending, observer);
     // The counts are libtest's; the exit code comes from the results.

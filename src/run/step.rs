@@ -11,9 +11,9 @@ use crate::result::{CheckResult, Exchange, Failure, FailureKind, Mismatch, PollR
 
 use super::expect::{excerpt, holds, mismatches};
 use super::http::{Incoming, Outgoing, Target};
-use super::render::Vars;
 use super::settings::RunSettings;
 use super::transport::SendError;
+use crate::lang::render::Vars;
 
 /// How much of a response body a failure shows.
 const FAILURE_BODY_LIMIT: usize = 300;

@@ -6,8 +6,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::check::{Check, CheckSet, ChecklistItem, Severity};
 
-use super::interrupt::Signal;
 use super::selection::Selection;
+use crate::interrupt::Signal;
 use crate::result::{
     CheckResult, ChecklistVerdict, Failure, FailureKind, Gap, ItemVerdict, Outcome, RootCause,
     RunVerdict, Unreachable, Verdict,

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod anywhere;
+mod architecture;
 mod basis;
 mod bench_support;
 mod cli;

@@ -12,8 +12,8 @@ use tokio::process::{Child, Command};
 use tokio::sync::watch;
 
 use crate::error::CommandError;
+use crate::interrupt::Signal;
 use crate::result::CommandExit;
-use crate::run::Signal;
 
 /// How long a command told to stop (SIGTERM) has before it is killed.
 const STOP_GRACE: Duration = Duration::from_secs(5);
@@ -77,7 +77,7 @@ pub async fn run_command(
             );
             stop(&mut child, group).await
         }
-        signal = crate::run::interrupted(signals) => {
+        signal = crate::interrupt::interrupted(signals) => {
             interrupted = Some(signal);
             eprintln!("client: {}: stopping the command", signal.name());
             stop(&mut child, group).await

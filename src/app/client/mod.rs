@@ -11,13 +11,14 @@ mod tree;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use crate::assemble::new_run_id;
 use crate::cli::{ClientArgs, ColorChoice};
 use crate::error::{AppError, UsageError};
 use crate::exit;
 use crate::grade::{self, ClientFacts, ClientTimes, GradeContext};
+use crate::interrupt::{self, Signal};
 use crate::recording::Recording;
 use crate::result::Target;
-use crate::run::{self, Signal};
 use crate::sandbox::{Scenario, FIXTURES};
 use crate::secret::{Redactor, Secret};
 
@@ -80,8 +81,8 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
     }
     let (record, waivers) = super::record::record_settings(&args.record)?;
     let rt = runtime()?;
-    let run_id = run::new_run_id(SystemTime::now());
-    let signals = run::watch_signals(&rt);
+    let run_id = new_run_id(SystemTime::now());
+    let signals = interrupt::watch(&rt);
     let started_at = SystemTime::now();
     let served = rt.block_on(counterpart.start(args.port, &env))?;
     // Redacted before anything is cut: a key straddling a cut leaves no part.
@@ -296,7 +297,7 @@ async fn serve_until_stopped(
     serve_for: Option<Duration>,
     signals: tokio::sync::watch::Receiver<Option<Signal>>,
 ) {
-    let stopped = run::interrupted(signals);
+    let stopped = interrupt::interrupted(signals);
     match serve_for {
         Some(duration) => {
             tokio::select! {

@@ -3,9 +3,9 @@
 use serde_json::Value;
 
 use crate::check::{CallExpectation, CallRule, CallTarget, Matcher};
+use crate::lang::matcher::{eval, show};
+use crate::lang::render::Vars;
 use crate::recording::RecordedCall;
-use crate::run::matcher::{eval, show};
-use crate::run::render::Vars;
 
 use super::super::context::Grading;
 use super::super::traffic::{decode, CallView, Traffic};

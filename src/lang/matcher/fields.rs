@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::check::Template;
 
-use super::super::render::Vars;
+use crate::lang::render::Vars;
 
 /// Holds when `actual` is an object whose fields are exactly `keys` (sorted).
 pub fn eval_keys(keys: &[String], actual: Option<&Value>) -> Result<(), String> {

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::check::JsonTemplate;
 
-use super::super::render::Vars;
+use crate::lang::render::Vars;
 
 fn rendered(options: &[JsonTemplate], vars: &Vars) -> Result<Vec<Value>, String> {
     options.iter().map(|o| vars.render_json(o)).collect()

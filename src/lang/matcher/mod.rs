@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::check::Matcher;
 
-use super::render::Vars;
+use crate::lang::render::Vars;
 
 /// Judges `actual` (`None` when the value is missing) with `matcher`.
 /// `Err` carries what was expected, in words.

@@ -1,6 +1,7 @@
 //! Filling templates with the run's variables.
 
 use std::collections::HashMap;
+use std::fmt;
 
 use serde_json::{Map, Value};
 
@@ -14,6 +15,36 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
+
+/// Why a template could not be filled. The loader rules both out for the
+/// checks it loads; a runner never trusts that blindly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RenderError {
+    /// The template names a variable that has no value.
+    Unset { name: String },
+    /// A path segment's value is `.` or `..`, which the URL would resolve
+    /// away: what went on the wire would not be the path the check says.
+    DotSegment { name: String, value: String },
+}
+
+impl fmt::Display for RenderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RenderError::Unset { name } => write!(f, "variable `{name}` has no value"),
+            RenderError::DotSegment { name, value } => write!(
+                f,
+                "not sent: `{name}` is `{value}`, a dot segment the URL would resolve away"
+            ),
+        }
+    }
+}
+
+/// A step's request is refused with the words (it is sent as text).
+impl From<RenderError> for String {
+    fn from(error: RenderError) -> String {
+        error.to_string()
+    }
+}
 
 /// Variables visible to a step: built-ins, fixtures and earlier captures.
 /// Secrets are never here.
@@ -29,16 +60,18 @@ impl Vars {
 
     /// Renders `template`; a variable not set is an error naming it (the
     /// loader rules that out, but a runner never trusts that blindly).
-    pub fn render(&self, template: &Template) -> Result<String, String> {
+    pub fn render(&self, template: &Template) -> Result<String, RenderError> {
         template
             .render(|name| self.values.get(name).map(String::as_str))
-            .map_err(|name| format!("variable `{name}` has no value"))
+            .map_err(|name| RenderError::Unset {
+                name: name.to_string(),
+            })
     }
 
     /// Renders a path template, percent-encoding each value as one path
     /// segment: a value from a hostile server (`../..`, `?x`) cannot change
     /// which endpoint is called.
-    pub fn render_path(&self, template: &Template) -> Result<String, String> {
+    pub fn render_path(&self, template: &Template) -> Result<String, RenderError> {
         let mut out = String::new();
         for segment in template.segments() {
             match segment {
@@ -47,14 +80,15 @@ impl Vars {
                     let value = self
                         .values
                         .get(name)
-                        .ok_or_else(|| format!("variable `{name}` has no value"))?;
+                        .ok_or_else(|| RenderError::Unset { name: name.clone() })?;
                     // A dot segment, even percent-encoded, is resolved away
                     // by the URL parser: what went on the wire would not be
                     // the path the check and the report say.
                     if matches!(value.as_str(), "." | "..") {
-                        return Err(format!(
-                            "not sent: `{name}` is `{value}`, a dot segment the URL would resolve away"
-                        ));
+                        return Err(RenderError::DotSegment {
+                            name: name.clone(),
+                            value: value.clone(),
+                        });
                     }
                     out.extend(utf8_percent_encode(value, PATH_SEGMENT));
                 }
@@ -63,7 +97,7 @@ impl Vars {
         Ok(out)
     }
 
-    pub fn render_json(&self, template: &JsonTemplate) -> Result<Value, String> {
+    pub fn render_json(&self, template: &JsonTemplate) -> Result<Value, RenderError> {
         Ok(match template {
             JsonTemplate::Literal(v) => v.clone(),
             JsonTemplate::String(t) => Value::String(self.render(t)?),
@@ -94,7 +128,7 @@ mod tests {
         for dots in [".", ".."] {
             let mut vars = Vars::default();
             vars.set("id", dots.into());
-            let error = vars.render_path(&template).unwrap_err();
+            let error = vars.render_path(&template).unwrap_err().to_string();
             assert!(
                 error.contains("a dot segment the URL would resolve away"),
                 "{error}"

@@ -7,7 +7,7 @@ use crate::check::{Expectation, MatcherTarget};
 use crate::result::{FailureKind, Mismatch};
 
 use super::http::Incoming;
-use crate::lang::matcher::{eval, show};
+use crate::lang::matcher::eval_all;
 use crate::lang::render::Vars;
 
 /// How much of an actual value a mismatch shows.
@@ -52,13 +52,8 @@ pub fn mismatches(
                 continue;
             }
         };
-        let failed: Vec<String> = item
-            .matchers
-            .iter()
-            .filter_map(|m| eval(m, actual.as_ref(), vars).err())
-            .collect();
-        if !failed.is_empty() {
-            let mut shown = show(actual.as_ref(), SHOW_LIMIT);
+        if let Err(found) = eval_all(&item.matchers, actual.as_ref(), vars) {
+            let mut shown = found.actual(SHOW_LIMIT);
             if let (MatcherTarget::Status, Some(to)) = (&item.target, redirect(response)) {
                 shown.push_str(&format!(" (a redirect to {to}, not followed)"));
             }
@@ -70,7 +65,7 @@ pub fn mismatches(
             out.push(Mismatch {
                 kind,
                 target: item.target.to_string(),
-                expected: failed.join(" and "),
+                expected: found.expected(),
                 actual: shown,
                 location,
             });

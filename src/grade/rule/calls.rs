@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::check::{CallExpectation, CallRule, CallTarget, Matcher};
-use crate::lang::matcher::{eval, show};
+use crate::lang::matcher::{eval, eval_all};
 use crate::lang::render::Vars;
 use crate::recording::RecordedCall;
 
@@ -91,16 +91,11 @@ fn judge(
         }
     };
     for (target, actual) in values {
-        let failed: Vec<String> = expectation
-            .matchers
-            .iter()
-            .filter_map(|m| eval(m, actual.as_ref(), vars).err())
-            .collect();
-        if !failed.is_empty() {
+        if let Err(found) = eval_all(&expectation.matchers, actual.as_ref(), vars) {
             return Err(format!(
                 "{target}: expected {}, got {}",
-                failed.join(" and "),
-                show(actual.as_ref(), SHOW_LIMIT)
+                found.expected(),
+                found.actual(SHOW_LIMIT)
             ));
         }
     }

@@ -3,31 +3,24 @@
 use serde_json::Value;
 
 use crate::check::JsonTemplate;
+use crate::lang::render::{RenderError, Vars};
 
-use crate::lang::render::Vars;
+use super::{Unmet, Wanted};
 
-fn rendered(options: &[JsonTemplate], vars: &Vars) -> Result<Vec<Value>, String> {
+fn rendered(options: &[JsonTemplate], vars: &Vars) -> Result<Vec<Value>, RenderError> {
     options.iter().map(|o| vars.render_json(o)).collect()
-}
-
-fn list(values: &[Value]) -> String {
-    values
-        .iter()
-        .map(Value::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 pub fn eval_equals(
     expected: &JsonTemplate,
     actual: Option<&Value>,
     vars: &Vars,
-) -> Result<(), String> {
+) -> Result<(), Unmet> {
     let expected = vars.render_json(expected)?;
     if actual == Some(&expected) {
         Ok(())
     } else {
-        Err(format!("equal to {expected}"))
+        Err(Wanted::EqualTo(expected).into())
     }
 }
 
@@ -35,11 +28,11 @@ pub fn eval_one_of(
     options: &[JsonTemplate],
     actual: Option<&Value>,
     vars: &Vars,
-) -> Result<(), String> {
+) -> Result<(), Unmet> {
     let options = rendered(options, vars)?;
     match actual {
         Some(a) if options.contains(a) => Ok(()),
-        _ => Err(format!("one of {}", list(&options))),
+        _ => Err(Wanted::OneOf(options).into()),
     }
 }
 
@@ -47,11 +40,11 @@ pub fn eval_not_one_of(
     options: &[JsonTemplate],
     actual: Option<&Value>,
     vars: &Vars,
-) -> Result<(), String> {
+) -> Result<(), Unmet> {
     // An absent value is none of them; add `present` to require one.
     let options = rendered(options, vars)?;
     match actual {
-        Some(a) if options.contains(a) => Err(format!("none of {}", list(&options))),
+        Some(a) if options.contains(a) => Err(Wanted::NoneOf(options).into()),
         _ => Ok(()),
     }
 }

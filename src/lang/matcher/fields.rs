@@ -3,12 +3,13 @@
 use serde_json::Value;
 
 use crate::check::Template;
-
 use crate::lang::render::Vars;
 
+use super::{Unmet, Wanted};
+
 /// Holds when `actual` is an object whose fields are exactly `keys` (sorted).
-pub fn eval_keys(keys: &[String], actual: Option<&Value>) -> Result<(), String> {
-    let expected = || format!("an object with exactly the fields [{}]", keys.join(", "));
+pub fn eval_keys(keys: &[String], actual: Option<&Value>) -> Result<(), Unmet> {
+    let expected = || Wanted::ExactFields(keys.to_vec()).into();
     let Some(Value::Object(map)) = actual else {
         return Err(expected());
     };
@@ -27,7 +28,7 @@ pub fn eval_not_contains(
     needle: &Template,
     actual: Option<&Value>,
     vars: &Vars,
-) -> Result<(), String> {
+) -> Result<(), Unmet> {
     let needle = vars.render(needle)?;
     let text = match actual {
         None => return Ok(()),
@@ -37,21 +38,21 @@ pub fn eval_not_contains(
     if needle.is_empty() || !text.contains(&needle) {
         Ok(())
     } else {
-        Err(format!("not containing {}", Value::String(needle)))
+        Err(Wanted::NotContaining(needle).into())
     }
 }
 
 /// Whether `actual` (its text, or its JSON text) holds none of the run's
 /// secrets; an absent value holds. Answers are redacted as they arrive,
 /// so a secret the server sent is found as the mark that replaced it.
-pub fn eval_no_secret(actual: Option<&Value>) -> Result<(), String> {
+pub fn eval_no_secret(actual: Option<&Value>) -> Result<(), Unmet> {
     let text = match actual {
         None => return Ok(()),
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
     };
     if text.contains(crate::secret::REDACTED) {
-        Err("free of the API key and every secret (it echoes one)".to_string())
+        Err(Wanted::FreeOfSecrets.into())
     } else {
         Ok(())
     }

@@ -6,6 +6,7 @@ mod non_empty;
 mod presence;
 mod regex;
 mod type_of;
+mod unmet;
 
 use serde_json::Value;
 
@@ -13,9 +14,11 @@ use crate::check::Matcher;
 
 use crate::lang::render::Vars;
 
+pub use unmet::{show, Mismatch, Unmet, Wanted};
+
 /// Judges `actual` (`None` when the value is missing) with `matcher`.
-/// `Err` carries what was expected, in words.
-pub fn eval(matcher: &Matcher, actual: Option<&Value>, vars: &Vars) -> Result<(), String> {
+/// `Err` says what the matcher wanted, typed; [`Unmet`]'s `Display` says it.
+pub fn eval(matcher: &Matcher, actual: Option<&Value>, vars: &Vars) -> Result<(), Unmet> {
     match matcher {
         Matcher::Equals(expected) => equals::eval_equals(expected, actual, vars),
         Matcher::OneOf(options) => equals::eval_one_of(options, actual, vars),
@@ -32,19 +35,20 @@ pub fn eval(matcher: &Matcher, actual: Option<&Value>, vars: &Vars) -> Result<()
     }
 }
 
-/// A short rendering of a value for messages, cut at `limit` characters.
-pub fn show(value: Option<&Value>, limit: usize) -> String {
-    match value {
-        None => "(absent)".to_string(),
-        Some(v) => {
-            let text = v.to_string();
-            if text.chars().count() > limit {
-                let cut: String = text.chars().take(limit).collect();
-                format!("{cut}… ({} bytes)", text.len())
-            } else {
-                text
-            }
-        }
+/// Judges `actual` with every matcher of one expectation: `Err` holds
+/// each that did not hold, and the value.
+pub fn eval_all(matchers: &[Matcher], actual: Option<&Value>, vars: &Vars) -> Result<(), Mismatch> {
+    let unmet: Vec<Unmet> = matchers
+        .iter()
+        .filter_map(|m| eval(m, actual, vars).err())
+        .collect();
+    if unmet.is_empty() {
+        Ok(())
+    } else {
+        Err(Mismatch {
+            unmet,
+            actual: actual.cloned(),
+        })
     }
 }
 
@@ -70,7 +74,7 @@ mod tests {
             &vars,
         );
         assert_eq!(
-            extra.unwrap_err(),
+            extra.unwrap_err().to_string(),
             "an object with exactly the fields [message]"
         );
         assert!(eval(&keys, Some(&json!("message")), &vars).is_err());
@@ -78,9 +82,61 @@ mod tests {
         assert!(eval(&not, Some(&json!("done")), &vars).is_ok());
         assert!(eval(&not, None, &vars).is_ok());
         assert_eq!(
-            eval(&not, Some(&json!({"echo": "exec_9"})), &vars).unwrap_err(),
+            eval(&not, Some(&json!({"echo": "exec_9"})), &vars)
+                .unwrap_err()
+                .to_string(),
             "not containing \"exec_9\""
         );
+    }
+
+    #[test]
+    fn a_template_that_cannot_be_filled_is_its_own_failure() {
+        let vars = Vars::default();
+        let templ = JsonTemplate::String(Template::parse("{{ id }}").unwrap());
+        let unmet = eval(&Matcher::Equals(templ), Some(&json!("exec_1")), &vars).unwrap_err();
+        let unset = crate::lang::render::RenderError::Unset { name: "id".into() };
+        assert_eq!(unmet, Unmet::Template(unset));
+        assert_eq!(
+            unmet.to_string(),
+            "a value its template could not give (variable `id` has no value)"
+        );
+    }
+
+    #[test]
+    fn what_a_matcher_wanted_is_said_one_way() {
+        let re = ::regex::Regex::new("^exec_").unwrap();
+        let cases: Vec<(Matcher, Value, &str)> = vec![
+            (Matcher::Equals(lit(json!(202))), json!(200), "equal to 202"),
+            (
+                Matcher::OneOf(vec![lit(json!("a")), lit(json!(1))]),
+                json!("b"),
+                "one of \"a\", 1",
+            ),
+            (
+                Matcher::NotOneOf(vec![lit(json!(401)), lit(json!(403))]),
+                json!(401),
+                "none of 401, 403",
+            ),
+            (Matcher::Type(JsonType::String), json!(1), "of type string"),
+            (Matcher::NonEmpty, json!(""), "non-empty"),
+            (Matcher::Regex(re), json!(9), "a string matching /^exec_/"),
+            (Matcher::Absent, json!(null), "absent"),
+            (Matcher::AbsentOrNull, json!(""), "absent or null"),
+            (
+                Matcher::NoSecret,
+                json!("[redacted]"),
+                "free of the API key and every secret (it echoes one)",
+            ),
+        ];
+        for (matcher, actual, words) in cases {
+            let found = eval_all(&[matcher], Some(&actual), &Vars::default()).unwrap_err();
+            assert_eq!(found.expected(), words);
+            assert_eq!(found.actual(200), actual.to_string());
+        }
+        let both = [Matcher::Present, Matcher::NonEmpty];
+        let found = eval_all(&both, None, &Vars::default()).unwrap_err();
+        assert_eq!(found.expected(), "present and non-empty");
+        assert_eq!(found.actual(200), "(absent)");
     }
 
     #[test]

@@ -2,7 +2,9 @@
 
 use serde_json::Value;
 
-pub fn eval_non_empty(actual: Option<&Value>) -> Result<(), String> {
+use super::{Unmet, Wanted};
+
+pub fn eval_non_empty(actual: Option<&Value>) -> Result<(), Unmet> {
     let ok = match actual {
         Some(Value::String(s)) => !s.trim().is_empty(),
         Some(Value::Array(a)) => !a.is_empty(),
@@ -13,6 +15,6 @@ pub fn eval_non_empty(actual: Option<&Value>) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err("non-empty".to_string())
+        Err(Wanted::NonEmpty.into())
     }
 }

@@ -2,23 +2,25 @@
 
 use serde_json::Value;
 
-pub fn eval_absent(actual: Option<&Value>) -> Result<(), String> {
+use super::{Unmet, Wanted};
+
+pub fn eval_absent(actual: Option<&Value>) -> Result<(), Unmet> {
     match actual {
         None => Ok(()),
-        Some(_) => Err("absent".to_string()),
+        Some(_) => Err(Wanted::Absent.into()),
     }
 }
 
-pub fn eval_absent_or_null(actual: Option<&Value>) -> Result<(), String> {
+pub fn eval_absent_or_null(actual: Option<&Value>) -> Result<(), Unmet> {
     match actual {
         None | Some(Value::Null) => Ok(()),
-        Some(_) => Err("absent or null".to_string()),
+        Some(_) => Err(Wanted::AbsentOrNull.into()),
     }
 }
 
-pub fn eval_present(actual: Option<&Value>) -> Result<(), String> {
+pub fn eval_present(actual: Option<&Value>) -> Result<(), Unmet> {
     match actual {
         Some(_) => Ok(()),
-        None => Err("present".to_string()),
+        None => Err(Wanted::Present.into()),
     }
 }

@@ -3,9 +3,11 @@
 use regex::Regex;
 use serde_json::Value;
 
-pub fn eval_regex(re: &Regex, actual: Option<&Value>) -> Result<(), String> {
+use super::{Unmet, Wanted};
+
+pub fn eval_regex(re: &Regex, actual: Option<&Value>) -> Result<(), Unmet> {
     match actual {
         Some(Value::String(s)) if re.is_match(s) => Ok(()),
-        _ => Err(format!("a string matching /{}/", re.as_str())),
+        _ => Err(Wanted::Matching(re.as_str().to_string()).into()),
     }
 }

@@ -4,9 +4,11 @@ use serde_json::Value;
 
 use crate::check::JsonType;
 
-pub fn eval_type(expected: JsonType, actual: Option<&Value>) -> Result<(), String> {
+use super::{Unmet, Wanted};
+
+pub fn eval_type(expected: JsonType, actual: Option<&Value>) -> Result<(), Unmet> {
     match actual {
         Some(v) if expected.accepts(v) => Ok(()),
-        _ => Err(format!("of type {}", expected.as_str())),
+        _ => Err(Wanted::OfType(expected).into()),
     }
 }

@@ -35,4 +35,5 @@ pub mod scaffold;
 pub mod secret;
 pub mod source;
 pub mod text;
+pub mod verdict;
 pub mod waiver;

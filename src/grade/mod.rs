@@ -27,4 +27,4 @@ pub use check::{exchange, grade, Graded};
 pub use context::{GradeContext, Grading};
 pub use error::GradeError;
 pub use lanes::lanes;
-pub use verdict::{judge_client, ClientFacts, ClientJudged};
+pub use verdict::{judge_client, ClientFacts};

@@ -1,16 +1,13 @@
-//! The client run's verdict, with `run`'s contract: NOT READY when a
-//! required check failed (or the client's command failed), INCOMPLETE when
-//! a practice is not evidenced (its ignored checks listed as gaps, with
-//! what would exercise them), READY otherwise.
-
-use std::collections::HashMap;
+//! The client run's evidence and facts for the one verdict
+//! ([`crate::verdict`]), with `run`'s contract: NOT READY when a required
+//! check failed (or the client's command failed), INCOMPLETE when a
+//! practice is not evidenced (its ignored checks listed as gaps, with what
+//! would exercise them), READY otherwise.
 
 use crate::check::{ClientCheck, ClientItem, Severity};
 use crate::interrupt::Signal;
-use crate::result::{
-    CheckResult, ChecklistVerdict, CommandExit, Failure, FailureKind, Gap, ItemVerdict, Outcome,
-    RootCause, RunVerdict, Verdict,
-};
+use crate::result::{CheckResult, CommandExit, Failure, FailureKind, RootCause};
+use crate::verdict::{Evidence, Facts, Item, ItemCheck, Judged, Stopped};
 
 /// What happened to the client run besides its checks' results.
 #[derive(Debug, Clone, Default)]
@@ -29,15 +26,6 @@ pub struct ClientFacts {
     pub waivers: crate::waiver::Waivers,
 }
 
-/// What the client results mean for the gate.
-#[derive(Debug, Clone)]
-pub struct ClientJudged {
-    pub verdict: RunVerdict,
-    pub reasons: Vec<String>,
-    pub root_causes: Vec<RootCause>,
-    pub checklist: Vec<ChecklistVerdict>,
-}
-
 /// Judges `results` of `checks` over a recording of `calls` calls, of
 /// which `dropped` were past the recorder's cap.
 pub fn judge_client(
@@ -46,86 +34,61 @@ pub fn judge_client(
     calls: usize,
     dropped: u64,
     facts: &ClientFacts,
-) -> ClientJudged {
-    let by_id: HashMap<&str, &CheckResult> = results.iter().map(|r| (r.id.as_str(), r)).collect();
-    let checklist: Vec<ChecklistVerdict> = judged_items(checks)
-        .into_iter()
-        .map(|item| item_evidence(item, checks, &by_id))
-        .collect();
-    let root_causes = root_causes(checks, results);
-    if let Some(signal) = facts.interrupted {
-        // The command was stopped, not failed: what it did is graded and
-        // reported, but it is no verdict.
-        return ClientJudged {
-            verdict: RunVerdict::Interrupted,
-            reasons: vec![format!(
-                "the run was interrupted by {} while the client command ran",
-                signal.name()
-            )],
-            root_causes,
-            checklist,
-        };
-    }
+) -> Judged {
+    let items = judged_items(checks);
+    let evidence = Evidence {
+        results,
+        root_causes: root_causes(checks, results),
+        noun: "client check",
+        items: items
+            .iter()
+            .map(|item| evidence_of(*item, checks))
+            .collect(),
+    };
+    // The command was stopped, not failed: what it did is graded and
+    // reported, but it is no verdict.
+    let stopped = facts.interrupted.map(|signal| {
+        Stopped::Interrupted(format!(
+            "the run was interrupted by {} while the client command ran",
+            signal.name()
+        ))
+    });
     let exit = facts.command_exit.as_ref();
-    let command_failed = exit.and_then(|e| command_failure(e, facts.command.as_deref()));
-    let mut root_causes = root_causes;
     // The team's own test failing is what a reviewer reads first: it is
     // the first root cause, before any check's.
-    if let Some(message) = &command_failed {
-        root_causes.insert(0, command_cause(message, &facts.scenarios));
-    }
-    let mut not_ready: Vec<String> = command_failed.into_iter().collect();
-    not_ready.extend(
-        root_causes
-            .iter()
-            .filter(|c| !c.checks.is_empty())
-            .map(|c| format!("1 check failed: {} ({})", c.summary, c.checks.join(", "))),
-    );
-    if !not_ready.is_empty() {
-        return ClientJudged {
-            verdict: RunVerdict::NotReady,
-            reasons: not_ready,
-            root_causes,
-            checklist,
-        };
-    }
-    let mut incomplete = Vec::new();
+    let failed = exit
+        .and_then(|e| command_failure(e, facts.command.as_deref()))
+        .map(|message| command_cause(&message, &facts.scenarios));
+    let mut partial = Vec::new();
     if exit.is_some_and(|e| e.timed_out) {
-        incomplete.push("the client's command was stopped at --deadline before it ended: what it did until then was graded".to_string());
+        partial.push("the client's command was stopped at --deadline before it ended: what it did until then was graded".to_string());
     }
-    if checklist.is_empty() {
+    if items.is_empty() {
         // Only advisory checks were loaded: nothing may evidence the
         // client, so nothing says it is ready.
-        incomplete.push("no required client check was loaded: nothing evidences the client (load the built-in client checks)".to_string());
+        partial.push("no required client check was loaded: nothing evidences the client (load the built-in client checks)".to_string());
     }
     if calls == 0 {
-        incomplete.push("the client made no call to the API: nothing could be graded (check that it reads WAPZI_BASE_URL)".to_string());
+        partial.push("the client made no call to the API: nothing could be graded (check that it reads WAPZI_BASE_URL)".to_string());
     }
     if dropped > 0 {
-        incomplete.push(format!(
+        partial.push(format!(
             "{dropped} call(s) past the recorder's cap of {} were served but not kept: the grading covers the first calls only",
             crate::recording::MAX_CALLS
         ));
     }
-    incomplete.extend(
-        checklist
-            .iter()
-            .filter(|i| !i.verdict.is_evidenced())
-            .map(unevidenced),
-    );
-    let verdict = if !incomplete.is_empty() {
-        RunVerdict::Incomplete
-    } else if results.iter().any(|r| r.verdict == Verdict::Waived) {
-        RunVerdict::ReadyWithWaivers
-    } else {
-        RunVerdict::Ready
-    };
-    ClientJudged {
-        verdict,
-        reasons: incomplete,
-        root_causes,
-        checklist,
-    }
+    crate::verdict::judge(
+        evidence,
+        Facts {
+            failed: match stopped {
+                Some(_) => Vec::new(),
+                None => failed.into_iter().collect(),
+            },
+            stopped,
+            partial,
+            ..Facts::default()
+        },
+    )
 }
 
 /// The items a client is judged on: each item a loaded client check
@@ -144,51 +107,22 @@ fn judged_items(checks: &[ClientCheck]) -> Vec<ClientItem> {
         .collect()
 }
 
-fn item_evidence(
-    item: ClientItem,
-    checks: &[ClientCheck],
-    by_id: &HashMap<&str, &CheckResult>,
-) -> ChecklistVerdict {
-    let mine: Vec<&ClientCheck> = checks.iter().filter(|c| c.item == item).collect();
-    let (mut passed, mut failed, mut gaps, mut waived) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for check in mine.iter().filter(|c| c.severity == Severity::Required) {
-        let id = check.id.clone();
-        match by_id.get(check.id.as_str()) {
-            Some(r) if r.verdict == Verdict::Passed => passed.push(id),
-            Some(r) if r.verdict == Verdict::Waived => waived.push(id),
-            Some(r) if r.fails_gate() => failed.push(id),
-            Some(r) => gaps.push(Gap {
-                check: id,
-                reason: match &r.outcome {
-                    Outcome::Ignored { reason } => reason.clone(),
-                    _ => "did not pass".into(),
-                },
-            }),
-            None => gaps.push(Gap {
-                check: id,
-                reason: format!("not graded; exercised by {}", check.exercised_by),
-            }),
-        }
-    }
-    // An item evidenced by one check only is not evidenced by the others.
-    let evidenced = item
-        .evidenced_only_by()
-        .is_none_or(|only| passed.iter().any(|p| p == only) || mine.iter().all(|c| c.id != only));
-    ChecklistVerdict {
-        id: item.id().to_string(),
-        text: item.text().to_string(),
-        // A waived failure counts as evidence of its item, as waived.
-        verdict: ItemVerdict::of(
-            !failed.is_empty(),
-            (!passed.is_empty() && evidenced) || !waived.is_empty(),
-            !gaps.is_empty(),
-        ),
-        checks: mine.iter().map(|c| c.id.clone()).collect(),
-        passed,
-        failed,
-        gaps,
-        waived,
+/// `item` and its client checks; a check not graded says what would
+/// exercise it.
+fn evidence_of(item: ClientItem, checks: &[ClientCheck]) -> Item<'_> {
+    Item {
+        id: item.id(),
+        text: item.text(),
+        checks: checks
+            .iter()
+            .filter(|c| c.item == item)
+            .map(|c| ItemCheck {
+                id: &c.id,
+                severity: c.severity,
+                not_run: format!("not graded; exercised by {}", c.exercised_by),
+            })
+            .collect(),
+        only_by: item.evidenced_only_by(),
     }
 }
 
@@ -264,17 +198,4 @@ fn command_failure(exit: &CommandExit, command: Option<&[String]>) -> Option<Str
         (None, Some(signal)) => Some(format!("{name} was killed by {signal}")),
         (None, None) => Some(format!("{name} ended without an exit code")),
     }
-}
-
-fn unevidenced(item: &ChecklistVerdict) -> String {
-    let why = if item.gaps.is_empty() {
-        "no required client check of this item was loaded".to_string()
-    } else {
-        item.gap_groups()
-            .iter()
-            .map(|(reason, checks)| format!("{} {reason}", checks.join(", ")))
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    format!("`{}` has no passed required check: {why}", item.id)
 }

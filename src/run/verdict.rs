@@ -1,25 +1,19 @@
-//! The run's verdict from its results: which checklist items are evidenced
-//! (and what did not run), which failures are root causes (and what they
-//! blocked), and in one line each, why a verdict is not READY.
+//! The API run's evidence and facts for the one verdict
+//! ([`crate::verdict`]): the checklist items of its checks (and why a
+//! check did not run), which failures are root causes (and what they
+//! blocked), and what its selection left out.
 
 use std::collections::{BTreeSet, HashMap};
 
 use crate::check::{Check, CheckSet, ChecklistItem, Severity};
+use crate::verdict::{Evidence, Facts, Item, ItemCheck, Judged, Stopped};
 
 use super::selection::Selection;
 use crate::interrupt::Signal;
 use crate::result::{
-    CheckResult, ChecklistVerdict, Failure, FailureKind, Gap, ItemVerdict, Outcome, RootCause,
-    RunVerdict, Unreachable, Verdict,
+    CheckResult, ChecklistVerdict, Failure, FailureKind, RootCause, RunVerdict, Unreachable,
+    Verdict,
 };
-
-/// What the results mean for the gate.
-pub struct Judged {
-    pub verdict: RunVerdict,
-    pub reasons: Vec<String>,
-    pub root_causes: Vec<RootCause>,
-    pub checklist: Vec<ChecklistVerdict>,
-}
 
 /// What happened to the run besides its checks' results.
 pub struct RunFacts<'a> {
@@ -36,14 +30,6 @@ pub struct RunFacts<'a> {
 pub fn judge(set: &CheckSet, results: &[CheckResult], facts: &RunFacts) -> Judged {
     let unreachable = facts.unreachable;
     let by_id: HashMap<&str, &CheckResult> = results.iter().map(|r| (r.id.as_str(), r)).collect();
-    let not_run = |id: &str| match unreachable {
-        Some(_) => "not run: the target was unreachable".to_string(),
-        None => left_out_by(facts.selection, id),
-    };
-    let checklist: Vec<ChecklistVerdict> = ChecklistItem::ALL
-        .iter()
-        .map(|item| item_evidence(*item, set, &by_id, &not_run))
-        .collect();
     // A filtered run cannot evidence the whole checklist: a required check
     // it left out makes it INCOMPLETE at best, even when each item has
     // another passed check. Advisory checks never gate, so leaving them
@@ -52,103 +38,71 @@ pub fn judge(set: &CheckSet, results: &[CheckResult], facts: &RunFacts) -> Judge
         Some(_) => Vec::new(),
         None => left_out(set, &by_id),
     };
-    let root_causes = root_causes(set, results);
-    let verdict = if unreachable.is_some() {
-        RunVerdict::Unreachable
-    } else if facts.interrupted.is_some() {
-        RunVerdict::Interrupted
-    } else if results
-        .iter()
-        .any(|r| r.fails_gate() && !r.hit_local_limit())
-    {
-        RunVerdict::NotReady
-    } else if results.is_empty()
-        || results.iter().any(CheckResult::hit_local_limit)
-        || checklist.iter().any(|i| !i.verdict.is_evidenced())
-        || left_out.iter().any(|c| c.severity == Severity::Required)
-    {
-        RunVerdict::Incomplete
-    } else if results.iter().any(|r| r.verdict == Verdict::Waived) {
-        RunVerdict::ReadyWithWaivers
-    } else {
-        RunVerdict::Ready
+    let evidence = Evidence {
+        results,
+        items: items(set, facts),
+        root_causes: root_causes(set, results),
+        noun: "check",
     };
-    let reasons = match facts.interrupted {
-        Some(signal) if verdict == RunVerdict::Interrupted => vec![interruption(signal, results)],
-        _ => local_limit(results)
-            .into_iter()
-            .chain(reasons(
-                verdict,
-                set,
-                results,
-                facts,
-                &root_causes,
-                &checklist,
-            ))
-            .chain(left_out_reasons(
-                verdict,
-                facts.selection,
-                &left_out,
-                &checklist,
-                results.is_empty(),
-            ))
-            .collect(),
+    let stopped = match (unreachable, facts.interrupted) {
+        (Some(u), _) => Some(Stopped::Unreachable(u.message.clone())),
+        (None, Some(signal)) => Some(Stopped::Interrupted(interruption(signal, results))),
+        (None, None) => None,
     };
+    let judged = crate::verdict::judge(
+        evidence,
+        Facts {
+            stopped,
+            leading: local_limit(results).into_iter().collect(),
+            nothing_ran: results
+                .is_empty()
+                .then(|| nothing_selected(set, facts.selection)),
+            incomplete: results.iter().any(CheckResult::hit_local_limit)
+                || left_out.iter().any(|c| c.severity == Severity::Required),
+            ..Facts::default()
+        },
+    );
+    if judged.verdict == RunVerdict::Interrupted {
+        return judged;
+    }
+    let after = left_out_reasons(
+        judged.verdict,
+        facts.selection,
+        &left_out,
+        &judged.checklist,
+        results.is_empty(),
+    );
     Judged {
-        verdict,
-        reasons,
-        root_causes,
-        checklist,
+        reasons: judged.reasons.into_iter().chain(after).collect(),
+        ..judged
     }
 }
 
-/// The evidence for `item`: its required checks that passed, failed, or
-/// did not run (with why).
-fn item_evidence(
-    item: ChecklistItem,
-    set: &CheckSet,
-    by_id: &HashMap<&str, &CheckResult>,
-    not_run: &dyn Fn(&str) -> String,
-) -> ChecklistVerdict {
-    let mine: Vec<&Check> = set.checks.iter().filter(|c| c.checklist == item).collect();
-    let (mut passed, mut failed, mut gaps, mut waived) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for check in mine.iter().filter(|c| c.severity == Severity::Required) {
-        let id = check.id.clone();
-        match by_id.get(check.id.as_str()) {
-            Some(r) if r.verdict == Verdict::Passed => passed.push(id),
-            Some(r) if r.verdict == Verdict::Waived => waived.push(id),
-            Some(r) if r.fails_gate() && !r.hit_local_limit() => failed.push(id),
-            Some(r) => gaps.push(Gap {
-                check: id,
-                reason: match (&r.outcome, r.failure()) {
-                    (Outcome::Ignored { reason }, _) => reason.clone(),
-                    (_, Some(f)) if r.hit_local_limit() => format!("could not run: {}", f.message),
-                    _ => "did not pass".into(),
-                },
-            }),
-            None => gaps.push(Gap {
-                reason: not_run(&id),
-                check: id,
-            }),
-        }
-    }
-    // A waived failure counts as evidence of its item, as waived.
-    let verdict = ItemVerdict::of(
-        !failed.is_empty(),
-        !passed.is_empty() || !waived.is_empty(),
-        !gaps.is_empty(),
-    );
-    ChecklistVerdict {
-        id: item.id().to_string(),
-        text: item.text().to_string(),
-        verdict,
-        checks: mine.iter().map(|c| c.id.clone()).collect(),
-        passed,
-        failed,
-        gaps,
-        waived,
-    }
+/// The checklist's items and their checks in `set`; a check that did not
+/// run was left out by the selection, or the target was unreachable.
+fn items<'a>(set: &'a CheckSet, facts: &RunFacts) -> Vec<Item<'a>> {
+    let not_run = |id: &str| match facts.unreachable {
+        Some(_) => "not run: the target was unreachable".to_string(),
+        None => left_out_by(facts.selection, id),
+    };
+    ChecklistItem::ALL
+        .iter()
+        .map(|item| Item {
+            id: item.id(),
+            text: item.text(),
+            checks: set
+                .checks
+                .iter()
+                .filter(|c| c.checklist == *item)
+                .map(|c| ItemCheck {
+                    id: &c.id,
+                    severity: c.severity,
+                    not_run: not_run(&c.id),
+                })
+                .collect(),
+            only_by: None,
+        })
+        .collect()
 }
 
 /// The checks of `set` the run's selection left out (none ran nor was
@@ -402,67 +356,26 @@ fn interruption(signal: Signal, results: &[CheckResult]) -> String {
     )
 }
 
-/// Why the verdict is what it is, one line each.
-fn reasons(
-    verdict: RunVerdict,
-    set: &CheckSet,
-    results: &[CheckResult],
-    facts: &RunFacts,
-    root_causes: &[RootCause],
-    checklist: &[ChecklistVerdict],
-) -> Vec<String> {
-    let (filters, unreachable) = (&facts.selection.filters[..], facts.unreachable);
-    match verdict {
-        // A waived run's reasons are its waivers' (crate::waiver).
-        RunVerdict::Ready | RunVerdict::ReadyWithWaivers | RunVerdict::Interrupted => Vec::new(),
-        RunVerdict::Unreachable => unreachable.map(|u| u.message.clone()).into_iter().collect(),
-        RunVerdict::NotReady => root_causes
-            .iter()
-            .map(|c| {
-                let n = c.checks.len();
-                let checks = if n == 1 { "check" } else { "checks" };
-                format!(
-                    "{n} {checks} failed: {} ({})",
-                    c.summary,
-                    c.checks.join(", ")
-                )
-            })
-            .collect(),
-        // A filter or `--skip` that matches no id is refused before the
-        // run (exit 2); what is left is a selection whose `--skip` leaves
-        // out every check its filters take, or a set with no check.
-        RunVerdict::Incomplete if results.is_empty() => vec![match filters {
-            _ if facts.selection.skip.is_empty() => format!(
-                "no check was selected out of the {} loaded checks",
-                set.checks.len()
-            ),
-            [] => format!(
-                "no check was selected: --skip {} leaves out all the {} loaded checks",
-                quoted(&facts.selection.skip),
-                set.checks.len()
-            ),
-            _ => format!(
-                "no check was selected: --skip {} leaves out every check {} selects",
-                quoted(&facts.selection.skip),
-                quoted(filters),
-            ),
-        }],
-        RunVerdict::Incomplete => checklist
-            .iter()
-            .filter(|i| !i.verdict.is_evidenced())
-            .map(|i| {
-                let why = if i.gaps.is_empty() {
-                    "no required check of this item was loaded".to_string()
-                } else {
-                    i.gap_groups()
-                        .iter()
-                        .map(|(reason, checks)| format!("{} {reason}", checks.join(", ")))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                };
-                format!("`{}` has no passed required check: {why}", i.id)
-            })
-            .collect(),
+/// Why a run judged nothing: a filter or `--skip` that matches no id is
+/// refused before the run (exit 2); what is left is a selection whose
+/// `--skip` leaves out every check its filters take, or a set with no
+/// check.
+fn nothing_selected(set: &CheckSet, selection: &Selection) -> String {
+    match &selection.filters[..] {
+        _ if selection.skip.is_empty() => format!(
+            "no check was selected out of the {} loaded checks",
+            set.checks.len()
+        ),
+        [] => format!(
+            "no check was selected: --skip {} leaves out all the {} loaded checks",
+            quoted(&selection.skip),
+            set.checks.len()
+        ),
+        filters => format!(
+            "no check was selected: --skip {} leaves out every check {} selects",
+            quoted(&selection.skip),
+            quoted(filters),
+        ),
     }
 }
 

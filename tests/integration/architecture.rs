@@ -17,6 +17,11 @@ const RULES: &[(&str, &[&str], &str)] = &[
     ),
     ("run", &["grade"], "the runner knows nothing of grading"),
     (
+        "verdict",
+        &["run", "grade", "app", "report"],
+        "one verdict for both sides",
+    ),
+    (
         "assemble.rs",
         &["run", "grade", "app", "report"],
         "the result builder is shared by both sides",

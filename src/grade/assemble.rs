@@ -3,10 +3,10 @@
 
 use std::time::SystemTime;
 
-use crate::assemble::{checks_digest, rfc3339};
+use crate::assemble::{build, Counts, Parts};
 use crate::check::CheckSet;
 use crate::recording::Recording;
-use crate::result::{ClientRun, RunResult, Side, Summary, Target, Tool, SCHEMA_VERSION};
+use crate::result::{ClientRun, RunResult, Side, Target};
 
 use super::check::grade;
 use super::context::GradeContext;
@@ -57,47 +57,36 @@ pub fn assemble_client(
         &facts,
     );
     let lanes = lanes(recording, &graded, &graded.redactor);
-    let executions_created = recording
-        .calls
-        .iter()
-        .filter(|c| c.execute_entry_point().is_some() && (200..300).contains(&c.status))
-        .count();
+    let counts = Counts {
+        requests_sent: recording.calls.len(),
+        executions_created: recording
+            .calls
+            .iter()
+            .filter(|c| c.execute_entry_point().is_some() && (200..300).contains(&c.status))
+            .count(),
+        // A client run's executions are its client's, whatever key it sent.
+        executions_on_other_accounts: 0,
+    };
     let duration = times
         .finished_at
         .duration_since(times.started_at)
         .unwrap_or_default();
-    let checks = graded.results;
     let redactor = graded.redactor;
     let canary = graded.canary;
-    let mut result = RunResult {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool::this(),
+    let mut result = build(Parts {
         side: Side::Client,
-        run_id: run_id.to_string(),
-        started_at: rfc3339(times.started_at),
-        finished_at: rfc3339(times.finished_at),
-        duration_ms: duration.as_secs_f64() * 1000.0,
+        set,
+        run_id,
         target,
-        checks_digest: checks_digest(set),
-        summary: Summary::of(&checks),
-        executions_created,
-        // A client run's executions are its client's, whatever key it sent.
-        executions_on_other_accounts: 0,
-        requests_sent: recording.calls.len(),
-        verdict: judged.verdict,
-        reasons: judged.reasons,
-        root_causes: judged.root_causes,
-        unreachable: None,
-        interrupted_by: facts.interrupted.map(|s| s.name().to_string()),
-        checklist: judged.checklist,
-        ready: judged.verdict.is_ready(),
-        exit_code: i32::from(match facts.interrupted {
-            Some(signal) => signal.exit_code(),
-            None => judged.verdict.exit_code(),
-        }),
+        started_at: times.started_at,
+        finished_at: times.finished_at,
+        duration,
+        judged,
+        checks: graded.results,
         preflight: Vec::new(),
-        checks,
-        waivers: Vec::new(),
+        counts,
+        unreachable: None,
+        interrupted: facts.interrupted,
         client: Some(ClientRun {
             command: facts.command,
             command_exit: facts.command_exit,
@@ -107,7 +96,7 @@ pub fn assemble_client(
             calls_dropped: recording.dropped,
             lanes,
         }),
-    };
+    });
     crate::waiver::record(&mut result, waived);
     (result, redactor, canary)
 }

@@ -483,3 +483,41 @@ fn advisory_client_checks_alone_are_no_evidence() {
         .iter()
         .any(|r| r.contains("no required client check")));
 }
+
+#[test]
+fn a_client_run_is_built_like_an_api_run() {
+    use crate::result::{Side, Target};
+    use std::time::SystemTime;
+    let set = builtin();
+    let started_at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+    let times = super::ClientTimes {
+        started_at,
+        // 1.234567 ms: stored to the microsecond, as every duration is.
+        finished_at: started_at + Duration::from_nanos(1_234_567),
+    };
+    let target = Target {
+        base_url: "http://127.0.0.1:41234".into(),
+        entry_point_id: "ep_1".into(),
+        sandbox: true,
+        faults: vec![],
+        dialects: vec![],
+        fixtures_supplied: vec![],
+        tls: None,
+        proxy: None,
+    };
+    let (run, _, _) = super::assemble_client(
+        &set,
+        &correct(),
+        &GradeContext::new(&[]),
+        ClientFacts::default(),
+        times,
+        "20261128T141535Z-c11e47",
+        target,
+    );
+    assert_eq!(run.side, Side::Client);
+    assert_eq!(run.duration_ms, 1.235);
+    assert_eq!(run.started_at, "2026-11-18T11:06:40.000Z");
+    assert_eq!(run.requests_sent, correct().calls.len());
+    assert_eq!(run.exit_code, i32::from(run.verdict.exit_code()));
+    assert_eq!(run.ready, run.verdict.is_ready());
+}

@@ -1,13 +1,12 @@
-//! Building the run's [`RunResult`] from the checks' results.
+//! The API run's [`RunResult`]: its verdict and what it sent, in the one
+//! builder ([`crate::assemble::build`]).
 
+use crate::assemble::{build, Counts, Parts};
 use crate::check::CheckSet;
-use crate::result::{
-    CheckResult, Exchange, RunResult, RunVerdict, Summary, Target, Tool, SCHEMA_VERSION,
-};
+use crate::result::{CheckResult, Exchange, RunResult, Side, Target};
 
 use super::harness::Executed;
 use super::verdict::{judge, RunFacts};
-use crate::assemble::{checks_digest, rfc3339};
 
 /// The complete result model of a run.
 pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target) -> RunResult {
@@ -17,13 +16,6 @@ pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target
         interrupted: executed.interrupted,
     };
     let judged = judge(set, &executed.results, &facts);
-    let exit_code = match executed.interrupted {
-        Some(signal) if judged.verdict == RunVerdict::Interrupted => signal.exit_code(),
-        // Checks this machine could not run make the run a setup error:
-        // it is no verdict on the target.
-        _ if executed.results.iter().any(|r| r.hit_local_limit()) => crate::exit::SETUP,
-        _ => judged.verdict.exit_code(),
-    };
     let checks = executed.results;
     let sent: Vec<&Exchange> = executed
         .preflight
@@ -31,36 +23,27 @@ pub fn assemble(set: &CheckSet, executed: Executed, run_id: &str, target: Target
         .chain(checks.iter().flat_map(|c| &c.exchanges))
         .filter(|e| e.reused_from.is_none())
         .collect();
-    let executions_created = sent.iter().filter(|e| created_an_execution(e)).count();
-    let executions_on_other_accounts = created_on_other_accounts(set, &checks);
-    let requests_sent = sent.len();
-    RunResult {
-        schema_version: SCHEMA_VERSION,
-        side: crate::result::Side::Api,
-        tool: Tool::this(),
-        run_id: run_id.to_string(),
-        started_at: rfc3339(executed.started_at),
-        finished_at: rfc3339(executed.finished_at),
-        duration_ms: super::clock::ms(executed.duration),
+    let counts = Counts {
+        requests_sent: sent.len(),
+        executions_created: sent.iter().filter(|e| created_an_execution(e)).count(),
+        executions_on_other_accounts: created_on_other_accounts(set, &checks),
+    };
+    build(Parts {
+        side: Side::Api,
+        set,
+        run_id,
         target,
-        checks_digest: checks_digest(set),
-        summary: Summary::of(&checks),
-        executions_created,
-        executions_on_other_accounts,
-        requests_sent,
-        verdict: judged.verdict,
-        reasons: judged.reasons,
-        root_causes: judged.root_causes,
-        unreachable: executed.unreachable,
-        interrupted_by: executed.interrupted.map(|s| s.name().to_string()),
-        checklist: judged.checklist,
-        ready: judged.verdict.is_ready(),
-        exit_code: i32::from(exit_code),
-        preflight: executed.preflight,
+        started_at: executed.started_at,
+        finished_at: executed.finished_at,
+        duration: executed.duration,
+        judged,
         checks,
+        preflight: executed.preflight,
+        counts,
+        unreachable: executed.unreachable,
+        interrupted: executed.interrupted,
         client: None,
-        waivers: Vec::new(),
-    }
+    })
 }
 
 /// Executions created by a step that sends another account's key (the

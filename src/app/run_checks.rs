@@ -8,14 +8,14 @@ use std::time::SystemTime;
 
 use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 
-use crate::check::{builtin_text, CheckSet};
+use crate::check::{builtin_text, CheckSet, CheckSource};
 use crate::cli::{ColorChoice, OutputFormat, RunArgs};
 use crate::error::{AppError, UsageError};
 use crate::result::{RunResult, Target};
 use crate::run::{self, Observer, RunSettings, TargetSettings, Timeouts};
 use crate::sandbox::{Sandbox, FIXTURES};
 use crate::secret::{Redactor, Secret};
-use crate::source::Source;
+use crate::source::{Source, Sourced};
 use crate::{exit, report};
 
 use super::config::{resolve_target, ConfigError, TargetConfig, TargetSources};
@@ -27,8 +27,48 @@ use super::stdout::{self, Relay};
 use super::term;
 use super::{runtime, sandbox_config};
 
-/// Runs the checks selected by `args` and returns the gate's exit code.
+/// Runs the checks selected by `args` and returns the gate's exit code:
+/// resolve what to run and against what, execute it, assemble the result,
+/// emit the verdict and the reports.
 pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
+    let resolved = resolve(&args)?;
+    let rt = runtime()?;
+    let Some((config, sandbox)) = target_config(&args, &resolved, &rt)? else {
+        return list(&resolved, &rt);
+    };
+    let prepared = prepare(&args, &resolved, config, &rt)?;
+    let (executed, waived) = execute(&args, &resolved, &prepared, &rt)?;
+    // A probe that panicked leaves no evidence, like one that failed.
+    let mut target = prepared.target;
+    target.tls = prepared
+        .tls_probe
+        .and_then(|probe| rt.block_on(probe).ok().flatten());
+    if let Some(sandbox) = sandbox {
+        rt.block_on(sandbox.shutdown());
+    }
+    let mut result = run::assemble(&resolved.set, executed, &resolved.run_id, target);
+    crate::waiver::record(&mut result, waived);
+    emit(&args, &resolved, &result, &prepared.redactor)
+}
+
+/// What a run was asked for, resolved before anything starts: the checks
+/// and where they came from, the selection, the options, the reports'
+/// recording, the environment file and libtest's arguments.
+struct Resolved {
+    set: CheckSet,
+    checks: Sourced<Vec<CheckSource>>,
+    selection: run::Selection,
+    options: RunOptions,
+    record: report::RecordSettings,
+    waivers: crate::waiver::Waivers,
+    env_file: EnvFile,
+    run_id: String,
+    libtest: Arguments,
+}
+
+/// Reads `args` and the files they name; refuses what cannot run (exit 2)
+/// before a sandbox starts or a target is resolved.
+fn resolve(args: &RunArgs) -> Result<Resolved, AppError> {
     // Decided once for everything printed, libtest's lines too.
     let colour = super::configure_colour(args.output.color.and_then(ColorChoice::forced));
     if args.output.ignored || args.output.include_ignored {
@@ -41,22 +81,22 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         Some(path) => EnvFile::load(path)?,
         None => EnvFile::default(),
     };
-    let sourced = |name: &str| env_file.lookup_sourced(name, |n| std::env::var(n).ok());
-    let env = |name: &str| sourced(name).map(|(value, _)| value);
+    let env = |name: &str| {
+        env_file
+            .lookup_sourced(name, |n| std::env::var(n).ok())
+            .map(|(value, _)| value)
+    };
     let choice =
         super::checks_set::choose_checks(&args.checks, std::path::Path::new(DEFAULT_CHECKS_DIR));
     for note in &choice.notes {
         eprintln!("{note}");
     }
     let checks = choice.sources;
-    let set = load_checks_from(&checks.value, &known_secrets(Some(&args), &env))?;
+    let set = load_checks_from(&checks.value, &known_secrets(Some(args), &env))?;
     let selection = args.output.selection();
     refuse_unmatched(&selection, &set)?;
-    let options = RunOptions::from_args(&args);
+    let options = RunOptions::from_args(args);
     let (record, waivers) = super::record::record_settings(&args.record)?;
-    let rt = runtime()?;
-    let run_id = crate::assemble::new_run_id(SystemTime::now());
-    let mut sandbox = None;
     // A log file is coloured only when asked for.
     let forced = args.output.color.and_then(ColorChoice::forced);
     let colour = colour && (args.output.logfile.is_none() || forced == Some(true));
@@ -68,62 +108,111 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         }),
         ..args.output.libtest()
     };
-    let config = if args.output.list {
-        None
-    } else if args.sandbox {
-        let config = sandbox_config(&args.sandbox_behaviour)?;
-        let started = rt.block_on(Sandbox::start(([127, 0, 0, 1], 0).into(), config))?;
-        let mut sandboxed = sandbox_target(started.base_url())?;
-        // The sandbox supplies its own fixtures; a `--fixture` flag adds one
-        // it does not (a budget such as `completion_budget`), and an
-        // environment variable none, so a sandbox run stays the same anywhere.
-        for (name, value) in super::config::fixture_flags(&args.fixtures, &set.catalog)? {
-            if sandboxed.target.fixtures.contains_key(&name) {
-                return Err(ConfigError::SuppliedBySandbox { name }.into());
-            }
-            sandboxed.target.fixtures.insert(name.clone(), value);
-            sandboxed
-                .sources
-                .fixtures
-                .insert(name, Source::Flag("--fixture"));
-        }
-        sandbox = Some(started);
-        Some(sandboxed)
-    } else {
-        Some(resolve_target(&args, &set.catalog, &sourced)?)
-    };
-    let Some(config) = config else {
-        // --list: libtest prints the names; nothing is sent.
-        let settings = listing_settings(&run_id)?;
-        let relay = Relay::start(&libtest);
-        let redactor = Arc::new(Redactor::new(&settings.secrets()));
-        let plan = run::Plan {
-            set: &set,
-            settings: &settings,
-            selection: &selection,
-            redactor: &redactor,
+    Ok(Resolved {
+        set,
+        checks,
+        selection,
+        options,
+        record,
+        waivers,
+        env_file,
+        run_id: crate::assemble::new_run_id(SystemTime::now()),
+        libtest,
+    })
+}
+
+/// The target's settings: the embedded sandbox's, started here (and
+/// returned, to be shut down after the run), or those the flags, the
+/// environment and the environment file give. `None` for `--list`, which
+/// sends nothing.
+fn target_config(
+    args: &RunArgs,
+    resolved: &Resolved,
+    rt: &tokio::runtime::Runtime,
+) -> Result<Option<(TargetConfig, Option<Sandbox>)>, AppError> {
+    if args.output.list {
+        return Ok(None);
+    }
+    if !args.sandbox {
+        let sourced = |name: &str| {
+            resolved
+                .env_file
+                .lookup_sourced(name, |n| std::env::var(n).ok())
         };
-        run::execute(plan, relay.args(), &rt, None)?;
-        return Ok(exit::READY);
+        let config = resolve_target(args, &resolved.set.catalog, &sourced)?;
+        return Ok(Some((config, None)));
+    }
+    let config = sandbox_config(&args.sandbox_behaviour)?;
+    let started = rt.block_on(Sandbox::start(([127, 0, 0, 1], 0).into(), config))?;
+    let mut sandboxed = sandbox_target(started.base_url())?;
+    // The sandbox supplies its own fixtures; a `--fixture` flag adds one
+    // it does not (a budget such as `completion_budget`), and an
+    // environment variable none, so a sandbox run stays the same anywhere.
+    for (name, value) in super::config::fixture_flags(&args.fixtures, &resolved.set.catalog)? {
+        if sandboxed.target.fixtures.contains_key(&name) {
+            return Err(ConfigError::SuppliedBySandbox { name }.into());
+        }
+        sandboxed.target.fixtures.insert(name.clone(), value);
+        sandboxed
+            .sources
+            .fixtures
+            .insert(name, Source::Flag("--fixture"));
+    }
+    Ok(Some((sandboxed, Some(started))))
+}
+
+/// `--list`: libtest prints the names; nothing is sent.
+fn list(resolved: &Resolved, rt: &tokio::runtime::Runtime) -> Result<u8, AppError> {
+    let settings = listing_settings(&resolved.run_id)?;
+    let relay = Relay::start(&resolved.libtest);
+    let redactor = Arc::new(Redactor::new(&settings.secrets()));
+    let plan = run::Plan {
+        set: &resolved.set,
+        settings: &settings,
+        selection: &resolved.selection,
+        redactor: &redactor,
     };
-    super::config::check_duration_fixtures(&set, &config.target.fixtures)?;
-    let mut target = target_of(&config, &args);
+    run::execute(plan, relay.args(), rt, None)?;
+    Ok(exit::READY)
+}
+
+/// What the run is given once its target is known: the runner's settings,
+/// the redactor over every secret, the target as the reports describe it,
+/// and the TLS probe running beside the checks.
+struct Prepared {
+    settings: RunSettings,
+    redactor: Arc<Redactor>,
+    target: Target,
+    tls_probe: Option<tokio::task::JoinHandle<Option<crate::result::TlsFacts>>>,
+}
+
+/// The runner's settings for `config`, fitted to this machine; refuses
+/// (exit 2) check files that hold one of the run's secrets.
+fn prepare(
+    args: &RunArgs,
+    resolved: &Resolved,
+    config: TargetConfig,
+    rt: &tokio::runtime::Runtime,
+) -> Result<Prepared, AppError> {
+    let options = &resolved.options;
+    super::config::check_duration_fixtures(&resolved.set, &config.target.fixtures)?;
+    let mut target = target_of(&config, args);
     let env = |name: &str| std::env::var(name).ok();
     let proxy = run::choose_proxy(&config.target.base_url, &env)?;
     target.proxy = proxy.as_ref().map(|p| p.host.clone());
     let lines = if args.verbose > 0 {
-        setting_lines(&config, &checks, &options, proxy.as_ref())
+        setting_lines(&config, &resolved.checks, options, proxy.as_ref())
     } else {
         Vec::new()
     };
-    let mut settings = run_settings(config.target, &options, run_id.clone(), proxy);
+    let mut settings = run_settings(config.target, options, resolved.run_id.clone(), proxy);
     let redactor = Arc::new(Redactor::new(&settings.secrets()));
     for line in lines {
         // Nothing here holds a secret's value; redacted all the same.
         eprintln!("{}", redactor.redact(&line));
     }
-    fit_to_file_limit(&mut settings, sandbox.is_some())?;
-    refuse_secrets_in_checks(&set.files, &redactor)?;
+    fit_to_file_limit(&mut settings, args.sandbox)?;
+    refuse_secrets_in_checks(&resolved.set.files, &redactor)?;
     // Evidence of the https target's TLS; nothing is sent on this connection.
     // It runs beside the checks, so a slow handshake delays none of them.
     // Through a proxy the target's TLS is reached by the tunnel only.
@@ -133,43 +222,67 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
             options.connect_timeout.value,
         ))
     });
-    let console = console(&args);
+    Ok(Prepared {
+        settings,
+        redactor,
+        target,
+        tls_probe,
+    })
+}
+
+/// Runs the checks, libtest's lines and the console's as they end, and
+/// applies the waivers to their results.
+fn execute(
+    args: &RunArgs,
+    resolved: &Resolved,
+    prepared: &Prepared,
+    rt: &tokio::runtime::Runtime,
+) -> Result<(run::Executed, Vec<crate::result::WaiverRecord>), AppError> {
+    let console = console(args);
     let observer = console.clone().map(|c| c as Arc<dyn Observer>);
-    let relay = Relay::start(&libtest);
+    let relay = Relay::start(&resolved.libtest);
     let plan = run::Plan {
-        set: &set,
-        settings: &settings,
-        selection: &selection,
-        redactor: &redactor,
+        set: &resolved.set,
+        settings: &prepared.settings,
+        selection: &resolved.selection,
+        redactor: &prepared.redactor,
     };
-    let executed = run::execute(plan, relay.args(), &rt, observer);
+    let executed = run::execute(plan, relay.args(), rt, observer);
     drop(relay);
     if let Some(console) = console {
         console.finish();
     }
     let mut executed = executed?;
-    let waived =
-        super::record::apply_waivers(&set, &mut executed.results, &waivers, executed.finished_at);
-    // A probe that panicked leaves no evidence, like one that failed.
-    target.tls = tls_probe.and_then(|probe| rt.block_on(probe).ok().flatten());
-    if let Some(sandbox) = sandbox {
-        rt.block_on(sandbox.shutdown());
-    }
-    let mut result = run::assemble(&set, executed, &run_id, target);
-    crate::waiver::record(&mut result, waived);
+    let waived = super::record::apply_waivers(
+        &resolved.set,
+        &mut executed.results,
+        &resolved.waivers,
+        executed.finished_at,
+    );
+    Ok((executed, waived))
+}
+
+/// Prints the verdict, refuses a log file that leaked a secret, writes the
+/// reports; the gate's exit code.
+fn emit(
+    args: &RunArgs,
+    resolved: &Resolved,
+    result: &RunResult,
+    redactor: &Redactor,
+) -> Result<u8, AppError> {
     let json = args.output.format == Some(OutputFormat::Json);
-    print_verdict(&result, &redactor, json);
+    print_verdict(result, redactor, json);
     let code = u8::try_from(result.exit_code).unwrap_or(exit::NOT_READY);
     // libtest wrote --logfile itself: the canary reads it too.
     let logfile: Vec<PathBuf> = args.output.logfile.iter().cloned().collect();
-    refuse_leaks(&logfile, &redactor)?;
-    if let Some(reports) = options.reports {
+    refuse_leaks(&logfile, redactor)?;
+    if let Some(reports) = &resolved.options.reports {
         write_reports(
-            &result,
-            reports.value,
-            (&redactor, &redactor),
+            result,
+            reports.value.clone(),
+            (redactor, redactor),
             json,
-            &record,
+            &resolved.record,
         )?;
     }
     Ok(code)

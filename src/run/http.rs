@@ -1,39 +1,29 @@
 //! Sending one request to the target and recording the exchange.
 //!
-//! One reqwest client (and so one keep-alive pool) per credential; redirects
-//! are never followed, so the key cannot travel to another origin; bodies are
-//! read up to [`BODY_CAP`] and the rest is discarded.
+//! The clients are the run's, one per credential ([`super::clients`]);
+//! bodies are read under a cap ([`super::body`]). A request never leaves
+//! the base URL's origin.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use crate::check::{KeyChoice, KeyVariant};
 use crate::result::{Exchange, Header, ResponseRecord, BODY_EXCERPT_LIMIT};
-use crate::secret::{Redactor, Secret, REDACTED};
+use crate::secret::{Redactor, REDACTED};
 
+use super::body::{body_text, parse_json, read_capped, redact_strings, OVER_CAP_EXCERPT_LIMIT};
+use super::clients::{Clients, INVALID_KEY};
 use super::clock::{ms, RunClock};
 use super::error::RunError;
 use super::settings::{RunSettings, Timeouts};
 use super::transport::{classify, SendError};
 use crate::result::FailureKind;
 
-/// Bytes of a response body read at most; the rest is dropped unread.
-pub const BODY_CAP: usize = 1024 * 1024;
-
-/// Bytes of a body over [`BODY_CAP`] kept in its exchange: it is not
-/// judged, its start shows what it is, and a poll of a gigantic body would
-/// otherwise keep (and report) the full excerpt once per poll.
-pub const OVER_CAP_EXCERPT_LIMIT: usize = 4 * 1024;
-
 /// The longest `Retry-After` taken as given, in seconds (a day).
 const RETRY_AFTER_CAP_SECS: u64 = 24 * 60 * 60;
-
-/// A well-formed key that no account has.
-pub const INVALID_KEY: &str = "ak_homologinvalidkey0000000000000";
 
 /// A request with every template rendered.
 #[derive(Debug, Clone)]
@@ -52,9 +42,9 @@ pub struct Incoming {
     pub headers: Vec<(String, String)>,
     pub body: String,
     pub json: Result<Value, String>,
-    /// The body was longer than [`BODY_CAP`]; the rest was discarded unread.
+    /// The body was longer than [`BODY_CAP`](super::body::BODY_CAP); the rest was discarded unread.
     pub truncated: bool,
-    /// Bytes of the body read (at most [`BODY_CAP`]).
+    /// Bytes of the body read (at most [`BODY_CAP`](super::body::BODY_CAP)).
     pub received: usize,
 }
 
@@ -116,7 +106,7 @@ pub struct Target {
     /// Scheme, host and port of the base URL: the only place a request,
     /// and so the key, may go.
     origin: Origin,
-    clients: HashMap<String, reqwest::Client>,
+    clients: Clients,
     redactor: Arc<Redactor>,
     clock: RunClock,
     timeouts: Timeouts,
@@ -131,28 +121,6 @@ fn origin_of(url: &str) -> Option<Origin> {
     Some((url.scheme().to_string(), host, url.port_or_known_default()))
 }
 
-fn client_key(key: &KeyChoice) -> String {
-    match key {
-        KeyChoice::Account => "account".into(),
-        KeyChoice::None => "none".into(),
-        KeyChoice::Invalid => "invalid".into(),
-        KeyChoice::Fixture(name) => format!("fixture:{name}"),
-        KeyChoice::Variant(variant) => format!("variant:{}", variant.name()),
-    }
-}
-
-/// How a client carries its credential.
-enum Credential<'a> {
-    None,
-    /// In `x-api-key`.
-    Header(&'a Secret),
-    /// As `Authorization: Bearer`, with no `x-api-key`.
-    Bearer(&'a Secret),
-    /// A near miss of the key in `x-api-key`, as bytes: a padded one is
-    /// not text.
-    Bytes(&'a [u8]),
-}
-
 impl Target {
     /// `redactor` is over `settings`' secrets (the run's one).
     pub fn new(
@@ -160,33 +128,7 @@ impl Target {
         clock: RunClock,
         redactor: Arc<Redactor>,
     ) -> Result<Target, RunError> {
-        let invalid = Secret::new(INVALID_KEY, "invalid key").map_err(RunError::InvalidKey)?;
-        let variants = settings.key_variant_headers();
-        let mut credentials: Vec<(KeyChoice, Credential)> = vec![
-            (
-                KeyChoice::Account,
-                Credential::Header(&settings.target.api_key),
-            ),
-            (KeyChoice::None, Credential::None),
-            (KeyChoice::Invalid, Credential::Header(&invalid)),
-            (
-                KeyChoice::Variant(KeyVariant::Bearer),
-                Credential::Bearer(&settings.target.api_key),
-            ),
-            // The key goes in the query string, added when sending.
-            (KeyChoice::Variant(KeyVariant::Query), Credential::None),
-        ];
-        for (name, secret) in &settings.target.secret_fixtures {
-            credentials.push((KeyChoice::Fixture(name.clone()), Credential::Header(secret)));
-        }
-        for (variant, bytes) in &variants {
-            credentials.push((KeyChoice::Variant(*variant), Credential::Bytes(bytes)));
-        }
-        let mut clients = HashMap::new();
-        for (choice, credential) in credentials {
-            clients.insert(client_key(&choice), build_client(settings, credential)?);
-        }
-        debug_assert_eq!(clients.len() as u64, settings.client_count());
+        let clients = Clients::new(settings)?;
         let base_url = settings.target.base_url.trim_end_matches('/').to_string();
         let origin = origin_of(&base_url)
             .ok_or_else(|| RunError::Client("the base URL does not parse".into()))?;
@@ -236,7 +178,7 @@ impl Target {
         let wire = reqwest::Url::parse(&written).ok();
         let url = wire.as_ref().map_or(written, |u| u.to_string());
         let started = Instant::now();
-        let result = match self.clients.get(&client_key(&out.key)) {
+        let result = match self.clients.get(&out.key) {
             // Defence in depth: validation wants a path that starts with `/`,
             // but the key must never leave the base URL's host, whatever the
             // path became.
@@ -482,162 +424,11 @@ async fn send_when_descriptors_allow(
     client.execute(request).await
 }
 
-/// Reads `response`'s body up to [`BODY_CAP`] bytes; `true` when more was
-/// sent, which is dropped unread (with the connection).
-async fn read_capped(response: &mut reqwest::Response) -> Result<(Vec<u8>, bool), reqwest::Error> {
-    let announced = response
-        .content_length()
-        .and_then(|n| usize::try_from(n).ok())
-        .unwrap_or(0);
-    let mut bytes = Vec::with_capacity(announced.min(BODY_CAP));
-    while let Some(chunk) = response.chunk().await? {
-        let room = BODY_CAP - bytes.len();
-        if chunk.len() > room {
-            bytes.extend_from_slice(&chunk[..room]);
-            return Ok((bytes, true));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok((bytes, false))
-}
-
-/// The body as text: invalid UTF-8 replaced, and a character that the cap
-/// split in two dropped rather than replaced.
-fn body_text(bytes: Vec<u8>, truncated: bool) -> String {
-    match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(error) => {
-            let utf8 = error.utf8_error();
-            let bytes = error.into_bytes();
-            let end = if truncated && utf8.error_len().is_none() {
-                utf8.valid_up_to()
-            } else {
-                bytes.len()
-            };
-            String::from_utf8_lossy(&bytes[..end]).into_owned()
-        }
-    }
-}
-
-/// The body as JSON, or what is wrong with it, in words.
-fn parse_json(body: &str, truncated: bool) -> Result<Value, String> {
-    if truncated {
-        return Err(format!(
-            "body is larger than the {} MiB cap: the first {BODY_CAP} bytes were read, the rest discarded",
-            BODY_CAP / (1024 * 1024)
-        ));
-    }
-    if body.trim().is_empty() {
-        return Err("body is empty, not JSON".into());
-    }
-    if body.starts_with('\u{feff}') {
-        return Err(
-            "body is not JSON: it starts with a byte order mark (\\u{feff}), which JSON does not allow"
-                .into(),
-        );
-    }
-    serde_json::from_str(body).map_err(|e| match e.classify() {
-        serde_json::error::Category::Eof => {
-            format!("body is truncated JSON: it ends in the middle of a value ({e})")
-        }
-        _ if e.to_string().starts_with("trailing characters") => {
-            let after = after_json(body);
-            format!(
-                "body is not JSON: bytes follow the JSON value: `{}` ({e})",
-                crate::text::excerpt(after, 40)
-            )
-        }
-        _ => format!("body is not JSON ({e})"),
-    })
-}
-
-/// Redacts every string (keys included) of `value` in place; whether any
-/// held a secret.
-fn redact_strings(value: &mut Value, redactor: &Redactor) -> bool {
-    match value {
-        Value::String(text) => {
-            let redacted = redactor.redact(text);
-            let changed = redacted != *text;
-            *text = redacted;
-            changed
-        }
-        Value::Array(items) => items
-            .iter_mut()
-            .fold(false, |any, v| redact_strings(v, redactor) | any),
-        Value::Object(map) => {
-            let holds_key = map.keys().any(|k| redactor.redact(k) != *k);
-            if holds_key {
-                let entries = std::mem::take(map);
-                *map = entries
-                    .into_iter()
-                    .map(|(k, v)| (redactor.redact(&k), v))
-                    .collect();
-            }
-            map.values_mut()
-                .fold(holds_key, |any, v| redact_strings(v, redactor) | any)
-        }
-        Value::Null | Value::Bool(_) | Value::Number(_) => false,
-    }
-}
-
-/// What follows the first JSON value of `body`.
-fn after_json(body: &str) -> &str {
-    let mut values = serde_json::Deserializer::from_str(body).into_iter::<serde::de::IgnoredAny>();
-    match values.next() {
-        Some(Ok(_)) => body[values.byte_offset()..].trim_start_matches([' ', '\n', '\r', '\t']),
-        _ => body,
-    }
-}
-
-fn build_client(
-    settings: &RunSettings,
-    credential: Credential,
-) -> Result<reqwest::Client, RunError> {
-    let mut headers = HeaderMap::new();
-    headers.insert("content-type", HeaderValue::from_static("application/json"));
-    // A key given as text must be visible ASCII (`from_str`); a padded
-    // near miss is made of the key and the obs-text byte 0xA0 (`from_bytes`).
-    let (name, value) = match credential {
-        Credential::None => ("", None),
-        Credential::Header(key) => ("x-api-key", Some(HeaderValue::from_str(key.expose()))),
-        Credential::Bearer(key) => (
-            "authorization",
-            Some(HeaderValue::from_str(&format!("Bearer {}", key.expose()))),
-        ),
-        Credential::Bytes(bytes) => ("x-api-key", Some(HeaderValue::from_bytes(bytes))),
-    };
-    if let Some(value) = value {
-        let mut value = value.map_err(|_| {
-            RunError::Client("a key holds characters that cannot go in an HTTP header".into())
-        })?;
-        value.set_sensitive(true);
-        headers.insert(name, value);
-    }
-    // Proxies are the run's decision (see `proxy`), never the library's own
-    // reading of the environment.
-    let mut builder = reqwest::Client::builder().no_proxy();
-    if !settings.keep_alive {
-        builder = builder.pool_max_idle_per_host(0);
-    }
-    if let Some(proxy) = &settings.proxy {
-        let through = reqwest::Proxy::https(&proxy.url)
-            .map_err(|_| RunError::Proxy(format!("{} is not a usable proxy", proxy.host)))?;
-        builder = builder.proxy(through);
-    }
-    builder
-        .default_headers(headers)
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(settings.timeouts.connect)
-        .timeout(settings.timeouts.request)
-        .user_agent(concat!("wapzi-homolog/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| RunError::Client(classify(&e).message))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::run::TargetSettings;
+    use crate::secret::Secret;
 
     #[tokio::test]
     async fn a_path_that_would_leave_the_base_url_host_is_not_sent() {
@@ -747,71 +538,6 @@ mod tests {
             .await
             .unwrap_err();
         assert!(super::super::transport::is_local_limit(&error), "{error:?}");
-    }
-
-    #[test]
-    fn what_is_wrong_with_a_body_is_said_in_words() {
-        let cases = [
-            ("{\"a\":1}", false, None),
-            ("", false, Some("body is empty, not JSON")),
-            (
-                "<html>oops</html>",
-                false,
-                Some("body is not JSON (expected value at line 1 column 1)"),
-            ),
-            (
-                "{\"a\":\"b",
-                false,
-                Some("body is truncated JSON: it ends in the middle of a value (EOF while parsing a string at line 1 column 7)"),
-            ),
-            (
-                "\u{feff}{\"a\":1}",
-                false,
-                Some("body is not JSON: it starts with a byte order mark (\\u{feff}), which JSON does not allow"),
-            ),
-            (
-                "{\"a\":1}\n\u{0}x",
-                false,
-                Some("body is not JSON: bytes follow the JSON value: `\\u{0}x` (trailing characters at line 2 column 1)"),
-            ),
-            (
-                "{\"a\":1}",
-                true,
-                Some("body is larger than the 1 MiB cap: the first 1048576 bytes were read, the rest discarded"),
-            ),
-        ];
-        for (body, truncated, expected) in cases {
-            assert_eq!(
-                parse_json(body, truncated).err().as_deref(),
-                expected,
-                "{body}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_secret_written_with_json_escapes_is_redacted_once_decoded() {
-        let key = Secret::new("ak_escaped0000000000000000000000", "key").unwrap();
-        let redactor = Redactor::new([&key]);
-        let escaped: String = key
-            .expose()
-            .chars()
-            .map(|c| format!("\\u{:04x}", c as u32))
-            .collect();
-        let body = format!(r#"{{"echo":"{escaped}","{escaped}":1}}"#);
-        let mut value = parse_json(&body, false).unwrap();
-        assert!(redact_strings(&mut value, &redactor));
-        let shown = value.to_string();
-        assert!(!shown.contains(key.expose()), "{shown}");
-        assert_eq!(shown, r#"{"[redacted]":1,"echo":"[redacted]"}"#);
-    }
-
-    #[test]
-    fn a_character_cut_by_the_cap_is_dropped_and_bad_bytes_replaced() {
-        let cut = "ab\u{e9}".as_bytes()[..3].to_vec();
-        assert_eq!(body_text(cut.clone(), true), "ab");
-        assert_eq!(body_text(cut, false), "ab\u{fffd}");
-        assert_eq!(body_text(b"a\xffb".to_vec(), true), "a\u{fffd}b");
     }
 
     #[test]

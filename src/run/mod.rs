@@ -1,12 +1,15 @@
 //! The runner: executes validated checks over HTTP and produces results.
 //!
-//! `harness` schedules checks on one tokio runtime and reports them through
-//! libtest-mimic; `check` and `step` run one check; `http` sends requests;
+//! `harness` schedules checks on one tokio runtime and `libtest` reports
+//! them through libtest-mimic; `check` and `step` run one check; `http`
+//! sends requests with the run's `clients` and reads `body`s under a cap;
 //! `expect` (with the check language's matchers, [`crate::lang`]) and
 //! `poll` judge responses.
 
 mod assemble;
+mod body;
 mod check;
+mod clients;
 mod clock;
 mod diagnose;
 mod error;
@@ -15,6 +18,7 @@ mod fds;
 mod harness;
 mod headline;
 mod http;
+mod libtest;
 mod observer;
 mod poll;
 mod preflight;
@@ -30,7 +34,8 @@ mod verdict;
 pub use assemble::assemble;
 pub use error::RunError;
 pub use fds::{fd_room, fit, FdRoom, Fit};
-pub use harness::{execute, print_results, Executed, Plan};
+pub use harness::{execute, Executed, Plan};
+pub use libtest::print_results;
 pub use observer::Observer;
 pub use proxy::{choose as choose_proxy, ProxyChoice};
 pub use selection::{PatternKind, Selection, Suggestion, Unmatched};

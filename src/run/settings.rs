@@ -104,7 +104,7 @@ impl RunSettings {
     /// The near misses of the key sent in `x-api-key`, each with the bytes
     /// it sends (the padded ones are not text).
     /// How many HTTP clients (keep-alive pools) a run builds, one per
-    /// credential ([`super::http::Target::new`]): the account's key, none,
+    /// credential ([`super::clients::Clients::new`]): the account's key, none,
     /// an invalid one, the key as a bearer token and in the query, each
     /// secret fixture and each near miss sent in `x-api-key`.
     pub fn client_count(&self) -> u64 {

@@ -12,15 +12,18 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use crate::assemble::new_run_id;
+use crate::check::CheckSet;
 use crate::cli::{ClientArgs, ColorChoice};
 use crate::error::{AppError, UsageError};
 use crate::exit;
 use crate::grade::{self, ClientFacts, ClientTimes, GradeContext};
 use crate::interrupt::{self, Signal};
 use crate::recording::Recording;
-use crate::result::Target;
+use crate::report::RecordSettings;
+use crate::result::{RunResult, Target};
 use crate::sandbox::{Scenario, FIXTURES};
 use crate::secret::{Redactor, Secret};
+use crate::waiver::Waivers;
 
 use super::known_secrets::{known_secrets, DEFAULT_CHECKS_DIR};
 use super::run_options::check_sources;
@@ -33,46 +36,75 @@ use counterpart::Counterpart;
 const DEFAULT_REPORTS_DIR: &str = "reports/client";
 
 /// Serves the counterpart, lets the client call it (through COMMAND, or
-/// until stopped), grades the calls and returns the gate's exit code.
+/// until stopped), grades the calls and returns the gate's exit code:
+/// resolve, execute (the client meets the counterpart), assemble (grade),
+/// emit.
 pub fn client(args: ClientArgs) -> Result<u8, AppError> {
     if args.list_scenarios {
-        for info in Scenario::ALL {
-            let upstream = info
-                .name
-                .parse::<Scenario>()
-                .is_ok_and(Scenario::works_upstream);
-            if args.json() {
-                let event = serde_json::json!({
-                    "type": "scenario",
-                    "name": info.name,
-                    "description": info.description,
-                    "upstream": upstream,
-                });
-                stdout::line(event);
-            } else {
-                let where_ = if upstream { "+upstream" } else { "" };
-                stdout::line(format_args!(
-                    "{:<20} {:<10} {}",
-                    info.name, where_, info.description
-                ));
-            }
-        }
-        if !args.json() {
-            stdout::line(
-                "\nEvery scenario works against the sandbox; with --upstream the recorder presents those marked +upstream itself (those calls are not forwarded) and refuses the others.",
-            );
-        }
+        list_scenarios(args.json());
         return Ok(exit::READY);
     }
-    super::configure_colour(args.color.and_then(ColorChoice::forced));
     let env = |name: &str| std::env::var(name).ok();
-    let counterpart = Counterpart::from_args(&args, &env)?;
-    let mut secrets = counterpart.secrets(&env);
+    let resolved = resolve(&args, &env)?;
+    let rt = runtime()?;
+    let run_id = new_run_id(SystemTime::now());
+    let session = execute(&args, &resolved, &rt, &env)?;
+    let (result, redactor, canary) = assemble(&args, &resolved, session, &run_id, &env);
+    emit(&args, &resolved, &result, redactor, &canary)
+}
+
+/// `--list-scenarios`: each scenario, and whether it works `--upstream`.
+fn list_scenarios(json: bool) {
+    for info in Scenario::ALL {
+        let upstream = info
+            .name
+            .parse::<Scenario>()
+            .is_ok_and(Scenario::works_upstream);
+        if json {
+            let event = serde_json::json!({
+                "type": "scenario",
+                "name": info.name,
+                "description": info.description,
+                "upstream": upstream,
+            });
+            stdout::line(event);
+        } else {
+            let where_ = if upstream { "+upstream" } else { "" };
+            stdout::line(format_args!(
+                "{:<20} {:<10} {}",
+                info.name, where_, info.description
+            ));
+        }
+    }
+    if !json {
+        stdout::line(
+            "\nEvery scenario works against the sandbox; with --upstream the recorder presents those marked +upstream itself (those calls are not forwarded) and refuses the others.",
+        );
+    }
+}
+
+/// What a client run was asked for, resolved before anything is served:
+/// the counterpart, every secret to redact, the checks, the reports'
+/// recording and the waivers.
+struct Resolved {
+    counterpart: Counterpart,
+    secrets: Vec<Secret>,
+    set: CheckSet,
+    record: RecordSettings,
+    waivers: Waivers,
+}
+
+/// Reads `args` and the files they name; refuses (exit 2) a set without
+/// client checks.
+fn resolve(args: &ClientArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Resolved, AppError> {
+    super::configure_colour(args.color.and_then(ColorChoice::forced));
+    let counterpart = Counterpart::from_args(args, env)?;
+    let mut secrets = counterpart.secrets(env);
     // A key written in the command's arguments is echoed and reported
     // redacted, even one the run was never told.
     secrets.extend(command_credentials(&args.command));
     let checks = check_sources(&args.checks, Path::new(DEFAULT_CHECKS_DIR));
-    let set = super::known_secrets::load_checks_from(&checks.value, &known_secrets(None, &env))?;
+    let set = super::known_secrets::load_checks_from(&checks.value, &known_secrets(None, env))?;
     if set.client_checks.is_empty() {
         return Err(UsageError::NoClientChecks {
             sources: describe_sources(&checks.value),
@@ -80,46 +112,89 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
         .into());
     }
     let (record, waivers) = super::record::record_settings(&args.record)?;
-    let rt = runtime()?;
-    let run_id = new_run_id(SystemTime::now());
-    let signals = interrupt::watch(&rt);
+    Ok(Resolved {
+        counterpart,
+        secrets,
+        set,
+        record,
+        waivers,
+    })
+}
+
+/// What the client did: the calls recorded, where it called, how the
+/// command (or the serving) ended, and when.
+struct Session {
+    recording: Recording,
+    base_url: String,
+    met: Met,
+    times: ClientTimes,
+}
+
+/// Serves the counterpart and lets the client meet it; the recording is
+/// kept even when the command could not be run (the error is returned
+/// after the counterpart is shut down).
+fn execute(
+    args: &ClientArgs,
+    resolved: &Resolved,
+    rt: &tokio::runtime::Runtime,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Session, AppError> {
+    let (counterpart, secrets) = (&resolved.counterpart, &resolved.secrets);
+    let signals = interrupt::watch(rt);
     let started_at = SystemTime::now();
-    let served = rt.block_on(counterpart.start(args.port, &env))?;
+    let served = rt.block_on(counterpart.start(args.port, env))?;
     // Redacted before anything is cut: a key straddling a cut leaves no part.
-    served.recorder().know(&secrets);
+    served.recorder().know(secrets);
     if args.verbose {
         served.recorder().watch(live::printer(secrets.clone()));
     }
     let base_url = served.base_url();
-    let shown = Redactor::new(&secrets);
-    let met = rt.block_on(meet(&args, &counterpart, &base_url, &shown, signals));
+    let shown = Redactor::new(secrets);
+    let met = rt.block_on(meet(args, counterpart, &base_url, &shown, signals));
     let recording: Recording = rt.block_on(served.shutdown());
     let times = ClientTimes {
         started_at,
         finished_at: SystemTime::now(),
     };
-    let met = met?;
-    let entry_point_id = counterpart.entry_point_id(&env);
+    Ok(Session {
+        recording,
+        base_url,
+        met: met?,
+        times,
+    })
+}
+
+/// Grades the session into the run's result; with the redactor over every
+/// secret grading knew of and the leak canary's.
+fn assemble(
+    args: &ClientArgs,
+    resolved: &Resolved,
+    session: Session,
+    run_id: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> (RunResult, Redactor, Redactor) {
+    let counterpart = &resolved.counterpart;
+    let entry_point_id = counterpart.entry_point_id(env);
     // Every variable client checks may use (CLIENT_VARIABLES) has a value;
     // an empty entry point (`--upstream` without WAPZI_ENTRY_POINT_ID)
     // matches no call, so a check that names it ends ignored, not failed.
-    let context = GradeContext::new(&secrets)
+    let context = GradeContext::new(&resolved.secrets)
         .with_variable(
             "min_poll_interval",
             &humantime::format_duration(args.min_poll_interval).to_string(),
         )
         .with_variable("entry_point_id", &entry_point_id)
-        .with_variable("run_id", &run_id);
+        .with_variable("run_id", run_id);
     let facts = ClientFacts {
         command: (!args.command.is_empty()).then(|| args.command.clone()),
-        command_exit: met.command.as_ref().map(|c| c.exit.clone()),
+        command_exit: session.met.command.as_ref().map(|c| c.exit.clone()),
         scenarios: args.scenarios.clone(),
         upstream: counterpart.upstream_url(),
-        interrupted: met.interrupted,
-        waivers,
+        interrupted: session.met.interrupted,
+        waivers: resolved.waivers.clone(),
     };
     let target = Target {
-        base_url,
+        base_url: session.base_url,
         entry_point_id,
         sandbox: counterpart.is_sandbox(),
         faults: args.behaviour.faults.clone(),
@@ -130,10 +205,28 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
     };
     // The keys the client sent are secrets too, whatever the counterpart:
     // the redactor grading built knows them.
-    let (result, redactor, canary) =
-        grade::assemble_client(&set, &recording, &context, facts, times, &run_id, target);
+    grade::assemble_client(
+        &resolved.set,
+        &session.recording,
+        &context,
+        facts,
+        session.times,
+        run_id,
+        target,
+    )
+}
+
+/// Prints the graded checks and the verdict, writes the reports; the
+/// gate's exit code.
+fn emit(
+    args: &ClientArgs,
+    resolved: &Resolved,
+    result: &RunResult,
+    redactor: Redactor,
+    canary: &Redactor,
+) -> Result<u8, AppError> {
     let redactor = std::sync::Arc::new(redactor);
-    super::run_checks::print_graded(&result, &redactor, &args.libtest());
+    super::run_checks::print_graded(result, &redactor, &args.libtest());
     let code = u8::try_from(result.exit_code).unwrap_or(exit::NOT_READY);
     if !args.no_reports {
         let root = args
@@ -141,11 +234,11 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
             .clone()
             .unwrap_or_else(|| PathBuf::from(DEFAULT_REPORTS_DIR));
         super::run_checks::write_reports(
-            &result,
+            result,
             root,
-            (&redactor, &canary),
+            (&redactor, canary),
             args.json(),
-            &record,
+            &resolved.record,
         )?;
     }
     Ok(code)

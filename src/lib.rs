@@ -6,6 +6,14 @@
 //! and the reporters ([`report`]) render that model. The [`sandbox`] is the
 //! embedded reference server and depends on none of them.
 //!
+//! One core, two sides: the API side ([`run`]) and the client side
+//! ([`grade`], over a [`recording`]) share the check language's semantics
+//! ([`lang`]: matchers, templates), the one verdict ([`verdict`]), the one
+//! result builder ([`assemble`]) and the signals that stop a run
+//! ([`interrupt`]); neither side imports the other (tests/integration/
+//! architecture.rs holds the rule), so a third side brings its evidence
+//! and facts and nothing else.
+//!
 //! [`app`] wires them, one module per subcommand, and holds what only it
 //! uses: the target's settings from flags and the environment
 //! ([`app::config`]), the terminal's verdict ([`app::term`]) and its `-v`

@@ -71,12 +71,7 @@ struct Resolved {
 fn resolve(args: &RunArgs) -> Result<Resolved, AppError> {
     // Decided once for everything printed, libtest's lines too.
     let colour = super::configure_colour(args.output.color.and_then(ColorChoice::forced));
-    if args.output.ignored || args.output.include_ignored {
-        return Err(UsageError::IgnoredSelection.into());
-    }
-    if !args.sandbox && !args.sandbox_behaviour.dialects.is_empty() {
-        return Err(UsageError::DialectWithoutSandbox.into());
-    }
+    refuse_usage(args)?;
     let env_file = match &args.env_file {
         Some(path) => EnvFile::load(path)?,
         None => EnvFile::default(),
@@ -97,17 +92,6 @@ fn resolve(args: &RunArgs) -> Result<Resolved, AppError> {
     refuse_unmatched(&selection, &set)?;
     let options = RunOptions::from_args(args);
     let (record, waivers) = super::record::record_settings(&args.record)?;
-    // A log file is coloured only when asked for.
-    let forced = args.output.color.and_then(ColorChoice::forced);
-    let colour = colour && (args.output.logfile.is_none() || forced == Some(true));
-    let libtest = Arguments {
-        color: Some(if colour {
-            ColorSetting::Always
-        } else {
-            ColorSetting::Never
-        }),
-        ..args.output.libtest()
-    };
     Ok(Resolved {
         set,
         checks,
@@ -117,8 +101,34 @@ fn resolve(args: &RunArgs) -> Result<Resolved, AppError> {
         waivers,
         env_file,
         run_id: crate::assemble::new_run_id(SystemTime::now()),
-        libtest,
+        libtest: libtest_args(args, colour),
     })
+}
+
+/// Refuses (exit 2) flags that cannot go together in a run.
+fn refuse_usage(args: &RunArgs) -> Result<(), UsageError> {
+    if args.output.ignored || args.output.include_ignored {
+        return Err(UsageError::IgnoredSelection);
+    }
+    if !args.sandbox && !args.sandbox_behaviour.dialects.is_empty() {
+        return Err(UsageError::DialectWithoutSandbox);
+    }
+    Ok(())
+}
+
+/// libtest's arguments from `args`, coloured when the terminal is
+/// (`colour`); a log file is coloured only when asked for.
+fn libtest_args(args: &RunArgs, colour: bool) -> Arguments {
+    let forced = args.output.color.and_then(ColorChoice::forced);
+    let colour = colour && (args.output.logfile.is_none() || forced == Some(true));
+    Arguments {
+        color: Some(if colour {
+            ColorSetting::Always
+        } else {
+            ColorSetting::Never
+        }),
+        ..args.output.libtest()
+    }
 }
 
 /// The target's settings: the embedded sandbox's, started here (and

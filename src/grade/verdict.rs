@@ -7,7 +7,7 @@
 use crate::check::{ClientCheck, ClientItem, Severity};
 use crate::interrupt::Signal;
 use crate::result::{CheckResult, CommandExit, Failure, FailureKind, RootCause};
-use crate::verdict::{Evidence, Facts, Item, ItemCheck, Judged, Stopped};
+use crate::verdict::{failing, Evidence, Facts, Failing, Item, ItemCheck, Judged, Stopped};
 
 /// What happened to the client run besides its checks' results.
 #[derive(Debug, Clone, Default)]
@@ -129,22 +129,22 @@ fn evidence_of(item: ClientItem, checks: &[ClientCheck]) -> Item<'_> {
 /// Each failed required check is its own root cause: client rules do not
 /// block one another.
 fn root_causes(checks: &[ClientCheck], results: &[CheckResult]) -> Vec<RootCause> {
-    results
-        .iter()
-        .filter(|r| r.fails_gate())
-        .filter_map(|r| {
-            let failure = r.failure()?;
-            let item = checks.iter().find(|c| c.id == r.id).map(|c| c.item.id());
-            Some(RootCause {
-                summary: failure.message.clone(),
-                kind: failure.kind,
-                checks: vec![r.id.clone()],
-                failure: failure.clone(),
-                blocked: Vec::new(),
-                items: item.map(str::to_string).into_iter().collect(),
-            })
+    let ranked = failing(results)
+        .map(|(result, failure)| Failing {
+            result,
+            failure,
+            summary: failure.message.clone(),
+            group: result.id.clone(),
+            blocked: Vec::new(),
         })
-        .collect()
+        .collect();
+    crate::verdict::root_causes(ranked, |ids| {
+        checks
+            .iter()
+            .filter(|c| ids.contains(&c.id))
+            .map(|c| c.item.id().to_string())
+            .collect()
+    })
 }
 
 /// The root cause a failed command is: no check names it (`checks` is

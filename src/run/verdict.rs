@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::check::{Check, CheckSet, ChecklistItem, Severity};
-use crate::verdict::{Evidence, Facts, Item, ItemCheck, Judged, Stopped};
+use crate::verdict::{failing, Evidence, Facts, Failing, Item, ItemCheck, Judged, Stopped};
 
 use super::selection::Selection;
 use crate::interrupt::Signal;
@@ -223,66 +223,44 @@ fn root_causes(set: &CheckSet, results: &[CheckResult]) -> Vec<RootCause> {
             .map(|r| r.id.clone())
             .collect()
     };
-    let mut failing: Vec<(&CheckResult, &Failure, Vec<String>)> = results
-        .iter()
-        .filter(|r| r.fails_gate())
-        .filter(|r| {
-            r.failure().is_some_and(|f| {
-                !matches!(f.kind, FailureKind::Interrupted | FailureKind::LocalLimit)
-            })
+    let mut ranked: Vec<Failing> = failing(results)
+        .map(|(result, failure)| {
+            let summary =
+                super::headline::documented(result, failure).unwrap_or_else(|| signature(failure));
+            Failing {
+                result,
+                failure,
+                group: summary.clone(),
+                summary,
+                blocked: blocked_by(&result.id),
+            }
         })
-        .filter_map(|r| r.failure().map(|f| (r, f, blocked_by(&r.id))))
         .collect();
     let plainness = |id: &str| {
         order.get(id).map_or((usize::MAX, usize::MAX), |&i| {
             (set.checks[i].needs.len(), set.checks[i].steps.len())
         })
     };
-    failing.sort_by_key(|(r, f, blocked)| {
+    ranked.sort_by_key(|f| {
         (
-            f.kind == FailureKind::Prerequisite,
-            tier(&r.id),
-            std::cmp::Reverse(blocked.len()),
-            plainness(&r.id),
-            order.get(r.id.as_str()).copied().unwrap_or(usize::MAX),
+            f.failure.kind == FailureKind::Prerequisite,
+            tier(&f.result.id),
+            std::cmp::Reverse(f.blocked.len()),
+            plainness(&f.result.id),
+            order
+                .get(f.result.id.as_str())
+                .copied()
+                .unwrap_or(usize::MAX),
         )
     });
-    let mut causes: Vec<RootCause> = Vec::new();
-    for (result, failure, blocked) in failing {
-        let summary =
-            super::headline::documented(result, failure).unwrap_or_else(|| signature(failure));
-        let cause = match causes.iter_mut().find(|c| c.summary == summary) {
-            Some(cause) => cause,
-            None => {
-                causes.push(RootCause {
-                    summary,
-                    kind: failure.kind,
-                    checks: Vec::new(),
-                    failure: failure.clone(),
-                    blocked: Vec::new(),
-                    items: Vec::new(),
-                });
-                causes.last_mut().expect("just pushed")
-            }
-        };
-        cause.checks.push(result.id.clone());
-        for id in blocked {
-            if !cause.blocked.contains(&id) {
-                cause.blocked.push(id);
-            }
-        }
-    }
-    for cause in &mut causes {
-        let items: BTreeSet<ChecklistItem> = cause
-            .checks
+    crate::verdict::root_causes(ranked, |ids| {
+        let items: BTreeSet<ChecklistItem> = ids
             .iter()
-            .chain(&cause.blocked)
             .filter_map(|id| set.checks.iter().find(|c| &c.id == id))
             .map(|c| c.checklist)
             .collect();
-        cause.items = items.into_iter().map(|i| i.id().to_string()).collect();
-    }
-    causes
+        items.into_iter().map(|i| i.id().to_string()).collect()
+    })
 }
 
 /// Whether `id` requires `on`, directly or through other checks (the

@@ -6,12 +6,16 @@
 //! the checklist's evidence and the reasons' words live here once, so a
 //! third side would bring its evidence and facts and nothing else.
 
+mod causes;
+
 use std::collections::HashMap;
 
 use crate::check::Severity;
 use crate::result::{
     CheckResult, ChecklistVerdict, Gap, ItemVerdict, Outcome, RootCause, RunVerdict, Verdict,
 };
+
+pub use causes::{failing, root_causes, Failing};
 
 /// What the results mean for the gate: the run's `verdict`, why in one
 /// line each, the failures to fix first and the checklist's evidence.
@@ -230,4 +234,147 @@ fn unevidenced(item: &ChecklistVerdict, noun: &str) -> String {
             .join("; ")
     };
     format!("`{}` has no passed required check: {why}", item.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::result::{Failure, FailureKind};
+
+    fn result(id: &str, outcome: Outcome, verdict: Verdict) -> CheckResult {
+        CheckResult {
+            id: id.into(),
+            title: String::new(),
+            checklist_item: "item".into(),
+            severity: crate::result::Severity::Required,
+            hint: String::new(),
+            location: String::new(),
+            basis: None,
+            outcome,
+            findings: Vec::new(),
+            verdict,
+            started_ms: 0.0,
+            duration_ms: 0.0,
+            exchanges: Vec::new(),
+            polls: Vec::new(),
+        }
+    }
+
+    fn failed(id: &str, message: &str) -> CheckResult {
+        let failure = Failure::bare(FailureKind::Body, message.into(), "s".into());
+        result(id, Outcome::Failed(failure), Verdict::Failed)
+    }
+
+    fn item<'a>(checks: &[&'a str]) -> Item<'a> {
+        Item {
+            id: "item",
+            text: "An item.",
+            checks: checks
+                .iter()
+                .map(|id| ItemCheck {
+                    id,
+                    severity: Severity::Required,
+                    not_run: "not selected".into(),
+                })
+                .collect(),
+            only_by: None,
+        }
+    }
+
+    #[test]
+    fn failures_of_one_group_are_one_cause_in_the_sides_order() {
+        let results = [failed("a", "x"), failed("b", "y"), failed("c", "x")];
+        let ranked = failing(&results)
+            .map(|(result, failure)| Failing {
+                result,
+                failure,
+                summary: failure.message.clone(),
+                group: failure.message.clone(),
+                blocked: vec!["d".into()],
+            })
+            .collect();
+        let causes = root_causes(ranked, |ids| vec![ids.join("+")]);
+        let shape: Vec<String> = causes
+            .iter()
+            .map(|c| {
+                let (checks, blocked) = (c.checks.join(","), c.blocked.join(","));
+                format!(
+                    "{}: {checks} blocking {blocked} of {}",
+                    c.summary,
+                    c.items.join(",")
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            ["x: a,c blocking d of a+c+d", "y: b blocking d of b+d"]
+        );
+    }
+
+    #[test]
+    fn a_failure_outside_the_checks_fails_the_gate_first() {
+        let results = [result("a", Outcome::Passed, Verdict::Passed)];
+        let evidence = || Evidence {
+            results: &results,
+            items: vec![item(&["a"])],
+            root_causes: Vec::new(),
+            noun: "check",
+        };
+        let ready = judge(evidence(), Facts::default());
+        assert_eq!(ready.verdict, RunVerdict::Ready);
+        let command = RootCause {
+            summary: "the client's command exited with code 1".into(),
+            kind: FailureKind::ClientCommand,
+            checks: Vec::new(),
+            failure: Failure::bare(FailureKind::ClientCommand, String::new(), String::new()),
+            blocked: Vec::new(),
+            items: Vec::new(),
+        };
+        let failed = judge(
+            evidence(),
+            Facts {
+                failed: vec![command],
+                ..Facts::default()
+            },
+        );
+        assert_eq!(failed.verdict, RunVerdict::NotReady);
+        assert_eq!(failed.reasons, ["the client's command exited with code 1"]);
+        let stopped = judge(
+            evidence(),
+            Facts {
+                stopped: Some(Stopped::Interrupted("by SIGINT".into())),
+                partial: vec!["ignored: a stopped run says only why".into()],
+                ..Facts::default()
+            },
+        );
+        assert_eq!(stopped.verdict, RunVerdict::Interrupted);
+        assert_eq!(stopped.reasons, ["by SIGINT"]);
+    }
+
+    #[test]
+    fn an_item_whose_required_check_did_not_run_is_a_gap_and_the_run_incomplete() {
+        let results = [result("a", Outcome::Passed, Verdict::Passed)];
+        let judged = judge(
+            Evidence {
+                results: &results,
+                items: vec![item(&["a"]), item(&["b"])],
+                root_causes: Vec::new(),
+                noun: "client check",
+            },
+            Facts {
+                leading: vec!["first".into()],
+                ..Facts::default()
+            },
+        );
+        assert_eq!(judged.verdict, RunVerdict::Incomplete);
+        assert_eq!(
+            judged.reasons,
+            [
+                "first",
+                "`item` has no passed required check: b not selected"
+            ]
+        );
+        assert_eq!(judged.checklist[0].verdict, ItemVerdict::Passed);
+        assert_eq!(judged.checklist[1].verdict, ItemVerdict::NotEvidenced);
+    }
 }

@@ -59,11 +59,29 @@ pub fn judge_client(
     let failed = exit
         .and_then(|e| command_failure(e, facts.command.as_deref()))
         .map(|message| command_cause(&message, &facts.scenarios));
+    crate::verdict::judge(
+        evidence,
+        Facts {
+            failed: match stopped {
+                Some(_) => Vec::new(),
+                None => failed.into_iter().collect(),
+            },
+            stopped,
+            partial: partial(exit, items.is_empty(), calls, dropped),
+            ..Facts::default()
+        },
+    )
+}
+
+/// Why a client run's evidence is partial, whatever its checks say: a
+/// command stopped at its deadline, no required check loaded (`no_items`),
+/// no call made, calls past the recorder's cap.
+fn partial(exit: Option<&CommandExit>, no_items: bool, calls: usize, dropped: u64) -> Vec<String> {
     let mut partial = Vec::new();
     if exit.is_some_and(|e| e.timed_out) {
         partial.push("the client's command was stopped at --deadline before it ended: what it did until then was graded".to_string());
     }
-    if items.is_empty() {
+    if no_items {
         // Only advisory checks were loaded: nothing may evidence the
         // client, so nothing says it is ready.
         partial.push("no required client check was loaded: nothing evidences the client (load the built-in client checks)".to_string());
@@ -77,18 +95,7 @@ pub fn judge_client(
             crate::recording::MAX_CALLS
         ));
     }
-    crate::verdict::judge(
-        evidence,
-        Facts {
-            failed: match stopped {
-                Some(_) => Vec::new(),
-                None => failed.into_iter().collect(),
-            },
-            stopped,
-            partial,
-            ..Facts::default()
-        },
-    )
+    partial
 }
 
 /// The items a client is judged on: each item a loaded client check

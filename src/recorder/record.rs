@@ -397,8 +397,7 @@ fn capture_headers(
     max_value: usize,
     redactor: &Redactor,
 ) -> Vec<(String, String)> {
-    let is_credential =
-        |name: &str| name == "authorization" || crate::recording::credential_name(name).is_some();
+    let is_credential = crate::recording::is_credential_header;
     let extra = headers
         .iter()
         .skip(MAX_HEADERS)

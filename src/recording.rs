@@ -38,6 +38,10 @@ pub struct Recording {
     pub calls: Vec<RecordedCall>,
     /// Calls served after [`MAX_CALLS`] were kept.
     pub dropped: u64,
+    /// The credentials the recorder learned from the calls as they came,
+    /// from everything each carried before any of it was capped (a key in
+    /// a header past those kept): grading redacts them too.
+    pub learned: Vec<Credential>,
 }
 
 /// One request the client made and the answer it got.

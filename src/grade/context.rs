@@ -72,30 +72,31 @@ pub struct Grading {
 impl Grading {
     /// Prepares `context` for `recording`: the secrets are the given ones
     /// and every credential a call carried, wherever the client put it
-    /// ([`crate::recording::RecordedCall::credentials`]; too short a value
+    /// ([`crate::recording::RecordedCall::credentials`], and those the
+    /// recorder learned before it capped anything; too short a value
     /// cannot be told from ordinary text, and is not searched for).
     pub fn new(context: &GradeContext, recording: &Recording) -> Grading {
         let secret = |value: &String| Secret::new(value, "a key").ok();
         let mut keys = context.secrets.clone();
         let mut hunted = context.secrets.clone();
         let mut others = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for call in &recording.calls {
-            for credential in call.credentials() {
-                if !seen.insert(credential.value.clone()) {
-                    continue;
+        // Each value once, a key's when any call sent it where a key goes.
+        let mut sent: BTreeMap<String, bool> = BTreeMap::new();
+        let learned = recording.learned.iter().cloned();
+        for credential in learned.chain(recording.calls.iter().flat_map(|c| c.credentials())) {
+            *sent.entry(credential.value).or_default() |= credential.is_key;
+        }
+        for (value, is_key) in &sent {
+            let Some(found) = secret(value) else {
+                continue;
+            };
+            if *is_key {
+                if is_key_shaped(found.expose()) {
+                    hunted.push(found.clone());
                 }
-                let Some(found) = secret(&credential.value) else {
-                    continue;
-                };
-                if credential.is_key {
-                    if is_key_shaped(found.expose()) {
-                        hunted.push(found.clone());
-                    }
-                    keys.push(found);
-                } else {
-                    others.push(found);
-                }
+                keys.push(found);
+            } else {
+                others.push(found);
             }
         }
         let mut vars = Vars::default();

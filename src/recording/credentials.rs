@@ -8,8 +8,6 @@
 //! key goes, or when it is shaped like a Wapzi key wherever it travels; a
 //! value under a generic name (`token`, `secret`) is only redacted.
 
-use std::collections::HashSet;
-
 use super::RecordedCall;
 
 /// A value a call carried where a credential goes.
@@ -181,8 +179,28 @@ impl RecordedCall {
         }
         found.extend(self.body.credentials.iter().cloned());
         found.retain(|c| !c.value.trim().is_empty());
-        found
+        once_each(found)
     }
+}
+
+/// `found` with each value once, where it first came, a key's when it was
+/// sent anywhere as a key.
+fn once_each(found: Vec<Credential>) -> Vec<Credential> {
+    let mut kept: Vec<Credential> = Vec::with_capacity(found.len());
+    let mut at = std::collections::HashMap::new();
+    for credential in found {
+        match at.get(&credential.value) {
+            Some(&i) => {
+                let first: &mut Credential = &mut kept[i];
+                first.is_key |= credential.is_key;
+            }
+            None => {
+                at.insert(credential.value.clone(), kept.len());
+                kept.push(credential);
+            }
+        }
+    }
+    kept
 }
 
 /// The credentials `call`'s head carries in `place` (the body's places
@@ -252,8 +270,7 @@ pub fn body_credentials(bytes: &[u8]) -> Vec<Credential> {
     };
     found.extend(key_shaped_in(bytes));
     found.retain(|c| !c.value.trim().is_empty());
-    let mut seen = HashSet::new();
-    found.retain(|c| seen.insert(c.value.clone()));
+    let mut found = once_each(found);
     // Keys first, so that the cap leaves out tokens before any key.
     found.sort_by_key(|c| !c.is_key);
     found.truncate(MAX_BODY_CREDENTIALS);
@@ -535,4 +552,205 @@ fn field_name(line: &str) -> Option<String> {
             .eq_ignore_ascii_case("name")
             .then(|| value.trim().trim_matches('"').to_string())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recording::RecordedBody;
+
+    /// A key not shaped like a Wapzi key: found by where it travels only.
+    const KEY: &str = "wk0live0secret0value0000000000009";
+
+    fn get(query: Option<&str>, headers: &[(&str, &str)]) -> RecordedCall {
+        RecordedCall {
+            seq: 0,
+            at: std::time::Duration::ZERO,
+            duration: std::time::Duration::ZERO,
+            method: "GET".into(),
+            path: "/v1/executions/exec_1".into(),
+            query: query.map(str::to_string),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: RecordedBody::default(),
+            status: 200,
+            response_headers: Vec::new(),
+            response_body: RecordedBody::default(),
+            client_gone: false,
+            recorder_answer: None,
+            presented: None,
+        }
+    }
+
+    fn keys(credentials: Vec<Credential>) -> Vec<String> {
+        credentials
+            .into_iter()
+            .filter(|c| c.is_key)
+            .map(|c| c.value)
+            .collect()
+    }
+
+    fn head_keys(query: Option<&str>, headers: &[(&str, &str)]) -> Vec<String> {
+        keys(get(query, headers).credentials())
+    }
+
+    #[test]
+    fn names_match_by_table_whatever_their_case_and_separators() {
+        for name in [
+            "x-api-key",
+            "X_API_KEY",
+            "apiKey",
+            "X-Wapzi-Key",
+            "x-wapzi-api-key",
+            "access_key",
+            "AccessKey",
+            "secret_key",
+        ] {
+            assert_eq!(credential_name(name), Some(true), "{name}");
+        }
+        for name in [
+            "auth",
+            "password",
+            "db.password",
+            "token",
+            "refresh_token",
+            "key",
+        ] {
+            assert_eq!(credential_name(name), Some(false), "{name}");
+        }
+        for name in [
+            "idempotency-key",
+            "monkey",
+            "message",
+            "cache-key",
+            "authority",
+        ] {
+            assert_eq!(credential_name(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_query_is_read_with_semicolons_brackets_and_bare() {
+        assert_eq!(head_keys(Some(&format!("a=1;api_key={KEY}")), &[]), [KEY]);
+        assert_eq!(head_keys(Some(&format!("api_key[]={KEY}")), &[]), [KEY]);
+        assert_eq!(head_keys(Some(&format!("auth[apiKey]={KEY}")), &[]), [KEY]);
+        assert_eq!(head_keys(Some(&format!("access_key={KEY}")), &[]), [KEY]);
+        assert_eq!(head_keys(Some(KEY), &[]), [KEY]);
+        // A bare word, or one without digits, is no key.
+        assert!(head_keys(Some("debug"), &[]).is_empty());
+        assert!(head_keys(Some("executions_created"), &[]).is_empty());
+        // A generic name's value is redacted, not taken for a key...
+        let cursor = get(Some("token=executions_created"), &[]).credentials();
+        assert_eq!(cursor.len(), 1);
+        assert!(!cursor[0].is_key);
+        // ...unless it is shaped like a Wapzi key.
+        let wapzi = "ak_0123456789abcdefABCDEF";
+        assert_eq!(head_keys(Some(&format!("auth={wapzi}")), &[]), [wapzi]);
+    }
+
+    #[test]
+    fn headers_cookies_and_authorization_parameters_are_read() {
+        assert_eq!(head_keys(None, &[("x-wapzi-key", KEY)]), [KEY]);
+        assert_eq!(
+            head_keys(None, &[("cookie", &format!("session=1; api_key={KEY}"))]),
+            [KEY]
+        );
+        let api_key = format!(r#"ApiKey key="{KEY}""#);
+        assert_eq!(head_keys(None, &[("authorization", &api_key)]), [KEY]);
+        let params = format!(r#"Custom realm="wapzi", access_key={KEY}"#);
+        assert_eq!(head_keys(None, &[("authorization", &params)]), [KEY]);
+        let proxy = format!("Bearer {KEY}");
+        assert_eq!(head_keys(None, &[("proxy-authorization", &proxy)]), [KEY]);
+        // A base64 token's padding is no parameter.
+        assert_eq!(
+            head_keys(None, &[("authorization", "Bearer abc0123456789abcdef==")]),
+            ["abc0123456789abcdef=="]
+        );
+        assert!(head_keys(None, &[("idempotency-key", KEY)]).is_empty());
+    }
+
+    #[test]
+    fn a_wapzi_shaped_key_is_found_in_the_path_query_and_any_header() {
+        let wapzi = "ak_0123456789abcdefABCDEF";
+        let mut call = get(Some("q=ak%5F0123456789abcdefABCDEF"), &[]);
+        assert_eq!(keys(call.credentials()), [wapzi]);
+        call.query = None;
+        call.path = format!("/v1/executions/{wapzi}");
+        assert_eq!(keys(call.credentials()), [wapzi]);
+        let note = format!("key {wapzi}");
+        assert_eq!(head_keys(None, &[("x-note", &note)]), [wapzi]);
+    }
+
+    #[test]
+    fn bodies_are_read_in_every_form() {
+        let multipart = format!(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhi\r\n\
+             --XyZ\r\nContent-Disposition: form-data; name=\"api_key\"\r\n\r\n{KEY}\r\n--XyZ--\r\n"
+        );
+        let pairs = format!(r#"{{"headers":[["accept","json"],["x-api-key","{KEY}"]]}}"#);
+        let har = format!(r#"{{"headers":[{{"name":"X-Api-Key","value":"{KEY}"}}]}}"#);
+        let escaped = KEY.replace('0', "\\u0030");
+        let json_escaped = format!(r#"{{"apiKey":"{escaped}"}}"#);
+        let form = format!("message=hi;x=1&password={KEY}");
+        for (what, body) in [
+            ("multipart", multipart),
+            ("pairs", pairs),
+            ("name/value objects", har),
+            ("escaped JSON", json_escaped),
+        ] {
+            assert_eq!(keys(body_credentials(body.as_bytes())), [KEY], "{what}");
+        }
+        let values: Vec<String> = body_credentials(form.as_bytes())
+            .into_iter()
+            .map(|c| c.value)
+            .collect();
+        assert_eq!(values, [KEY]);
+    }
+
+    #[test]
+    fn json_nested_past_any_depth_is_read_without_recursion() {
+        // Deeper than serde_json parses (128) and than any stack allows.
+        let depth = 200_000;
+        let body = format!(
+            r#"{}{{"auth":{{"x-api-key":"{KEY}"}}}}{}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        assert_eq!(keys(body_credentials(body.as_bytes())), [KEY]);
+        let objects = format!(
+            r#"{}{{"apiKey":"{KEY}"}}{}"#,
+            r#"{"a":"#.repeat(depth),
+            "}".repeat(depth)
+        );
+        assert_eq!(keys(body_credentials(objects.as_bytes())), [KEY]);
+    }
+
+    #[test]
+    fn a_body_keeps_at_most_its_cap_of_credentials_keys_first() {
+        let mut body: String = (0..200)
+            .map(|i| format!(r#""token":"cursor{i:0>20}","#))
+            .collect();
+        body = format!(r#"{{{body}"apiKey":"{KEY}"}}"#);
+        let found = body_credentials(body.as_bytes());
+        assert_eq!(found.len(), MAX_BODY_CREDENTIALS);
+        assert_eq!(keys(found), [KEY]);
+    }
+
+    #[test]
+    fn hostile_bodies_end_without_a_panic_or_a_long_value() {
+        for body in [
+            &b"\"unterminated \\"[..],
+            b"{\"apiKey\":",
+            b"{\"apiKey\":\"\\",
+            b"--\r\n",
+            b"--b\r\nno head",
+            b"[[[[[",
+            b"\xff\xfe{",
+        ] {
+            let found = body_credentials(body);
+            assert!(found.iter().all(|c| c.value.len() < 4), "{found:?}");
+        }
+    }
 }

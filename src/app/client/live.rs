@@ -29,30 +29,55 @@ pub fn printer(known: Vec<Secret>) -> CallWatcher {
     Arc::new(move |call: &RecordedCall| {
         let mut guard = seen.lock().unwrap_or_else(|p| p.into_inner());
         let (secrets, redactor) = &mut *guard;
-        // The redactor is built again only when a call brings a new one.
-        if remember(secrets, call) {
-            *redactor = Redactor::new(secrets.iter());
-        }
-        let text = line(call, redactor);
+        // The redactor is built again only when a call brings a new one;
+        // past MAX_SEEN, a call's own credentials get one of their own.
+        let text = match remember(secrets, call) {
+            Remembered::Known => line(call, redactor),
+            Remembered::Grew => {
+                *redactor = Redactor::new(secrets.iter());
+                line(call, redactor)
+            }
+            Remembered::Full(own) => line(call, &Redactor::new(secrets.iter().chain(&own))),
+        };
         drop(guard);
         eprintln!("{text}");
     })
 }
 
-/// Adds the credentials `call` carries to `secrets`, up to [`MAX_SEEN`];
-/// whether any was new.
-fn remember(secrets: &mut Vec<Secret>, call: &RecordedCall) -> bool {
+/// What [`remember`] made of a call's credentials.
+enum Remembered {
+    /// All were known.
+    Known,
+    /// Some were new, and all are remembered now.
+    Grew,
+    /// These were new and are past [`MAX_SEEN`]: redacted from this call
+    /// only.
+    Full(Vec<Secret>),
+}
+
+/// Adds the credentials `call` carries to `secrets`, up to [`MAX_SEEN`].
+fn remember(secrets: &mut Vec<Secret>, call: &RecordedCall) -> Remembered {
     let mut added = false;
+    let mut over = Vec::new();
     for credential in call.credentials() {
         let Ok(secret) = Secret::new(&credential.value, "a key") else {
             continue;
         };
-        if secrets.len() < MAX_SEEN && !secrets.iter().any(|s| s.expose() == secret.expose()) {
+        if secrets.iter().any(|s| s.expose() == secret.expose()) {
+            continue;
+        }
+        if secrets.len() < MAX_SEEN {
             secrets.push(secret);
             added = true;
+        } else {
+            over.push(secret);
         }
     }
-    added
+    match (over.is_empty(), added) {
+        (false, _) => Remembered::Full(over),
+        (true, true) => Remembered::Grew,
+        (true, false) => Remembered::Known,
+    }
 }
 
 /// One call in one line, redacted with `redactor`.

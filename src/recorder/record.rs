@@ -67,11 +67,11 @@ struct Inner {
 
 /// The most credentials the recorder learns from calls (besides the
 /// secrets it is given) to redact before it cuts anything.
-const MAX_LEARNED: usize = 64;
+pub(super) const MAX_LEARNED: usize = 64;
 
 /// The most credential headers a call keeps past [`MAX_HEADERS`] (a key
 /// sent as a request's 65th header is recorded, so learned).
-const MAX_EXTRA_CREDENTIAL_HEADERS: usize = 16;
+pub(super) const MAX_EXTRA_CREDENTIAL_HEADERS: usize = 16;
 
 /// Secrets given and credentials learned, with one redactor over them.
 #[derive(Debug, Default)]

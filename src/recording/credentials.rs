@@ -140,7 +140,7 @@ impl Place {
     /// The place, in the words of docs/client.md.
     pub fn describe(self) -> &'static str {
         match self {
-            Place::Header => "a request header named like a credential (`x-api-key`, `X-Wapzi-Key`, `x-auth-token`...), however many headers came before it",
+            Place::Header => "a request header named like a credential (`x-api-key`, `X-Wapzi-Key`, `x-auth-token`...), learned even when it comes after the headers a call keeps",
             Place::Authorization => "`Authorization` and `Proxy-Authorization`: a bare token, `Bearer <token>`, `Basic` (also its user and password, decoded), and each parameter of a `scheme k=v, k2=\"v2\"` one (`ApiKey key=\"...\"`)",
             Place::Cookie => "a cookie named like a credential (`Cookie: api_key=...`)",
             Place::Query => "a query parameter named like a credential, percent-decoded, with `&` or `;` between parameters and any `[...]` after the name (`api_key[]=`, `auth[api_key]=`)",
@@ -694,6 +694,9 @@ mod tests {
         let escaped = KEY.replace('0', "\\u0030");
         let json_escaped = format!(r#"{{"apiKey":"{escaped}"}}"#);
         let form = format!("message=hi;x=1&password={KEY}");
+        let wapzi = "ak_0123456789abcdefABCDEF";
+        let said = format!(r#"{{"message":"my key is {wapzi}"}}"#);
+        assert_eq!(keys(body_credentials(said.as_bytes())), [wapzi]);
         for (what, body) in [
             ("multipart", multipart),
             ("pairs", pairs),

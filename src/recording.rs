@@ -15,7 +15,7 @@ use crate::secret::Redactor;
 
 mod credentials;
 
-use credentials::key_shaped;
+pub use credentials::key_shaped;
 pub use credentials::{
     body_credentials, credential_name, is_credential_header, is_wapzi_key, Credential,
     CredentialName, NameMatch, Place, CREDENTIAL_NAMES,

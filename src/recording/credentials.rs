@@ -375,7 +375,7 @@ fn key_shaped_in(bytes: &[u8]) -> Vec<Credential> {
 
 /// The strings of `bytes` shaped like a Wapzi key: `ak_` followed by 16
 /// or more ASCII letters and digits.
-pub(super) fn key_shaped(bytes: &[u8]) -> Vec<String> {
+pub fn key_shaped(bytes: &[u8]) -> Vec<String> {
     let mut found = Vec::new();
     let mut at = 0;
     while let Some(start) = bytes[at..].windows(3).position(|w| w == b"ak_") {

@@ -161,7 +161,7 @@ impl Place {
     /// The place, in the words of docs/client.md.
     pub fn describe(self) -> &'static str {
         match self {
-            Place::Header => "a request header named like a credential (`x-api-key`, `X-Wapzi-Key`, `x-auth-token`...), learned even when it comes after the headers a call keeps",
+            Place::Header => "a request header named like a credential (`x-api-key`, `X-Wapzi-Key`, `x-auth-token`...), learned even when it comes after the headers a call keeps; a value that starts with a scheme (`Bearer <token>`, `ApiKey <token>`), here or in any place below, also gives its token",
             Place::Authorization => "`Authorization` and `Proxy-Authorization`: a bare token, `Bearer <token>`, `Basic` (also its user and password, decoded), and each parameter of a `scheme k=v, k2=\"v2\"` one (`ApiKey key=\"...\"`)",
             Place::Cookie => "a cookie named like a credential (`Cookie: api_key=...`)",
             Place::Query => "a query parameter named like a credential, percent-decoded, with `&` or `;` between parameters and any `[...]` after the name (`api_key[]=`, `auth[api_key]=`)",
@@ -200,8 +200,38 @@ impl RecordedCall {
         }
         found.extend(self.body.credentials.iter().cloned());
         found.retain(|c| !c.value.trim().is_empty());
-        once_each(found)
+        once_each(with_tokens(found))
     }
+}
+
+/// `found` and, after each value that starts with an authentication
+/// scheme (`"Bearer K"` under `x-api-key` or a JSON `authorization`), its
+/// token, read as an `Authorization` value is: a key's when the value was
+/// one's, or when it is shaped like a Wapzi key.
+fn with_tokens(found: Vec<Credential>) -> Vec<Credential> {
+    let mut all = Vec::with_capacity(found.len());
+    for credential in found {
+        let scheme = credential.value.split_whitespace().next();
+        let schemed = scheme.is_some_and(is_auth_scheme)
+            && credential.value.trim() != scheme.unwrap_or_default();
+        let tokens = schemed.then(|| authorization_parts(&credential.value));
+        let is_key = credential.is_key;
+        all.push(credential);
+        for token in tokens.into_iter().flatten() {
+            all.push(Credential::under(token.value, is_key));
+        }
+    }
+    all
+}
+
+/// The schemes [`with_tokens`] knows before a token (any case).
+const AUTH_SCHEMES: [&str; 7] = [
+    "bearer", "basic", "token", "apikey", "api-key", "digest", "key",
+];
+
+/// Whether `word` is one of [`AUTH_SCHEMES`].
+fn is_auth_scheme(word: &str) -> bool {
+    AUTH_SCHEMES.iter().any(|s| word.eq_ignore_ascii_case(s))
 }
 
 /// `found` with each value once, where it first came, a key's when it was
@@ -291,7 +321,7 @@ pub fn body_credentials(bytes: &[u8]) -> Vec<Credential> {
     };
     found.extend(key_shaped_in(bytes));
     found.retain(|c| !c.value.trim().is_empty());
-    let mut found = once_each(found);
+    let mut found = once_each(with_tokens(found));
     // Keys first, so that the cap leaves out tokens before any key.
     found.sort_by_key(|c| !c.is_key);
     found.truncate(MAX_BODY_CREDENTIALS);
@@ -699,6 +729,18 @@ mod tests {
             ["abc0123456789abcdef=="]
         );
         assert!(head_keys(None, &[("idempotency-key", KEY)]).is_empty());
+        // A scheme before a key sent under a key's name is no part of it.
+        let bearer = format!("Bearer {KEY}");
+        assert_eq!(
+            head_keys(None, &[("x-api-key", &bearer)]),
+            [bearer.as_str(), KEY]
+        );
+        let field = format!(r#"{{"headers":{{"Authorization":"Bearer {KEY}"}}}}"#);
+        let values: Vec<String> = body_credentials(field.as_bytes())
+            .into_iter()
+            .map(|c| c.value)
+            .collect();
+        assert_eq!(values, [bearer.as_str(), KEY]);
     }
 
     #[test]

@@ -184,8 +184,9 @@ pub const MAX_SCANNED_BODY: usize = 1024 * 1024;
 /// `"token"` fields does not grow a recording without bound.
 pub const MAX_BODY_CREDENTIALS: usize = 64;
 
-/// The most Wapzi-shaped keys taken from one text.
-const MAX_KEY_SHAPED: usize = 8;
+/// The most Wapzi-shaped keys taken from one text: as many as a body
+/// keeps, so that decoys do not hide a key.
+const MAX_KEY_SHAPED: usize = MAX_BODY_CREDENTIALS;
 
 impl RecordedCall {
     /// The values this call carries where a credential goes, in every
@@ -769,6 +770,10 @@ mod tests {
         let wapzi = "ak_0123456789abcdefABCDEF";
         let said = format!(r#"{{"message":"my key is {wapzi}"}}"#);
         assert_eq!(keys(body_credentials(said.as_bytes())), [wapzi]);
+        // Decoys before it do not hide one.
+        let decoys: String = (0..16).map(|i| format!("ak_decoy{i:0>16} ")).collect();
+        let hidden = format!(r#"{{"message":"{decoys}{wapzi}"}}"#);
+        assert!(keys(body_credentials(hidden.as_bytes())).contains(&wapzi.to_string()));
         for (what, body) in [
             ("multipart", multipart),
             ("pairs", pairs),

@@ -343,3 +343,43 @@ fn every_place_a_key_goes_is_learned_before_anything_is_shown() {
         Some("advisory_failed".into())
     );
 }
+
+/// The case: through `--upstream` with no `WAPZI_API_KEY`, a
+/// client that sends its key only in the URL (a bare `?KEY`, a
+/// `;`-separated `api_key`) has `client::key-only-in-header` judged and
+/// failed, and the key is on no line and in no report.
+#[test]
+fn a_key_sent_only_in_the_url_through_upstream_is_judged_and_shown_nowhere() {
+    const KEY: &str = "wk0only0in0the0url0never0told00009";
+    let upstream = TestSandbox::start(0, &[]);
+    let dir = temp_dir();
+    let mut cmd = bin();
+    cmd.args(["client", "--upstream", &upstream.base_url(), "--reports"])
+        .arg(dir.path())
+        .env_remove("WAPZI_API_KEY");
+    let bare = format!("/v1/executions/exec_1?{KEY}");
+    let semicolon = format!("/v1/executions/exec_2?trace=1;api_key={KEY}");
+    with_raw_client(&mut cmd, &[&bare, &semicolon]);
+    let ran = run(&mut cmd);
+    assert_exit(&ran, exit::NOT_READY);
+    assert!(!ran.stdout.contains(KEY), "{}", ran.stdout);
+    assert!(!ran.stderr.contains(KEY), "{}", ran.stderr);
+    for entry in std::fs::read_dir(dir.path().join("latest")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        assert!(!text.contains(KEY), "{}", path.display());
+    }
+    let json = latest_report(dir.path());
+    let check = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "client::key-only-in-header")
+        .expect("graded")
+        .clone();
+    assert_eq!(check["verdict"], "failed", "{check}");
+    assert!(
+        check.to_string().contains("the key is in the query string"),
+        "{check}"
+    );
+}

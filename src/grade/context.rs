@@ -128,3 +128,33 @@ impl Grading {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grade::traffic::sample::{call, recording};
+    use crate::recording::Credential;
+
+    #[test]
+    fn what_the_recorder_learned_and_a_value_sent_once_as_a_key_are_keys() {
+        let cursor = "cursor0value0sent0twice01";
+        let mut generic = call(0, "GET", "/v1/executions/e", 200, "{}");
+        generic.headers = vec![("x-auth-token".into(), cursor.into())];
+        let mut as_key = call(1, "GET", "/v1/executions/e", 200, "{}");
+        as_key.headers = vec![("x-api-key".into(), cursor.into())];
+        let mut rec = recording(vec![generic, as_key]);
+        // A key in a header the recording did not keep.
+        let dropped = "wk0in0a0header0not0kept0009";
+        rec.learned.push(Credential {
+            value: dropped.into(),
+            is_key: true,
+        });
+        let grading = Grading::new(&GradeContext::new(&[]), &rec);
+        let keys = grading.keys.expect("keys known");
+        for value in [cursor, dropped] {
+            assert!(keys.finds_secret_in(value.as_bytes()), "{value}");
+            assert!(grading.canary.finds_secret_in(value.as_bytes()), "{value}");
+            assert!(!grading.redactor.redact(value).contains(value));
+        }
+    }
+}

@@ -18,7 +18,7 @@ mod credentials;
 pub use credentials::key_shaped;
 pub use credentials::{
     body_credentials, credential_name, is_credential_header, is_wapzi_key, Credential,
-    CredentialName, NameMatch, Place, CREDENTIAL_NAMES,
+    CredentialName, NameMatch, Place, CREDENTIAL_NAMES, NOT_CREDENTIAL_NAMES,
 };
 
 /// The most calls a recording keeps; later calls are served but only

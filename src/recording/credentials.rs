@@ -61,8 +61,8 @@ const fn named(name: &'static str, matched: NameMatch, is_key: bool) -> Credenti
 
 /// The names credentials travel under, in headers, query parameters,
 /// cookies, form and multipart fields, JSON fields and `[name, value]`
-/// pairs. `idempotency-key` is none of them: no `*key` suffix but those
-/// listed counts.
+/// pairs; any name ending in `key` is one (`X-Client-Key`), but those
+/// ending as one of [`NOT_CREDENTIAL_NAMES`].
 pub const CREDENTIAL_NAMES: &[CredentialName] = &[
     named("apikey", NameMatch::Suffix, true),
     named("apisecret", NameMatch::Suffix, true),
@@ -71,7 +71,7 @@ pub const CREDENTIAL_NAMES: &[CredentialName] = &[
     named("privatekey", NameMatch::Suffix, true),
     named("authkey", NameMatch::Suffix, true),
     named("wapzikey", NameMatch::Suffix, true),
-    named("key", NameMatch::Exact, false),
+    named("key", NameMatch::Suffix, false),
     named("auth", NameMatch::Exact, false),
     named("authorization", NameMatch::Exact, false),
     named("credential", NameMatch::Exact, false),
@@ -81,6 +81,11 @@ pub const CREDENTIAL_NAMES: &[CredentialName] = &[
     named("password", NameMatch::Suffix, false),
     named("passwd", NameMatch::Suffix, false),
 ];
+
+/// The ends of names like a credential's that carry none: a retry's
+/// identity and a WebSocket handshake's nonce (same normal form as
+/// [`CREDENTIAL_NAMES`]).
+pub const NOT_CREDENTIAL_NAMES: &[&str] = &["idempotencykey", "websocketkey"];
 
 /// Whether `name` is one a credential travels under, and whether it is an
 /// API key's (see [`Credential::is_key`]); `None` for any other name.
@@ -108,6 +113,12 @@ pub fn credential_name(name: &str) -> Option<bool> {
         len += 1;
     }
     let flat = &tail[NAME_TAIL - len..];
+    if NOT_CREDENTIAL_NAMES
+        .iter()
+        .any(|n| flat.ends_with(n.as_bytes()))
+    {
+        return None;
+    }
     CREDENTIAL_NAMES
         .iter()
         .find(|n| match n.matched {
@@ -678,14 +689,17 @@ mod tests {
             "token",
             "refresh_token",
             "key",
+            "X-Client-Key",
+            "cache-key",
         ] {
             assert_eq!(credential_name(name), Some(false), "{name}");
         }
         for name in [
             "idempotency-key",
-            "monkey",
+            "X-Idempotency-Key",
+            "Sec-WebSocket-Key",
             "message",
-            "cache-key",
+            "keys",
             "authority",
         ] {
             assert_eq!(credential_name(name), None, "{name}");

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use wapzi_homolog::check::Severity;
-use wapzi_homolog::recording::{NameMatch, Place, CREDENTIAL_NAMES};
+use wapzi_homolog::recording::{NameMatch, Place, CREDENTIAL_NAMES, NOT_CREDENTIAL_NAMES};
 use wapzi_homolog::sandbox::Scenario;
 
 fn scenarios_table() -> String {
@@ -69,6 +69,11 @@ fn credential_names() -> String {
         let value = if name.is_key { "a key" } else { "generic" };
         let _ = writeln!(table, "  | `{}` | {matches} | {value} |", name.name);
     }
+    let none: Vec<String> = NOT_CREDENTIAL_NAMES
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect();
+    let _ = writeln!(table, "\n  No name ending in {} is one.", none.join(" or "));
     table
 }
 

@@ -350,20 +350,30 @@ fn every_place_a_key_goes_is_learned_before_anything_is_shown() {
 /// failed, and the key is on no line and in no report.
 #[test]
 fn a_key_sent_only_in_the_url_through_upstream_is_judged_and_shown_nowhere() {
+    for format in [None, Some(["--format", "json"])] {
+        key_only_in_the_url(format);
+    }
+}
+
+/// [`a_key_sent_only_in_the_url_through_upstream_is_judged_and_shown_nowhere`],
+/// its output in the human format or with `format`.
+fn key_only_in_the_url(format: Option<[&str; 2]>) {
     const KEY: &str = "wk0only0in0the0url0never0told00009";
     let upstream = TestSandbox::start(0, &[]);
     let dir = temp_dir();
     let mut cmd = bin();
     cmd.args(["client", "--upstream", &upstream.base_url(), "--reports"])
         .arg(dir.path())
+        .args(format.into_iter().flatten())
         .env_remove("WAPZI_API_KEY");
     let bare = format!("/v1/executions/exec_1?{KEY}");
     let semicolon = format!("/v1/executions/exec_2?trace=1;api_key={KEY}");
     with_raw_client(&mut cmd, &[&bare, &semicolon]);
     let ran = run(&mut cmd);
     assert_exit(&ran, exit::NOT_READY);
-    assert!(!ran.stdout.contains(KEY), "{}", ran.stdout);
-    assert!(!ran.stderr.contains(KEY), "{}", ran.stderr);
+    assert!(!ran.stdout.is_empty());
+    assert!(!ran.stdout.contains(KEY), "{format:?}: {}", ran.stdout);
+    assert!(!ran.stderr.contains(KEY), "{format:?}: {}", ran.stderr);
     for entry in std::fs::read_dir(dir.path().join("latest")).unwrap() {
         let path = entry.unwrap().path();
         let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();

@@ -15,9 +15,8 @@ use crate::secret::Redactor;
 
 mod credentials;
 
-pub use credentials::key_shaped;
 pub use credentials::{
-    body_credentials, credential_name, is_credential_header, is_wapzi_key, Credential,
+    body_credentials, credential_name, is_credential_header, is_wapzi_key, key_shaped, Credential,
     CredentialName, NameMatch, Place, CREDENTIAL_NAMES, NOT_CREDENTIAL_NAMES,
 };
 
@@ -99,9 +98,9 @@ pub struct RecordedBody {
     pub text: String,
     /// The body's whole length in bytes.
     pub len: usize,
-    /// The credentials the whole body carried (JSON fields at any depth,
-    /// or form fields, named like a key or a token), found before it was
-    /// cut: a key past the kept bytes is a secret all the same.
+    /// The credentials the whole body carried ([`body_credentials`]: JSON
+    /// at any depth, form and multipart fields, Wapzi-shaped keys), found
+    /// before it was cut: a key past the kept bytes is a secret all the same.
     pub credentials: Vec<Credential>,
     /// The whole body as JSON when it is JSON but longer than the excerpt:
     /// its structure, with strings cut at [`MAX_FACT_STRING`] bytes and at

@@ -175,7 +175,7 @@ impl Place {
             Place::Header => "a request header named like a credential (`x-api-key`, `X-Wapzi-Key`, `x-auth-token`...), learned even when it comes after the headers a call keeps; a value that starts with a scheme (`Bearer <token>`, `ApiKey <token>`), here or in any place below, also gives its token",
             Place::Authorization => "`Authorization` and `Proxy-Authorization`: a bare token, `Bearer <token>`, `Basic` (also its user and password, decoded), and each parameter of a `scheme k=v, k2=\"v2\"` one (`ApiKey key=\"...\"`)",
             Place::Cookie => "a cookie named like a credential (`Cookie: api_key=...`)",
-            Place::Query => "a query parameter named like a credential, percent-decoded, with `&` or `;` between parameters and any `[...]` after the name (`api_key[]=`, `auth[api_key]=`)",
+            Place::Query => "a query parameter named like a credential, percent-decoded, with `&` or `;` between parameters and any `[...]` after the name (`api_key[]=`, `auth[api_key]=`), and a path segment's `;name=value` parameters (`/v1/executions/e;api_key=...`)",
             Place::BareQuery => "a query that is one bare value shaped like a key (`?<KEY>`: 16 or more letters, digits, `-`, `_`, `.` or `~`, with letters and digits both)",
             Place::Form => "a form-encoded body's fields named like a credential",
             Place::Multipart => "a `multipart/form-data` body's fields named like a credential",
@@ -311,7 +311,15 @@ fn head_credentials(place: Place, call: &RecordedCall, found: &mut Vec<Credentia
                 }
             }
         }
-        Place::Query => found.extend(pairs_credentials(query, &['&', ';'])),
+        Place::Query => {
+            found.extend(pairs_credentials(query, &['&', ';']));
+            // A path segment's `;name=value` parameters.
+            for segment in call.path.split('/') {
+                if let Some((_, params)) = segment.split_once(';') {
+                    found.extend(pairs_credentials(params, &[';']));
+                }
+            }
+        }
         Place::BareQuery => {
             let bare = decoded(query);
             if is_plausible_key(&bare) {
@@ -729,6 +737,9 @@ mod tests {
         assert_eq!(head_keys(Some(&format!("api_key[]={KEY}")), &[]), [KEY]);
         assert_eq!(head_keys(Some(&format!("auth[apiKey]={KEY}")), &[]), [KEY]);
         assert_eq!(head_keys(Some(&format!("access_key={KEY}")), &[]), [KEY]);
+        let mut matrix = get(None, &[]);
+        matrix.path = format!("/v1/executions/e;v=1;api_key={KEY}");
+        assert_eq!(keys(matrix.credentials()), [KEY]);
         assert_eq!(head_keys(Some(KEY), &[]), [KEY]);
         // A bare word, or one without digits, is no key.
         assert!(head_keys(Some("debug"), &[]).is_empty());

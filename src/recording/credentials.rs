@@ -152,11 +152,12 @@ pub enum Place {
     Multipart,
     Json,
     JsonPair,
+    JsonText,
     KeyShaped,
 }
 
 impl Place {
-    pub const ALL: [Place; 10] = [
+    pub const ALL: [Place; 11] = [
         Place::Header,
         Place::Authorization,
         Place::Cookie,
@@ -166,6 +167,7 @@ impl Place {
         Place::Multipart,
         Place::Json,
         Place::JsonPair,
+        Place::JsonText,
         Place::KeyShaped,
     ];
 
@@ -181,6 +183,7 @@ impl Place {
             Place::Multipart => "a `multipart/form-data` body's fields named like a credential",
             Place::Json => "a JSON body's string fields named like a credential, at any depth (the whole body is scanned in one pass, without recursion, so no nesting hides one), and `{\"name\": \"x-api-key\", \"value\": ...}` objects",
             Place::JsonPair => "a JSON body's `[name, value]` pairs whose name is a credential's (`[\"x-api-key\", \"...\"]`)",
+            Place::JsonText => "a query or a header line inside any string of a JSON body (`\"https://...?api_key=...\"`, `\"x-api-key: ...\"`), read as the query and header places above are",
             Place::KeyShaped => "anything shaped like a Wapzi key (`ak_` then 16 or more letters and digits) in the path, the query, any header or the body, raw or percent-encoded",
         }
     }
@@ -337,7 +340,7 @@ fn head_credentials(place: Place, call: &RecordedCall, found: &mut Vec<Credentia
                 found.extend(key_shaped_in(text.as_bytes()));
             }
         }
-        Place::Form | Place::Multipart | Place::Json | Place::JsonPair => {}
+        Place::Form | Place::Multipart | Place::Json | Place::JsonPair | Place::JsonText => {}
     }
 }
 
@@ -542,6 +545,9 @@ fn json_credentials(bytes: &[u8]) -> Vec<Credential> {
         let Some(token) = token else { continue };
         if let Token::Str(start, end) = token {
             let text = |s: usize, e: usize| json_string(&bytes[s..e]);
+            if bytes[start..end].iter().any(|b| matches!(b, b'=' | b':')) {
+                found.extend(embedded_credentials(&text(start, end)));
+            }
             match recent {
                 [_, Token::Str(ns, ne), Token::Punct(b':')] => {
                     let name = text(ns, ne);
@@ -567,6 +573,26 @@ fn json_credentials(bytes: &[u8]) -> Vec<Credential> {
             pending = None;
         }
         recent = [recent[1], recent[2], token];
+    }
+    found
+}
+
+/// The credentials of a query or a header line written inside a string
+/// (`https://h/v1?api_key=K`, `x-api-key: K`).
+fn embedded_credentials(text: &str) -> Vec<Credential> {
+    let mut found = pairs_credentials(text, &['&', ';', '?']);
+    if let Some((name, value)) = text.split_once(':') {
+        let name = name.trim();
+        let named = (!name.contains(char::is_whitespace))
+            .then(|| credential_name(name))
+            .flatten();
+        match (named, name.eq_ignore_ascii_case("authorization")) {
+            (_, true) => found.extend(authorization_parts(value)),
+            (Some(is_key), false) => {
+                found.push(Credential::under(value.trim().to_string(), is_key))
+            }
+            (None, false) => {}
+        }
     }
     found
 }
@@ -805,6 +831,9 @@ mod tests {
              --XyZ\r\nContent-Disposition: form-data; name=\"api_key\"\r\n\r\n{KEY}\r\n--XyZ--\r\n"
         );
         let pairs = format!(r#"{{"headers":[["accept","json"],["x-api-key","{KEY}"]]}}"#);
+        let url = format!(r#"{{"url":"https://h/v1/x?trace=1&api_key={KEY}"}}"#);
+        let line = format!(r#"{{"curl":["-H","x-api-key: {KEY}"]}}"#);
+        let auth_line = format!(r#"{{"h":"Authorization: Bearer {KEY}"}}"#);
         let har = format!(r#"{{"headers":[{{"name":"X-Api-Key","value":"{KEY}"}}]}}"#);
         let escaped = KEY.replace('0', "\\u0030");
         let json_escaped = format!(r#"{{"apiKey":"{escaped}"}}"#);
@@ -819,6 +848,9 @@ mod tests {
         for (what, body) in [
             ("multipart", multipart),
             ("pairs", pairs),
+            ("a URL in a string", url),
+            ("a header line in a string", line),
+            ("an Authorization line in a string", auth_line),
             ("name/value objects", har),
             ("escaped JSON", json_escaped),
         ] {

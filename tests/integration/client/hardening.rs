@@ -263,6 +263,11 @@ fn requests_with_keys(client: &reqwest::Client, base_url: &str) -> Vec<reqwest::
         )),
         client.get(format!("{read}?access_key={}", key(9))),
         json(format!(r#"{{"message":"hi","password":"{}"}}"#, key(10))),
+        json(format!(
+            r#"{{"message":"hi","callback":"https://h/v1?api_key={}"}}"#,
+            key(11)
+        )),
+        client.get(format!("{read};api_key={}", key(12))),
     ]
 }
 

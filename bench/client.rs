@@ -307,7 +307,7 @@ fn grading(calls: usize) -> Graded {
     recorded.truncate(calls);
     let recording = Recording {
         calls: recorded,
-        dropped: 0,
+        ..Recording::default()
     };
     let context = GradeContext::new(
         &[wapzi_homolog::secret::Secret::new(FIXTURES.api_key, "key")

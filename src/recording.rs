@@ -13,6 +13,13 @@ use std::time::Duration;
 
 use crate::secret::Redactor;
 
+mod credentials;
+
+pub use credentials::{
+    body_credentials, credential_name, is_credential_header, is_wapzi_key, key_shaped, Credential,
+    CredentialName, NameMatch, Place, CREDENTIAL_NAMES, NOT_CREDENTIAL_NAMES,
+};
+
 /// The most calls a recording keeps; later calls are served but only
 /// counted ([`Recording::dropped`]), so memory stays bounded.
 pub const MAX_CALLS: usize = 100_000;
@@ -30,6 +37,10 @@ pub struct Recording {
     pub calls: Vec<RecordedCall>,
     /// Calls served after [`MAX_CALLS`] were kept.
     pub dropped: u64,
+    /// The credentials the recorder learned from the calls as they came,
+    /// from everything each carried before any of it was capped (a key in
+    /// a header past those kept): grading redacts them too.
+    pub learned: Vec<Credential>,
 }
 
 /// One request the client made and the answer it got.
@@ -87,9 +98,9 @@ pub struct RecordedBody {
     pub text: String,
     /// The body's whole length in bytes.
     pub len: usize,
-    /// The credentials the whole body carried (JSON fields at any depth,
-    /// or form fields, named like a key or a token), found before it was
-    /// cut: a key past the kept bytes is a secret all the same.
+    /// The credentials the whole body carried ([`body_credentials`]: JSON
+    /// at any depth, form and multipart fields, Wapzi-shaped keys), found
+    /// before it was cut: a key past the kept bytes is a secret all the same.
     pub credentials: Vec<Credential>,
     /// The whole body as JSON when it is JSON but longer than the excerpt:
     /// its structure, with strings cut at [`MAX_FACT_STRING`] bytes and at
@@ -123,14 +134,7 @@ impl RecordedBody {
     /// of itself in the excerpt.
     pub fn of_redacted(bytes: &[u8], redactor: &Redactor) -> RecordedBody {
         let json = serde_json::from_slice::<serde_json::Value>(bytes).ok();
-        let credentials = match &json {
-            Some(json) => {
-                let mut found = Vec::new();
-                json_credentials(json, 0, &mut found);
-                found
-            }
-            None => form_credentials(&String::from_utf8_lossy(bytes)),
-        };
+        let credentials = body_credentials(bytes);
         RecordedBody {
             credentials,
             ..Self::facts(bytes, bytes.len(), json, redactor)
@@ -232,29 +236,6 @@ impl RecordedBody {
         }
         serde_json::from_str(&self.text).ok()
     }
-}
-
-/// The strings of `bytes` shaped like a Wapzi key: `ak_` followed by 16
-/// or more ASCII letters and digits.
-fn key_shaped(bytes: &[u8]) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut at = 0;
-    while let Some(start) = bytes[at..].windows(3).position(|w| w == b"ak_") {
-        let begin = at + start;
-        let tail = &bytes[begin + 3..];
-        let run = tail
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric())
-            .count();
-        if run >= 16 {
-            found.push(String::from_utf8_lossy(&bytes[begin..begin + 3 + run]).into_owned());
-        }
-        at = begin + 3 + run;
-        if found.len() >= 8 {
-            break;
-        }
-    }
-    found
 }
 
 /// A digest of `bytes`, domain-separated by `kind`: stable within a run,
@@ -373,153 +354,6 @@ pub fn execute_entry_point_of<'a>(method: &str, path: &'a str) -> Option<&'a str
 pub fn read_execution_of<'a>(method: &str, path: &'a str) -> Option<&'a str> {
     let id = path.strip_prefix("/v1/executions/")?;
     (method == "GET" && !id.is_empty() && !id.contains('/')).then_some(id)
-}
-
-/// A value a call carried where a credential goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Credential {
-    pub value: String,
-    /// Sent where an API key goes (`x-api-key`, `api_key`, `apiKey`, an
-    /// `Authorization` token), not merely under a name like `token` or
-    /// `secret`, which may hold something else (a cursor, say).
-    pub is_key: bool,
-}
-
-/// Names (lowercase, without `-` and `_`) an API key travels under.
-const KEY_NAMES: [&str; 4] = ["xapikey", "apikey", "xapisecret", "apisecret"];
-
-/// Names (lowercase, without `-` and `_`) other credentials travel under.
-const TOKEN_NAMES: [&str; 9] = [
-    "key",
-    "xapitoken",
-    "apitoken",
-    "xauthtoken",
-    "authtoken",
-    "token",
-    "accesstoken",
-    "authorization",
-    "secret",
-];
-
-/// How deep a JSON body is searched for credentials.
-const CREDENTIAL_DEPTH: usize = 8;
-
-/// Whether `name` is one a credential travels under, and whether it is an
-/// API key's (see [`Credential::is_key`]); `None` for any other name.
-pub fn credential_name(name: &str) -> Option<bool> {
-    let name: String = name
-        .chars()
-        .filter(|c| !matches!(c, '-' | '_'))
-        .collect::<String>()
-        .to_ascii_lowercase();
-    if KEY_NAMES.contains(&name.as_str()) {
-        Some(true)
-    } else {
-        TOKEN_NAMES.contains(&name.as_str()).then_some(false)
-    }
-}
-
-impl RecordedCall {
-    /// The values this call carries where a credential goes: headers named
-    /// like a key or a token (`x-api-key`, `api-key`, `x-auth-token`...),
-    /// an `Authorization` header's token (and a `Basic` one's user and
-    /// password), and query parameters, form fields and JSON body fields
-    /// (at any depth) named so. A client's key is a secret wherever it put
-    /// it, even one the run was never told (`--upstream`, a client that
-    /// sends it only in the URL).
-    pub fn credentials(&self) -> Vec<Credential> {
-        let mut found: Vec<Credential> = Vec::new();
-        for (name, value) in &self.headers {
-            if name == "authorization" {
-                found.extend(authorization_parts(value));
-            } else if let Some(is_key) = credential_name(name) {
-                found.push(Credential {
-                    value: value.clone(),
-                    is_key,
-                });
-            }
-        }
-        found.extend(form_credentials(self.query.as_deref().unwrap_or_default()));
-        found.extend(self.body.credentials.iter().cloned());
-        found.retain(|c| !c.value.trim().is_empty());
-        found
-    }
-}
-
-/// `Bearer <token>` or a bare key (the token: a key), `Basic <base64 of
-/// user:password>` (also the user and the password, decoded).
-fn authorization_parts(value: &str) -> Vec<Credential> {
-    use base64::Engine;
-    let key = |value: &str| Credential {
-        value: value.to_string(),
-        is_key: true,
-    };
-    let mut parts: Vec<Credential> = value
-        .split_whitespace()
-        .last()
-        .map(key)
-        .into_iter()
-        .collect();
-    let basic = value
-        .split_once(' ')
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
-        .and_then(|(_, encoded)| {
-            base64::engine::general_purpose::STANDARD
-                .decode(encoded.trim())
-                .ok()
-        })
-        .and_then(|decoded| String::from_utf8(decoded).ok());
-    if let Some((user, password)) = basic.as_deref().and_then(|d| d.split_once(':')) {
-        parts.push(key(user));
-        parts.push(key(password));
-    }
-    parts
-}
-
-/// The values of `a=b&c=d` pairs named like a credential (a query string,
-/// or a form-encoded body), percent-decoded.
-fn form_credentials(text: &str) -> Vec<Credential> {
-    let decoded = |t: &str| {
-        percent_encoding::percent_decode_str(&t.replace('+', " "))
-            .decode_utf8_lossy()
-            .into_owned()
-    };
-    text.split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .filter_map(|(name, value)| {
-            Some(Credential {
-                is_key: credential_name(&decoded(name))?,
-                value: decoded(value),
-            })
-        })
-        .collect()
-}
-
-/// The strings of `value` under a name like a credential, at any depth up
-/// to [`CREDENTIAL_DEPTH`].
-fn json_credentials(value: &serde_json::Value, depth: usize, found: &mut Vec<Credential>) {
-    if depth > CREDENTIAL_DEPTH {
-        return;
-    }
-    match value {
-        serde_json::Value::Object(fields) => {
-            for (name, value) in fields {
-                match (value, credential_name(name)) {
-                    (serde_json::Value::String(text), Some(is_key)) => found.push(Credential {
-                        value: text.clone(),
-                        is_key,
-                    }),
-                    (nested, _) => json_credentials(nested, depth + 1, found),
-                }
-            }
-        }
-        serde_json::Value::Array(items) => {
-            for item in items {
-                json_credentials(item, depth + 1, found);
-            }
-        }
-        _ => {}
-    }
 }
 
 fn first<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {

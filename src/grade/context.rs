@@ -72,30 +72,31 @@ pub struct Grading {
 impl Grading {
     /// Prepares `context` for `recording`: the secrets are the given ones
     /// and every credential a call carried, wherever the client put it
-    /// ([`crate::recording::RecordedCall::credentials`]; too short a value
+    /// ([`crate::recording::RecordedCall::credentials`], and those the
+    /// recorder learned before it capped anything; too short a value
     /// cannot be told from ordinary text, and is not searched for).
     pub fn new(context: &GradeContext, recording: &Recording) -> Grading {
         let secret = |value: &String| Secret::new(value, "a key").ok();
         let mut keys = context.secrets.clone();
         let mut hunted = context.secrets.clone();
         let mut others = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for call in &recording.calls {
-            for credential in call.credentials() {
-                if !seen.insert(credential.value.clone()) {
-                    continue;
+        // Each value once, a key's when any call sent it where a key goes.
+        let mut sent: BTreeMap<String, bool> = BTreeMap::new();
+        let learned = recording.learned.iter().cloned();
+        for credential in learned.chain(recording.calls.iter().flat_map(|c| c.credentials())) {
+            *sent.entry(credential.value).or_default() |= credential.is_key;
+        }
+        for (value, is_key) in &sent {
+            let Some(found) = secret(value) else {
+                continue;
+            };
+            if *is_key {
+                if is_key_shaped(found.expose()) {
+                    hunted.push(found.clone());
                 }
-                let Some(found) = secret(&credential.value) else {
-                    continue;
-                };
-                if credential.is_key {
-                    if is_key_shaped(found.expose()) {
-                        hunted.push(found.clone());
-                    }
-                    keys.push(found);
-                } else {
-                    others.push(found);
-                }
+                keys.push(found);
+            } else {
+                others.push(found);
             }
         }
         let mut vars = Vars::default();
@@ -125,5 +126,35 @@ impl Grading {
             name: name.clone(),
             value: value.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grade::traffic::sample::{call, recording};
+    use crate::recording::Credential;
+
+    #[test]
+    fn what_the_recorder_learned_and_a_value_sent_once_as_a_key_are_keys() {
+        let cursor = "cursor0value0sent0twice01";
+        let mut generic = call(0, "GET", "/v1/executions/e", 200, "{}");
+        generic.headers = vec![("x-auth-token".into(), cursor.into())];
+        let mut as_key = call(1, "GET", "/v1/executions/e", 200, "{}");
+        as_key.headers = vec![("x-api-key".into(), cursor.into())];
+        let mut rec = recording(vec![generic, as_key]);
+        // A key in a header the recording did not keep.
+        let dropped = "wk0in0a0header0not0kept0009";
+        rec.learned.push(Credential {
+            value: dropped.into(),
+            is_key: true,
+        });
+        let grading = Grading::new(&GradeContext::new(&[]), &rec);
+        let keys = grading.keys.expect("keys known");
+        for value in [cursor, dropped] {
+            assert!(keys.finds_secret_in(value.as_bytes()), "{value}");
+            assert!(grading.canary.finds_secret_in(value.as_bytes()), "{value}");
+            assert!(!grading.redactor.redact(value).contains(value));
+        }
     }
 }

@@ -17,7 +17,7 @@ use tokio::sync::{oneshot, Notify};
 use super::body::RecordingBody;
 use super::present::Presented;
 use crate::recording::{excerpt, MAX_HEADER_VALUE, MAX_PARSED_BODY};
-use crate::recording::{RecordedBody, RecordedCall, Recording, MAX_CALLS, MAX_HEADERS};
+use crate::recording::{Credential, RecordedBody, RecordedCall, Recording, MAX_CALLS, MAX_HEADERS};
 use crate::secret::{Redactor, Secret};
 
 /// The largest request body the recorder passes on; a larger one is
@@ -67,17 +67,19 @@ struct Inner {
 
 /// The most credentials the recorder learns from calls (besides the
 /// secrets it is given) to redact before it cuts anything.
-const MAX_LEARNED: usize = 64;
+pub(super) const MAX_LEARNED: usize = 64;
 
 /// The most credential headers a call keeps past [`MAX_HEADERS`] (a key
 /// sent as a request's 65th header is recorded, so learned).
-const MAX_EXTRA_CREDENTIAL_HEADERS: usize = 16;
+pub(super) const MAX_EXTRA_CREDENTIAL_HEADERS: usize = 16;
 
 /// Secrets given and credentials learned, with one redactor over them.
 #[derive(Debug, Default)]
 struct Known {
     given: usize,
     secrets: Vec<Secret>,
+    /// The credentials learned, as the recording hands them to grading.
+    learned: Vec<Credential>,
     redactor: Arc<Redactor>,
 }
 
@@ -146,25 +148,36 @@ impl Recorder {
         known.redactor = Arc::new(Redactor::new(&known.secrets));
     }
 
-    /// Learns `values` (credentials a call carried, too short ones left)
-    /// and returns the redactor over every secret known.
-    fn learn(&self, values: impl IntoIterator<Item = String>) -> Arc<Redactor> {
+    /// Learns `credentials` (those a call carried, too short ones left)
+    /// and returns a redactor over every secret known and all of them:
+    /// past [`MAX_LEARNED`] a call's own credentials are redacted from it
+    /// all the same, by a redactor of its own.
+    fn learn(&self, credentials: impl IntoIterator<Item = Credential>) -> Arc<Redactor> {
         let mut known = self.known();
         let mut grew = false;
-        for value in values {
-            let Ok(secret) = Secret::new(&value, "a key") else {
+        let mut overflow = Vec::new();
+        for credential in credentials {
+            let Ok(secret) = Secret::new(&credential.value, "a key") else {
                 continue;
             };
-            let full = known.secrets.len() >= known.given + MAX_LEARNED;
-            if !full && !known.secrets.contains(&secret) {
+            if known.secrets.contains(&secret) {
+                continue;
+            }
+            if known.secrets.len() < known.given + MAX_LEARNED {
                 known.secrets.push(secret);
+                known.learned.push(credential);
                 grew = true;
+            } else {
+                overflow.push(secret);
             }
         }
         if grew {
             known.redactor = Arc::new(Redactor::new(&known.secrets));
         }
-        known.redactor.clone()
+        if overflow.is_empty() {
+            return known.redactor.clone();
+        }
+        Arc::new(Redactor::new(known.secrets.iter().chain(&overflow)))
     }
 
     fn known(&self) -> MutexGuard<'_, Known> {
@@ -182,6 +195,7 @@ impl Recorder {
         Recording {
             calls,
             dropped: self.inner.dropped.load(Ordering::Relaxed),
+            learned: self.known().learned.clone(),
         }
     }
 
@@ -236,7 +250,15 @@ impl Recorder {
             method: request.method().as_str().to_string(),
             path: uri.path().to_string(),
             query: uri.query().map(str::to_string),
-            headers: capture_headers(request.headers(), usize::MAX, &Redactor::default()),
+            // Every header, to learn from: the cap comes after.
+            headers: request
+                .headers()
+                .iter()
+                .map(|(name, value)| {
+                    let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                    (name.as_str().to_string(), value)
+                })
+                .collect(),
             body: RecordedBody::default(),
             status: 0,
             response_headers: Vec::new(),
@@ -248,7 +270,7 @@ impl Recorder {
         // Credentials are learned from the whole values, then the values
         // are redacted and cut.
         let mut call = call;
-        let redactor = self.learn(call.credentials().into_iter().map(|c| c.value));
+        let redactor = self.learn(call.credentials());
         call.headers = capture_headers(request.headers(), MAX_HEADER_VALUE, &redactor);
         self.inner.open.fetch_add(1, Ordering::AcqRel);
         Some(CallInProgress {
@@ -397,8 +419,7 @@ fn capture_headers(
     max_value: usize,
     redactor: &Redactor,
 ) -> Vec<(String, String)> {
-    let is_credential =
-        |name: &str| name == "authorization" || crate::recording::credential_name(name).is_some();
+    let is_credential = crate::recording::is_credential_header;
     let extra = headers
         .iter()
         .skip(MAX_HEADERS)
@@ -443,14 +464,15 @@ impl CallInProgress {
                 .map(|c| c.value)
                 .collect();
             let body = RecordedBody::of(bytes).with_keys_found(bytes, &keys);
+            // Every credential the body carries is learned, whole or cut:
+            // an answer or a later call that echoes it is redacted too.
+            let redactor = self.recorder.learn(body.credentials.iter().cloned());
             if body.is_whole() {
                 call.body = body;
                 return;
             }
             // A cut body is redacted before it is cut, with every key known
             // and those the whole body carries.
-            let learned = body.credentials.iter().map(|c| c.value.clone());
-            let redactor = self.recorder.learn(learned);
             call.body = RecordedBody::of_redacted(bytes, &redactor).with_keys_found(bytes, &keys);
         }
     }

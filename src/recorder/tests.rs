@@ -748,3 +748,69 @@ async fn a_key_sent_past_the_header_cap_is_recorded_and_learned() {
         .iter()
         .any(|c| c.is_key && c.value == FIXTURES.api_key));
 }
+
+#[tokio::test]
+async fn a_key_past_every_header_kept_and_in_a_whole_body_is_learned() {
+    use crate::recording::MAX_HEADERS;
+    let server = RecordedServer::sandbox(loopback(), config(&[]))
+        .await
+        .expect("binds");
+    let past = "wk0past0every0header0kept000000009";
+    let mut request = client().get(format!("{}/v1/executions/exec_1", server.base_url()));
+    // The headers kept, and the credential headers kept past them.
+    for i in 0..MAX_HEADERS {
+        request = request.header(format!("x-filler-{i}"), "f");
+    }
+    for i in 0..super::record::MAX_EXTRA_CREDENTIAL_HEADERS {
+        request = request.header(format!("x-{i}-token"), "t");
+    }
+    send(request.header("x-wapzi-key", past)).await;
+    let in_body = "wk0in0a0whole0body000000000000009";
+    send(
+        client()
+            .post(format!("{}{}", server.base_url(), execute_path()))
+            .header("content-type", "application/json")
+            .body(format!(
+                r#"{{"message":"hi","auth":{{"access_key":"{in_body}"}}}}"#
+            )),
+    )
+    .await;
+    let recording = server.shutdown().await;
+    assert_eq!(recording.calls[0].header("x-wapzi-key"), None, "not kept");
+    for key in [past, in_body] {
+        assert!(
+            recording.learned.iter().any(|c| c.is_key && c.value == key),
+            "{key} learned"
+        );
+    }
+}
+
+#[tokio::test]
+async fn past_the_credentials_learned_a_call_s_own_key_is_redacted_before_its_cut() {
+    use crate::recording::MAX_HEADER_VALUE;
+    let server = RecordedServer::sandbox(loopback(), config(&[]))
+        .await
+        .expect("binds");
+    let client = client();
+    let read = format!("{}/v1/executions/exec_1", server.base_url());
+    for i in 0..super::record::MAX_LEARNED {
+        let token = format!("cursor{i:0>20}");
+        send(client.get(&read).header("x-auth-token", token)).await;
+    }
+    let key = "wk0past0the0learned0cap00000000009";
+    // The key straddles the cut: its first 5 bytes are before it.
+    let note = format!("{}{key}", "x".repeat(MAX_HEADER_VALUE - 5));
+    send(
+        client
+            .get(&read)
+            .header("x-api-key", key)
+            .header("x-note", note),
+    )
+    .await;
+    let recording = server.shutdown().await;
+    assert_eq!(recording.calls.len(), super::record::MAX_LEARNED + 1);
+    let last = recording.calls.last().expect("recorded");
+    let kept = last.header("x-note").expect("kept");
+    assert!(!kept.contains(&key[..5]), "{}", &kept[kept.len() - 20..]);
+    assert!(kept.ends_with("[reda"), "{}", &kept[kept.len() - 20..]);
+}

@@ -29,30 +29,61 @@ pub fn printer(known: Vec<Secret>) -> CallWatcher {
     Arc::new(move |call: &RecordedCall| {
         let mut guard = seen.lock().unwrap_or_else(|p| p.into_inner());
         let (secrets, redactor) = &mut *guard;
-        // The redactor is built again only when a call brings a new one.
-        if remember(secrets, call) {
-            *redactor = Redactor::new(secrets.iter());
-        }
-        let text = line(call, redactor);
+        let text = shown(secrets, redactor, call);
         drop(guard);
         eprintln!("{text}");
     })
 }
 
-/// Adds the credentials `call` carries to `secrets`, up to [`MAX_SEEN`];
-/// whether any was new.
-fn remember(secrets: &mut Vec<Secret>, call: &RecordedCall) -> bool {
+/// The line for `call`, redacted with `secrets` (which learn the call's
+/// credentials) and `redactor` over them, built again only when a call
+/// brings a new one; past [`MAX_SEEN`], a call's own credentials get a
+/// redactor of their own.
+fn shown(secrets: &mut Vec<Secret>, redactor: &mut Redactor, call: &RecordedCall) -> String {
+    match remember(secrets, call) {
+        Remembered::Known => line(call, redactor),
+        Remembered::Grew => {
+            *redactor = Redactor::new(secrets.iter());
+            line(call, redactor)
+        }
+        Remembered::Full(own) => line(call, &Redactor::new(secrets.iter().chain(&own))),
+    }
+}
+
+/// What [`remember`] made of a call's credentials.
+enum Remembered {
+    /// All were known.
+    Known,
+    /// Some were new, and all are remembered now.
+    Grew,
+    /// These were new and are past [`MAX_SEEN`]: redacted from this call
+    /// only.
+    Full(Vec<Secret>),
+}
+
+/// Adds the credentials `call` carries to `secrets`, up to [`MAX_SEEN`].
+fn remember(secrets: &mut Vec<Secret>, call: &RecordedCall) -> Remembered {
     let mut added = false;
+    let mut over = Vec::new();
     for credential in call.credentials() {
         let Ok(secret) = Secret::new(&credential.value, "a key") else {
             continue;
         };
-        if secrets.len() < MAX_SEEN && !secrets.iter().any(|s| s.expose() == secret.expose()) {
+        if secrets.iter().any(|s| s.expose() == secret.expose()) {
+            continue;
+        }
+        if secrets.len() < MAX_SEEN {
             secrets.push(secret);
             added = true;
+        } else {
+            over.push(secret);
         }
     }
-    added
+    match (over.is_empty(), added) {
+        (false, _) => Remembered::Full(over),
+        (true, true) => Remembered::Grew,
+        (true, false) => Remembered::Known,
+    }
 }
 
 /// One call in one line, redacted with `redactor`.
@@ -173,6 +204,26 @@ mod tests {
         let mut gone = plain.clone();
         gone.client_gone = true;
         assert!(printed(&[], &gone).contains("→ 200 (client gone before the answer)"));
+    }
+
+    #[test]
+    fn past_the_credentials_remembered_a_call_s_own_key_is_redacted() {
+        let (mut secrets, mut redactor) = (Vec::new(), Redactor::default());
+        for i in 0..MAX_SEEN {
+            let token = format!("cursor{i:0>20}");
+            let paged = call("/v1/executions/e", None, &[("x-auth-token", &token)]);
+            shown(&mut secrets, &mut redactor, &paged);
+        }
+        assert_eq!(secrets.len(), MAX_SEEN);
+        let key = "wk0past0the0cap0000000000000009";
+        let late = call(
+            &format!("/v1/executions/{key}"),
+            None,
+            &[("x-api-key", key)],
+        );
+        let text = shown(&mut secrets, &mut redactor, &late);
+        assert!(!text.contains(key), "{text}");
+        assert_eq!(secrets.len(), MAX_SEEN, "the cap holds");
     }
 
     #[test]

@@ -431,7 +431,9 @@ fn announce_serving(
 /// and in any word of one (a script after `sh -c`): `--api-key V`,
 /// `--token=V`, `API_KEY=V`, `WAPZI_API_KEY=V`, a header after `-H` or
 /// `--header` (`x-api-key: V`, `Authorization: Bearer V`) and a URL's
-/// query (`?api_key=V`). Too short a value is no key, and is left.
+/// query (`?api_key=V`), curl's `-u user:V` and a URL's `user:V@`, and
+/// anything shaped like a Wapzi key. Too short a value is no key, and is
+/// left.
 fn command_credentials(argv: &[String]) -> Vec<Secret> {
     let words: Vec<&str> = argv.iter().flat_map(|arg| shell_words(arg)).collect();
     let mut found: Vec<&str> = Vec::new();
@@ -452,6 +454,7 @@ fn command_credentials(argv: &[String]) -> Vec<Secret> {
                 continue;
             }
         }
+        found.extend(basic_auth_password(word, next));
         let query = word.split_once('?').map_or(word, |(_, q)| q);
         for pair in query.split(['&', ';']) {
             match pair.split_once('=') {
@@ -464,11 +467,36 @@ fn command_credentials(argv: &[String]) -> Vec<Secret> {
             }
         }
     }
-    found
-        .into_iter()
-        .map(unquoted)
-        .filter_map(|v| Secret::new(v, "a key in the command").ok())
-        .collect()
+    let shaped = words
+        .iter()
+        .flat_map(|word| crate::recording::key_shaped(word.as_bytes()));
+    let mut secrets: Vec<Secret> = Vec::new();
+    let values = found.into_iter().map(|v| unquoted(v).to_string());
+    for value in values.chain(shaped) {
+        match Secret::new(&value, "a key in the command") {
+            Ok(secret) if !secrets.contains(&secret) => secrets.push(secret),
+            _ => {}
+        }
+    }
+    secrets
+}
+
+/// The password of `user:password` given to curl's `-u`/`--user` (in
+/// `word` or, after the bare option, in `next`), or in a URL's userinfo
+/// (`https://user:password@host/`).
+fn basic_auth_password<'a>(word: &'a str, next: Option<&'a str>) -> Option<&'a str> {
+    let user = match word {
+        "-u" | "--user" => next,
+        _ => word
+            .strip_prefix("--user=")
+            .or_else(|| word.strip_prefix("-u").filter(|w| !w.is_empty()))
+            .or_else(|| {
+                let (_, rest) = word.split_once("://")?;
+                let authority = rest.split(['/', '?', '#']).next()?;
+                authority.rsplit_once('@').map(|(userinfo, _)| userinfo)
+            }),
+    }?;
+    user.split_once(':').map(|(_, password)| password)
 }
 
 /// The words of `arg` as a shell would see them, roughly: split at
@@ -576,6 +604,15 @@ mod tests {
                 "sh".into(),
                 "-c".into(),
                 format!("WAPZI_API_KEY='{KEY}' ./e2e.sh && curl -H 'x-api-key: {KEY}' u"),
+            ],
+            vec!["curl".into(), "-u".into(), format!("user:{KEY}")],
+            vec!["curl".into(), format!("--user=u:{KEY}")],
+            vec!["curl".into(), format!("https://u:{KEY}@h/v1/x")],
+            vec!["./e2e.sh".into(), KEY.into()],
+            vec![
+                "curl".into(),
+                "-H".into(),
+                format!("Cookie: s=1; api_key={KEY}"),
             ],
         ];
         for argv in cases {

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use wapzi_homolog::check::Severity;
+use wapzi_homolog::recording::{NameMatch, Place, CREDENTIAL_NAMES, NOT_CREDENTIAL_NAMES};
 use wapzi_homolog::sandbox::Scenario;
 
 fn scenarios_table() -> String {
@@ -49,6 +50,33 @@ fn checks_table() -> String {
     table
 }
 
+/// The places a call is searched for credentials, as the code lists them.
+fn credential_places() -> String {
+    Place::ALL
+        .iter()
+        .map(|place| format!("  - {}\n", place.describe()))
+        .collect()
+}
+
+/// The names credentials travel under, as the code's table has them.
+fn credential_names() -> String {
+    let mut table = String::from("  | name | matches | value |\n  |---|---|---|\n");
+    for name in CREDENTIAL_NAMES {
+        let matches = match name.matched {
+            NameMatch::Exact => "the whole name",
+            NameMatch::Suffix => "the end of a name",
+        };
+        let value = if name.is_key { "a key" } else { "generic" };
+        let _ = writeln!(table, "  | `{}` | {matches} | {value} |", name.name);
+    }
+    let none: Vec<String> = NOT_CREDENTIAL_NAMES
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect();
+    let _ = writeln!(table, "\n  No name ending in {} is one.", none.join(" or "));
+    table
+}
+
 /// Replaces what lies between `<!-- NAME:begin ... -->` and `<!-- NAME:end -->`.
 fn fill(doc: &str, name: &str, content: &str) -> String {
     let begin = doc
@@ -67,6 +95,8 @@ fn docs_client_is_current() {
     let actual = std::fs::read_to_string(&path).unwrap();
     let expected = fill(&actual, "scenarios", &scenarios_table());
     let expected = fill(&expected, "client-checks", &checks_table());
+    let expected = fill(&expected, "credential-places", &credential_places());
+    let expected = fill(&expected, "credential-names", &credential_names());
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::write(&path, &expected).unwrap();
         return;

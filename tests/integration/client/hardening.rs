@@ -8,7 +8,7 @@ use std::time::Duration;
 use wapzi_homolog::exit;
 use wapzi_homolog::sandbox::FIXTURES;
 
-use crate::support::{assert_exit, bin, run, temp_dir};
+use crate::support::{assert_exit, bin, latest_report, run, temp_dir, TestSandbox, Watched};
 
 /// The requests [`raw_client`] sends: one per line, the request line's
 /// target, then a tab and any header lines, tab-separated.
@@ -208,4 +208,193 @@ fn a_deadline_of_zero_is_refused() {
     assert_exit(&ran, exit::SETUP);
     assert!(ran.stderr.contains("--deadline"), "{}", ran.stderr);
     assert!(ran.stderr.contains("more than zero"), "{}", ran.stderr);
+}
+
+/// A key the run is never told, one per place it is sent in.
+fn place_key(place: usize) -> String {
+    format!("wk{place:0>2}0never0told0to0the0run0009")
+}
+
+/// The requests of [`every_place_a_key_goes_is_learned_before_anything_is_shown`],
+/// each with the key of its place.
+fn requests_with_keys(client: &reqwest::Client, base_url: &str) -> Vec<reqwest::RequestBuilder> {
+    let read = format!("{base_url}/v1/executions/exec_1");
+    let execute = format!(
+        "{base_url}/v1/entry-points/{}/execute",
+        FIXTURES.entry_point_id
+    );
+    let key = place_key;
+    let deep = format!(
+        r#"{}{{"auth":{{"x-api-key":"{}"}}}}{}"#,
+        r#"{"a":"#.repeat(300),
+        key(7),
+        "}".repeat(300)
+    );
+    let multipart = format!(
+        "--b0\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhi\r\n\
+         --b0\r\nContent-Disposition: form-data; name=\"api_key\"\r\n\r\n{}\r\n--b0--\r\n",
+        key(6)
+    );
+    let json = |body: String| {
+        client
+            .post(&execute)
+            .header("content-type", "application/json")
+            .body(body)
+    };
+    vec![
+        client.get(format!("{read}?{}", key(0))),
+        client.get(format!("{read}?a=1;api_key={}", key(1))),
+        client.get(format!("{read}?api_key[]={}", key(2))),
+        client
+            .get(&read)
+            .header("authorization", format!(r#"ApiKey key="{}""#, key(3))),
+        client
+            .get(&read)
+            .header("cookie", format!("session=s1; api_key={}", key(4))),
+        client.get(&read).header("x-wapzi-key", key(5)),
+        client
+            .post(&execute)
+            .header("content-type", "multipart/form-data; boundary=b0")
+            .body(multipart),
+        json(deep),
+        json(format!(
+            r#"{{"message":"hi","headers":[["x-api-key","{}"]]}}"#,
+            key(8)
+        )),
+        client.get(format!("{read}?access_key={}", key(9))),
+        json(format!(r#"{{"message":"hi","password":"{}"}}"#, key(10))),
+        json(format!(
+            r#"{{"message":"hi","callback":"https://h/v1?api_key={}"}}"#,
+            key(11)
+        )),
+        client.get(format!("{read};api_key={}", key(12))),
+    ]
+}
+
+/// Through `--upstream` with no `WAPZI_API_KEY`, a key sent in any place a
+/// key goes is learned before anything is recorded, cut or printed: it is
+/// on no line of stdout or `-v`, in no report, and the checks that say
+/// where the key travels judge the calls instead of ending ignored.
+#[test]
+fn every_place_a_key_goes_is_learned_before_anything_is_shown() {
+    let upstream = TestSandbox::start(0, &[]);
+    let dir = temp_dir();
+    let mut watched = Watched::start(
+        bin()
+            .args(["client", "-v", "--upstream", &upstream.base_url()])
+            .arg("--reports")
+            .arg(dir.path())
+            .env_remove("WAPZI_API_KEY"),
+    );
+    watched.wait_for("the recorder is up", |l| {
+        l.contains("Recording your client's calls")
+    });
+    let base_url = watched
+        .seen
+        .iter()
+        .find_map(|l| l.strip_prefix("Point your backend's WAPZI_BASE_URL at "))
+        .and_then(|rest| rest.split(';').next())
+        .expect("the recorder's URL")
+        .to_string();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let sent = rt.block_on(async {
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let mut sent = 0;
+        for request in requests_with_keys(&client, &base_url) {
+            request.send().await.unwrap();
+            sent += 1;
+        }
+        sent
+    });
+    watched.signal("TERM");
+    let (code, stdout, stderr) = watched.finish_all();
+    assert_eq!(code, i32::from(exit::NOT_READY), "{stdout}\n{stderr}");
+    let mut outputs = vec![
+        ("stdout".to_string(), stdout),
+        ("stderr".to_string(), stderr),
+    ];
+    for entry in std::fs::read_dir(dir.path().join("latest")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        outputs.push((path.display().to_string(), text));
+    }
+    assert!(outputs
+        .iter()
+        .any(|(name, _)| name.ends_with("attestation.json")));
+    for place in 0..sent {
+        let key = place_key(place);
+        for (name, text) in &outputs {
+            assert!(
+                !text.contains(&key),
+                "the key of place {place} is in {name}"
+            );
+        }
+    }
+    let json = latest_report(dir.path());
+    let verdict = |id: &str| {
+        json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .map(|c| c["verdict"].clone())
+    };
+    assert_eq!(verdict("client::key-only-in-header"), Some("failed".into()));
+    assert_eq!(
+        verdict("client::key-only-in-x-api-key"),
+        Some("advisory_failed".into())
+    );
+}
+
+/// The issue's case: through `--upstream` with no `WAPZI_API_KEY`, a
+/// client that sends its key only in the URL (a bare `?KEY`, a
+/// `;`-separated `api_key`) has `client::key-only-in-header` judged and
+/// failed, and the key is on no line and in no report.
+#[test]
+fn a_key_sent_only_in_the_url_through_upstream_is_judged_and_shown_nowhere() {
+    for format in [None, Some(["--format", "json"])] {
+        key_only_in_the_url(format);
+    }
+}
+
+/// [`a_key_sent_only_in_the_url_through_upstream_is_judged_and_shown_nowhere`],
+/// its output in the human format or with `format`.
+fn key_only_in_the_url(format: Option<[&str; 2]>) {
+    const KEY: &str = "wk0only0in0the0url0never0told00009";
+    let upstream = TestSandbox::start(0, &[]);
+    let dir = temp_dir();
+    let mut cmd = bin();
+    cmd.args(["client", "--upstream", &upstream.base_url(), "--reports"])
+        .arg(dir.path())
+        .args(format.into_iter().flatten())
+        .env_remove("WAPZI_API_KEY");
+    let bare = format!("/v1/executions/exec_1?{KEY}");
+    let semicolon = format!("/v1/executions/exec_2?trace=1;api_key={KEY}");
+    with_raw_client(&mut cmd, &[&bare, &semicolon]);
+    let ran = run(&mut cmd);
+    assert_exit(&ran, exit::NOT_READY);
+    assert!(!ran.stdout.is_empty());
+    assert!(!ran.stdout.contains(KEY), "{format:?}: {}", ran.stdout);
+    assert!(!ran.stderr.contains(KEY), "{format:?}: {}", ran.stderr);
+    for entry in std::fs::read_dir(dir.path().join("latest")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        assert!(!text.contains(KEY), "{}", path.display());
+    }
+    let json = latest_report(dir.path());
+    let check = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "client::key-only-in-header")
+        .expect("graded")
+        .clone();
+    assert_eq!(check["verdict"], "failed", "{check}");
+    assert!(
+        check.to_string().contains("the key is in the query string"),
+        "{check}"
+    );
 }

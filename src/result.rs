@@ -210,6 +210,15 @@ pub struct CommandExit {
     pub signal: Option<String>,
     /// Whether it was stopped at `--deadline`.
     pub timed_out: bool,
+    /// What it left running after it ended, told to stop (SIGTERM), each
+    /// `pid N (name)`: a CI job's owner learns what its script leaked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_running: Vec<String>,
+    /// What was still running after the grace and had to be killed
+    /// (SIGKILL), each `pid N (name)`: the command itself when it did not
+    /// stop when told, and what it left running.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub killed: Vec<String>,
 }
 
 /// One execution's story as the client lived it: its POST, each read, and

@@ -320,6 +320,7 @@ fn the_command_and_the_recorder_cap_weigh_on_the_verdict() {
             code: Some(3),
             signal: None,
             timed_out: false,
+            ..Default::default()
         }),
         ..ClientFacts::default()
     };
@@ -340,6 +341,7 @@ fn the_command_and_the_recorder_cap_weigh_on_the_verdict() {
             code: None,
             signal: Some("SIGKILL".into()),
             timed_out: false,
+            ..Default::default()
         }),
         scenarios: vec!["superseded".into()],
         ..failed.clone()

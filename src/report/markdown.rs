@@ -85,6 +85,20 @@ fn client_text(client: &ClientRun) -> String {
                 format!("ended by {}", exit.signal.as_deref().unwrap_or("a signal"))
             };
             let _ = write!(text, " ({ended})");
+            if !exit.left_running.is_empty() {
+                let _ = write!(
+                    text,
+                    "; it left running, told to stop: {}",
+                    code_span(&exit.left_running.join(", "))
+                );
+            }
+            if !exit.killed.is_empty() {
+                let _ = write!(
+                    text,
+                    "; killed (SIGKILL) after the grace: {}",
+                    code_span(&exit.killed.join(", "))
+                );
+            }
         }
     }
     if !client.scenarios.is_empty() {

@@ -160,9 +160,12 @@ fn what_the_command_leaves_running_is_killed_after_the_grace_even_detached() {
         b = b.display()
     );
     let started = std::time::Instant::now();
+    let reports = dir.path().join("reports");
     let mut watched = crate::support::Watched::start(
         bin()
-            .args(["client", "--no-reports", "--deadline", "60s", "--"])
+            .args(["client", "--deadline", "60s", "--reports"])
+            .arg(&reports)
+            .args(["--"])
             .args(["sh", "-c", &script]),
     );
     watched.wait_for("the script started", |l| l == "started");
@@ -176,8 +179,29 @@ fn what_the_command_leaves_running_is_killed_after_the_grace_even_detached() {
             .args(["-KILL", &pid.to_string()])
             .status();
     }
+    let json = std::fs::read_to_string(reports.join("latest/report.json"));
+    let markdown = std::fs::read_to_string(reports.join("latest/report.md"));
     drop(dir);
     assert!(left.is_empty(), "still running: {left:?}\n{stderr}");
+    // The summary says what had to be killed, not only stderr.
+    let json: serde_json::Value = serde_json::from_str(&json.unwrap()).unwrap();
+    let exit = &json["client"]["command_exit"];
+    let killed = exit["killed"].as_array().expect("killed listed");
+    assert!(
+        killed
+            .iter()
+            .any(|k| k.as_str().unwrap().ends_with("(sleep)")),
+        "{exit}"
+    );
+    assert!(
+        exit["left_running"].as_array().unwrap().len() >= 2,
+        "{exit}"
+    );
+    let markdown = markdown.unwrap();
+    assert!(
+        markdown.contains("killed (SIGKILL) after the grace: `pid "),
+        "{markdown}"
+    );
     assert_eq!(code, i32::from(exit::INCOMPLETE), "{stderr}");
     assert!(started.elapsed() < Duration::from_secs(25), "{stderr}");
     assert!(stderr.contains("killed (SIGKILL)"), "{stderr}");

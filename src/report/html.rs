@@ -25,7 +25,10 @@ pub fn render_html(result: &RunResult, redactor: &Redactor) -> Result<String, Re
 /// Renders `run`, whose strings are already redacted.
 pub(super) fn render(run: &RunResult, redactor: &Redactor) -> Result<String, ReportError> {
     let html = page(run).render().map_err(ReportError::Html)?;
-    Ok(redactor.redact(&html))
+    // A client's or server's text may hold terminal escapes, C1 controls or
+    // bidi overrides that reorder what the reader sees: every one is shown
+    // escaped, in every field (the template itself has none).
+    Ok(redactor.redact(&crate::text::visible_lines(&html)))
 }
 
 /// The page's view model; the template is `src/report/templates/report.html`
@@ -342,6 +345,29 @@ mod tests {
         assert!(html.contains("needs fixture RATE_LIMIT_KEY | not supplied"));
         assert!(html.contains("queued"));
         assert_eq!(html.matches("<details class=\"check ").count(), 5);
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_shown_escaped() {
+        let hostile = "a\u{1b}[2J\u{9b}31m\u{202e}gnp.exe\u{7}\u{0}b";
+        let mut run = sample_run();
+        let exchange = run
+            .checks
+            .iter_mut()
+            .flat_map(|c| c.exchanges.iter_mut())
+            .find(|e| e.response.is_some())
+            .unwrap();
+        exchange.request_body = Some(hostile.into());
+        let response = exchange.response.as_mut().unwrap();
+        response.body = hostile.into();
+        response.headers[0].value = hostile.into();
+        let html = render_html(&run, &Redactor::default()).unwrap();
+        let raw: Vec<char> = html
+            .chars()
+            .filter(|&c| c != '\n' && c != '\t' && crate::text::is_invisible(c))
+            .collect();
+        assert!(raw.is_empty(), "{raw:?}");
+        assert!(html.contains("a\\u{1b}[2J\\u{9b}31m\\u{202e}gnp.exe"));
     }
 
     #[test]

@@ -42,6 +42,8 @@ struct Page<'a> {
     ready_class: Tone,
     /// Why the verdict is not READY, when there is no root cause to show.
     reasons: &'a [String],
+    /// The entry point as shown: cut to [`crate::text::MAX_SHOWN_VALUE`].
+    entry_point: String,
     root_causes: Vec<CauseView<'a>>,
     duration: String,
     counters: Vec<Counter>,
@@ -130,6 +132,7 @@ fn page(run: &RunResult) -> Page<'_> {
         readiness: run.verdict.label(),
         ready_class: Tone::of_run(run.verdict),
         reasons: &run.reasons,
+        entry_point: crate::text::shown_value(&run.target.entry_point_id),
         root_causes: run
             .root_causes
             .iter()

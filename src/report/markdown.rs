@@ -122,7 +122,10 @@ fn header_rows(run: &RunResult) -> Vec<(&'static str, String)> {
     let tool = format!("{} {}", run.tool.name, run.tool.version);
     let mut rows = vec![
         ("Target", target_text(run)),
-        ("Entry point", code_span(&t.entry_point_id)),
+        (
+            "Entry point",
+            code_span(&crate::text::shown_value(&t.entry_point_id)),
+        ),
         ("Run", code_span(&run.run_id)),
         ("Started", md_text(&run.started_at)),
         (

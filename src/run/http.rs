@@ -264,7 +264,7 @@ impl Target {
         let exchange = Exchange {
             step: step.to_string(),
             method: out.method.to_string(),
-            url: self.redactor.redact(&url),
+            url: crate::text::shown_url(&self.redactor.redact(&url)),
             request_headers: self.request_headers(out),
             request_body: out
                 .body

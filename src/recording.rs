@@ -30,6 +30,10 @@ pub struct Recording {
     pub calls: Vec<RecordedCall>,
     /// Calls served after [`MAX_CALLS`] were kept.
     pub dropped: u64,
+    /// Calls kept without their headers and bodies, or with fewer of them,
+    /// because the recording's byte budget ([`RECORDING_BUDGET`]) was spent:
+    /// their method, path, status and timing are kept.
+    pub truncated: u64,
 }
 
 /// One request the client made and the answer it got.
@@ -110,6 +114,14 @@ pub struct RecordedBody {
 /// (an agent's answer of a few thousand characters is well within); the
 /// buffer lives only while the answer streams.
 pub const MAX_PARSED_BODY: usize = 256 * 1024;
+
+/// The most bytes a whole recording keeps of the calls' headers and
+/// bodies, with the request bodies held in flight: past it the recorder
+/// still serves and forwards every call, but keeps only its method, path,
+/// status and timing ([`Recording::truncated`] counts them), so a client
+/// sending huge headers or holding many big bodies open cannot exhaust
+/// memory.
+pub const RECORDING_BUDGET: usize = 256 * 1024 * 1024;
 
 impl RecordedBody {
     /// Keeps the first [`MAX_BODY`] bytes of request body `bytes`, and the

@@ -2,11 +2,13 @@
 //! (and redact) and the variables the command sets.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::check::{DurationParam, DEFAULT_MIN_POLL_INTERVAL};
 use crate::recording::Recording;
 use crate::run::render::Vars;
+use crate::run::Signal;
 use crate::secret::{Redactor, Secret};
 
 use super::error::GradeError;
@@ -20,6 +22,19 @@ pub struct GradeContext {
     /// Values of the client variables (`entry_point_id`, `run_id`,
     /// `min_poll_interval`); `min_poll_interval` defaults to 200ms.
     pub variables: BTreeMap<String, String>,
+    /// Says whether a signal asked the run to stop while grading: the
+    /// checks not yet graded end interrupted, and the reports are written.
+    pub stop: Option<StopCheck>,
+}
+
+/// Asked between checks: the signal that stopped grading, if one did.
+#[derive(Clone)]
+pub struct StopCheck(pub Arc<dyn Fn() -> Option<Signal> + Send + Sync>);
+
+impl std::fmt::Debug for StopCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StopCheck")
+    }
 }
 
 impl GradeContext {
@@ -33,7 +48,22 @@ impl GradeContext {
         GradeContext {
             secrets: secrets.to_vec(),
             variables,
+            stop: None,
         }
+    }
+
+    /// Has grading stop when `stop` says a signal came.
+    pub fn with_stop(
+        mut self,
+        stop: impl Fn() -> Option<Signal> + Send + Sync + 'static,
+    ) -> GradeContext {
+        self.stop = Some(StopCheck(Arc::new(stop)));
+        self
+    }
+
+    /// The signal that stopped grading, if one did.
+    pub fn stopped_by(&self) -> Option<Signal> {
+        self.stop.as_ref().and_then(|StopCheck(stop)| stop())
     }
 
     /// Sets variable `name` (the command's `--min-poll-interval 500ms`).

@@ -485,3 +485,61 @@ fn advisory_client_checks_alone_are_no_evidence() {
         .iter()
         .any(|r| r.contains("no required client check")));
 }
+
+#[test]
+fn a_signal_during_grading_stops_it_and_the_run_ends_interrupted() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let set = builtin();
+    let asked = Arc::new(AtomicUsize::new(0));
+    let seen = asked.clone();
+    // The signal comes while the second check is graded.
+    let context = GradeContext::new(&[]).with_stop(move || {
+        (seen.fetch_add(1, Ordering::SeqCst) >= 2).then_some(crate::run::Signal::Terminate)
+    });
+    let now = std::time::SystemTime::now();
+    let times = super::ClientTimes {
+        started_at: now,
+        finished_at: now,
+    };
+    let (run, _, _) = super::assemble_client(
+        &set,
+        &correct(),
+        &context,
+        ClientFacts::default(),
+        times,
+        "run",
+        crate::result::Target {
+            base_url: "http://127.0.0.1:1".into(),
+            entry_point_id: "ep_1".into(),
+            sandbox: true,
+            faults: vec![],
+            dialects: vec![],
+            fixtures_supplied: vec![],
+            tls: None,
+            proxy: None,
+        },
+    );
+    let total = set.client_checks.len();
+    let stopped = run
+        .checks
+        .iter()
+        .filter(|c| {
+            c.failure()
+                .is_some_and(|f| f.kind == crate::result::FailureKind::Interrupted)
+        })
+        .count();
+    assert_eq!(stopped, total - 2);
+    // Required checks count as interrupted (advisory ones as advisory failures, as in `run`).
+    assert!(run.summary.interrupted > 0, "{:?}", run.summary);
+    assert_eq!(run.verdict, RunVerdict::Interrupted);
+    assert_eq!(run.exit_code, i32::from(crate::exit::TERMINATED));
+    assert_eq!(run.interrupted_by.as_deref(), Some("SIGTERM"));
+    assert!(
+        run.reasons[0].contains("interrupted by SIGTERM while grading"),
+        "{:?}",
+        run.reasons
+    );
+    // Asked once per check until it said stop, then no more grading.
+    assert_eq!(asked.load(Ordering::SeqCst), 3);
+}

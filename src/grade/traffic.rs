@@ -188,7 +188,10 @@ pub mod sample {
                 c
             })
             .collect();
-        Recording { calls, dropped: 0 }
+        Recording {
+            calls,
+            ..Recording::default()
+        }
     }
 
     /// A correct client: one message, polled every 300 ms until completed.

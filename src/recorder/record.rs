@@ -182,6 +182,7 @@ impl Recorder {
         Recording {
             calls,
             dropped: self.inner.dropped.load(Ordering::Relaxed),
+            truncated: 0,
         }
     }
 

@@ -33,7 +33,9 @@ pub use assemble::{assemble, checks_digest, new_run_id, rfc3339};
 pub use error::RunError;
 pub use fds::{fd_room, fit, FdRoom, Fit};
 pub use harness::{execute, print_results, Executed, Plan};
-pub use interrupt::{interrupted, watch as watch_signals, Signal};
+pub use interrupt::{
+    interrupted, signal_since, signals_received, tolerate_another, watch as watch_signals, Signal,
+};
 pub use observer::Observer;
 pub use proxy::{choose as choose_proxy, ProxyChoice};
 pub use selection::{PatternKind, Selection, Suggestion, Unmatched};

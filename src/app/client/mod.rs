@@ -82,6 +82,10 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
     let rt = runtime()?;
     let run_id = run::new_run_id(SystemTime::now());
     let signals = run::watch_signals(&rt);
+    if args.command.is_empty() {
+        // The first signal says the client is done; the next stops grading.
+        run::tolerate_another();
+    }
     let started_at = SystemTime::now();
     let served = rt.block_on(counterpart.start(args.port, &env))?;
     // Redacted before anything is cut: a key straddling a cut leaves no part.
@@ -98,6 +102,7 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
         finished_at: SystemTime::now(),
     };
     let met = met?;
+    let signals_before_grading = run::signals_received();
     let entry_point_id = counterpart.entry_point_id(&env);
     // Every variable client checks may use (CLIENT_VARIABLES) has a value;
     // an empty entry point (`--upstream` without WAPZI_ENTRY_POINT_ID)
@@ -108,7 +113,8 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
             &humantime::format_duration(args.min_poll_interval).to_string(),
         )
         .with_variable("entry_point_id", &entry_point_id)
-        .with_variable("run_id", &run_id);
+        .with_variable("run_id", &run_id)
+        .with_stop(move || run::signal_since(signals_before_grading));
     let facts = ClientFacts {
         command: (!args.command.is_empty()).then(|| args.command.clone()),
         command_exit: met.command.as_ref().map(|c| c.exit.clone()),

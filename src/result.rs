@@ -196,6 +196,10 @@ pub struct ClientRun {
     pub calls_recorded: usize,
     /// Calls served past the recorder's cap and not kept.
     pub calls_dropped: u64,
+    /// Calls served past the recording's byte budget and not kept (the
+    /// recording was truncated); absent when none was.
+    #[serde(default, skip_serializing_if = "is_zero_calls")]
+    pub calls_truncated: u64,
     /// One lane per execution the client created or read, in order of the
     /// first call that named it.
     pub lanes: Vec<Lane>,
@@ -420,6 +424,10 @@ pub struct Summary {
 }
 
 fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+fn is_zero_calls(n: &u64) -> bool {
     *n == 0
 }
 

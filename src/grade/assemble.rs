@@ -37,6 +37,7 @@ pub fn assemble_client(
     target: Target,
 ) -> (RunResult, Redactor, Redactor) {
     let mut graded = grade(&set.client_checks, recording, context);
+    facts.calls_truncated = recording.truncated;
     // A signal during grading interrupts the run as one while the client ran.
     let stopped_grading = facts.interrupted.is_none() && graded.interrupted.is_some();
     facts.interrupted = facts.interrupted.or(graded.interrupted);
@@ -126,6 +127,7 @@ pub fn assemble_client(
             upstream: facts.upstream,
             calls_recorded: recording.calls.len(),
             calls_dropped: recording.dropped,
+            calls_truncated: recording.truncated,
             lanes,
         }),
     };

@@ -543,3 +543,24 @@ fn a_signal_during_grading_stops_it_and_the_run_ends_interrupted() {
     // Asked once per check until it said stop, then no more grading.
     assert_eq!(asked.load(Ordering::SeqCst), 3);
 }
+
+#[test]
+fn a_truncated_recording_is_said_and_is_no_ready_verdict() {
+    let set = builtin();
+    let rec = correct();
+    let graded = grade(&set.client_checks, &rec, &GradeContext::new(&[]));
+    let facts = ClientFacts {
+        calls_truncated: 3,
+        ..ClientFacts::default()
+    };
+    let judged = judge_client(&set.client_checks, &graded.results, 4, 0, &facts);
+    assert_eq!(judged.verdict, RunVerdict::Incomplete);
+    assert!(
+        judged
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("the recording was truncated: 3 call(s)")),
+        "{:?}",
+        judged.reasons
+    );
+}

@@ -27,6 +27,8 @@ pub struct ClientFacts {
     pub interrupted: Option<Signal>,
     /// The waivers to apply to the graded checks before the verdict.
     pub waivers: crate::waiver::Waivers,
+    /// Calls served past the recording's byte budget and not kept.
+    pub calls_truncated: u64,
 }
 
 /// What the client results mean for the gate.
@@ -100,6 +102,13 @@ pub fn judge_client(
     }
     if calls == 0 {
         incomplete.push("the client made no call to the API: nothing could be graded (check that it reads WAPZI_BASE_URL)".to_string());
+    }
+    if facts.calls_truncated > 0 {
+        incomplete.push(format!(
+            "the recording was truncated: {} call(s) were served but not kept, past the recording's budget of {} MiB for headers and bodies; the grading covers the first calls only",
+            facts.calls_truncated,
+            crate::recording::RECORDING_BUDGET / (1024 * 1024)
+        ));
     }
     if dropped > 0 {
         incomplete.push(format!(

@@ -112,6 +112,13 @@ fn client_text(client: &ClientRun) -> String {
     if client.calls_dropped > 0 {
         let _ = write!(text, " ({} more not kept)", client.calls_dropped);
     }
+    if client.calls_truncated > 0 {
+        let _ = write!(
+            text,
+            "; the recording was truncated: {} more served but not kept (its byte budget was spent)",
+            client.calls_truncated
+        );
+    }
     text
 }
 

@@ -166,12 +166,18 @@ mod tests {
     fn a_tolerated_signal_is_counted_for_the_phase_not_fatal() {
         let before = signals_received();
         assert_eq!(signal_since(before), None);
-        assert!(!count(Signal::Interrupt), "the first signal stops gracefully");
+        assert!(
+            !count(Signal::Interrupt),
+            "the first signal stops gracefully"
+        );
         tolerate_another();
         let grading = signals_received();
         assert!(!count(Signal::Terminate), "tolerated: it stops the phase");
         assert_eq!(signal_since(grading), Some(Signal::Terminate));
         assert_eq!(signal_since(signals_received()), None);
-        assert!(count(Signal::Interrupt), "one more than taken exits at once");
+        assert!(
+            count(Signal::Interrupt),
+            "one more than taken exits at once"
+        );
     }
 }

@@ -121,6 +121,8 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
         scenarios: args.scenarios.clone(),
         upstream: counterpart.upstream_url(),
         interrupted: met.interrupted,
+        // Set from the recording when it is graded.
+        calls_truncated: 0,
         waivers,
     };
     let target = Target {

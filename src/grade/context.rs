@@ -106,36 +106,43 @@ impl Grading {
     /// cannot be told from ordinary text, and is not searched for).
     pub fn new(context: &GradeContext, recording: &Recording) -> Grading {
         let secret = |value: &String| Secret::new(value, "a key").ok();
-        let mut keys = context.secrets.clone();
-        let mut hunted = context.secrets.clone();
-        let mut others = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        // Each credential lands in one set, and each set's searcher is built
+        // once: the canary, the key finder and the redactor are unions of
+        // them (100,000 distinct keys cost one build, not three).
+        let (mut shaped, mut unshaped, mut others) = (Vec::new(), Vec::new(), Vec::new());
+        let mut seen: std::collections::HashSet<String> = context
+            .secrets
+            .iter()
+            .map(|s| s.expose().to_string())
+            .collect();
         for call in &recording.calls {
             for credential in call.credentials() {
-                if !seen.insert(credential.value.clone()) {
-                    continue;
-                }
                 let Some(found) = secret(&credential.value) else {
                     continue;
                 };
-                if credential.is_key {
-                    if is_key_shaped(found.expose()) {
-                        hunted.push(found.clone());
-                    }
-                    keys.push(found);
-                } else {
-                    others.push(found);
+                if !seen.insert(found.expose().to_string()) {
+                    continue;
+                }
+                match (credential.is_key, is_key_shaped(found.expose())) {
+                    (true, true) => shaped.push(found),
+                    (true, false) => unshaped.push(found),
+                    (false, _) => others.push(found),
                 }
             }
         }
+        let given = Redactor::new(&context.secrets);
+        let canary = Redactor::union(&[&given, &Redactor::new(&shaped)]);
+        let keys = Redactor::union(&[&canary, &Redactor::new(&unshaped)]);
+        let redactor = Redactor::union(&[&keys, &Redactor::new(&others)]);
+        let any_key = !context.secrets.is_empty() || !shaped.is_empty() || !unshaped.is_empty();
         let mut vars = Vars::default();
         for (name, value) in &context.variables {
             vars.set(name, value.clone());
         }
         Grading {
-            redactor: Redactor::new(keys.iter().chain(&others)),
-            keys: (!keys.is_empty()).then(|| Redactor::new(&keys)),
-            canary: Redactor::new(&hunted),
+            redactor,
+            keys: any_key.then_some(keys),
+            canary,
             vars,
             variables: context.variables.clone(),
         }
@@ -155,5 +162,39 @@ impl Grading {
             name: name.clone(),
             value: value.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grade::traffic::sample::{call, recording};
+
+    #[test]
+    fn each_credential_is_searched_for_by_one_searcher_the_sets_share() {
+        let given = Secret::new("ak_given0000000000000000000000001", "key").unwrap();
+        let mut calls = Vec::new();
+        for (name, value) in [
+            ("x-api-key", "ak_learned000000000000000000000002"),
+            ("x-api-key", "not-shaped-like-a-key-at-all"),
+            ("x-api-key", "ak_given0000000000000000000000001"),
+            ("x-auth-token", "tok_other00000000000000000000003"),
+        ] {
+            let mut c = call(0, "GET", "/v1/executions/e", 200, "{}");
+            c.headers = vec![(name.to_string(), value.to_string())];
+            calls.push(c);
+        }
+        let grading = Grading::new(&GradeContext::new(&[given]), &recording(calls));
+        let keys = grading.keys.as_ref().unwrap();
+        // The canary's searchers are the key finder's, and those the redactor's.
+        assert!(keys.shares_all_of(&grading.canary));
+        assert!(grading.redactor.shares_all_of(keys));
+        let found = |r: &Redactor, v: &str| r.finds_secret_in(v.as_bytes());
+        assert!(found(&grading.canary, "ak_learned000000000000000000000002"));
+        assert!(!found(&grading.canary, "not-shaped-like-a-key-at-all"));
+        assert!(found(keys, "not-shaped-like-a-key-at-all"));
+        assert!(!found(keys, "tok_other00000000000000000000003"));
+        assert!(found(&grading.redactor, "tok_other00000000000000000000003"));
+        assert!(found(&grading.canary, "ak_given0000000000000000000000001"));
     }
 }

@@ -96,13 +96,18 @@ impl fmt::Debug for Redactor {
 
 impl Redactor {
     pub fn new<'a>(secrets: impl IntoIterator<Item = &'a Secret>) -> Redactor {
-        // Deduplicated by hashing, not by sorting: a million forms that
-        // share long prefixes (`ak_...`) sort slowly.
-        let mut seen = std::collections::HashSet::new();
+        // Each secret's forms deduplicated, not the whole list: sorting or
+        // hashing a million forms that share long prefixes (`ak_...`) is
+        // slow, and a form two secrets share is only a duplicate pattern,
+        // which the searcher takes as one.
         let forms: Vec<String> = secrets
             .into_iter()
-            .flat_map(|s| encodings(s.expose()))
-            .filter(|form| seen.insert(form.clone()))
+            .flat_map(|s| {
+                let mut forms = encodings(s.expose());
+                forms.sort_unstable();
+                forms.dedup();
+                forms
+            })
             .collect();
         if forms.is_empty() {
             return Redactor::default();
@@ -456,6 +461,9 @@ mod tests {
         assert!(union.finds_secret_in(b"ak\\u005f0123456789abcdef_first"));
         assert!(!union.finds_secret_in(b"ak_0123456789abcdef_firs"));
         assert_eq!(format!("{union:?}"), format!("{both:?}"));
+        // A secret given twice is searched for as once.
+        let twice = Redactor::new([&sa, &sa]);
+        assert_eq!(twice.redact(&format!("<{a}>")), "<[redacted]>");
     }
 
     #[test]

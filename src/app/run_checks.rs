@@ -117,6 +117,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
         Vec::new()
     };
     let mut settings = run_settings(config.target, &options, run_id.clone(), proxy);
+    settings.extra_roots = run::extra_roots(&env)?;
     let redactor = Arc::new(Redactor::new(&settings.secrets()));
     for line in lines {
         // Nothing here holds a secret's value; redacted all the same.
@@ -332,6 +333,7 @@ fn run_settings(
         keep_alive: true,
         run_id,
         proxy,
+        extra_roots: Vec::new(),
     }
 }
 
@@ -391,6 +393,7 @@ fn listing_settings(run_id: &str) -> Result<RunSettings, AppError> {
         keep_alive: true,
         run_id: run_id.to_string(),
         proxy: None,
+        extra_roots: Vec::new(),
     })
 }
 

@@ -371,13 +371,14 @@ struct Held {
 }
 
 impl Held {
-    /// Takes `n` more bytes, or says the recorder holds too much at once.
-    fn more(&mut self, n: usize) -> Result<(), Response> {
-        if !self.recorder.inner.budget.hold(n) {
-            return Err(busy());
+    /// Takes `n` more bytes; `false` when the recorder holds too much at
+    /// once.
+    fn more(&mut self, n: usize) -> bool {
+        let held = self.recorder.inner.budget.hold(n);
+        if held {
+            self.bytes += n;
         }
-        self.bytes += n;
-        Ok(())
+        held
     }
 }
 
@@ -419,7 +420,9 @@ async fn read_body(
         if total > MAX_REQUEST_BODY {
             return Err(too_large());
         }
-        held.more(chunk.len())?;
+        if !held.more(chunk.len()) {
+            return Err(busy());
+        }
         // The usual one-chunk body is passed on without a copy.
         match first.take() {
             None if joined.is_empty() => first = Some(chunk),

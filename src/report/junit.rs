@@ -56,7 +56,7 @@ fn properties(run: &RunResult) -> Vec<Property> {
         Property::new("base_url", &t.base_url),
         Property::new(
             "entry_point_id",
-            &crate::text::shown_value(&t.entry_point_id),
+            crate::text::shown_value(&t.entry_point_id),
         ),
         Property::new("sandbox", t.sandbox.to_string()),
         Property::new("faults", t.faults.join(",")),

@@ -4,7 +4,11 @@
 //!    sandbox and as a forwarder to an upstream on loopback;
 //! 2. a client sending 2,000 requests per second for 10 s: all served and
 //!    recorded, and the process's peak memory;
-//! 3. grading 100,000 recorded calls with the built-in client checks.
+//! 3. grading 100,000 recorded calls with the built-in client checks;
+//! 4. apart, one per process (`BENCH_PART`): grading 100,000 calls with one
+//!    key and with a different key on each (`grading`), the peak memory of
+//!    40,000 calls with large headers (`headers`) and of 1,000 connections
+//!    holding a 1 MiB body each (`held-bodies`) (issue 23).
 //!
 //! ```text
 //! cargo bench --bench client              # prints a Markdown table

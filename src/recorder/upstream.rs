@@ -61,8 +61,10 @@ pub fn upstream_client(
         builder = builder.proxy(through);
     }
     // An upstream behind an internal CA (`SSL_CERT_FILE`, `SSL_CERT_DIR`).
-    for root in crate::run::extra_roots(env).map_err(|e| UpstreamError(e.to_string()))? {
-        builder = builder.add_root_certificate(root);
+    if upstream.scheme() == "https" {
+        for root in crate::run::extra_roots(env).map_err(|e| UpstreamError(e.to_string()))? {
+            builder = builder.add_root_certificate(root);
+        }
     }
     builder
         .redirect(reqwest::redirect::Policy::none())

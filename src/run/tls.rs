@@ -30,11 +30,13 @@ const CA_DIR_ENTRIES: usize = 4096;
 /// `SSL_CERT_FILE` (a PEM file) and `SSL_CERT_DIR` (directories of PEM
 /// files, `:`-separated), read as OpenSSL and curl read them, so a target
 /// or upstream behind an internal CA can be reached. Empty when neither is
-/// set.
+/// set. As with OpenSSL, a directory that cannot be read or holds no
+/// certificate is passed over: images set `SSL_CERT_DIR` to a system
+/// directory whatever it holds.
 ///
 /// # Errors
 ///
-/// [`RunError::CaCerts`] when a set variable names what cannot be read or
+/// [`RunError::CaCerts`] when `SSL_CERT_FILE` names what cannot be read or
 /// holds no certificate: refused at start rather than UNREACHABLE later.
 pub fn extra_roots(
     env: &dyn Fn(&str) -> Option<String>,
@@ -55,19 +57,12 @@ pub fn extra_roots(
     }
     if let Some(dirs) = set("SSL_CERT_DIR") {
         for dir in dirs.split(':').filter(|d| !d.is_empty()) {
-            let refused = |reason: String| RunError::CaCerts {
-                var: "SSL_CERT_DIR",
-                path: dir.to_string(),
-                reason,
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
             };
-            let entries = std::fs::read_dir(dir).map_err(|e| refused(e.to_string()))?;
-            let before = roots.len();
             for entry in entries.take(CA_DIR_ENTRIES).flatten() {
                 // Not every file of a certificate directory is one.
                 roots.extend(certificates_in(&entry.path()).unwrap_or_default());
-            }
-            if roots.len() == before {
-                return Err(refused("no file in it holds a PEM certificate".into()));
             }
         }
     }

@@ -30,9 +30,9 @@ pub struct Recording {
     pub calls: Vec<RecordedCall>,
     /// Calls served after [`MAX_CALLS`] were kept.
     pub dropped: u64,
-    /// Calls kept without their headers and bodies, or with fewer of them,
-    /// because the recording's byte budget ([`RECORDING_BUDGET`]) was spent:
-    /// their method, path, status and timing are kept.
+    /// Calls served but not kept because the recording's byte budget
+    /// ([`RECORDING_BUDGET`]) was spent: the recording was truncated, and
+    /// holds the calls before them, whole.
     pub truncated: u64,
 }
 
@@ -115,12 +115,12 @@ pub struct RecordedBody {
 /// buffer lives only while the answer streams.
 pub const MAX_PARSED_BODY: usize = 256 * 1024;
 
-/// The most bytes a whole recording keeps of the calls' headers and
-/// bodies, with the request bodies held in flight: past it the recorder
-/// still serves and forwards every call, but keeps only its method, path,
-/// status and timing ([`Recording::truncated`] counts them), so a client
-/// sending huge headers or holding many big bodies open cannot exhaust
-/// memory.
+/// The most bytes a whole recording keeps of its calls (headers, bodies,
+/// paths, as the recorder counts them): once a call does not fit, the
+/// recorder still serves and forwards it and every later call, but keeps
+/// none of them ([`Recording::truncated`] counts them), so a client sending
+/// huge headers cannot exhaust memory. What calls in flight hold has a
+/// budget of its own (`recorder::budget`).
 pub const RECORDING_BUDGET: usize = 256 * 1024 * 1024;
 
 impl RecordedBody {

@@ -307,4 +307,23 @@ mod tests {
             ["content-length", "content-type", "host", "x-api-key"]
         );
     }
+
+    #[test]
+    fn an_https_upstream_trusts_the_ca_file_of_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.pem");
+        let path = missing.display().to_string();
+        let env = |name: &str| (name == "SSL_CERT_FILE").then(|| path.clone());
+        let https = Url::parse("https://api.example.com").unwrap();
+        let error = upstream_client(&https, Duration::from_secs(1), &env).unwrap_err();
+        assert!(
+            error.to_string().contains(&format!(
+                "cannot use the CA certificates of SSL_CERT_FILE ({path})"
+            )),
+            "{error}"
+        );
+        // A plain-http upstream (loopback) has no certificate to check.
+        let http = Url::parse("http://127.0.0.1:1").unwrap();
+        assert!(upstream_client(&http, Duration::from_secs(1), &env).is_ok());
+    }
 }

@@ -572,7 +572,8 @@ impl CallInProgress {
         self.seen = self.seen.saturating_add(data.len());
         let room = MAX_PARSED_BODY.saturating_sub(self.tap.len());
         let n = data.len().min(room);
-        if n == 0 || self.tap_full {
+        // Nothing is held for a call already kept: it would not be given back.
+        if n == 0 || self.tap_full || self.call.is_none() {
             return;
         }
         if self.recorder.inner.budget.hold(n) {

@@ -233,3 +233,28 @@ fn a_deadline_of_zero_is_refused() {
     assert!(ran.stderr.contains("--deadline"), "{}", ran.stderr);
     assert!(ran.stderr.contains("more than zero"), "{}", ran.stderr);
 }
+
+/// Without a COMMAND the first signal ends the serving: the next one, if it
+/// comes while grading, stops the grading with its reports written (it
+/// used to exit at once, without reports).
+#[cfg(unix)]
+#[test]
+fn without_a_command_a_second_signal_still_leaves_the_reports() {
+    let dir = temp_dir();
+    let mut watched =
+        crate::support::Watched::start(bin().args(["client", "--reports"]).arg(dir.path()));
+    watched.wait_for("the recorder is up", |l| {
+        l.contains("Recording your client's calls")
+    });
+    watched.signal("TERM");
+    watched.signal("TERM");
+    let (code, stdout, stderr) = watched.finish_all();
+    // No call: INCOMPLETE, or INTERRUPTED when the second came while grading.
+    assert!(
+        code == i32::from(exit::INCOMPLETE) || code == i32::from(exit::TERMINATED),
+        "{code}\n{stdout}\n{stderr}"
+    );
+    assert!(!stderr.contains("exiting at once"), "{stderr}");
+    let report = crate::support::latest_report(dir.path());
+    assert_eq!(report["exit_code"], code, "{report}");
+}

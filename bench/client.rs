@@ -4,7 +4,11 @@
 //!    sandbox and as a forwarder to an upstream on loopback;
 //! 2. a client sending 2,000 requests per second for 10 s: all served and
 //!    recorded, and the process's peak memory;
-//! 3. grading 100,000 recorded calls with the built-in client checks.
+//! 3. grading 100,000 recorded calls with the built-in client checks;
+//! 4. apart, one per process (`BENCH_PART`): grading 100,000 calls with one
+//!    key and with a different key on each (`grading`), the peak memory of
+//!    40,000 calls with large headers (`headers`) and of 1,000 connections
+//!    holding a 1 MiB body each (`held-bodies`) (issue 23).
 //!
 //! ```text
 //! cargo bench --bench client              # prints a Markdown table
@@ -23,6 +27,13 @@ use wapzi_homolog::sandbox::{Sandbox, SandboxConfig, FIXTURES};
 
 fn main() {
     let quick = std::env::var_os("BENCH_QUICK").is_some();
+    // One part per process where memory is measured: a peak is the process's.
+    match std::env::var("BENCH_PART").as_deref() {
+        Ok("grading") => return grading_table(),
+        Ok("headers") => return headers_memory(if quick { 4_000 } else { 40_000 }),
+        Ok("held-bodies") => return held_bodies(if quick { 100 } else { 1_000 }),
+        _ => {}
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -32,7 +43,7 @@ fn main() {
     let overhead = rt.block_on(overhead(samples));
     let load_secs = if quick { 2 } else { 10 };
     let load = rt.block_on(load(2000, load_secs));
-    let graded = grading(100_000);
+    let graded = grading(100_000, Keys::One);
     println!("| measurement | value | target |");
     println!("|---|---|---|");
     println!(
@@ -66,6 +77,142 @@ fn main() {
         graded.calls,
         graded.checks,
         graded.elapsed.as_secs_f64()
+    );
+}
+
+/// `BENCH_PART=grading`: 100,000 calls graded with one key, then (in the
+/// same process, after) with a different key on every call (issue 23 item
+/// 13), with the peak RSS after each.
+fn grading_table() {
+    println!("| grading 100,000 calls | time | peak RSS after |");
+    println!("|---|---|---|");
+    for keys in [Keys::One, Keys::EachCall] {
+        let graded = grading(100_000, keys);
+        println!(
+            "| {} | {:.2} s | {:.0} MB |",
+            match keys {
+                Keys::One => "one key",
+                Keys::EachCall => "a different key on every call",
+            },
+            graded.elapsed.as_secs_f64(),
+            peak_rss_mb()
+        );
+    }
+}
+
+/// `BENCH_PART=headers`: `calls` calls, each with 60 headers of 1 KiB and a
+/// 3 KiB JSON body, recorded by a recorded sandbox; the peak RSS after
+/// (issue 23 item 10: 5.45 GB for 40,000 before the recording's budget).
+fn headers_memory(calls: usize) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let (kept, truncated, elapsed) = rt.block_on(async {
+        let server = RecordedServer::sandbox(([127, 0, 0, 1], 0).into(), SandboxConfig::default())
+            .await
+            .expect("a recorded sandbox");
+        let base = server.base_url();
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("a client");
+        let value = "v".repeat(1024);
+        let body = format!(r#"{{"message":"{}"}}"#, "m".repeat(3 * 1024));
+        let started = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 0..calls {
+            if tasks.len() >= 32 {
+                let _ = tasks.join_next().await;
+            }
+            let mut request = client
+                .post(format!("{base}/v1/entry-points/ep_{n}/execute"))
+                .header("x-api-key", FIXTURES.api_key)
+                .header("content-type", "application/json")
+                .body(body.clone());
+            for h in 0..60 {
+                request = request.header(format!("x-bench-{h}"), &value);
+            }
+            tasks.spawn(async move { request.send().await.map(|r| r.status()).is_ok() });
+        }
+        while tasks.join_next().await.is_some() {}
+        let elapsed = started.elapsed();
+        let recording = server.shutdown().await;
+        (recording.calls.len(), recording.truncated, elapsed)
+    });
+    println!("| measurement | value |");
+    println!("|---|---|");
+    println!(
+        "| {calls} calls with 60 headers of 1 KiB and a 3 KiB body: kept / truncated | {kept} / {truncated} ({:.1} s) |",
+        elapsed.as_secs_f64()
+    );
+    println!("| peak RSS | {:.0} MB |", peak_rss_mb());
+}
+
+/// `BENCH_PART=held-bodies`: `connections` connections, each sending a
+/// 1 MiB request body short of its last byte and holding it; the peak RSS
+/// while they are held (issue 23 item 10: 1.5 GB for 1,000 before).
+fn held_bodies(connections: usize) {
+    use tokio::io::AsyncWriteExt;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let (held, baseline) = rt.block_on(async {
+        let server = RecordedServer::sandbox(([127, 0, 0, 1], 0).into(), SandboxConfig::default())
+            .await
+            .expect("a recorded sandbox");
+        let addr = server
+            .base_url()
+            .trim_start_matches("http://")
+            .to_string();
+        let baseline = peak_rss_mb();
+        let len = 1024 * 1024;
+        let chunk = vec![b'x'; 64 * 1024];
+        let mut streams = Vec::with_capacity(connections);
+        for _ in 0..connections {
+            let Ok(mut stream) = tokio::net::TcpStream::connect(&addr).await else {
+                break;
+            };
+            let head = format!(
+                "POST /v1/entry-points/ep/execute HTTP/1.1\r\nhost: {addr}\r\nx-api-key: {}\r\ncontent-type: application/json\r\ncontent-length: {len}\r\n\r\n",
+                FIXTURES.api_key
+            );
+            if stream.write_all(head.as_bytes()).await.is_err() {
+                break;
+            }
+            let mut left = len - 1;
+            while left > 0 {
+                let n = left.min(chunk.len());
+                if stream.write_all(&chunk[..n]).await.is_err() {
+                    break;
+                }
+                left -= n;
+            }
+            streams.push(stream);
+        }
+        // Let the server read what was sent (bounded: 50 looks, 100 ms apart).
+        let mut last = 0.0;
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let now = peak_rss_mb();
+            if (now - last).abs() < 1.0 {
+                break;
+            }
+            last = now;
+        }
+        let held = streams.len();
+        drop(streams);
+        let _ = server.shutdown().await;
+        (held, baseline)
+    });
+    println!("| measurement | value |");
+    println!("|---|---|");
+    println!(
+        "| {held} connections each holding a 1 MiB body short of its last byte: peak RSS before / while held | {baseline:.0} / {:.0} MB |",
+        peak_rss_mb()
     );
 }
 
@@ -264,9 +411,17 @@ struct Graded {
     elapsed: Duration,
 }
 
+/// Which key the graded calls carry.
+#[derive(Debug, Clone, Copy)]
+enum Keys {
+    One,
+    /// A different key on every call: each is a credential to learn.
+    EachCall,
+}
+
 /// A correct client's traffic, `calls` long: executes, each read a few
 /// times until completed, 250 ms apart.
-fn grading(calls: usize) -> Graded {
+fn grading(calls: usize, keys: Keys) -> Graded {
     let set = load_sources(&[CheckSource::Builtin]).expect("the built-in checks");
     let mut recorded = Vec::with_capacity(calls);
     let mut at = Duration::ZERO;
@@ -305,6 +460,11 @@ fn grading(calls: usize) -> Graded {
         at += Duration::from_millis(10);
     }
     recorded.truncate(calls);
+    if let Keys::EachCall = keys {
+        for call in &mut recorded {
+            call.headers[0].1 = format!("ak_bench{:026}", call.seq);
+        }
+    }
     let recording = Recording {
         calls: recorded,
         ..Recording::default()

@@ -41,6 +41,10 @@ pub struct Recording {
     /// from everything each carried before any of it was capped (a key in
     /// a header past those kept): grading redacts them too.
     pub learned: Vec<Credential>,
+    /// Calls served but not kept because the recording's byte budget
+    /// ([`RECORDING_BUDGET`]) was spent: the recording was truncated, and
+    /// holds the calls before them, whole.
+    pub truncated: u64,
 }
 
 /// One request the client made and the answer it got.
@@ -121,6 +125,14 @@ pub struct RecordedBody {
 /// (an agent's answer of a few thousand characters is well within); the
 /// buffer lives only while the answer streams.
 pub const MAX_PARSED_BODY: usize = 256 * 1024;
+
+/// The most bytes a whole recording keeps of its calls (headers, bodies,
+/// paths, as the recorder counts them): once a call does not fit, the
+/// recorder still serves and forwards it and every later call, but keeps
+/// none of them ([`Recording::truncated`] counts them), so a client sending
+/// huge headers cannot exhaust memory. What calls in flight hold has a
+/// budget of its own (`recorder::budget`).
+pub const RECORDING_BUDGET: usize = 256 * 1024 * 1024;
 
 impl RecordedBody {
     /// Keeps the first [`MAX_BODY`] bytes of request body `bytes`, and the

@@ -196,6 +196,10 @@ pub struct ClientRun {
     pub calls_recorded: usize,
     /// Calls served past the recorder's cap and not kept.
     pub calls_dropped: u64,
+    /// Calls served past the recording's byte budget and not kept (the
+    /// recording was truncated); absent when none was.
+    #[serde(default, skip_serializing_if = "is_zero_calls")]
+    pub calls_truncated: u64,
     /// One lane per execution the client created or read, in order of the
     /// first call that named it.
     pub lanes: Vec<Lane>,
@@ -210,6 +214,15 @@ pub struct CommandExit {
     pub signal: Option<String>,
     /// Whether it was stopped at `--deadline`.
     pub timed_out: bool,
+    /// What it left running after it ended, told to stop (SIGTERM), each
+    /// `pid N (name)`: a CI job's owner learns what its script leaked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_running: Vec<String>,
+    /// What was still running after the grace and had to be killed
+    /// (SIGKILL), each `pid N (name)`: the command itself when it did not
+    /// stop when told, and what it left running.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub killed: Vec<String>,
 }
 
 /// One execution's story as the client lived it: its POST, each read, and
@@ -411,6 +424,10 @@ pub struct Summary {
 }
 
 fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+fn is_zero_calls(n: &u64) -> bool {
     *n == 0
 }
 

@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
 use aho_corasick::{packed, AhoCorasick, AhoCorasickKind, MatchKind};
 use base64::Engine;
@@ -67,32 +68,75 @@ impl fmt::Display for Secret {
 pub const REDACTED: &str = "[redacted]";
 
 /// Replaces every secret, and its common encodings, in text.
+///
+/// Cheap to clone, and to combine ([`Redactor::union`]): a grading that
+/// learned 100,000 credentials builds the searcher over their forms once,
+/// and the redactor, the key finder and the leak canary share it.
 #[derive(Clone, Default)]
 pub struct Redactor {
-    /// Each secret's forms, deduplicated.
+    /// Searchers over disjoint sets of secrets; none when there is no
+    /// secret.
+    parts: Vec<Arc<Part>>,
+}
+
+/// Some secrets' forms, deduplicated, and one searcher over them, built
+/// once: redaction runs on every string of every exchange and report, so
+/// each text is scanned once for all forms, not once per form.
+struct Part {
     forms: Vec<String>,
-    /// One searcher over every form, built once: redaction runs on every
-    /// string of every exchange and report, so each text is scanned once
-    /// for all forms, not once per form. `None` when there is no secret.
-    searcher: Option<FormSearcher>,
+    searcher: FormSearcher,
 }
 
 impl fmt::Debug for Redactor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Redactor({} forms)", self.forms.len())
+        let forms: usize = self.parts.iter().map(|p| p.forms.len()).sum();
+        write!(f, "Redactor({forms} forms)")
     }
 }
 
 impl Redactor {
     pub fn new<'a>(secrets: impl IntoIterator<Item = &'a Secret>) -> Redactor {
-        let mut forms: Vec<String> = secrets
+        // Each secret's forms deduplicated, not the whole list: sorting or
+        // hashing a million forms that share long prefixes (`ak_...`) is
+        // slow, and a form two secrets share is only a duplicate pattern,
+        // which the searcher takes as one.
+        let forms: Vec<String> = secrets
             .into_iter()
-            .flat_map(|s| encodings(s.expose()))
+            .flat_map(|s| {
+                let mut forms = encodings(s.expose());
+                forms.sort_unstable();
+                forms.dedup();
+                forms
+            })
             .collect();
-        forms.sort();
-        forms.dedup();
-        let searcher = (!forms.is_empty()).then(|| FormSearcher::new(&forms));
-        Redactor { forms, searcher }
+        if forms.is_empty() {
+            return Redactor::default();
+        }
+        let searcher = FormSearcher::new(&forms);
+        Redactor {
+            parts: vec![Arc::new(Part { forms, searcher })],
+        }
+    }
+
+    /// A redactor over the secrets of every one of `redactors`, sharing
+    /// their searchers (nothing is built again).
+    pub fn union(redactors: &[&Redactor]) -> Redactor {
+        Redactor {
+            parts: redactors
+                .iter()
+                .flat_map(|r| r.parts.iter().cloned())
+                .collect(),
+        }
+    }
+
+    /// Whether every searcher of `other` is one of this redactor's (shared,
+    /// not built again).
+    #[cfg(test)]
+    pub(crate) fn shares_all_of(&self, other: &Redactor) -> bool {
+        other
+            .parts
+            .iter()
+            .all(|p| self.parts.iter().any(|q| Arc::ptr_eq(p, q)))
     }
 
     /// `text` with every secret form replaced by [`REDACTED`].
@@ -101,10 +145,10 @@ impl Redactor {
     /// overlap, so every occurrence of a form loses at least a byte: none
     /// survives whole.
     pub fn redact(&self, text: &str) -> String {
-        let Some(searcher) = &self.searcher else {
+        if self.parts.is_empty() {
             return text.to_string();
-        };
-        let spans = all_spans(searcher, text);
+        }
+        let spans = all_spans(&self.parts, text);
         if spans.is_empty() {
             return text.to_string();
         }
@@ -125,31 +169,43 @@ impl Redactor {
     /// so searching the text finds it; a form with one makes this `true`.
     pub fn may_hold_secret_in_json(&self, json: &[u8]) -> bool {
         let escaped = |form: &String| form.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
-        self.forms.iter().any(escaped) || self.finds_secret_in(json)
+        self.parts.iter().any(|p| p.forms.iter().any(escaped)) || self.finds_secret_in(json)
     }
 
     /// Whether `bytes` still hold any secret form (the leak canary): one
     /// vectorised multi-pattern scan, whatever the number of forms.
     pub fn finds_secret_in(&self, bytes: &[u8]) -> bool {
-        self.searcher.as_ref().is_some_and(|s| {
-            s.is_match(bytes) || unescaped(bytes).is_some_and(|(u, _)| s.is_match(&u))
-        })
+        if self.parts.is_empty() {
+            return false;
+        }
+        let found = |bytes: &[u8]| self.parts.iter().any(|p| p.searcher.is_match(bytes));
+        found(bytes) || unescaped(bytes).is_some_and(|(u, _)| found(&u))
     }
 }
 
-/// Where the forms are in `text`, as written and with its escapes undone
-/// (a key with one character escaped, `ak%5F...` or `ak\u005f...`), left
-/// to right and merged where they overlap; every span lies on character
-/// boundaries of `text`.
-fn all_spans(searcher: &FormSearcher, text: &str) -> Vec<Range<usize>> {
-    let mut spans = searcher.spans(text.as_bytes());
-    if let Some((plain, origin)) = unescaped(text.as_bytes()) {
-        spans.extend(
-            searcher
-                .spans(&plain)
-                .into_iter()
-                .map(|span| origin[span.start]..origin[span.end]),
-        );
+/// Where the forms of `parts` are in `text`, as written and with its
+/// escapes undone (a key with one character escaped, `ak%5F...` or
+/// `ak\u005f...`), left to right and merged where they overlap; every span
+/// lies on character boundaries of `text`. Each part's matches cover every
+/// occurrence of its forms (leftmost-longest, without overlap), so their
+/// merged union covers every occurrence of any form.
+fn all_spans(parts: &[Arc<Part>], text: &str) -> Vec<Range<usize>> {
+    let mut spans: Vec<Range<usize>> = parts
+        .iter()
+        .flat_map(|p| p.searcher.spans(text.as_bytes()))
+        .collect();
+    let plain = unescaped(text.as_bytes());
+    if parts.len() > 1 || plain.is_some() {
+        if let Some((plain, origin)) = plain {
+            for part in parts {
+                spans.extend(
+                    part.searcher
+                        .spans(&plain)
+                        .into_iter()
+                        .map(|span| origin[span.start]..origin[span.end]),
+                );
+            }
+        }
         spans.sort_by_key(|span| span.start);
         let mut merged: Vec<Range<usize>> = Vec::with_capacity(spans.len());
         for span in spans {
@@ -388,6 +444,26 @@ mod tests {
         );
         assert_eq!(spans, [2..28, 30..49, 51..70]);
         assert!(!Redactor::default().finds_secret_in(short.as_bytes()));
+    }
+
+    #[test]
+    fn a_union_redacts_and_finds_what_each_part_does() {
+        let (a, b) = ("ak_0123456789abcdef_first", "tok_0123456789abcdef_second");
+        let (sa, sb) = (Secret::new(a, "a").unwrap(), Secret::new(b, "b").unwrap());
+        let both = Redactor::new([&sa, &sb]);
+        let (ra, rb) = (Redactor::new([&sa]), Redactor::new([&sb]));
+        let union = Redactor::union(&[&ra, &rb, &Redactor::default()]);
+        assert!(union.shares_all_of(&ra) && union.shares_all_of(&rb));
+        let encoded = base64::engine::general_purpose::STANDARD.encode(format!("u:{b}"));
+        let text = format!("[{a}] {b}{a} ak%5F0123456789abcdef_first {encoded} {a}{b}");
+        assert_eq!(union.redact(&text), both.redact(&text));
+        assert!(!union.finds_secret_in(union.redact(&text).as_bytes()));
+        assert!(union.finds_secret_in(b"ak\\u005f0123456789abcdef_first"));
+        assert!(!union.finds_secret_in(b"ak_0123456789abcdef_firs"));
+        assert_eq!(format!("{union:?}"), format!("{both:?}"));
+        // A secret given twice is searched for as once.
+        let twice = Redactor::new([&sa, &sa]);
+        assert_eq!(twice.redact(&format!("<{a}>")), "<[redacted]>");
     }
 
     #[test]

@@ -81,7 +81,10 @@ impl<T> Sourced<T> {
 /// (SOURCE)` without a value (a secret's).
 pub fn setting_line(name: &str, value: Option<&dyn fmt::Display>, source: &Source) -> String {
     match value {
-        Some(value) => format!("setting: {name} = {value} ({source})"),
+        Some(value) => format!(
+            "setting: {name} = {} ({source})",
+            crate::text::shown_value(&value.to_string())
+        ),
         None => format!("setting: {name} ({source})"),
     }
 }

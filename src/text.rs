@@ -78,6 +78,33 @@ fn cut_at(text: &str, limit: usize) -> Option<usize> {
     text.char_indices().nth(limit).map(|(cut, _)| cut)
 }
 
+/// The most characters of a configured value (an entry point, a fixture,
+/// a base URL) or of one URL path segment that a line or report shows: a
+/// 120 KB value set by mistake would otherwise fill every line it is in.
+pub const MAX_SHOWN_VALUE: usize = 200;
+
+/// A configured value as every line and report shows it: [`excerpt`] to
+/// [`MAX_SHOWN_VALUE`] characters, `eee…… (120000 bytes)`.
+pub fn shown_value(value: &str) -> String {
+    excerpt(value, MAX_SHOWN_VALUE)
+}
+
+/// A URL as lines and reports show it: every path segment (or query)
+/// longer than [`MAX_SHOWN_VALUE`] characters cut as [`shown_value`] cuts,
+/// the rest as is, so `/v1/entry-points/…/execute` still reads.
+pub fn shown_url(url: &str) -> String {
+    if url.len() <= MAX_SHOWN_VALUE {
+        return url.to_string();
+    }
+    url.split('/')
+        .map(|segment| match cut_at(segment, MAX_SHOWN_VALUE) {
+            None => segment.to_string(),
+            Some(_) => shown_value(segment),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// `1 execution`, `5 executions`: a count with its noun, singular for one.
 pub fn counted(n: usize, noun: &str) -> String {
     if n == 1 {
@@ -101,6 +128,21 @@ mod tests {
         );
         assert_eq!(visible("héllo wörld"), "héllo wörld");
         assert_eq!(visible_lines("a\n\tb\u{202e}\r"), "a\n\tb\\u{202e}\\u{d}");
+    }
+
+    #[test]
+    fn a_long_configured_value_is_shown_cut_with_its_size() {
+        let long = "e".repeat(120_000);
+        let shown = shown_value(&long);
+        assert_eq!(shown, format!("{}… (120000 bytes)", "e".repeat(200)));
+        assert_eq!(shown_value("entry_point_123"), "entry_point_123");
+        let url = format!("http://h:1/v1/entry-points/{long}/execute");
+        assert_eq!(
+            shown_url(&url),
+            format!("http://h:1/v1/entry-points/{shown}/execute")
+        );
+        let short = "http://h:1/v1/entry-points/entry_point_123/execute";
+        assert_eq!(shown_url(short), short);
     }
 
     #[test]

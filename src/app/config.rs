@@ -2,7 +2,9 @@
 //! anything that would be unsafe or ambiguous before a request is sent.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::check::FixtureCatalog;
 use crate::cli::RunArgs;
@@ -100,8 +102,8 @@ pub enum BaseUrlError {
     NotHttp { text: String },
     #[error("invalid base URL `{shown}` (its credentials, query or fragment not shown): no credentials, query or fragment allowed (the key goes in x-api-key)")]
     HoldsSecrets { shown: String },
-    #[error("refusing plain http:// to {host}: the API key would travel unencrypted; use https:// or pass --allow-insecure-http")]
-    InsecureHttp { host: String },
+    #[error("refusing plain http:// to {host}{why}: the API key would travel unencrypted; use https:// or pass --allow-insecure-http")]
+    InsecureHttp { host: String, why: String },
 }
 
 impl BaseUrlError {
@@ -118,8 +120,9 @@ impl BaseUrlError {
             BaseUrlError::HoldsSecrets { shown } => BaseUrlError::HoldsSecrets {
                 shown: redactor.redact(&shown),
             },
-            BaseUrlError::InsecureHttp { host } => BaseUrlError::InsecureHttp {
+            BaseUrlError::InsecureHttp { host, why } => BaseUrlError::InsecureHttp {
                 host: redactor.redact(&host),
+                why,
             },
         }
     }
@@ -383,10 +386,74 @@ pub fn check_base_url(text: &str, allow_insecure: bool) -> Result<String, BaseUr
         let shown = format!("{}://{}{}", url.scheme(), host_port(&url), url.path());
         return Err(BaseUrlError::HoldsSecrets { shown });
     }
-    if url.scheme() == "http" && !allow_insecure && !is_loopback(&host) {
-        return Err(BaseUrlError::InsecureHttp { host });
+    if url.scheme() == "http" && !allow_insecure {
+        if let Some(why) = not_loopback(&host, &resolve_bounded) {
+            return Err(BaseUrlError::InsecureHttp { host, why });
+        }
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// How long the name `localhost` is given to resolve before plain http to
+/// it is refused.
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The addresses `host` resolves to, or why it did not, waiting at most
+/// [`RESOLVE_TIMEOUT`] (a resolver that hangs leaves its thread behind,
+/// not the run).
+fn resolve_bounded(host: &str) -> Result<Vec<IpAddr>, String> {
+    use std::net::ToSocketAddrs;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let name = host.to_string();
+    std::thread::spawn(move || {
+        let found = (name.as_str(), 0)
+            .to_socket_addrs()
+            .map(|addrs| addrs.map(|a| a.ip()).collect())
+            .map_err(|e| e.to_string());
+        let _ = tx.send(found);
+    });
+    rx.recv_timeout(RESOLVE_TIMEOUT).unwrap_or_else(|_| {
+        Err(format!(
+            "it did not resolve within {}",
+            humantime::format_duration(RESOLVE_TIMEOUT)
+        ))
+    })
+}
+
+/// `None` when `host` is loopback: a loopback address, or the name
+/// `localhost` when every address `resolve` gives for it is loopback (a
+/// hosts file or resolver can point `localhost` anywhere, and the key
+/// would go there in clear). Else what the refusal says after the host.
+fn not_loopback(
+    host: &str,
+    resolve: &dyn Fn(&str) -> Result<Vec<IpAddr>, String>,
+) -> Option<String> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return (!ip.is_loopback()).then(String::new);
+    }
+    if !bare.eq_ignore_ascii_case("localhost") {
+        return Some(String::new());
+    }
+    match resolve(bare) {
+        Err(why) => Some(format!(
+            " (`{bare}` could not be checked to be loopback: {why})"
+        )),
+        Ok(addrs) if addrs.is_empty() => Some(format!(" (`{bare}` resolves to no address)")),
+        Ok(addrs) => {
+            let outside: Vec<String> = addrs
+                .iter()
+                .filter(|ip| !ip.is_loopback())
+                .map(IpAddr::to_string)
+                .collect();
+            (!outside.is_empty()).then(|| {
+                format!(
+                    " (`{bare}` resolves to {}, not loopback)",
+                    outside.join(", ")
+                )
+            })
+        }
+    }
 }
 
 fn host_port(url: &reqwest::Url) -> String {
@@ -395,14 +462,6 @@ fn host_port(url: &reqwest::Url) -> String {
         Some(port) => format!("{host}:{port}"),
         None => host.to_string(),
     }
-}
-
-fn is_loopback(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost")
-        || bare
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Refuses, before anything is sent, a supplied fixture that a step's
@@ -487,5 +546,39 @@ mod tests {
         for bad in ["not a url", "ftp://x", "https://u:p@x", "https://x/?a=1"] {
             assert!(check_base_url(bad, false).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn localhost_is_trusted_for_plain_http_only_when_it_resolves_to_loopback() {
+        let to = |addrs: &'static [&'static str]| {
+            move |_: &str| -> Result<Vec<IpAddr>, String> {
+                Ok(addrs.iter().map(|a| a.parse().unwrap()).collect())
+            }
+        };
+        assert_eq!(not_loopback("localhost", &to(&["127.0.0.1", "::1"])), None);
+        let elsewhere = not_loopback("localhost", &to(&["127.0.0.1", "10.1.2.3"])).unwrap();
+        assert_eq!(
+            elsewhere,
+            " (`localhost` resolves to 10.1.2.3, not loopback)"
+        );
+        assert!(not_loopback("LOCALHOST", &to(&[])).is_some());
+        let hung = |_: &str| Err("it did not resolve within 2s".to_string());
+        let said = not_loopback("localhost", &hung).unwrap();
+        assert!(said.contains("could not be checked"), "{said}");
+        // Addresses need no resolving; other names are never trusted.
+        let never = |_: &str| -> Result<Vec<IpAddr>, String> { panic!("resolved") };
+        assert_eq!(not_loopback("[::1]", &never), None);
+        assert_eq!(not_loopback("127.0.0.2", &never), None);
+        assert_eq!(
+            not_loopback("localhost.example.com", &never),
+            Some(String::new())
+        );
+        let error = BaseUrlError::InsecureHttp {
+            host: "localhost".into(),
+            why: elsewhere,
+        };
+        assert!(error.to_string().starts_with(
+            "refusing plain http:// to localhost (`localhost` resolves to 10.1.2.3, not loopback): "
+        ));
     }
 }

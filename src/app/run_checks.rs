@@ -222,6 +222,9 @@ fn prepare(
         eprintln!("{}", redactor.redact(&line));
     }
     fit_to_file_limit(&mut settings, args.sandbox)?;
+    if settings.target.base_url.starts_with("https://") {
+        settings.extra_roots = run::extra_roots(&env)?;
+    }
     refuse_secrets_in_checks(&resolved.set.files, &redactor)?;
     // Evidence of the https target's TLS; nothing is sent on this connection.
     // It runs beside the checks, so a slow handshake delays none of them.
@@ -455,6 +458,7 @@ fn run_settings(
         keep_alive: true,
         run_id,
         proxy,
+        extra_roots: Vec::new(),
     }
 }
 
@@ -514,6 +518,7 @@ fn listing_settings(run_id: &str) -> Result<RunSettings, AppError> {
         keep_alive: true,
         run_id: run_id.to_string(),
         proxy: None,
+        extra_roots: Vec::new(),
     })
 }
 

@@ -224,10 +224,20 @@ pub fn summary(run: &RunResult) -> String {
         Side::Client => {
             // Calls past the recorder's cap were served but not graded: a
             // reviewer must see it beside the verdict.
-            let dropped = match run.client.as_ref().map_or(0, |c| c.calls_dropped) {
+            let mut dropped = match run.client.as_ref().map_or(0, |c| c.calls_dropped) {
                 0 => String::new(),
                 n => format!(", {n} more served past the recorder's cap and not graded"),
             };
+            if let Some(n) = run
+                .client
+                .as_ref()
+                .map(|c| c.calls_truncated)
+                .filter(|n| *n > 0)
+            {
+                dropped.push_str(&format!(
+                    ", {n} more served past the recording's byte budget and not graded (truncated)"
+                ));
+            }
             (
                 "for the client's calls to",
                 format!(
@@ -321,6 +331,7 @@ mod client_tests {
             upstream: None,
             calls_recorded: 100_000,
             calls_dropped: 7,
+            calls_truncated: 0,
             lanes: Vec::new(),
         });
         let message = "the client's command `npm test` exited with code 3".to_string();

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use crate::assemble::{build, Counts, Parts};
 use crate::check::CheckSet;
 use crate::recording::Recording;
-use crate::result::{ClientRun, RunResult, Side, Target};
+use crate::result::{ClientRun, FailureKind, RunResult, Side, Target};
 
 use super::check::grade;
 use super::context::GradeContext;
@@ -29,12 +29,16 @@ pub fn assemble_client(
     set: &CheckSet,
     recording: &Recording,
     context: &GradeContext,
-    facts: ClientFacts,
+    mut facts: ClientFacts,
     times: ClientTimes,
     run_id: &str,
     target: Target,
 ) -> (RunResult, Redactor, Redactor) {
     let mut graded = grade(&set.client_checks, recording, context);
+    facts.calls_truncated = recording.truncated;
+    // A signal during grading interrupts the run as one while the client ran.
+    let stopped_grading = facts.interrupted.is_none() && graded.interrupted.is_some();
+    facts.interrupted = facts.interrupted.or(graded.interrupted);
     let side_ids: Vec<&str> = set.client_checks.iter().map(|c| c.id.as_str()).collect();
     let all_ids: Vec<&str> = set
         .checks
@@ -49,13 +53,29 @@ pub fn assemble_client(
         &facts.waivers,
         crate::waiver::Today::of(times.finished_at),
     );
-    let judged = judge_client(
+    let mut judged = judge_client(
         &set.client_checks,
         &graded.results,
         recording.calls.len(),
         recording.dropped,
         &facts,
     );
+    if let (true, Some(signal)) = (stopped_grading, graded.interrupted) {
+        let interrupted = graded
+            .results
+            .iter()
+            .filter(|r| {
+                r.failure()
+                    .is_some_and(|f| f.kind == FailureKind::Interrupted)
+            })
+            .count();
+        judged.reasons = vec![format!(
+            "the run was interrupted by {} while grading: {} of {} client checks not graded",
+            signal.name(),
+            interrupted,
+            graded.results.len()
+        )];
+    }
     let lanes = lanes(recording, &graded, &graded.redactor);
     let counts = Counts {
         requests_sent: recording.calls.len(),
@@ -94,6 +114,7 @@ pub fn assemble_client(
             upstream: facts.upstream,
             calls_recorded: recording.calls.len(),
             calls_dropped: recording.dropped,
+            calls_truncated: recording.truncated,
             lanes,
         }),
     });

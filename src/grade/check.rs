@@ -36,6 +36,8 @@ pub struct Graded {
     /// (`?token=...`) is redacted for display, never hunted: it could be
     /// any text of the report, and its presence would delete the report.
     pub canary: Redactor,
+    /// The signal that stopped grading before every check was graded.
+    pub interrupted: Option<crate::interrupt::Signal>,
 }
 
 /// Grades `recording` with every check of `checks`.
@@ -45,6 +47,11 @@ pub fn grade(checks: &[ClientCheck], recording: &Recording, context: &GradeConte
     let mut graded = Graded::default();
     for check in checks {
         let started = Instant::now();
+        graded.interrupted = graded.interrupted.or_else(|| context.stopped_by());
+        if let Some(signal) = graded.interrupted {
+            graded.results.push(stopped(check, signal, started));
+            continue;
+        }
         let (outcome, broken) = grade_check(check, &traffic, &grading);
         for v in &broken {
             graded
@@ -59,6 +66,14 @@ pub fn grade(checks: &[ClientCheck], recording: &Recording, context: &GradeConte
     graded.redactor = grading.redactor;
     graded.canary = grading.canary;
     graded
+}
+
+/// `check`'s result when `signal` stopped grading before it.
+fn stopped(check: &ClientCheck, signal: crate::interrupt::Signal, started: Instant) -> CheckResult {
+    let location = format!("{}:{}", check.file.display(), check.line);
+    let message = format!("interrupted by {} before it was graded", signal.name());
+    let failure = Failure::bare(FailureKind::Interrupted, message, location);
+    result_of(check, Outcome::Error(failure), Vec::new(), started)
 }
 
 /// A check's outcome and its violations: failed when a rule broke,

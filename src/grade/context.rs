@@ -2,9 +2,11 @@
 //! (and redact) and the variables the command sets.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::check::{DurationParam, DEFAULT_MIN_POLL_INTERVAL};
+use crate::interrupt::Signal;
 use crate::lang::render::Vars;
 use crate::recording::Recording;
 use crate::secret::{Redactor, Secret};
@@ -20,6 +22,19 @@ pub struct GradeContext {
     /// Values of the client variables (`entry_point_id`, `run_id`,
     /// `min_poll_interval`); `min_poll_interval` defaults to 200ms.
     pub variables: BTreeMap<String, String>,
+    /// Says whether a signal asked the run to stop while grading: the
+    /// checks not yet graded end interrupted, and the reports are written.
+    pub stop: Option<StopCheck>,
+}
+
+/// Asked between checks: the signal that stopped grading, if one did.
+#[derive(Clone)]
+pub struct StopCheck(pub Arc<dyn Fn() -> Option<Signal> + Send + Sync>);
+
+impl std::fmt::Debug for StopCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StopCheck")
+    }
 }
 
 impl GradeContext {
@@ -33,7 +48,22 @@ impl GradeContext {
         GradeContext {
             secrets: secrets.to_vec(),
             variables,
+            stop: None,
         }
+    }
+
+    /// Has grading stop when `stop` says a signal came.
+    pub fn with_stop(
+        mut self,
+        stop: impl Fn() -> Option<Signal> + Send + Sync + 'static,
+    ) -> GradeContext {
+        self.stop = Some(StopCheck(Arc::new(stop)));
+        self
+    }
+
+    /// The signal that stopped grading, if one did.
+    pub fn stopped_by(&self) -> Option<Signal> {
+        self.stop.as_ref().and_then(|StopCheck(stop)| stop())
     }
 
     /// Sets variable `name` (the command's `--min-poll-interval 500ms`).
@@ -76,37 +106,51 @@ impl Grading {
     /// recorder learned before it capped anything; too short a value
     /// cannot be told from ordinary text, and is not searched for).
     pub fn new(context: &GradeContext, recording: &Recording) -> Grading {
-        let secret = |value: &String| Secret::new(value, "a key").ok();
-        let mut keys = context.secrets.clone();
-        let mut hunted = context.secrets.clone();
-        let mut others = Vec::new();
-        // Each value once, a key's when any call sent it where a key goes.
-        let mut sent: BTreeMap<String, bool> = BTreeMap::new();
-        let learned = recording.learned.iter().cloned();
-        for credential in learned.chain(recording.calls.iter().flat_map(|c| c.credentials())) {
-            *sent.entry(credential.value).or_default() |= credential.is_key;
+        let secret = |value: &str| Secret::new(value, "a key").ok();
+        // Each value once, a key's when any call sent it where a key goes
+        // (the recorder's learned credentials first: they may be in a
+        // header the recording did not keep).
+        let mut sent: indexmap::IndexMap<&str, bool> = indexmap::IndexMap::new();
+        let given: std::collections::HashSet<&str> =
+            context.secrets.iter().map(|s| s.expose()).collect();
+        let credentials: Vec<_> = recording
+            .learned
+            .iter()
+            .cloned()
+            .chain(recording.calls.iter().flat_map(|c| c.credentials()))
+            .collect();
+        for credential in &credentials {
+            if !given.contains(credential.value.as_str()) {
+                *sent.entry(credential.value.as_str()).or_default() |= credential.is_key;
+            }
         }
-        for (value, is_key) in &sent {
+        // Each credential lands in one set, and each set's searcher is built
+        // once: the canary, the key finder and the redactor are unions of
+        // them (100,000 distinct keys cost one build, not three).
+        let (mut shaped, mut unshaped, mut others) = (Vec::new(), Vec::new(), Vec::new());
+        for (value, is_key) in sent {
             let Some(found) = secret(value) else {
                 continue;
             };
-            if *is_key {
-                if is_key_shaped(found.expose()) {
-                    hunted.push(found.clone());
-                }
-                keys.push(found);
-            } else {
-                others.push(found);
+            match (is_key, is_key_shaped(found.expose())) {
+                (true, true) => shaped.push(found),
+                (true, false) => unshaped.push(found),
+                (false, _) => others.push(found),
             }
         }
+        let given = Redactor::new(&context.secrets);
+        let canary = Redactor::union(&[&given, &Redactor::new(&shaped)]);
+        let keys = Redactor::union(&[&canary, &Redactor::new(&unshaped)]);
+        let redactor = Redactor::union(&[&keys, &Redactor::new(&others)]);
+        let any_key = !context.secrets.is_empty() || !shaped.is_empty() || !unshaped.is_empty();
         let mut vars = Vars::default();
         for (name, value) in &context.variables {
             vars.set(name, value.clone());
         }
         Grading {
-            redactor: Redactor::new(keys.iter().chain(&others)),
-            keys: (!keys.is_empty()).then(|| Redactor::new(&keys)),
-            canary: Redactor::new(&hunted),
+            redactor,
+            keys: any_key.then_some(keys),
+            canary,
             vars,
             variables: context.variables.clone(),
         }
@@ -156,5 +200,33 @@ mod tests {
             assert!(grading.canary.finds_secret_in(value.as_bytes()), "{value}");
             assert!(!grading.redactor.redact(value).contains(value));
         }
+    }
+
+    #[test]
+    fn each_credential_is_searched_for_by_one_searcher_the_sets_share() {
+        let given = Secret::new("ak_given0000000000000000000000001", "key").unwrap();
+        let mut calls = Vec::new();
+        for (name, value) in [
+            ("x-api-key", "ak_learned000000000000000000000002"),
+            ("x-api-key", "not-shaped-like-a-key-at-all"),
+            ("x-api-key", "ak_given0000000000000000000000001"),
+            ("x-auth-token", "tok_other00000000000000000000003"),
+        ] {
+            let mut c = call(0, "GET", "/v1/executions/e", 200, "{}");
+            c.headers = vec![(name.to_string(), value.to_string())];
+            calls.push(c);
+        }
+        let grading = Grading::new(&GradeContext::new(&[given]), &recording(calls));
+        let keys = grading.keys.as_ref().unwrap();
+        // The canary's searchers are the key finder's, and those the redactor's.
+        assert!(keys.shares_all_of(&grading.canary));
+        assert!(grading.redactor.shares_all_of(keys));
+        let found = |r: &Redactor, v: &str| r.finds_secret_in(v.as_bytes());
+        assert!(found(&grading.canary, "ak_learned000000000000000000000002"));
+        assert!(!found(&grading.canary, "not-shaped-like-a-key-at-all"));
+        assert!(found(keys, "not-shaped-like-a-key-at-all"));
+        assert!(!found(keys, "tok_other00000000000000000000003"));
+        assert!(found(&grading.redactor, "tok_other00000000000000000000003"));
+        assert!(found(&grading.canary, "ak_given0000000000000000000000001"));
     }
 }

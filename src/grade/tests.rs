@@ -320,6 +320,7 @@ fn the_command_and_the_recorder_cap_weigh_on_the_verdict() {
             code: Some(3),
             signal: None,
             timed_out: false,
+            ..Default::default()
         }),
         ..ClientFacts::default()
     };
@@ -340,6 +341,7 @@ fn the_command_and_the_recorder_cap_weigh_on_the_verdict() {
             code: None,
             signal: Some("SIGKILL".into()),
             timed_out: false,
+            ..Default::default()
         }),
         scenarios: vec!["superseded".into()],
         ..failed.clone()
@@ -520,4 +522,83 @@ fn a_client_run_is_built_like_an_api_run() {
     assert_eq!(run.requests_sent, correct().calls.len());
     assert_eq!(run.exit_code, i32::from(run.verdict.exit_code()));
     assert_eq!(run.ready, run.verdict.is_ready());
+}
+
+#[test]
+fn a_signal_during_grading_stops_it_and_the_run_ends_interrupted() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let set = builtin();
+    let asked = Arc::new(AtomicUsize::new(0));
+    let seen = asked.clone();
+    // The signal comes while the second check is graded.
+    let context = GradeContext::new(&[]).with_stop(move || {
+        (seen.fetch_add(1, Ordering::SeqCst) >= 2).then_some(crate::interrupt::Signal::Terminate)
+    });
+    let now = std::time::SystemTime::now();
+    let times = super::ClientTimes {
+        started_at: now,
+        finished_at: now,
+    };
+    let (run, _, _) = super::assemble_client(
+        &set,
+        &correct(),
+        &context,
+        ClientFacts::default(),
+        times,
+        "run",
+        crate::result::Target {
+            base_url: "http://127.0.0.1:1".into(),
+            entry_point_id: "ep_1".into(),
+            sandbox: true,
+            faults: vec![],
+            dialects: vec![],
+            fixtures_supplied: vec![],
+            tls: None,
+            proxy: None,
+        },
+    );
+    let total = set.client_checks.len();
+    let stopped = run
+        .checks
+        .iter()
+        .filter(|c| {
+            c.failure()
+                .is_some_and(|f| f.kind == crate::result::FailureKind::Interrupted)
+        })
+        .count();
+    assert_eq!(stopped, total - 2);
+    // Required checks count as interrupted (advisory ones as advisory failures, as in `run`).
+    assert!(run.summary.interrupted > 0, "{:?}", run.summary);
+    assert_eq!(run.verdict, RunVerdict::Interrupted);
+    assert_eq!(run.exit_code, i32::from(crate::exit::TERMINATED));
+    assert_eq!(run.interrupted_by.as_deref(), Some("SIGTERM"));
+    assert!(
+        run.reasons[0].contains("interrupted by SIGTERM while grading"),
+        "{:?}",
+        run.reasons
+    );
+    // Asked once per check until it said stop, then no more grading.
+    assert_eq!(asked.load(Ordering::SeqCst), 3);
+}
+
+#[test]
+fn a_truncated_recording_is_said_and_is_no_ready_verdict() {
+    let set = builtin();
+    let rec = correct();
+    let graded = grade(&set.client_checks, &rec, &GradeContext::new(&[]));
+    let facts = ClientFacts {
+        calls_truncated: 3,
+        ..ClientFacts::default()
+    };
+    let judged = judge_client(&set.client_checks, &graded.results, 4, 0, &facts);
+    assert_eq!(judged.verdict, RunVerdict::Incomplete);
+    assert!(
+        judged
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("the recording was truncated: 3 call(s)")),
+        "{:?}",
+        judged.reasons
+    );
 }

@@ -24,6 +24,8 @@ pub struct ClientFacts {
     pub interrupted: Option<Signal>,
     /// The waivers to apply to the graded checks before the verdict.
     pub waivers: crate::waiver::Waivers,
+    /// Calls served past the recording's byte budget and not kept.
+    pub calls_truncated: u64,
 }
 
 /// Judges `results` of `checks` over a recording of `calls` calls, of
@@ -67,7 +69,13 @@ pub fn judge_client(
                 None => failed.into_iter().collect(),
             },
             stopped,
-            partial: partial(exit, items.is_empty(), calls, dropped),
+            partial: partial(
+                exit,
+                items.is_empty(),
+                calls,
+                dropped,
+                facts.calls_truncated,
+            ),
             ..Facts::default()
         },
     )
@@ -75,8 +83,14 @@ pub fn judge_client(
 
 /// Why a client run's evidence is partial, whatever its checks say: a
 /// command stopped at its deadline, no required check loaded (`no_items`),
-/// no call made, calls past the recorder's cap.
-fn partial(exit: Option<&CommandExit>, no_items: bool, calls: usize, dropped: u64) -> Vec<String> {
+/// no call made, calls past the recorder's cap or its byte budget.
+fn partial(
+    exit: Option<&CommandExit>,
+    no_items: bool,
+    calls: usize,
+    dropped: u64,
+    truncated: u64,
+) -> Vec<String> {
     let mut partial = Vec::new();
     if exit.is_some_and(|e| e.timed_out) {
         partial.push("the client's command was stopped at --deadline before it ended: what it did until then was graded".to_string());
@@ -88,6 +102,13 @@ fn partial(exit: Option<&CommandExit>, no_items: bool, calls: usize, dropped: u6
     }
     if calls == 0 {
         partial.push("the client made no call to the API: nothing could be graded (check that it reads WAPZI_BASE_URL)".to_string());
+    }
+    if truncated > 0 {
+        partial.push(format!(
+            "the recording was truncated: {} call(s) were served but not kept, past the recording's budget of {} MiB for headers and bodies; the grading covers the first calls only",
+            truncated,
+            crate::recording::RECORDING_BUDGET / (1024 * 1024)
+        ));
     }
     if dropped > 0 {
         partial.push(format!(

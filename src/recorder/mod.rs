@@ -13,6 +13,7 @@
 //! ```
 
 mod body;
+mod budget;
 mod present;
 mod record;
 mod serve;

@@ -15,6 +15,7 @@ use futures_util::StreamExt;
 use tokio::sync::{oneshot, Notify};
 
 use super::body::RecordingBody;
+use super::budget::Budget;
 use super::present::Presented;
 use crate::recording::{excerpt, MAX_HEADER_VALUE, MAX_PARSED_BODY};
 use crate::recording::{Credential, RecordedBody, RecordedCall, Recording, MAX_CALLS, MAX_HEADERS};
@@ -36,7 +37,9 @@ pub(crate) struct NoAnswer;
 ///
 /// Memory is bounded: the first [`MAX_CALLS`] calls are kept (their bodies
 /// and headers capped as [`crate::recording`] says), later ones are served
-/// and only counted in [`Recording::dropped`].
+/// and only counted in [`Recording::dropped`]; and in total, by the
+/// recording's byte budget ([`super::budget`]): past it calls are served
+/// and counted in [`Recording::truncated`].
 ///
 /// Cost: a call's record is built from the request head, its response
 /// body is tapped as it streams, and the lock is taken once, to push the
@@ -63,6 +66,8 @@ struct Inner {
     watcher: OnceLock<Watcher>,
     /// The secrets redacted from whatever is cut, before it is cut.
     known: Mutex<Known>,
+    /// The bytes the recording keeps and its calls in flight hold.
+    budget: Budget,
 }
 
 /// The most credentials the recorder learns from calls (besides the
@@ -113,6 +118,17 @@ impl Recorder {
         Self::limited(limit)
     }
 
+    /// Starts an empty recording with budgets of `kept` bytes for the calls
+    /// kept and `in_flight` for what calls in flight hold.
+    #[cfg(test)]
+    pub(crate) fn with_budget(kept: usize, in_flight: usize) -> Self {
+        let mut recorder = Self::limited(MAX_CALLS);
+        if let Some(inner) = Arc::get_mut(&mut recorder.inner) {
+            inner.budget = Budget::new(kept, in_flight);
+        }
+        recorder
+    }
+
     fn limited(limit: usize) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -125,6 +141,7 @@ impl Recorder {
                 kept: Notify::new(),
                 watcher: OnceLock::new(),
                 known: Mutex::new(Known::default()),
+                budget: Budget::standard(),
             }),
         }
     }
@@ -196,6 +213,7 @@ impl Recorder {
             calls,
             dropped: self.inner.dropped.load(Ordering::Relaxed),
             learned: self.known().learned.clone(),
+            truncated: self.inner.budget.truncated(),
         }
     }
 
@@ -242,6 +260,10 @@ impl Recorder {
             self.inner.dropped.fetch_add(1, Ordering::Relaxed);
             return None;
         }
+        if self.inner.budget.is_spent() {
+            self.inner.budget.not_kept();
+            return None;
+        }
         let uri = request.uri();
         let call = RecordedCall {
             seq,
@@ -278,6 +300,8 @@ impl Recorder {
             arrived,
             call: Some(call),
             tap: Vec::new(),
+            held: 0,
+            tap_full: false,
             seen: 0,
         })
     }
@@ -292,8 +316,8 @@ pub fn record(router: Router, recorder: Recorder) -> Router {
 async fn record_call(State(recorder): State<Recorder>, request: Request, next: Next) -> Response {
     let mut call = recorder.begin(&request);
     let (parts, body) = request.into_parts();
-    let bytes = match read_body(&parts.headers, body).await {
-        Ok(bytes) => bytes,
+    let (bytes, held) = match read_body(&parts.headers, body, &recorder).await {
+        Ok(read) => read,
         Err(refusal) => return respond(call, own_answer(refusal)).map(Body::new),
     };
     if let Some(call) = call.as_mut() {
@@ -306,6 +330,8 @@ async fn record_call(State(recorder): State<Recorder>, request: Request, next: N
     let (deliver, delivered) = oneshot::channel::<Response<RecordingBody>>();
     tokio::spawn(async move {
         let response = next.run(request).await;
+        // The body was passed on and answered: its bytes are no longer held.
+        drop(held);
         if deliver.is_closed() {
             if let Some(call) = call.as_mut() {
                 call.client_gone();
@@ -359,8 +385,38 @@ fn respond(call: Option<CallInProgress>, response: Response) -> Response<Recordi
     Response::from_parts(parts, RecordingBody::new(body, call))
 }
 
-/// Reads a request body whole, up to [`MAX_REQUEST_BODY`].
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
+/// Bytes of the in-flight budget a request body holds until its exchange
+/// ends.
+struct Held {
+    recorder: Recorder,
+    bytes: usize,
+}
+
+impl Held {
+    /// Takes `n` more bytes; `false` when the recorder holds too much at
+    /// once.
+    fn more(&mut self, n: usize) -> bool {
+        let held = self.recorder.inner.budget.hold(n);
+        if held {
+            self.bytes += n;
+        }
+        held
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.recorder.inner.budget.release(self.bytes);
+    }
+}
+
+/// Reads a request body whole, up to [`MAX_REQUEST_BODY`], within the
+/// in-flight budget.
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    recorder: &Recorder,
+) -> Result<(Bytes, Held), Response> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -368,6 +424,10 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
     if declared.is_some_and(|len| len > MAX_REQUEST_BODY as u64) {
         return Err(too_large());
     }
+    let mut held = Held {
+        recorder: recorder.clone(),
+        bytes: 0,
+    };
     let mut stream = body.into_data_stream();
     let mut first: Option<Bytes> = None;
     let mut joined: Vec<u8> = Vec::new();
@@ -382,6 +442,9 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
         if total > MAX_REQUEST_BODY {
             return Err(too_large());
         }
+        if !held.more(chunk.len()) {
+            return Err(busy());
+        }
         // The usual one-chunk body is passed on without a copy.
         match first.take() {
             None if joined.is_empty() => first = Some(chunk),
@@ -393,7 +456,20 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
             }
         }
     }
-    Ok(first.unwrap_or_else(|| Bytes::from(joined)))
+    Ok((first.unwrap_or_else(|| Bytes::from(joined)), held))
+}
+
+/// The recorder's own `503` when the request bodies in flight would pass
+/// the in-flight budget: the client may retry in a second.
+fn busy() -> Response {
+    let mut response = refusal(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "too many large request bodies in flight at once (64 MiB held); retry",
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    response
 }
 
 fn too_large() -> Response {
@@ -448,6 +524,11 @@ pub(crate) struct CallInProgress {
     /// The first [`MAX_PARSED_BODY`] bytes of the response body, to take
     /// its facts from once it ends (a record keeps an excerpt of them).
     tap: Vec<u8>,
+    /// The bytes of the in-flight budget `tap` holds.
+    held: usize,
+    /// Whether the in-flight budget stopped the tap (its facts come from
+    /// what was tapped, as of a body cut short).
+    tap_full: bool,
     /// The response body's bytes passed so far.
     seen: usize,
 }
@@ -512,8 +593,16 @@ impl CallInProgress {
     pub(crate) fn tap(&mut self, data: &[u8]) {
         self.seen = self.seen.saturating_add(data.len());
         let room = MAX_PARSED_BODY.saturating_sub(self.tap.len());
-        if room > 0 {
-            self.tap.extend_from_slice(&data[..data.len().min(room)]);
+        let n = data.len().min(room);
+        // Nothing is held for a call already kept: it would not be given back.
+        if n == 0 || self.tap_full || self.call.is_none() {
+            return;
+        }
+        if self.recorder.inner.budget.hold(n) {
+            self.held += n;
+            self.tap.extend_from_slice(&data[..n]);
+        } else {
+            self.tap_full = true;
         }
     }
 
@@ -529,8 +618,14 @@ impl CallInProgress {
         let redactor = self.recorder.learn([]);
         call.response_body = RecordedBody::answer_redacted(&self.tap, self.seen, &redactor);
         self.tap = Vec::new();
-        // Kept first, then told: a watcher sees a call the recording has.
         let inner = &self.recorder.inner;
+        inner.budget.release(std::mem::take(&mut self.held));
+        if !inner.budget.keep(&call) {
+            inner.open.fetch_sub(1, Ordering::AcqRel);
+            inner.kept.notify_waiters();
+            return;
+        }
+        // Kept first, then told: a watcher sees a call the recording has.
         match inner.watcher.get() {
             Some(Watcher(watcher)) => {
                 let told = call.clone();

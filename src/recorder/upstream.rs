@@ -60,6 +60,12 @@ pub fn upstream_client(
             .map_err(|_| UpstreamError(format!("{} is not a usable proxy", proxy.host)))?;
         builder = builder.proxy(through);
     }
+    // An upstream behind an internal CA (`SSL_CERT_FILE`, `SSL_CERT_DIR`).
+    if upstream.scheme() == "https" {
+        for root in crate::run::extra_roots(env).map_err(|e| UpstreamError(e.to_string()))? {
+            builder = builder.add_root_certificate(root);
+        }
+    }
     builder
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(CONNECT_TIMEOUT.min(timeout))
@@ -300,5 +306,24 @@ mod tests {
             names(end_to_end(&headers, false)),
             ["content-length", "content-type", "host", "x-api-key"]
         );
+    }
+
+    #[test]
+    fn an_https_upstream_trusts_the_ca_file_of_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.pem");
+        let path = missing.display().to_string();
+        let env = |name: &str| (name == "SSL_CERT_FILE").then(|| path.clone());
+        let https = Url::parse("https://api.example.com").unwrap();
+        let error = upstream_client(&https, Duration::from_secs(1), &env).unwrap_err();
+        assert!(
+            error.to_string().contains(&format!(
+                "cannot use the CA certificates of SSL_CERT_FILE ({path})"
+            )),
+            "{error}"
+        );
+        // A plain-http upstream (loopback) has no certificate to check.
+        let http = Url::parse("http://127.0.0.1:1").unwrap();
+        assert!(upstream_client(&http, Duration::from_secs(1), &env).is_ok());
     }
 }

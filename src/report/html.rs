@@ -25,7 +25,10 @@ pub fn render_html(result: &RunResult, redactor: &Redactor) -> Result<String, Re
 /// Renders `run`, whose strings are already redacted.
 pub(super) fn render(run: &RunResult, redactor: &Redactor) -> Result<String, ReportError> {
     let html = page(run).render().map_err(ReportError::Html)?;
-    Ok(redactor.redact(&html))
+    // A client's or server's text may hold terminal escapes, C1 controls or
+    // bidi overrides that reorder what the reader sees: every one is shown
+    // escaped, in every field (the template itself has none).
+    Ok(redactor.redact(&crate::text::visible_lines(&html)))
 }
 
 /// The page's view model; the template is `src/report/templates/report.html`
@@ -39,6 +42,8 @@ struct Page<'a> {
     ready_class: Tone,
     /// Why the verdict is not READY, when there is no root cause to show.
     reasons: &'a [String],
+    /// The entry point as shown: cut to [`crate::text::MAX_SHOWN_VALUE`].
+    entry_point: String,
     root_causes: Vec<CauseView<'a>>,
     duration: String,
     counters: Vec<Counter>,
@@ -127,6 +132,7 @@ fn page(run: &RunResult) -> Page<'_> {
         readiness: run.verdict.label(),
         ready_class: Tone::of_run(run.verdict),
         reasons: &run.reasons,
+        entry_point: crate::text::shown_value(&run.target.entry_point_id),
         root_causes: run
             .root_causes
             .iter()
@@ -342,6 +348,29 @@ mod tests {
         assert!(html.contains("needs fixture RATE_LIMIT_KEY | not supplied"));
         assert!(html.contains("queued"));
         assert_eq!(html.matches("<details class=\"check ").count(), 5);
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_shown_escaped() {
+        let hostile = "a\u{1b}[2J\u{9b}31m\u{202e}gnp.exe\u{7}\u{0}b";
+        let mut run = sample_run();
+        let exchange = run
+            .checks
+            .iter_mut()
+            .flat_map(|c| c.exchanges.iter_mut())
+            .find(|e| e.response.is_some())
+            .unwrap();
+        exchange.request_body = Some(hostile.into());
+        let response = exchange.response.as_mut().unwrap();
+        response.body = hostile.into();
+        response.headers[0].value = hostile.into();
+        let html = render_html(&run, &Redactor::default()).unwrap();
+        let raw: Vec<char> = html
+            .chars()
+            .filter(|&c| c != '\n' && c != '\t' && crate::text::is_invisible(c))
+            .collect();
+        assert!(raw.is_empty(), "{raw:?}");
+        assert!(html.contains("a\\u{1b}[2J\\u{9b}31m\\u{202e}gnp.exe"));
     }
 
     #[test]

@@ -54,7 +54,10 @@ fn properties(run: &RunResult) -> Vec<Property> {
     vec![
         Property::new("run_id", &run.run_id),
         Property::new("base_url", &t.base_url),
-        Property::new("entry_point_id", &t.entry_point_id),
+        Property::new(
+            "entry_point_id",
+            crate::text::shown_value(&t.entry_point_id),
+        ),
         Property::new("sandbox", t.sandbox.to_string()),
         Property::new("faults", t.faults.join(",")),
         Property::new("tool", &run.tool.name),

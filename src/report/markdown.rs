@@ -85,6 +85,20 @@ fn client_text(client: &ClientRun) -> String {
                 format!("ended by {}", exit.signal.as_deref().unwrap_or("a signal"))
             };
             let _ = write!(text, " ({ended})");
+            if !exit.left_running.is_empty() {
+                let _ = write!(
+                    text,
+                    "; it left running, told to stop: {}",
+                    code_span(&exit.left_running.join(", "))
+                );
+            }
+            if !exit.killed.is_empty() {
+                let _ = write!(
+                    text,
+                    "; killed (SIGKILL) after the grace: {}",
+                    code_span(&exit.killed.join(", "))
+                );
+            }
         }
     }
     if !client.scenarios.is_empty() {
@@ -98,6 +112,13 @@ fn client_text(client: &ClientRun) -> String {
     if client.calls_dropped > 0 {
         let _ = write!(text, " ({} more not kept)", client.calls_dropped);
     }
+    if client.calls_truncated > 0 {
+        let _ = write!(
+            text,
+            "; the recording was truncated: {} more served but not kept (its byte budget was spent)",
+            client.calls_truncated
+        );
+    }
     text
 }
 
@@ -108,7 +129,10 @@ fn header_rows(run: &RunResult) -> Vec<(&'static str, String)> {
     let tool = format!("{} {}", run.tool.name, run.tool.version);
     let mut rows = vec![
         ("Target", target_text(run)),
-        ("Entry point", code_span(&t.entry_point_id)),
+        (
+            "Entry point",
+            code_span(&crate::text::shown_value(&t.entry_point_id)),
+        ),
         ("Run", code_span(&run.run_id)),
         ("Started", md_text(&run.started_at)),
         (

@@ -615,6 +615,7 @@ mod lane_tests {
             upstream: None,
             calls_recorded: executions * 4,
             calls_dropped: 0,
+            calls_truncated: 0,
             lanes,
         });
         run

@@ -122,6 +122,9 @@ fn build_client(
             .map_err(|_| RunError::Proxy(format!("{} is not a usable proxy", proxy.host)))?;
         builder = builder.proxy(through);
     }
+    for root in &settings.extra_roots {
+        builder = builder.add_root_certificate(root.clone());
+    }
     builder
         .default_headers(headers)
         .redirect(reqwest::redirect::Policy::none())
@@ -152,6 +155,7 @@ mod tests {
             keep_alive: true,
             run_id: "r".into(),
             proxy: None,
+            extra_roots: Vec::new(),
         }
     }
 

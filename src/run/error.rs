@@ -15,6 +15,14 @@ pub enum RunError {
     /// hold credentials).
     #[error("cannot use the proxy: {0}")]
     Proxy(String),
+    /// `SSL_CERT_FILE` or `SSL_CERT_DIR` names what holds no usable
+    /// certificate.
+    #[error("cannot use the CA certificates of {var} ({path}): {reason}; point it at PEM certificates, or unset it to trust the bundled roots only")]
+    CaCerts {
+        var: &'static str,
+        path: String,
+        reason: String,
+    },
 }
 
 #[cfg(test)]

@@ -206,7 +206,7 @@ impl Target {
         let exchange = Exchange {
             step: step.to_string(),
             method: out.method.to_string(),
-            url: self.redactor.redact(&url),
+            url: crate::text::shown_url(&self.redactor.redact(&url)),
             request_headers: self.request_headers(out),
             request_body: out
                 .body
@@ -455,6 +455,7 @@ mod tests {
             keep_alive: true,
             run_id: "r".into(),
             proxy: None,
+            extra_roots: Vec::new(),
         };
         let redactor = Arc::new(Redactor::new(&settings.secrets()));
         let target = Target::new(&settings, RunClock::start(), redactor).unwrap();

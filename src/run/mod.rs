@@ -40,4 +40,4 @@ pub use observer::Observer;
 pub use proxy::{choose as choose_proxy, ProxyChoice};
 pub use selection::{PatternKind, Selection, Suggestion, Unmatched};
 pub use settings::{RunSettings, TargetSettings, Timeouts};
-pub use tls::probe_tls;
+pub use tls::{extra_roots, probe_tls};

@@ -50,6 +50,9 @@ pub struct RunSettings {
     pub run_id: String,
     /// The proxy an https target is reached through (CONNECT), if any.
     pub proxy: Option<super::proxy::ProxyChoice>,
+    /// Certificate authorities trusted besides the bundled roots
+    /// (`SSL_CERT_FILE`, `SSL_CERT_DIR`; see [`super::tls::extra_roots`]).
+    pub extra_roots: Vec<reqwest::Certificate>,
 }
 
 /// Bounds on how long the target may keep the run waiting.

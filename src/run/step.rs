@@ -473,7 +473,7 @@ impl<'a> CheckRun<'a> {
         format!(
             "{} {} ({})",
             out.method,
-            self.target.url(&out.path),
+            crate::text::shown_url(&self.target.url(&out.path)),
             out.key
         )
     }

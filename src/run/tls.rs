@@ -19,6 +19,70 @@ use tokio_rustls::TlsConnector;
 
 use crate::result::TlsFacts;
 
+use super::error::RunError;
+
+/// The largest CA file read (a system bundle is a few hundred KiB).
+const CA_FILE_CAP: u64 = 16 * 1024 * 1024;
+/// The most entries of one `SSL_CERT_DIR` directory read.
+const CA_DIR_ENTRIES: usize = 4096;
+
+/// The certificate authorities trusted besides the bundled roots: those of
+/// `SSL_CERT_FILE` (a PEM file) and `SSL_CERT_DIR` (directories of PEM
+/// files, `:`-separated), read as OpenSSL and curl read them, so a target
+/// or upstream behind an internal CA can be reached. Empty when neither is
+/// set. As with OpenSSL, a directory that cannot be read or holds no
+/// certificate is passed over: images set `SSL_CERT_DIR` to a system
+/// directory whatever it holds.
+///
+/// # Errors
+///
+/// [`RunError::CaCerts`] when `SSL_CERT_FILE` names what cannot be read or
+/// holds no certificate: refused at start rather than UNREACHABLE later.
+pub fn extra_roots(
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<reqwest::Certificate>, RunError> {
+    let set = |var: &str| env(var).filter(|v| !v.trim().is_empty());
+    let mut roots = Vec::new();
+    if let Some(file) = set("SSL_CERT_FILE") {
+        let refused = |reason: String| RunError::CaCerts {
+            var: "SSL_CERT_FILE",
+            path: file.clone(),
+            reason,
+        };
+        let found = certificates_in(std::path::Path::new(&file)).map_err(refused)?;
+        if found.is_empty() {
+            return Err(refused("it holds no PEM certificate".into()));
+        }
+        roots.extend(found);
+    }
+    if let Some(dirs) = set("SSL_CERT_DIR") {
+        for dir in dirs.split(':').filter(|d| !d.is_empty()) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            for entry in entries.take(CA_DIR_ENTRIES).flatten() {
+                // Not every file of a certificate directory is one.
+                roots.extend(certificates_in(&entry.path()).unwrap_or_default());
+            }
+        }
+    }
+    Ok(roots)
+}
+
+/// The PEM certificates in the file at `path` (a bundle may hold many).
+fn certificates_in(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let bytes =
+        crate::file::read_regular(path, CA_FILE_CAP, "16 MiB").map_err(|e| e.to_string())?;
+    if !bytes
+        .windows(27)
+        .any(|w| w == b"-----BEGIN CERTIFICATE-----")
+    {
+        return Ok(Vec::new());
+    }
+    reqwest::Certificate::from_pem_bundle(&bytes)
+        .map_err(|_| "its PEM certificates cannot be parsed".to_string())
+}
+
 /// Reads TLS facts from an `https://` base URL; `None` for plain http or
 /// when the handshake cannot be made (the checks will say why).
 pub async fn probe_tls(base_url: String, timeout: Duration) -> Option<TlsFacts> {

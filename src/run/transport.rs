@@ -163,6 +163,8 @@ fn where_of(url: &reqwest::Url) -> String {
 fn tls_failure(at: &str, innermost: &str, has: &dyn Fn(&str) -> bool) -> String {
     if has("invalidcontenttype") || has("corrupt message") {
         format!("TLS handshake with {at} failed: the server does not speak TLS on that port (a plain http:// server?)")
+    } else if has("unknownissuer") {
+        format!("TLS certificate of {at} rejected: {innermost} (signed by a CA this run does not trust; an internal CA is trusted with SSL_CERT_FILE or SSL_CERT_DIR)")
     } else if has("certificate") {
         format!("TLS certificate of {at} rejected: {innermost}")
     } else {

@@ -22,5 +22,6 @@ mod run_sandbox;
 mod settings;
 mod support;
 mod terminal;
+mod tls_ca;
 mod verdict_reasons;
 mod verdicts;

@@ -67,8 +67,8 @@ pub async fn run_command(
     let group = child.id();
     let mut timed_out = false;
     let mut interrupted = None;
-    let status = tokio::select! {
-        status = child.wait() => status,
+    let (status, leader_killed) = tokio::select! {
+        status = child.wait() => (status, None),
         () = tokio::time::sleep(deadline) => {
             timed_out = true;
             eprintln!(
@@ -88,8 +88,12 @@ pub async fn run_command(
     let left_running = super::tree::stop_tree(group, adopted, STOP_GRACE).await;
     say_stopped(&left_running);
     let status = status.map_err(CommandError::Wait)?;
+    let mut exit = exit_of(status, timed_out);
+    exit.left_running.clone_from(&left_running.terminated);
+    exit.killed = leader_killed.into_iter().collect();
+    exit.killed.extend(left_running.killed.iter().cloned());
     Ok(CommandRun {
-        exit: exit_of(status, timed_out),
+        exit,
         interrupted,
         left_running,
     })
@@ -113,16 +117,26 @@ fn say_stopped(stopped: &super::tree::Stopped) {
     }
 }
 
-/// Tells the group to stop, then kills it if it has not after [`STOP_GRACE`].
-async fn stop(child: &mut Child, group: Option<u32>) -> std::io::Result<std::process::ExitStatus> {
+/// Tells the group to stop, then kills it if it has not after
+/// [`STOP_GRACE`]; with the command as `pid N (name)` when it had to be
+/// killed (the summary says so).
+async fn stop(
+    child: &mut Child,
+    group: Option<u32>,
+) -> (std::io::Result<std::process::ExitStatus>, Option<String>) {
     signal_group(group, GroupSignal::Terminate);
     if let Ok(status) = tokio::time::timeout(STOP_GRACE, child.wait()).await {
-        return status;
+        return (status, None);
     }
+    let killed = group.map(|pid| super::tree::describe(&pid));
+    eprintln!(
+        "client: the command did not stop {} after SIGTERM: killed (SIGKILL)",
+        humantime::format_duration(STOP_GRACE)
+    );
     signal_group(group, GroupSignal::Kill);
     // Without a group to signal, the child itself.
     let _ = child.start_kill();
-    child.wait().await
+    (child.wait().await, killed)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -163,6 +177,7 @@ fn exit_of(status: std::process::ExitStatus, timed_out: bool) -> CommandExit {
         code: status.code(),
         signal,
         timed_out,
+        ..CommandExit::default()
     }
 }
 

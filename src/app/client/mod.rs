@@ -128,6 +128,8 @@ struct Session {
     base_url: String,
     met: Met,
     times: ClientTimes,
+    /// The signals received before grading began: one after them stops it.
+    signals_before_grading: usize,
 }
 
 /// Serves the counterpart and lets the client meet it; the recording is
@@ -141,6 +143,10 @@ fn execute(
 ) -> Result<Session, AppError> {
     let (counterpart, secrets) = (&resolved.counterpart, &resolved.secrets);
     let signals = interrupt::watch(rt);
+    if args.command.is_empty() {
+        // The first signal says the client is done; the next stops grading.
+        interrupt::tolerate_another();
+    }
     let started_at = SystemTime::now();
     let served = rt.block_on(counterpart.start(args.port, env))?;
     // Redacted before anything is cut: a key straddling a cut leaves no part.
@@ -161,6 +167,7 @@ fn execute(
         base_url,
         met: met?,
         times,
+        signals_before_grading: interrupt::signals_received(),
     })
 }
 
@@ -175,6 +182,7 @@ fn assemble(
 ) -> (RunResult, Redactor, Redactor) {
     let counterpart = &resolved.counterpart;
     let entry_point_id = counterpart.entry_point_id(env);
+    let signals_before_grading = session.signals_before_grading;
     // Every variable client checks may use (CLIENT_VARIABLES) has a value;
     // an empty entry point (`--upstream` without WAPZI_ENTRY_POINT_ID)
     // matches no call, so a check that names it ends ignored, not failed.
@@ -184,13 +192,16 @@ fn assemble(
             &humantime::format_duration(args.min_poll_interval).to_string(),
         )
         .with_variable("entry_point_id", &entry_point_id)
-        .with_variable("run_id", run_id);
+        .with_variable("run_id", run_id)
+        .with_stop(move || interrupt::signal_since(signals_before_grading));
     let facts = ClientFacts {
         command: (!args.command.is_empty()).then(|| args.command.clone()),
         command_exit: session.met.command.as_ref().map(|c| c.exit.clone()),
         scenarios: args.scenarios.clone(),
         upstream: counterpart.upstream_url(),
         interrupted: session.met.interrupted,
+        // Set from the recording when it is graded.
+        calls_truncated: 0,
         waivers: resolved.waivers.clone(),
     };
     let target = Target {

@@ -105,7 +105,7 @@ fn reap(pids: &[u32]) {
 }
 
 /// `pid (name)`, as the summary says it.
-fn describe(pid: &u32) -> String {
+pub(super) fn describe(pid: &u32) -> String {
     let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
     match name.trim() {
         "" => format!("pid {pid}"),

@@ -160,9 +160,12 @@ fn what_the_command_leaves_running_is_killed_after_the_grace_even_detached() {
         b = b.display()
     );
     let started = std::time::Instant::now();
+    let reports = dir.path().join("reports");
     let mut watched = crate::support::Watched::start(
         bin()
-            .args(["client", "--no-reports", "--deadline", "60s", "--"])
+            .args(["client", "--deadline", "60s", "--reports"])
+            .arg(&reports)
+            .args(["--"])
             .args(["sh", "-c", &script]),
     );
     watched.wait_for("the script started", |l| l == "started");
@@ -176,8 +179,29 @@ fn what_the_command_leaves_running_is_killed_after_the_grace_even_detached() {
             .args(["-KILL", &pid.to_string()])
             .status();
     }
+    let json = std::fs::read_to_string(reports.join("latest/report.json"));
+    let markdown = std::fs::read_to_string(reports.join("latest/report.md"));
     drop(dir);
     assert!(left.is_empty(), "still running: {left:?}\n{stderr}");
+    // The summary says what had to be killed, not only stderr.
+    let json: serde_json::Value = serde_json::from_str(&json.unwrap()).unwrap();
+    let exit = &json["client"]["command_exit"];
+    let killed = exit["killed"].as_array().expect("killed listed");
+    assert!(
+        killed
+            .iter()
+            .any(|k| k.as_str().unwrap().ends_with("(sleep)")),
+        "{exit}"
+    );
+    assert!(
+        exit["left_running"].as_array().unwrap().len() >= 2,
+        "{exit}"
+    );
+    let markdown = markdown.unwrap();
+    assert!(
+        markdown.contains("killed (SIGKILL) after the grace: `pid "),
+        "{markdown}"
+    );
     assert_eq!(code, i32::from(exit::INCOMPLETE), "{stderr}");
     assert!(started.elapsed() < Duration::from_secs(25), "{stderr}");
     assert!(stderr.contains("killed (SIGKILL)"), "{stderr}");
@@ -397,4 +421,29 @@ fn key_only_in_the_url(format: Option<[&str; 2]>) {
         check.to_string().contains("the key is in the query string"),
         "{check}"
     );
+}
+
+/// Without a COMMAND the first signal ends the serving: the next one, if it
+/// comes while grading, stops the grading with its reports written (it
+/// used to exit at once, without reports).
+#[cfg(unix)]
+#[test]
+fn without_a_command_a_second_signal_still_leaves_the_reports() {
+    let dir = temp_dir();
+    let mut watched =
+        crate::support::Watched::start(bin().args(["client", "--reports"]).arg(dir.path()));
+    watched.wait_for("the recorder is up", |l| {
+        l.contains("Recording your client's calls")
+    });
+    watched.signal("TERM");
+    watched.signal("TERM");
+    let (code, stdout, stderr) = watched.finish_all();
+    // No call: INCOMPLETE, or INTERRUPTED when the second came while grading.
+    assert!(
+        code == i32::from(exit::INCOMPLETE) || code == i32::from(exit::TERMINATED),
+        "{code}\n{stdout}\n{stderr}"
+    );
+    assert!(!stderr.contains("exiting at once"), "{stderr}");
+    let report = crate::support::latest_report(dir.path());
+    assert_eq!(report["exit_code"], code, "{report}");
 }

@@ -551,3 +551,27 @@ fn a_check_file_linked_to_the_environment_shows_none_of_it() {
         assert!(!output.contains("WAPZI_HOMOLOG_TEST_MARKER"), "{output}");
     }
 }
+
+#[test]
+fn a_huge_configured_value_is_shown_cut_in_every_line_and_report() {
+    let sandbox = crate::support::TestSandbox::start(0, &[]);
+    let dir = temp_dir();
+    let reports = dir.path().join("reports");
+    let huge = "e".repeat(120_000);
+    let ran = run(sandbox
+        .command()
+        .env("WAPZI_ENTRY_POINT_ID", &huge)
+        .args(["run", "-v", "--reports"])
+        .arg(&reports)
+        .arg("entry-point::"));
+    assert!(ran.code != 0, "{}", ran.stderr);
+    let longest = |text: &str| text.lines().map(str::len).max().unwrap_or(0);
+    assert!(longest(&ran.stdout) < 2_000, "{}", &ran.stdout[..2_000]);
+    assert!(longest(&ran.stderr) < 2_000, "{}", &ran.stderr[..2_000]);
+    assert!(ran.stderr.contains("… (120000 bytes)"), "{}", ran.stderr);
+    for name in ["report.md", "report.html", "junit.xml"] {
+        let text = std::fs::read_to_string(reports.join("latest").join(name)).unwrap();
+        assert!(text.len() < 100_000, "{name}: {} bytes", text.len());
+        assert!(text.contains("… (120000 bytes)"), "{name}");
+    }
+}

@@ -622,9 +622,11 @@ impl BasisRecord {
     }
 }
 
-/// The kind of a failure or error.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
-#[serde(rename_all = "snake_case")]
+/// The kind of a failure or error. report.json writes its [`name`]
+/// (`not_sent` for every cause of a request never sent).
+///
+/// [`name`]: FailureKind::name
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FailureKind {
     /// The HTTP status was not the documented one.
     Status,
@@ -654,8 +656,8 @@ pub enum FailureKind {
     Transport,
     /// The proxy did not open a tunnel to the target.
     Proxy,
-    /// The request was not sent (it would have left the base URL's origin).
-    NotSent,
+    /// The request was never sent, for one of [`NotSent`]'s reasons.
+    NotSent(NotSent),
     /// The check's `--check-timeout` ran out.
     CheckTimeout,
     /// The run's `--deadline` ran out.
@@ -676,6 +678,105 @@ pub enum FailureKind {
     /// descriptors (`ulimit -n`). Never the target's fault: the run ends
     /// with the setup exit code.
     LocalLimit,
+}
+
+/// Why a request was never sent: each is the check's, its inputs' or the
+/// run's setup's doing, never the target's. Reports do not tell them apart
+/// (all are `not_sent`); the message does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NotSent {
+    /// Its path would take it (and the key) away from the base URL's origin.
+    OffOrigin,
+    /// The credential it names was not supplied, or the key has no variant
+    /// of that shape.
+    NoCredential,
+    /// A template, header value or body could not be written into it.
+    Unwritable,
+    /// A `from` step's check recorded no answer at that step to judge again.
+    NothingToReuse,
+    /// A fixture the step names does not hold what the step needs (a
+    /// duration).
+    BadFixture,
+    /// A client rule needs a value that was not supplied.
+    MissingValue,
+    /// Read back from a report, which does not name the reason.
+    Unrecorded,
+}
+
+/// Every kind once, as a report can name it: what reading a report back
+/// goes through.
+const FAILURE_KINDS: [FailureKind; 23] = [
+    FailureKind::Status,
+    FailureKind::Header,
+    FailureKind::Body,
+    FailureKind::NotJson,
+    FailureKind::Capture,
+    FailureKind::PollTimedOut,
+    FailureKind::OverBudget,
+    FailureKind::Dns,
+    FailureKind::Refused,
+    FailureKind::Tls,
+    FailureKind::Timeout,
+    FailureKind::ConnectionLost,
+    FailureKind::Transport,
+    FailureKind::Proxy,
+    FailureKind::NotSent(NotSent::Unrecorded),
+    FailureKind::CheckTimeout,
+    FailureKind::Deadline,
+    FailureKind::Prerequisite,
+    FailureKind::Internal,
+    FailureKind::Interrupted,
+    FailureKind::ClientRule,
+    FailureKind::ClientCommand,
+    FailureKind::LocalLimit,
+];
+
+impl FailureKind {
+    /// The name report.json writes: `status`, `not_sent`, `connection_lost`.
+    pub fn name(self) -> &'static str {
+        use FailureKind as K;
+        match self {
+            K::Status => "status",
+            K::Header => "header",
+            K::Body => "body",
+            K::NotJson => "not_json",
+            K::Capture => "capture",
+            K::PollTimedOut => "poll_timed_out",
+            K::OverBudget => "over_budget",
+            K::Dns => "dns",
+            K::Refused => "refused",
+            K::Tls => "tls",
+            K::Timeout => "timeout",
+            K::ConnectionLost => "connection_lost",
+            K::Transport => "transport",
+            K::Proxy => "proxy",
+            K::NotSent(_) => "not_sent",
+            K::CheckTimeout => "check_timeout",
+            K::Deadline => "deadline",
+            K::Prerequisite => "prerequisite",
+            K::Internal => "internal",
+            K::Interrupted => "interrupted",
+            K::ClientRule => "client_rule",
+            K::ClientCommand => "client_command",
+            K::LocalLimit => "local_limit",
+        }
+    }
+}
+
+impl Serialize for FailureKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for FailureKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        FAILURE_KINDS
+            .into_iter()
+            .find(|kind| kind.name() == name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown failure kind `{name}`")))
+    }
 }
 
 impl Failure {
@@ -964,6 +1065,33 @@ fn ms_or_nan<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D
 #[cfg(test)]
 mod tests {
     use super::is_execute_url;
+    use super::{FailureKind, NotSent, FAILURE_KINDS};
+
+    #[test]
+    fn every_failure_kind_reads_back_from_its_name_and_not_sent_hides_its_reason() {
+        let mut names: Vec<&str> = FAILURE_KINDS.iter().map(|k| k.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), FAILURE_KINDS.len(), "two kinds share a name");
+        for kind in FAILURE_KINDS {
+            let json = serde_json::to_string(&kind).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", kind.name()));
+            let back: FailureKind = serde_json::from_str(&json).unwrap_or(FailureKind::Internal);
+            assert_eq!(back.name(), kind.name());
+        }
+        let cause = FailureKind::NotSent(NotSent::OffOrigin);
+        assert_eq!(
+            serde_json::to_string(&cause).ok().as_deref(),
+            Some("\"not_sent\"")
+        );
+        assert_eq!(
+            serde_json::to_string(&FailureKind::ConnectionLost)
+                .ok()
+                .as_deref(),
+            Some("\"connection_lost\"")
+        );
+        assert!(serde_json::from_str::<FailureKind>("\"no_such_kind\"").is_err());
+    }
 
     #[test]
     fn the_execute_call_is_known_by_its_path() {

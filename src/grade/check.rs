@@ -6,8 +6,8 @@ use std::time::Instant;
 use crate::check::ClientCheck;
 use crate::recording::{RecordedCall, Recording};
 use crate::result::{
-    self, CheckResult, Exchange, Failure, FailureKind, Header, Mismatch, Outcome, ResponseRecord,
-    Verdict,
+    self, CheckResult, Exchange, Failure, FailureKind, Header, Mismatch, NotSent, Outcome,
+    ResponseRecord, Verdict,
 };
 use crate::secret::Redactor;
 
@@ -82,7 +82,11 @@ fn grade_check(
             ),
             Err(e) => {
                 let step = format!("{} ({location})", rule.name);
-                let mut failure = Failure::bare(FailureKind::NotSent, e.to_string(), step);
+                let mut failure = Failure::bare(
+                    FailureKind::NotSent(NotSent::MissingValue),
+                    e.to_string(),
+                    step,
+                );
                 failure.hint =
                     "Set the variable when running `client`, or write the value in the check."
                         .into();

@@ -19,7 +19,7 @@ use super::clock::{ms, RunClock};
 use super::error::RunError;
 use super::settings::{RunSettings, Timeouts};
 use super::transport::{classify, SendError};
-use crate::result::FailureKind;
+use crate::result::{FailureKind, NotSent};
 
 /// Bytes of a response body read at most; the rest is dropped unread.
 pub const BODY_CAP: usize = 1024 * 1024;
@@ -242,7 +242,7 @@ impl Target {
             // path became.
             _ if wire.is_none() || origin_of(&url).as_ref() != Some(&self.origin) => {
                 Err(SendError::new(
-                    FailureKind::NotSent,
+                    FailureKind::NotSent(NotSent::OffOrigin),
                     format!(
                         "not sent: path `{}` would take the request away from the base URL's host",
                         out.path
@@ -251,7 +251,7 @@ impl Target {
             }
             Some(client) => self.exchange(client, &url, out).await,
             None => Err(SendError::new(
-                FailureKind::NotSent,
+                FailureKind::NotSent(NotSent::NoCredential),
                 match &out.key {
                     KeyChoice::Variant(variant) => format!(
                         "not sent: the key has no `{}` that differs from it",
@@ -294,8 +294,9 @@ impl Target {
         url: &str,
         out: &Outgoing,
     ) -> Result<Incoming, SendError> {
-        let method = reqwest::Method::from_bytes(out.method.as_bytes())
-            .map_err(|e| SendError::new(FailureKind::NotSent, e.to_string()))?;
+        let method = reqwest::Method::from_bytes(out.method.as_bytes()).map_err(|e| {
+            SendError::new(FailureKind::NotSent(NotSent::Unwritable), e.to_string())
+        })?;
         let mut request = client.request(method, url);
         for (name, value) in &out.headers {
             request = request.header(name, value);
@@ -675,7 +676,11 @@ mod tests {
             key: KeyChoice::Account,
         };
         let (exchange, result) = target.send("s", &out, None).await;
-        let error = result.err().map(|e| e.message).unwrap_or_default();
+        let error = result
+            .err()
+            .unwrap_or_else(|| SendError::new(FailureKind::Internal, ""));
+        assert_eq!(error.kind, FailureKind::NotSent(NotSent::OffOrigin));
+        let error = error.message;
         assert!(error.starts_with("not sent: path `@127.0.0.1:"), "{error}");
         assert_eq!(exchange.error.as_deref(), Some(error.as_str()));
         assert!(exchange.response.is_none());

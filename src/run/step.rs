@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::check::{Advisory, Basis, Check, FromStep, Request, Severity, Source, Step, Within};
-use crate::result::{CheckResult, Exchange, Failure, FailureKind, Mismatch, PollRecord};
+use crate::result::{CheckResult, Exchange, Failure, FailureKind, Mismatch, NotSent, PollRecord};
 
 use super::expect::{excerpt, holds, mismatches};
 use super::http::{Incoming, Outgoing, Target};
@@ -198,9 +198,13 @@ impl<'a> CheckRun<'a> {
         request: &Request,
         at: &str,
     ) -> Result<(String, Incoming), StepEnd> {
-        let out = self
-            .outgoing(request)
-            .map_err(|why| StepEnd::error(Failure::bare(FailureKind::NotSent, why, at.into())))?;
+        let out = self.outgoing(request).map_err(|why| {
+            StepEnd::error(Failure::bare(
+                FailureKind::NotSent(NotSent::Unwritable),
+                why,
+                at.into(),
+            ))
+        })?;
         let sent = self.sent(&out);
         let response = match &step.poll {
             Some(poll) => self.poll(&step.name, at, &out, poll).await?.response,
@@ -240,7 +244,7 @@ impl<'a> CheckRun<'a> {
                 from.check, from.step
             );
             return Err(StepEnd::error(Failure::bare(
-                FailureKind::NotSent,
+                FailureKind::NotSent(NotSent::NothingToReuse),
                 message,
                 at.into(),
             )));
@@ -364,7 +368,7 @@ impl<'a> CheckRun<'a> {
                         within.line
                     );
                     return Err(StepEnd::error(Failure::bare(
-                        FailureKind::NotSent,
+                        FailureKind::NotSent(NotSent::BadFixture),
                         message,
                         at.into(),
                     )));

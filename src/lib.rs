@@ -13,6 +13,7 @@
 //! root: [`text`] makes server-sent text visible, and [`failure_text`]
 //! lays a check's failure out for libtest's lines and the reports alike.
 
+pub mod api;
 pub mod app;
 pub mod check;
 pub mod cli;

@@ -337,14 +337,20 @@ impl RecordedCall {
         self.at + self.duration
     }
 
+    /// Which of the page's calls this was ([`crate::api::Call`], the one
+    /// definition).
+    pub fn call(&self) -> crate::api::Call<'_> {
+        crate::api::Call::of(&self.method, &self.path)
+    }
+
     /// The entry point of an execute call (`POST /v1/entry-points/{id}/execute`).
     pub fn execute_entry_point(&self) -> Option<&str> {
-        execute_entry_point_of(&self.method, &self.path)
+        self.call().entry_point()
     }
 
     /// The execution a read is for (`GET /v1/executions/{id}`).
     pub fn read_execution(&self) -> Option<&str> {
-        read_execution_of(&self.method, &self.path)
+        self.call().execution()
     }
 
     /// A string field of the response's JSON body (`executionId`, `status`...).
@@ -358,21 +364,6 @@ impl RecordedCall {
         let json = self.body.json()?;
         json.get(field)?.as_str().map(str::to_string)
     }
-}
-
-/// The entry point a request of `method` to `path` executes, when it is an
-/// execute (`POST /v1/entry-points/{id}/execute`).
-pub fn execute_entry_point_of<'a>(method: &str, path: &'a str) -> Option<&'a str> {
-    let rest = path.strip_prefix("/v1/entry-points/")?;
-    let id = rest.strip_suffix("/execute")?;
-    (method == "POST" && !id.is_empty() && !id.contains('/')).then_some(id)
-}
-
-/// The execution a request of `method` to `path` reads, when it is a read
-/// (`GET /v1/executions/{id}`).
-pub fn read_execution_of<'a>(method: &str, path: &'a str) -> Option<&'a str> {
-    let id = path.strip_prefix("/v1/executions/")?;
-    (method == "GET" && !id.is_empty() && !id.contains('/')).then_some(id)
 }
 
 /// A value a call carried where a credential goes.

@@ -989,21 +989,18 @@ impl Exchange {
     pub fn kind(&self) -> ExchangeKind {
         if self.poll.is_some() {
             ExchangeKind::Poll
-        } else if self.method.eq_ignore_ascii_case("POST") && is_execute_url(&self.url) {
+        } else if self.call().entry_point().is_some() {
             ExchangeKind::Execute
         } else {
             ExchangeKind::Other
         }
     }
-}
 
-/// Whether `url`'s path is an entry point's execute path,
-/// `.../entry-points/{id}/execute` (the base URL may add a prefix).
-fn is_execute_url(url: &str) -> bool {
-    let path = url.split(['?', '#']).next().unwrap_or_default();
-    path.strip_suffix("/execute")
-        .and_then(|rest| rest.rsplit_once('/'))
-        .is_some_and(|(before, id)| !id.is_empty() && before.ends_with("/entry-points"))
+    /// Which of the page's calls this was ([`crate::api::Call`], the one
+    /// definition).
+    pub fn call(&self) -> crate::api::Call<'_> {
+        crate::api::Call::of_url(&self.method, &self.url)
+    }
 }
 
 impl CheckResult {
@@ -1064,8 +1061,44 @@ fn ms_or_nan<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D
 
 #[cfg(test)]
 mod tests {
-    use super::is_execute_url;
-    use super::{FailureKind, NotSent, FAILURE_KINDS};
+    use super::{Exchange, ExchangeKind, FailureKind, NotSent, FAILURE_KINDS};
+
+    fn exchange(method: &str, url: &str) -> Exchange {
+        Exchange {
+            step: "s".into(),
+            method: method.into(),
+            url: url.into(),
+            request_headers: Vec::new(),
+            request_body: None,
+            response: None,
+            error: None,
+            started_ms: 0.0,
+            duration_ms: 0.0,
+            poll: None,
+            reused_from: None,
+            key_env: None,
+        }
+    }
+
+    #[test]
+    fn an_exchange_is_the_execute_call_by_the_one_definition() {
+        let base = "https://api.example/prefix";
+        let execute = exchange("POST", &format!("{base}/v1/entry-points/ep_1/execute?x=1"));
+        assert_eq!(execute.kind(), ExchangeKind::Execute);
+        assert_eq!(execute.call().entry_point(), Some("ep_1"));
+        // HTTP methods are case-sensitive; a path merely ending in
+        // `/execute` is not the page's call.
+        for (method, path) in [
+            ("post", "/v1/entry-points/ep_1/execute"),
+            ("POST", "/v1/things/ep_1/execute"),
+            ("POST", "/v1/entry-points/a/b/execute"),
+        ] {
+            let other = exchange(method, &format!("{base}{path}"));
+            assert_eq!(other.kind(), ExchangeKind::Other, "{method} {path}");
+        }
+        let read = exchange("GET", &format!("{base}/v1/executions/exec_1"));
+        assert_eq!(read.call().execution(), Some("exec_1"));
+    }
 
     #[test]
     fn every_failure_kind_reads_back_from_its_name_and_not_sent_hides_its_reason() {
@@ -1091,23 +1124,5 @@ mod tests {
             Some("\"connection_lost\"")
         );
         assert!(serde_json::from_str::<FailureKind>("\"no_such_kind\"").is_err());
-    }
-
-    #[test]
-    fn the_execute_call_is_known_by_its_path() {
-        for yes in [
-            "http://127.0.0.1:1/v1/entry-points/ep_1/execute",
-            "https://api.example/prefix/v1/entry-points/ep_1/execute?x=1",
-        ] {
-            assert!(is_execute_url(yes), "{yes}");
-        }
-        for no in [
-            "http://127.0.0.1:1/v1/executions/exec_1",
-            "http://127.0.0.1:1/v1/entry-points//execute",
-            "http://127.0.0.1:1/v1/entry-points/ep_1/execute/x",
-            "http://127.0.0.1:1/v1/things/ep_1/execute",
-        ] {
-            assert!(!is_execute_url(no), "{no}");
-        }
     }
 }

@@ -184,6 +184,18 @@ impl Method {
     }
 }
 
+impl From<Method> for http::Method {
+    fn from(method: Method) -> http::Method {
+        match method {
+            Method::GET => http::Method::GET,
+            Method::POST => http::Method::POST,
+            Method::PUT => http::Method::PUT,
+            Method::PATCH => http::Method::PATCH,
+            Method::DELETE => http::Method::DELETE,
+        }
+    }
+}
+
 /// Which credential a request carries in `x-api-key`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyChoice {

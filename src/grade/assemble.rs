@@ -60,7 +60,7 @@ pub fn assemble_client(
     let executions_created = recording
         .calls
         .iter()
-        .filter(|c| c.execute_entry_point().is_some() && (200..300).contains(&c.status))
+        .filter(|c| c.execute_entry_point().is_some() && c.is_success())
         .count();
     let duration = times
         .finished_at

@@ -139,12 +139,12 @@ fn failure_of(
         request: Some(redact(&format!("{} {}", call.method, url_of(call)))),
         response: Some(redact(&format!(
             "{} {}",
-            call.status,
+            call.status_code(),
             // Escaped like every answer shown: a body from --upstream may
             // hold control or bidi characters.
             crate::text::excerpt(&call.response_body.text, 200)
         ))),
-        http_status: Some(call.status),
+        http_status: Some(call.status_code()),
         // One line per rule broken, in the check's own words, with how
         // often and how widely: a tight loop is one line, not twenty.
         mismatches: folded(broken)
@@ -276,14 +276,14 @@ pub fn exchange(call: &RecordedCall, redactor: &Redactor) -> Exchange {
         url: redactor.redact(&url_of(call)),
         request_headers: headers(&call.headers),
         request_body: (call.body.len > 0).then(|| redactor.redact(&call.body.text)),
-        response: (call.status != 0).then(|| ResponseRecord {
-            status: call.status,
+        response: call.status.map(|status| ResponseRecord {
+            status,
             headers: headers(&call.response_headers),
             body: redactor.redact(&call.response_body.text),
             body_bytes: call.response_body.len as u64,
             truncated: !call.response_body.is_whole(),
         }),
-        error: (call.status == 0).then(|| {
+        error: call.status.is_none().then(|| {
             "no answer from the upstream: it could not be reached (the client got the recorder's 502), or the run stopped while waiting (503)".into()
         }),
         started_ms: ms(call.at),

@@ -238,7 +238,7 @@ impl Recorder {
             query: uri.query().map(str::to_string),
             headers: capture_headers(request.headers(), usize::MAX, &Redactor::default()),
             body: RecordedBody::default(),
-            status: 0,
+            status: None,
             response_headers: Vec::new(),
             response_body: RecordedBody::default(),
             client_gone: false,
@@ -468,9 +468,9 @@ impl CallInProgress {
         let duration = self.arrived.elapsed();
         if let Some(call) = self.call.as_mut() {
             if answered {
-                call.status = status.as_u16();
+                call.status = Some(status.as_u16());
             } else {
-                call.status = 0;
+                call.status = None;
                 call.recorder_answer = Some(status.as_u16());
             }
             let redactor = self.recorder.learn([]);

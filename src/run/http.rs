@@ -38,7 +38,8 @@ pub const INVALID_KEY: &str = "ak_homologinvalidkey0000000000000";
 /// A request with every template rendered.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
-    pub method: &'static str,
+    /// Typed from the check on: nothing parses it back at send.
+    pub method: http::Method,
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<Value>,
@@ -294,10 +295,7 @@ impl Target {
         url: &str,
         out: &Outgoing,
     ) -> Result<Incoming, SendError> {
-        let method = reqwest::Method::from_bytes(out.method.as_bytes()).map_err(|e| {
-            SendError::new(FailureKind::NotSent(NotSent::Unwritable), e.to_string())
-        })?;
-        let mut request = client.request(method, url);
+        let mut request = client.request(out.method.clone(), url);
         for (name, value) in &out.headers {
             request = request.header(name, value);
         }
@@ -394,18 +392,10 @@ impl Target {
 }
 
 /// The answer an exchange recorded, as a response to judge again (its
-/// body as kept: up to the excerpt limit, already redacted).
-pub fn incoming_of(exchange: &Exchange) -> Incoming {
-    let Some(record) = &exchange.response else {
-        return Incoming {
-            status: 0,
-            headers: Vec::new(),
-            body: String::new(),
-            json: Err("no answer was recorded".into()),
-            truncated: false,
-            received: 0,
-        };
-    };
+/// body as kept: up to the excerpt limit, already redacted); `None` when
+/// it got no answer.
+pub fn incoming_of(exchange: &Exchange) -> Option<Incoming> {
+    let record = exchange.response.as_ref()?;
     let json = if record.truncated {
         Err(format!(
             "the body ({} bytes) is longer than the {} KiB kept of it for other checks to judge",
@@ -415,7 +405,7 @@ pub fn incoming_of(exchange: &Exchange) -> Incoming {
     } else {
         parse_json(&record.body, false)
     };
-    Incoming {
+    Some(Incoming {
         status: record.status,
         headers: record
             .headers
@@ -426,7 +416,7 @@ pub fn incoming_of(exchange: &Exchange) -> Incoming {
         json,
         truncated: record.truncated,
         received: usize::try_from(record.body_bytes).unwrap_or(usize::MAX),
-    }
+    })
 }
 
 fn record(incoming: &Incoming) -> ResponseRecord {
@@ -669,7 +659,7 @@ mod tests {
         let redactor = Arc::new(Redactor::new(&settings.secrets()));
         let target = Target::new(&settings, RunClock::start(), redactor).unwrap();
         let out = Outgoing {
-            method: "GET",
+            method: http::Method::GET,
             path: format!("@127.0.0.1:{port}/steal"),
             headers: Vec::new(),
             body: None,

@@ -238,7 +238,10 @@ impl<'a> CheckRun<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        let Some(last) = history.last() else {
+        let Some((last, response)) = history
+            .last()
+            .and_then(|e| Some((e, super::http::incoming_of(e)?)))
+        else {
             let message = format!(
                 "check `{}` recorded no answer at step `{}`",
                 from.check, from.step
@@ -250,19 +253,17 @@ impl<'a> CheckRun<'a> {
             )));
         };
         let sent = format!("{} {} (as `{}` sent it)", last.method, last.url, from.check);
-        for exchange in &history {
-            let response = super::http::incoming_of(exchange);
-            if !(200..300).contains(&response.status) {
+        for answer in history.iter().filter_map(super::http::incoming_of) {
+            if !(200..300).contains(&answer.status) {
                 continue;
             }
-            let broken = mismatches(&step.always, &response, &self.vars, &self.file);
+            let broken = mismatches(&step.always, &answer, &self.vars, &self.file);
             if !broken.is_empty() {
                 let failure =
-                    self.failure(at, &sent, Some(&response), FailureKind::Body, String::new());
+                    self.failure(at, &sent, Some(&answer), FailureKind::Body, String::new());
                 return Err(StepEnd::failed(failure, broken));
             }
         }
-        let response = super::http::incoming_of(last);
         self.exchanges.extend(history.into_iter().map(|mut e| {
             e.reused_from = Some(from.check.clone());
             e
@@ -281,12 +282,8 @@ impl<'a> CheckRun<'a> {
                 }
                 None => e.reused_from.is_none() && e.step == step.name,
             })
-            .filter(|e| {
-                e.response
-                    .as_ref()
-                    .is_some_and(|r| (200..300).contains(&r.status))
-            })
-            .map(super::http::incoming_of)
+            .filter_map(super::http::incoming_of)
+            .filter(|answer| (200..300).contains(&answer.status))
             .collect()
     }
 
@@ -454,7 +451,7 @@ impl<'a> CheckRun<'a> {
             })
             .collect::<Result<Vec<_>, String>>()?;
         Ok(Outgoing {
-            method: request.method.as_str(),
+            method: request.method.into(),
             path: self.vars.render_path(&request.path)?,
             headers,
             body: request

@@ -83,12 +83,8 @@ pub enum UsageError {
     },
     #[error("unknown check `{id}`: {hint}")]
     UnknownCheck { id: String, hint: String },
-    #[error("{}:{line}:{column}: this check file holds a secret (the API key or a secret fixture) in clear: never write a key in a check file; choose the credential a request sends with `key:`", .file.display())]
-    SecretInCheckFile {
-        file: PathBuf,
-        line: usize,
-        column: usize,
-    },
+    #[error("{at}: this check file holds a secret (the API key or a secret fixture) in clear: never write a key in a check file; choose the credential a request sends with `key:`")]
+    SecretInCheckFile { at: crate::check::Location },
     /// This machine's open-files limit leaves room for no check.
     #[error("{0}")]
     FileLimit(String),

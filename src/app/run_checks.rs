@@ -251,12 +251,8 @@ fn refuse_secrets_in_checks(files: &[PathBuf], redactor: &Redactor) -> Result<()
                 .take_while(|(a, b)| a == b)
                 .count()
                 + 1;
-            return Err(UsageError::SecretInCheckFile {
-                file: file.clone(),
-                line: n + 1,
-                column,
-            }
-            .into());
+            let at = crate::check::Location::of(file, n + 1).at_column(column);
+            return Err(UsageError::SecretInCheckFile { at }.into());
         }
     }
     Ok(())

@@ -36,6 +36,18 @@ pub struct ClientCheck {
     pub line: usize,
 }
 
+impl ClientCheck {
+    /// Where the check starts in its file.
+    pub fn location(&self) -> super::Location {
+        super::Location::of(&self.file, self.line)
+    }
+
+    /// Line `line` of the check's file.
+    pub fn at(&self, line: usize) -> super::Location {
+        super::Location::of(&self.file, line)
+    }
+}
+
 /// One rule of a client check.
 #[derive(Debug, Clone)]
 pub struct Rule {

@@ -12,6 +12,7 @@ mod client_model;
 mod error;
 mod fixture;
 mod load;
+mod location;
 mod model;
 mod position;
 mod raw;
@@ -34,6 +35,7 @@ pub use client_model::{
 pub use error::{closest, did_you_mean, CheckError, CheckErrorKind, CheckErrors};
 pub use fixture::{env_var_for, Fixture, FixtureCatalog, BUILTIN_FIXTURES};
 pub use load::{load_paths, load_sources, CheckSet};
+pub use location::Location;
 pub use model::{
     Advisory, Capture, Check, Expect, Expectation, FromStep, JsonPath, JsonTemplate, JsonType,
     KeyChoice, KeyVariant, Matcher, MatcherTarget, Method, Poll, Request, Severity, Source, Step,

@@ -56,6 +56,11 @@ pub struct Check {
 }
 
 impl Check {
+    /// Where the check starts in its file.
+    pub fn location(&self) -> super::Location {
+        super::Location::of(&self.file, self.line)
+    }
+
     /// Whether any step sends a request (rather than judging another
     /// check's answers with `from`).
     pub fn sends_requests(&self) -> bool {

@@ -68,7 +68,7 @@ fn grade_check(
     traffic: &Traffic,
     grading: &Grading,
 ) -> (Outcome, Vec<Violation>) {
-    let location = format!("{}:{}", check.file.display(), check.line);
+    let location = check.location();
     let mut held = false;
     let mut broken: Vec<(String, usize, Violation)> = Vec::new();
     for rule in &check.rules {
@@ -122,7 +122,6 @@ fn failure_of(
     grading: &Grading,
 ) -> Failure {
     let redact = |text: &str| grading.redactor.redact(text);
-    let file = check.file.display().to_string();
     let (_, _, first) = &broken[0];
     let (rule, line) = (&broken[0].0, broken[0].1);
     let call = &traffic.calls[first.index];
@@ -135,7 +134,7 @@ fn failure_of(
         basis: check.basis.as_ref().map(Into::into),
         kind: FailureKind::ClientRule,
         message: redact(&format!("{}{more}", first.message)),
-        step: format!("{rule} ({file}:{line})"),
+        step: format!("{rule} ({})", check.at(line)),
         request: Some(redact(&format!("{} {}", call.method, url_of(call)))),
         response: Some(redact(&format!(
             "{} {}",
@@ -161,7 +160,7 @@ fn failure_of(
                     target: redact(&target),
                     expected: plain(&check.title),
                     actual: redact(&vs[0].what),
-                    location: format!("{file}:{line}"),
+                    location: check.at(line).to_string(),
                 }
             })
             .collect(),
@@ -308,7 +307,7 @@ fn result_of(
         checklist_item: check.item.id().to_string(),
         severity,
         hint: check.hint.clone(),
-        location: format!("{}:{}", check.file.display(), check.line),
+        location: check.location().to_string(),
         basis: check.basis.as_ref().map(Into::into),
         outcome,
         findings: Vec::new(),

@@ -6,7 +6,9 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::check::{Advisory, Basis, Check, FromStep, Request, Severity, Source, Step, Within};
+use crate::check::{
+    Advisory, Basis, Check, FromStep, Location, Request, Severity, Source, Step, Within,
+};
 use crate::result::{CheckResult, Exchange, Failure, FailureKind, Mismatch, NotSent, PollRecord};
 
 use super::expect::{excerpt, holds, mismatches};
@@ -145,8 +147,13 @@ impl<'a> CheckRun<'a> {
         }
     }
 
+    /// Line `line` of the check's file.
+    fn at(&self, line: usize) -> Location {
+        Location::new(&self.file, line)
+    }
+
     async fn judge_step(&mut self, step: &Step) -> Result<(), StepEnd> {
-        let at = format!("{} ({}:{})", step.name, self.file, step.line);
+        let at = format!("{} ({})", step.name, self.at(step.line));
         let (sent, response) = match &step.source {
             Source::Request(request) => self.send(step, request, &at).await?,
             Source::From(from) => self.reuse(step, from, &at)?,
@@ -329,13 +336,12 @@ impl<'a> CheckRun<'a> {
             .filter_map(|a| a.json.as_ref().ok()?.get("status").map(|v| v.to_string()))
             .collect();
         Err(StepEnd::Inconclusive(format!(
-            "inconclusive against this target: step `{}` judged {} answer{} and none showed what it judges ({} as `inconclusive_unless_seen` says at {}:{}); statuses seen: {}",
+            "inconclusive against this target: step `{}` judged {} answer{} and none showed what it judges ({} as `inconclusive_unless_seen` says at {}); statuses seen: {}",
             step.name,
             answers.len(),
             if answers.len() == 1 { "" } else { "s" },
             wanted.join(", "),
-            self.file,
-            step.line,
+            self.at(step.line),
             if statuses.is_empty() { "none".to_string() } else { statuses.join(", ") },
         )))
     }
@@ -359,10 +365,9 @@ impl<'a> CheckRun<'a> {
                 Ok(budget) => (budget, format!("fixture `{name}`")),
                 Err(why) => {
                     let message = format!(
-                        "fixture `{name}` is not a duration (`{}`: {why}); write e.g. `30s` or `500ms` ({}:{})",
+                        "fixture `{name}` is not a duration (`{}`: {why}); write e.g. `30s` or `500ms` ({})",
                         crate::text::excerpt(text, 40),
-                        self.file,
-                        within.line
+                        self.at(within.line)
                     );
                     return Err(StepEnd::error(Failure::bare(
                         FailureKind::NotSent(NotSent::BadFixture),
@@ -393,11 +398,10 @@ impl<'a> CheckRun<'a> {
             )
         });
         let message = format!(
-            "the answer came {:.2} s after the check's first request, over the budget of {} ({from}, {}:{}{override_with})",
+            "the answer came {:.2} s after the check's first request, over the budget of {} ({from}, {}{override_with})",
             elapsed.as_secs_f64(),
             humantime::format_duration(budget),
-            self.file,
-            within.line
+            self.at(within.line)
         );
         Err(StepEnd::failed_with(self.failure(
             at,
@@ -424,8 +428,9 @@ impl<'a> CheckRun<'a> {
             };
             let text = captured.map_err(|(kind, why)| {
                 let message = format!(
-                    "cannot capture `{}`: {why} ({}:{})",
-                    capture.var, self.file, capture.line
+                    "cannot capture `{}`: {why} ({})",
+                    capture.var,
+                    self.at(capture.line)
                 );
                 StepEnd::failed_with(self.failure(at, sent, Some(response), kind, message))
             })?;

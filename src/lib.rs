@@ -17,7 +17,6 @@ pub mod api;
 pub mod app;
 pub mod check;
 pub mod cli;
-pub mod error;
 pub mod exit;
 pub mod failure_text;
 pub mod file;

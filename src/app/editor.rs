@@ -5,9 +5,9 @@ use std::io::Write;
 
 use clap::CommandFactory;
 
+use crate::app::error::AppError;
 use crate::check::{builtin_ids, check_schema_json};
 use crate::cli::{Cli, CompletionsArgs};
-use crate::error::AppError;
 use crate::exit;
 use crate::sandbox::{Dialect, Fault, Scenario};
 

@@ -21,9 +21,9 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
+use crate::app::error::{AppError, UsageError};
 use crate::check::{did_you_mean, Basis, Check, CheckSet, ClientCheck, Severity, Step};
 use crate::cli::ExplainArgs;
-use crate::error::{AppError, UsageError};
 use crate::exit;
 
 /// Width the free text (description, hint) is wrapped to.

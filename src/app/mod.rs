@@ -10,6 +10,7 @@ pub mod config;
 pub mod console;
 mod editor;
 mod env_file;
+pub mod error;
 mod explain;
 mod init;
 mod known_secrets;
@@ -22,9 +23,9 @@ pub mod term;
 mod verify;
 
 use crate::cli::{Cli, Command, ListArgs, SandboxBehaviour, ValidateArgs};
-use crate::error::AppError;
 use crate::exit;
 use crate::sandbox::{Dialect, Fault, SandboxConfig};
+use error::AppError;
 
 /// Runs the command and returns the process exit code.
 pub fn run(cli: Cli) -> Result<u8, AppError> {

@@ -8,9 +8,9 @@ use std::time::SystemTime;
 
 use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 
+use crate::app::error::{AppError, UsageError};
 use crate::check::{builtin_text, CheckSet};
 use crate::cli::{ColorChoice, OutputFormat, RunArgs};
-use crate::error::{AppError, UsageError};
 use crate::result::{RunResult, Target};
 use crate::run::{self, Observer, RunSettings, TargetSettings, Timeouts};
 use crate::sandbox::{Sandbox, FIXTURES};

@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{json, Value};
 
+use crate::app::error::AppError;
 use crate::cli::SandboxArgs;
-use crate::error::AppError;
 use crate::exit;
 use crate::result::ms;
 use crate::sandbox::{Dialect, Fault, Sandbox, SandboxStats, FIXTURES};

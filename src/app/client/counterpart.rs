@@ -2,8 +2,8 @@
 //! faults), or the real API behind a recorder (`--upstream`).
 
 use crate::app::config::{check_base_url, BaseUrlError, ConfigError};
+use crate::app::error::{AppError, UsageError};
 use crate::cli::ClientArgs;
-use crate::error::{AppError, UsageError};
 use crate::recorder::{upstream_client, RecordedServer};
 use crate::sandbox::{SandboxConfig, Scenario, FIXTURES};
 use crate::secret::{Redactor, Secret};

@@ -11,8 +11,8 @@ mod tree;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use crate::app::error::{AppError, UsageError};
 use crate::cli::{ClientArgs, ColorChoice};
-use crate::error::{AppError, UsageError};
 use crate::exit;
 use crate::grade::{self, ClientFacts, ClientTimes, GradeContext};
 use crate::recording::Recording;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-use crate::app::config::{BaseUrlError, ConfigError};
+use super::config::{BaseUrlError, ConfigError};
 use crate::check::CheckErrors;
 use crate::exit;
 use crate::report::ReportError;

@@ -66,12 +66,6 @@ pub enum AppError {
 pub enum UsageError {
     #[error("--ignored selects checks marked ignored in advance, and no check is: a check is ignored only at run time (a fixture not supplied, a prerequisite that failed), and the reports list those with how to supply what they need. Run without --ignored (or --include-ignored).")]
     IgnoredSelection,
-    #[error(transparent)]
-    UnknownFault(#[from] crate::sandbox::UnknownFault),
-    #[error(transparent)]
-    UnknownScenario(#[from] crate::sandbox::UnknownScenario),
-    #[error(transparent)]
-    UnknownDialect(#[from] crate::sandbox::UnknownDialect),
     /// Run filters or `--skip` patterns that match no check id.
     #[error("{}\nnothing was sent; `wapzi-homolog list` shows the check ids", unmatched_text(.0))]
     UnmatchedSelection(Vec<crate::run::Unmatched>),

@@ -25,7 +25,7 @@ use super::known_secrets::{known_secrets, load_checks_from, DEFAULT_CHECKS_DIR};
 use super::run_options::{setting_lines, RunOptions};
 use super::stdout::{self, Relay};
 use super::term;
-use super::{runtime, sandbox_config};
+use super::{names, runtime, sandbox_config};
 
 /// Runs the checks selected by `args` and returns the gate's exit code.
 pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
@@ -71,7 +71,7 @@ pub fn run_checks(args: RunArgs) -> Result<u8, AppError> {
     let config = if args.output.list {
         None
     } else if args.sandbox {
-        let config = sandbox_config(&args.sandbox_behaviour)?;
+        let config = sandbox_config(&args.sandbox_behaviour);
         let started = rt.block_on(Sandbox::start(([127, 0, 0, 1], 0).into(), config))?;
         let mut sandboxed = sandbox_target(started.base_url())?;
         // The sandbox supplies its own fixtures; a `--fixture` flag adds one
@@ -298,12 +298,12 @@ fn target_of(config: &TargetConfig, args: &RunArgs) -> Target {
         entry_point_id: config.target.entry_point_id.clone(),
         sandbox: args.sandbox,
         faults: if args.sandbox {
-            args.sandbox_behaviour.faults.clone()
+            names(&args.sandbox_behaviour.faults)
         } else {
             Vec::new()
         },
         dialects: if args.sandbox {
-            args.sandbox_behaviour.dialects.clone()
+            names(&args.sandbox_behaviour.dialects)
         } else {
             Vec::new()
         },

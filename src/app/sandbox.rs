@@ -30,7 +30,7 @@ pub fn sandbox(args: SandboxArgs) -> Result<u8, AppError> {
         }
         return Ok(exit::READY);
     }
-    let config = sandbox_config(&args.behaviour)?;
+    let config = sandbox_config(&args.behaviour);
     let latency = config.latency;
     let rt = runtime()?;
     let stats = rt.block_on(async {

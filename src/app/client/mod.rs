@@ -23,7 +23,7 @@ use crate::secret::{Redactor, Secret};
 
 use super::known_secrets::{known_secrets, DEFAULT_CHECKS_DIR};
 use super::run_options::check_sources;
-use super::{runtime, stdout};
+use super::{names, runtime, stdout};
 use command::{run_command, CommandRun};
 use counterpart::Counterpart;
 
@@ -112,7 +112,7 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
     let facts = ClientFacts {
         command: (!args.command.is_empty()).then(|| args.command.clone()),
         command_exit: met.command.as_ref().map(|c| c.exit.clone()),
-        scenarios: args.scenarios.clone(),
+        scenarios: names(&args.scenarios),
         upstream: counterpart.upstream_url(),
         interrupted: met.interrupted,
         waivers,
@@ -121,8 +121,8 @@ pub fn client(args: ClientArgs) -> Result<u8, AppError> {
         base_url,
         entry_point_id,
         sandbox: counterpart.is_sandbox(),
-        faults: args.behaviour.faults.clone(),
-        dialects: args.behaviour.dialects.clone(),
+        faults: names(&args.behaviour.faults),
+        dialects: names(&args.behaviour.dialects),
         fixtures_supplied: Vec::new(),
         tls: None,
         proxy: None,

@@ -13,23 +13,23 @@
 //! root: [`text`] makes server-sent text visible, and [`failure_text`]
 //! lays a check's failure out for libtest's lines and the reports alike.
 
-pub mod api;
+pub(crate) mod api;
 pub mod app;
 pub mod check;
 pub mod cli;
 pub mod exit;
-pub mod failure_text;
-pub mod file;
+pub(crate) mod failure_text;
+pub(crate) mod file;
 pub mod grade;
 pub mod record;
 pub mod recorder;
 pub mod recording;
 pub mod report;
 pub mod result;
-pub mod run;
+pub(crate) mod run;
 pub mod sandbox;
 pub mod scaffold;
 pub mod secret;
-pub mod source;
-pub mod text;
+pub(crate) mod source;
+pub(crate) mod text;
 pub mod waiver;

@@ -31,11 +31,11 @@ mod verdict;
 
 pub use assemble::{assemble, checks_digest, new_run_id, rfc3339};
 pub use error::RunError;
-pub use fds::{fd_room, fit, FdRoom, Fit};
-pub use harness::{execute, print_results, Executed, Plan};
+pub use fds::{fd_room, fit};
+pub use harness::{execute, print_results, Plan};
 pub use interrupt::{interrupted, watch as watch_signals, Signal};
 pub use observer::Observer;
 pub use proxy::{choose as choose_proxy, ProxyChoice};
-pub use selection::{PatternKind, Selection, Suggestion, Unmatched};
+pub use selection::{Selection, Unmatched};
 pub use settings::{RunSettings, TargetSettings, Timeouts};
 pub use tls::probe_tls;

@@ -6,11 +6,11 @@
 
 mod checks_set;
 mod client;
-pub mod config;
-pub mod console;
+pub(crate) mod config;
+pub(crate) mod console;
 mod editor;
 mod env_file;
-pub mod error;
+pub(crate) mod error;
 mod explain;
 mod init;
 mod known_secrets;
@@ -19,7 +19,7 @@ mod run_checks;
 mod run_options;
 mod sandbox;
 mod stdout;
-pub mod term;
+pub(crate) mod term;
 mod verify;
 
 use crate::cli::{Cli, Command, ListArgs, SandboxBehaviour, ValidateArgs};

@@ -21,7 +21,7 @@ pub const TERMINAL_STATUSES: &[&str] = &["completed", "failed", "superseded"];
 /// A validated client check.
 #[derive(Debug, Clone)]
 pub struct ClientCheck {
-    pub id: String,
+    pub id: super::CheckId,
     pub title: String,
     pub item: ClientItem,
     pub severity: Severity,

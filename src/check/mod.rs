@@ -11,6 +11,7 @@ mod checklist;
 mod client_model;
 mod error;
 mod fixture;
+mod id;
 mod load;
 mod location;
 mod model;
@@ -34,6 +35,7 @@ pub use client_model::{
 };
 pub use error::{closest, did_you_mean, CheckError, CheckErrorKind, CheckErrors};
 pub use fixture::{env_var_for, Fixture, FixtureCatalog, BUILTIN_FIXTURES};
+pub use id::CheckId;
 pub use load::{load_paths, load_sources, CheckSet};
 pub use location::Location;
 pub use model::{

@@ -34,7 +34,7 @@ impl Severity {
 /// A validated check, ready to run.
 #[derive(Debug, Clone)]
 pub struct Check {
-    pub id: String,
+    pub id: super::CheckId,
     pub title: String,
     pub checklist: ChecklistItem,
     pub severity: Severity,

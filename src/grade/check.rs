@@ -49,7 +49,7 @@ pub fn grade(checks: &[ClientCheck], recording: &Recording, context: &GradeConte
         for v in &broken {
             graded
                 .violations
-                .push((traffic.calls[v.index].seq, check.id.clone()));
+                .push((traffic.calls[v.index].seq, check.id.to_string()));
         }
         let exchanges = exchanges(&broken, &traffic, &grading.redactor);
         graded
@@ -302,7 +302,7 @@ fn result_of(
     let severity = result::Severity::from(check.severity);
     let verdict = Verdict::of(&outcome, severity);
     CheckResult {
-        id: check.id.clone(),
+        id: check.id.to_string(),
         title: check.title.clone(),
         checklist_item: check.item.id().to_string(),
         severity,

@@ -153,7 +153,7 @@ fn item_evidence(
     let (mut passed, mut failed, mut gaps, mut waived) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for check in mine.iter().filter(|c| c.severity == Severity::Required) {
-        let id = check.id.clone();
+        let id = check.id.to_string();
         match by_id.get(check.id.as_str()) {
             Some(r) if r.verdict == Verdict::Passed => passed.push(id),
             Some(r) if r.verdict == Verdict::Waived => waived.push(id),
@@ -184,7 +184,7 @@ fn item_evidence(
             (!passed.is_empty() && evidenced) || !waived.is_empty(),
             !gaps.is_empty(),
         ),
-        checks: mine.iter().map(|c| c.id.clone()).collect(),
+        checks: mine.iter().map(|c| c.id.to_string()).collect(),
         passed,
         failed,
         gaps,

@@ -127,7 +127,7 @@ fn result_of(check: &Check, target: &Target, started: Instant, outcome: Outcome)
     let outcome = with_hint(outcome, &check.hint);
     let severity = result::Severity::from(check.severity);
     CheckResult {
-        id: check.id.clone(),
+        id: check.id.to_string(),
         title: check.title.clone(),
         checklist_item: check.checklist.id().to_string(),
         severity,
@@ -148,7 +148,7 @@ fn result_of(check: &Check, target: &Target, started: Instant, outcome: Outcome)
 /// can prove a panic is an error of its check and never lost.
 fn panic_if_asked(check: &Check) {
     #[cfg(debug_assertions)]
-    if std::env::var("WAPZI_HOMOLOG_TEST_PANIC").is_ok_and(|id| id == check.id) {
+    if std::env::var("WAPZI_HOMOLOG_TEST_PANIC").is_ok_and(|id| check.id == id) {
         panic!(
             "test-only panic of `{}` (WAPZI_HOMOLOG_TEST_PANIC)",
             check.id

@@ -14,7 +14,7 @@ use futures_util::FutureExt;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use tokio::sync::watch;
 
-use crate::check::{Check, CheckSet};
+use crate::check::{Check, CheckId, CheckSet};
 use crate::failure_text::failure_text;
 use crate::result::{CheckResult, Exchange, Outcome, Unreachable, Verdict};
 use crate::secret::Redactor;
@@ -185,7 +185,7 @@ fn spawn_checks(
     pending: Vec<Pending<'_>>,
     observer: Option<Arc<dyn Observer>>,
 ) {
-    let mut slots: HashMap<String, Slot> = HashMap::new();
+    let mut slots: HashMap<CheckId, Slot> = HashMap::new();
     let mut senders = Vec::new();
     for (check, tx) in &pending {
         let (slot_tx, slot_rx) = watch::channel(None);
@@ -197,7 +197,7 @@ fn spawn_checks(
         let prerequisites: Vec<(String, Slot)> = check
             .requires
             .iter()
-            .filter_map(|id| slots.get(id).map(|s| (id.clone(), s.clone())))
+            .filter_map(|id| slots.get(id.as_str()).map(|s| (id.clone(), s.clone())))
             .collect();
         let task = CheckTask {
             shared: shared.clone(),
@@ -207,7 +207,7 @@ fn spawn_checks(
             tx,
             slot_tx,
         };
-        runtime.spawn(watched(observer.clone(), check.id.clone(), task.run()));
+        runtime.spawn(watched(observer.clone(), check.id.to_string(), task.run()));
     }
 }
 
@@ -227,7 +227,7 @@ impl Handoff {
     }
 }
 
-fn handoff(check: &Check, checks: &[&Check], slots: &HashMap<String, Slot>) -> Option<Handoff> {
+fn handoff(check: &Check, checks: &[&Check], slots: &HashMap<CheckId, Slot>) -> Option<Handoff> {
     // A check that sends nothing takes no turn: none is kept for it.
     let overlapping = checks
         .iter()
@@ -242,7 +242,7 @@ fn handoff(check: &Check, checks: &[&Check], slots: &HashMap<String, Slot>) -> O
         .filter_map(|id| slots.get(id).cloned())
         .collect();
     Some(Handoff {
-        to: overlapping.id.clone(),
+        to: overlapping.id.to_string(),
         waits_on,
     })
 }
@@ -525,7 +525,7 @@ fn trial(
     redactor: Arc<Redactor>,
     observer: Option<Arc<dyn Observer>>,
 ) -> Trial {
-    let trial = Trial::ignorable_test(check.id.clone(), move || {
+    let trial = Trial::ignorable_test(check.id.to_string(), move || {
         let received = rx.recv();
         if let Some(observer) = &observer {
             observer.check_reported();
@@ -585,7 +585,7 @@ mod tests {
     use crate::check::{load_sources, CheckSource};
 
     /// The built-in checks, each with a slot that says whether it ended.
-    fn slots_of(set: &CheckSet) -> (HashMap<String, Slot>, Vec<SlotSender>) {
+    fn slots_of(set: &CheckSet) -> (HashMap<CheckId, Slot>, Vec<SlotSender>) {
         let mut slots = HashMap::new();
         let mut senders = Vec::new();
         for check in &set.checks {
@@ -638,7 +638,7 @@ mod tests {
         assert!(handoff.ready());
     }
 
-    fn handoff_for(checks: &[&Check], slots: &HashMap<String, Slot>, id: &str) -> Option<Handoff> {
+    fn handoff_for(checks: &[&Check], slots: &HashMap<CheckId, Slot>, id: &str) -> Option<Handoff> {
         let check = *checks.iter().find(|c| c.id == id).unwrap();
         handoff(check, checks, slots)
     }

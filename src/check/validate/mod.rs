@@ -20,6 +20,7 @@ use super::model::{Check, Step};
 use super::position::Positions;
 use super::raw::{RawCheck, CHECK_ID_PATTERN};
 use super::source::SourceText;
+use super::CheckId;
 
 /// Variables every check can use without declaring them.
 pub const BUILTIN_VARIABLES: &[&str] = &["entry_point_id", "run_id"];
@@ -96,7 +97,7 @@ pub fn validate_check(
         return Err(v.errors);
     }
     Ok(Check {
-        id: raw.id,
+        id: CheckId::new(raw.id),
         title: raw.title,
         checklist: raw.checklist,
         severity: raw.severity,
@@ -187,7 +188,7 @@ pub fn validate_set(checks: &[(Check, FileContext)], known: &[String]) -> Vec<Ch
         if reaches(&by_id, check, &check.id, &mut BTreeSet::new()) {
             errors.push(ctx.error_at_key(
                 "requires",
-                CheckErrorKind::RequirementCycle(check.id.clone()),
+                CheckErrorKind::RequirementCycle(check.id.to_string()),
             ));
         }
     }

@@ -393,7 +393,7 @@ pub struct RunOutput {
 
 impl RunOutput {
     /// libtest-mimic's arguments: the output settings only (colour is the
-    /// run's decision, [`crate::app::term::colour_on`]). The selection
+    /// run's decision, `crate::app::term::colour_on`). The selection
     /// is the harness's own (several filters, and the checks a selected
     /// check judges), so libtest is given the selected trials unfiltered.
     pub fn libtest(&self) -> libtest_mimic::Arguments {

@@ -337,7 +337,7 @@ impl RecordedCall {
         self.at + self.duration
     }
 
-    /// Which of the page's calls this was ([`crate::api::Call`], the one
+    /// Which of the page's calls this was (`crate::api::Call`, the one
     /// definition).
     pub fn call(&self) -> crate::api::Call<'_> {
         crate::api::Call::of(&self.method, &self.path)

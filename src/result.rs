@@ -996,7 +996,7 @@ impl Exchange {
         }
     }
 
-    /// Which of the page's calls this was ([`crate::api::Call`], the one
+    /// Which of the page's calls this was (`crate::api::Call`, the one
     /// definition).
     pub fn call(&self) -> crate::api::Call<'_> {
         crate::api::Call::of_url(&self.method, &self.url)

@@ -46,10 +46,10 @@ pub struct Check {
     /// Fixtures that must be supplied, or the check is ignored.
     pub needs: Vec<String>,
     /// Checks whose failure makes this one pointless to run.
-    pub requires: Vec<String>,
+    pub requires: Vec<super::CheckId>,
     /// A required check whose executions this one must overlap: it is
     /// given the next turn to send once its prerequisites have passed.
-    pub overlaps: Option<String>,
+    pub overlaps: Option<super::CheckId>,
     pub steps: Vec<Step>,
     pub file: PathBuf,
     pub line: usize,
@@ -141,7 +141,7 @@ pub enum Source {
 /// Another check's step, by check id and step name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FromStep {
-    pub check: String,
+    pub check: super::CheckId,
     pub step: String,
 }
 

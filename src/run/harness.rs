@@ -197,7 +197,7 @@ fn spawn_checks(
         let prerequisites: Vec<(String, Slot)> = check
             .requires
             .iter()
-            .filter_map(|id| slots.get(id.as_str()).map(|s| (id.clone(), s.clone())))
+            .filter_map(|id| slots.get(id).map(|s| (id.to_string(), s.clone())))
             .collect();
         let task = CheckTask {
             shared: shared.clone(),
@@ -249,7 +249,7 @@ fn handoff(check: &Check, checks: &[&Check], slots: &HashMap<CheckId, Slot>) -> 
 
 /// Every check of `checks` that `check` requires, directly or not.
 fn required_by<'a>(check: &'a Check, checks: &[&'a Check]) -> std::collections::HashSet<&'a str> {
-    let requires = |c: &'a Check| c.requires.iter().map(String::as_str).collect();
+    let requires = |c: &'a Check| c.requires.iter().map(CheckId::as_str).collect();
     reached(checks, requires(check), requires)
 }
 
@@ -622,7 +622,7 @@ mod tests {
             .iter_mut()
             .find(|c| c.id == "conversation::latest-wins")
             .unwrap();
-        latest.requires.push("key::missing".to_string());
+        latest.requires.push(CheckId::new("key::missing"));
         let checks: Vec<&Check> = owned.iter().collect();
         let (slots, senders) = slots_of(&set);
         let handoff = handoff_for(&checks, &slots, "entry-point::configured-active").unwrap();

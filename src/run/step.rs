@@ -236,7 +236,7 @@ impl<'a> CheckRun<'a> {
     ) -> Result<(String, Incoming), StepEnd> {
         let history: Vec<Exchange> = self
             .sources
-            .get(&from.check)
+            .get(from.check.as_str())
             .map(|r| {
                 r.exchanges
                     .iter()
@@ -272,7 +272,7 @@ impl<'a> CheckRun<'a> {
             }
         }
         self.exchanges.extend(history.into_iter().map(|mut e| {
-            e.reused_from = Some(from.check.clone());
+            e.reused_from = Some(from.check.to_string());
             e
         }));
         Ok((sent, response))

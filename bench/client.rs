@@ -506,7 +506,7 @@ fn call(
         query: None,
         headers,
         body: RecordedBody::of(body.as_bytes()),
-        status,
+        status: Some(status),
         response_headers: vec![("content-type".into(), "application/json".into())],
         response_body: RecordedBody::answer(response.as_bytes(), response.len()),
         client_gone: false,

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::sandbox::{Dialect, Fault, Scenario};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "wapzi-homolog",
@@ -79,8 +81,8 @@ pub struct ClientArgs {
     pub behaviour: SandboxBehaviour,
     /// Present a documented situation to the client (repeatable; see --list-scenarios, which
     /// says those the recorder also presents with --upstream).
-    #[arg(long = "scenario", value_name = "NAME")]
-    pub scenarios: Vec<String>,
+    #[arg(long = "scenario", value_name = "NAME", value_parser = Scenario::parse)]
+    pub scenarios: Vec<Scenario>,
     /// Print the scenarios the sandbox can present, a line each, and exit.
     #[arg(long)]
     pub list_scenarios: bool,
@@ -214,12 +216,12 @@ pub struct SandboxBehaviour {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "300ms")]
     pub latency: Duration,
     /// Make the sandbox deviate from the documented API (repeatable; see `sandbox --list-faults`).
-    #[arg(long = "fault", value_name = "NAME")]
-    pub faults: Vec<String>,
+    #[arg(long = "fault", value_name = "NAME", value_parser = Fault::parse)]
+    pub faults: Vec<Fault>,
     /// Make the sandbox speak a faithful reading of a point the API page leaves open
     /// (repeatable, any combination; see `sandbox --list-dialects`).
-    #[arg(long = "dialect", value_name = "NAME")]
-    pub dialects: Vec<String>,
+    #[arg(long = "dialect", value_name = "NAME", value_parser = Dialect::parse)]
+    pub dialects: Vec<Dialect>,
 }
 
 #[derive(Debug, Args)]
@@ -391,7 +393,7 @@ pub struct RunOutput {
 
 impl RunOutput {
     /// libtest-mimic's arguments: the output settings only (colour is the
-    /// run's decision, [`crate::app::term::colour_on`]). The selection
+    /// run's decision, `crate::app::term::colour_on`). The selection
     /// is the harness's own (several filters, and the checks a selected
     /// check judges), so libtest is given the selected trials unfiltered.
     pub fn libtest(&self) -> libtest_mimic::Arguments {
@@ -522,4 +524,59 @@ fn parse_positive_duration(text: &str) -> Result<Duration, String> {
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text).map_err(|e| format!("{e} (write e.g. `30s` or `500ms`)"))
+}
+
+#[cfg(test)]
+mod tests {
+    //! Fault, dialect and scenario names are typed once, here: an unknown
+    //! one is refused by the parser with its "did you mean".
+
+    use clap::Parser;
+
+    use super::{Cli, Command};
+    use crate::sandbox::{Dialect, Fault, Scenario};
+
+    #[test]
+    fn sandbox_names_are_parsed_once_into_their_types() {
+        let cli = Cli::try_parse_from([
+            "wapzi-homolog",
+            "client",
+            "--fault",
+            "accept-missing-key",
+            "--dialect",
+            "json-404",
+            "--scenario",
+            "unavailable",
+            "--",
+            "true",
+        ]);
+        let Ok(Cli {
+            command: Command::Client(args),
+            ..
+        }) = cli
+        else {
+            panic!("not parsed: {cli:?}");
+        };
+        assert_eq!(args.behaviour.faults, [Fault::AcceptMissingKey]);
+        assert_eq!(args.behaviour.dialects, [Dialect::Json404]);
+        assert_eq!(args.scenarios, [Scenario::Unavailable]);
+    }
+
+    #[test]
+    fn an_unknown_name_is_refused_by_the_parser_with_a_suggestion() {
+        for (flag, value, says) in [
+            ("--dialect", "json404", "(did you mean `json-404`?)"),
+            (
+                "--fault",
+                "accept-missing-kye",
+                "(did you mean `accept-missing-key`?)",
+            ),
+        ] {
+            let error = Cli::try_parse_from(["wapzi-homolog", "sandbox", flag, value])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.contains(says), "{flag} {value}: {error}");
+        }
+    }
 }

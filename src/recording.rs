@@ -66,10 +66,10 @@ pub struct RecordedCall {
     /// Request headers in order, names lowercase, values lossily decoded.
     pub headers: Vec<(String, String)>,
     pub body: RecordedBody,
-    /// The status the client got; 0 when no answer was given (the
+    /// The status the client got; `None` when no answer was given (the
     /// upstream could not be reached and the client got the recorder's 502,
     /// or the run stopped while it waited and the client got a 503).
-    pub status: u16,
+    pub status: Option<u16>,
     pub response_headers: Vec<(String, String)>,
     pub response_body: RecordedBody,
     /// The client hung up before the answer's head reached it: the answer
@@ -77,7 +77,7 @@ pub struct RecordedCall {
     /// execute the client never saw).
     pub client_gone: bool,
     /// The status of the answer the recorder gave itself, when the
-    /// counterpart gave none ([`RecordedCall::status`] is then 0): a body
+    /// counterpart gave none ([`RecordedCall::status`] is then `None`): a body
     /// it would not pass on, an upstream it could not reach, a stop.
     pub recorder_answer: Option<u16>,
     /// The scenario whose answer the recorder presented itself in front of
@@ -330,14 +330,32 @@ impl RecordedCall {
         self.at + self.duration
     }
 
+    /// Which of the page's calls this was (`crate::api::Call`, the one
+    /// definition).
+    pub fn call(&self) -> crate::api::Call<'_> {
+        crate::api::Call::of(&self.method, &self.path)
+    }
+
+    /// The status as reports write it: 0 for no answer (report.json's and
+    /// the rules' `status`).
+    pub fn status_code(&self) -> u16 {
+        self.status.unwrap_or(0)
+    }
+
+    /// Whether the client got a 2xx.
+    pub fn is_success(&self) -> bool {
+        self.status
+            .is_some_and(|status| (200..300).contains(&status))
+    }
+
     /// The entry point of an execute call (`POST /v1/entry-points/{id}/execute`).
     pub fn execute_entry_point(&self) -> Option<&str> {
-        execute_entry_point_of(&self.method, &self.path)
+        self.call().entry_point()
     }
 
     /// The execution a read is for (`GET /v1/executions/{id}`).
     pub fn read_execution(&self) -> Option<&str> {
-        read_execution_of(&self.method, &self.path)
+        self.call().execution()
     }
 
     /// A string field of the response's JSON body (`executionId`, `status`...).
@@ -389,7 +407,7 @@ mod tests {
             query: None,
             headers: vec![("x-api-key".into(), "k".into())],
             body: RecordedBody::default(),
-            status: 202,
+            status: Some(202),
             response_headers: Vec::new(),
             response_body: RecordedBody::of(br#"{"executionId":"exec_1","status":"queued"}"#),
             client_gone: false,

@@ -639,9 +639,11 @@ impl BasisRecord {
     }
 }
 
-/// The kind of a failure or error.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
-#[serde(rename_all = "snake_case")]
+/// The kind of a failure or error. report.json writes its [`name`]
+/// (`not_sent` for every cause of a request never sent).
+///
+/// [`name`]: FailureKind::name
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FailureKind {
     /// The HTTP status was not the documented one.
     Status,
@@ -671,8 +673,8 @@ pub enum FailureKind {
     Transport,
     /// The proxy did not open a tunnel to the target.
     Proxy,
-    /// The request was not sent (it would have left the base URL's origin).
-    NotSent,
+    /// The request was never sent, for one of [`NotSent`]'s reasons.
+    NotSent(NotSent),
     /// The check's `--check-timeout` ran out.
     CheckTimeout,
     /// The run's `--deadline` ran out.
@@ -693,6 +695,105 @@ pub enum FailureKind {
     /// descriptors (`ulimit -n`). Never the target's fault: the run ends
     /// with the setup exit code.
     LocalLimit,
+}
+
+/// Why a request was never sent: each is the check's, its inputs' or the
+/// run's setup's doing, never the target's. Reports do not tell them apart
+/// (all are `not_sent`); the message does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NotSent {
+    /// Its path would take it (and the key) away from the base URL's origin.
+    OffOrigin,
+    /// The credential it names was not supplied, or the key has no variant
+    /// of that shape.
+    NoCredential,
+    /// A template, header value or body could not be written into it.
+    Unwritable,
+    /// A `from` step's check recorded no answer at that step to judge again.
+    NothingToReuse,
+    /// A fixture the step names does not hold what the step needs (a
+    /// duration).
+    BadFixture,
+    /// A client rule needs a value that was not supplied.
+    MissingValue,
+    /// Read back from a report, which does not name the reason.
+    Unrecorded,
+}
+
+/// Every kind once, as a report can name it: what reading a report back
+/// goes through.
+const FAILURE_KINDS: [FailureKind; 23] = [
+    FailureKind::Status,
+    FailureKind::Header,
+    FailureKind::Body,
+    FailureKind::NotJson,
+    FailureKind::Capture,
+    FailureKind::PollTimedOut,
+    FailureKind::OverBudget,
+    FailureKind::Dns,
+    FailureKind::Refused,
+    FailureKind::Tls,
+    FailureKind::Timeout,
+    FailureKind::ConnectionLost,
+    FailureKind::Transport,
+    FailureKind::Proxy,
+    FailureKind::NotSent(NotSent::Unrecorded),
+    FailureKind::CheckTimeout,
+    FailureKind::Deadline,
+    FailureKind::Prerequisite,
+    FailureKind::Internal,
+    FailureKind::Interrupted,
+    FailureKind::ClientRule,
+    FailureKind::ClientCommand,
+    FailureKind::LocalLimit,
+];
+
+impl FailureKind {
+    /// The name report.json writes: `status`, `not_sent`, `connection_lost`.
+    pub fn name(self) -> &'static str {
+        use FailureKind as K;
+        match self {
+            K::Status => "status",
+            K::Header => "header",
+            K::Body => "body",
+            K::NotJson => "not_json",
+            K::Capture => "capture",
+            K::PollTimedOut => "poll_timed_out",
+            K::OverBudget => "over_budget",
+            K::Dns => "dns",
+            K::Refused => "refused",
+            K::Tls => "tls",
+            K::Timeout => "timeout",
+            K::ConnectionLost => "connection_lost",
+            K::Transport => "transport",
+            K::Proxy => "proxy",
+            K::NotSent(_) => "not_sent",
+            K::CheckTimeout => "check_timeout",
+            K::Deadline => "deadline",
+            K::Prerequisite => "prerequisite",
+            K::Internal => "internal",
+            K::Interrupted => "interrupted",
+            K::ClientRule => "client_rule",
+            K::ClientCommand => "client_command",
+            K::LocalLimit => "local_limit",
+        }
+    }
+}
+
+impl Serialize for FailureKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for FailureKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        FAILURE_KINDS
+            .into_iter()
+            .find(|kind| kind.name() == name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown failure kind `{name}`")))
+    }
 }
 
 impl Failure {
@@ -905,21 +1006,18 @@ impl Exchange {
     pub fn kind(&self) -> ExchangeKind {
         if self.poll.is_some() {
             ExchangeKind::Poll
-        } else if self.method.eq_ignore_ascii_case("POST") && is_execute_url(&self.url) {
+        } else if self.call().entry_point().is_some() {
             ExchangeKind::Execute
         } else {
             ExchangeKind::Other
         }
     }
-}
 
-/// Whether `url`'s path is an entry point's execute path,
-/// `.../entry-points/{id}/execute` (the base URL may add a prefix).
-fn is_execute_url(url: &str) -> bool {
-    let path = url.split(['?', '#']).next().unwrap_or_default();
-    path.strip_suffix("/execute")
-        .and_then(|rest| rest.rsplit_once('/'))
-        .is_some_and(|(before, id)| !id.is_empty() && before.ends_with("/entry-points"))
+    /// Which of the page's calls this was (`crate::api::Call`, the one
+    /// definition).
+    pub fn call(&self) -> crate::api::Call<'_> {
+        crate::api::Call::of_url(&self.method, &self.url)
+    }
 }
 
 impl CheckResult {
@@ -980,23 +1078,68 @@ fn ms_or_nan<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D
 
 #[cfg(test)]
 mod tests {
-    use super::is_execute_url;
+    use super::{Exchange, ExchangeKind, FailureKind, NotSent, FAILURE_KINDS};
+
+    fn exchange(method: &str, url: &str) -> Exchange {
+        Exchange {
+            step: "s".into(),
+            method: method.into(),
+            url: url.into(),
+            request_headers: Vec::new(),
+            request_body: None,
+            response: None,
+            error: None,
+            started_ms: 0.0,
+            duration_ms: 0.0,
+            poll: None,
+            reused_from: None,
+            key_env: None,
+        }
+    }
 
     #[test]
-    fn the_execute_call_is_known_by_its_path() {
-        for yes in [
-            "http://127.0.0.1:1/v1/entry-points/ep_1/execute",
-            "https://api.example/prefix/v1/entry-points/ep_1/execute?x=1",
+    fn an_exchange_is_the_execute_call_by_the_one_definition() {
+        let base = "https://api.example/prefix";
+        let execute = exchange("POST", &format!("{base}/v1/entry-points/ep_1/execute?x=1"));
+        assert_eq!(execute.kind(), ExchangeKind::Execute);
+        assert_eq!(execute.call().entry_point(), Some("ep_1"));
+        // HTTP methods are case-sensitive; a path merely ending in
+        // `/execute` is not the page's call.
+        for (method, path) in [
+            ("post", "/v1/entry-points/ep_1/execute"),
+            ("POST", "/v1/things/ep_1/execute"),
+            ("POST", "/v1/entry-points/a/b/execute"),
         ] {
-            assert!(is_execute_url(yes), "{yes}");
+            let other = exchange(method, &format!("{base}{path}"));
+            assert_eq!(other.kind(), ExchangeKind::Other, "{method} {path}");
         }
-        for no in [
-            "http://127.0.0.1:1/v1/executions/exec_1",
-            "http://127.0.0.1:1/v1/entry-points//execute",
-            "http://127.0.0.1:1/v1/entry-points/ep_1/execute/x",
-            "http://127.0.0.1:1/v1/things/ep_1/execute",
-        ] {
-            assert!(!is_execute_url(no), "{no}");
+        let read = exchange("GET", &format!("{base}/v1/executions/exec_1"));
+        assert_eq!(read.call().execution(), Some("exec_1"));
+    }
+
+    #[test]
+    fn every_failure_kind_reads_back_from_its_name_and_not_sent_hides_its_reason() {
+        let mut names: Vec<&str> = FAILURE_KINDS.iter().map(|k| k.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), FAILURE_KINDS.len(), "two kinds share a name");
+        for kind in FAILURE_KINDS {
+            let json = serde_json::to_string(&kind).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", kind.name()));
+            let back: FailureKind = serde_json::from_str(&json).unwrap_or(FailureKind::Internal);
+            assert_eq!(back.name(), kind.name());
         }
+        let cause = FailureKind::NotSent(NotSent::OffOrigin);
+        assert_eq!(
+            serde_json::to_string(&cause).ok().as_deref(),
+            Some("\"not_sent\"")
+        );
+        assert_eq!(
+            serde_json::to_string(&FailureKind::ConnectionLost)
+                .ok()
+                .as_deref(),
+            Some("\"connection_lost\"")
+        );
+        assert!(serde_json::from_str::<FailureKind>("\"no_such_kind\"").is_err());
     }
 }

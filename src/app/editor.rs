@@ -5,9 +5,9 @@ use std::io::Write;
 
 use clap::CommandFactory;
 
+use crate::app::error::AppError;
 use crate::check::{builtin_ids, check_schema_json};
 use crate::cli::{Cli, CompletionsArgs};
-use crate::error::AppError;
 use crate::exit;
 use crate::sandbox::{Dialect, Fault, Scenario};
 
@@ -34,8 +34,8 @@ pub fn completions(args: CompletionsArgs) -> Result<u8, AppError> {
 
 /// `command` with the values a shell may offer for `--fault`, `--dialect`,
 /// `--scenario`, and check ids (`explain`, `run`'s filters and `--skip`).
-/// Only the script is given them: the parser keeps taking any text, so an
-/// unknown name still gets this program's "did you mean" (and a filter may
+/// Only the script is given them: the command that runs keeps its own
+/// parsers (the typed names with their "did you mean", and filters that may
 /// be any part of an id). The check ids are the built-in ones: a static
 /// script cannot know a folder's own checks.
 fn with_value_candidates(command: clap::Command) -> clap::Command {

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::error::AppError;
+use crate::app::error::AppError;
 use crate::source::Source;
 
 use super::config::ConfigError;

@@ -21,9 +21,9 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
+use crate::app::error::{AppError, UsageError};
 use crate::check::{did_you_mean, Basis, Check, CheckSet, ClientCheck, Severity, Step};
 use crate::cli::ExplainArgs;
-use crate::error::{AppError, UsageError};
 use crate::exit;
 
 /// Width the free text (description, hint) is wrapped to.
@@ -102,12 +102,7 @@ fn client_explanation(check: &ClientCheck) -> String {
     let _ = writeln!(text, "severity:       {}", severity_text(check.severity));
     basis(&mut text, check.basis.as_ref());
     let _ = writeln!(text, "exercised by:   {}", check.exercised_by);
-    let _ = writeln!(
-        text,
-        "file:           {}:{}",
-        check.file.display(),
-        check.line
-    );
+    let _ = writeln!(text, "file:           {}", check.location());
     text.push_str("rules:\n");
     for (i, rule) in check.rules.iter().enumerate() {
         let _ = writeln!(text, "  {}. {} (line {})", i + 1, rule.name, rule.line);
@@ -153,12 +148,7 @@ fn explanation(check: &Check, set: &CheckSet) -> String {
             "overlaps:       {overlapped} (takes the next turn to send, while its executions run)"
         );
     }
-    let _ = writeln!(
-        text,
-        "file:           {}:{}",
-        check.file.display(),
-        check.line
-    );
+    let _ = writeln!(text, "file:           {}", check.location());
     steps(&mut text, check);
     text.push_str("hint:\n");
     wrap(&mut text, "  ", &check.hint);

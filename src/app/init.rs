@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::app::error::{AppError, InitError};
 use crate::cli::InitArgs;
-use crate::error::{AppError, InitError};
 use crate::exit;
 use crate::scaffold::{self, Wrote, DEFAULT_CHECKS, EXAMPLE_CHECK_FILE, GITLAB_PIPELINE_FILE};
 

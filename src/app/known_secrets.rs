@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::app::error::AppError;
 use crate::check::{env_var_for, load_sources, CheckSet, CheckSource, BUILTIN_FIXTURES};
 use crate::cli::RunArgs;
-use crate::error::AppError;
 use crate::secret::{Redactor, Secret};
 
 use super::config::read_secret_file;

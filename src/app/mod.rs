@@ -6,10 +6,11 @@
 
 mod checks_set;
 mod client;
-pub mod config;
-pub mod console;
+pub(crate) mod config;
+pub(crate) mod console;
 mod editor;
 mod env_file;
+pub(crate) mod error;
 mod explain;
 mod init;
 mod known_secrets;
@@ -18,13 +19,13 @@ mod run_checks;
 mod run_options;
 mod sandbox;
 mod stdout;
-pub mod term;
+pub(crate) mod term;
 mod verify;
 
 use crate::cli::{Cli, Command, ListArgs, SandboxBehaviour, ValidateArgs};
-use crate::error::AppError;
 use crate::exit;
-use crate::sandbox::{Dialect, Fault, SandboxConfig};
+use crate::sandbox::SandboxConfig;
+use error::AppError;
 
 /// Runs the command and returns the process exit code.
 pub fn run(cli: Cli) -> Result<u8, AppError> {
@@ -99,21 +100,19 @@ fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
         .map_err(|e| crate::run::RunError::Runtime(e).into())
 }
 
-fn sandbox_config(behaviour: &SandboxBehaviour) -> Result<SandboxConfig, AppError> {
-    let faults = behaviour
-        .faults
-        .iter()
-        .map(|f| Fault::parse(f).map_err(|e| AppError::Usage(e.into())))
-        .collect::<Result<Vec<_>, _>>()?;
-    let dialects = behaviour
-        .dialects
-        .iter()
-        .map(|d| Dialect::parse(d).map_err(|e| AppError::Usage(e.into())))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(SandboxConfig {
+/// The sandbox `behaviour` asks for (its names were parsed, "did you
+/// mean" and all, by the command line).
+fn sandbox_config(behaviour: &SandboxBehaviour) -> SandboxConfig {
+    SandboxConfig {
         latency: behaviour.latency,
-        faults,
-        dialects,
+        faults: behaviour.faults.clone(),
+        dialects: behaviour.dialects.clone(),
         ..SandboxConfig::default()
-    })
+    }
+}
+
+/// The names of typed values (faults, dialects, scenarios) as reports
+/// write them: text made at the edge.
+fn names<T: std::fmt::Display>(values: &[T]) -> Vec<String> {
+    values.iter().map(ToString::to_string).collect()
 }

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use crate::app::error::AppError;
 use crate::check::CheckSet;
 use crate::cli::RecordArgs;
-use crate::error::AppError;
 use crate::record::SigningKey;
 use crate::report::RecordSettings;
 use crate::result::{CheckResult, WaiverRecord};

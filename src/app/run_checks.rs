@@ -8,9 +8,9 @@ use std::time::SystemTime;
 
 use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 
+use crate::app::error::{AppError, UsageError};
 use crate::check::{builtin_text, CheckSet, CheckSource};
 use crate::cli::{ColorChoice, OutputFormat, RunArgs};
-use crate::error::{AppError, UsageError};
 use crate::result::{RunResult, Target};
 use crate::run::{self, Observer, RunSettings, TargetSettings, Timeouts};
 use crate::sandbox::{Sandbox, FIXTURES};
@@ -25,7 +25,7 @@ use super::known_secrets::{known_secrets, load_checks_from, DEFAULT_CHECKS_DIR};
 use super::run_options::{setting_lines, RunOptions};
 use super::stdout::{self, Relay};
 use super::term;
-use super::{runtime, sandbox_config};
+use super::{names, runtime, sandbox_config};
 
 /// Runs the checks selected by `args` and returns the gate's exit code:
 /// resolve what to run and against what, execute it, assemble the result,
@@ -152,7 +152,7 @@ fn target_config(
         let config = resolve_target(args, &resolved.set.catalog, &sourced)?;
         return Ok(Some((config, None)));
     }
-    let config = sandbox_config(&args.sandbox_behaviour)?;
+    let config = sandbox_config(&args.sandbox_behaviour);
     let started = rt.block_on(Sandbox::start(([127, 0, 0, 1], 0).into(), config))?;
     let mut sandboxed = sandbox_target(started.base_url())?;
     // The sandbox supplies its own fixtures; a `--fixture` flag adds one
@@ -377,12 +377,8 @@ fn refuse_secrets_in_checks(files: &[PathBuf], redactor: &Redactor) -> Result<()
                 .take_while(|(a, b)| a == b)
                 .count()
                 + 1;
-            return Err(UsageError::SecretInCheckFile {
-                file: file.clone(),
-                line: n + 1,
-                column,
-            }
-            .into());
+            let at = crate::check::Location::of(file, n + 1).at_column(column);
+            return Err(UsageError::SecretInCheckFile { at }.into());
         }
     }
     Ok(())
@@ -428,12 +424,12 @@ fn target_of(config: &TargetConfig, args: &RunArgs) -> Target {
         entry_point_id: config.target.entry_point_id.clone(),
         sandbox: args.sandbox,
         faults: if args.sandbox {
-            args.sandbox_behaviour.faults.clone()
+            names(&args.sandbox_behaviour.faults)
         } else {
             Vec::new()
         },
         dialects: if args.sandbox {
-            args.sandbox_behaviour.dialects.clone()
+            names(&args.sandbox_behaviour.dialects)
         } else {
             Vec::new()
         },

@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{json, Value};
 
+use crate::app::error::AppError;
 use crate::cli::SandboxArgs;
-use crate::error::AppError;
 use crate::exit;
 use crate::result::ms;
 use crate::sandbox::{Dialect, Fault, Sandbox, SandboxStats, FIXTURES};
@@ -30,7 +30,7 @@ pub fn sandbox(args: SandboxArgs) -> Result<u8, AppError> {
         }
         return Ok(exit::READY);
     }
-    let config = sandbox_config(&args.behaviour)?;
+    let config = sandbox_config(&args.behaviour);
     let latency = config.latency;
     let rt = runtime()?;
     let stats = rt.block_on(async {

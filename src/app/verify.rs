@@ -2,8 +2,8 @@
 
 use std::time::SystemTime;
 
+use crate::app::error::{AppError, UsageError};
 use crate::cli::VerifyArgs;
-use crate::error::{AppError, UsageError};
 use crate::record::verify::{answer, inspect, Inspection};
 use crate::record::VerifyingKey;
 

@@ -21,7 +21,7 @@ pub const TERMINAL_STATUSES: &[&str] = &["completed", "failed", "superseded"];
 /// A validated client check.
 #[derive(Debug, Clone)]
 pub struct ClientCheck {
-    pub id: String,
+    pub id: super::CheckId,
     pub title: String,
     pub item: ClientItem,
     pub severity: Severity,
@@ -34,6 +34,18 @@ pub struct ClientCheck {
     pub rules: Vec<Rule>,
     pub file: PathBuf,
     pub line: usize,
+}
+
+impl ClientCheck {
+    /// Where the check starts in its file.
+    pub fn location(&self) -> super::Location {
+        super::Location::of(&self.file, self.line)
+    }
+
+    /// Line `line` of the check's file.
+    pub fn at(&self, line: usize) -> super::Location {
+        super::Location::of(&self.file, line)
+    }
 }
 
 /// One rule of a client check.

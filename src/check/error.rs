@@ -179,14 +179,8 @@ impl fmt::Display for CheckError {
     ///   = help: did you mean `status`?
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file.display(),
-            self.line,
-            self.column,
-            self.kind
-        )?;
+        let at = super::Location::of(&self.file, self.line).at_column(self.column);
+        write!(f, "{at}: {}", self.kind)?;
         if let Some(line) = &self.source_line {
             let number = self.line.to_string();
             let pad = " ".repeat(number.len());

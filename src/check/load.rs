@@ -22,6 +22,7 @@ use super::source::SourceText;
 use super::validate::{
     duplicate_id, validate_check, validate_client_check, validate_set, FileContext,
 };
+use super::CheckId;
 
 /// The checks of a run, with what they were loaded from.
 #[derive(Debug, Clone)]
@@ -187,7 +188,7 @@ fn validate_clients(
     catalog: &FixtureCatalog,
     errors: &mut Vec<CheckError>,
 ) -> Vec<ClientCheck> {
-    let mut first: std::collections::HashMap<String, (PathBuf, usize)> = api
+    let mut first: std::collections::HashMap<CheckId, (PathBuf, usize)> = api
         .iter()
         .map(|(c, _)| (c.id.clone(), (c.file.clone(), c.line)))
         .collect();

@@ -11,7 +11,9 @@ mod checklist;
 mod client_model;
 mod error;
 mod fixture;
+mod id;
 mod load;
+mod location;
 mod model;
 mod position;
 mod raw;
@@ -33,7 +35,9 @@ pub use client_model::{
 };
 pub use error::{closest, did_you_mean, CheckError, CheckErrorKind, CheckErrors};
 pub use fixture::{env_var_for, Fixture, FixtureCatalog, BUILTIN_FIXTURES};
+pub use id::CheckId;
 pub use load::{load_paths, load_sources, CheckSet};
+pub use location::Location;
 pub use model::{
     Advisory, Capture, Check, Expect, Expectation, FromStep, JsonPath, JsonTemplate, JsonType,
     KeyChoice, KeyVariant, Matcher, MatcherTarget, Method, Poll, Request, Severity, Source, Step,

@@ -34,7 +34,7 @@ impl Severity {
 /// A validated check, ready to run.
 #[derive(Debug, Clone)]
 pub struct Check {
-    pub id: String,
+    pub id: super::CheckId,
     pub title: String,
     pub checklist: ChecklistItem,
     pub severity: Severity,
@@ -46,16 +46,21 @@ pub struct Check {
     /// Fixtures that must be supplied, or the check is ignored.
     pub needs: Vec<String>,
     /// Checks whose failure makes this one pointless to run.
-    pub requires: Vec<String>,
+    pub requires: Vec<super::CheckId>,
     /// A required check whose executions this one must overlap: it is
     /// given the next turn to send once its prerequisites have passed.
-    pub overlaps: Option<String>,
+    pub overlaps: Option<super::CheckId>,
     pub steps: Vec<Step>,
     pub file: PathBuf,
     pub line: usize,
 }
 
 impl Check {
+    /// Where the check starts in its file.
+    pub fn location(&self) -> super::Location {
+        super::Location::of(&self.file, self.line)
+    }
+
     /// Whether any step sends a request (rather than judging another
     /// check's answers with `from`).
     pub fn sends_requests(&self) -> bool {
@@ -136,7 +141,7 @@ pub enum Source {
 /// Another check's step, by check id and step name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FromStep {
-    pub check: String,
+    pub check: super::CheckId,
     pub step: String,
 }
 
@@ -181,6 +186,18 @@ impl Method {
     /// Only safe requests may be repeated by polling.
     pub fn is_safe(self) -> bool {
         matches!(self, Method::GET)
+    }
+}
+
+impl From<Method> for http::Method {
+    fn from(method: Method) -> http::Method {
+        match method {
+            Method::GET => http::Method::GET,
+            Method::POST => http::Method::POST,
+            Method::PUT => http::Method::PUT,
+            Method::PATCH => http::Method::PATCH,
+            Method::DELETE => http::Method::DELETE,
+        }
     }
 }
 

@@ -82,7 +82,7 @@ pub fn assemble_client(
         executions_created: recording
             .calls
             .iter()
-            .filter(|c| c.execute_entry_point().is_some() && (200..300).contains(&c.status))
+            .filter(|c| c.execute_entry_point().is_some() && c.is_success())
             .count(),
         // A client run's executions are its client's, whatever key it sent.
         executions_on_other_accounts: 0,

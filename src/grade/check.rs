@@ -6,8 +6,8 @@ use std::time::Instant;
 use crate::check::ClientCheck;
 use crate::recording::{RecordedCall, Recording};
 use crate::result::{
-    self, CheckResult, Exchange, Failure, FailureKind, Header, Mismatch, Outcome, ResponseRecord,
-    Verdict,
+    self, CheckResult, Exchange, Failure, FailureKind, Header, Mismatch, NotSent, Outcome,
+    ResponseRecord, Verdict,
 };
 use crate::secret::Redactor;
 
@@ -56,7 +56,7 @@ pub fn grade(checks: &[ClientCheck], recording: &Recording, context: &GradeConte
         for v in &broken {
             graded
                 .violations
-                .push((traffic.calls[v.index].seq, check.id.clone()));
+                .push((traffic.calls[v.index].seq, check.id.to_string()));
         }
         let exchanges = exchanges(&broken, &traffic, &grading.redactor);
         graded
@@ -83,7 +83,7 @@ fn grade_check(
     traffic: &Traffic,
     grading: &Grading,
 ) -> (Outcome, Vec<Violation>) {
-    let location = format!("{}:{}", check.file.display(), check.line);
+    let location = check.location();
     let mut held = false;
     let mut broken: Vec<(String, usize, Violation)> = Vec::new();
     for rule in &check.rules {
@@ -97,7 +97,11 @@ fn grade_check(
             ),
             Err(e) => {
                 let step = format!("{} ({location})", rule.name);
-                let mut failure = Failure::bare(FailureKind::NotSent, e.to_string(), step);
+                let mut failure = Failure::bare(
+                    FailureKind::NotSent(NotSent::MissingValue),
+                    e.to_string(),
+                    step,
+                );
                 failure.hint =
                     "Set the variable when running `client`, or write the value in the check."
                         .into();
@@ -133,7 +137,6 @@ fn failure_of(
     grading: &Grading,
 ) -> Failure {
     let redact = |text: &str| grading.redactor.redact(text);
-    let file = check.file.display().to_string();
     let (_, _, first) = &broken[0];
     let (rule, line) = (&broken[0].0, broken[0].1);
     let call = &traffic.calls[first.index];
@@ -146,16 +149,16 @@ fn failure_of(
         basis: check.basis.as_ref().map(Into::into),
         kind: FailureKind::ClientRule,
         message: redact(&format!("{}{more}", first.message)),
-        step: format!("{rule} ({file}:{line})"),
+        step: format!("{rule} ({})", check.at(line)),
         request: Some(redact(&format!("{} {}", call.method, url_of(call)))),
         response: Some(redact(&format!(
             "{} {}",
-            call.status,
+            call.status_code(),
             // Escaped like every answer shown: a body from --upstream may
             // hold control or bidi characters.
             crate::text::excerpt(&call.response_body.text, 200)
         ))),
-        http_status: Some(call.status),
+        http_status: Some(call.status_code()),
         // One line per rule broken, in the check's own words, with how
         // often and how widely: a tight loop is one line, not twenty.
         mismatches: folded(broken)
@@ -172,7 +175,7 @@ fn failure_of(
                     target: redact(&target),
                     expected: plain(&check.title),
                     actual: redact(&vs[0].what),
-                    location: format!("{file}:{line}"),
+                    location: check.at(line).to_string(),
                 }
             })
             .collect(),
@@ -287,14 +290,14 @@ pub fn exchange(call: &RecordedCall, redactor: &Redactor) -> Exchange {
         url: redactor.redact(&url_of(call)),
         request_headers: headers(&call.headers),
         request_body: (call.body.len > 0).then(|| redactor.redact(&call.body.text)),
-        response: (call.status != 0).then(|| ResponseRecord {
-            status: call.status,
+        response: call.status.map(|status| ResponseRecord {
+            status,
             headers: headers(&call.response_headers),
             body: redactor.redact(&call.response_body.text),
             body_bytes: call.response_body.len as u64,
             truncated: !call.response_body.is_whole(),
         }),
-        error: (call.status == 0).then(|| {
+        error: call.status.is_none().then(|| {
             "no answer from the upstream: it could not be reached (the client got the recorder's 502), or the run stopped while waiting (503)".into()
         }),
         started_ms: ms(call.at),
@@ -314,12 +317,12 @@ fn result_of(
     let severity = result::Severity::from(check.severity);
     let verdict = Verdict::of(&outcome, severity);
     CheckResult {
-        id: check.id.clone(),
+        id: check.id.to_string(),
         title: check.title.clone(),
         checklist_item: check.item.id().to_string(),
         severity,
         hint: check.hint.clone(),
-        location: format!("{}:{}", check.file.display(), check.line),
+        location: check.location().to_string(),
         basis: check.basis.as_ref().map(Into::into),
         outcome,
         findings: Vec::new(),

@@ -59,7 +59,7 @@ pub fn lanes(recording: &Recording, graded: &Graded, redactor: &Redactor) -> Vec
             at_ms: call.at.as_secs_f64() * 1000.0,
             method: call.method.clone(),
             path: redactor.redact(&call.path),
-            status: call.status,
+            status: call.status_code(),
             execution_status: status,
             violations: broke.remove(&call.seq).unwrap_or_default(),
             presented: call.presented.clone(),

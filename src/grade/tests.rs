@@ -151,7 +151,7 @@ fn each_faulty_client_fails_exactly_its_check() {
 
 /// `call` answered `status` with `Retry-After: 1`, `answer_ms` after it arrived.
 fn told_to_wait(mut call: RecordedCall, status: u16, answer_ms: u64) -> RecordedCall {
-    call.status = status;
+    call.status = Some(status);
     call.response_body = RecordedBody::of(br#"{"message":"Service unavailable"}"#);
     call.response_headers
         .push(("retry-after".into(), "1".into()));
@@ -161,7 +161,7 @@ fn told_to_wait(mut call: RecordedCall, status: u16, answer_ms: u64) -> Recorded
 
 /// A call refused with 401 (the key was rotated).
 fn refused(mut call: RecordedCall) -> RecordedCall {
-    call.status = 401;
+    call.status = Some(401);
     call.response_body = RecordedBody::of(br#"{"message":"Invalid API key"}"#);
     call
 }

@@ -83,7 +83,7 @@ impl<'a> Traffic<'a> {
 }
 
 fn view(call: &RecordedCall) -> CallView {
-    let success = (200..300).contains(&call.status);
+    let success = call.is_success();
     let response = if success {
         call.response_body.json()
     } else {
@@ -151,7 +151,7 @@ pub mod sample {
                 ("content-type".into(), "application/json".into()),
             ],
             body: RecordedBody::default(),
-            status,
+            status: Some(status),
             response_headers: vec![("content-type".into(), "application/json".into())],
             response_body: RecordedBody::of(response.as_bytes()),
             client_gone: false,

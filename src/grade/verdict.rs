@@ -169,7 +169,7 @@ fn root_causes(checks: &[ClientCheck], results: &[CheckResult]) -> Vec<RootCause
     crate::verdict::root_causes(ranked, |ids| {
         checks
             .iter()
-            .filter(|c| ids.contains(&c.id))
+            .filter(|c| ids.iter().any(|id| c.id == id.as_str()))
             .map(|c| c.item.id().to_string())
             .collect()
     })

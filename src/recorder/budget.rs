@@ -257,7 +257,7 @@ mod served {
         let _ = stop.send(());
         let recording = recorder.snapshot();
         let refused = &recording.calls[0];
-        assert_eq!((refused.status, refused.recorder_answer), (0, Some(503)));
+        assert_eq!((refused.status, refused.recorder_answer), (None, Some(503)));
         assert_eq!(recording.calls.len(), 3);
     }
 }

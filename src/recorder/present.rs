@@ -25,7 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 
 use super::record::{own_answer, refusal, MAX_REQUEST_BODY};
-use crate::recording::{execute_entry_point_of, read_execution_of};
+use crate::api::Call;
 use crate::sandbox::{ActiveScenarios, Scenario};
 
 /// Marks a response the recorder presented under a scenario.
@@ -49,8 +49,9 @@ async fn present_call(
 ) -> Response {
     let method = request.method().as_str().to_string();
     let path = request.uri().path().to_string();
-    let execute = execute_entry_point_of(&method, &path).is_some();
-    let read = read_execution_of(&method, &path);
+    let call = Call::of(&method, &path);
+    let execute = call.entry_point().is_some();
+    let read = call.execution();
     if !execute && read.is_none() {
         return next.run(request).await;
     }

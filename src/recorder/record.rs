@@ -282,7 +282,7 @@ impl Recorder {
                 })
                 .collect(),
             body: RecordedBody::default(),
-            status: 0,
+            status: None,
             response_headers: Vec::new(),
             response_body: RecordedBody::default(),
             client_gone: false,
@@ -571,9 +571,9 @@ impl CallInProgress {
         let duration = self.arrived.elapsed();
         if let Some(call) = self.call.as_mut() {
             if answered {
-                call.status = status.as_u16();
+                call.status = Some(status.as_u16());
             } else {
-                call.status = 0;
+                call.status = None;
                 call.recorder_answer = Some(status.as_u16());
             }
             let redactor = self.recorder.learn([]);

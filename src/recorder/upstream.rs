@@ -37,7 +37,7 @@ pub struct UpstreamError(String);
 
 /// Builds the client that forwards to `upstream`: no redirects followed,
 /// `timeout` for a whole exchange, and the run's proxy policy
-/// ([`crate::run::choose_proxy`], reading variables through `env`): an
+/// (`crate::run::choose_proxy`, reading variables through `env`): an
 /// `https://` upstream may go through `HTTPS_PROXY`, a plain `http://`
 /// one never goes through a proxy.
 ///

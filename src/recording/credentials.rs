@@ -698,7 +698,7 @@ mod tests {
                 .map(|(n, v)| (n.to_string(), v.to_string()))
                 .collect(),
             body: RecordedBody::default(),
-            status: 200,
+            status: Some(200),
             response_headers: Vec::new(),
             response_body: RecordedBody::default(),
             client_gone: false,

@@ -72,6 +72,5 @@ fn created_an_execution(exchange: &Exchange) -> bool {
         .response
         .as_ref()
         .is_some_and(|r| (200..300).contains(&r.status));
-    let path = exchange.url.split('?').next().unwrap_or_default();
-    accepted && exchange.method == "POST" && path.ends_with("/execute")
+    accepted && exchange.call().entry_point().is_some()
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::check::Check;
+use crate::check::{Check, Location};
 use crate::result::{self, CheckResult, Failure, FailureKind, Outcome, Verdict};
 
 use super::clock::ms;
@@ -75,7 +75,7 @@ pub async fn run_check(
                 Ok(ended) => ended,
                 Err(_) => {
                     let (kind, message) = out_of_time(budget, settings);
-                    let at = format!("{}:{}", run.file, check.line);
+                    let at = Location::new(&run.file, check.line).to_string();
                     Err(StepEnd::error(Failure::bare(kind, message, at)))
                 }
             };
@@ -102,20 +102,22 @@ pub async fn run_check(
 
 /// The result of `check`, started at `started`, that panicked with `message`.
 pub fn panicked(check: &Check, target: &Target, started: Instant, message: String) -> CheckResult {
-    let at = format!("{}:{}", check.file.display(), check.line);
     let failure = Failure::bare(
         FailureKind::Internal,
         format!("internal error: the check panicked: {message}"),
-        at,
+        check.location().to_string(),
     );
     result_of(check, target, started, Outcome::Error(failure))
 }
 
 /// The result of `check`, started at `started`, that `signal` stopped.
 pub fn stopped(check: &Check, target: &Target, started: Instant, signal: &str) -> CheckResult {
-    let at = format!("{}:{}", check.file.display(), check.line);
     let message = format!("interrupted by {signal} before it ended");
-    let failure = Failure::bare(FailureKind::Interrupted, message, at);
+    let failure = Failure::bare(
+        FailureKind::Interrupted,
+        message,
+        check.location().to_string(),
+    );
     result_of(check, target, started, Outcome::Error(failure))
 }
 
@@ -125,12 +127,12 @@ fn result_of(check: &Check, target: &Target, started: Instant, outcome: Outcome)
     let outcome = with_hint(outcome, &check.hint);
     let severity = result::Severity::from(check.severity);
     CheckResult {
-        id: check.id.clone(),
+        id: check.id.to_string(),
         title: check.title.clone(),
         checklist_item: check.checklist.id().to_string(),
         severity,
         hint: check.hint.clone(),
-        location: format!("{}:{}", check.file.display(), check.line),
+        location: check.location().to_string(),
         basis: check.basis.as_ref().map(Into::into),
         findings: Vec::new(),
         verdict: Verdict::of(&outcome, severity),
@@ -146,7 +148,7 @@ fn result_of(check: &Check, target: &Target, started: Instant, outcome: Outcome)
 /// can prove a panic is an error of its check and never lost.
 fn panic_if_asked(check: &Check) {
     #[cfg(debug_assertions)]
-    if std::env::var("WAPZI_HOMOLOG_TEST_PANIC").is_ok_and(|id| id == check.id) {
+    if std::env::var("WAPZI_HOMOLOG_TEST_PANIC").is_ok_and(|id| check.id == id) {
         panic!(
             "test-only panic of `{}` (WAPZI_HOMOLOG_TEST_PANIC)",
             check.id
@@ -215,7 +217,7 @@ fn unmet(
                     "not run: advisory prerequisite `{id}` failed: {}",
                     f.message
                 ),
-                format!("{file}:{}", check.line),
+                Location::new(file, check.line).to_string(),
             ))
         }
         (Outcome::Passed, _) => Outcome::Passed,

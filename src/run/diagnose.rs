@@ -70,7 +70,7 @@ fn advice(kind: FailureKind, status: Option<u16>) -> (&'static str, bool) {
              check the proxy and its credentials, or exempt the target's host with NO_PROXY.",
             false,
         ),
-        K::NotSent => (
+        K::NotSent(_) => (
             "The request could not be sent as written: fix the check file or the fixture it names.",
             false,
         ),

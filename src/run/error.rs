@@ -28,7 +28,7 @@ pub enum RunError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::AppError;
+    use crate::app::error::AppError;
 
     #[test]
     fn the_source_is_kept_and_said_once() {

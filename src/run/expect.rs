@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::check::{Expectation, MatcherTarget};
+use crate::check::{Expectation, Location, MatcherTarget};
 use crate::result::{FailureKind, Mismatch};
 
 use super::http::Incoming;
@@ -35,7 +35,7 @@ pub fn mismatches(
     let mut out = Vec::new();
     let mut reported_not_json = false;
     for item in items {
-        let location = format!("{file}:{}", item.line);
+        let location = Location::new(file, item.line).to_string();
         let actual = match target_value(&item.target, response) {
             Ok(actual) => actual,
             Err(why) => {

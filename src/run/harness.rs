@@ -12,7 +12,7 @@ use futures_util::FutureExt;
 use libtest_mimic::Arguments;
 use tokio::sync::watch;
 
-use crate::check::{Check, CheckSet};
+use crate::check::{Check, CheckId, CheckSet};
 use crate::result::{CheckResult, Exchange, Outcome, Unreachable, Verdict};
 use crate::secret::Redactor;
 
@@ -125,7 +125,7 @@ fn spawn_checks(
     pending: Vec<Pending<'_>>,
     observer: Option<Arc<dyn Observer>>,
 ) {
-    let mut slots: HashMap<String, Slot> = HashMap::new();
+    let mut slots: HashMap<CheckId, Slot> = HashMap::new();
     let mut senders = Vec::new();
     for (check, tx) in &pending {
         let (slot_tx, slot_rx) = watch::channel(None);
@@ -137,7 +137,7 @@ fn spawn_checks(
         let prerequisites: Vec<(String, Slot)> = check
             .requires
             .iter()
-            .filter_map(|id| slots.get(id).map(|s| (id.clone(), s.clone())))
+            .filter_map(|id| slots.get(id).map(|s| (id.to_string(), s.clone())))
             .collect();
         let task = CheckTask {
             shared: shared.clone(),
@@ -147,7 +147,7 @@ fn spawn_checks(
             tx,
             slot_tx,
         };
-        runtime.spawn(watched(observer.clone(), check.id.clone(), task.run()));
+        runtime.spawn(watched(observer.clone(), check.id.to_string(), task.run()));
     }
 }
 
@@ -167,7 +167,7 @@ impl Handoff {
     }
 }
 
-fn handoff(check: &Check, checks: &[&Check], slots: &HashMap<String, Slot>) -> Option<Handoff> {
+fn handoff(check: &Check, checks: &[&Check], slots: &HashMap<CheckId, Slot>) -> Option<Handoff> {
     // A check that sends nothing takes no turn: none is kept for it.
     let overlapping = checks
         .iter()
@@ -182,14 +182,14 @@ fn handoff(check: &Check, checks: &[&Check], slots: &HashMap<String, Slot>) -> O
         .filter_map(|id| slots.get(id).cloned())
         .collect();
     Some(Handoff {
-        to: overlapping.id.clone(),
+        to: overlapping.id.to_string(),
         waits_on,
     })
 }
 
 /// Every check of `checks` that `check` requires, directly or not.
 fn required_by<'a>(check: &'a Check, checks: &[&'a Check]) -> std::collections::HashSet<&'a str> {
-    let requires = |c: &'a Check| c.requires.iter().map(String::as_str).collect();
+    let requires = |c: &'a Check| c.requires.iter().map(CheckId::as_str).collect();
     reached(checks, requires(check), requires)
 }
 
@@ -446,7 +446,7 @@ mod tests {
     use crate::check::{load_sources, CheckSource};
 
     /// The built-in checks, each with a slot that says whether it ended.
-    fn slots_of(set: &CheckSet) -> (HashMap<String, Slot>, Vec<SlotSender>) {
+    fn slots_of(set: &CheckSet) -> (HashMap<CheckId, Slot>, Vec<SlotSender>) {
         let mut slots = HashMap::new();
         let mut senders = Vec::new();
         for check in &set.checks {
@@ -483,7 +483,7 @@ mod tests {
             .iter_mut()
             .find(|c| c.id == "conversation::latest-wins")
             .unwrap();
-        latest.requires.push("key::missing".to_string());
+        latest.requires.push(CheckId::new("key::missing"));
         let checks: Vec<&Check> = owned.iter().collect();
         let (slots, senders) = slots_of(&set);
         let handoff = handoff_for(&checks, &slots, "entry-point::configured-active").unwrap();
@@ -499,7 +499,7 @@ mod tests {
         assert!(handoff.ready());
     }
 
-    fn handoff_for(checks: &[&Check], slots: &HashMap<String, Slot>, id: &str) -> Option<Handoff> {
+    fn handoff_for(checks: &[&Check], slots: &HashMap<CheckId, Slot>, id: &str) -> Option<Handoff> {
         let check = *checks.iter().find(|c| c.id == id).unwrap();
         handoff(check, checks, slots)
     }

@@ -20,7 +20,7 @@ use super::clock::{ms, RunClock};
 use super::error::RunError;
 use super::settings::{RunSettings, Timeouts};
 use super::transport::{classify, SendError};
-use crate::result::FailureKind;
+use crate::result::{FailureKind, NotSent};
 
 /// The longest `Retry-After` taken as given, in seconds (a day).
 const RETRY_AFTER_CAP_SECS: u64 = 24 * 60 * 60;
@@ -28,7 +28,8 @@ const RETRY_AFTER_CAP_SECS: u64 = 24 * 60 * 60;
 /// A request with every template rendered.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
-    pub method: &'static str,
+    /// Typed from the check on: nothing parses it back at send.
+    pub method: http::Method,
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<Value>,
@@ -184,7 +185,7 @@ impl Target {
             // path became.
             _ if wire.is_none() || origin_of(&url).as_ref() != Some(&self.origin) => {
                 Err(SendError::new(
-                    FailureKind::NotSent,
+                    FailureKind::NotSent(NotSent::OffOrigin),
                     format!(
                         "not sent: path `{}` would take the request away from the base URL's host",
                         out.path
@@ -193,7 +194,7 @@ impl Target {
             }
             Some(client) => self.exchange(client, &url, out).await,
             None => Err(SendError::new(
-                FailureKind::NotSent,
+                FailureKind::NotSent(NotSent::NoCredential),
                 match &out.key {
                     KeyChoice::Variant(variant) => format!(
                         "not sent: the key has no `{}` that differs from it",
@@ -236,9 +237,7 @@ impl Target {
         url: &str,
         out: &Outgoing,
     ) -> Result<Incoming, SendError> {
-        let method = reqwest::Method::from_bytes(out.method.as_bytes())
-            .map_err(|e| SendError::new(FailureKind::NotSent, e.to_string()))?;
-        let mut request = client.request(method, url);
+        let mut request = client.request(out.method.clone(), url);
         for (name, value) in &out.headers {
             request = request.header(name, value);
         }
@@ -335,18 +334,10 @@ impl Target {
 }
 
 /// The answer an exchange recorded, as a response to judge again (its
-/// body as kept: up to the excerpt limit, already redacted).
-pub fn incoming_of(exchange: &Exchange) -> Incoming {
-    let Some(record) = &exchange.response else {
-        return Incoming {
-            status: 0,
-            headers: Vec::new(),
-            body: String::new(),
-            json: Err("no answer was recorded".into()),
-            truncated: false,
-            received: 0,
-        };
-    };
+/// body as kept: up to the excerpt limit, already redacted); `None` when
+/// it got no answer.
+pub fn incoming_of(exchange: &Exchange) -> Option<Incoming> {
+    let record = exchange.response.as_ref()?;
     let json = if record.truncated {
         Err(format!(
             "the body ({} bytes) is longer than the {} KiB kept of it for other checks to judge",
@@ -356,7 +347,7 @@ pub fn incoming_of(exchange: &Exchange) -> Incoming {
     } else {
         parse_json(&record.body, false)
     };
-    Incoming {
+    Some(Incoming {
         status: record.status,
         headers: record
             .headers
@@ -367,7 +358,7 @@ pub fn incoming_of(exchange: &Exchange) -> Incoming {
         json,
         truncated: record.truncated,
         received: usize::try_from(record.body_bytes).unwrap_or(usize::MAX),
-    }
+    })
 }
 
 fn record(incoming: &Incoming) -> ResponseRecord {
@@ -460,14 +451,18 @@ mod tests {
         let redactor = Arc::new(Redactor::new(&settings.secrets()));
         let target = Target::new(&settings, RunClock::start(), redactor).unwrap();
         let out = Outgoing {
-            method: "GET",
+            method: http::Method::GET,
             path: format!("@127.0.0.1:{port}/steal"),
             headers: Vec::new(),
             body: None,
             key: KeyChoice::Account,
         };
         let (exchange, result) = target.send("s", &out, None).await;
-        let error = result.err().map(|e| e.message).unwrap_or_default();
+        let error = result
+            .err()
+            .unwrap_or_else(|| SendError::new(FailureKind::Internal, ""));
+        assert_eq!(error.kind, FailureKind::NotSent(NotSent::OffOrigin));
+        let error = error.message;
         assert!(error.starts_with("not sent: path `@127.0.0.1:"), "{error}");
         assert_eq!(exchange.error.as_deref(), Some(error.as_str()));
         assert!(exchange.response.is_none());

@@ -101,7 +101,7 @@ fn trial(
     redactor: Arc<Redactor>,
     observer: Option<Arc<dyn Observer>>,
 ) -> Trial {
-    let trial = Trial::ignorable_test(check.id.clone(), move || {
+    let trial = Trial::ignorable_test(check.id.to_string(), move || {
         let received = rx.recv();
         if let Some(observer) = &observer {
             observer.check_reported();

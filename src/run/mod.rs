@@ -33,11 +33,11 @@ mod verdict;
 
 pub use assemble::assemble;
 pub use error::RunError;
-pub use fds::{fd_room, fit, FdRoom, Fit};
+pub use fds::{fd_room, fit};
 pub use harness::{execute, Executed, Plan};
 pub use libtest::print_results;
 pub use observer::Observer;
 pub use proxy::{choose as choose_proxy, ProxyChoice};
-pub use selection::{PatternKind, Selection, Suggestion, Unmatched};
+pub use selection::{Selection, Unmatched};
 pub use settings::{RunSettings, TargetSettings, Timeouts};
 pub use tls::{extra_roots, probe_tls};

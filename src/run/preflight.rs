@@ -25,14 +25,14 @@ pub struct Probed {
 /// answer 404 is the base URL taken to be wrong.
 pub async fn probe(target: &Target, run_id: &str) -> Probed {
     let read = Outgoing {
-        method: "GET",
+        method: http::Method::GET,
         path: format!("/v1/executions/exec_homolog_preflight_{run_id}"),
         headers: Vec::new(),
         body: None,
         key: KeyChoice::Account,
     };
     let execute = Outgoing {
-        method: "POST",
+        method: http::Method::POST,
         path: format!("/v1/entry-points/ep_homolog_preflight_{run_id}/execute"),
         headers: Vec::new(),
         body: Some(json!({"message": format!("wapzi-homolog {run_id}: preflight")})),

@@ -6,8 +6,10 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::check::{Advisory, Basis, Check, FromStep, Request, Severity, Source, Step, Within};
-use crate::result::{CheckResult, Exchange, Failure, FailureKind, Mismatch, PollRecord};
+use crate::check::{
+    Advisory, Basis, Check, FromStep, Location, Request, Severity, Source, Step, Within,
+};
+use crate::result::{CheckResult, Exchange, Failure, FailureKind, Mismatch, NotSent, PollRecord};
 
 use super::expect::{excerpt, holds, mismatches};
 use super::http::{Incoming, Outgoing, Target};
@@ -145,8 +147,13 @@ impl<'a> CheckRun<'a> {
         }
     }
 
+    /// Line `line` of the check's file.
+    fn at(&self, line: usize) -> Location {
+        Location::new(&self.file, line)
+    }
+
     async fn judge_step(&mut self, step: &Step) -> Result<(), StepEnd> {
-        let at = format!("{} ({}:{})", step.name, self.file, step.line);
+        let at = format!("{} ({})", step.name, self.at(step.line));
         let (sent, response) = match &step.source {
             Source::Request(request) => self.send(step, request, &at).await?,
             Source::From(from) => self.reuse(step, from, &at)?,
@@ -198,9 +205,13 @@ impl<'a> CheckRun<'a> {
         request: &Request,
         at: &str,
     ) -> Result<(String, Incoming), StepEnd> {
-        let out = self
-            .outgoing(request)
-            .map_err(|why| StepEnd::error(Failure::bare(FailureKind::NotSent, why, at.into())))?;
+        let out = self.outgoing(request).map_err(|why| {
+            StepEnd::error(Failure::bare(
+                FailureKind::NotSent(NotSent::Unwritable),
+                why,
+                at.into(),
+            ))
+        })?;
         let sent = self.sent(&out);
         let response = match &step.poll {
             Some(poll) => self.poll(&step.name, at, &out, poll).await?.response,
@@ -225,7 +236,7 @@ impl<'a> CheckRun<'a> {
     ) -> Result<(String, Incoming), StepEnd> {
         let history: Vec<Exchange> = self
             .sources
-            .get(&from.check)
+            .get(from.check.as_str())
             .map(|r| {
                 r.exchanges
                     .iter()
@@ -234,33 +245,34 @@ impl<'a> CheckRun<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        let Some(last) = history.last() else {
+        let Some((last, response)) = history
+            .last()
+            .and_then(|e| Some((e, super::http::incoming_of(e)?)))
+        else {
             let message = format!(
                 "check `{}` recorded no answer at step `{}`",
                 from.check, from.step
             );
             return Err(StepEnd::error(Failure::bare(
-                FailureKind::NotSent,
+                FailureKind::NotSent(NotSent::NothingToReuse),
                 message,
                 at.into(),
             )));
         };
         let sent = format!("{} {} (as `{}` sent it)", last.method, last.url, from.check);
-        for exchange in &history {
-            let response = super::http::incoming_of(exchange);
-            if !(200..300).contains(&response.status) {
+        for answer in history.iter().filter_map(super::http::incoming_of) {
+            if !(200..300).contains(&answer.status) {
                 continue;
             }
-            let broken = mismatches(&step.always, &response, &self.vars, &self.file);
+            let broken = mismatches(&step.always, &answer, &self.vars, &self.file);
             if !broken.is_empty() {
                 let failure =
-                    self.failure(at, &sent, Some(&response), FailureKind::Body, String::new());
+                    self.failure(at, &sent, Some(&answer), FailureKind::Body, String::new());
                 return Err(StepEnd::failed(failure, broken));
             }
         }
-        let response = super::http::incoming_of(last);
         self.exchanges.extend(history.into_iter().map(|mut e| {
-            e.reused_from = Some(from.check.clone());
+            e.reused_from = Some(from.check.to_string());
             e
         }));
         Ok((sent, response))
@@ -277,12 +289,8 @@ impl<'a> CheckRun<'a> {
                 }
                 None => e.reused_from.is_none() && e.step == step.name,
             })
-            .filter(|e| {
-                e.response
-                    .as_ref()
-                    .is_some_and(|r| (200..300).contains(&r.status))
-            })
-            .map(super::http::incoming_of)
+            .filter_map(super::http::incoming_of)
+            .filter(|answer| (200..300).contains(&answer.status))
             .collect()
     }
 
@@ -328,13 +336,12 @@ impl<'a> CheckRun<'a> {
             .filter_map(|a| a.json.as_ref().ok()?.get("status").map(|v| v.to_string()))
             .collect();
         Err(StepEnd::Inconclusive(format!(
-            "inconclusive against this target: step `{}` judged {} answer{} and none showed what it judges ({} as `inconclusive_unless_seen` says at {}:{}); statuses seen: {}",
+            "inconclusive against this target: step `{}` judged {} answer{} and none showed what it judges ({} as `inconclusive_unless_seen` says at {}); statuses seen: {}",
             step.name,
             answers.len(),
             if answers.len() == 1 { "" } else { "s" },
             wanted.join(", "),
-            self.file,
-            step.line,
+            self.at(step.line),
             if statuses.is_empty() { "none".to_string() } else { statuses.join(", ") },
         )))
     }
@@ -358,13 +365,12 @@ impl<'a> CheckRun<'a> {
                 Ok(budget) => (budget, format!("fixture `{name}`")),
                 Err(why) => {
                     let message = format!(
-                        "fixture `{name}` is not a duration (`{}`: {why}); write e.g. `30s` or `500ms` ({}:{})",
+                        "fixture `{name}` is not a duration (`{}`: {why}); write e.g. `30s` or `500ms` ({})",
                         crate::text::excerpt(text, 40),
-                        self.file,
-                        within.line
+                        self.at(within.line)
                     );
                     return Err(StepEnd::error(Failure::bare(
-                        FailureKind::NotSent,
+                        FailureKind::NotSent(NotSent::BadFixture),
                         message,
                         at.into(),
                     )));
@@ -392,11 +398,10 @@ impl<'a> CheckRun<'a> {
             )
         });
         let message = format!(
-            "the answer came {:.2} s after the check's first request, over the budget of {} ({from}, {}:{}{override_with})",
+            "the answer came {:.2} s after the check's first request, over the budget of {} ({from}, {}{override_with})",
             elapsed.as_secs_f64(),
             humantime::format_duration(budget),
-            self.file,
-            within.line
+            self.at(within.line)
         );
         Err(StepEnd::failed_with(self.failure(
             at,
@@ -423,8 +428,9 @@ impl<'a> CheckRun<'a> {
             };
             let text = captured.map_err(|(kind, why)| {
                 let message = format!(
-                    "cannot capture `{}`: {why} ({}:{})",
-                    capture.var, self.file, capture.line
+                    "cannot capture `{}`: {why} ({})",
+                    capture.var,
+                    self.at(capture.line)
                 );
                 StepEnd::failed_with(self.failure(at, sent, Some(response), kind, message))
             })?;
@@ -450,7 +456,7 @@ impl<'a> CheckRun<'a> {
             })
             .collect::<Result<Vec<_>, String>>()?;
         Ok(Outgoing {
-            method: request.method.as_str(),
+            method: request.method.into(),
             path: self.vars.render_path(&request.path)?,
             headers,
             body: request

@@ -32,80 +32,173 @@ impl std::fmt::Display for SendError {
     }
 }
 
+/// What went wrong on the wire, decided once from the library's error:
+/// the failure kind and the readable line both follow from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cause {
+    /// This machine ran out of file descriptors.
+    LocalLimit,
+    /// No connection within `--connect-timeout`.
+    ConnectTimeout,
+    /// No (whole) answer within `--timeout`.
+    Timeout,
+    /// The proxy did not open a tunnel.
+    ProxyTunnel,
+    /// The host name did not resolve.
+    Dns,
+    /// Nothing listens at the host and port.
+    Refused,
+    /// An https:// URL to a port that does not speak TLS.
+    NotTls,
+    /// The server's certificate was signed by a CA the run does not trust.
+    UnknownIssuer,
+    /// The server's certificate was rejected.
+    Certificate,
+    /// Another TLS handshake failure.
+    TlsHandshake,
+    /// The connection was reset.
+    Reset,
+    /// The connection closed before any answer.
+    ClosedWithoutAnswer,
+    /// The connection closed before the body was complete.
+    BodyCut,
+    /// Response headers over the client's limits.
+    HeadersOverLimits,
+    /// The answer was not HTTP/1.1.
+    NotHttp,
+    /// Another failure to connect.
+    Connect,
+    /// Anything else: the library's innermost message says what.
+    Other,
+}
+
+impl Cause {
+    /// The failure kind of this cause: what the hint and the verdict go by.
+    pub(crate) fn kind(self) -> FailureKind {
+        match self {
+            Cause::LocalLimit => FailureKind::LocalLimit,
+            Cause::ConnectTimeout | Cause::Timeout => FailureKind::Timeout,
+            Cause::ProxyTunnel => FailureKind::Proxy,
+            Cause::Dns => FailureKind::Dns,
+            Cause::Refused => FailureKind::Refused,
+            Cause::NotTls | Cause::UnknownIssuer | Cause::Certificate | Cause::TlsHandshake => {
+                FailureKind::Tls
+            }
+            Cause::Reset | Cause::ClosedWithoutAnswer | Cause::BodyCut => {
+                FailureKind::ConnectionLost
+            }
+            Cause::HeadersOverLimits | Cause::NotHttp | Cause::Connect | Cause::Other => {
+                FailureKind::Transport
+            }
+        }
+    }
+}
+
 /// The kind of a transport error and one readable line for it, instead of
 /// the library's chain.
 pub fn classify(error: &reqwest::Error) -> SendError {
-    let message = describe(error);
-    let kind = if message.starts_with(LOCAL_LIMIT) {
-        FailureKind::LocalLimit
+    let cause = cause_of(error);
+    SendError {
+        kind: cause.kind(),
+        message: describe_cause(cause, error),
+    }
+}
+
+/// The cause of `error`, read from the library's typed flags and the chain
+/// of its sources, once.
+fn cause_of(error: &reqwest::Error) -> Cause {
+    let lower: Vec<String> = causes(error)
+        .iter()
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let has = |needle: &str| lower.iter().any(|c| c.contains(needle));
+    let https = error.url().is_some_and(|url| url.scheme() == "https");
+    if local_limit(error).is_some() {
+        Cause::LocalLimit
     } else if error.is_timeout() {
-        FailureKind::Timeout
-    } else if message.starts_with("DNS lookup") {
-        FailureKind::Dns
-    } else if message.starts_with("connection refused") {
-        FailureKind::Refused
-    } else if message.starts_with("TLS ") {
-        FailureKind::Tls
-    } else if message.starts_with("the proxy ") {
-        FailureKind::Proxy
-    } else if message.starts_with("connection reset") || message.contains(" closed the connection")
-    {
-        FailureKind::ConnectionLost
+        if error.is_connect() {
+            Cause::ConnectTimeout
+        } else {
+            Cause::Timeout
+        }
+    } else if has("tunnel") {
+        Cause::ProxyTunnel
+    } else if has("dns error") {
+        Cause::Dns
+    } else if has("connection refused") {
+        Cause::Refused
+    } else if error.is_connect() && https && !has("tcp connect error") {
+        if has("invalidcontenttype") || has("corrupt message") {
+            Cause::NotTls
+        } else if has("unknownissuer") {
+            Cause::UnknownIssuer
+        } else if has("certificate") {
+            Cause::Certificate
+        } else {
+            Cause::TlsHandshake
+        }
+    } else if has("connection reset") || has("reset by peer") {
+        Cause::Reset
+    } else if has("closed before message completed") {
+        Cause::ClosedWithoutAnswer
+    } else if has("end of file before message length") || has("unexpected eof") {
+        Cause::BodyCut
+    } else if has("message head is too large") || has("too many headers") {
+        Cause::HeadersOverLimits
+    } else if has("parsed") || has("invalid http") {
+        Cause::NotHttp
+    } else if error.is_connect() {
+        Cause::Connect
     } else {
-        FailureKind::Transport
-    };
-    SendError { kind, message }
+        Cause::Other
+    }
 }
 
 /// One readable line for a transport error, instead of the library's chain.
+#[cfg(test)]
 fn describe(error: &reqwest::Error) -> String {
-    let causes = causes(error);
-    let lower: Vec<String> = causes.iter().map(|c| c.to_ascii_lowercase()).collect();
-    let has = |needle: &str| lower.iter().any(|c| c.contains(needle));
-    let innermost = causes.last().cloned().unwrap_or_else(|| error.to_string());
+    describe_cause(cause_of(error), error)
+}
+
+/// One readable line for `error`, whose cause is `cause`.
+fn describe_cause(cause: Cause, error: &reqwest::Error) -> String {
+    let innermost = causes(error)
+        .last()
+        .cloned()
+        .unwrap_or_else(|| error.to_string());
     let at = error
         .url()
         .map(where_of)
         .unwrap_or_else(|| "the target".to_string());
-    let https = error.url().is_some_and(|url| url.scheme() == "https");
-    if let Some(limit) = local_limit(error) {
-        format!(
-            "{LOCAL_LIMIT} ({limit}) reaching {at}: a limit of the machine running the checks, not the target's failure; raise it (`ulimit -n`) or lower --concurrency"
-        )
-    } else if error.is_timeout() {
-        if error.is_connect() {
-            format!("timed out connecting to {at}")
-        } else {
-            "timed out waiting for the target".to_string()
+    match cause {
+        Cause::LocalLimit => format!(
+            "this machine ran out of file descriptors ({}) reaching {at}: a limit of the machine running the checks, not the target's failure; raise it (`ulimit -n`) or lower --concurrency",
+            local_limit(error).unwrap_or_default()
+        ),
+        Cause::ConnectTimeout => format!("timed out connecting to {at}"),
+        Cause::Timeout => "timed out waiting for the target".to_string(),
+        Cause::ProxyTunnel => format!("the proxy did not open a tunnel to {at}: {innermost}"),
+        Cause::Dns => {
+            let host = error
+                .url()
+                .and_then(|url| url.host_str().map(str::to_string))
+                .unwrap_or_else(|| at.clone());
+            format!("DNS lookup of {host} failed: {innermost}")
         }
-    } else if has("tunnel") {
-        format!("the proxy did not open a tunnel to {at}: {innermost}")
-    } else if has("dns error") {
-        let host = error
-            .url()
-            .and_then(|url| url.host_str().map(str::to_string))
-            .unwrap_or_else(|| at.clone());
-        format!("DNS lookup of {host} failed: {innermost}")
-    } else if has("connection refused") {
-        format!("connection refused by {at}: nothing listens there")
-    } else if error.is_connect() && https && !has("tcp connect error") {
-        tls_failure(&at, &innermost, &has)
-    } else if has("connection reset") || has("reset by peer") {
-        format!("connection reset by {at}")
-    } else if has("closed before message completed") {
-        format!("{at} closed the connection without answering")
-    } else if has("end of file before message length") || has("unexpected eof") {
-        format!("{at} closed the connection before the body was complete")
-    } else if has("message head is too large") || has("too many headers") {
-        format!(
+        Cause::Refused => format!("connection refused by {at}: nothing listens there"),
+        Cause::NotTls => format!("TLS handshake with {at} failed: the server does not speak TLS on that port (a plain http:// server?)"),
+        Cause::UnknownIssuer => format!("TLS certificate of {at} rejected: {innermost} (signed by a CA this run does not trust; an internal CA is trusted with SSL_CERT_FILE or SSL_CERT_DIR)"),
+        Cause::Certificate => format!("TLS certificate of {at} rejected: {innermost}"),
+        Cause::TlsHandshake => format!("TLS handshake with {at} failed: {innermost}"),
+        Cause::Reset => format!("connection reset by {at}"),
+        Cause::ClosedWithoutAnswer => format!("{at} closed the connection without answering"),
+        Cause::BodyCut => format!("{at} closed the connection before the body was complete"),
+        Cause::HeadersOverLimits => format!(
             "{at} sent response headers over the client's limits (100 headers, about 400 KiB in all): {innermost}"
-        )
-    } else if has("parsed") || has("invalid http") {
-        format!("{at} did not answer in HTTP/1.1: {innermost}")
-    } else if error.is_connect() {
-        format!("cannot connect to {at}: {innermost}")
-    } else {
-        innermost
+        ),
+        Cause::NotHttp => format!("{at} did not answer in HTTP/1.1: {innermost}"),
+        Cause::Connect => format!("cannot connect to {at}: {innermost}"),
+        Cause::Other => innermost,
     }
 }
 
@@ -113,9 +206,6 @@ fn describe(error: &reqwest::Error) -> String {
 pub fn is_local_limit(error: &reqwest::Error) -> bool {
     local_limit(error).is_some()
 }
-
-/// How a message about a local limit starts.
-const LOCAL_LIMIT: &str = "this machine ran out of file descriptors";
 
 /// The OS error of `error`'s sources when it is a limit of this machine
 /// (EMFILE, ENFILE: too many open files), not anything the target did.
@@ -157,18 +247,6 @@ fn where_of(url: &reqwest::Url) -> String {
     match url.port_or_known_default() {
         Some(port) => format!("{host}:{port}"),
         None => host.to_string(),
-    }
-}
-
-fn tls_failure(at: &str, innermost: &str, has: &dyn Fn(&str) -> bool) -> String {
-    if has("invalidcontenttype") || has("corrupt message") {
-        format!("TLS handshake with {at} failed: the server does not speak TLS on that port (a plain http:// server?)")
-    } else if has("unknownissuer") {
-        format!("TLS certificate of {at} rejected: {innermost} (signed by a CA this run does not trust; an internal CA is trusted with SSL_CERT_FILE or SSL_CERT_DIR)")
-    } else if has("certificate") {
-        format!("TLS certificate of {at} rejected: {innermost}")
-    } else {
-        format!("TLS handshake with {at} failed: {innermost}")
     }
 }
 
@@ -275,6 +353,12 @@ mod tests {
         describe(&error)
     }
 
+    /// The kind [`classify`] gives the error of a GET of `url`.
+    async fn kind_of(builder: reqwest::ClientBuilder, url: String) -> FailureKind {
+        let client = builder.build().unwrap();
+        classify(&client.get(&url).send().await.unwrap_err()).kind
+    }
+
     #[tokio::test]
     async fn each_transport_failure_is_one_line_naming_its_cause() {
         let refused = TcpListener::bind("127.0.0.1:0")
@@ -331,6 +415,37 @@ mod tests {
             assert_eq!(actual, expected);
             assert!(!actual.contains('\n'));
         }
+        // The kind comes from the cause, not from reading the line back:
+        // fresh listeners (each above served its one connection).
+        let reset = listener(|mut s| {
+            let _ = s.read(&mut [0u8; 1]);
+        });
+        let closed = listener(|mut s| read_head(&mut s));
+        let plain = listener(|mut s| {
+            let _ = s.read(&mut [0u8; 4096]);
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
+            let _ = s.read(&mut [0u8; 1]);
+        });
+        let garbage = listener(|mut s| {
+            read_head(&mut s);
+            let _ = s.write_all(b"SSH-2.0-OpenSSH_9.6\r\n\r\n");
+            let _ = s.read(&mut [0u8; 1]);
+        });
+        let kinds = [
+            (format!("http://{reset}/"), FailureKind::ConnectionLost),
+            (format!("http://{closed}/"), FailureKind::ConnectionLost),
+            (format!("https://{plain}/"), FailureKind::Tls),
+            (format!("http://{garbage}/"), FailureKind::Transport),
+        ];
+        for (url, kind) in kinds {
+            assert_eq!(kind_of(client(), url.clone()).await, kind, "{url}");
+        }
+        let dns = kind_of(
+            client().dns_resolver(Arc::new(NoSuchHost)),
+            "https://api.wapzi.invalid/v1/executions/x".into(),
+        )
+        .await;
+        assert_eq!(dns, FailureKind::Dns);
         let refused_kind = reqwest::Client::new()
             .get(format!("http://{refused}/"))
             .send()

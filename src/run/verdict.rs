@@ -276,8 +276,8 @@ fn depends_on(set: &CheckSet, id: &str, on: &str) -> bool {
             if required == on {
                 return true;
             }
-            if seen.insert(required.clone()) {
-                todo.push(required.clone());
+            if seen.insert(required.to_string()) {
+                todo.push(required.to_string());
             }
         }
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::process::{Child, Command};
 use tokio::sync::watch;
 
-use crate::error::CommandError;
+use crate::app::error::CommandError;
 use crate::interrupt::Signal;
 use crate::result::CommandExit;
 

@@ -2,8 +2,8 @@
 //! faults), or the real API behind a recorder (`--upstream`).
 
 use crate::app::config::{check_base_url, BaseUrlError, ConfigError};
+use crate::app::error::{AppError, UsageError};
 use crate::cli::ClientArgs;
-use crate::error::{AppError, UsageError};
 use crate::recorder::{upstream_client, RecordedServer};
 use crate::sandbox::{SandboxConfig, Scenario, FIXTURES};
 use crate::secret::{Redactor, Secret};
@@ -43,7 +43,7 @@ impl Counterpart {
             }
             let url = check_base_url(upstream, args.allow_insecure_http)
                 .map_err(|e| e.redacted(&Redactor::new(&clients_key(env))))?;
-            let scenarios = parse_scenarios(&args.scenarios)?;
+            let scenarios = args.scenarios.clone();
             // A scenario the recorder cannot present is refused, not ignored.
             if let Some((scenario, reason)) = scenarios
                 .iter()
@@ -58,8 +58,8 @@ impl Counterpart {
             }
             return Ok(Counterpart::Upstream { url, scenarios });
         }
-        let mut config = sandbox_config(&args.behaviour)?;
-        config.scenarios = parse_scenarios(&args.scenarios)?;
+        let mut config = sandbox_config(&args.behaviour);
+        config.scenarios = args.scenarios.clone();
         Ok(Counterpart::Sandbox(config))
     }
 
@@ -216,15 +216,6 @@ fn clients_key(env: &dyn Fn(&str) -> Option<String>) -> Vec<Secret> {
         .and_then(|key| Secret::new(key.trim(), "WAPZI_API_KEY").ok())
         .into_iter()
         .collect()
-}
-
-/// Parses the `--scenario` values.
-fn parse_scenarios(names: &[String]) -> Result<Vec<Scenario>, AppError> {
-    names
-        .iter()
-        .map(|name| name.parse::<Scenario>())
-        .collect::<Result<_, _>>()
-        .map_err(|e| AppError::Usage(UsageError::UnknownScenario(e)))
 }
 
 /// The scenarios that work with `--upstream`, comma-separated.

@@ -94,14 +94,16 @@ fn line(call: &RecordedCall, redactor: &Redactor) -> String {
         .map(|query| format!("?{}", names_only(query)))
         .unwrap_or_default();
     let answer = match (call.status, call.recorder_answer) {
-        (0, Some(own)) => format!("no answer from the API (the recorder's own {own})"),
-        (0, None) => "no answer".to_string(),
-        (status, _) if call.client_gone => format!("{status} (client gone before the answer)"),
-        (status, _) if call.presented.is_some() => format!(
+        (None, Some(own)) => format!("no answer from the API (the recorder's own {own})"),
+        (None, None) => "no answer".to_string(),
+        (Some(status), _) if call.client_gone => {
+            format!("{status} (client gone before the answer)")
+        }
+        (Some(status), _) if call.presented.is_some() => format!(
             "{status} (the recorder's, scenario {}; not forwarded)",
             call.presented.as_deref().unwrap_or_default()
         ),
-        (status, _) => status.to_string(),
+        (Some(status), _) => status.to_string(),
     };
     // What the client sent is made visible: a control or bidirectional
     // character cannot move the cursor or reorder the line.
@@ -149,7 +151,7 @@ mod tests {
                 .map(|(n, v)| (n.to_string(), v.to_string()))
                 .collect(),
             body: RecordedBody::default(),
-            status: 200,
+            status: Some(200),
             response_headers: Vec::new(),
             response_body: RecordedBody::default(),
             client_gone: false,
@@ -196,7 +198,7 @@ mod tests {
             "the test shows a leak without it"
         );
         let mut unanswered = plain.clone();
-        unanswered.status = 0;
+        unanswered.status = None;
         unanswered.recorder_answer = Some(502);
         assert!(
             printed(&[], &unanswered).contains("→ no answer from the API (the recorder's own 502)")

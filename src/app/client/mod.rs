@@ -11,10 +11,10 @@ mod tree;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use crate::app::error::{AppError, UsageError};
 use crate::assemble::new_run_id;
 use crate::check::CheckSet;
 use crate::cli::{ClientArgs, ColorChoice};
-use crate::error::{AppError, UsageError};
 use crate::exit;
 use crate::grade::{self, ClientFacts, ClientTimes, GradeContext};
 use crate::interrupt::{self, Signal};
@@ -27,7 +27,7 @@ use crate::waiver::Waivers;
 
 use super::known_secrets::{known_secrets, DEFAULT_CHECKS_DIR};
 use super::run_options::check_sources;
-use super::{runtime, stdout};
+use super::{names, runtime, stdout};
 use command::{run_command, CommandRun};
 use counterpart::Counterpart;
 
@@ -197,7 +197,7 @@ fn assemble(
     let facts = ClientFacts {
         command: (!args.command.is_empty()).then(|| args.command.clone()),
         command_exit: session.met.command.as_ref().map(|c| c.exit.clone()),
-        scenarios: args.scenarios.clone(),
+        scenarios: names(&args.scenarios),
         upstream: counterpart.upstream_url(),
         interrupted: session.met.interrupted,
         // Set from the recording when it is graded.
@@ -208,8 +208,8 @@ fn assemble(
         base_url: session.base_url,
         entry_point_id,
         sandbox: counterpart.is_sandbox(),
-        faults: args.behaviour.faults.clone(),
-        dialects: args.behaviour.dialects.clone(),
+        faults: names(&args.behaviour.faults),
+        dialects: names(&args.behaviour.dialects),
         fixtures_supplied: Vec::new(),
         tls: None,
         proxy: None,

@@ -12,6 +12,7 @@ use super::super::fixture::FixtureCatalog;
 use super::super::model::MatcherTarget;
 use super::super::raw_client::{RawCallExpect, RawClientCheck, RawRule, RawRuleParams};
 use super::super::template::{Segment, Template};
+use super::super::CheckId;
 use super::step::is_header_name;
 use super::{FileContext, Validator};
 
@@ -58,7 +59,7 @@ pub fn validate_client_check(
         return Err(v.errors);
     }
     Ok(ClientCheck {
-        id: raw.id,
+        id: CheckId::new(raw.id),
         title: raw.title,
         item: raw.checklist,
         severity: raw.severity,

@@ -20,6 +20,7 @@ use super::model::{Check, Step};
 use super::position::Positions;
 use super::raw::{RawCheck, CHECK_ID_PATTERN};
 use super::source::SourceText;
+use super::CheckId;
 
 /// Variables every check can use without declaring them.
 pub const BUILTIN_VARIABLES: &[&str] = &["entry_point_id", "run_id"];
@@ -96,7 +97,7 @@ pub fn validate_check(
         return Err(v.errors);
     }
     Ok(Check {
-        id: raw.id,
+        id: CheckId::new(raw.id),
         title: raw.title,
         checklist: raw.checklist,
         severity: raw.severity,
@@ -104,8 +105,8 @@ pub fn validate_check(
         hint: raw.hint.trim().to_string(),
         description: raw.description,
         needs: raw.needs,
-        requires: raw.requires,
-        overlaps: raw.overlaps,
+        requires: raw.requires.into_iter().map(CheckId::new).collect(),
+        overlaps: raw.overlaps.map(CheckId::new),
         steps,
         file: ctx.file.clone(),
         line: ctx.line_of("id"),
@@ -162,10 +163,10 @@ pub fn validate_set(checks: &[(Check, FileContext)], known: &[String]) -> Vec<Ch
     let by_id: HashMap<&str, &Check> = checks.iter().map(|(c, _)| (c.id.as_str(), c)).collect();
     for (check, ctx) in checks {
         for (j, required) in check.requires.iter().enumerate() {
-            if !known.contains(required) {
+            if !known.iter().any(|k| required == k) {
                 let mut e = ctx.error_at_value(
                     &format!("requires.{j}"),
-                    CheckErrorKind::UnknownRequirement(required.clone()),
+                    CheckErrorKind::UnknownRequirement(required.to_string()),
                 );
                 if let Some(hint) = did_you_mean(required, known.iter().map(String::as_str)) {
                     e = e.with_hint(hint);
@@ -187,7 +188,7 @@ pub fn validate_set(checks: &[(Check, FileContext)], known: &[String]) -> Vec<Ch
         if reaches(&by_id, check, &check.id, &mut BTreeSet::new()) {
             errors.push(ctx.error_at_key(
                 "requires",
-                CheckErrorKind::RequirementCycle(check.id.clone()),
+                CheckErrorKind::RequirementCycle(check.id.to_string()),
             ));
         }
     }
@@ -202,7 +203,10 @@ fn from_errors(check: &Check, ctx: &FileContext, by_id: &HashMap<&str, &Check>) 
         let Some(from) = step.from() else { continue };
         let at = format!("steps.{i}.from.check");
         let Some(other) = by_id.get(from.check.as_str()) else {
-            let e = ctx.error_at_value(&at, CheckErrorKind::UnknownRequirement(from.check.clone()));
+            let e = ctx.error_at_value(
+                &at,
+                CheckErrorKind::UnknownRequirement(from.check.to_string()),
+            );
             errors.push(match did_you_mean(&from.check, by_id.keys().copied()) {
                 Some(hint) => e.with_hint(hint),
                 None => e,
@@ -210,15 +214,16 @@ fn from_errors(check: &Check, ctx: &FileContext, by_id: &HashMap<&str, &Check>) 
             continue;
         };
         if !check.requires.contains(&from.check) {
-            errors
-                .push(ctx.error_at_value(&at, CheckErrorKind::FromNotRequired(from.check.clone())));
+            errors.push(
+                ctx.error_at_value(&at, CheckErrorKind::FromNotRequired(from.check.to_string())),
+            );
         }
         if !other.steps.iter().any(|s| s.name == from.step) {
             let names = other.steps.iter().map(|s| s.name.as_str());
             let e = ctx.error_at_value(
                 &format!("steps.{i}.from.step"),
                 CheckErrorKind::UnknownStep {
-                    check: from.check.clone(),
+                    check: from.check.to_string(),
                     step: from.step.clone(),
                 },
             );

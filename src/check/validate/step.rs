@@ -10,6 +10,7 @@ use super::super::model::{
 };
 use super::super::raw::{RawAdvisory, RawPoll, RawRequest, RawStep, RawWithin};
 use super::super::template::{is_variable_name, Template};
+use super::super::CheckId;
 use super::{Validator, BUILTIN_VARIABLES};
 
 impl Validator<'_> {
@@ -133,7 +134,7 @@ impl Validator<'_> {
         match (&raw.request, &raw.from) {
             (Some(request), None) => self.request(at, request).map(Source::Request),
             (None, Some(from)) => Some(Source::From(FromStep {
-                check: from.check.clone(),
+                check: CheckId::new(from.check.clone()),
                 step: from.step.clone(),
             })),
             (Some(_), Some(_)) => {

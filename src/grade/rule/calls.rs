@@ -44,7 +44,7 @@ fn selects(rule: &CallRule, call: &RecordedCall, vars: &Vars) -> bool {
         matchers.iter().all(|m| eval(m, Some(&value), vars).is_ok())
     };
     holds(&rule.method, Value::String(call.method.clone()))
-        && holds(&rule.status, Value::from(call.status))
+        && holds(&rule.status, Value::from(call.status_code()))
         && rule.path.as_ref().is_none_or(|p| p.matches(&call.path))
 }
 

@@ -44,7 +44,7 @@ mod tests {
     use crate::grade::traffic::sample::{correct, get, post, recording};
 
     fn retry_later(mut call: crate::recording::RecordedCall) -> crate::recording::RecordedCall {
-        call.status = 503;
+        call.status = Some(503);
         call.response_headers
             .push(("retry-after".into(), "1".into()));
         call

@@ -50,7 +50,7 @@ pub fn eval(traffic: &Traffic, statuses: &[String]) -> RuleOutcome {
                     "its last read (call #{}) showed {}",
                     traffic.calls[r].seq,
                     traffic.views[r].execution_status.as_deref().map_or_else(
-                        || format!("HTTP {}", traffic.calls[r].status),
+                        || format!("HTTP {}", traffic.calls[r].status_code()),
                         |s| format!("`{s}`")
                     )
                 ),
@@ -98,7 +98,8 @@ fn is_cut_by_refusal(traffic: &Traffic, post: usize, id: &str) -> bool {
         return false;
     };
     let read = &traffic.calls[last];
-    REFUSED.contains(&read.status) && keys(read) == keys(&traffic.calls[post])
+    read.status.is_some_and(|status| REFUSED.contains(&status))
+        && keys(read) == keys(&traffic.calls[post])
 }
 
 /// The API keys `call` carried, wherever it put them.

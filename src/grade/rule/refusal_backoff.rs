@@ -29,7 +29,9 @@ pub fn eval(
             call.path.as_str(),
             call.header("x-api-key"),
         );
-        let is_refused = http_statuses.contains(&call.status);
+        let is_refused = call
+            .status
+            .is_some_and(|status| http_statuses.contains(&status));
         applies |= is_refused;
         if let Some(before) = refused.get_mut(&same) {
             let last = &traffic.calls[before.last];
@@ -38,7 +40,7 @@ pub fn eval(
             }
             before.repeats += 1;
             let gap = call.at.saturating_sub(last.answered_at());
-            let status = last.status;
+            let status = last.status_code();
             if gap < min_gap {
                 violations.push(Violation::at(
                     traffic,

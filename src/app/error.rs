@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-use crate::app::config::{BaseUrlError, ConfigError};
+use super::config::{BaseUrlError, ConfigError};
 use crate::check::CheckErrors;
 use crate::exit;
 use crate::report::ReportError;
@@ -66,12 +66,6 @@ pub enum AppError {
 pub enum UsageError {
     #[error("--ignored selects checks marked ignored in advance, and no check is: a check is ignored only at run time (a fixture not supplied, a prerequisite that failed), and the reports list those with how to supply what they need. Run without --ignored (or --include-ignored).")]
     IgnoredSelection,
-    #[error(transparent)]
-    UnknownFault(#[from] crate::sandbox::UnknownFault),
-    #[error(transparent)]
-    UnknownScenario(#[from] crate::sandbox::UnknownScenario),
-    #[error(transparent)]
-    UnknownDialect(#[from] crate::sandbox::UnknownDialect),
     /// Run filters or `--skip` patterns that match no check id.
     #[error("{}\nnothing was sent; `wapzi-homolog list` shows the check ids", unmatched_text(.0))]
     UnmatchedSelection(Vec<crate::run::Unmatched>),
@@ -83,12 +77,8 @@ pub enum UsageError {
     },
     #[error("unknown check `{id}`: {hint}")]
     UnknownCheck { id: String, hint: String },
-    #[error("{}:{line}:{column}: this check file holds a secret (the API key or a secret fixture) in clear: never write a key in a check file; choose the credential a request sends with `key:`", .file.display())]
-    SecretInCheckFile {
-        file: PathBuf,
-        line: usize,
-        column: usize,
-    },
+    #[error("{at}: this check file holds a secret (the API key or a secret fixture) in clear: never write a key in a check file; choose the credential a request sends with `key:`")]
+    SecretInCheckFile { at: crate::check::Location },
     /// This machine's open-files limit leaves room for no check.
     #[error("{0}")]
     FileLimit(String),

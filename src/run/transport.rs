@@ -359,12 +359,9 @@ mod tests {
         classify(&client.get(&url).send().await.unwrap_err()).kind
     }
 
-    #[tokio::test]
-    async fn each_transport_failure_is_one_line_naming_its_cause() {
-        let refused = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap();
+    /// Servers that each fail one connection one way: reset, closed
+    /// without an answer, plain http on an https URL, not HTTP at all.
+    fn misbehaving() -> [SocketAddr; 4] {
         let reset = listener(|mut s| {
             // Closing with the request unread makes the kernel send a reset.
             let _ = s.read(&mut [0u8; 1]);
@@ -381,6 +378,16 @@ mod tests {
             let _ = s.write_all(b"SSH-2.0-OpenSSH_9.6\r\n\r\n");
             let _ = s.read(&mut [0u8; 1]);
         });
+        [reset, closed, plain, garbage]
+    }
+
+    #[tokio::test]
+    async fn each_transport_failure_is_one_line_naming_its_cause() {
+        let refused = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let [reset, closed, plain, garbage] = misbehaving();
         let cases = [
             (
                 error_of(client(), format!("http://{refused}/")).await,
@@ -417,20 +424,7 @@ mod tests {
         }
         // The kind comes from the cause, not from reading the line back:
         // fresh listeners (each above served its one connection).
-        let reset = listener(|mut s| {
-            let _ = s.read(&mut [0u8; 1]);
-        });
-        let closed = listener(|mut s| read_head(&mut s));
-        let plain = listener(|mut s| {
-            let _ = s.read(&mut [0u8; 4096]);
-            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
-            let _ = s.read(&mut [0u8; 1]);
-        });
-        let garbage = listener(|mut s| {
-            read_head(&mut s);
-            let _ = s.write_all(b"SSH-2.0-OpenSSH_9.6\r\n\r\n");
-            let _ = s.read(&mut [0u8; 1]);
-        });
+        let [reset, closed, plain, garbage] = misbehaving();
         let kinds = [
             (format!("http://{reset}/"), FailureKind::ConnectionLost),
             (format!("http://{closed}/"), FailureKind::ConnectionLost),

@@ -7,6 +7,7 @@
 mod assemble;
 mod check;
 mod clock;
+mod der;
 mod diagnose;
 mod error;
 mod expect;

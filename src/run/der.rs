@@ -159,7 +159,7 @@ fn value_text(tag: u8, content: &[u8]) -> Option<String> {
         return std::str::from_utf8(content).ok().map(str::to_string);
     }
     if tag == BMP_STRING {
-        if content.len() % 2 != 0 {
+        if !content.len().is_multiple_of(2) {
             return None;
         }
         let units: Vec<u16> = content

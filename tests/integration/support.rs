@@ -1,6 +1,6 @@
 //! Shared test support: the real binary, and a real sandbox on loopback.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -98,7 +98,7 @@ pub fn assert_exit_case(ran: &Ran, code: u8, case: impl std::fmt::Display) {
 
 /// How long any run of the binary may take in a test: a hang fails its
 /// test, naming the command, instead of holding CI until its own limit.
-const RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+pub const RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Runs `cmd` to its end (within [`RUN_LIMIT`], or the test fails).
 pub fn run(cmd: &mut Command) -> Ran {
@@ -109,6 +109,16 @@ pub fn run(cmd: &mut Command) -> Ran {
 
 /// Runs `cmd`, killing it if it has not finished within `limit`.
 pub fn run_within(cmd: &mut Command, limit: Duration) -> Option<Ran> {
+    run_watching(cmd, limit, |_| {})
+}
+
+/// [`run_within`], calling `on_line` with each line of stdout as it comes
+/// (to act on a point of the run, such as a check's result line).
+pub fn run_watching(
+    cmd: &mut Command,
+    limit: Duration,
+    mut on_line: impl FnMut(&str) + Send + 'static,
+) -> Option<Ran> {
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -122,7 +132,18 @@ pub fn run_within(cmd: &mut Command, limit: Duration) -> Option<Ran> {
             text
         })
     };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stdout = {
+        let mut pipe = BufReader::new(child.stdout.take().unwrap());
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let mut line = Vec::new();
+            while pipe.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+                on_line(String::from_utf8_lossy(&line).trim_end_matches('\n'));
+                bytes.append(&mut line);
+            }
+            String::from_utf8(bytes).unwrap_or_default()
+        })
+    };
     let stderr = drain(Box::new(child.stderr.take().unwrap()));
     let started = Instant::now();
     // Looks at the child often at first (most runs end in milliseconds),
@@ -156,16 +177,20 @@ pub struct TestSandbox {
 
 impl TestSandbox {
     pub fn start(latency_ms: u64, faults: &[&str]) -> TestSandbox {
+        Self::with_config(SandboxConfig {
+            latency: std::time::Duration::from_millis(latency_ms),
+            faults: faults.iter().map(|f| Fault::parse(f).unwrap()).collect(),
+            ..SandboxConfig::default()
+        })
+    }
+
+    /// A sandbox for `config` (a test's [`wapzi_homolog::sandbox::Hold`]...).
+    pub fn with_config(config: SandboxConfig) -> TestSandbox {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .unwrap();
-        let config = SandboxConfig {
-            latency: std::time::Duration::from_millis(latency_ms),
-            faults: faults.iter().map(|f| Fault::parse(f).unwrap()).collect(),
-            ..SandboxConfig::default()
-        };
         let sandbox = runtime
             .block_on(Sandbox::start(([127, 0, 0, 1], 0).into(), config))
             .unwrap();
@@ -190,6 +215,33 @@ impl TestSandbox {
         cmd.env("WAPZI_BASE_URL", self.base_url())
             .env("WAPZI_API_KEY", FIXTURES.api_key)
             .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id);
+        cmd
+    }
+}
+
+impl TestSandbox {
+    /// [`TestSandbox::command`] with every fixture the sandbox has, as
+    /// `run --sandbox` sets them, so that no check is ignored for want of one.
+    pub fn command_with_fixtures(&self) -> Command {
+        let mut cmd = self.command();
+        for (name, value) in [
+            (
+                "NO_ATTENDANTS_ENTRY_POINT_ID",
+                FIXTURES.no_attendants_entry_point_id,
+            ),
+            (
+                "UNAVAILABLE_ENTRY_POINT_ID",
+                FIXTURES.unavailable_entry_point_id,
+            ),
+            ("FAILING_MESSAGE", FIXTURES.fail_marker),
+            ("OTHER_ENTRY_POINT_ID", FIXTURES.other_entry_point_id),
+            ("INACTIVE_ENTRY_POINT_ID", FIXTURES.inactive_entry_point_id),
+            ("PREVIOUS_API_KEY", FIXTURES.previous_api_key),
+            ("INACTIVE_API_KEY", FIXTURES.inactive_api_key),
+            ("OTHER_API_KEY", FIXTURES.other_api_key),
+        ] {
+            cmd.env(format!("WAPZI_{name}"), value);
+        }
         cmd
     }
 }

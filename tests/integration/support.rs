@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use wapzi_homolog::sandbox::{Fault, Sandbox, SandboxConfig, SandboxStats, FIXTURES};
@@ -117,34 +117,76 @@ pub fn run_within(cmd: &mut Command, limit: Duration) -> Option<Ran> {
 pub fn run_watching(
     cmd: &mut Command,
     limit: Duration,
-    mut on_line: impl FnMut(&str) + Send + 'static,
+    on_line: impl FnMut(&str) + Send + 'static,
 ) -> Option<Ran> {
-    let mut child = cmd
+    let child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            text
-        })
-    };
-    let stdout = {
-        let mut pipe = BufReader::new(child.stdout.take().unwrap());
+    finish_within(child, limit, on_line).map(|output| Ran {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap_or_default(),
+        stderr: String::from_utf8(output.stderr).unwrap_or_default(),
+    })
+}
+
+/// `cmd.output()`, bounded: a command that has not ended within
+/// [`RUN_LIMIT`] is killed and the test fails, naming it.
+pub fn output(cmd: &mut Command) -> Output {
+    let shown = format!("{cmd:?}");
+    try_output(cmd).unwrap_or_else(|e| panic!("{shown} could not start: {e}"))
+}
+
+/// [`output`], or why the command could not start (a tool not installed).
+pub fn try_output(cmd: &mut Command) -> std::io::Result<Output> {
+    let shown = format!("{cmd:?}");
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    Ok(finish_within(child, RUN_LIMIT, |_| {})
+        .unwrap_or_else(|| panic!("{shown} did not end within {}s", RUN_LIMIT.as_secs())))
+}
+
+/// Waits for a started `child` to end within `limit`, reading what is left
+/// of its piped stdout (each line given to `on_line`) and stderr; kills it
+/// and returns `None` past the limit.
+pub fn finish_within(
+    mut child: Child,
+    limit: Duration,
+    mut on_line: impl FnMut(&str) + Send + 'static,
+) -> Option<Output> {
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
         std::thread::spawn(move || {
             let mut bytes = Vec::new();
-            let mut line = Vec::new();
-            while pipe.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
-                on_line(String::from_utf8_lossy(&line).trim_end_matches('\n'));
-                bytes.append(&mut line);
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
             }
-            String::from_utf8(bytes).unwrap_or_default()
+            bytes
         })
     };
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let stdout = child.stdout.take().map(BufReader::new);
+    let stdout = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let Some(mut pipe) = stdout else {
+            return bytes;
+        };
+        let mut line = Vec::new();
+        while pipe.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+            on_line(String::from_utf8_lossy(&line).trim_end_matches('\n'));
+            bytes.append(&mut line);
+        }
+        bytes
+    });
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let started = Instant::now();
     // Looks at the child often at first (most runs end in milliseconds),
     // then every 20 ms: this only waits for it to exit, bounded by `limit`.
@@ -162,8 +204,8 @@ pub fn run_watching(
         pause = (pause * 2).min(Duration::from_millis(20));
     };
     let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
-    status.map(|status| Ran {
-        code: status.code().unwrap_or(-1),
+    status.map(|status| Output {
+        status,
         stdout,
         stderr,
     })
@@ -345,10 +387,10 @@ impl Watched {
 
     /// Sends `signal` (`TERM`, `INT`) to the process.
     pub fn signal(&self, signal: &str) {
-        let sent = Command::new("kill")
-            .args([&format!("-{signal}"), &self.child.id().to_string()])
-            .status()
-            .unwrap();
+        let sent = output(
+            Command::new("kill").args([&format!("-{signal}"), &self.child.id().to_string()]),
+        )
+        .status;
         assert!(sent.success(), "kill -{signal}");
     }
 
@@ -379,4 +421,21 @@ impl Watched {
         let stderr = self.stderr.join().unwrap_or_default();
         (status.code().unwrap_or(-1), self.seen.join("\n"), stderr)
     }
+}
+
+/// The bound is real: a command still running at it is killed (its pipes
+/// close, so the wait ends long before the command would have) and the
+/// run reported as not ended.
+#[test]
+fn a_command_past_its_bound_is_killed_and_reported() {
+    let started = Instant::now();
+    let ran = run_within(Command::new("sleep").arg("30"), Duration::from_millis(200));
+    assert!(ran.is_none());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    let quick = run_within(Command::new("true").arg("x"), Duration::from_secs(60));
+    assert_eq!(quick.map(|r| r.code), Some(0));
 }

@@ -494,7 +494,8 @@ const ERROR_BODY_CHECKS: &[&str] = &[
 /// and speaks `dialects`, its executions held (a [`Hold`] this test owns)
 /// until `conversation::latest-wins` has read the run's plain execution
 /// while it overlaps it ([`bystander_read`]) or has ended: the overlap the
-/// check needs is made by the test, not hoped for within a latency.
+/// check needs is made by the test, not hoped for within a latency (rows
+/// of [`UNHELD`] faults excepted).
 fn run_with_fault(
     fault: &str,
     extra: &[&str],

@@ -11,6 +11,7 @@ mod body;
 mod check;
 mod clients;
 mod clock;
+mod der;
 mod diagnose;
 mod error;
 mod expect;

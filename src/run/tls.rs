@@ -132,16 +132,14 @@ async fn handshake(host: String, port: u16) -> Option<TlsFacts> {
 
 /// The subject and expiry (RFC 3339) of a DER certificate.
 fn certificate_facts(der: &CertificateDer<'_>) -> (Option<String>, Option<String>) {
-    match x509_parser::parse_x509_certificate(der.as_ref()) {
-        Ok((_, cert)) => {
-            let expiry = u64::try_from(cert.validity().not_after.timestamp())
-                .ok()
-                .map(|secs| {
-                    humantime::format_rfc3339(UNIX_EPOCH + Duration::from_secs(secs)).to_string()
-                });
-            (Some(cert.subject().to_string()), expiry)
+    match super::der::subject_and_not_after(der.as_ref()) {
+        Some((subject, not_after)) => {
+            let expiry = u64::try_from(not_after).ok().map(|secs| {
+                humantime::format_rfc3339(UNIX_EPOCH + Duration::from_secs(secs)).to_string()
+            });
+            (Some(subject), expiry)
         }
-        Err(_) => (None, None),
+        None => (None, None),
     }
 }
 

@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 
 use super::dialects::Dialect;
 use super::faults::Fault;
+use super::hold::Hold;
 use super::routes;
 use super::scenario::Scenario;
 use super::shared::Shared;
@@ -31,6 +32,8 @@ pub struct SandboxConfig {
     pub dialects: Vec<Dialect>,
     /// The documented situations to present; empty for none.
     pub scenarios: Vec<Scenario>,
+    /// A test's hold on executions ([`Hold`]); `None` outside tests.
+    pub hold: Option<Hold>,
 }
 
 impl Default for SandboxConfig {
@@ -40,6 +43,7 @@ impl Default for SandboxConfig {
             faults: Vec::new(),
             dialects: Vec::new(),
             scenarios: Vec::new(),
+            hold: None,
         }
     }
 }

@@ -33,6 +33,7 @@ impl Shared {
                 faults: ActiveFaults::new(config.faults),
                 dialects: ActiveDialects::new(config.dialects),
                 scenarios,
+                hold: config.hold,
             },
             store: Mutex::new(Store::default()),
             requests: AtomicU64::new(0),

@@ -11,6 +11,7 @@ use super::accounts::AccountId;
 use super::dialects::{ActiveDialects, Dialect};
 use super::error::ApiError;
 use super::faults::{ActiveFaults, Fault};
+use super::hold::{Hold, HoldEvent};
 use super::scenario::{ActiveScenarios, Scenario};
 
 /// At most this many executions are stored; execute answers 503 beyond.
@@ -79,9 +80,23 @@ pub(crate) struct Settings {
     pub(crate) faults: ActiveFaults,
     pub(crate) dialects: ActiveDialects,
     pub(crate) scenarios: ActiveScenarios,
+    /// A test's hold: executions it holds stay queued.
+    pub(crate) hold: Option<Hold>,
 }
 
 impl Settings {
+    /// Whether a test's hold keeps execution `id` queued.
+    fn is_held(&self, id: &str) -> bool {
+        self.hold.as_ref().is_some_and(|hold| hold.holds(id))
+    }
+
+    /// Tells a test's hold what happened, if there is one.
+    fn tell_hold(&self, event: impl FnOnce() -> HoldEvent) {
+        if let Some(hold) = &self.hold {
+            hold.record(event());
+        }
+    }
+
     /// How long an execution takes to reach its outcome: the latency, and
     /// a second more under `slow-completion`.
     pub(crate) fn execution_latency(&self) -> Duration {
@@ -232,6 +247,11 @@ impl Store {
         if newest_superseded {
             self.supersede(&execution_id, clock.wall);
         }
+        settings.tell_hold(|| HoldEvent::Accepted {
+            execution_id: execution_id.clone(),
+            conversation_id: key.1.clone(),
+            continued,
+        });
         Ok(Created {
             conversation_id: key.1,
             execution_id,
@@ -432,7 +452,8 @@ impl Store {
         let latency = settings.execution_latency();
         let execution = self.executions.get_mut(id)?;
         let due = now.saturating_duration_since(execution.created) >= latency;
-        if execution.stage == Stage::Queued && due && !settings.faults.has(&Fault::NeverFinishes) {
+        let ends = due && !settings.faults.has(&Fault::NeverFinishes) && !settings.is_held(id);
+        if execution.stage == Stage::Queued && ends {
             execution.stage = execution.outcome;
             self.completions.push(Completion {
                 execution_id: id.to_string(),
@@ -490,7 +511,12 @@ impl Store {
     ) -> Option<ExecutionView> {
         let stage = self.settle(id, now, settings)?;
         let execution = self.executions.get(id)?;
-        (stage != Stage::Queued).then(|| view(id, execution, stage, settings))
+        let shown = (stage != Stage::Queued).then(|| view(id, execution, stage, settings))?;
+        settings.tell_hold(|| HoldEvent::Read {
+            execution_id: id.to_string(),
+            status: shown.status,
+        });
+        Some(shown)
     }
 
     pub(crate) fn read(
@@ -534,7 +560,12 @@ impl Store {
             }
             Stage::Failed | Stage::Superseded => {}
         }
-        Ok(view(id, execution, stage, settings))
+        let shown = view(id, execution, stage, settings);
+        settings.tell_hold(|| HoldEvent::Read {
+            execution_id: id.to_string(),
+            status: shown.status,
+        });
+        Ok(shown)
     }
 }
 

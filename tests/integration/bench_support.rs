@@ -2,50 +2,39 @@
 //! writes the server's timing when the sandbox is stopped by a signal, and
 //! its execution ids and times line up with the run's report.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 use wapzi_homolog::exit;
 use wapzi_homolog::sandbox::FIXTURES;
 
-use crate::support::{assert_exit, bin, run, temp_dir};
+use crate::support::{assert_exit, bin, run, temp_dir, Watched};
 
-/// A `wapzi-homolog sandbox` process on a free port, and its base URL.
-fn start_sandbox(latency: &str, stats: &Path) -> (Child, String) {
-    let mut child = bin()
-        .args([
-            "sandbox",
-            "--port",
-            "0",
-            "--latency",
-            latency,
-            "--stats-file",
-        ])
-        .arg(stats)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let base_url = BufReader::new(stdout)
-        .lines()
-        .map(Result::unwrap)
-        .find_map(|line| line.strip_prefix("Wapzi sandbox at ").map(String::from))
-        .expect("the sandbox prints its URL");
-    (child, base_url)
+/// A `wapzi-homolog sandbox` process on a free port (watched: every wait
+/// on it is bounded), and its base URL.
+fn start_sandbox(latency: &str, stats: &Path) -> (Watched, String) {
+    let mut sandbox = Watched::start(
+        bin()
+            .args([
+                "sandbox",
+                "--port",
+                "0",
+                "--latency",
+                latency,
+                "--stats-file",
+            ])
+            .arg(stats),
+    );
+    let url = |line: &str| line.strip_prefix("Wapzi sandbox at ").map(String::from);
+    sandbox.wait_for("the sandbox prints its URL", |l| url(l).is_some());
+    let base_url = sandbox.seen.iter().find_map(|l| url(l)).unwrap_or_default();
+    (sandbox, base_url)
 }
 
-/// Sends `signal` (`TERM`, `INT`) to `child` and waits for it to exit.
-fn stop(mut child: Child, signal: &str) -> i32 {
-    let killed = Command::new("kill")
-        .arg(format!("-{signal}"))
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    child.wait().unwrap().code().unwrap_or(-1)
+/// Sends `signal` (`TERM`, `INT`) to the sandbox and waits for it to exit.
+fn stop(sandbox: Watched, signal: &str) -> i32 {
+    sandbox.signal(signal);
+    sandbox.finish().0
 }
 
 #[test]

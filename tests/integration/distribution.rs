@@ -118,15 +118,14 @@ fn release() -> (tempfile::TempDir, String) {
     let binary = dir.path().join("wapzi-homolog");
     std::fs::write(&binary, "#!/bin/sh\necho stand-in wapzi-homolog\n").unwrap();
     let out = dir.path().join(format!("v{VERSION}"));
-    let packaged = Command::new(root().join(".github/release/package.sh"))
-        .args([
+    let packaged = crate::support::output(
+        Command::new(root().join(".github/release/package.sh")).args([
             TARGET.as_ref(),
             binary.as_os_str(),
             out.as_os_str(),
             format!("v{VERSION}").as_ref(),
-        ])
-        .output()
-        .unwrap();
+        ]),
+    );
     assert!(
         packaged.status.success(),
         "{}",
@@ -174,7 +173,7 @@ fn the_install_script_installs_a_release_whose_checksum_matches() {
     let ran = install(&server, into.path());
     assert_exit(&ran, exit::READY);
     let installed = into.path().join("bin/wapzi-homolog");
-    let output = Command::new(&installed).output().unwrap();
+    let output = crate::support::output(&mut Command::new(&installed));
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
         "stand-in wapzi-homolog\n"
@@ -243,13 +242,13 @@ fn release_of(version: &str, targets: &[&str]) -> tempfile::TempDir {
     let binary = dir.path().join("wapzi-homolog");
     std::fs::write(&binary, "#!/bin/sh\necho stand-in wapzi-homolog\n").unwrap();
     for target in targets {
-        let packaged = Command::new(root().join(".github/release/package.sh"))
-            .arg(target)
-            .arg(&binary)
-            .arg(dir.path().join(format!("v{version}")))
-            .arg(version)
-            .output()
-            .unwrap();
+        let packaged = crate::support::output(
+            Command::new(root().join(".github/release/package.sh"))
+                .arg(target)
+                .arg(&binary)
+                .arg(dir.path().join(format!("v{version}")))
+                .arg(version),
+        );
         assert!(
             packaged.status.success(),
             "{}",
@@ -335,11 +334,11 @@ fn every_archive_carries_the_licences_and_the_repository_has_them() {
         assert!(root().join(file).is_file(), "{file}");
     }
     let (dir, asset) = release();
-    let listing = Command::new("tar")
-        .arg("-tzf")
-        .arg(dir.path().join(format!("v{VERSION}/{asset}")))
-        .output()
-        .unwrap();
+    let listing = crate::support::output(
+        Command::new("tar")
+            .arg("-tzf")
+            .arg(dir.path().join(format!("v{VERSION}/{asset}"))),
+    );
     let listing = String::from_utf8_lossy(&listing.stdout);
     for file in [
         "wapzi-homolog",
@@ -519,11 +518,8 @@ fn the_action_is_composite_and_feeds_the_key_through_the_environment() {
     assert_eq!(upload["if"].as_str(), Some("always()"));
     assert_eq!(upload["with"]["path"].as_str(), Some("reports/"));
     for script in [".github/action/install.sh", ".github/action/run.sh"] {
-        let syntax = Command::new("bash")
-            .arg("-n")
-            .arg(root().join(script))
-            .status()
-            .unwrap();
+        let syntax =
+            crate::support::output(Command::new("bash").arg("-n").arg(root().join(script))).status;
         assert!(syntax.success(), "{script}");
     }
 }
@@ -611,11 +607,11 @@ fn binstall_points_at_the_assets_the_release_packages() {
     assert_eq!(field("pkg-fmt"), "tgz");
     // The archive release() packages holds the binary where bin-dir says.
     let (dir, asset) = release();
-    let listing = Command::new("tar")
-        .arg("-tzf")
-        .arg(dir.path().join(format!("v{VERSION}/{asset}")))
-        .output()
-        .unwrap();
+    let listing = crate::support::output(
+        Command::new("tar")
+            .arg("-tzf")
+            .arg(dir.path().join(format!("v{VERSION}/{asset}"))),
+    );
     let listing = String::from_utf8_lossy(&listing.stdout);
     let bin_dir = fill(field("bin-dir"));
     assert!(

@@ -82,7 +82,7 @@ fn homolog(args: &[&str], env: &[(&str, &str)]) -> Output {
         }
     }
     command.envs(env.iter().copied());
-    command.output().expect("the wapzi-homolog binary runs")
+    crate::support::output(&mut command)
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -185,13 +185,13 @@ fn a_folder_requiring_a_builtin_check_validates_as_its_hint_says() {
     )
     .unwrap();
     let validate_in = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_wapzi-homolog"))
-            .current_dir(dir.path())
-            .arg("validate")
-            .args(args)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap()
+        crate::support::output(
+            Command::new(env!("CARGO_BIN_EXE_wapzi-homolog"))
+                .current_dir(dir.path())
+                .arg("validate")
+                .args(args)
+                .env("NO_COLOR", "1"),
+        )
     };
     let default = validate_in(&[]);
     assert_eq!(default.status.code(), Some(0), "{}", text(&default.stderr));

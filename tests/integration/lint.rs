@@ -77,11 +77,12 @@ fn actionlint_and_shellcheck() -> Option<(PathBuf, PathBuf)> {
 /// `init` (with `flags`) in a fresh git repository.
 fn inited(flags: &[&str]) -> tempfile::TempDir {
     let dir = temp_dir();
-    let git = Command::new("git")
-        .args(["init", "-q"])
-        .current_dir(dir.path())
-        .status()
-        .unwrap();
+    let git = crate::support::output(
+        Command::new("git")
+            .args(["init", "-q"])
+            .current_dir(dir.path()),
+    )
+    .status;
     assert!(git.success());
     let ran = run(bin().arg("init").arg(dir.path()).args(flags));
     assert_eq!(ran.code, 0, "{}", ran.stderr);
@@ -212,17 +213,17 @@ fn the_actions_steps_pass_actionlint() {
 
 /// Every file of this repository that starts with a shell's `#!` line.
 fn shell_scripts() -> Vec<PathBuf> {
-    let listed = Command::new("git")
-        .args([
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ])
-        .current_dir(root())
-        .output()
-        .unwrap();
+    let listed = crate::support::output(
+        Command::new("git")
+            .args([
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ])
+            .current_dir(root()),
+    );
     assert!(listed.status.success());
     let mut scripts: Vec<PathBuf> = listed
         .stdout

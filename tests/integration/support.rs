@@ -1,8 +1,8 @@
 //! Shared test support: the real binary, and a real sandbox on loopback.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use wapzi_homolog::sandbox::{Fault, Sandbox, SandboxConfig, SandboxStats, FIXTURES};
@@ -98,7 +98,7 @@ pub fn assert_exit_case(ran: &Ran, code: u8, case: impl std::fmt::Display) {
 
 /// How long any run of the binary may take in a test: a hang fails its
 /// test, naming the command, instead of holding CI until its own limit.
-const RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+pub const RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Runs `cmd` to its end (within [`RUN_LIMIT`], or the test fails).
 pub fn run(cmd: &mut Command) -> Ran {
@@ -109,21 +109,84 @@ pub fn run(cmd: &mut Command) -> Ran {
 
 /// Runs `cmd`, killing it if it has not finished within `limit`.
 pub fn run_within(cmd: &mut Command, limit: Duration) -> Option<Ran> {
-    let mut child = cmd
+    run_watching(cmd, limit, |_| {})
+}
+
+/// [`run_within`], calling `on_line` with each line of stdout as it comes
+/// (to act on a point of the run, such as a check's result line).
+pub fn run_watching(
+    cmd: &mut Command,
+    limit: Duration,
+    on_line: impl FnMut(&str) + Send + 'static,
+) -> Option<Ran> {
+    let child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let drain = |mut pipe: Box<dyn Read + Send>| {
+    finish_within(child, limit, on_line).map(|output| Ran {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap_or_default(),
+        stderr: String::from_utf8(output.stderr).unwrap_or_default(),
+    })
+}
+
+/// `cmd.output()`, bounded: a command that has not ended within
+/// [`RUN_LIMIT`] is killed and the test fails, naming it.
+pub fn output(cmd: &mut Command) -> Output {
+    let shown = format!("{cmd:?}");
+    try_output(cmd).unwrap_or_else(|e| panic!("{shown} could not start: {e}"))
+}
+
+/// [`output`], or why the command could not start (a tool not installed).
+pub fn try_output(cmd: &mut Command) -> std::io::Result<Output> {
+    let shown = format!("{cmd:?}");
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    Ok(finish_within(child, RUN_LIMIT, |_| {})
+        .unwrap_or_else(|| panic!("{shown} did not end within {}s", RUN_LIMIT.as_secs())))
+}
+
+/// Waits for a started `child` to end within `limit`, reading what is left
+/// of its piped stdout (each line given to `on_line`) and stderr; kills it
+/// and returns `None` past the limit.
+pub fn finish_within(
+    mut child: Child,
+    limit: Duration,
+    mut on_line: impl FnMut(&str) + Send + 'static,
+) -> Option<Output> {
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
         std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            text
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
         })
     };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let stdout = child.stdout.take().map(BufReader::new);
+    let stdout = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let Some(mut pipe) = stdout else {
+            return bytes;
+        };
+        let mut line = Vec::new();
+        while pipe.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+            on_line(String::from_utf8_lossy(&line).trim_end_matches('\n'));
+            bytes.append(&mut line);
+        }
+        bytes
+    });
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let started = Instant::now();
     // Looks at the child often at first (most runs end in milliseconds),
     // then every 20 ms: this only waits for it to exit, bounded by `limit`.
@@ -141,8 +204,8 @@ pub fn run_within(cmd: &mut Command, limit: Duration) -> Option<Ran> {
         pause = (pause * 2).min(Duration::from_millis(20));
     };
     let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
-    status.map(|status| Ran {
-        code: status.code().unwrap_or(-1),
+    status.map(|status| Output {
+        status,
         stdout,
         stderr,
     })
@@ -156,16 +219,20 @@ pub struct TestSandbox {
 
 impl TestSandbox {
     pub fn start(latency_ms: u64, faults: &[&str]) -> TestSandbox {
+        Self::with_config(SandboxConfig {
+            latency: std::time::Duration::from_millis(latency_ms),
+            faults: faults.iter().map(|f| Fault::parse(f).unwrap()).collect(),
+            ..SandboxConfig::default()
+        })
+    }
+
+    /// A sandbox for `config` (a test's [`wapzi_homolog::sandbox::Hold`]...).
+    pub fn with_config(config: SandboxConfig) -> TestSandbox {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .unwrap();
-        let config = SandboxConfig {
-            latency: std::time::Duration::from_millis(latency_ms),
-            faults: faults.iter().map(|f| Fault::parse(f).unwrap()).collect(),
-            ..SandboxConfig::default()
-        };
         let sandbox = runtime
             .block_on(Sandbox::start(([127, 0, 0, 1], 0).into(), config))
             .unwrap();
@@ -190,6 +257,33 @@ impl TestSandbox {
         cmd.env("WAPZI_BASE_URL", self.base_url())
             .env("WAPZI_API_KEY", FIXTURES.api_key)
             .env("WAPZI_ENTRY_POINT_ID", FIXTURES.entry_point_id);
+        cmd
+    }
+}
+
+impl TestSandbox {
+    /// [`TestSandbox::command`] with every fixture the sandbox has, as
+    /// `run --sandbox` sets them, so that no check is ignored for want of one.
+    pub fn command_with_fixtures(&self) -> Command {
+        let mut cmd = self.command();
+        for (name, value) in [
+            (
+                "NO_ATTENDANTS_ENTRY_POINT_ID",
+                FIXTURES.no_attendants_entry_point_id,
+            ),
+            (
+                "UNAVAILABLE_ENTRY_POINT_ID",
+                FIXTURES.unavailable_entry_point_id,
+            ),
+            ("FAILING_MESSAGE", FIXTURES.fail_marker),
+            ("OTHER_ENTRY_POINT_ID", FIXTURES.other_entry_point_id),
+            ("INACTIVE_ENTRY_POINT_ID", FIXTURES.inactive_entry_point_id),
+            ("PREVIOUS_API_KEY", FIXTURES.previous_api_key),
+            ("INACTIVE_API_KEY", FIXTURES.inactive_api_key),
+            ("OTHER_API_KEY", FIXTURES.other_api_key),
+        ] {
+            cmd.env(format!("WAPZI_{name}"), value);
+        }
         cmd
     }
 }
@@ -293,10 +387,10 @@ impl Watched {
 
     /// Sends `signal` (`TERM`, `INT`) to the process.
     pub fn signal(&self, signal: &str) {
-        let sent = Command::new("kill")
-            .args([&format!("-{signal}"), &self.child.id().to_string()])
-            .status()
-            .unwrap();
+        let sent = output(
+            Command::new("kill").args([&format!("-{signal}"), &self.child.id().to_string()]),
+        )
+        .status;
         assert!(sent.success(), "kill -{signal}");
     }
 
@@ -327,4 +421,21 @@ impl Watched {
         let stderr = self.stderr.join().unwrap_or_default();
         (status.code().unwrap_or(-1), self.seen.join("\n"), stderr)
     }
+}
+
+/// The bound is real: a command still running at it is killed (its pipes
+/// close, so the wait ends long before the command would have) and the
+/// run reported as not ended.
+#[test]
+fn a_command_past_its_bound_is_killed_and_reported() {
+    let started = Instant::now();
+    let ran = run_within(Command::new("sleep").arg("30"), Duration::from_millis(200));
+    assert!(ran.is_none());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    let quick = run_within(Command::new("true").arg("x"), Duration::from_secs(60));
+    assert_eq!(quick.map(|r| r.code), Some(0));
 }

@@ -122,9 +122,7 @@ fn no_live_line_when_stdout_is_not_a_terminal() {
 /// where `script` is not installed, except in CI (`CI=true`), where the
 /// pseudo-terminal tests must run and a missing `script` fails them.
 fn on_a_terminal(cmd: &Command) -> Option<Ran> {
-    let available = Command::new("script")
-        .arg("--version")
-        .output()
+    let available = crate::support::try_output(Command::new("script").arg("--version"))
         .is_ok_and(|o| o.status.success());
     if !available {
         assert!(

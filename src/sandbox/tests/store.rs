@@ -17,6 +17,7 @@ fn settings(faults: &[Fault]) -> Settings {
         faults: ActiveFaults::new(faults.to_vec()),
         dialects: Default::default(),
         scenarios: Default::default(),
+        hold: None,
     }
 }
 
@@ -310,4 +311,103 @@ fn superseded_scenario_supersedes_at_half_the_latency_from_elsewhere() {
     );
     let superseded = &store.completions()[0];
     assert_eq!(superseded.completed_at, half.wall);
+}
+
+#[test]
+fn a_held_execution_stays_queued_until_released_then_ends_by_its_latency() {
+    use crate::sandbox::{Hold, HoldEvent};
+    let hold = Hold::new();
+    let settings = Settings {
+        hold: Some(hold.clone()),
+        ..settings(&[])
+    };
+    let t0 = Clock::now();
+    let mut store = Store::default();
+    create(&mut store, None, t0, &settings);
+    create(&mut store, None, t0, &settings);
+    let long_after = later(t0, LATENCY * 100);
+    assert_eq!(
+        status(&mut store, "exec_1", long_after, &settings),
+        "queued"
+    );
+    // Released one by one: the other stays held.
+    hold.release("exec_1");
+    assert_eq!(
+        status(&mut store, "exec_1", long_after, &settings),
+        "completed"
+    );
+    assert_eq!(
+        status(&mut store, "exec_2", long_after, &settings),
+        "queued"
+    );
+    // A held execution is still superseded by a newer one of its
+    // conversation: the hold keeps it from ending by time, nothing else.
+    create(&mut store, Some("conv_2"), t0, &settings);
+    assert_eq!(
+        status(&mut store, "exec_2", long_after, &settings),
+        "superseded"
+    );
+    // Released all, an execution whose latency has not passed still waits.
+    hold.release_all();
+    assert_eq!(
+        status(&mut store, "exec_3", later(t0, LATENCY / 2), &settings),
+        "queued"
+    );
+    assert_eq!(
+        status(&mut store, "exec_3", long_after, &settings),
+        "completed"
+    );
+    let accepted = |id: &str, conversation: &str, continued| HoldEvent::Accepted {
+        execution_id: id.to_string(),
+        conversation_id: conversation.to_string(),
+        continued,
+    };
+    let read = |id: &str, status| HoldEvent::Read {
+        execution_id: id.to_string(),
+        status,
+    };
+    assert_eq!(
+        hold.events(),
+        vec![
+            accepted("exec_1", "conv_1", false),
+            accepted("exec_2", "conv_2", false),
+            read("exec_1", "queued"),
+            read("exec_1", "completed"),
+            read("exec_2", "queued"),
+            accepted("exec_3", "conv_2", true),
+            read("exec_2", "superseded"),
+            read("exec_3", "queued"),
+            read("exec_3", "completed"),
+        ]
+    );
+}
+
+#[test]
+fn waiting_on_a_hold_ends_when_its_condition_holds_or_its_bound_passes() {
+    use crate::sandbox::{Hold, HoldEvent};
+    let hold = Hold::new();
+    assert!(!hold.wait_until(Duration::from_millis(1), |e| !e.is_empty()));
+    let settings = Settings {
+        hold: Some(hold.clone()),
+        ..settings(&[])
+    };
+    let waiter = {
+        let hold = hold.clone();
+        std::thread::spawn(move || {
+            hold.wait_until(Duration::from_secs(60), |events| {
+                events
+                    .iter()
+                    .any(|e| matches!(e, HoldEvent::Accepted { .. }))
+            })
+        })
+    };
+    create(&mut Store::default(), None, Clock::now(), &settings);
+    assert!(waiter.join().unwrap());
+    // Releasing everything wakes a waiter whose condition never comes.
+    let waiter = {
+        let hold = hold.clone();
+        std::thread::spawn(move || hold.wait_until(Duration::from_secs(60), |_| false))
+    };
+    hold.release_all();
+    assert!(!waiter.join().unwrap());
 }

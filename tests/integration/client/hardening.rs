@@ -175,9 +175,8 @@ fn what_the_command_leaves_running_is_killed_after_the_grace_even_detached() {
         .flat_map(sleeping)
         .collect();
     for pid in &left {
-        let _ = Command::new("kill")
-            .args(["-KILL", &pid.to_string()])
-            .status();
+        let _ =
+            crate::support::output(Command::new("kill").args(["-KILL", &pid.to_string()])).status;
     }
     let json = std::fs::read_to_string(reports.join("latest/report.json"));
     let markdown = std::fs::read_to_string(reports.join("latest/report.md"));

@@ -1,14 +1,14 @@
 //! A closed stdout (`run | head -1`) ends printing quietly: the command
 //! goes on, writes its reports and exits with its own code, not a panic.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 
 use wapzi_homolog::sandbox::FIXTURES;
 
 use super::{http_response, read_head, Listener, NOT_READY};
-use crate::support::{bin, files_below, temp_dir};
+use crate::support::{bin, files_below, finish_within, temp_dir, RUN_LIMIT};
 
 /// Starts `cmd` with stdout a pipe, reads its first line, closes the pipe
 /// (what `head -1` does) and returns the child with stderr still to read.
@@ -19,22 +19,31 @@ fn spawn_and_close_stdout_after_one_line(cmd: &mut Command) -> (Child, String) {
         .spawn()
         .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    drop(stdout);
-    (child, first)
+    // Read on a thread of its own so that the wait for the line is bounded.
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut first = String::new();
+        let _ = stdout.read_line(&mut first);
+        drop(stdout);
+        let _ = tx.send(first);
+    });
+    match rx.recv_timeout(RUN_LIMIT) {
+        Ok(first) => (child, first),
+        Err(_) => {
+            let _ = child.kill();
+            panic!("no line on stdout within {RUN_LIMIT:?}");
+        }
+    }
 }
 
-fn wait(mut child: Child) -> (i32, String) {
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    let status = child.wait().unwrap();
-    (status.code().unwrap_or(-1), stderr)
+/// Waits for `child` to end (bounded: killed, and the test failed, past
+/// the limit); its exit code and stderr.
+fn wait(child: Child) -> (i32, String) {
+    let output = finish_within(child, RUN_LIMIT, |_| {}).expect("the command ends");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 #[test]

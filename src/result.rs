@@ -1001,6 +1001,18 @@ impl Verdict {
     }
 }
 
+impl LaneEvent {
+    /// Whether the client's call was the execute call, a read of an
+    /// execution or another request (`crate::api::Call`, the one definition).
+    pub fn kind(&self) -> ExchangeKind {
+        match crate::api::Call::of_url(&self.method, &self.path) {
+            crate::api::Call::Execute { .. } => ExchangeKind::Execute,
+            crate::api::Call::ReadExecution { .. } => ExchangeKind::Poll,
+            crate::api::Call::Other => ExchangeKind::Other,
+        }
+    }
+}
+
 impl Exchange {
     /// Whether this was a poll, the execute call or another request.
     pub fn kind(&self) -> ExchangeKind {
@@ -1115,6 +1127,37 @@ mod tests {
         }
         let read = exchange("GET", &format!("{base}/v1/executions/exec_1"));
         assert_eq!(read.call().execution(), Some("exec_1"));
+    }
+
+    #[test]
+    fn a_client_call_in_a_lane_is_the_execute_call_by_the_same_definition() {
+        let event = |method: &str, path: &str| super::LaneEvent {
+            seq: 0,
+            at_ms: 0.0,
+            method: method.into(),
+            path: path.into(),
+            status: 200,
+            execution_status: None,
+            violations: Vec::new(),
+            presented: None,
+        };
+        let kind = |method, path| event(method, path).kind();
+        assert_eq!(
+            kind("POST", "/v1/entry-points/ep_1/execute"),
+            ExchangeKind::Execute
+        );
+        // Behind an upstream's own path prefix too.
+        assert_eq!(
+            kind("POST", "/api/v1/entry-points/ep_1/execute"),
+            ExchangeKind::Execute
+        );
+        assert_eq!(kind("GET", "/v1/executions/exec_1"), ExchangeKind::Poll);
+        // A POST is not the execute call by its method alone.
+        assert_eq!(kind("POST", "/v1/executions/exec_1"), ExchangeKind::Other);
+        assert_eq!(
+            kind("post", "/v1/entry-points/ep_1/execute"),
+            ExchangeKind::Other
+        );
     }
 
     #[test]

@@ -208,7 +208,7 @@ fn group_row(group: &[Lane], first: usize, index: usize, scale: &Scale) -> Row {
     for e in events.clone() {
         let bin = &mut bins[bin_of(e.at_ms)];
         bin.0 += 1;
-        bin.1 += usize::from(e.method == "POST");
+        bin.1 += usize::from(e.kind() == ExchangeKind::Execute);
         bin.2 += usize::from(!e.violations.is_empty());
         bin.3 = bin.3.min(finite(e.at_ms));
         bin.4 = bin.4.max(finite(e.at_ms));
@@ -295,11 +295,7 @@ fn lane_row(lane: &Lane, index: usize, scale: &Scale) -> Row {
         .iter()
         .map(|e| Bar {
             rect: scale.rect(e.at_ms, 0.0, bar_y, BAR_H),
-            kind: match e.method.as_str() {
-                "POST" => ExchangeKind::Execute,
-                "GET" => ExchangeKind::Poll,
-                _ => ExchangeKind::Other,
-            },
+            kind: e.kind(),
             no_answer: e.status == 0,
             violated: !e.violations.is_empty(),
             title: event_title(e),
@@ -585,7 +581,11 @@ mod lane_tests {
                     seq: n as u64 * 4 + k,
                     at_ms: at + k as f64 * 300.0,
                     method: method.into(),
-                    path: format!("/v1/executions/{id}"),
+                    path: if method == "POST" {
+                        "/v1/entry-points/ep_1/execute".to_string()
+                    } else {
+                        format!("/v1/executions/{id}")
+                    },
                     status: 200,
                     execution_status: Some(status.into()),
                     violations: if n % 50 == 0 && k == 3 {

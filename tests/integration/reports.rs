@@ -385,7 +385,11 @@ fn client_lanes_render_as_text_in_a_browser() {
         seq,
         at_ms: seq as f64 * 250.0,
         method: method.into(),
-        path: format!("/v1/executions/{}", HOSTILE[0]),
+        path: if method == "POST" {
+            format!("/v1/entry-points/{}/execute", HOSTILE[2])
+        } else {
+            format!("/v1/executions/{}", HOSTILE[0])
+        },
         status,
         execution_status: Some(HOSTILE[1].into()),
         violations: violations.iter().map(|v| v.to_string()).collect(),

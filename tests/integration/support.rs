@@ -404,16 +404,35 @@ impl Watched {
     /// [`Watched::finish`], with everything written on stderr too. Every
     /// line is read to the end of the output, not only those already
     /// passed on when the process ended.
+    /// Waits until `client`'s recorder is up and returns the base URL it
+    /// tells the backend to use.
+    pub fn recorder_url(&mut self) -> String {
+        self.wait_for("the recorder is up", |l| {
+            l.contains("Recording your client's calls")
+        });
+        self.seen
+            .iter()
+            .find_map(|l| l.strip_prefix("Point your backend's WAPZI_BASE_URL at "))
+            .and_then(|rest| rest.split(';').next())
+            .expect("the recorder's URL")
+            .to_string()
+    }
+
     pub fn finish_all(mut self) -> (i32, String, String) {
         let (tx, done) = std::sync::mpsc::channel();
         let mut child = self.child;
+        let pid = child.id();
         std::thread::spawn(move || {
             let _ = tx.send(child.wait());
         });
-        let status = done
-            .recv_timeout(WATCH_LIMIT)
-            .expect("the run ends within 30 s")
-            .unwrap();
+        let Ok(status) = done.recv_timeout(WATCH_LIMIT) else {
+            // Not left behind: the run is killed before the test fails.
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            panic!("the run did not end within {WATCH_LIMIT:?}: killed");
+        };
+        let status = status.unwrap();
         // The reader ends (and the channel closes) at the end of stdout.
         while let Ok(line) = self.lines.recv_timeout(WATCH_LIMIT) {
             self.seen.push(line);

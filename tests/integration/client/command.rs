@@ -345,16 +345,7 @@ fn a_key_the_run_was_never_told_is_caught_and_never_shown_wherever_the_client_pu
             .arg(dir.path())
             .env_remove("WAPZI_API_KEY"),
     );
-    watched.wait_for("the recorder is up", |l| {
-        l.contains("Recording your client's calls")
-    });
-    let base_url = watched
-        .seen
-        .iter()
-        .find_map(|l| l.strip_prefix("Point your backend's WAPZI_BASE_URL at "))
-        .and_then(|rest| rest.split(';').next())
-        .expect("the recorder's URL")
-        .to_string();
+    let base_url = watched.recorder_url();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -309,16 +309,7 @@ fn every_place_a_key_goes_is_learned_before_anything_is_shown() {
             .arg(dir.path())
             .env_remove("WAPZI_API_KEY"),
     );
-    watched.wait_for("the recorder is up", |l| {
-        l.contains("Recording your client's calls")
-    });
-    let base_url = watched
-        .seen
-        .iter()
-        .find_map(|l| l.strip_prefix("Point your backend's WAPZI_BASE_URL at "))
-        .and_then(|rest| rest.split(';').next())
-        .expect("the recorder's URL")
-        .to_string();
+    let base_url = watched.recorder_url();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

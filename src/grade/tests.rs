@@ -399,11 +399,14 @@ fn the_floor_is_set_by_the_command() {
         .all(|e| e.request_headers.iter().all(|h| !h.value.contains(KEY))));
 }
 
+/// Many calls grade as a few do; the recorder's cap (100,000 calls) is
+/// graded by the benchmark (`BENCH_PART=grading cargo bench --bench
+/// client`), not here: a scale figure, not a behaviour.
 #[test]
-fn a_hundred_thousand_calls_grade_correctly() {
+fn ten_thousand_calls_grade_correctly() {
     let set = builtin();
-    let mut calls = Vec::with_capacity(100_000);
-    for n in 0..25_000u64 {
+    let mut calls = Vec::with_capacity(10_000);
+    for n in 0..2_500u64 {
         let (t, id) = (n * 10, format!("exec_{n}"));
         calls.push(post(t, &format!(r#"{{"message":"m{n}"}}"#), &id));
         calls.push(get(t + 300, &id, "queued"));
@@ -412,11 +415,11 @@ fn a_hundred_thousand_calls_grade_correctly() {
     }
     calls.sort_by_key(|c| c.at);
     let rec = recording(calls);
-    assert_eq!(rec.calls.len(), 100_000);
+    assert_eq!(rec.calls.len(), 10_000);
     assert_eq!(failing(&set, &rec), BTreeSet::new());
     let graded = grade(&set.client_checks, &rec, &GradeContext::new(&[]));
     let lanes = super::lanes(&rec, &graded, &crate::secret::Redactor::default());
-    assert_eq!(lanes.len(), 25_000);
+    assert_eq!(lanes.len(), 2_500);
     assert!(lanes
         .iter()
         .all(|l| l.events.len() == 4 && l.terminal.as_deref() == Some("completed")));

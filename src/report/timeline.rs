@@ -629,8 +629,8 @@ mod lane_tests {
     }
 
     #[test]
-    fn a_hundred_thousand_calls_make_a_readable_chart_and_a_small_report() {
-        let run = client_run(25_000);
+    fn ten_thousand_calls_make_a_readable_chart_and_a_small_report() {
+        let run = client_run(2_500);
         let chart = lanes(&run).unwrap();
         assert_eq!(chart.rows.len(), VIOLATED_ROWS + GROUP_ROWS);
         assert!(
@@ -640,20 +640,20 @@ mod lane_tests {
         );
         let group = &chart.rows[VIOLATED_ROWS];
         assert!(
-            group.label.starts_with("executions 1–250"),
+            group.label.starts_with("executions 1–25 "),
             "{}",
             group.label
         );
         assert!(
-            group.title.contains("1000 calls, completed 250"),
+            group.title.contains("100 calls, completed 25"),
             "{}",
             group.title
         );
         assert!(chart.rows.iter().all(|r| r.bars.len() <= GROUP_BINS.max(4)));
         let html = crate::report::html::render_html(&run, &crate::secret::Redactor::default())
             .expect("renders");
-        // Measured: about 130 KB (22 MB when every call was a mark).
-        eprintln!("report.html for 100,000 calls: {} bytes", html.len());
-        assert!(html.len() < 3_000_000, "{} bytes", html.len());
+        // The chart's size does not grow with the calls: 100,000 calls made
+        // about 130 KB (22 MB when every call was a mark; docs/benchmarks.md).
+        assert!(html.len() < 1_000_000, "{} bytes", html.len());
     }
 }

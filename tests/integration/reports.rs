@@ -385,10 +385,11 @@ fn client_lanes_render_as_text_in_a_browser() {
         seq,
         at_ms: seq as f64 * 250.0,
         method: method.into(),
+        // Hostile ids the page's calls can carry (no `/`: one path segment).
         path: if method == "POST" {
-            format!("/v1/entry-points/{}/execute", HOSTILE[2])
+            format!("/v1/entry-points/{}/execute", HOSTILE[1])
         } else {
-            format!("/v1/executions/{}", HOSTILE[0])
+            format!("/v1/executions/{}", HOSTILE[1])
         },
         status,
         execution_status: Some(HOSTILE[1].into()),

@@ -151,6 +151,15 @@ pub fn load_sources(sources: &[CheckSource]) -> Result<CheckSet, CheckErrors> {
     })
 }
 
+/// The built-in set, loaded once per process: `builtin_ids` reads its ids
+/// from here rather than parsing the files again. `None` only if the
+/// shipped set did not load (its tests keep it loading).
+pub(crate) fn builtin_set() -> Option<&'static CheckSet> {
+    static SET: std::sync::OnceLock<Option<CheckSet>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| load_sources(&[CheckSource::Builtin]).ok())
+        .as_ref()
+}
+
 /// Gives each unknown requirement that names a built-in check (the set was
 /// not loaded: `validate checks/acme`) the hint of how to load it beside
 /// the folders of `sources`.

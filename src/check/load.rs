@@ -579,6 +579,42 @@ mod tests {
         assert_eq!(error.source_line.as_deref(), Some("steps:"));
     }
 
+    /// serde_yaml's streaming deserializer reads a plain scalar as its text
+    /// where a string is expected; a `serde_yaml::Value` resolves `2024` to
+    /// a number and `007` to 7 first, so loading through a Value tree (one
+    /// parse feeding both positions and serde) would refuse or alter these.
+    #[test]
+    fn a_plain_number_where_text_is_expected_keeps_its_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("numbers.yaml");
+        std::fs::write(
+            &file,
+            "id: acme::numbers\ntitle: 2024\nchecklist: valid-key\nhint: 1.50\nsteps:\n  - request:\n\
+             \x20     method: GET\n      path: /v1/executions/x\n      headers: {X-Count: 007, X-Hex: 0x1F}\n\
+             \x20   expect: {status: 401}\n",
+        )
+        .unwrap();
+        let set = load_paths(&[file]).unwrap();
+        let check = &set.checks[0];
+        assert_eq!(check.title, "2024");
+        let super::super::Source::Request(request) = &check.steps[0].source else {
+            panic!("a request step: {:?}", check.steps[0].source);
+        };
+        let text = |name: &str| {
+            let (_, value) = request
+                .headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .unwrap();
+            match value.segments() {
+                [super::super::Segment::Text(text)] => text.clone(),
+                other => panic!("{name}: {other:?}"),
+            }
+        };
+        assert_eq!(text("X-Count"), "007");
+        assert_eq!(text("X-Hex"), "0x1F");
+    }
+
     #[test]
     fn unknown_field_hint_suggests_the_closest_name() {
         let hint = unknown_name_hint(

@@ -59,20 +59,18 @@ impl CheckSource {
 }
 
 /// The ids of the built-in checks (API and client ones), in path order,
-/// read once from their files.
+/// taken from the one cached load of the set: no second parse of its files.
 pub fn builtin_ids() -> &'static [String] {
     static IDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     IDS.get_or_init(|| {
-        /// A check file's id; the rest is the loader's to read.
-        #[derive(serde::Deserialize)]
-        struct Id {
-            id: String,
-        }
-        BUILTIN_CHECKS
-            .iter()
-            .filter_map(|(_, text)| serde_yaml::from_str::<Id>(text).ok())
-            .map(|file| file.id)
-            .collect()
+        let Some(set) = super::load::builtin_set() else {
+            return Vec::new();
+        };
+        let api = set.checks.iter().map(|c| (&c.file, c.id.as_str()));
+        let client = set.client_checks.iter().map(|c| (&c.file, c.id.as_str()));
+        let mut ids: Vec<_> = api.chain(client).collect();
+        ids.sort();
+        ids.into_iter().map(|(_, id)| id.to_string()).collect()
     })
 }
 
@@ -105,6 +103,22 @@ mod tests {
         ] {
             assert!(ids.iter().any(|i| i == id), "{id}: {ids:?}");
         }
+        // In path order, and from the one cached load of the set.
+        let set = super::super::load::builtin_set().unwrap();
+        assert!(std::ptr::eq(
+            set,
+            super::super::load::builtin_set().unwrap()
+        ));
+        let first = set.files[0].clone();
+        let first_id = set
+            .checks
+            .iter()
+            .map(|c| (&c.file, c.id.as_str()))
+            .chain(set.client_checks.iter().map(|c| (&c.file, c.id.as_str())))
+            .find(|(file, _)| **file == first)
+            .unwrap()
+            .1;
+        assert_eq!(ids[0], first_id);
     }
 
     #[test]

@@ -151,6 +151,15 @@ pub fn load_sources(sources: &[CheckSource]) -> Result<CheckSet, CheckErrors> {
     })
 }
 
+/// The built-in set, loaded once per process: `builtin_ids` reads its ids
+/// from here rather than parsing the files again. `None` only if the
+/// shipped set did not load (its tests keep it loading).
+pub(crate) fn builtin_set() -> Option<&'static CheckSet> {
+    static SET: std::sync::OnceLock<Option<CheckSet>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| load_sources(&[CheckSource::Builtin]).ok())
+        .as_ref()
+}
+
 /// Gives each unknown requirement that names a built-in check (the set was
 /// not loaded: `validate checks/acme`) the hint of how to load it beside
 /// the folders of `sources`.
@@ -568,6 +577,42 @@ mod tests {
         let error = last.error_at_key("steps", CheckErrorKind::Invalid("x".into()));
         assert_eq!(error.line, 7 * (n - 1) + 5);
         assert_eq!(error.source_line.as_deref(), Some("steps:"));
+    }
+
+    /// serde_yaml's streaming deserializer reads a plain scalar as its text
+    /// where a string is expected; a `serde_yaml::Value` resolves `2024` to
+    /// a number and `007` to 7 first, so loading through a Value tree (one
+    /// parse feeding both positions and serde) would refuse or alter these.
+    #[test]
+    fn a_plain_number_where_text_is_expected_keeps_its_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("numbers.yaml");
+        std::fs::write(
+            &file,
+            "id: acme::numbers\ntitle: 2024\nchecklist: valid-key\nhint: 1.50\nsteps:\n  - request:\n\
+             \x20     method: GET\n      path: /v1/executions/x\n      headers: {X-Count: 007, X-Hex: 0x1F}\n\
+             \x20   expect: {status: 401}\n",
+        )
+        .unwrap();
+        let set = load_paths(&[file]).unwrap();
+        let check = &set.checks[0];
+        assert_eq!(check.title, "2024");
+        let super::super::Source::Request(request) = &check.steps[0].source else {
+            panic!("a request step: {:?}", check.steps[0].source);
+        };
+        let text = |name: &str| {
+            let (_, value) = request
+                .headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .unwrap();
+            match value.segments() {
+                [super::super::Segment::Text(text)] => text.clone(),
+                other => panic!("{name}: {other:?}"),
+            }
+        };
+        assert_eq!(text("X-Count"), "007");
+        assert_eq!(text("X-Hex"), "0x1F");
     }
 
     #[test]

@@ -452,12 +452,15 @@ fn correct_clients_are_ready_whatever_the_dialect() {
 /// exchange the client hung up on, with the API's late 202.
 #[test]
 fn a_retry_after_a_timeout_is_a_duplicate_through_upstream_too() {
-    let rt = runtime();
-    for behaviour in [
+    let behaviours = [
         Behaviour::RetriesAfterTimeout,
         Behaviour::RetriesWithRequestId,
-    ] {
-        let graded = rt.block_on(graded_through_upstream(behaviour, &["slow-accept"]));
+    ];
+    // Both at once, each through an upstream and a recorder of its own.
+    let all = runtime().block_on(futures_util::future::join_all(
+        behaviours.map(|behaviour| graded_through_upstream(behaviour, &["slow-accept"])),
+    ));
+    for (behaviour, graded) in behaviours.iter().zip(&all) {
         assert!(
             graded
                 .failed

@@ -10,7 +10,8 @@
 //! polling shows, not that time passes.
 //!
 //! Off unless a [`SandboxConfig`](super::SandboxConfig) carries one: the
-//! sandbox's own behaviour and the command line know nothing of it.
+//! sandbox's own behaviour knows nothing of it, and the command line only
+//! a hidden, test-only `client --hold-running-reads`.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;

@@ -69,8 +69,7 @@ impl Hold {
     /// A hold that lets each execution go by itself once it was read
     /// running (`queued`, or `processing` in that dialect) `reads` times, at
     /// least once: a client that polls sees it running that often, then it
-    /// ends by its latency. An execution no
-    /// one reads stays held, as one that is never polled.
+    /// ends by its latency. An execution no one reads stays held.
     pub fn releasing_after(reads: usize) -> Self {
         Self(Arc::new(Inner {
             release_after: Some(reads.max(1)),

@@ -86,6 +86,11 @@ pub struct ClientArgs {
     /// Print the scenarios the sandbox can present, a line each, and exit.
     #[arg(long)]
     pub list_scenarios: bool,
+    /// Test-only (hidden): each execution stays running until the client read it running this
+    /// many times, whatever the clock says; the test suite's deterministic stand-in for
+    /// `--scenario slow`. An execution the client never reads never ends.
+    #[arg(long, value_name = "READS", hide = true)]
+    pub hold_running_reads: Option<usize>,
     /// Forward the client's calls to this API (your homologation environment) instead of
     /// answering them from the sandbox; they are recorded and graded the same way.
     #[arg(long, value_name = "URL")]

@@ -4,10 +4,16 @@
 //! answered, so a test can wait for a precise point of a run (a message
 //! accepted, an execution read) instead of a window of wall-clock time.
 //!
+//! A hold can also let each execution go by itself once it was read
+//! running a number of times ([`Hold::releasing_after`]): the deterministic
+//! stand-in for `--scenario slow`'s 3 s, where what a test needs is that
+//! polling shows, not that time passes.
+//!
 //! Off unless a [`SandboxConfig`](super::SandboxConfig) carries one: the
-//! sandbox's own behaviour and the command line know nothing of it.
+//! sandbox's own behaviour knows nothing of it, and the command line only
+//! a hidden, test-only `client --hold-running-reads`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -29,17 +35,25 @@ pub enum HoldEvent {
     },
 }
 
+/// The statuses an execution ends with; any other it is read with
+/// (`queued`, or `processing` in that dialect) says it is running.
+const TERMINAL: [&str; 3] = ["completed", "failed", "superseded"];
+
 #[derive(Debug, Default)]
 struct State {
     released_all: bool,
     released: HashSet<String>,
     events: Vec<HoldEvent>,
+    /// How many reads showed each execution running.
+    running_reads: HashMap<String, usize>,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
     state: Mutex<State>,
     changed: Condvar,
+    /// Lets an execution go once it was read running this many times.
+    release_after: Option<usize>,
 }
 
 /// A handle on the hold: cheap to clone, every clone the same hold.
@@ -50,6 +64,17 @@ impl Hold {
     /// A hold on every execution the sandbox will create.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A hold that lets each execution go by itself once it was read
+    /// running (`queued`, or `processing` in that dialect) `reads` times, at
+    /// least once: a client that polls sees it running that often, then it
+    /// ends by its latency. An execution no one reads stays held.
+    pub fn releasing_after(reads: usize) -> Self {
+        Self(Arc::new(Inner {
+            release_after: Some(reads.max(1)),
+            ..Inner::default()
+        }))
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -103,8 +128,26 @@ impl Hold {
     /// Tells the hold what the sandbox did.
     pub(crate) fn record(&self, event: HoldEvent) {
         let mut state = self.state();
+        if let (Some(reads), Some(id)) = (self.0.release_after, running_read(&event)) {
+            let seen = state.running_reads.entry(id.to_string()).or_default();
+            *seen += 1;
+            if *seen >= reads {
+                state.released.insert(id.to_string());
+            }
+        }
         state.events.push(event);
         self.changed(state);
+    }
+}
+
+/// The execution a read showed running, if it did.
+fn running_read(event: &HoldEvent) -> Option<&str> {
+    match event {
+        HoldEvent::Read {
+            execution_id,
+            status,
+        } if !TERMINAL.contains(status) => Some(execution_id),
+        _ => None,
     }
 }
 
@@ -115,6 +158,7 @@ impl fmt::Debug for Hold {
             .field("released_all", &state.released_all)
             .field("released", &state.released.len())
             .field("events", &state.events.len())
+            .field("release_after", &self.0.release_after)
             .finish()
     }
 }

@@ -406,6 +406,11 @@ impl Store {
         if !settings.scenarios.has(Scenario::Superseded) {
             return;
         }
+        // The newer message comes by the clock: a held execution is kept
+        // from it as from ending, and meets it at its first read once let go.
+        if settings.is_held(id) {
+            return;
+        }
         let Some(execution) = self.executions.get(id) else {
             return;
         };

@@ -5,7 +5,7 @@ use crate::app::config::{check_base_url, BaseUrlError, ConfigError};
 use crate::app::error::{AppError, UsageError};
 use crate::cli::ClientArgs;
 use crate::recorder::{upstream_client, RecordedServer};
-use crate::sandbox::{SandboxConfig, Scenario, FIXTURES};
+use crate::sandbox::{Hold, SandboxConfig, Scenario, FIXTURES};
 use crate::secret::{Redactor, Secret};
 
 use super::super::sandbox_config;
@@ -60,6 +60,7 @@ impl Counterpart {
         }
         let mut config = sandbox_config(&args.behaviour);
         config.scenarios = args.scenarios.clone();
+        config.hold = args.hold_running_reads.map(Hold::releasing_after);
         Ok(Counterpart::Sandbox(config))
     }
 

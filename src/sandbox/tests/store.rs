@@ -411,3 +411,67 @@ fn waiting_on_a_hold_ends_when_its_condition_holds_or_its_bound_passes() {
     hold.release_all();
     assert!(!waiter.join().unwrap());
 }
+
+#[test]
+fn a_held_execution_meets_the_newer_message_from_elsewhere_only_once_let_go() {
+    use crate::sandbox::scenario::{ActiveScenarios, Scenario};
+    use crate::sandbox::Hold;
+    let hold = Hold::new();
+    let settings = Settings {
+        scenarios: ActiveScenarios::new(vec![Scenario::Superseded]),
+        hold: Some(hold.clone()),
+        ..settings(&[])
+    };
+    let t0 = Clock::now();
+    let mut store = Store::default();
+    create(&mut store, None, t0, &settings);
+    let long_after = later(t0, LATENCY * 100);
+    // Held, it stays queued whatever the clock says: no newer message yet.
+    assert_eq!(
+        status(&mut store, "exec_1", long_after, &settings),
+        "queued"
+    );
+    assert!(store.completions().is_empty());
+    hold.release("exec_1");
+    assert_eq!(
+        status(&mut store, "exec_1", long_after, &settings),
+        "superseded"
+    );
+    assert_eq!(
+        store.completions()[0].completed_at,
+        later(t0, LATENCY / 2).wall
+    );
+}
+
+#[test]
+fn a_hold_releasing_after_reads_lets_each_execution_go_once_read_running_that_often() {
+    use crate::sandbox::dialects::{ActiveDialects, Dialect};
+    use crate::sandbox::Hold;
+    let hold = Hold::releasing_after(2);
+    // Running reads `processing` from its second read on in that dialect:
+    // counted all the same.
+    let settings = Settings {
+        hold: Some(hold.clone()),
+        dialects: ActiveDialects::new(vec![Dialect::ProcessingStatus]),
+        ..settings(&[])
+    };
+    let t0 = Clock::now();
+    let mut store = Store::default();
+    create(&mut store, None, t0, &settings);
+    create(&mut store, None, t0, &settings);
+    let long_after = later(t0, LATENCY * 100);
+    for running in ["queued", "processing"] {
+        assert_eq!(status(&mut store, "exec_1", long_after, &settings), running);
+    }
+    assert!(!hold.holds("exec_1") && hold.holds("exec_2"));
+    assert_eq!(
+        status(&mut store, "exec_1", long_after, &settings),
+        "completed"
+    );
+    // The other was read once: still held.
+    assert_eq!(
+        status(&mut store, "exec_2", long_after, &settings),
+        "queued"
+    );
+    assert!(hold.holds("exec_2"));
+}

@@ -717,8 +717,11 @@ fn min_poll_interval_sets_the_polling_floor() {
     let mut cmd = client_command("correct", dir.path());
     // The correct client polls every 250 ms: under a 1 s floor it is too
     // fast. The page gives no polling interval: an advisory failure, the
-    // gate stays open.
-    cmd.args(["--min-poll-interval", "1s", "--scenario", "slow"]);
+    // gate stays open. Polling shows by the hidden hold standing for
+    // `slow` (each execution read running twice), not by its 3 s: at no
+    // latency, without the hold, the first read would show it completed.
+    cmd.args(["--min-poll-interval", "1s", "--latency", "0ms"]);
+    cmd.args(["--hold-running-reads", "2"]);
     let ran = run(&mut with_child(cmd));
     assert_exit(&ran, exit::READY);
     let json = latest_report(dir.path());
@@ -742,6 +745,18 @@ fn min_poll_interval_sets_the_polling_floor() {
         )]
     );
     assert!(ran.stdout.contains("1000 ms"), "{}", ran.stdout);
+    let lanes = json["client"]["lanes"].as_array().unwrap();
+    assert_eq!(lanes.len(), 2, "{lanes:?}");
+    for lane in lanes {
+        let read: Vec<&str> = lane["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["method"] == "GET")
+            .map(|e| e["execution_status"].as_str().unwrap_or_default())
+            .collect();
+        assert_eq!(read, ["queued", "queued", "completed"], "{lane}");
+    }
 }
 
 #[test]

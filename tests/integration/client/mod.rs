@@ -14,7 +14,7 @@ use wapzi_homolog::check::{load_sources, CheckSet, CheckSource};
 use wapzi_homolog::grade::{grade, judge_client, ClientFacts, GradeContext};
 use wapzi_homolog::recorder::RecordedServer;
 use wapzi_homolog::result::{RunVerdict, Verdict};
-use wapzi_homolog::sandbox::{SandboxConfig, Scenario, FIXTURES};
+use wapzi_homolog::sandbox::{Hold, SandboxConfig, Scenario, FIXTURES};
 
 use clients::{drive, Api, Behaviour};
 
@@ -80,6 +80,12 @@ async fn graded_in(
     dialects: &[&str],
     latency: Duration,
 ) -> Graded {
+    // `slow` is presented by a hold rather than by 3 s of latency: each
+    // execution stays queued, untouched by the clock, until it was read
+    // queued as often as a polite poller reads it under the real `slow`.
+    let hold = scenarios
+        .contains(&"slow")
+        .then(|| Hold::releasing_after(QUEUED_READS_WHEN_SLOW));
     let config = SandboxConfig {
         latency,
         dialects: dialects
@@ -88,8 +94,10 @@ async fn graded_in(
             .collect(),
         scenarios: scenarios
             .iter()
+            .filter(|s| **s != "slow")
             .map(|s| Scenario::parse(s).unwrap())
             .collect(),
+        hold: hold.clone(),
         ..SandboxConfig::default()
     };
     let server = RecordedServer::sandbox(([127, 0, 0, 1], 0).into(), config)
@@ -101,9 +109,19 @@ async fn graded_in(
         entry_point: FIXTURES.entry_point_id.to_string(),
     };
     drive(&api, behaviour).await;
+    // What the client abandoned ends now, as `slow` would end it unread.
+    if let Some(hold) = hold {
+        hold.release_all();
+    }
     let recording = server.shutdown().await;
     graded_recording(&recording, scenarios)
 }
+
+/// How many reads answered `queued` the hold standing for `slow` lets an
+/// execution have: what a 250 ms poller sees under the real `slow` with
+/// every scenario (after the 503's 1 s, reads at 1 s and 1.25 s, then the
+/// newer message at 1.5 s), and enough for polling to show.
+const QUEUED_READS_WHEN_SLOW: usize = 2;
 
 /// Serves a recorder forwarding to a sandbox that presents
 /// `upstream_scenarios` itself (the real API, as `--upstream` meets it),
@@ -434,12 +452,15 @@ fn correct_clients_are_ready_whatever_the_dialect() {
 /// exchange the client hung up on, with the API's late 202.
 #[test]
 fn a_retry_after_a_timeout_is_a_duplicate_through_upstream_too() {
-    let rt = runtime();
-    for behaviour in [
+    let behaviours = [
         Behaviour::RetriesAfterTimeout,
         Behaviour::RetriesWithRequestId,
-    ] {
-        let graded = rt.block_on(graded_through_upstream(behaviour, &["slow-accept"]));
+    ];
+    // Both at once, each through an upstream and a recorder of its own.
+    let all = runtime().block_on(futures_util::future::join_all(
+        behaviours.map(|behaviour| graded_through_upstream(behaviour, &["slow-accept"])),
+    ));
+    for (behaviour, graded) in behaviours.iter().zip(&all) {
         assert!(
             graded
                 .failed

@@ -89,7 +89,7 @@ pub struct ClientArgs {
     /// Test-only (hidden): each execution stays running until the client read it running this
     /// many times, whatever the clock says; the test suite's deterministic stand-in for
     /// `--scenario slow`. An execution the client never reads never ends.
-    #[arg(long, value_name = "READS", hide = true)]
+    #[arg(long, value_name = "READS", hide = true, conflicts_with = "upstream")]
     pub hold_running_reads: Option<usize>,
     /// Forward the client's calls to this API (your homologation environment) instead of
     /// answering them from the sandbox; they are recorded and graded the same way.

@@ -233,6 +233,25 @@ fn a_deadline_of_zero_is_refused() {
     assert!(ran.stderr.contains("more than zero"), "{}", ran.stderr);
 }
 
+/// The test-only hold is the sandbox's: with `--upstream` it would be
+/// silently ignored, so the two are refused together.
+#[test]
+fn the_hidden_hold_is_refused_with_an_upstream() {
+    let ran = run(bin().args([
+        "client",
+        "--no-reports",
+        "--hold-running-reads",
+        "2",
+        "--upstream",
+        "http://127.0.0.1:9",
+        "--",
+        "true",
+    ]));
+    assert_exit(&ran, exit::SETUP);
+    assert!(ran.stderr.contains("--upstream"), "{}", ran.stderr);
+    assert!(!ran.stderr.contains("Recording"), "{}", ran.stderr);
+}
+
 /// A key the run is never told, one per place it is sent in.
 fn place_key(place: usize) -> String {
     format!("wk{place:0>2}0never0told0to0the0run0009")

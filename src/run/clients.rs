@@ -138,25 +138,12 @@ fn build_client(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::{TargetSettings, Timeouts};
 
     fn settings(secret_fixtures: Vec<(String, Secret)>) -> RunSettings {
-        RunSettings {
-            target: TargetSettings {
-                base_url: "http://127.0.0.1:9".into(),
-                api_key: Secret::new("ak_a_client_per_credential_00001", "key").unwrap(),
-                entry_point_id: "entry_point_123".into(),
-                fixtures: Default::default(),
-                secret_fixtures: secret_fixtures.into_iter().collect(),
-            },
-            timeouts: Timeouts::default(),
-            poll_timeout: None,
-            concurrency: 1,
-            keep_alive: true,
-            run_id: "r".into(),
-            proxy: None,
-            extra_roots: Vec::new(),
-        }
+        let mut settings =
+            RunSettings::for_tests("http://127.0.0.1:9", "ak_a_client_per_credential_00001");
+        settings.target.secret_fixtures = secret_fixtures.into_iter().collect();
+        settings
     }
 
     #[test]

@@ -101,6 +101,11 @@ impl Incoming {
     }
 }
 
+/// `url` as shown: redacted, then cut (see [`Target::shown_url`]).
+fn shown(redactor: &Redactor, url: &str) -> String {
+    crate::text::shown_url(&redactor.redact(url))
+}
+
 /// The target: its clients by credential, and the redactor for what it says.
 pub struct Target {
     base_url: String,
@@ -156,6 +161,12 @@ impl Target {
         format!("{}{}", self.base_url, path)
     }
 
+    /// The URL of `path` as reports and lines show it: redacted first, then
+    /// its overlong segments cut, so no part of a secret survives a cut.
+    pub fn shown_url(&self, path: &str) -> String {
+        shown(&self.redactor, &self.url(path))
+    }
+
     /// Sends `out` once and records the exchange, whatever happens.
     pub async fn send(
         &self,
@@ -207,7 +218,7 @@ impl Target {
         let exchange = Exchange {
             step: step.to_string(),
             method: out.method.to_string(),
-            url: crate::text::shown_url(&self.redactor.redact(&url)),
+            url: shown(&self.redactor, &url),
             request_headers: self.request_headers(out),
             request_body: out
                 .body
@@ -418,8 +429,20 @@ async fn send_when_descriptors_allow(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::TargetSettings;
-    use crate::secret::Secret;
+
+    /// A key in an overlong path segment, straddling where the segment is
+    /// cut for showing, leaves no part of it: redacted before it is cut.
+    #[test]
+    fn a_shown_url_is_redacted_before_it_is_cut() {
+        const KEY: &str = "ak_straddles_the_cut_of_a_segment1";
+        let settings = RunSettings::for_tests("http://127.0.0.1:9", KEY);
+        let redactor = Arc::new(Redactor::new(&settings.secrets()));
+        let target = Target::new(&settings, RunClock::start(), redactor).unwrap();
+        let segment = format!("{}{KEY}{}", "x".repeat(190), "y".repeat(40));
+        let shown = target.shown_url(&format!("/v1/executions/{segment}"));
+        assert!(shown.contains("bytes)"), "{shown}");
+        assert!(!shown.contains(&KEY[..8]), "{shown}");
+    }
 
     #[tokio::test]
     async fn a_path_that_would_leave_the_base_url_host_is_not_sent() {
@@ -429,25 +452,8 @@ mod tests {
         let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base_url = format!("http://{}", closed.local_addr().unwrap());
         drop(closed);
-        let settings = RunSettings {
-            target: TargetSettings {
-                base_url,
-                api_key: Secret::new("ak_never_leaves_the_base_url_0001", "key").unwrap(),
-                entry_point_id: "entry_point_123".into(),
-                fixtures: Default::default(),
-                secret_fixtures: Default::default(),
-            },
-            timeouts: Timeouts {
-                request: Duration::from_millis(300),
-                ..Timeouts::default()
-            },
-            poll_timeout: None,
-            concurrency: 1,
-            keep_alive: true,
-            run_id: "r".into(),
-            proxy: None,
-            extra_roots: Vec::new(),
-        };
+        let mut settings = RunSettings::for_tests(&base_url, "ak_never_leaves_the_base_url_0001");
+        settings.timeouts.request = Duration::from_millis(300);
         let redactor = Arc::new(Redactor::new(&settings.secrets()));
         let target = Target::new(&settings, RunClock::start(), redactor).unwrap();
         let out = Outgoing {

@@ -80,6 +80,28 @@ impl Default for Timeouts {
 }
 
 impl RunSettings {
+    /// Settings for unit tests: `base_url` with `api_key`, the default
+    /// timeouts, one check at a time, no proxy.
+    #[cfg(test)]
+    pub(crate) fn for_tests(base_url: &str, api_key: &str) -> RunSettings {
+        RunSettings {
+            target: TargetSettings {
+                base_url: base_url.into(),
+                api_key: crate::secret::Secret::new(api_key, "key").expect("a test key"),
+                entry_point_id: "entry_point_123".into(),
+                fixtures: Default::default(),
+                secret_fixtures: Default::default(),
+            },
+            timeouts: Timeouts::default(),
+            poll_timeout: None,
+            concurrency: 1,
+            keep_alive: true,
+            run_id: "r".into(),
+            proxy: None,
+            extra_roots: Vec::new(),
+        }
+    }
+
     /// Every secret of the run, for redaction: the key, the secret
     /// fixtures, and the near misses of the key that checks send (each is a
     /// secret too: most of it is the key). The padded near misses are not

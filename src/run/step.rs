@@ -479,7 +479,7 @@ impl<'a> CheckRun<'a> {
         format!(
             "{} {} ({})",
             out.method,
-            crate::text::shown_url(&self.target.url(&out.path)),
+            self.target.shown_url(&out.path),
             out.key
         )
     }

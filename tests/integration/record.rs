@@ -30,6 +30,11 @@ fn sandbox_run(reports: &Path, extra: &[&str]) -> Ran {
         .args(extra))
 }
 
+/// A sandbox self-test with `fault` on and the waivers of `file`.
+fn waived_run(reports: &Path, fault: &str, file: &Path) -> Ran {
+    sandbox_run(reports, &["--fault", fault, "--waivers", path(file)])
+}
+
 fn verify(args: &[&str]) -> Ran {
     run(bin().arg("verify").args(args))
 }
@@ -159,15 +164,7 @@ fn a_waived_failure_is_ready_with_waivers_in_every_output_and_the_record() {
         ],
     );
     let reports = dir.path().join("r");
-    let ran = sandbox_run(
-        &reports,
-        &[
-            "--fault",
-            "unknown-entry-point-wrong-message",
-            "--waivers",
-            path(&file),
-        ],
-    );
+    let ran = waived_run(&reports, "unknown-entry-point-wrong-message", &file);
     assert_exit(&ran, exit::READY);
     assert!(
         ran.stdout.contains("READY WITH WAIVERS for go-live"),
@@ -237,15 +234,7 @@ fn an_expired_or_unwaivable_waiver_leaves_the_failure_gating() {
         &[("entry-point::unknown", &today.plus_days(-1))],
     );
     let reports = dir.path().join("expired");
-    let ran = sandbox_run(
-        &reports,
-        &[
-            "--fault",
-            "unknown-entry-point-wrong-message",
-            "--waivers",
-            path(&file),
-        ],
-    );
+    let ran = waived_run(&reports, "unknown-entry-point-wrong-message", &file);
     assert_exit(&ran, exit::NOT_READY);
     assert!(
         ran.stdout.contains("[expired] entry-point::unknown"),
@@ -261,15 +250,7 @@ fn an_expired_or_unwaivable_waiver_leaves_the_failure_gating() {
 
     let file = write_waivers(dir.path(), &[("key::missing", &today.plus_days(10))]);
     let reports = dir.path().join("key");
-    let ran = sandbox_run(
-        &reports,
-        &[
-            "--fault",
-            "missing-key-wrong-message",
-            "--waivers",
-            path(&file),
-        ],
-    );
+    let ran = waived_run(&reports, "missing-key-wrong-message", &file);
     assert_exit(&ran, exit::NOT_READY);
     assert!(
         ran.stdout.contains("[not waivable] key::missing"),

@@ -110,29 +110,24 @@ impl Grading {
         // Each value once, a key's when any call sent it where a key goes
         // (the recorder's learned credentials first: they may be in a
         // header the recording did not keep).
-        let mut sent: indexmap::IndexMap<&str, bool> = indexmap::IndexMap::new();
+        let mut sent: indexmap::IndexMap<String, bool> = indexmap::IndexMap::new();
         let given: std::collections::HashSet<&str> =
             context.secrets.iter().map(|s| s.expose()).collect();
-        let credentials: Vec<_> = recording
-            .learned
-            .iter()
-            .cloned()
-            .chain(recording.calls.iter().flat_map(|c| c.credentials()))
-            .collect();
-        for credential in &credentials {
+        let learned = recording.learned.iter().cloned();
+        for credential in learned.chain(recording.calls.iter().flat_map(|c| c.credentials())) {
             if !given.contains(credential.value.as_str()) {
-                *sent.entry(credential.value.as_str()).or_default() |= credential.is_key;
+                *sent.entry(credential.value).or_default() |= credential.is_key;
             }
         }
         // Each credential lands in one set, and each set's searcher is built
         // once: the canary, the key finder and the redactor are unions of
         // them (100,000 distinct keys cost one build, not three).
         let (mut shaped, mut unshaped, mut others) = (Vec::new(), Vec::new(), Vec::new());
-        for (value, is_key) in sent {
+        for (value, is_key) in &sent {
             let Some(found) = secret(value) else {
                 continue;
             };
-            match (is_key, is_key_shaped(found.expose())) {
+            match (*is_key, is_key_shaped(found.expose())) {
                 (true, true) => shaped.push(found),
                 (true, false) => unshaped.push(found),
                 (false, _) => others.push(found),

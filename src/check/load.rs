@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use serde::de::{DeserializeSeed, Deserializer};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -15,13 +16,13 @@ use super::client_model::ClientCheck;
 use super::error::{did_you_mean, CheckError, CheckErrorKind, CheckErrors};
 use super::fixture::FixtureCatalog;
 use super::model::Check;
-use super::position::{Positions, TooDeep, MAX_DEPTH};
 use super::raw::RawCheck;
 use super::raw_client::RawClientCheck;
 use super::source::SourceText;
 use super::validate::{
     duplicate_id, validate_check, validate_client_check, validate_set, FileContext,
 };
+use super::yaml::{self, Positions, ReadError, MAX_DEPTH};
 use super::CheckId;
 
 /// The checks of a run, with what they were loaded from.
@@ -351,7 +352,7 @@ fn walk(
     inside.pop();
 }
 
-/// Parses every document of `source`; each shares the one `source` (a
+/// Parses every document of `source` once; each shares the one `source` (a
 /// copy per document made a file of many documents quadratic in memory).
 fn parse_file(
     file: &Path,
@@ -363,16 +364,45 @@ fn parse_file(
         errors.push(no_check(file));
         return;
     }
-    let positions = match Positions::index(source.text()) {
-        Ok(positions) => positions,
-        Err(TooDeep { at }) => {
+    let documents = match yaml::read(source.text()) {
+        Ok(documents) => documents,
+        Err(ReadError::TooDeep(at)) => {
             let kind = CheckErrorKind::TooDeep(MAX_DEPTH);
             let error = CheckError::new(file, at.line, at.column, kind).with_source(source);
             return errors.push(error);
         }
+        Err(ReadError::Refused) => return parse_refused(file, source, parsed, errors),
     };
-    let mut positions = positions.into_iter();
-    let indexed = positions.len() > 0;
+    for document in documents {
+        let kind = DocumentKind::of(|key| document.positions.has_top_key(key));
+        let read = yaml::from_document(&document, kind);
+        let context = FileContext {
+            file: file.to_path_buf(),
+            source: Arc::clone(source),
+            positions: document.positions,
+        };
+        match read {
+            Ok(raw) => parsed.push(raw, context),
+            Err(e) => {
+                let at = e.location().map(|at| (at.line, at.column));
+                errors.push(yaml_error(file, source, &e.to_string(), at));
+            }
+        }
+    }
+}
+
+/// A file the parser refused: serde_yaml reads what it can of it and words
+/// its syntax error, with no positions for the documents before it.
+fn parse_refused(
+    file: &Path,
+    source: &Arc<SourceText>,
+    parsed: &mut Documents,
+    errors: &mut Vec<CheckError>,
+) {
+    let top_level = |key: &str| {
+        let key = format!("{key}:");
+        source.text().lines().any(|l| l.starts_with(&key))
+    };
     let mut found = 0;
     let mut last_error = None;
     for document in serde_yaml::Deserializer::from_str(source.text()) {
@@ -380,19 +410,23 @@ fn parse_file(
         let context = FileContext {
             file: file.to_path_buf(),
             source: Arc::clone(source),
-            positions: positions.next().unwrap_or_default(),
+            positions: Positions::default(),
         };
-        let Err(e) = parse_document(document, context, indexed, parsed) else {
-            continue;
+        let e = match DocumentKind::of(top_level).deserialize(document) {
+            Ok(raw) => {
+                parsed.push(raw, context);
+                continue;
+            }
+            Err(e) => e,
         };
         // A stream that failed to parse yields the same error forever.
         let text = e.to_string();
         if last_error.as_ref() == Some(&text) {
             break;
         }
-        errors.push(yaml_error(file, source, &e));
-        // After a syntax error the rest of the stream is unreliable.
-        if e.location().is_none() || !indexed {
+        let at = e.location().map(|at| (at.line(), at.column()));
+        errors.push(yaml_error(file, source, &text, at));
+        if at.is_none() {
             break;
         }
         last_error = Some(text);
@@ -411,40 +445,48 @@ fn has_content(text: &str) -> bool {
     })
 }
 
-/// Parses one `document` as the kind of check its shape says, into
-/// `parsed`; `indexed` says whether the positions of `context` were read.
-fn parse_document(
-    document: serde_yaml::Deserializer<'_>,
-    context: FileContext,
-    indexed: bool,
-    parsed: &mut Documents,
-) -> Result<(), serde_yaml::Error> {
-    if is_client_document(&context, indexed) {
-        let raw = RawClientCheck::deserialize(document)?;
-        parsed.client.push(ParsedClient { raw, context });
-    } else {
-        let raw = RawCheck::deserialize(document)?;
-        parsed.api.push(Parsed { raw, context });
-    }
-    Ok(())
+/// Which kind of check a document is, told by its shape: a client check
+/// has `rules:` where an API check has `steps:`.
+#[derive(Clone, Copy)]
+enum DocumentKind {
+    Api,
+    Client,
 }
 
-/// A client check is told by its shape: `rules:` where an API check has
-/// `steps:`. A file the indexer could not read (a syntax error) is told by
-/// its top-level lines, so its error is the right kind's.
-fn is_client_document(context: &FileContext, indexed: bool) -> bool {
-    let has = |key: &str| {
-        if indexed {
-            context.positions.has_top_key(key)
+/// One document, read as its kind.
+enum RawDocument {
+    Api(RawCheck),
+    Client(RawClientCheck),
+}
+
+impl DocumentKind {
+    fn of(has_top_key: impl Fn(&str) -> bool) -> Self {
+        if has_top_key("rules") && !has_top_key("steps") {
+            DocumentKind::Client
         } else {
-            context
-                .source
-                .text()
-                .lines()
-                .any(|l| l.starts_with(&format!("{key}:")))
+            DocumentKind::Api
         }
-    };
-    has("rules") && !has("steps")
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for DocumentKind {
+    type Value = RawDocument;
+
+    fn deserialize<D: Deserializer<'de>>(self, document: D) -> Result<RawDocument, D::Error> {
+        Ok(match self {
+            DocumentKind::Api => RawDocument::Api(RawCheck::deserialize(document)?),
+            DocumentKind::Client => RawDocument::Client(RawClientCheck::deserialize(document)?),
+        })
+    }
+}
+
+impl Documents {
+    fn push(&mut self, raw: RawDocument, context: FileContext) {
+        match raw {
+            RawDocument::Api(raw) => self.api.push(Parsed { raw, context }),
+            RawDocument::Client(raw) => self.client.push(ParsedClient { raw, context }),
+        }
+    }
 }
 
 fn no_check(file: &Path) -> CheckError {
@@ -453,13 +495,16 @@ fn no_check(file: &Path) -> CheckError {
     )
 }
 
-/// Turns a serde_yaml error into a placed error with a "did you mean".
-fn yaml_error(file: &Path, source: &SourceText, error: &serde_yaml::Error) -> CheckError {
-    let (line, column) = error
-        .location()
-        .map(|l| (l.line(), l.column()))
-        .unwrap_or((1, 1));
-    let message = placed_message(&error.to_string());
+/// Turns a YAML error (its message, and where it is) into a placed error
+/// with a "did you mean".
+fn yaml_error(
+    file: &Path,
+    source: &SourceText,
+    message: &str,
+    at: Option<(usize, usize)>,
+) -> CheckError {
+    let (line, column) = at.unwrap_or((1, 1));
+    let message = placed_message(message);
     let hint = unknown_name_hint(&message);
     let error =
         CheckError::new(file, line, column, CheckErrorKind::Yaml(message)).with_source(source);

@@ -15,13 +15,13 @@ mod id;
 mod load;
 mod location;
 mod model;
-mod position;
 mod raw;
 mod raw_client;
 mod schema;
 mod source;
 mod template;
 mod validate;
+mod yaml;
 
 pub use basis::{quote_found, Basis, Reference, VENDOR_PAGE, VENDOR_PAGE_NAME};
 pub use builtin::{

@@ -17,9 +17,9 @@ use regex::Regex;
 use super::error::{did_you_mean, CheckError, CheckErrorKind};
 use super::fixture::FixtureCatalog;
 use super::model::{Check, Step};
-use super::position::Positions;
 use super::raw::{RawCheck, CHECK_ID_PATTERN};
 use super::source::SourceText;
+use super::yaml::Positions;
 use super::CheckId;
 
 /// Variables every check can use without declaring them.

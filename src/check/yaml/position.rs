@@ -1,11 +1,10 @@
 //! Where each node of a check file is, so validation errors can point at
 //! the user's line and column.
 //!
-//! serde_yaml reports positions for its own errors only; validation happens
-//! after deserialization, so the positions of every key and value are indexed
-//! once from the parser's events, by dotted path (`steps.0.request.path`).
+//! Validation happens after deserialization, so the positions of every key
+//! and value are indexed from the same parse's events, by dotted path
+//! (`steps.0.request.path`).
 
-use yaml_rust2::parser::{MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 use yaml_rust2::Event;
 
@@ -43,12 +42,6 @@ pub enum Layout {
 /// rarely pass twenty.
 pub const MAX_DEPTH: usize = 64;
 
-/// A collection nested deeper than [`MAX_DEPTH`], and where it opens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TooDeep {
-    pub at: Pos,
-}
-
 /// Positions of every node of one YAML document, as a tree: indexing a
 /// file is on the path of every run, so nodes are linked by index, with no
 /// path string built per node.
@@ -75,37 +68,6 @@ impl Default for Positions {
 }
 
 impl Positions {
-    /// Indexes every document of `source`; an unparsable source yields none
-    /// (serde_yaml reports the syntax error with its own position). A
-    /// collection nested deeper than [`MAX_DEPTH`] ends the indexing there:
-    /// the YAML parsers' work per token grows with the depth, so a body
-    /// nested 200,000 levels deep took minutes to parse.
-    pub fn index(source: &str) -> Result<Vec<Positions>, TooDeep> {
-        let mut indexer = Indexer::default();
-        let mut parser = Parser::new_from_str(source);
-        // Event by event rather than `Parser::load`, which recurses once
-        // per level of nesting.
-        loop {
-            match parser.next_token() {
-                // The scanner reads flow collections (`[[[...`) ahead, and
-                // gives up at 256 levels, before any event of theirs.
-                Err(e) if e.info() == "recursion limit exceeded" => {
-                    return Err(TooDeep {
-                        at: pos(*e.marker()),
-                    })
-                }
-                Err(_) => return Ok(Vec::new()),
-                Ok((Event::StreamEnd, _)) => return Ok(indexer.documents),
-                Ok((event, mark)) => {
-                    indexer.on_event(event, mark);
-                    if indexer.stack.len() > MAX_DEPTH {
-                        return Err(TooDeep { at: pos(mark) });
-                    }
-                }
-            }
-        }
-    }
-
     /// The node at the dotted `path` (`steps.0.request.path`), or the
     /// nearest ancestor that was written down. A key may itself hold dots
     /// (a body path `error.code`, a header name): at each level the longest
@@ -222,14 +184,14 @@ impl Frame {
     }
 }
 
+/// Indexes one document at a time from the parser's events.
 #[derive(Default)]
-struct Indexer {
-    documents: Vec<Positions>,
+pub(super) struct Indexer {
     stack: Vec<Frame>,
     current: Positions,
 }
 
-fn pos(mark: Marker) -> Pos {
+pub(super) fn pos(mark: Marker) -> Pos {
     Pos {
         line: mark.line(),
         column: mark.col() + 1,
@@ -295,18 +257,27 @@ impl Indexer {
     }
 }
 
-impl MarkedEventReceiver for Indexer {
-    fn on_event(&mut self, event: Event, mark: Marker) {
+impl Indexer {
+    /// How deeply collections are open.
+    pub(super) fn depth(&self) -> usize {
+        self.stack.len()
+    }
+
+    /// The positions of the document that just ended.
+    pub(super) fn take_document(&mut self) -> Positions {
+        std::mem::take(&mut self.current)
+    }
+
+    pub(super) fn on_event(&mut self, event: &Event, mark: Marker) {
         match event {
             Event::DocumentStart => {
                 self.current = Positions::default();
                 self.stack.clear();
             }
-            Event::DocumentEnd => self.documents.push(std::mem::take(&mut self.current)),
             Event::Scalar(value, style, ..) => {
                 self.place_containers(mark);
                 match self.slot() {
-                    None => self.start_key(value, mark),
+                    None => self.start_key(value.clone(), mark),
                     Some(entry) => {
                         let layout = match style {
                             TScalarStyle::Plain => Layout::Plain,
@@ -341,21 +312,27 @@ impl MarkedEventReceiver for Indexer {
                 self.stack.pop();
                 self.advance();
             }
-            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+            Event::DocumentEnd | Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::{read, ReadError};
     use super::*;
+
+    /// Every document's positions, as the one read indexes them.
+    fn index(source: &str) -> Result<Vec<Positions>, ReadError> {
+        read(source).map(|documents| documents.into_iter().map(|d| d.positions).collect())
+    }
 
     const SOURCE: &str =
         "id: a\nsteps:\n  - request:\n      path: \"/x/{{ y }}\"\n    expect: {status: 202}\n";
 
     #[test]
     fn indexes_keys_and_values_by_path() {
-        let docs = Positions::index(SOURCE).unwrap();
+        let docs = index(SOURCE).unwrap();
         let p = &docs[0];
         assert_eq!(p.key("id"), Pos { line: 1, column: 1 });
         assert_eq!(p.value("id"), Pos { line: 1, column: 5 });
@@ -372,7 +349,7 @@ mod tests {
 
     #[test]
     fn points_inside_quoted_scalars() {
-        let docs = Positions::index(SOURCE).unwrap();
+        let docs = index(SOURCE).unwrap();
         assert_eq!(
             docs[0].inside_value("steps.0.request.path", 3),
             Pos {
@@ -384,7 +361,7 @@ mod tests {
 
     #[test]
     fn unknown_paths_fall_back_to_the_nearest_ancestor() {
-        let docs = Positions::index(SOURCE).unwrap();
+        let docs = index(SOURCE).unwrap();
         assert_eq!(
             docs[0].key("steps.0.request.nope"),
             Pos { line: 3, column: 5 }
@@ -394,19 +371,19 @@ mod tests {
     #[test]
     fn keys_that_hold_dots_are_found_whole() {
         let source = "expect:\n  body:\n    error.message: {regex: a}\n    error.code: {regex: b}\n    error:\n      code: 1\n";
-        let p = &Positions::index(source).unwrap()[0];
+        let p = &index(source).unwrap()[0];
         assert_eq!(p.key("expect.body.error.message").line, 3);
         assert_eq!(p.key("expect.body.error.code").line, 4);
         assert_eq!(p.value("expect.body.error.code.regex").line, 4);
         // Without the dotted key, the nested one is found.
-        let nested = &Positions::index("error:\n  code: 1\n").unwrap()[0];
+        let nested = &index("error:\n  code: 1\n").unwrap()[0];
         assert_eq!(nested.key("error.code").line, 2);
         assert_eq!(nested.key("error.nope").line, 1);
     }
 
     #[test]
     fn several_documents_are_indexed_apart() {
-        let docs = Positions::index("id: a\n---\nid: b\n").unwrap();
+        let docs = index("id: a\n---\nid: b\n").unwrap();
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[1].key("id").line, 3);
     }
@@ -414,8 +391,11 @@ mod tests {
     #[test]
     fn nesting_past_the_limit_is_found_where_it_opens() {
         let deep = |n: usize| format!("body: {}{}\n", "[".repeat(n), "]".repeat(n));
-        assert!(Positions::index(&deep(MAX_DEPTH - 1)).is_ok());
-        let at = |n: usize| Positions::index(&deep(n)).unwrap_err().at;
+        assert!(index(&deep(MAX_DEPTH - 1)).is_ok());
+        let at = |n: usize| match index(&deep(n)) {
+            Err(ReadError::TooDeep(at)) => at,
+            other => panic!("{other:?}"),
+        };
         // The root mapping is the first level, the outer `[` the second.
         assert_eq!(
             at(100),
@@ -433,7 +413,9 @@ mod tests {
             }
         );
         let block = format!("body:\n{}x\n", "- ".repeat(100));
-        let at = Positions::index(&block).unwrap_err().at;
+        let Err(ReadError::TooDeep(at)) = index(&block) else {
+            panic!("too deep");
+        };
         // A block sequence is marked at its first item, past its `- `.
         assert_eq!(
             at,

@@ -1,0 +1,166 @@
+//! Placing each event where libyaml (serde_yaml's parser) places it, so an
+//! error points at the column it always pointed at.
+//!
+//! yaml-rust2 marks a node at its text; libyaml marks it at its first
+//! property (`!tag`, `&anchor`), a block scalar at its `|` or `>`, a block
+//! mapping at its first key, an empty value just past its `:` or `-`. The
+//! tokens between are found in the source: the previous token of a mark,
+//! skipping blank lines and comments, never further than the node's own
+//! line and the lines before it.
+
+use super::Mark;
+
+/// A token of the source: where it starts, and the column just past it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Token {
+    pub start: Mark,
+    pub end: Mark,
+    first: char,
+    last: char,
+}
+
+impl Token {
+    pub fn starts_with(&self, c: char) -> bool {
+        self.first == c
+    }
+
+    pub fn ends_with(&self, c: char) -> bool {
+        self.last == c
+    }
+}
+
+/// The source's lines, to find the tokens the parser's marks step over.
+pub(super) struct Source<'a> {
+    lines: Vec<&'a str>,
+}
+
+impl<'a> Source<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Source {
+            lines: text.split('\n').collect(),
+        }
+    }
+
+    fn chars(&self, line: usize) -> Option<Vec<char>> {
+        let text = self.lines.get(line.checked_sub(1)?)?;
+        Some(text.trim_end_matches('\r').chars().collect())
+    }
+
+    pub fn char_at(&self, at: Mark) -> Option<char> {
+        self.chars(at.line)?.get(at.column.checked_sub(1)?).copied()
+    }
+
+    /// The whitespace-separated token that ends before `at`: on its line,
+    /// else on the nearest line before it that is not blank or a comment.
+    pub fn token_before(&self, at: Mark) -> Option<Token> {
+        let mut line = at.line;
+        let mut chars = self.chars(line)?;
+        chars.truncate(at.column.saturating_sub(1));
+        loop {
+            let end = chars.iter().rposition(|c| !c.is_whitespace());
+            if let Some(last) = end {
+                let first = chars[..last]
+                    .iter()
+                    .rposition(|c| c.is_whitespace())
+                    .map_or(0, |i| i + 1);
+                return Some(Token {
+                    start: Mark {
+                        line,
+                        column: first + 1,
+                    },
+                    end: Mark {
+                        line,
+                        column: last + 2,
+                    },
+                    first: chars[first],
+                    last: chars[last],
+                });
+            }
+            line = line.checked_sub(1).filter(|l| *l > 0)?;
+            chars = without_comment(self.chars(line)?);
+        }
+    }
+
+    /// The first token from `at` on, past a `:` at `at` itself.
+    pub fn token_from(&self, at: Mark) -> Mark {
+        let Some(chars) = self.chars(at.line) else {
+            return at;
+        };
+        let mut column = at.column - 1;
+        if chars.get(column) == Some(&':') {
+            column += 1;
+        }
+        match chars[column.min(chars.len())..]
+            .iter()
+            .position(|c| !c.is_whitespace())
+        {
+            Some(skip) => Mark {
+                line: at.line,
+                column: column + skip + 1,
+            },
+            None => at,
+        }
+    }
+
+    /// A block sequence is marked at its first `-`; yaml-rust2 marks an
+    /// indentless one (`key:\n- item`) at its first item instead.
+    pub fn block_entry(&self, at: Mark) -> Mark {
+        let Some(chars) = self.chars(at.line) else {
+            return at;
+        };
+        match chars.get(at.column - 1) {
+            Some('-' | '[') | None => return at,
+            Some(_) => {}
+        }
+        match self.token_before(at) {
+            Some(dash)
+                if dash.start.line == at.line
+                    && dash.starts_with('-')
+                    && dash.end.column == dash.start.column + 1 =>
+            {
+                dash.start
+            }
+            _ => at,
+        }
+    }
+}
+
+/// A line without its comment (a `#` at its start or after a blank).
+fn without_comment(mut chars: Vec<char>) -> Vec<char> {
+    let hash =
+        (0..chars.len()).find(|&i| chars[i] == '#' && (i == 0 || chars[i - 1].is_whitespace()));
+    if let Some(hash) = hash {
+        chars.truncate(hash);
+    }
+    chars
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(line: usize, column: usize) -> Mark {
+        Mark { line, column }
+    }
+
+    #[test]
+    fn the_token_before_skips_blank_lines_and_comments() {
+        let source = Source::new("a: !tag  # note\n\n  # more\n  b: 1\n");
+        let token = source.token_before(at(4, 3)).unwrap();
+        assert_eq!((token.start, token.end), (at(1, 4), at(1, 8)));
+        assert!(token.starts_with('!'));
+        let key = source.token_before(at(1, 4)).unwrap();
+        assert!(key.ends_with(':'));
+        assert_eq!(key.end, at(1, 3));
+        assert_eq!(source.token_before(at(1, 1)), None);
+    }
+
+    #[test]
+    fn an_indentless_sequence_starts_at_its_dash() {
+        let source = Source::new("a:\n-   x\n- [y]\n");
+        assert_eq!(source.block_entry(at(2, 5)), at(2, 1));
+        assert_eq!(source.block_entry(at(2, 1)), at(2, 1));
+        assert_eq!(source.token_from(at(1, 2)), at(1, 2));
+        assert_eq!(Source::new("{a: , b}").token_from(at(1, 3)), at(1, 5));
+    }
+}

@@ -1,0 +1,384 @@
+//! Reading a check file: one parse gives both what serde deserializes and
+//! where each node is.
+//!
+//! The events of yaml-rust2's parser are kept per document, with marks
+//! placed where libyaml (serde_yaml's parser) places them, and the same
+//! events index every node's position for validation. The deserializer
+//! over them ([`de`]) is serde_yaml's own, ported, so a check reads exactly
+//! as it did when serde_yaml parsed it a second time. A file the parser
+//! refuses is handed to serde_yaml, which words the syntax error as before.
+
+mod de;
+mod error;
+mod marks;
+mod position;
+mod scalar;
+
+pub(crate) use de::from_document;
+pub(crate) use position::{Positions, MAX_DEPTH};
+
+use yaml_rust2::parser::Parser;
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+use yaml_rust2::Event as YamlEvent;
+
+use marks::Source;
+use position::{Indexer, Pos};
+
+/// A 1-based line and column, where libyaml would put it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Mark {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One document of a check file, read once.
+#[derive(Debug)]
+pub(crate) struct Document {
+    events: Vec<(Event, Mark)>,
+    pub(crate) positions: Positions,
+}
+
+impl Document {
+    /// A block scalar that runs to the end of a text with no final line
+    /// break has none at its end either (libyaml); yaml-rust2 adds one.
+    fn end_without_line_break(&mut self, text: &str) {
+        let last_line = text.rsplit('\n').next().unwrap_or_default();
+        let outside = |l: &str| l.starts_with('#') || l.starts_with("...") || l.starts_with("---");
+        if last_line.is_empty() || outside(last_line) {
+            return;
+        }
+        let last = self
+            .events
+            .iter_mut()
+            .rev()
+            .find(|(e, _)| matches!(e, Event::Scalar(_) | Event::Alias(_)));
+        if let Some((Event::Scalar(scalar), _)) = last {
+            if matches!(scalar.style, Style::Literal | Style::Folded)
+                && scalar.value.ends_with('\n')
+            {
+                scalar.value.pop();
+            }
+        }
+    }
+}
+
+/// Why a file could not be read into documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReadError {
+    /// Collections nest deeper than [`MAX_DEPTH`]; where the first too deep
+    /// one opens.
+    TooDeep(Pos),
+    /// The parser refused the text (or an alias names no anchor): serde_yaml
+    /// says why, in its words.
+    Refused,
+}
+
+#[derive(Debug)]
+enum Event {
+    /// The index of the anchored node's first event.
+    Alias(usize),
+    Scalar(Scalar),
+    SequenceStart(Option<String>),
+    SequenceEnd,
+    MappingStart(Option<String>),
+    MappingEnd,
+    /// A stream with no document at all.
+    Void,
+}
+
+#[derive(Debug)]
+struct Scalar {
+    value: String,
+    style: Style,
+    /// The whole tag (`tag:yaml.org,2002:int`, `!local`).
+    tag: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Plain,
+    Quoted,
+    Literal,
+    Folded,
+}
+
+/// Reads every document of `source` in one pass of the parser.
+pub(crate) fn read(text: &str) -> Result<Vec<Document>, ReadError> {
+    let source = Source::new(text);
+    let mut reader = Reader::default();
+    let mut parser = Parser::new_from_str(text);
+    // Event by event rather than `Parser::load`, which recurses once per
+    // level of nesting.
+    loop {
+        let (event, marker) = match parser.next_token() {
+            // The scanner reads flow collections (`[[[...`) ahead, and gives
+            // up at 256 levels, before any event of theirs.
+            Err(e) if e.info() == "recursion limit exceeded" => {
+                return Err(ReadError::TooDeep(position::pos(*e.marker())))
+            }
+            Err(_) => return Err(ReadError::Refused),
+            Ok(next) => next,
+        };
+        if matches!(event, YamlEvent::StreamEnd) {
+            return Ok(reader.finish(marker, text));
+        }
+        reader.indexer.on_event(&event, marker);
+        if reader.indexer.depth() > MAX_DEPTH {
+            return Err(ReadError::TooDeep(position::pos(marker)));
+        }
+        reader.on_event(event, mark(marker), &source)?;
+    }
+}
+
+#[derive(Default)]
+struct Reader {
+    indexer: Indexer,
+    documents: Vec<Document>,
+    events: Vec<(Event, Mark)>,
+    /// Each anchor's id and the index of its node's first event.
+    anchors: Vec<(usize, usize)>,
+    open: Vec<Open>,
+    /// An event whose mark is known only once the next one is read.
+    pending: Option<Pending>,
+}
+
+/// An open collection, and whether its next node is a key.
+struct Open {
+    map: bool,
+    flow: bool,
+    expecting_key: bool,
+}
+
+/// Where a node sits in its collection.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Other,
+    BlockValue,
+    BlockEntry,
+    FlowValue,
+}
+
+enum Pending {
+    /// A block mapping, placed at its first key (yaml-rust2 marks that
+    /// key's `:`), then before its `properties` tags and anchors.
+    BlockMapping { event: usize, properties: usize },
+    /// An empty block sequence entry, placed past its own `-`: yaml-rust2
+    /// marks the token after the next entry's `-`, or the sequence's end.
+    EmptyEntry { event: usize },
+}
+
+/// A node as yaml-rust2 gives it: the event, its anchor id (0 for none)
+/// and its tag.
+fn convert(event: YamlEvent) -> Option<(Event, usize, bool)> {
+    let tag = |t: Option<yaml_rust2::parser::Tag>| t.map(|t| t.handle + &t.suffix);
+    Some(match event {
+        YamlEvent::Alias(id) => (Event::Alias(id), 0, false),
+        YamlEvent::Scalar(value, style, anchor, t) => {
+            let style = match style {
+                TScalarStyle::Plain => Style::Plain,
+                TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => Style::Quoted,
+                TScalarStyle::Literal => Style::Literal,
+                TScalarStyle::Folded => Style::Folded,
+            };
+            let tagged = t.is_some();
+            let tag = tag(t);
+            (Event::Scalar(Scalar { value, style, tag }), anchor, tagged)
+        }
+        YamlEvent::SequenceStart(anchor, t) => {
+            let tagged = t.is_some();
+            (Event::SequenceStart(tag(t)), anchor, tagged)
+        }
+        YamlEvent::MappingStart(anchor, t) => {
+            let tagged = t.is_some();
+            (Event::MappingStart(tag(t)), anchor, tagged)
+        }
+        YamlEvent::SequenceEnd => (Event::SequenceEnd, 0, false),
+        YamlEvent::MappingEnd => (Event::MappingEnd, 0, false),
+        _ => return None,
+    })
+}
+
+impl Reader {
+    fn on_event(&mut self, event: YamlEvent, at: Mark, source: &Source) -> Result<(), ReadError> {
+        match event {
+            YamlEvent::DocumentStart => {
+                self.events.clear();
+                self.anchors.clear();
+                self.open.clear();
+                self.pending = None;
+                return Ok(());
+            }
+            YamlEvent::DocumentEnd => {
+                let positions = self.indexer.take_document();
+                self.documents.push(Document {
+                    events: std::mem::take(&mut self.events),
+                    positions,
+                });
+                return Ok(());
+            }
+            _ => {}
+        }
+        let Some((event, anchor, tagged)) = convert(event) else {
+            return Ok(());
+        };
+        let event = match event {
+            Event::Alias(id) => {
+                let target = self.anchors.iter().rev().find(|(a, _)| *a == id);
+                Event::Alias(target.ok_or(ReadError::Refused)?.1)
+            }
+            event => event,
+        };
+        let properties = usize::from(anchor != 0) + usize::from(tagged);
+        let index = self.events.len();
+        let previous = self.pending.take();
+        let mut mark = at;
+        match &event {
+            Event::SequenceEnd | Event::MappingEnd => {
+                self.open.pop();
+            }
+            Event::Alias(_) => {
+                self.slot();
+            }
+            Event::Scalar(scalar) => {
+                let slot = self.slot();
+                let empty = scalar.value.is_empty() && scalar.style == Style::Plain;
+                let block = matches!(scalar.style, Style::Literal | Style::Folded);
+                mark = match (empty && properties == 0, slot) {
+                    (true, Slot::BlockValue) => match source.token_before(at) {
+                        Some(colon) if colon.ends_with(':') => colon.end,
+                        _ => at,
+                    },
+                    (true, Slot::BlockEntry) => {
+                        self.pending = Some(Pending::EmptyEntry { event: index });
+                        at
+                    }
+                    (true, Slot::FlowValue) => source.token_from(at),
+                    _ => {
+                        let header = match block {
+                            true => source
+                                .token_before(at)
+                                .filter(|t| t.starts_with('|') || t.starts_with('>')),
+                            false => None,
+                        };
+                        properties_before(source, header.map_or(at, |h| h.start), properties)
+                    }
+                };
+            }
+            Event::SequenceStart(_) | Event::MappingStart(_) => {
+                self.slot();
+                let map = matches!(event, Event::MappingStart(_));
+                let flow = source.char_at(at) == Some(if map { '{' } else { '[' });
+                if map && !flow {
+                    self.pending = Some(Pending::BlockMapping {
+                        event: index,
+                        properties,
+                    });
+                } else {
+                    let start = if flow { at } else { source.block_entry(at) };
+                    mark = properties_before(source, start, properties);
+                }
+                self.open.push(Open {
+                    map,
+                    flow,
+                    expecting_key: true,
+                });
+            }
+            Event::Void => {}
+        }
+        if let Some(previous) = previous {
+            self.settle(previous, &event, mark, source);
+        }
+        if anchor != 0 {
+            self.anchors.push((anchor, index));
+        }
+        self.events.push((event, mark));
+        Ok(())
+    }
+
+    /// Places the event left pending, now that `next` (at `mark`) is read.
+    fn settle(&mut self, pending: Pending, next: &Event, mark: Mark, source: &Source) {
+        match pending {
+            Pending::BlockMapping { event, properties } => {
+                let start = &mut self.events[event].1;
+                let first = if (mark.line, mark.column) < (start.line, start.column) {
+                    mark
+                } else {
+                    *start
+                };
+                *start = properties_before(source, first, properties);
+            }
+            Pending::EmptyEntry { event } => {
+                let back = if matches!(next, Event::SequenceEnd) {
+                    1
+                } else {
+                    2
+                };
+                let at = self.events[event].1;
+                if let Some(dash) = tokens_back(source, at, back).filter(|t| t.starts_with('-')) {
+                    self.events[event].1 = dash.end;
+                }
+            }
+        }
+    }
+
+    /// The slot the node about to start takes in its collection.
+    fn slot(&mut self) -> Slot {
+        let Some(open) = self.open.last_mut() else {
+            return Slot::Other;
+        };
+        if open.map {
+            let key = open.expecting_key;
+            open.expecting_key = !key;
+            match (key, open.flow) {
+                (true, _) => Slot::Other,
+                (false, false) => Slot::BlockValue,
+                (false, true) => Slot::FlowValue,
+            }
+        } else if open.flow {
+            Slot::Other
+        } else {
+            Slot::BlockEntry
+        }
+    }
+
+    fn finish(mut self, end: Marker, text: &str) -> Vec<Document> {
+        if let Some(last) = self.documents.last_mut() {
+            last.end_without_line_break(text);
+        }
+        if self.documents.is_empty() {
+            self.documents.push(Document {
+                events: vec![(Event::Void, mark(end))],
+                positions: Positions::default(),
+            });
+        }
+        self.documents
+    }
+}
+
+/// The `n`th token before `at`.
+fn tokens_back(source: &Source, at: Mark, n: usize) -> Option<marks::Token> {
+    let mut token = source.token_before(at)?;
+    for _ in 1..n {
+        token = source.token_before(token.start)?;
+    }
+    Some(token)
+}
+
+/// Where a node with `properties` tags and anchors before `at` starts.
+fn properties_before(source: &Source, at: Mark, properties: usize) -> Mark {
+    if properties == 0 {
+        return at;
+    }
+    match tokens_back(source, at, properties) {
+        Some(first) if first.starts_with('!') || first.starts_with('&') => first.start,
+        _ => at,
+    }
+}
+
+fn mark(marker: Marker) -> Mark {
+    let Pos { line, column } = position::pos(marker);
+    Mark { line, column }
+}
+
+#[cfg(test)]
+mod differential;

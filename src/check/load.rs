@@ -94,6 +94,7 @@ pub fn load_sources(sources: &[CheckSource]) -> Result<CheckSet, CheckErrors> {
     let found = find_files(sources, &mut errors);
     let mut hasher = Sha256::new();
     let mut documents = Documents::default();
+    let mut texts = Vec::new();
     for Found { name, builtin } in &found {
         let bytes = match builtin {
             Some(text) => Ok(text.as_bytes().to_vec()),
@@ -105,7 +106,9 @@ pub fn load_sources(sources: &[CheckSource]) -> Result<CheckSet, CheckErrors> {
                 hasher.update([0]);
                 hasher.update(&bytes);
                 if let Some(text) = utf8_text(name, bytes, &mut errors) {
-                    parse_file(name, &SourceText::new(text), &mut documents, &mut errors);
+                    let source = SourceText::new(text);
+                    parse_file(name, &source, &mut documents, &mut errors);
+                    texts.push((name.clone(), source));
                 }
             }
             Err(e) => errors.push(CheckError::new(
@@ -138,6 +141,7 @@ pub fn load_sources(sources: &[CheckSource]) -> Result<CheckSet, CheckErrors> {
         hint_builtin_requirements(&mut errors, sources);
     }
     if !errors.is_empty() {
+        word_refused_files(&mut errors, &texts);
         errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
         return Err(CheckErrors(errors));
     }
@@ -150,6 +154,20 @@ pub fn load_sources(sources: &[CheckSource]) -> Result<CheckSet, CheckErrors> {
         files,
         digest: hex::encode(hasher.finalize()),
     })
+}
+
+/// A file in error that libyaml refuses, where yaml-rust2 read it
+/// leniently, is reported by libyaml's syntax error, as it always was: only
+/// files in error are asked, so a good file is still parsed once.
+fn word_refused_files(errors: &mut Vec<CheckError>, texts: &[(PathBuf, Arc<SourceText>)]) {
+    for (name, source) in texts {
+        let in_error = errors.iter().any(|e| &e.file == name);
+        if !in_error || !yaml::refused_by_serde_yaml(source.text()) {
+            continue;
+        }
+        errors.retain(|e| &e.file != name);
+        parse_refused(name, source, &mut Documents::default(), errors);
+    }
 }
 
 /// The built-in set, loaded once per process: `builtin_ids` reads its ids
@@ -373,14 +391,20 @@ fn parse_file(
         }
         Err(ReadError::Refused) => return parse_refused(file, source, parsed, errors),
     };
-    for document in documents {
-        let kind = DocumentKind::of(|key| document.positions.has_top_key(key));
-        let read = yaml::from_document(&document, kind);
-        let context = FileContext {
-            file: file.to_path_buf(),
-            source: Arc::clone(source),
-            positions: document.positions,
-        };
+    let read: Vec<_> = documents
+        .into_iter()
+        .map(|document| {
+            let kind = DocumentKind::of(|key| document.positions.has_top_key(key));
+            let read = yaml::from_document(&document, kind);
+            let context = FileContext {
+                file: file.to_path_buf(),
+                source: Arc::clone(source),
+                positions: document.positions,
+            };
+            (read, context)
+        })
+        .collect();
+    for (read, context) in read {
         match read {
             Ok(raw) => parsed.push(raw, context),
             Err(e) => {
@@ -404,7 +428,6 @@ fn parse_refused(
         source.text().lines().any(|l| l.starts_with(&key))
     };
     let mut found = 0;
-    let mut last_error = None;
     for document in serde_yaml::Deserializer::from_str(source.text()) {
         found += 1;
         let context = FileContext {
@@ -419,17 +442,11 @@ fn parse_refused(
             }
             Err(e) => e,
         };
-        // A stream that failed to parse yields the same error forever.
-        let text = e.to_string();
-        if last_error.as_ref() == Some(&text) {
-            break;
-        }
+        // Past an error the stream is unreliable: serde_yaml's next document
+        // may start mid-mapping, where it panics.
         let at = e.location().map(|at| (at.line(), at.column()));
-        errors.push(yaml_error(file, source, &text, at));
-        if at.is_none() {
-            break;
-        }
-        last_error = Some(text);
+        errors.push(yaml_error(file, source, &e.to_string(), at));
+        break;
     }
     if found == 0 {
         errors.push(no_check(file));
@@ -658,6 +675,23 @@ mod tests {
         };
         assert_eq!(text("X-Count"), "007");
         assert_eq!(text("X-Hex"), "0x1F");
+    }
+
+    /// serde_yaml panicked on the document after an alias to no anchor
+    /// (it starts mid-mapping): such a file is an error, not a crash.
+    #[test]
+    fn an_alias_to_no_anchor_is_an_error_not_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("alias.yaml");
+        let text = "id: acme::alias\ntitle: t\nchecklist: execute-202\nhint: h\n\
+                    rules':\n  - select:\n      method: *nowhere\n    expect:\n      body: {}\n";
+        std::fs::write(&file, text).unwrap();
+        let errors = load_paths(&[file]).unwrap_err();
+        assert_eq!(errors.0.len(), 1, "{errors:?}");
+        assert!(
+            errors.0[0].to_string().contains("unknown field `rules'`"),
+            "{errors:?}"
+        );
     }
 
     #[test]

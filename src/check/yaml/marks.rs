@@ -11,21 +11,33 @@
 use super::Mark;
 
 /// A token of the source: where it starts, and the column just past it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Token {
     pub start: Mark,
     pub end: Mark,
-    first: char,
-    last: char,
+    chars: Vec<char>,
 }
 
 impl Token {
+    /// Where a property (`!tag`, `&anchor`) starts in this token: at its
+    /// start, or after the flow indicator it follows (`[!tag`, `{a: &x`).
+    pub fn property_start(&self) -> Option<Mark> {
+        let at = (0..self.chars.len()).rev().find(|&i| {
+            matches!(self.chars[i], '!' | '&')
+                && (i == 0 || matches!(self.chars[i - 1], '[' | '{' | ','))
+        })?;
+        Some(Mark {
+            line: self.start.line,
+            column: self.start.column + at,
+        })
+    }
+
     pub fn starts_with(&self, c: char) -> bool {
-        self.first == c
+        self.chars.first() == Some(&c)
     }
 
     pub fn ends_with(&self, c: char) -> bool {
-        self.last == c
+        self.chars.last() == Some(&c)
     }
 }
 
@@ -44,6 +56,30 @@ impl<'a> Source<'a> {
     fn chars(&self, line: usize) -> Option<Vec<char>> {
         let text = self.lines.get(line.checked_sub(1)?)?;
         Some(text.trim_end_matches('\r').chars().collect())
+    }
+
+    /// Whether a line from `from` up to (not including) `to` is a document
+    /// end marker (`...`).
+    pub fn has_end_marker(&self, from: usize, to: usize) -> bool {
+        let lines = self
+            .lines
+            .get(from.saturating_sub(1)..to.saturating_sub(1).min(self.lines.len()));
+        lines.into_iter().flatten().any(|line| {
+            line.strip_prefix("...")
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '#']))
+        })
+    }
+
+    /// Whether the text at `at` starts with `text`.
+    pub fn starts_with(&self, at: Mark, text: &str) -> bool {
+        self.chars(at.line).is_some_and(|chars| {
+            let from = at.column.saturating_sub(1).min(chars.len());
+            chars[from..]
+                .iter()
+                .copied()
+                .take(text.len())
+                .eq(text.chars())
+        })
     }
 
     pub fn char_at(&self, at: Mark) -> Option<char> {
@@ -72,8 +108,7 @@ impl<'a> Source<'a> {
                         line,
                         column: last + 2,
                     },
-                    first: chars[first],
-                    last: chars[last],
+                    chars: chars[first..=last].to_vec(),
                 });
             }
             line = line.checked_sub(1).filter(|l| *l > 0)?;

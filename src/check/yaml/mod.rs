@@ -104,6 +104,11 @@ enum Style {
 
 /// Reads every document of `source` in one pass of the parser.
 pub(crate) fn read(text: &str) -> Result<Vec<Document>, ReadError> {
+    // yaml-rust2 reads control characters that libyaml refuses, and tabs
+    // where libyaml wants spaces: a file with a tab is asked of libyaml.
+    if !text.chars().all(is_printable) || (text.contains('\t') && refused_by_serde_yaml(text)) {
+        return Err(ReadError::Refused);
+    }
     let source = Source::new(text);
     let mut reader = Reader::default();
     let mut parser = Parser::new_from_str(text);
@@ -140,6 +145,8 @@ struct Reader {
     open: Vec<Open>,
     /// An event whose mark is known only once the next one is read.
     pending: Option<Pending>,
+    /// The line the last document ended on (0 before the first).
+    boundary: usize,
 }
 
 /// An open collection, and whether its next node is a key.
@@ -153,6 +160,7 @@ struct Open {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Slot {
     Other,
+    BlockKey,
     BlockValue,
     BlockEntry,
     FlowValue,
@@ -201,6 +209,14 @@ fn convert(event: YamlEvent) -> Option<(Event, usize, bool)> {
 impl Reader {
     fn on_event(&mut self, event: YamlEvent, at: Mark, source: &Source) -> Result<(), ReadError> {
         match event {
+            // libyaml wants `---` before a document that follows a `...`;
+            // yaml-rust2 starts one without.
+            YamlEvent::DocumentStart
+                if source.has_end_marker(self.boundary, at.line)
+                    && !source.starts_with(at, "---") =>
+            {
+                return Err(ReadError::Refused)
+            }
             YamlEvent::DocumentStart => {
                 self.events.clear();
                 self.anchors.clear();
@@ -209,6 +225,7 @@ impl Reader {
                 return Ok(());
             }
             YamlEvent::DocumentEnd => {
+                self.boundary = at.line;
                 let positions = self.indexer.take_document();
                 self.documents.push(Document {
                     events: std::mem::take(&mut self.events),
@@ -239,15 +256,31 @@ impl Reader {
             Event::Alias(_) => {
                 self.slot();
             }
+            // libyaml never starts a plain scalar with one of these
+            // indicators; yaml-rust2 does in flow collections.
+            Event::Scalar(scalar)
+                if scalar.style == Style::Plain
+                    && !scalar.value.is_empty()
+                    && matches!(
+                        source.char_at(at),
+                        Some('|' | '>' | '\'' | '"' | '%' | '@' | '`')
+                    ) =>
+            {
+                return Err(ReadError::Refused)
+            }
             Event::Scalar(scalar) => {
                 let slot = self.slot();
                 let empty = scalar.value.is_empty() && scalar.style == Style::Plain;
                 let block = matches!(scalar.style, Style::Literal | Style::Folded);
                 mark = match (empty && properties == 0, slot) {
-                    (true, Slot::BlockValue) => match source.token_before(at) {
-                        Some(colon) if colon.ends_with(':') => colon.end,
-                        _ => at,
-                    },
+                    // Past the `:` of its key, or the `?` of an explicit key.
+                    (true, Slot::BlockValue | Slot::BlockKey) => {
+                        let indicator = if slot == Slot::BlockKey { '?' } else { ':' };
+                        match source.token_before(at) {
+                            Some(token) if token.ends_with(indicator) => token.end,
+                            _ => at,
+                        }
+                    }
                     (true, Slot::BlockEntry) => {
                         self.pending = Some(Pending::EmptyEntry { event: index });
                         at
@@ -330,7 +363,8 @@ impl Reader {
             let key = open.expecting_key;
             open.expecting_key = !key;
             match (key, open.flow) {
-                (true, _) => Slot::Other,
+                (true, false) => Slot::BlockKey,
+                (true, true) => Slot::Other,
                 (false, false) => Slot::BlockValue,
                 (false, true) => Slot::FlowValue,
             }
@@ -370,9 +404,22 @@ fn properties_before(source: &Source, at: Mark, properties: usize) -> Mark {
         return at;
     }
     match tokens_back(source, at, properties) {
-        Some(first) if first.starts_with('!') || first.starts_with('&') => first.start,
-        _ => at,
+        Some(first) => first.property_start().unwrap_or(at),
+        None => at,
     }
+}
+
+/// Whether libyaml (serde_yaml's parser) refuses `text`. Asked only of a
+/// file that did not read, to word its error as serde_yaml always has.
+pub(crate) fn refused_by_serde_yaml(text: &str) -> bool {
+    use serde::Deserialize;
+    serde_yaml::Deserializer::from_str(text)
+        .any(|document| serde::de::IgnoredAny::deserialize(document).is_err())
+}
+
+/// YAML's printable characters, as libyaml's reader admits them.
+fn is_printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
 }
 
 fn mark(marker: Marker) -> Mark {

@@ -107,8 +107,9 @@ pub fn load_sources(sources: &[CheckSource]) -> Result<CheckSet, CheckErrors> {
                 hasher.update(&bytes);
                 if let Some(text) = utf8_text(name, bytes, &mut errors) {
                     let source = SourceText::new(text);
-                    parse_file(name, &source, &mut documents, &mut errors);
-                    texts.push((name.clone(), source));
+                    if parse_file(name, &source, &mut documents, &mut errors) {
+                        texts.push((name.clone(), source));
+                    }
                 }
             }
             Err(e) => errors.push(CheckError::new(
@@ -158,7 +159,9 @@ pub fn load_sources(sources: &[CheckSource]) -> Result<CheckSet, CheckErrors> {
 
 /// A file in error that libyaml refuses, where yaml-rust2 read it
 /// leniently, is reported by libyaml's syntax error, as it always was: only
-/// files in error are asked, so a good file is still parsed once.
+/// files the one parse read and that are in error are asked (a good file is
+/// still parsed once; one too deep is never handed to libyaml, which takes
+/// minutes over it).
 fn word_refused_files(errors: &mut Vec<CheckError>, texts: &[(PathBuf, Arc<SourceText>)]) {
     for (name, source) in texts {
         let in_error = errors.iter().any(|e| &e.file == name);
@@ -372,24 +375,29 @@ fn walk(
 
 /// Parses every document of `source` once; each shares the one `source` (a
 /// copy per document made a file of many documents quadratic in memory).
+/// Whether the one parse read it (else serde_yaml, or a limit, spoke).
 fn parse_file(
     file: &Path,
     source: &Arc<SourceText>,
     parsed: &mut Documents,
     errors: &mut Vec<CheckError>,
-) {
+) -> bool {
     if !has_content(source.text()) {
         errors.push(no_check(file));
-        return;
+        return false;
     }
     let documents = match yaml::read(source.text()) {
         Ok(documents) => documents,
         Err(ReadError::TooDeep(at)) => {
             let kind = CheckErrorKind::TooDeep(MAX_DEPTH);
             let error = CheckError::new(file, at.line, at.column, kind).with_source(source);
-            return errors.push(error);
+            errors.push(error);
+            return false;
         }
-        Err(ReadError::Refused) => return parse_refused(file, source, parsed, errors),
+        Err(ReadError::Refused) => {
+            parse_refused(file, source, parsed, errors);
+            return false;
+        }
     };
     let read: Vec<_> = documents
         .into_iter()
@@ -413,6 +421,7 @@ fn parse_file(
             }
         }
     }
+    true
 }
 
 /// A file the parser refused: serde_yaml reads what it can of it and words

@@ -104,9 +104,8 @@ enum Style {
 
 /// Reads every document of `source` in one pass of the parser.
 pub(crate) fn read(text: &str) -> Result<Vec<Document>, ReadError> {
-    // yaml-rust2 reads control characters that libyaml refuses, and tabs
-    // where libyaml wants spaces: a file with a tab is asked of libyaml.
-    if !text.chars().all(is_printable) || (text.contains('\t') && refused_by_serde_yaml(text)) {
+    // yaml-rust2 reads control characters that libyaml refuses.
+    if !text.chars().all(is_printable) {
         return Err(ReadError::Refused);
     }
     let source = Source::new(text);
@@ -125,6 +124,11 @@ pub(crate) fn read(text: &str) -> Result<Vec<Document>, ReadError> {
             Ok(next) => next,
         };
         if matches!(event, YamlEvent::StreamEnd) {
+            // yaml-rust2 takes tabs where libyaml wants spaces: a file with
+            // a tab (once its depth is known to be bounded) is asked of it.
+            if text.contains('\t') && refused_by_serde_yaml(text) {
+                return Err(ReadError::Refused);
+            }
             return Ok(reader.finish(marker, text));
         }
         reader.indexer.on_event(&event, marker);

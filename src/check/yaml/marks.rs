@@ -83,7 +83,8 @@ impl<'a> Source<'a> {
     }
 
     pub fn char_at(&self, at: Mark) -> Option<char> {
-        self.chars(at.line)?.get(at.column.checked_sub(1)?).copied()
+        let line = self.lines.get(at.line.checked_sub(1)?)?;
+        line.chars().nth(at.column.checked_sub(1)?)
     }
 
     /// The whitespace-separated token that ends before `at`: on its line,

@@ -264,11 +264,9 @@ impl Reader {
             // indicators; yaml-rust2 does in flow collections.
             Event::Scalar(scalar)
                 if scalar.style == Style::Plain
-                    && !scalar.value.is_empty()
-                    && matches!(
-                        source.char_at(at),
-                        Some('|' | '>' | '\'' | '"' | '%' | '@' | '`')
-                    ) =>
+                    && scalar
+                        .value
+                        .starts_with(['|', '>', '\'', '"', '%', '@', '`']) =>
             {
                 return Err(ReadError::Refused)
             }

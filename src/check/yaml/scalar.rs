@@ -30,22 +30,34 @@ type Radix<T> = fn(&str, u32) -> Result<T, ParseIntError>;
 /// The prefixes of the other bases, and their radix.
 const BASES: [(&str, u32); 3] = [("0x", 16), ("0o", 8), ("0b", 2)];
 
-/// `-rest` (after `-` and a base prefix) read in `radix`.
-fn negative_in<T>(rest: &str, radix: u32, from_str_radix: Radix<T>) -> Option<T> {
-    from_str_radix(&format!("-{rest}"), radix).ok()
-}
-
-pub(super) fn parse_unsigned_int<T>(scalar: &str, from_str_radix: Radix<T>) -> Option<T> {
-    let unpositive = scalar.strip_prefix('+').unwrap_or(scalar);
+/// `0x1F`, `0o17`, `0b101` (after any `+`) read in their base; `None` if
+/// a sign follows the prefix, which nothing reads as a number.
+fn in_base<T>(unpositive: &str, from_str_radix: Radix<T>) -> Option<Option<T>> {
     for (prefix, radix) in BASES {
         if let Some(rest) = unpositive.strip_prefix(prefix) {
             if rest.starts_with(['+', '-']) {
                 return None;
             }
             if let Ok(int) = from_str_radix(rest, radix) {
-                return Some(int);
+                return Some(Some(int));
             }
         }
+    }
+    Some(None)
+}
+
+/// `-0x1F`, `-0o17`, `-0b101` read in their base.
+fn negative_in_base<T>(scalar: &str, from_str_radix: Radix<T>) -> Option<T> {
+    BASES.iter().find_map(|(prefix, radix)| {
+        let rest = scalar.strip_prefix('-')?.strip_prefix(prefix)?;
+        from_str_radix(&format!("-{rest}"), *radix).ok()
+    })
+}
+
+pub(super) fn parse_unsigned_int<T>(scalar: &str, from_str_radix: Radix<T>) -> Option<T> {
+    let unpositive = scalar.strip_prefix('+').unwrap_or(scalar);
+    if let Some(int) = in_base(unpositive, from_str_radix)? {
+        return Some(int);
     }
     if unpositive.starts_with(['+', '-']) || digits_but_not_number(scalar) {
         return None;
@@ -59,21 +71,11 @@ pub(super) fn parse_signed_int<T>(scalar: &str, from_str_radix: Radix<T>) -> Opt
         Some(unpositive) => unpositive,
         None => scalar,
     };
-    for (prefix, radix) in BASES {
-        if let Some(rest) = unpositive.strip_prefix(prefix) {
-            if rest.starts_with(['+', '-']) {
-                return None;
-            }
-            if let Ok(int) = from_str_radix(rest, radix) {
-                return Some(int);
-            }
-        }
-        let negative = scalar
-            .strip_prefix('-')
-            .and_then(|s| s.strip_prefix(prefix));
-        if let Some(int) = negative.and_then(|rest| negative_in(rest, radix, from_str_radix)) {
-            return Some(int);
-        }
+    if let Some(int) = in_base(unpositive, from_str_radix)? {
+        return Some(int);
+    }
+    if let Some(int) = negative_in_base(scalar, from_str_radix) {
+        return Some(int);
     }
     if digits_but_not_number(scalar) {
         return None;
@@ -82,13 +84,8 @@ pub(super) fn parse_signed_int<T>(scalar: &str, from_str_radix: Radix<T>) -> Opt
 }
 
 fn parse_negative_int<T>(scalar: &str, from_str_radix: Radix<T>) -> Option<T> {
-    for (prefix, radix) in BASES {
-        let negative = scalar
-            .strip_prefix('-')
-            .and_then(|s| s.strip_prefix(prefix));
-        if let Some(int) = negative.and_then(|rest| negative_in(rest, radix, from_str_radix)) {
-            return Some(int);
-        }
+    if let Some(int) = negative_in_base(scalar, from_str_radix) {
+        return Some(int);
     }
     if digits_but_not_number(scalar) {
         return None;

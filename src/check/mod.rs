@@ -1,7 +1,8 @@
 //! The check format: what a check file says, how it is loaded, and how it is
 //! validated before a single request is sent.
 //!
-//! Loading goes `raw` (serde, strict) -> `validate` (cross-references,
+//! Loading goes `yaml` (one parse of each file: its events and every node's
+//! position) -> `raw` (serde, strict) -> `validate` (cross-references,
 //! templates, regexes) -> `model` (what the runner executes). Every error
 //! carries the file, line and column of the node it is about.
 

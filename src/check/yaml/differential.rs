@@ -74,6 +74,9 @@ const EDGES: &[&str] = &[
     "a: |\n  x\n# c",
     "- |\n  x",
     "a: |\n\nb: 1\n",
+    "a:\n  b: |3\n",
+    "a:\n  b: >2-\nc: 1\n",
+    "a: |+\n\n",
     "b: >-  # c\n  folded\n  more\n",
     "id: a\r\ntitle: 5\r\nsteps:\r\n- x\r\n",
     "? a\n: b\n",
@@ -246,7 +249,11 @@ fn scrambled() -> Vec<(String, String)> {
         ":", "- ", " ", "\n", "\t", "[", "]", "{", "}", "# ", "'", "\"", "|", ">", "&a ", "*a",
         "!", "? ", ",", "%", "@", "`", "\\", "---\n", "...\n",
     ];
-    let mut seed: u64 = 0x5eed_cafe;
+    // Another seed, for a wider search by hand: `SCRAMBLED_SEED=7`.
+    let seed = std::env::var("SCRAMBLED_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok());
+    let mut seed: u64 = seed.unwrap_or(0x5eed_cafe);
     let mut next = move |bound: usize| {
         seed = seed
             .wrapping_mul(6364136223846793005)

@@ -36,6 +36,10 @@ impl Token {
         self.chars.first() == Some(&c)
     }
 
+    pub fn contains(&self, c: char) -> bool {
+        self.chars.contains(&c)
+    }
+
     pub fn ends_with(&self, c: char) -> bool {
         self.chars.last() == Some(&c)
     }
@@ -91,8 +95,19 @@ impl<'a> Source<'a> {
     /// else on the nearest line before it that is not blank or a comment.
     pub fn token_before(&self, at: Mark) -> Option<Token> {
         let mut line = at.line;
-        let mut chars = self.chars(line)?;
-        chars.truncate(at.column.saturating_sub(1));
+        let mut chars = match self.chars(line) {
+            Some(mut chars) => {
+                chars.truncate(at.column.saturating_sub(1));
+                chars
+            }
+            // yaml-rust2 marks the end of a text with no final line break
+            // on the line after its last.
+            None if line == self.lines.len() + 1 => {
+                line -= 1;
+                without_comment(self.chars(line)?)
+            }
+            None => return None,
+        };
         loop {
             let end = chars.iter().rposition(|c| !c.is_whitespace());
             if let Some(last) = end {
@@ -115,6 +130,25 @@ impl<'a> Source<'a> {
             line = line.checked_sub(1).filter(|l| *l > 0)?;
             chars = without_comment(self.chars(line)?);
         }
+    }
+
+    /// The whitespace-separated token that starts at `at`.
+    pub fn token_at(&self, at: Mark) -> Option<Token> {
+        let chars = self.chars(at.line)?;
+        let first = at.column.checked_sub(1)?;
+        let rest = chars.get(first..)?;
+        let len = rest
+            .iter()
+            .position(|c| c.is_whitespace())
+            .unwrap_or(rest.len());
+        (len > 0).then(|| Token {
+            start: at,
+            end: Mark {
+                line: at.line,
+                column: at.column + len,
+            },
+            chars: rest[..len].to_vec(),
+        })
     }
 
     /// The first token from `at` on, past a `:` at `at` itself.
@@ -141,21 +175,24 @@ impl<'a> Source<'a> {
     /// A block sequence is marked at its first `-`; yaml-rust2 marks an
     /// indentless one (`key:\n- item`) at its first item instead.
     pub fn block_entry(&self, at: Mark) -> Mark {
-        let Some(chars) = self.chars(at.line) else {
+        let Some(mut chars) = self.chars(at.line) else {
             return at;
         };
-        match chars.get(at.column - 1) {
-            Some('-' | '[') | None => return at,
-            Some(_) => {}
+        if matches!(chars.get(at.column - 1), Some('-' | '[')) {
+            return at;
         }
-        match self.token_before(at) {
-            Some(dash)
-                if dash.start.line == at.line
-                    && dash.starts_with('-')
-                    && dash.end.column == dash.start.column + 1 =>
-            {
-                dash.start
-            }
+        // Its first item may be on a later line, past a comment.
+        chars.truncate(at.column - 1);
+        let chars = without_comment(chars);
+        let Some(last) = chars.iter().rposition(|c| !c.is_whitespace()) else {
+            return at;
+        };
+        let alone = last == 0 || chars[last - 1].is_whitespace();
+        match chars[last] {
+            '-' if alone => Mark {
+                line: at.line,
+                column: last + 1,
+            },
             _ => at,
         }
     }

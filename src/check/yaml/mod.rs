@@ -124,9 +124,11 @@ pub(crate) fn read(text: &str) -> Result<Vec<Document>, ReadError> {
             Ok(next) => next,
         };
         if matches!(event, YamlEvent::StreamEnd) {
-            // yaml-rust2 takes tabs where libyaml wants spaces: a file with
-            // a tab (once its depth is known to be bounded) is asked of it.
-            if text.contains('\t') && refused_by_serde_yaml(text) {
+            // yaml-rust2 takes tabs where libyaml wants spaces, and reads
+            // some flow collections libyaml refuses: such a file (once its
+            // depth is known to be bounded) is asked of libyaml.
+            let doubtful = reader.doubtful || text.contains('\t');
+            if doubtful && refused_by_serde_yaml(text) {
                 return Err(ReadError::Refused);
             }
             return Ok(reader.finish(marker, text));
@@ -151,6 +153,10 @@ struct Reader {
     pending: Option<Pending>,
     /// The line the last document ended on (0 before the first).
     boundary: usize,
+    /// Whether the text holds what libyaml may read otherwise: in a flow
+    /// collection a plain scalar that starts or ends with `:`, a tagged node
+    /// or a pair without braces; a block mapping on the line of a `:`.
+    doubtful: bool,
 }
 
 /// An open collection, and whether its next node is a key.
@@ -242,7 +248,7 @@ impl Reader {
         let Some((event, anchor, tagged)) = convert(event) else {
             return Ok(());
         };
-        let event = match event {
+        let mut event = match event {
             Event::Alias(id) => {
                 let target = self.anchors.iter().rev().find(|(a, _)| *a == id);
                 Event::Alias(target.ok_or(ReadError::Refused)?.1)
@@ -250,6 +256,7 @@ impl Reader {
             event => event,
         };
         let properties = usize::from(anchor != 0) + usize::from(tagged);
+        let mut empty_block = false;
         let index = self.events.len();
         let previous = self.pending.take();
         let mut mark = at;
@@ -271,6 +278,11 @@ impl Reader {
                 return Err(ReadError::Refused)
             }
             Event::Scalar(scalar) => {
+                if self.open.last().is_some_and(|open| open.flow) {
+                    let plain = scalar.style == Style::Plain;
+                    let colon = scalar.value.starts_with(':') || scalar.value.ends_with(':');
+                    self.doubtful |= plain && colon || tagged;
+                }
                 let slot = self.slot();
                 let empty = scalar.value.is_empty() && scalar.style == Style::Plain;
                 let block = matches!(scalar.style, Style::Literal | Style::Folded);
@@ -289,21 +301,35 @@ impl Reader {
                     }
                     (true, Slot::FlowValue) => source.token_from(at),
                     _ => {
+                        // Its `|` or `>`: before its text, or at its mark
+                        // when it has none.
                         let header = match block {
-                            true => source
-                                .token_before(at)
-                                .filter(|t| t.starts_with('|') || t.starts_with('>')),
+                            true => [source.token_before(at), source.token_at(at)]
+                                .into_iter()
+                                .flatten()
+                                .find(|t| t.starts_with('|') || t.starts_with('>')),
                             false => None,
                         };
+                        // A block scalar of blank lines is empty unless kept
+                        // (`|+`); yaml-rust2 may keep one line break.
+                        let blank =
+                            !scalar.value.is_empty() && scalar.value.bytes().all(|b| b == b'\n');
+                        empty_block = blank && header.as_ref().is_some_and(|h| !h.contains('+'));
                         properties_before(source, header.map_or(at, |h| h.start), properties)
                     }
                 };
             }
             Event::SequenceStart(_) | Event::MappingStart(_) => {
+                self.doubtful |= tagged && self.open.last().is_some_and(|open| open.flow);
                 self.slot();
                 let map = matches!(event, Event::MappingStart(_));
-                let flow = source.char_at(at) == Some(if map { '{' } else { '[' });
-                if map && !flow {
+                let in_flow = self.open.last().is_some_and(|open| open.flow);
+                let opened = source.char_at(at) == Some(if map { '{' } else { '[' });
+                let flow = in_flow || opened;
+                // A pair in a flow sequence (`[a: b]`) is a mapping with no
+                // `{`: placed, like a block mapping, at its key.
+                self.doubtful |= map && in_flow && !opened;
+                if map && !opened {
                     self.pending = Some(Pending::BlockMapping {
                         event: index,
                         properties,
@@ -319,6 +345,9 @@ impl Reader {
                 });
             }
             Event::Void => {}
+        }
+        if let (true, Event::Scalar(scalar)) = (empty_block, &mut event) {
+            scalar.value.clear();
         }
         if let Some(previous) = previous {
             self.settle(previous, &event, mark, source);
@@ -341,6 +370,11 @@ impl Reader {
                     *start
                 };
                 *start = properties_before(source, first, properties);
+                // A block mapping opened on the line of a `:` (`: a: b`):
+                // libyaml allows no mapping there, yaml-rust2 may.
+                let after_colon = source.token_before(*start);
+                self.doubtful |=
+                    after_colon.is_some_and(|t| t.end.line == start.line && t.ends_with(':'));
             }
             Pending::EmptyEntry { event } => {
                 let back = if matches!(next, Event::SequenceEnd) {

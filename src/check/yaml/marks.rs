@@ -19,6 +19,15 @@ pub(super) struct Token {
 }
 
 impl Token {
+    fn new(start: Mark, text: &str) -> Self {
+        let chars: Vec<char> = text.chars().collect();
+        let end = Mark {
+            line: start.line,
+            column: start.column + chars.len(),
+        };
+        Token { start, end, chars }
+    }
+
     /// Where a property (`!tag`, `&anchor`) starts in this token: at its
     /// start, or after the flow indicator it follows (`[!tag`, `{a: &x`).
     pub fn property_start(&self) -> Option<Mark> {
@@ -57,9 +66,10 @@ impl<'a> Source<'a> {
         }
     }
 
-    fn chars(&self, line: usize) -> Option<Vec<char>> {
+    /// Line `line` (1-based), without its `\r`.
+    fn line(&self, line: usize) -> Option<&'a str> {
         let text = self.lines.get(line.checked_sub(1)?)?;
-        Some(text.trim_end_matches('\r').chars().collect())
+        Some(text.strip_suffix('\r').unwrap_or(text))
     }
 
     /// Whether a line from `from` up to (not including) `to` is a document
@@ -74,138 +84,117 @@ impl<'a> Source<'a> {
         })
     }
 
+    /// Line `at.line` from column `at.column` on.
+    fn from(&self, at: Mark) -> Option<&'a str> {
+        let text = self.line(at.line)?;
+        Some(&text[before(text, at.column.checked_sub(1)?).len()..])
+    }
+
     /// Whether the text at `at` starts with `text`.
     pub fn starts_with(&self, at: Mark, text: &str) -> bool {
-        self.chars(at.line).is_some_and(|chars| {
-            let from = at.column.saturating_sub(1).min(chars.len());
-            chars[from..]
-                .iter()
-                .copied()
-                .take(text.len())
-                .eq(text.chars())
-        })
+        self.from(at).is_some_and(|rest| rest.starts_with(text))
     }
 
     pub fn char_at(&self, at: Mark) -> Option<char> {
-        let line = self.lines.get(at.line.checked_sub(1)?)?;
-        line.chars().nth(at.column.checked_sub(1)?)
+        self.from(at)?.chars().next()
     }
 
     /// The whitespace-separated token that ends before `at`: on its line,
     /// else on the nearest line before it that is not blank or a comment.
     pub fn token_before(&self, at: Mark) -> Option<Token> {
-        let mut line = at.line;
-        let mut chars = match self.chars(line) {
-            Some(mut chars) => {
-                chars.truncate(at.column.saturating_sub(1));
-                chars
-            }
+        let (mut line, mut text) = match self.line(at.line) {
+            Some(text) => (at.line, before(text, at.column.saturating_sub(1))),
             // yaml-rust2 marks the end of a text with no final line break
             // on the line after its last.
-            None if line == self.lines.len() + 1 => {
-                line -= 1;
-                without_comment(self.chars(line)?)
+            None if at.line == self.lines.len() + 1 => {
+                (at.line - 1, without_comment(self.line(at.line - 1)?))
             }
             None => return None,
         };
         loop {
-            let end = chars.iter().rposition(|c| !c.is_whitespace());
-            if let Some(last) = end {
-                let first = chars[..last]
-                    .iter()
-                    .rposition(|c| c.is_whitespace())
-                    .map_or(0, |i| i + 1);
-                return Some(Token {
-                    start: Mark {
-                        line,
-                        column: first + 1,
-                    },
-                    end: Mark {
-                        line,
-                        column: last + 2,
-                    },
-                    chars: chars[first..=last].to_vec(),
-                });
+            if let Some(token) = last_token(line, text) {
+                return Some(token);
             }
             line = line.checked_sub(1).filter(|l| *l > 0)?;
-            chars = without_comment(self.chars(line)?);
+            text = without_comment(self.line(line)?);
         }
     }
 
     /// The whitespace-separated token that starts at `at`.
     pub fn token_at(&self, at: Mark) -> Option<Token> {
-        let chars = self.chars(at.line)?;
-        let first = at.column.checked_sub(1)?;
-        let rest = chars.get(first..)?;
-        let len = rest
-            .iter()
-            .position(|c| c.is_whitespace())
-            .unwrap_or(rest.len());
-        (len > 0).then(|| Token {
-            start: at,
-            end: Mark {
-                line: at.line,
-                column: at.column + len,
-            },
-            chars: rest[..len].to_vec(),
-        })
+        let token = self.from(at)?.split(char::is_whitespace).next()?;
+        (!token.is_empty()).then(|| Token::new(at, token))
     }
 
     /// The first token from `at` on, past a `:` at `at` itself.
     pub fn token_from(&self, at: Mark) -> Mark {
-        let Some(chars) = self.chars(at.line) else {
+        let Some(rest) = self.from(at) else {
             return at;
         };
-        let mut column = at.column - 1;
-        if chars.get(column) == Some(&':') {
-            column += 1;
-        }
-        match chars[column.min(chars.len())..]
-            .iter()
-            .position(|c| !c.is_whitespace())
-        {
-            Some(skip) => Mark {
+        let (colon, rest) = match rest.strip_prefix(':') {
+            Some(rest) => (1, rest),
+            None => (0, rest),
+        };
+        let blanks = rest.chars().take_while(|c| c.is_whitespace()).count();
+        match rest.chars().nth(blanks) {
+            Some(_) => Mark {
                 line: at.line,
-                column: column + skip + 1,
+                column: at.column + colon + blanks,
             },
             None => at,
         }
     }
 
     /// A block sequence is marked at its first `-`; yaml-rust2 marks an
-    /// indentless one (`key:\n- item`) at its first item instead.
+    /// indentless one (`key:\n- item`) at its first item instead, or past
+    /// a comment on the line of its `-`.
     pub fn block_entry(&self, at: Mark) -> Mark {
-        let Some(mut chars) = self.chars(at.line) else {
+        let Some(text) = self.line(at.line) else {
             return at;
         };
-        if matches!(chars.get(at.column - 1), Some('-' | '[')) {
+        if matches!(self.char_at(at), Some('-' | '[')) {
             return at;
         }
-        // Its first item may be on a later line, past a comment.
-        chars.truncate(at.column - 1);
-        let chars = without_comment(chars);
-        let Some(last) = chars.iter().rposition(|c| !c.is_whitespace()) else {
-            return at;
-        };
-        let alone = last == 0 || chars[last - 1].is_whitespace();
-        match chars[last] {
-            '-' if alone => Mark {
-                line: at.line,
-                column: last + 1,
-            },
+        let head = without_comment(before(text, at.column.saturating_sub(1)));
+        match last_token(at.line, head) {
+            Some(dash) if dash.chars == ['-'] => dash.start,
             _ => at,
         }
     }
 }
 
+/// The first `columns` characters of `text`.
+fn before(text: &str, columns: usize) -> &str {
+    let end = text
+        .char_indices()
+        .nth(columns)
+        .map_or(text.len(), |(i, _)| i);
+    &text[..end]
+}
+
+/// The last whitespace-separated token of `text`, the start of `line`.
+fn last_token(line: usize, text: &str) -> Option<Token> {
+    let trimmed = text.trim_end();
+    trimmed.chars().next_back()?;
+    let first = trimmed
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let column = text[..first].chars().count() + 1;
+    Some(Token::new(Mark { line, column }, &trimmed[first..]))
+}
+
 /// A line without its comment (a `#` at its start or after a blank).
-fn without_comment(mut chars: Vec<char>) -> Vec<char> {
-    let hash =
-        (0..chars.len()).find(|&i| chars[i] == '#' && (i == 0 || chars[i - 1].is_whitespace()));
-    if let Some(hash) = hash {
-        chars.truncate(hash);
+fn without_comment(text: &str) -> &str {
+    let mut after_blank = true;
+    for (i, c) in text.char_indices() {
+        if c == '#' && after_blank {
+            return &text[..i];
+        }
+        after_blank = c.is_whitespace();
     }
-    chars
+    text
 }
 
 #[cfg(test)]

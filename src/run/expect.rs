@@ -7,7 +7,7 @@ use crate::check::{Expectation, Location, MatcherTarget};
 use crate::result::{FailureKind, Mismatch};
 
 use super::http::Incoming;
-use crate::lang::matcher::eval_all;
+use crate::lang::matcher::{eval_all, Part, Where};
 use crate::lang::render::Vars;
 
 /// How much of an actual value a mismatch shows.
@@ -35,7 +35,6 @@ pub fn mismatches(
     let mut out = Vec::new();
     let mut reported_not_json = false;
     for item in items {
-        let location = Location::new(file, item.line).to_string();
         let actual = match target_value(&item.target, response) {
             Ok(actual) => actual,
             Err(why) => {
@@ -46,13 +45,17 @@ pub fn mismatches(
                         target: "body".into(),
                         expected: "a JSON body".into(),
                         actual: format!("{why}: {}", excerpt(&response.body, SHOW_LIMIT)),
-                        location,
+                        location: Location::new(file, item.line).to_string(),
                     });
                 }
                 continue;
             }
         };
-        if let Err(found) = eval_all(&item.matchers, actual.as_ref(), vars) {
+        let at = || Where {
+            part: Part::from(&item.target),
+            line: item.line,
+        };
+        if let Err(found) = eval_all(&item.matchers, actual.as_ref(), vars, at) {
             let mut shown = found.actual(SHOW_LIMIT);
             if let (MatcherTarget::Status, Some(to)) = (&item.target, redirect(response)) {
                 shown.push_str(&format!(" (a redirect to {to}, not followed)"));
@@ -64,10 +67,10 @@ pub fn mismatches(
             };
             out.push(Mismatch {
                 kind,
-                target: item.target.to_string(),
+                target: found.at.part.to_string(),
                 expected: found.expected(),
                 actual: shown,
-                location,
+                location: Location::new(file, found.at.line).to_string(),
             });
         }
     }

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::check::{CallExpectation, CallRule, CallTarget, Matcher};
-use crate::lang::matcher::{eval, eval_all};
+use crate::lang::matcher::{eval, eval_all, Part, Where};
 use crate::lang::render::Vars;
 use crate::recording::RecordedCall;
 
@@ -55,28 +55,29 @@ fn judge(
     view: &CallView,
     vars: &Vars,
 ) -> Result<(), String> {
-    let values: Vec<(String, Option<Value>)> = match &expectation.target {
+    let part = || Part::from(&expectation.target);
+    let values: Vec<(Part, Option<Value>)> = match &expectation.target {
         CallTarget::Header(name) => match name.strip_suffix('*') {
             Some(prefix) => {
-                let found: Vec<(String, Option<Value>)> = call
+                let found: Vec<(Part, Option<Value>)> = call
                     .headers
                     .iter()
                     .filter(|(n, _)| n.starts_with(prefix))
-                    .map(|(n, v)| (format!("header {n}"), Some(Value::String(v.clone()))))
+                    .map(|(n, v)| (Part::Header(n.clone()), Some(Value::String(v.clone()))))
                     .collect();
                 if found.is_empty() {
-                    vec![(expectation.target.to_string(), None)]
+                    vec![(part(), None)]
                 } else {
                     found
                 }
             }
             None => vec![(
-                expectation.target.to_string(),
+                part(),
                 call.header(name).map(|v| Value::String(v.to_string())),
             )],
         },
         CallTarget::Query(name) => vec![(
-            expectation.target.to_string(),
+            part(),
             query_value(call.query.as_deref(), name).map(Value::String),
         )],
         CallTarget::Body(path) => {
@@ -87,13 +88,18 @@ fn judge(
                     return Err("the body is not JSON (or was cut at the recorder's cap)".into())
                 }
             };
-            vec![(expectation.target.to_string(), actual)]
+            vec![(part(), actual)]
         }
     };
-    for (target, actual) in values {
-        if let Err(found) = eval_all(&expectation.matchers, actual.as_ref(), vars) {
+    for (part, actual) in values {
+        let at = || Where {
+            part,
+            line: expectation.line,
+        };
+        if let Err(found) = eval_all(&expectation.matchers, actual.as_ref(), vars, at) {
             return Err(format!(
-                "{target}: expected {}, got {}",
+                "{}: expected {}, got {}",
+                found.at.part,
                 found.expected(),
                 found.actual(SHOW_LIMIT)
             ));

@@ -14,7 +14,7 @@ use crate::check::Matcher;
 
 use crate::lang::render::Vars;
 
-pub use unmet::{show, Mismatch, Unmet, Wanted};
+pub use unmet::{show, Mismatch, Part, Unmet, Wanted, Where};
 
 /// Judges `actual` (`None` when the value is missing) with `matcher`.
 /// `Err` says what the matcher wanted, typed; [`Unmet`]'s `Display` says it.
@@ -36,8 +36,14 @@ pub fn eval(matcher: &Matcher, actual: Option<&Value>, vars: &Vars) -> Result<()
 }
 
 /// Judges `actual` with every matcher of one expectation: `Err` holds
-/// each that did not hold, and the value.
-pub fn eval_all(matchers: &[Matcher], actual: Option<&Value>, vars: &Vars) -> Result<(), Mismatch> {
+/// each that did not hold, the value, and where it is (`at`, asked only
+/// then).
+pub fn eval_all(
+    matchers: &[Matcher],
+    actual: Option<&Value>,
+    vars: &Vars,
+    at: impl FnOnce() -> Where,
+) -> Result<(), Mismatch> {
     let unmet: Vec<Unmet> = matchers
         .iter()
         .filter_map(|m| eval(m, actual, vars).err())
@@ -48,6 +54,7 @@ pub fn eval_all(matchers: &[Matcher], actual: Option<&Value>, vars: &Vars) -> Re
         Err(Mismatch {
             unmet,
             actual: actual.cloned(),
+            at: at(),
         })
     }
 }
@@ -128,15 +135,29 @@ mod tests {
                 "free of the API key and every secret (it echoes one)",
             ),
         ];
+        let at = || Where {
+            part: Part::Body(crate::check::JsonPath::parse("a.b").unwrap()),
+            line: 7,
+        };
         for (matcher, actual, words) in cases {
-            let found = eval_all(&[matcher], Some(&actual), &Vars::default()).unwrap_err();
+            let found = eval_all(&[matcher], Some(&actual), &Vars::default(), at).unwrap_err();
             assert_eq!(found.expected(), words);
             assert_eq!(found.actual(200), actual.to_string());
         }
         let both = [Matcher::Present, Matcher::NonEmpty];
-        let found = eval_all(&both, None, &Vars::default()).unwrap_err();
+        let found = eval_all(&both, None, &Vars::default(), at).unwrap_err();
         assert_eq!(found.expected(), "present and non-empty");
         assert_eq!(found.actual(200), "(absent)");
+        // Where the value was is carried with it, for each side to word.
+        assert_eq!(
+            (found.at.part.to_string(), found.at.line),
+            ("body a.b".into(), 7)
+        );
+        let status = eval_all(&both, None, &Vars::default(), || Where {
+            part: Part::Status,
+            line: 1,
+        });
+        assert_eq!(status.unwrap_err().at.part.to_string(), "status");
     }
 
     #[test]

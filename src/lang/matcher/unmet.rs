@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::check::JsonType;
+use crate::check::{CallTarget, JsonPath, JsonType, MatcherTarget};
 use crate::lang::render::RenderError;
 
 /// Why a matcher does not hold of a value.
@@ -50,14 +50,65 @@ impl From<RenderError> for Unmet {
     }
 }
 
-/// What the matchers of one expectation found wrong with one value: the
-/// side that judged it says where.
+/// What the matchers of one expectation found wrong with one value, and
+/// where that value is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mismatch {
     /// Each matcher that did not hold, in the check's order.
     pub unmet: Vec<Unmet>,
     /// The value judged; `None` when it was missing.
     pub actual: Option<Value>,
+    pub at: Where,
+}
+
+/// Where a judged value is: the part of the message, and the line of the
+/// expectation in its check file (which file is the side's to say).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Where {
+    pub part: Part,
+    pub line: usize,
+}
+
+/// The part of a request or response a value is taken from: an answer's
+/// status, headers and body on the API side, a call's headers, query and
+/// body on the client side.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    Status,
+    Header(String),
+    Query(String),
+    Body(JsonPath),
+}
+
+impl fmt::Display for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Part::Status => f.write_str("status"),
+            Part::Header(name) => write!(f, "header {name}"),
+            Part::Query(name) => write!(f, "query {name}"),
+            Part::Body(path) => write!(f, "body {path}"),
+        }
+    }
+}
+
+impl From<&MatcherTarget> for Part {
+    fn from(target: &MatcherTarget) -> Part {
+        match target {
+            MatcherTarget::Status => Part::Status,
+            MatcherTarget::Header(name) => Part::Header(name.clone()),
+            MatcherTarget::Body(path) => Part::Body(path.clone()),
+        }
+    }
+}
+
+impl From<&CallTarget> for Part {
+    fn from(target: &CallTarget) -> Part {
+        match target {
+            CallTarget::Header(name) => Part::Header(name.clone()),
+            CallTarget::Query(name) => Part::Query(name.clone()),
+            CallTarget::Body(path) => Part::Body(path.clone()),
+        }
+    }
 }
 
 impl Mismatch {

@@ -2,7 +2,7 @@
 //! body that is not JSON, a timeout, a transport error), with the check's
 //! own hint only where the check's subject is what went wrong.
 
-use crate::result::FailureKind;
+use crate::result::{FailureKind, NotSent};
 
 /// What to do about a failure of `kind` whose response had `status`, given
 /// the check's own hint.
@@ -12,6 +12,38 @@ pub fn hint(kind: FailureKind, status: Option<u16>, check_hint: &str) -> String 
         (true, _) => check_hint.to_string(),
         (false, true) => format!("{advice} {check_hint}"),
         (false, false) => advice.to_string(),
+    }
+}
+
+/// What to do about a request that was never sent, by why it was not.
+fn not_sent_advice(why: NotSent) -> &'static str {
+    match why {
+        NotSent::OffOrigin => {
+            "The step's path would take the request, and the key, away from the base URL's \
+             origin, so it was not sent: fix the path in the check file."
+        }
+        NotSent::NoCredential => {
+            "The credential the step names was not supplied (or the key has no variant of that \
+             shape): set its variable, or drop the step's `key:` choice."
+        }
+        NotSent::Unwritable => {
+            "A value could not be written into the step's request (a variable unset, or one \
+             the URL cannot hold): fix the fixture or variable it names, or the check file."
+        }
+        NotSent::NothingToReuse => {
+            "The check this `from` step judges again recorded no answer at that step: see that \
+             check's failure first."
+        }
+        NotSent::BadFixture => {
+            "A fixture the step names does not hold what the step needs (a duration: 30s, \
+             500ms): fix its value."
+        }
+        NotSent::MissingValue => {
+            "Set the variable when running `client`, or write the value in the check."
+        }
+        NotSent::Unrecorded => {
+            "The request could not be sent as written: fix the check file or the fixture it names."
+        }
     }
 }
 
@@ -70,10 +102,7 @@ fn advice(kind: FailureKind, status: Option<u16>) -> (&'static str, bool) {
              check the proxy and its credentials, or exempt the target's host with NO_PROXY.",
             false,
         ),
-        K::NotSent(_) => (
-            "The request could not be sent as written: fix the check file or the fixture it names.",
-            false,
-        ),
+        K::NotSent(why) => (not_sent_advice(why), false),
         K::CheckTimeout => (
             "The check ran out of its time budget: find why the target is slow, or raise \
              --check-timeout above the check's poll timeout.",
@@ -145,5 +174,25 @@ mod tests {
             "{not_found}"
         );
         assert_eq!(hint(FailureKind::Status, Some(401), own), own);
+    }
+
+    #[test]
+    fn a_request_not_sent_is_advised_by_why_it_was_not() {
+        let reasons = [
+            NotSent::OffOrigin,
+            NotSent::NoCredential,
+            NotSent::Unwritable,
+            NotSent::NothingToReuse,
+            NotSent::BadFixture,
+            NotSent::MissingValue,
+            NotSent::Unrecorded,
+        ];
+        let hints: std::collections::BTreeSet<String> = reasons
+            .iter()
+            .map(|why| hint(FailureKind::NotSent(*why), None, "own"))
+            .collect();
+        assert_eq!(hints.len(), reasons.len(), "{hints:?}");
+        let off = hint(FailureKind::NotSent(NotSent::OffOrigin), None, "own");
+        assert!(off.contains("origin") && !off.contains("own"), "{off}");
     }
 }

@@ -494,6 +494,12 @@ fn a_dot_segment_entry_point_is_not_sent_rather_than_resolved_away() {
         "{}",
         ran.stdout
     );
+    // Advised by why it was not sent: the value, not the target.
+    assert!(
+        ran.stdout.contains("fix the fixture or variable it names"),
+        "{}",
+        ran.stdout
+    );
     // Every URL recorded is one the library sends as it is.
     let report = latest_report(reports.path());
     for check in report["checks"].as_array().unwrap() {

@@ -120,6 +120,26 @@ impl<'a> Source<'a> {
         }
     }
 
+    /// The `n`th token before `at`.
+    pub fn tokens_back(&self, at: Mark, n: usize) -> Option<Token> {
+        let mut token = self.token_before(at)?;
+        for _ in 1..n {
+            token = self.token_before(token.start)?;
+        }
+        Some(token)
+    }
+
+    /// Where a node with `properties` tags and anchors before `at` starts.
+    pub fn properties_before(&self, at: Mark, properties: usize) -> Mark {
+        if properties == 0 {
+            return at;
+        }
+        match self.tokens_back(at, properties) {
+            Some(first) => first.property_start().unwrap_or(at),
+            None => at,
+        }
+    }
+
     /// The whitespace-separated token that starts at `at`.
     pub fn token_at(&self, at: Mark) -> Option<Token> {
         let token = self.from(at)?.split(char::is_whitespace).next()?;

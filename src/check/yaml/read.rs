@@ -1,0 +1,344 @@
+//! The one pass over yaml-rust2's events: each document's events kept
+//! with libyaml's marks ([`super::marks`]), its positions indexed, and the
+//! shapes where the two parsers part ways handed to libyaml.
+
+use yaml_rust2::parser::Parser;
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+use yaml_rust2::Event as YamlEvent;
+
+use super::marks::Source;
+use super::position::{self, Indexer, Pos, Positions, MAX_DEPTH};
+use super::{refused_by_serde_yaml, Document, Event, Mark, ReadError, Scalar, Style};
+
+/// Reads every document of `text` in one pass of the parser.
+pub(crate) fn read(text: &str) -> Result<Vec<Document>, ReadError> {
+    // yaml-rust2 reads control characters that libyaml refuses.
+    if !text.chars().all(is_printable) {
+        return Err(ReadError::Refused);
+    }
+    let source = Source::new(text);
+    let mut reader = Reader::default();
+    let mut parser = Parser::new_from_str(text);
+    // Event by event rather than `Parser::load`, which recurses once per
+    // level of nesting.
+    loop {
+        let (event, marker) = match parser.next_token() {
+            // The scanner reads flow collections (`[[[...`) ahead, and gives
+            // up at 256 levels, before any event of theirs.
+            Err(e) if e.info() == "recursion limit exceeded" => {
+                return Err(ReadError::TooDeep(position::pos(*e.marker())))
+            }
+            Err(_) => return Err(ReadError::Refused),
+            Ok(next) => next,
+        };
+        if matches!(event, YamlEvent::StreamEnd) {
+            // yaml-rust2 takes tabs where libyaml wants spaces, and reads
+            // some flow collections libyaml refuses: such a file (once its
+            // depth is known to be bounded) is asked of libyaml.
+            let doubtful = reader.doubtful || text.contains('\t');
+            if doubtful && refused_by_serde_yaml(text) {
+                return Err(ReadError::Refused);
+            }
+            return Ok(reader.finish(marker, text));
+        }
+        reader.indexer.on_event(&event, marker);
+        if reader.indexer.depth() > MAX_DEPTH {
+            return Err(ReadError::TooDeep(position::pos(marker)));
+        }
+        reader.on_event(event, mark(marker), &source)?;
+    }
+}
+
+#[derive(Default)]
+struct Reader {
+    indexer: Indexer,
+    documents: Vec<Document>,
+    events: Vec<(Event, Mark)>,
+    /// Each anchor's id and the index of its node's first event.
+    anchors: Vec<(usize, usize)>,
+    open: Vec<Open>,
+    /// An event whose mark is known only once the next one is read.
+    pending: Option<Pending>,
+    /// The line the last document ended on (0 before the first).
+    boundary: usize,
+    /// Whether the text holds what libyaml may read otherwise: in a flow
+    /// collection a plain scalar that starts or ends with `:`, a tagged node
+    /// or a pair without braces; a block mapping on the line of a `:`.
+    doubtful: bool,
+}
+
+/// An open collection, and whether its next node is a key.
+struct Open {
+    map: bool,
+    flow: bool,
+    expecting_key: bool,
+}
+
+/// Where a node sits in its collection.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Other,
+    BlockKey,
+    BlockValue,
+    BlockEntry,
+    FlowValue,
+}
+
+enum Pending {
+    /// A block mapping, placed at its first key (yaml-rust2 marks that
+    /// key's `:`), then before its `properties` tags and anchors.
+    BlockMapping { event: usize, properties: usize },
+    /// An empty block sequence entry, placed past its own `-`: yaml-rust2
+    /// marks the token after the next entry's `-`, or the sequence's end.
+    EmptyEntry { event: usize },
+}
+
+/// A node as yaml-rust2 gives it: the event, its anchor id (0 for none)
+/// and its tag.
+fn convert(event: YamlEvent) -> Option<(Event, usize, bool)> {
+    let tag = |t: Option<yaml_rust2::parser::Tag>| t.map(|t| t.handle + &t.suffix);
+    Some(match event {
+        YamlEvent::Alias(id) => (Event::Alias(id), 0, false),
+        YamlEvent::Scalar(value, style, anchor, t) => {
+            let style = match style {
+                TScalarStyle::Plain => Style::Plain,
+                TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => Style::Quoted,
+                TScalarStyle::Literal => Style::Literal,
+                TScalarStyle::Folded => Style::Folded,
+            };
+            let tagged = t.is_some();
+            let tag = tag(t);
+            (Event::Scalar(Scalar { value, style, tag }), anchor, tagged)
+        }
+        YamlEvent::SequenceStart(anchor, t) => {
+            let tagged = t.is_some();
+            (Event::SequenceStart(tag(t)), anchor, tagged)
+        }
+        YamlEvent::MappingStart(anchor, t) => {
+            let tagged = t.is_some();
+            (Event::MappingStart(tag(t)), anchor, tagged)
+        }
+        YamlEvent::SequenceEnd => (Event::SequenceEnd, 0, false),
+        YamlEvent::MappingEnd => (Event::MappingEnd, 0, false),
+        _ => return None,
+    })
+}
+
+impl Reader {
+    fn on_event(&mut self, event: YamlEvent, at: Mark, source: &Source) -> Result<(), ReadError> {
+        match event {
+            // libyaml wants `---` before a document that follows a `...`;
+            // yaml-rust2 starts one without.
+            YamlEvent::DocumentStart
+                if source.has_end_marker(self.boundary, at.line)
+                    && !source.starts_with(at, "---") =>
+            {
+                return Err(ReadError::Refused)
+            }
+            YamlEvent::DocumentStart => {
+                self.events.clear();
+                self.anchors.clear();
+                self.open.clear();
+                self.pending = None;
+                return Ok(());
+            }
+            YamlEvent::DocumentEnd => {
+                self.boundary = at.line;
+                let positions = self.indexer.take_document();
+                self.documents.push(Document {
+                    events: std::mem::take(&mut self.events),
+                    positions,
+                });
+                return Ok(());
+            }
+            _ => {}
+        }
+        let Some((event, anchor, tagged)) = convert(event) else {
+            return Ok(());
+        };
+        let mut event = match event {
+            Event::Alias(id) => {
+                let target = self.anchors.iter().rev().find(|(a, _)| *a == id);
+                Event::Alias(target.ok_or(ReadError::Refused)?.1)
+            }
+            event => event,
+        };
+        let properties = usize::from(anchor != 0) + usize::from(tagged);
+        let mut empty_block = false;
+        let index = self.events.len();
+        let previous = self.pending.take();
+        let mut mark = at;
+        match &event {
+            Event::SequenceEnd | Event::MappingEnd => {
+                self.open.pop();
+            }
+            Event::Alias(_) => {
+                self.slot();
+            }
+            // libyaml never starts a plain scalar with one of these
+            // indicators; yaml-rust2 does in flow collections.
+            Event::Scalar(scalar)
+                if scalar.style == Style::Plain
+                    && scalar
+                        .value
+                        .starts_with(['|', '>', '\'', '"', '%', '@', '`']) =>
+            {
+                return Err(ReadError::Refused)
+            }
+            Event::Scalar(scalar) => {
+                if self.open.last().is_some_and(|open| open.flow) {
+                    let plain = scalar.style == Style::Plain;
+                    let colon = scalar.value.starts_with(':') || scalar.value.ends_with(':');
+                    self.doubtful |= plain && colon || tagged;
+                }
+                let slot = self.slot();
+                let empty = scalar.value.is_empty() && scalar.style == Style::Plain;
+                let block = matches!(scalar.style, Style::Literal | Style::Folded);
+                mark = match (empty && properties == 0, slot) {
+                    // Past the `:` of its key, or the `?` of an explicit key.
+                    (true, Slot::BlockValue | Slot::BlockKey) => {
+                        let indicator = if slot == Slot::BlockKey { '?' } else { ':' };
+                        match source.token_before(at) {
+                            Some(token) if token.ends_with(indicator) => token.end,
+                            _ => at,
+                        }
+                    }
+                    (true, Slot::BlockEntry) => {
+                        self.pending = Some(Pending::EmptyEntry { event: index });
+                        at
+                    }
+                    (true, Slot::FlowValue) => source.token_from(at),
+                    _ => {
+                        // Its `|` or `>`: before its text, or at its mark
+                        // when it has none.
+                        let header = match block {
+                            true => [source.token_before(at), source.token_at(at)]
+                                .into_iter()
+                                .flatten()
+                                .find(|t| t.starts_with('|') || t.starts_with('>')),
+                            false => None,
+                        };
+                        // A block scalar of blank lines is empty unless kept
+                        // (`|+`); yaml-rust2 may keep one line break.
+                        let blank =
+                            !scalar.value.is_empty() && scalar.value.bytes().all(|b| b == b'\n');
+                        empty_block = blank && header.as_ref().is_some_and(|h| !h.contains('+'));
+                        source.properties_before(header.map_or(at, |h| h.start), properties)
+                    }
+                };
+            }
+            Event::SequenceStart(_) | Event::MappingStart(_) => {
+                self.doubtful |= tagged && self.open.last().is_some_and(|open| open.flow);
+                self.slot();
+                let map = matches!(event, Event::MappingStart(_));
+                let in_flow = self.open.last().is_some_and(|open| open.flow);
+                let opened = source.char_at(at) == Some(if map { '{' } else { '[' });
+                let flow = in_flow || opened;
+                // A pair in a flow sequence (`[a: b]`) is a mapping with no
+                // `{`: placed, like a block mapping, at its key.
+                self.doubtful |= map && in_flow && !opened;
+                if map && !opened {
+                    self.pending = Some(Pending::BlockMapping {
+                        event: index,
+                        properties,
+                    });
+                } else {
+                    let start = if flow { at } else { source.block_entry(at) };
+                    mark = source.properties_before(start, properties);
+                }
+                self.open.push(Open {
+                    map,
+                    flow,
+                    expecting_key: true,
+                });
+            }
+            Event::Void => {}
+        }
+        if let (true, Event::Scalar(scalar)) = (empty_block, &mut event) {
+            scalar.value.clear();
+        }
+        if let Some(previous) = previous {
+            self.settle(previous, &event, mark, source);
+        }
+        if anchor != 0 {
+            self.anchors.push((anchor, index));
+        }
+        self.events.push((event, mark));
+        Ok(())
+    }
+
+    /// Places the event left pending, now that `next` (at `mark`) is read.
+    fn settle(&mut self, pending: Pending, next: &Event, mark: Mark, source: &Source) {
+        match pending {
+            Pending::BlockMapping { event, properties } => {
+                let start = &mut self.events[event].1;
+                let first = if (mark.line, mark.column) < (start.line, start.column) {
+                    mark
+                } else {
+                    *start
+                };
+                *start = source.properties_before(first, properties);
+                // A block mapping opened on the line of a `:` (`: a: b`):
+                // libyaml allows no mapping there, yaml-rust2 may.
+                let after_colon = source.token_before(*start);
+                self.doubtful |=
+                    after_colon.is_some_and(|t| t.end.line == start.line && t.ends_with(':'));
+            }
+            Pending::EmptyEntry { event } => {
+                let back = if matches!(next, Event::SequenceEnd) {
+                    1
+                } else {
+                    2
+                };
+                let at = self.events[event].1;
+                if let Some(dash) = source.tokens_back(at, back).filter(|t| t.starts_with('-')) {
+                    self.events[event].1 = dash.end;
+                }
+            }
+        }
+    }
+
+    /// The slot the node about to start takes in its collection.
+    fn slot(&mut self) -> Slot {
+        let Some(open) = self.open.last_mut() else {
+            return Slot::Other;
+        };
+        if open.map {
+            let key = open.expecting_key;
+            open.expecting_key = !key;
+            match (key, open.flow) {
+                (true, false) => Slot::BlockKey,
+                (true, true) => Slot::Other,
+                (false, false) => Slot::BlockValue,
+                (false, true) => Slot::FlowValue,
+            }
+        } else if open.flow {
+            Slot::Other
+        } else {
+            Slot::BlockEntry
+        }
+    }
+
+    fn finish(mut self, end: Marker, text: &str) -> Vec<Document> {
+        if let Some(last) = self.documents.last_mut() {
+            last.end_without_line_break(text);
+        }
+        if self.documents.is_empty() {
+            self.documents.push(Document {
+                events: vec![(Event::Void, mark(end))],
+                positions: Positions::default(),
+            });
+        }
+        self.documents
+    }
+}
+
+/// YAML's printable characters, as libyaml's reader admits them.
+fn is_printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+fn mark(marker: Marker) -> Mark {
+    let Pos { line, column } = position::pos(marker);
+    Mark { line, column }
+}

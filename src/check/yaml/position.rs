@@ -5,6 +5,8 @@
 //! and value are indexed from the same parse's events, by dotted path
 //! (`steps.0.request.path`).
 
+use std::collections::HashMap;
+
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 use yaml_rust2::Event;
 
@@ -57,7 +59,14 @@ struct Entry {
     name: String,
     node: Node,
     children: Vec<usize>,
+    /// The children by name, once there are more than [`INDEXED_FROM`]: a
+    /// body of 20,000 keys took seconds to index and validate, each key
+    /// looked for among all the others.
+    by_name: Option<HashMap<String, usize>>,
 }
+
+/// How many children an entry holds before they are found by name.
+const INDEXED_FROM: usize = 16;
 
 impl Default for Positions {
     fn default() -> Self {
@@ -92,6 +101,17 @@ impl Positions {
     /// The child of `parent` whose name is the longest that `rest` starts
     /// with, followed by a `.` or the end, and what follows that dot.
     fn child_prefix<'p>(&self, parent: usize, rest: &'p str) -> Option<(usize, &'p str)> {
+        if let Some(by_name) = &self.entries[parent].by_name {
+            // The names the path can continue with: up to each dot, longest
+            // first.
+            let ends = rest.match_indices('.').map(|(i, _)| i).chain([rest.len()]);
+            let mut ends: Vec<usize> = ends.collect();
+            ends.reverse();
+            return ends.into_iter().find_map(|end| {
+                let child = *by_name.get(&rest[..end])?;
+                Some((child, rest.get(end + 1..).unwrap_or_default()))
+            });
+        }
         self.entries[parent]
             .children
             .iter()
@@ -116,6 +136,9 @@ impl Positions {
     }
 
     fn child(&self, parent: usize, name: &str) -> Option<usize> {
+        if let Some(by_name) = &self.entries[parent].by_name {
+            return by_name.get(name).copied();
+        }
         self.entries[parent]
             .children
             .iter()
@@ -125,11 +148,24 @@ impl Positions {
 
     fn add_child(&mut self, parent: usize, name: String) -> usize {
         let id = self.entries.len();
+        if let Some(by_name) = &mut self.entries[parent].by_name {
+            by_name.entry(name.clone()).or_insert(id);
+        }
         self.entries.push(Entry {
             name,
             ..Entry::default()
         });
         self.entries[parent].children.push(id);
+        let entry = &self.entries[parent];
+        if entry.by_name.is_none() && entry.children.len() > INDEXED_FROM {
+            let mut by_name = HashMap::new();
+            for &child in &entry.children {
+                by_name
+                    .entry(self.entries[child].name.clone())
+                    .or_insert(child);
+            }
+            self.entries[parent].by_name = Some(by_name);
+        }
         id
     }
 
@@ -379,6 +415,26 @@ mod tests {
         let nested = &index("error:\n  code: 1\n").unwrap()[0];
         assert_eq!(nested.key("error.code").line, 2);
         assert_eq!(nested.key("error.nope").line, 1);
+    }
+
+    #[test]
+    fn many_keys_are_found_by_name_as_few_are() {
+        for keys in [3, 100] {
+            let mut source = String::from("body:\n");
+            for i in 0..keys {
+                source.push_str(&format!("  k{i}: {i}\n"));
+            }
+            source.push_str("  error.code: x\n  error:\n    code: y\n");
+            let p = &index(&source).unwrap()[0];
+            assert_eq!(p.entries[1].by_name.is_some(), keys > INDEXED_FROM);
+            assert_eq!(p.key("body.k2").line, 4);
+            // The dotted key is the longest name the path continues with.
+            assert_eq!(p.key("body.error.code").line, keys + 2);
+            assert_eq!(p.key("body.error").line, keys + 3);
+            assert_eq!(p.value("body.error.code.regex").line, keys + 2);
+            assert_eq!(p.key("body.nope").line, 1);
+            assert!(p.has_top_key("body") && !p.has_top_key("k2"));
+        }
     }
 
     #[test]

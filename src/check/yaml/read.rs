@@ -2,6 +2,8 @@
 //! with libyaml's marks ([`super::marks`]), its positions indexed, and the
 //! shapes where the two parsers part ways handed to libyaml.
 
+use std::collections::HashMap;
+
 use yaml_rust2::parser::Parser;
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 use yaml_rust2::Event as YamlEvent;
@@ -55,7 +57,7 @@ struct Reader {
     documents: Vec<Document>,
     events: Vec<(Event, Mark)>,
     /// Each anchor's id and the index of its node's first event.
-    anchors: Vec<(usize, usize)>,
+    anchors: HashMap<usize, usize>,
     open: Vec<Open>,
     /// An event whose mark is known only once the next one is read.
     pending: Option<Pending>,
@@ -157,10 +159,7 @@ impl Reader {
             return Ok(());
         };
         let mut event = match event {
-            Event::Alias(id) => {
-                let target = self.anchors.iter().rev().find(|(a, _)| *a == id);
-                Event::Alias(target.ok_or(ReadError::Refused)?.1)
-            }
+            Event::Alias(id) => Event::Alias(*self.anchors.get(&id).ok_or(ReadError::Refused)?),
             event => event,
         };
         let properties = usize::from(anchor != 0) + usize::from(tagged);
@@ -261,7 +260,7 @@ impl Reader {
             self.settle(previous, &event, mark, source);
         }
         if anchor != 0 {
-            self.anchors.push((anchor, index));
+            self.anchors.insert(anchor, index);
         }
         self.events.push((event, mark));
         Ok(())

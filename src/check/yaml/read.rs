@@ -163,99 +163,22 @@ impl Reader {
             event => event,
         };
         let properties = usize::from(anchor != 0) + usize::from(tagged);
-        let mut empty_block = false;
         let index = self.events.len();
         let previous = self.pending.take();
-        let mut mark = at;
-        match &event {
+        let mark = match &mut event {
             Event::SequenceEnd | Event::MappingEnd => {
                 self.open.pop();
+                at
             }
             Event::Alias(_) => {
                 self.slot();
+                at
             }
-            // libyaml never starts a plain scalar with one of these
-            // indicators; yaml-rust2 does in flow collections.
-            Event::Scalar(scalar)
-                if scalar.style == Style::Plain
-                    && scalar
-                        .value
-                        .starts_with(['|', '>', '\'', '"', '%', '@', '`']) =>
-            {
-                return Err(ReadError::Refused)
-            }
-            Event::Scalar(scalar) => {
-                if self.open.last().is_some_and(|open| open.flow) {
-                    let plain = scalar.style == Style::Plain;
-                    let colon = scalar.value.starts_with(':') || scalar.value.ends_with(':');
-                    self.doubtful |= plain && colon || tagged;
-                }
-                let slot = self.slot();
-                let empty = scalar.value.is_empty() && scalar.style == Style::Plain;
-                let block = matches!(scalar.style, Style::Literal | Style::Folded);
-                mark = match (empty && properties == 0, slot) {
-                    // Past the `:` of its key, or the `?` of an explicit key.
-                    (true, Slot::BlockValue | Slot::BlockKey) => {
-                        let indicator = if slot == Slot::BlockKey { '?' } else { ':' };
-                        match source.token_before(at) {
-                            Some(token) if token.ends_with(indicator) => token.end,
-                            _ => at,
-                        }
-                    }
-                    (true, Slot::BlockEntry) => {
-                        self.pending = Some(Pending::EmptyEntry { event: index });
-                        at
-                    }
-                    (true, Slot::FlowValue) => source.token_from(at),
-                    _ => {
-                        // Its `|` or `>`: before its text, or at its mark
-                        // when it has none.
-                        let header = match block {
-                            true => [source.token_before(at), source.token_at(at)]
-                                .into_iter()
-                                .flatten()
-                                .find(|t| t.starts_with('|') || t.starts_with('>')),
-                            false => None,
-                        };
-                        // A block scalar of blank lines is empty unless kept
-                        // (`|+`); yaml-rust2 may keep one line break.
-                        let blank =
-                            !scalar.value.is_empty() && scalar.value.bytes().all(|b| b == b'\n');
-                        empty_block = blank && header.as_ref().is_some_and(|h| !h.contains('+'));
-                        source.properties_before(header.map_or(at, |h| h.start), properties)
-                    }
-                };
-            }
-            Event::SequenceStart(_) | Event::MappingStart(_) => {
-                self.doubtful |= tagged && self.open.last().is_some_and(|open| open.flow);
-                self.slot();
-                let map = matches!(event, Event::MappingStart(_));
-                let in_flow = self.open.last().is_some_and(|open| open.flow);
-                let opened = source.char_at(at) == Some(if map { '{' } else { '[' });
-                let flow = in_flow || opened;
-                // A pair in a flow sequence (`[a: b]`) is a mapping with no
-                // `{`: placed, like a block mapping, at its key.
-                self.doubtful |= map && in_flow && !opened;
-                if map && !opened {
-                    self.pending = Some(Pending::BlockMapping {
-                        event: index,
-                        properties,
-                    });
-                } else {
-                    let start = if flow { at } else { source.block_entry(at) };
-                    mark = source.properties_before(start, properties);
-                }
-                self.open.push(Open {
-                    map,
-                    flow,
-                    expecting_key: true,
-                });
-            }
-            Event::Void => {}
-        }
-        if let (true, Event::Scalar(scalar)) = (empty_block, &mut event) {
-            scalar.value.clear();
-        }
+            Event::Scalar(scalar) => self.place_scalar(scalar, index, at, properties, source)?,
+            Event::SequenceStart(_) => self.place_collection(false, index, at, properties, source),
+            Event::MappingStart(_) => self.place_collection(true, index, at, properties, source),
+            Event::Void => at,
+        };
         if let Some(previous) = previous {
             self.settle(previous, &event, mark, source);
         }
@@ -264,6 +187,100 @@ impl Reader {
         }
         self.events.push((event, mark));
         Ok(())
+    }
+
+    /// Where libyaml marks `scalar` (yaml-rust2 marked it `at`); it may
+    /// also drop the line break yaml-rust2 keeps in a blank block scalar.
+    fn place_scalar(
+        &mut self,
+        scalar: &mut Scalar,
+        index: usize,
+        at: Mark,
+        properties: usize,
+        source: &Source,
+    ) -> Result<Mark, ReadError> {
+        let plain = scalar.style == Style::Plain;
+        // libyaml never starts a plain scalar with one of these indicators;
+        // yaml-rust2 does in flow collections.
+        if plain
+            && scalar
+                .value
+                .starts_with(['|', '>', '\'', '"', '%', '@', '`'])
+        {
+            return Err(ReadError::Refused);
+        }
+        if self.open.last().is_some_and(|open| open.flow) {
+            let colon = scalar.value.starts_with(':') || scalar.value.ends_with(':');
+            self.doubtful |= plain && colon || properties > 0;
+        }
+        let slot = self.slot();
+        if plain && scalar.value.is_empty() && properties == 0 {
+            return Ok(match slot {
+                // Past the `:` of its key, or the `?` of an explicit key.
+                Slot::BlockValue | Slot::BlockKey => {
+                    let indicator = if slot == Slot::BlockKey { '?' } else { ':' };
+                    match source.token_before(at) {
+                        Some(token) if token.ends_with(indicator) => token.end,
+                        _ => at,
+                    }
+                }
+                Slot::BlockEntry => {
+                    self.pending = Some(Pending::EmptyEntry { event: index });
+                    at
+                }
+                Slot::FlowValue => source.token_from(at),
+                Slot::Other => at,
+            });
+        }
+        if !matches!(scalar.style, Style::Literal | Style::Folded) {
+            return Ok(source.properties_before(at, properties));
+        }
+        // Its `|` or `>`: before its text, or at its mark when it has none.
+        let header = [source.token_before(at), source.token_at(at)]
+            .into_iter()
+            .flatten()
+            .find(|t| t.starts_with('|') || t.starts_with('>'));
+        // A block scalar of blank lines is empty unless kept (`|+`);
+        // yaml-rust2 may keep one line break.
+        let blank = scalar.value.bytes().all(|b| b == b'\n');
+        if blank && header.as_ref().is_some_and(|h| !h.contains('+')) {
+            scalar.value.clear();
+        }
+        Ok(source.properties_before(header.map_or(at, |h| h.start), properties))
+    }
+
+    /// Where libyaml marks a collection that starts (yaml-rust2 marked it
+    /// `at`); a block mapping's mark waits for its first key.
+    fn place_collection(
+        &mut self,
+        map: bool,
+        index: usize,
+        at: Mark,
+        properties: usize,
+        source: &Source,
+    ) -> Mark {
+        let in_flow = self.open.last().is_some_and(|open| open.flow);
+        self.doubtful |= properties > 0 && in_flow;
+        self.slot();
+        let opened = source.char_at(at) == Some(if map { '{' } else { '[' });
+        let flow = in_flow || opened;
+        self.open.push(Open {
+            map,
+            flow,
+            expecting_key: true,
+        });
+        if map && !opened {
+            // A block mapping, or a pair in a flow sequence (`[a: b]`, a
+            // mapping with no `{`): placed at its key once it is read.
+            self.doubtful |= in_flow;
+            self.pending = Some(Pending::BlockMapping {
+                event: index,
+                properties,
+            });
+            return at;
+        }
+        let start = if flow { at } else { source.block_entry(at) };
+        source.properties_before(start, properties)
     }
 
     /// Places the event left pending, now that `next` (at `mark`) is read.

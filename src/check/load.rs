@@ -386,8 +386,20 @@ fn parse_file(
         errors.push(no_check(file));
         return false;
     }
-    let documents = match yaml::read(source.text()) {
-        Ok(documents) => documents,
+    // Each document is deserialized as it ends, its events dropped then.
+    let mut read = Vec::new();
+    let outcome = yaml::read(source.text(), |document| {
+        let kind = DocumentKind::of(|key| document.positions.has_top_key(key));
+        let raw = yaml::from_document(&document, kind);
+        let context = FileContext {
+            file: file.to_path_buf(),
+            source: Arc::clone(source),
+            positions: document.positions,
+        };
+        read.push((raw, context));
+    });
+    match outcome {
+        Ok(()) => {}
         Err(ReadError::TooDeep(at)) => {
             let kind = CheckErrorKind::TooDeep(MAX_DEPTH);
             let error = CheckError::new(file, at.line, at.column, kind).with_source(source);
@@ -398,20 +410,7 @@ fn parse_file(
             parse_refused(file, source, parsed, errors);
             return false;
         }
-    };
-    let read: Vec<_> = documents
-        .into_iter()
-        .map(|document| {
-            let kind = DocumentKind::of(|key| document.positions.has_top_key(key));
-            let read = yaml::from_document(&document, kind);
-            let context = FileContext {
-                file: file.to_path_buf(),
-                source: Arc::clone(source),
-                positions: document.positions,
-            };
-            (read, context)
-        })
-        .collect();
+    }
     for (read, context) in read {
         match read {
             Ok(raw) => parsed.push(raw, context),

@@ -66,6 +66,15 @@ impl<'a> Source<'a> {
         }
     }
 
+    pub fn line_count(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// The text after the last line break (empty when it ends with one).
+    pub fn last_line(&self) -> &'a str {
+        self.lines.last().copied().unwrap_or_default()
+    }
+
     /// Line `line` (1-based), without its `\r`.
     fn line(&self, line: usize) -> Option<&'a str> {
         let text = self.lines.get(line.checked_sub(1)?)?;

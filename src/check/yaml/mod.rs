@@ -40,8 +40,7 @@ pub(crate) struct Document {
 impl Document {
     /// A block scalar that runs to the end of a text with no final line
     /// break has none at its end either (libyaml); yaml-rust2 adds one.
-    fn end_without_line_break(&mut self, text: &str) {
-        let last_line = text.rsplit('\n').next().unwrap_or_default();
+    fn end_without_line_break(&mut self, last_line: &str) {
         let outside = |l: &str| l.starts_with('#') || l.starts_with("...") || l.starts_with("---");
         if last_line.is_empty() || outside(last_line) {
             return;

@@ -62,7 +62,8 @@ struct Entry {
     /// The children by name, once there are more than [`INDEXED_FROM`]: a
     /// body of 20,000 keys took seconds to index and validate, each key
     /// looked for among all the others.
-    by_name: Option<HashMap<String, usize>>,
+    /// Boxed: most entries have none, and a file holds many entries.
+    by_name: Option<Box<HashMap<String, usize>>>,
 }
 
 /// How many children an entry holds before they are found by name.
@@ -164,7 +165,7 @@ impl Positions {
                     .entry(self.entries[child].name.clone())
                     .or_insert(child);
             }
-            self.entries[parent].by_name = Some(by_name);
+            self.entries[parent].by_name = Some(Box::new(by_name));
         }
         id
     }
@@ -360,7 +361,8 @@ mod tests {
 
     /// Every document's positions, as the one read indexes them.
     fn index(source: &str) -> Result<Vec<Positions>, ReadError> {
-        read(source).map(|documents| documents.into_iter().map(|d| d.positions).collect())
+        let mut positions = Vec::new();
+        read(source, |document| positions.push(document.positions)).map(|()| positions)
     }
 
     const SOURCE: &str =

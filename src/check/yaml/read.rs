@@ -12,8 +12,10 @@ use super::marks::Source;
 use super::position::{self, Indexer, Pos, Positions, MAX_DEPTH};
 use super::{refused_by_serde_yaml, Document, Event, Mark, ReadError, Scalar, Style};
 
-/// Reads every document of `text` in one pass of the parser.
-pub(crate) fn read(text: &str) -> Result<Vec<Document>, ReadError> {
+/// Reads every document of `text` in one pass of the parser, handing each
+/// to `each` as it ends (so a file of many documents never holds all their
+/// events at once). An `Err` after some documents voids them.
+pub(crate) fn read(text: &str, mut each: impl FnMut(Document)) -> Result<(), ReadError> {
     // yaml-rust2 reads control characters that libyaml refuses.
     if !text.chars().all(is_printable) {
         return Err(ReadError::Refused);
@@ -41,20 +43,30 @@ pub(crate) fn read(text: &str) -> Result<Vec<Document>, ReadError> {
             if doubtful && refused_by_serde_yaml(text) {
                 return Err(ReadError::Refused);
             }
-            return Ok(reader.finish(marker, text));
+            if reader.documents == 0 {
+                each(Document {
+                    events: vec![(Event::Void, mark(marker))],
+                    positions: Positions::default(),
+                });
+            }
+            return Ok(());
         }
         reader.indexer.on_event(&event, marker);
         if reader.indexer.depth() > MAX_DEPTH {
             return Err(ReadError::TooDeep(position::pos(marker)));
         }
-        reader.on_event(event, mark(marker), &source)?;
+        if let Some(document) = reader.on_event(event, mark(marker), &source)? {
+            reader.documents += 1;
+            each(document);
+        }
     }
 }
 
 #[derive(Default)]
 struct Reader {
     indexer: Indexer,
-    documents: Vec<Document>,
+    /// How many documents were read.
+    documents: usize,
     events: Vec<(Event, Mark)>,
     /// Each anchor's id and the index of its node's first event.
     anchors: HashMap<usize, usize>,
@@ -127,7 +139,13 @@ fn convert(event: YamlEvent) -> Option<(Event, usize, bool)> {
 }
 
 impl Reader {
-    fn on_event(&mut self, event: YamlEvent, at: Mark, source: &Source) -> Result<(), ReadError> {
+    /// Reads one event; a document that ends is handed back.
+    fn on_event(
+        &mut self,
+        event: YamlEvent,
+        at: Mark,
+        source: &Source,
+    ) -> Result<Option<Document>, ReadError> {
         match event {
             // libyaml wants `---` before a document that follows a `...`;
             // yaml-rust2 starts one without.
@@ -142,21 +160,24 @@ impl Reader {
                 self.anchors.clear();
                 self.open.clear();
                 self.pending = None;
-                return Ok(());
+                return Ok(None);
             }
             YamlEvent::DocumentEnd => {
                 self.boundary = at.line;
-                let positions = self.indexer.take_document();
-                self.documents.push(Document {
+                let mut document = Document {
                     events: std::mem::take(&mut self.events),
-                    positions,
-                });
-                return Ok(());
+                    positions: self.indexer.take_document(),
+                };
+                // The last document: nothing follows its end.
+                if at.line >= source.line_count() {
+                    document.end_without_line_break(source.last_line());
+                }
+                return Ok(Some(document));
             }
             _ => {}
         }
         let Some((event, anchor, tagged)) = convert(event) else {
-            return Ok(());
+            return Ok(None);
         };
         let mut event = match event {
             Event::Alias(id) => Event::Alias(*self.anchors.get(&id).ok_or(ReadError::Refused)?),
@@ -186,7 +207,7 @@ impl Reader {
             self.anchors.insert(anchor, index);
         }
         self.events.push((event, mark));
-        Ok(())
+        Ok(None)
     }
 
     /// Where libyaml marks `scalar` (yaml-rust2 marked it `at`); it may
@@ -333,19 +354,6 @@ impl Reader {
         } else {
             Slot::BlockEntry
         }
-    }
-
-    fn finish(mut self, end: Marker, text: &str) -> Vec<Document> {
-        if let Some(last) = self.documents.last_mut() {
-            last.end_without_line_break(text);
-        }
-        if self.documents.is_empty() {
-            self.documents.push(Document {
-                events: vec![(Event::Void, mark(end))],
-                positions: Positions::default(),
-            });
-        }
-        self.documents
     }
 }
 

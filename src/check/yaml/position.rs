@@ -63,8 +63,12 @@ struct Entry {
     /// body of 20,000 keys took seconds to index and validate, each key
     /// looked for among all the others.
     /// Boxed: most entries have none, and a file holds many entries.
-    by_name: Option<Box<HashMap<String, usize>>>,
+    by_name: Option<Box<NameIndex>>,
 }
+
+/// An entry's children by name (the first of a repeated key).
+#[derive(Debug, Clone, Default)]
+struct NameIndex(HashMap<String, usize>);
 
 /// How many children an entry holds before they are found by name.
 const INDEXED_FROM: usize = 16;
@@ -109,7 +113,7 @@ impl Positions {
             let mut ends: Vec<usize> = ends.collect();
             ends.reverse();
             return ends.into_iter().find_map(|end| {
-                let child = *by_name.get(&rest[..end])?;
+                let child = *by_name.0.get(&rest[..end])?;
                 Some((child, rest.get(end + 1..).unwrap_or_default()))
             });
         }
@@ -138,7 +142,7 @@ impl Positions {
 
     fn child(&self, parent: usize, name: &str) -> Option<usize> {
         if let Some(by_name) = &self.entries[parent].by_name {
-            return by_name.get(name).copied();
+            return by_name.0.get(name).copied();
         }
         self.entries[parent]
             .children
@@ -150,7 +154,7 @@ impl Positions {
     fn add_child(&mut self, parent: usize, name: String) -> usize {
         let id = self.entries.len();
         if let Some(by_name) = &mut self.entries[parent].by_name {
-            by_name.entry(name.clone()).or_insert(id);
+            by_name.0.entry(name.clone()).or_insert(id);
         }
         self.entries.push(Entry {
             name,
@@ -165,7 +169,7 @@ impl Positions {
                     .entry(self.entries[child].name.clone())
                     .or_insert(child);
             }
-            self.entries[parent].by_name = Some(Box::new(by_name));
+            self.entries[parent].by_name = Some(Box::new(NameIndex(by_name)));
         }
         id
     }

@@ -384,6 +384,23 @@ pub struct Target {
     pub proxy: Option<String>,
 }
 
+#[cfg(test)]
+impl Target {
+    /// The sandbox at `base_url`, entry point `ep_1`, as tests see it.
+    pub(crate) fn sandbox_for_tests(base_url: &str) -> Target {
+        Target {
+            base_url: base_url.into(),
+            entry_point_id: "ep_1".into(),
+            sandbox: true,
+            faults: vec![],
+            dialects: vec![],
+            fixtures_supplied: vec![],
+            tls: None,
+            proxy: None,
+        }
+    }
+}
+
 /// What the TLS connection to an https target showed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct TlsFacts {

@@ -107,7 +107,8 @@ pub fn load_sources(sources: &[CheckSource]) -> Result<CheckSet, CheckErrors> {
                 hasher.update(&bytes);
                 if let Some(text) = utf8_text(name, bytes, &mut errors) {
                     let source = SourceText::new(text);
-                    if parse_file(name, &source, &mut documents, &mut errors) {
+                    let unasked = parse_file(name, &source, &mut documents, &mut errors);
+                    if unasked {
                         texts.push((name.clone(), source));
                     }
                 }
@@ -159,9 +160,9 @@ pub fn load_sources(sources: &[CheckSource]) -> Result<CheckSet, CheckErrors> {
 
 /// A file in error that libyaml refuses, where yaml-rust2 read it
 /// leniently, is reported by libyaml's syntax error, as it always was: only
-/// files the one parse read and that are in error are asked (a good file is
-/// still parsed once; one too deep is never handed to libyaml, which takes
-/// minutes over it).
+/// files the one parse read, that libyaml was not asked about yet and that
+/// are in error are asked (a good file is still parsed once; one too deep
+/// is never handed to libyaml, which takes minutes over it).
 fn word_refused_files(errors: &mut Vec<CheckError>, texts: &[(PathBuf, Arc<SourceText>)]) {
     for (name, source) in texts {
         let in_error = errors.iter().any(|e| &e.file == name);
@@ -375,7 +376,8 @@ fn walk(
 
 /// Parses every document of `source` once; each shares the one `source` (a
 /// copy per document made a file of many documents quadratic in memory).
-/// Whether the one parse read it (else serde_yaml, or a limit, spoke).
+/// Whether libyaml may still have to be asked about it, should it be in
+/// error: not when serde_yaml or a limit spoke, or libyaml took it already.
 fn parse_file(
     file: &Path,
     source: &Arc<SourceText>,
@@ -398,8 +400,8 @@ fn parse_file(
         };
         read.push((raw, context));
     });
-    match outcome {
-        Ok(()) => {}
+    let asked = match outcome {
+        Ok(asked) => asked,
         Err(ReadError::TooDeep(at)) => {
             let kind = CheckErrorKind::TooDeep(MAX_DEPTH);
             let error = CheckError::new(file, at.line, at.column, kind).with_source(source);
@@ -410,7 +412,7 @@ fn parse_file(
             parse_refused(file, source, parsed, errors);
             return false;
         }
-    }
+    };
     for (read, context) in read {
         match read {
             Ok(raw) => parsed.push(raw, context),
@@ -420,7 +422,7 @@ fn parse_file(
             }
         }
     }
-    true
+    !asked
 }
 
 /// A file the parser refused: serde_yaml reads what it can of it and words

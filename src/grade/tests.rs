@@ -489,20 +489,6 @@ fn advisory_client_checks_alone_are_no_evidence() {
         .any(|r| r.contains("no required client check")));
 }
 
-/// The sandbox at `base_url`, as a client run's target.
-fn sandbox_target(base_url: &str) -> crate::result::Target {
-    crate::result::Target {
-        base_url: base_url.into(),
-        entry_point_id: "ep_1".into(),
-        sandbox: true,
-        faults: vec![],
-        dialects: vec![],
-        fixtures_supplied: vec![],
-        tls: None,
-        proxy: None,
-    }
-}
-
 #[test]
 fn a_client_run_is_built_like_an_api_run() {
     use crate::result::Side;
@@ -514,7 +500,7 @@ fn a_client_run_is_built_like_an_api_run() {
         // 1.234567 ms: stored to the microsecond, as every duration is.
         finished_at: started_at + Duration::from_nanos(1_234_567),
     };
-    let target = sandbox_target("http://127.0.0.1:41234");
+    let target = crate::result::Target::sandbox_for_tests("http://127.0.0.1:41234");
     let (run, _, _) = super::assemble_client(
         &set,
         &correct(),
@@ -555,7 +541,7 @@ fn a_signal_during_grading_stops_it_and_the_run_ends_interrupted() {
         ClientFacts::default(),
         times,
         "run",
-        sandbox_target("http://127.0.0.1:1"),
+        crate::result::Target::sandbox_for_tests("http://127.0.0.1:1"),
     );
     let total = set.client_checks.len();
     let stopped = run

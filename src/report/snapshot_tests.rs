@@ -107,16 +107,7 @@ fn a_client_run_renders_as_pinned() {
         started_at,
         finished_at: started_at + Duration::from_millis(1250),
     };
-    let target = Target {
-        base_url: "http://127.0.0.1:41234".into(),
-        entry_point_id: "ep_1".into(),
-        sandbox: true,
-        faults: vec![],
-        dialects: vec![],
-        fixtures_supplied: vec![],
-        tls: None,
-        proxy: None,
-    };
+    let target = Target::sandbox_for_tests("http://127.0.0.1:41234");
     let (mut run, _, _) = assemble_client(
         &set,
         &crate::grade::sample::correct(),

@@ -196,7 +196,7 @@ impl<'de, 'a> De<'de, 'a> {
         }
         Err(de::Error::invalid_length(
             total,
-            &Counted(len, "sequence of", "element"),
+            &Counted("sequence of", len, "element", "elements"),
         ))
     }
 
@@ -217,7 +217,7 @@ impl<'de, 'a> De<'de, 'a> {
         }
         Err(de::Error::invalid_length(
             total,
-            &Counted(len, "map containing", "entry"),
+            &Counted("map containing", len, "entry", "entries"),
         ))
     }
 
@@ -283,17 +283,14 @@ impl<'de, 'a> De<'de, 'a> {
     }
 }
 
-/// "sequence of 2 elements", "map containing 1 entry".
-struct Counted(usize, &'static str, &'static str);
+/// "sequence of 2 elements", "map containing 1 entry": what, how many,
+/// and the unit for one and for several.
+struct Counted(&'static str, usize, &'static str, &'static str);
 
 impl Expected for Counted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Counted(n, what, unit) = *self;
-        match (n, unit) {
-            (1, _) => write!(f, "{what} 1 {unit}"),
-            (_, "entry") => write!(f, "{what} {n} entries"),
-            _ => write!(f, "{what} {n} {unit}s"),
-        }
+        let Counted(what, n, one, many) = *self;
+        write!(f, "{what} {n} {}", if n == 1 { one } else { many })
     }
 }
 

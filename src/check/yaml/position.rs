@@ -366,7 +366,7 @@ mod tests {
     /// Every document's positions, as the one read indexes them.
     fn index(source: &str) -> Result<Vec<Positions>, ReadError> {
         let mut positions = Vec::new();
-        read(source, |document| positions.push(document.positions)).map(|()| positions)
+        read(source, |document| positions.push(document.positions)).map(|_| positions)
     }
 
     const SOURCE: &str =

@@ -14,8 +14,9 @@ use super::{refused_by_serde_yaml, Document, Event, Mark, ReadError, Scalar, Sty
 
 /// Reads every document of `text` in one pass of the parser, handing each
 /// to `each` as it ends (so a file of many documents never holds all their
-/// events at once). An `Err` after some documents voids them.
-pub(crate) fn read(text: &str, mut each: impl FnMut(Document)) -> Result<(), ReadError> {
+/// events at once). An `Err` after some documents voids them. `Ok` says
+/// whether libyaml was asked about the text already (and took it).
+pub(crate) fn read(text: &str, mut each: impl FnMut(Document)) -> Result<bool, ReadError> {
     // yaml-rust2 reads control characters that libyaml refuses.
     if !text.chars().all(is_printable) {
         return Err(ReadError::Refused);
@@ -49,7 +50,7 @@ pub(crate) fn read(text: &str, mut each: impl FnMut(Document)) -> Result<(), Rea
                     positions: Positions::default(),
                 });
             }
-            return Ok(());
+            return Ok(doubtful);
         }
         reader.indexer.on_event(&event, marker);
         if reader.indexer.depth() > MAX_DEPTH {
